@@ -1,0 +1,1 @@
+"""The FastAPI app, its pages, and the ``laurel`` CLI."""

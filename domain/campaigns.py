@@ -1,0 +1,263 @@
+"""The Campaign aggregate (评选活动): organiser, categories with quotas, phases and deadlines,
+the roster of its nominations and the commendations awarded so far.
+
+Commendations are recorded here as well as on each nomination, in one transaction, so two
+commendations racing on the same campaign conflict on its version: the quota can never be
+exceeded, whoever wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import DeadlineExtensionRefusedError, DeclarationInvalidError, QuotaExceededError, RuleFailure
+from domain.rules.phases import extension_failures, move_close, require_open
+from domain.values import Category, Phase
+
+STEPS = ("declaration", "pre_review", "inspection", "commendation")
+
+
+def nominee_key(category: str, unit_id: str, person_id: str | None, name: str) -> str:
+    """Identity of a nominee within one category of one campaign (no double declarations)."""
+    who = person_id or (name.strip() if person_id is None and name else "")
+    return f"{category}|{unit_id}|{who}"
+
+
+class Campaign(Aggregate):
+    class Created(Aggregate.Created):
+        template_code: str
+        name_zh: str
+        name_en: str
+        organiser_unit_id: str
+        year: int | None
+        timezone: str
+        parent_campaign_id: UUID | None
+        categories: list[Category]
+        phases: list[Phase]
+        steps: dict[str, str]
+        actor: dict[str, Any]
+
+    class PhaseOpened(Aggregate.Event):
+        phase: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate._set_phase(self.phase, status="open")
+
+    class PhaseClosed(Aggregate.Event):
+        phase: str
+        closed_at: datetime
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            index = aggregate.phase_index(self.phase)
+            phase = aggregate.phases[index]
+            closes_at = min(phase.closes_at, self.closed_at)
+            aggregate.phases[index] = replace(phase, status="closed", closes_at=closes_at)
+
+    class DeadlineExtended(Aggregate.Event):
+        phase: str
+        previous_closes_at: datetime
+        closes_at: datetime
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.phases = move_close(aggregate.phases, aggregate.phase_index(self.phase), self.closes_at)
+
+    class NominationRegistered(Aggregate.Event):
+        nomination_id: str
+        category: str
+        nominee_key: str
+        declaring_unit_id: str
+        nominee_unit_id: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.roster[self.nomination_id] = {
+                "category": self.category,
+                "nominee_key": self.nominee_key,
+                "declaring_unit_id": self.declaring_unit_id,
+                "nominee_unit_id": self.nominee_unit_id,
+            }
+            aggregate.nominees[self.nominee_key] = self.nomination_id
+
+    class CommendationsAwarded(Aggregate.Event):
+        category: str
+        nomination_ids: list[str]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.commended.setdefault(self.category, []).extend(self.nomination_ids)
+
+    def __init__(
+        self,
+        template_code: str,
+        name_zh: str,
+        name_en: str,
+        organiser_unit_id: str,
+        year: int | None,
+        timezone: str,
+        parent_campaign_id: UUID | None,
+        categories: Sequence[Category],
+        phases: Sequence[Phase],
+        steps: dict[str, str],
+        actor: dict[str, Any],
+    ) -> None:
+        self.template_code = template_code
+        self.name_zh = name_zh
+        self.name_en = name_en
+        self.organiser_unit_id = organiser_unit_id
+        self.year = year
+        self.timezone = timezone
+        self.parent_campaign_id = parent_campaign_id
+        self.categories = list(categories)
+        self.phases = list(phases)
+        self.steps = dict(steps)
+        self.created_by = actor
+        self.roster: dict[str, dict[str, str]] = {}
+        self.nominees: dict[str, str] = {}
+        self.commended: dict[str, list[str]] = {}
+
+    # --- reads -------------------------------------------------------------------------
+
+    def category(self, code: str) -> Category:
+        for category in self.categories:
+            if category.code == code:
+                return category
+        raise DeclarationInvalidError(
+            [
+                RuleFailure(
+                    "category_known",
+                    f"'{code}' is not a category of this campaign",
+                    f"「{code}」不是本次评选的类别",
+                    "category",
+                    [c.code for c in self.categories],
+                    code,
+                )
+            ]
+        )
+
+    def phase_index(self, code: str) -> int:
+        for i, phase in enumerate(self.phases):
+            if phase.code == code:
+                return i
+        raise DeadlineExtensionRefusedError(
+            [RuleFailure("phase_known", f"'{code}' is not a phase of this campaign", f"「{code}」不是本次评选的阶段", "phase", [p.code for p in self.phases], code)]
+        )
+
+    def phase(self, code: str) -> Phase:
+        return self.phases[self.phase_index(code)]
+
+    def phase_for(self, step: str) -> Phase:
+        return self.phase(self.steps[step])
+
+    def steps_of(self, phase_code: str) -> list[str]:
+        return [step for step in STEPS if self.steps.get(step) == phase_code]
+
+    def require_step_open(self, step: str, at: datetime) -> None:
+        require_open(self.phase_for(step), step, at)
+
+    def current_phase(self, at: datetime) -> Phase | None:
+        return next((p for p in self.phases if p.is_open_at(at)), None)
+
+    def nominations_in(self, category: str) -> list[str]:
+        return [nid for nid, entry in self.roster.items() if entry["category"] == category]
+
+    def commended_count(self, category: str) -> int:
+        return len(self.commended.get(category, []))
+
+    # --- commands (guards here, state changes in the events' apply) ---------------------
+
+    def _set_phase(self, code: str, status: str) -> None:
+        index = self.phase_index(code)
+        self.phases[index] = replace(self.phases[index], status=status)
+
+    def open_phase(self, code: str, actor: dict[str, Any], at: datetime) -> bool:
+        phase = self.phase(code)
+        if phase.status != "scheduled":
+            return False
+        self.trigger_event(self.PhaseOpened, timestamp=at, phase=code, actor=actor)
+        return True
+
+    def close_phase(self, code: str, reason: str, actor: dict[str, Any], at: datetime) -> bool:
+        phase = self.phase(code)
+        if phase.status == "closed":
+            return False
+        self.trigger_event(self.PhaseClosed, timestamp=at, phase=code, closed_at=at, reason=reason, actor=actor)
+        return True
+
+    def extend_deadline(self, code: str, closes_at: datetime, reason: str, actor: dict[str, Any], at: datetime) -> None:
+        index = self.phase_index(code)
+        failures = extension_failures(self.phases, index, closes_at, reason, at)
+        if failures:
+            raise DeadlineExtensionRefusedError(failures)
+        self.trigger_event(
+            self.DeadlineExtended,
+            timestamp=at,
+            phase=code,
+            previous_closes_at=self.phases[index].closes_at,
+            closes_at=closes_at,
+            reason=reason.strip(),
+            actor=actor,
+        )
+
+    def register_nomination(self, nomination_id: str, category: str, key: str, declaring_unit_id: str, nominee_unit_id: str, actor: dict[str, Any], at: datetime) -> None:
+        self.trigger_event(
+            self.NominationRegistered,
+            timestamp=at,
+            nomination_id=nomination_id,
+            category=category,
+            nominee_key=key,
+            declaring_unit_id=declaring_unit_id,
+            nominee_unit_id=nominee_unit_id,
+            actor=actor,
+        )
+
+    def award(self, category: str, nomination_ids: Sequence[str], actor: dict[str, Any], at: datetime) -> None:
+        quota = self.category(category).quota
+        already = self.commended_count(category)
+        if quota is not None and already + len(nomination_ids) > quota:
+            raise QuotaExceededError(
+                f"commending {len(nomination_ids)} more would exceed the quota of {quota} ({already} already commended)",
+                f"再表彰 {len(nomination_ids)} 个将超过名额 {quota}（已表彰 {already} 个）",
+                quota=quota,
+                commended=already,
+            )
+        self.trigger_event(self.CommendationsAwarded, timestamp=at, category=category, nomination_ids=list(nomination_ids), actor=actor)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "version": self.version,
+            "template": self.template_code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "organiser_unit_id": self.organiser_unit_id,
+            "year": self.year,
+            "timezone": self.timezone,
+            "parent_campaign_id": str(self.parent_campaign_id) if self.parent_campaign_id else None,
+            "steps": dict(self.steps),
+            "phases": [
+                {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en, "opens_at": p.opens_at, "closes_at": p.closes_at, "status": p.status} for p in self.phases
+            ],
+            "categories": [
+                {
+                    "code": c.code,
+                    "name_zh": c.name_zh,
+                    "name_en": c.name_en,
+                    "nominee_kind": c.nominee_kind,
+                    "quota": c.quota,
+                    "commended": self.commended_count(c.code),
+                    "nominations": len(self.nominations_in(c.code)),
+                }
+                for c in self.categories
+            ],
+        }

@@ -1,0 +1,69 @@
+"""Inspection (考核验收): methods, a score for every criterion, a verdict consistent with them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from domain.errors import RuleFailure
+from domain.values import Category
+
+METHODS = {
+    "document_review": "查阅资料",
+    "site_visit": "实地考察",
+    "live_operation": "现场操作",
+    "questionnaire": "问卷调查",
+}
+VERDICTS = ("pass", "fail")
+
+
+def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
+    total_weight = sum(c.weight for c in category.criteria)
+    if total_weight <= 0:
+        return 0.0
+    return round(sum(float(scores[c.code]) * c.weight for c in category.criteria) / total_weight, 4)
+
+
+def inspection_failures(category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str) -> list[RuleFailure]:
+    failures: list[RuleFailure] = []
+    if not methods:
+        failures.append(RuleFailure("inspection_methods_required", "at least one inspection method is required", "须至少采用一种考核方式", "methods"))
+    unknown_methods = sorted(set(methods) - set(METHODS))
+    if unknown_methods:
+        failures.append(
+            RuleFailure("inspection_method_known", f"unknown methods {unknown_methods}", f"未知考核方式 {unknown_methods}", "methods", sorted(METHODS), unknown_methods)
+        )
+    codes = {c.code for c in category.criteria}
+    for criterion in category.criteria:
+        value = scores.get(criterion.code)
+        if value is None:
+            failures.append(
+                RuleFailure(
+                    "criterion_scored",
+                    f"criterion '{criterion.code}' ({criterion.name_en}) has no score",
+                    f"标准「{criterion.name_zh}」未评分",
+                    f"scores.{criterion.code}",
+                )
+            )
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+            failures.append(
+                RuleFailure("score_range", f"score for '{criterion.code}' must be 0-100", f"「{criterion.name_zh}」得分须在 0-100 之间", f"scores.{criterion.code}", "0-100", value)
+            )
+    for extra in sorted(set(scores) - codes):
+        failures.append(RuleFailure("criterion_known", f"'{extra}' is not a criterion of {category.code}", f"「{extra}」不是该类别的评选标准", f"scores.{extra}"))
+    if verdict not in VERDICTS:
+        failures.append(RuleFailure("verdict_known", "verdict must be pass or fail", "结论须为 pass（合格）或 fail（不合格）", "verdict", list(VERDICTS), verdict))
+    if not failures and verdict == "pass":
+        score = weighted_score(category, scores)
+        if score < category.pass_mark:
+            failures.append(
+                RuleFailure(
+                    "verdict_consistent_with_scores",
+                    f"a pass verdict needs a weighted score of at least {category.pass_mark}; scored {score}",
+                    f"加权得分 {score} 低于合格线 {category.pass_mark}，不能判定为合格",
+                    "verdict",
+                    category.pass_mark,
+                    score,
+                )
+            )
+    return failures

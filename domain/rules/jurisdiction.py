@@ -1,0 +1,66 @@
+"""Roles and jurisdiction (DESIGN.md). A unit's jurisdiction is its subtree.
+
+- admin: units, campaigns, tokens, webhooks anywhere in its subtree (no unit: everywhere);
+- declarer: declares and withdraws nominations whose declaring unit and nominee lie in its
+  subtree;
+- reviewer: pre-reviews, commends, revokes, forwards and extends deadlines for campaigns
+  whose organiser is its unit or lies in its subtree (a superior department may act for the
+  campaigns of the departments below it);
+- inspector: inspections and re-inspections for those campaigns;
+- auditor: reads everything and changes nothing; system: the workflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from domain.actors import Actor, Role
+from domain.errors import OutsideJurisdictionError, RoleNotAllowedError
+from domain.units import Unit
+
+ACTIONS: dict[str, frozenset[str]] = {
+    "manage_units": frozenset({Role.ADMIN}),
+    "manage_campaigns": frozenset({Role.ADMIN}),
+    "declare": frozenset({Role.DECLARER}),
+    "withdraw": frozenset({Role.DECLARER}),
+    "pre_review": frozenset({Role.REVIEWER}),
+    "commend": frozenset({Role.REVIEWER}),
+    "revoke": frozenset({Role.REVIEWER}),
+    "forward": frozenset({Role.REVIEWER}),
+    "extend_deadline": frozenset({Role.REVIEWER}),
+    "manage_phases": frozenset({Role.REVIEWER, Role.ADMIN}),
+    "inspect": frozenset({Role.INSPECTOR}),
+    "reinspect": frozenset({Role.INSPECTOR}),
+    "read": frozenset({Role.ADMIN, Role.DECLARER, Role.REVIEWER, Role.INSPECTOR, Role.AUDITOR}),
+}
+
+
+def require_role(actor: Actor, action: str) -> None:
+    if actor.role == Role.SYSTEM:
+        return
+    if actor.role not in ACTIONS[action]:
+        raise RoleNotAllowedError(
+            f"role '{actor.role}' may not {action.replace('_', ' ')}",
+            f"角色「{actor.role}」无权执行此操作（{action}）",
+            action=action,
+            role=actor.role,
+        )
+
+
+def require_within(actor: Actor, units: Iterable[Unit], action: str) -> None:
+    """Every unit must lie in the actor's subtree (system and unit-less admins see all)."""
+    if actor.role == Role.SYSTEM or (actor.role == Role.ADMIN and actor.unit_id is None):
+        return
+    for unit in units:
+        if actor.unit_id is None or not unit.is_within(actor.unit_id):
+            raise OutsideJurisdictionError(
+                f"unit '{unit.code}' is outside the jurisdiction of '{actor.unit_id}'",
+                f"单位「{unit.name_zh or unit.code}」不在「{actor.unit_id}」的管辖范围内",
+                action=action,
+                unit=unit.code,
+            )
+
+
+def authorize(actor: Actor, action: str, units: Iterable[Unit] = ()) -> None:
+    require_role(actor, action)
+    require_within(actor, units, action)

@@ -1,0 +1,214 @@
+"""Campaign templates: the seed campaigns shipped as YAML package data, and their
+instantiation for a year (the seed's own dates) or from a start time with phase durations,
+with any phase deadline and any quota overridable at creation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from domain.errors import InvalidCampaignError, RuleFailure, TemplateNotFoundError
+from domain.rules.phases import move_close, phase_order_failures
+from domain.values import Category, Criterion, CrossEntityRule, FormField, Phase, Threshold
+
+_DATE = re.compile(r"^Y(?:\+(\d+))?-(\d{2})-(\d{2})$")
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    code: str
+    name_zh: str
+    name_en: str
+    opens: str  # "Y-10-16", "Y+1-08-01"
+    closes: str  # last day, inclusive
+    duration_days: float
+
+
+@dataclass(frozen=True)
+class Template:
+    code: str
+    name_zh: str
+    name_en: str
+    organiser_level: str
+    timezone: str
+    source: str
+    phases: tuple[PhaseSpec, ...]
+    steps: Mapping[str, str]
+    categories: tuple[Category, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "organiser_level": self.organiser_level,
+            "timezone": self.timezone,
+            "source": self.source,
+            "steps": dict(self.steps),
+            "phases": [dict(vars(p)) for p in self.phases],
+            "categories": [category_as_dict(c) for c in self.categories],
+        }
+
+
+def category_as_dict(c: Category) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "name_zh": c.name_zh,
+        "name_en": c.name_en,
+        "nominee_kind": c.nominee_kind,
+        "nominee_levels": list(c.nominee_levels),
+        "quota": c.quota,
+        "pass_mark": c.pass_mark,
+        "min_material_chars": c.min_material_chars,
+        "yearly_reinspection": c.yearly_reinspection,
+        "disqualifiers": list(c.disqualifiers),
+        "criteria": [dict(vars(x)) for x in c.criteria],
+        "form_fields": [dict(vars(x)) for x in c.form_fields],
+        "thresholds": [dict(vars(x)) for x in c.thresholds],
+        "cross_entity": [dict(vars(x)) for x in c.cross_entity],
+    }
+
+
+def _category(raw: dict[str, Any]) -> Category:
+    kind = raw["nominee_kind"]
+    return Category(
+        code=raw["code"],
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        nominee_kind=kind,
+        quota=raw.get("quota"),
+        criteria=tuple(Criterion(**c) for c in raw["criteria"]),
+        pass_mark=float(raw.get("pass_mark", 60)),
+        min_material_chars=int(raw.get("min_material_chars", 800)),
+        nominee_levels=tuple(raw.get("nominee_levels", ())),
+        form_fields=tuple(FormField(**f) for f in raw.get("form_fields", ())),
+        thresholds=tuple(Threshold(**t) for t in raw.get("thresholds", ())),
+        disqualifiers=tuple(raw.get("disqualifiers", ())),
+        cross_entity=tuple(CrossEntityRule(**x) for x in raw.get("cross_entity", ())),
+        yearly_reinspection=bool(raw.get("yearly_reinspection", False)),
+        collective=kind != "person",
+    )
+
+
+def parse_template(raw: dict[str, Any]) -> Template:
+    return Template(
+        code=raw["code"],
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        organiser_level=raw["organiser_level"],
+        timezone=raw.get("timezone", "Asia/Shanghai"),
+        source=raw.get("source", ""),
+        phases=tuple(PhaseSpec(**p) for p in raw["phases"]),
+        steps=dict(raw["steps"]),
+        categories=tuple(_category(c) for c in raw["categories"]),
+    )
+
+
+@cache
+def load_templates() -> dict[str, Template]:
+    templates = {}
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            template = parse_template(yaml.safe_load(entry.read_text(encoding="utf-8")))
+            templates[template.code] = template
+    return templates
+
+
+def get_template(code: str) -> Template:
+    try:
+        return load_templates()[code]
+    except KeyError:
+        raise TemplateNotFoundError(f"no campaign template '{code}'", f"没有评选模板「{code}」", template=code) from None
+
+
+def seed_date(spec: str, year: int, tz: ZoneInfo, *, end_of_day: bool) -> datetime:
+    match = _DATE.match(spec)
+    if not match:
+        raise ValueError(f"bad template date {spec!r}")
+    offset, month, day = int(match.group(1) or 0), int(match.group(2)), int(match.group(3))
+    local = datetime(year + offset, month, day, tzinfo=tz)
+    if end_of_day:
+        local += timedelta(days=1)
+    return local.astimezone(UTC)
+
+
+def parse_duration(value: Any, field: str) -> timedelta:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=float(value))
+    if isinstance(value, str) and (m := _DURATION.match(value)) and any(m.groups()):
+        d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        if d or h or mi or s:
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    raise InvalidCampaignError(
+        [RuleFailure("duration_format", f"{field} must be positive seconds or an ISO 8601 duration such as PT5M", f"{field} 须为正的秒数或 ISO 8601 时长（如 PT5M）", field, None, value)]
+    )
+
+
+def instantiate(
+    template: Template,
+    *,
+    year: int | None = None,
+    starts_at: datetime | None = None,
+    durations: Mapping[str, Any] | None = None,
+    deadlines: Mapping[str, datetime] | None = None,
+) -> list[Phase]:
+    """The campaign's phases: the seed's dates for ``year``, or back-to-back from
+    ``starts_at`` with the template's (or the given) durations; then deadline overrides."""
+    tz = ZoneInfo(template.timezone)
+    codes = [p.code for p in template.phases]
+    failures: list[RuleFailure] = []
+    for name, given in (("durations", durations or {}), ("deadlines", deadlines or {})):
+        for code in given:
+            if code not in codes:
+                failures.append(RuleFailure("phase_known", f"'{code}' is not a phase of {template.code}", f"「{code}」不是该模板的阶段", f"{name}.{code}", codes, code))
+    if (year is None) == (starts_at is None):
+        failures.append(RuleFailure("year_or_starts_at", "give either a year or a start time", "须给出年份或开始时间之一", "year"))
+    if failures:
+        raise InvalidCampaignError(failures)
+
+    phases: list[Phase] = []
+    if year is not None:
+        for spec in template.phases:
+            opens = seed_date(spec.opens, year, tz, end_of_day=False)
+            closes = seed_date(spec.closes, year, tz, end_of_day=True)
+            phases.append(Phase(spec.code, spec.name_zh, spec.name_en, opens, closes))
+    else:
+        assert starts_at is not None
+        if starts_at.tzinfo is None:
+            raise InvalidCampaignError([RuleFailure("timezone_required", "starts_at needs a time zone (e.g. Z)", "开始时间须带时区（如 Z）", "starts_at")])
+        cursor = starts_at.astimezone(UTC)
+        for spec in template.phases:
+            given = (durations or {}).get(spec.code)
+            length = parse_duration(given, f"durations.{spec.code}") if given is not None else timedelta(days=spec.duration_days)
+            phases.append(Phase(spec.code, spec.name_zh, spec.name_en, cursor, cursor + length))
+            cursor += length
+
+    for code, closes_at in (deadlines or {}).items():
+        if closes_at.tzinfo is None:
+            raise InvalidCampaignError([RuleFailure("timezone_required", "deadlines need a time zone (e.g. Z)", "截止时间须带时区（如 Z）", f"deadlines.{code}")])
+        phases = move_close(phases, codes.index(code), closes_at.astimezone(UTC))
+    failures = phase_order_failures(phases)
+    if failures:
+        raise InvalidCampaignError(failures)
+    return phases
+
+
+def apply_quotas(categories: tuple[Category, ...], quotas: Mapping[str, Any] | None) -> list[Category]:
+    quotas = quotas or {}
+    codes = {c.code for c in categories}
+    failures = [RuleFailure("category_known", f"'{k}' is not a category", f"「{k}」不是评选类别", f"quotas.{k}", sorted(codes), k) for k in quotas if k not in codes]
+    for k, v in quotas.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            failures.append(RuleFailure("quota_non_negative_integer", "a quota is a whole number ≥ 0 (or null: no quota)", "名额须为不小于 0 的整数（或 null 表示不限）", f"quotas.{k}", None, v))
+    if failures:
+        raise InvalidCampaignError(failures)
+    return [replace(c, quota=quotas[c.code]) if c.code in quotas else c for c in categories]

@@ -1,0 +1,34 @@
+"""The composition root: settings -> logging -> event store -> services.
+
+Both entrypoints (CLI, API) and the integration tests call ``bootstrap``; nothing here runs
+at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from domain.application import Laurel, utc_now
+from infra.logging import configure_logging
+from infra.settings import Settings, eventsourcing_env
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: Laurel
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now, configure_logs: bool = True) -> Services:
+    settings = settings or Settings()
+    if configure_logs:
+        configure_logging(settings.log_format, settings.log_level)
+    app = Laurel(env=eventsourcing_env(settings), clock=clock)
+    structlog.get_logger("laurel").info("event store ready", backend=settings.backend)
+    return Services(settings=settings, app=app)

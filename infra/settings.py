@@ -1,0 +1,64 @@
+"""One typed Settings object, read from the environment (LAUREL_*) when asked, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlparse
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAUREL_", extra="ignore")
+
+    database_url: str = ""  # empty: SQLite file under home_dir
+    home_dir: Path = Path(".laurel")
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    admin_token: str | None = None
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and urlparse(value).scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("LAUREL_DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def backend(self) -> str:
+        return "postgres" if self.database_url.startswith(("postgresql", "postgres")) else "sqlite"
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing library's persistence settings for ``settings.database_url``."""
+    url = settings.database_url
+    if settings.backend == "postgres":
+        parts = urlparse(url)
+        query = parse_qs(parts.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "laurel",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["20"])[0],
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env
+    if url:
+        path = Path(unquote(urlparse(url).path))
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            path = Path(unquote(url[len("sqlite:///") :]))
+    else:
+        path = settings.home_dir / "laurel.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}

@@ -1,0 +1,1 @@
+"""Temporal workflows and their activities: phase deadlines, re-inspection, forwarding."""
