@@ -44,6 +44,33 @@ def check() -> None:
         services.close()
 
 
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    services = bootstrap()
+    try:
+        console.print(f"[bold green]Laurel[/bold green] API on http://{host}:{port}  (docs: /docs · 接口文档)")
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+    finally:
+        services.close()
+
+
+@cli.command()
+def api(host: str = typer.Option("127.0.0.1", help="interface to bind"), port: int = typer.Option(8000, help="TCP port")) -> None:
+    """Serve the HTTP API with uvicorn (Ctrl-C stops it)."""
+    _serve(host, port)
+
+
+@cli.command()
+def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
+    """Run the embedded stack on this machine: the SQLite event store (or LAUREL_DATABASE_URL) and the API.
+
+    The Temporal dev server, worker, projection runner and webhook dispatcher join it as their issues land."""
+    _serve("127.0.0.1", port)
+
+
 def main() -> None:
     cli()
 

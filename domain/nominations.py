@@ -12,7 +12,7 @@ replay). Every event records its actor and, where one applies, the reason.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 

@@ -1,0 +1,43 @@
+"""The API's foundation over real HTTP semantics (the ASGI app through Starlette's httpx-based TestClient): health,
+readiness, templates, and problem+json for unknown paths, methods and templates."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from infra.bootstrap import bootstrap
+from infra.settings import Settings
+
+
+@pytest.fixture
+def client(tmp_path):
+    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}"), configure_logs=False)
+    with TestClient(create_app(services), raise_server_exceptions=False) as http:
+        yield http
+    services.close()
+
+
+def test_health_and_readiness_answer(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_templates_list_the_three_seed_campaigns(client):
+    codes = [t["code"] for t in client.get("/v1/templates").json()]
+    assert codes == ["double-strengthen", "five-good-sites", "four-creations-three-selections"]
+    five_good = client.get("/v1/templates/five-good-sites").json()
+    assert {c["code"]: c["quota"] for c in five_good["categories"]} == {"five_good_site": 50, "outstanding_administrator": 30, "advanced_worker": 20}
+
+
+def test_unknown_template_path_and_method_are_problem_json(client):
+    missing = client.get("/v1/templates/nope", headers={"X-Request-ID": "req-42"})
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["type"] == "urn:laurel:problem:template-not-found"
+    assert missing.json()["request_id"] == "req-42" and missing.headers["x-request-id"] == "req-42"
+    assert client.get("/v1/nowhere").headers["content-type"] == "application/problem+json"
+    not_allowed = client.delete("/v1/templates")
+    assert not_allowed.status_code == 405 and not_allowed.json()["type"] == "urn:laurel:problem:method-not-allowed"
