@@ -42,8 +42,12 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
     name = "Laurel"
     snapshotting_intervals = {Campaign: 200, Unit: 200}  # noqa: RUF012 (library API)
 
+    # Cached aggregates are fast-forwarded from the store before each use (reads only newer
+    # events), so the cache stays correct with several processes writing; commands get copies.
+    DEFAULT_ENV = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}  # noqa: RUF012
+
     def __init__(self, env: Mapping[str, str] | None = None, clock: Callable[[], datetime] = utc_now) -> None:
-        super().__init__(env)
+        super().__init__({**self.DEFAULT_ENV, **(env or {})})
         self.clock = clock
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -56,15 +60,16 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
 
     # --- loading ---------------------------------------------------------------------------
 
-    def get_unit(self, code: str) -> Unit:
+    def get_unit(self, code: str, *, for_update: bool = False) -> Unit:
+        """``for_update``: a private copy to change; otherwise the shared cached object (read only)."""
         try:
-            return self.repository.get(unit_uuid(code))
+            return self.repository.get(unit_uuid(code), deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
             raise UnitNotFoundError(f"no unit '{code}'", f"没有单位「{code}」", unit=code) from None
 
-    def get_campaign(self, campaign_id: UUID | str) -> Campaign:
+    def get_campaign(self, campaign_id: UUID | str, *, for_update: bool = False) -> Campaign:
         try:
-            campaign = self.repository.get(UUID(str(campaign_id)))
+            campaign = self.repository.get(UUID(str(campaign_id)), deepcopy_from_cache=for_update)
         except (AggregateNotFoundError, ValueError):
             campaign = None
         if not isinstance(campaign, Campaign):
@@ -90,7 +95,7 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
         args = {"code": code, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent_id}
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            parent = self.get_unit(parent_id) if parent_id else None
+            parent = self.get_unit(parent_id, for_update=True) if parent_id else None
             authorize(actor, "manage_units", [parent] if parent else [])
             if unit_uuid(code) in self.repository:
                 raise DuplicateUnitError(f"unit '{code}' already exists", f"单位「{code}」已存在", unit=code)
@@ -150,7 +155,7 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id)
+            campaign = self.get_campaign(campaign_id, for_update=True)
             check_version(campaign, expected_version)
             authorize(actor, "extend_deadline", [self._organiser(campaign)])
             campaign.extend_deadline(phase, closes_at.astimezone(UTC), reason, actor.as_dict(), at)
@@ -163,7 +168,7 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id)
+            campaign = self.get_campaign(campaign_id, for_update=True)
             authorize(actor, "manage_phases", [self._organiser(campaign)])
             opened = campaign.open_phase(phase, actor.as_dict(), at)
             return [campaign], {"phase": phase, "opened": opened}
@@ -176,7 +181,7 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id)
+            campaign = self.get_campaign(campaign_id, for_update=True)
             authorize(actor, "manage_phases", [self._organiser(campaign)])
             closed = campaign.close_phase(phase, reason, actor.as_dict(), at)
             return [campaign], {"phase": phase, "closed": closed}

@@ -36,7 +36,7 @@ class CommendationCommands:
         requested = [str(n) for n in nomination_ids] if nomination_ids is not None else None
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id)
+            campaign = self.get_campaign(campaign_id, for_update=True)
             authorize(actor, "commend", [self._organiser(campaign)])
             campaign.require_step_open("commendation", at)
             cat = campaign.category(category)
@@ -101,7 +101,7 @@ class CommendationCommands:
             authorize(actor, "forward", [organiser])
             if campaign.parent_campaign_id is None:
                 raise CommendationRefusedError([RuleFailure("parent_campaign_required", "this campaign has no parent campaign to forward to", "本次评选没有可上报的上级评选活动", "parent_campaign_id")])
-            parent = self.get_campaign(campaign.parent_campaign_id)
+            parent = self.get_campaign(campaign.parent_campaign_id, for_update=True)
             parent.require_step_open("declaration", at)
             cat = parent.category(target_category or source.category)
             key = nominee_key(cat.code, source.nominee.unit_id, source.nominee.person_id, source.nominee.name)

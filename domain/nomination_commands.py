@@ -58,7 +58,7 @@ class NominationCommands:
         who = Nominee(kind=str(nominee.get("kind", "")), unit_id=str(nominee.get("unit_id", "")), name=str(nominee.get("name", "")), person_id=nominee.get("person_id"))
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id)
+            campaign = self.get_campaign(campaign_id, for_update=True)
             declaring_unit = self.get_unit(declaring_unit_id)
             nominee_unit = self.get_unit(who.unit_id)
             authorize(actor, "declare", [declaring_unit, nominee_unit])

@@ -74,6 +74,7 @@ class Unit(Aggregate):
     class ChildAdded(Aggregate.Event):
         child_code: str
         child_level: str
+        actor: dict[str, Any]
 
         def apply(self, aggregate: Unit) -> None:
             aggregate.children[self.child_code] = self.child_level
@@ -107,7 +108,7 @@ class Unit(Aggregate):
             actor=actor,
         )
         if parent is not None:
-            parent.trigger_event(Unit.ChildAdded, timestamp=at, child_code=code, child_level=level)
+            parent.trigger_event(Unit.ChildAdded, timestamp=at, child_code=code, child_level=level, actor=actor)
         return unit
 
     def is_within(self, ancestor_code: str) -> bool:
