@@ -41,7 +41,8 @@ def problem(status: int, code: str, title: str, detail: str, request: Request, *
 async def domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
     failures = [f.as_dict() for f in getattr(exc, "failures", ())]
     if isinstance(exc, errors.AuthorizationError):
-        structlog.get_logger("laurel.authz").warning("refused", code=exc.code, **exc.details)
+        actor = getattr(request.state, "actor", None)
+        structlog.get_logger("laurel.authz").warning("refused", code=exc.code, token_id=actor.token_id if actor else None, path=request.url.path, **exc.details)
     return problem(status_for(exc), exc.code, exc.message_en, exc.message_en, request, detail_zh=exc.message_zh, failures=failures or None, **exc.details)
 
 

@@ -22,13 +22,15 @@ from domain.errors import (
     NominationNotFoundError,
     UnitNotFoundError,
 )
+from domain.access_commands import AccessCommands
 from domain.commendation import CommendationCommands
+from domain.directory import DIRECTORY_ID, CampaignDirectory
 from domain.execution import CommandRunner, check_version
 from domain.nomination_commands import NominationCommands
 from domain.ids import unit_uuid
 from domain.nominations import Nomination
 from domain.queries import Queries
-from domain.rules.jurisdiction import authorize
+from domain.rules.jurisdiction import authorize, require_unscoped
 from domain.templates import apply_quotas, get_template, instantiate
 from domain.transcodings import all_transcodings
 from domain.units import Unit
@@ -38,9 +40,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, Application):
+class Laurel(NominationCommands, CommendationCommands, AccessCommands, CommandRunner, Queries, Application):
     name = "Laurel"
-    snapshotting_intervals = {Campaign: 200, Unit: 200}  # noqa: RUF012 (library API)
+    snapshotting_intervals = {Campaign: 200, Unit: 200, CampaignDirectory: 200}  # noqa: RUF012 (library API)
 
     # Cached aggregates are fast-forwarded from the store before each use (reads only newer
     # events), so the cache stays correct with several processes writing; commands get copies.
@@ -85,6 +87,19 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
             raise NominationNotFoundError(f"no nomination '{nomination_id}'", f"没有申报「{nomination_id}」", nomination=str(nomination_id))
         return nomination
 
+    def _directory(self, at: datetime) -> CampaignDirectory:
+        try:
+            return self.repository.get(DIRECTORY_ID)
+        except AggregateNotFoundError:
+            return CampaignDirectory.open(at)
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        try:
+            directory = self.repository.get(DIRECTORY_ID, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return []
+        return list(directory.entries)
+
     def _organiser(self, campaign: Campaign) -> Unit:
         return self.get_unit(campaign.organiser_unit_id)
 
@@ -97,6 +112,8 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
         def decide() -> tuple[list[Any], dict[str, Any]]:
             parent = self.get_unit(parent_id, for_update=True) if parent_id else None
             authorize(actor, "manage_units", [parent] if parent else [])
+            if parent is None:
+                require_unscoped(actor, "manage_units")
             if unit_uuid(code) in self.repository:
                 raise DuplicateUnitError(f"unit '{code}' already exists", f"单位「{code}」已存在", unit=code)
             unit = Unit.register(code, name, name_zh, level, parent, actor.as_dict(), at)
@@ -147,7 +164,9 @@ class Laurel(NominationCommands, CommendationCommands, CommandRunner, Queries, A
                 steps=dict(tpl.steps),
                 actor=actor.as_dict(),
             )
-            return [campaign], campaign.summary()
+            directory = self._directory(at)
+            directory.list_campaign(campaign.id, organiser.code, tpl.code, campaign.year, at)
+            return [campaign, directory], campaign.summary()
 
         return self.run("create_campaign", args, decide, at=at, idempotency_key=idempotency_key)
 

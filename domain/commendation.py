@@ -25,7 +25,10 @@ class CommendationCommands:
         failures: list[RuleFailure] = []
         for rule in category.cross_entity:
             subtree = [u.code for u in self.units_in_subtree(nomination.nominee.unit_id) if u.level == rule.unit_level]
-            qualified = {n.nominee.unit_id: bool(n.state == "commended" or (n.state == "inspected" and n.passed)) for n in by_category.get(rule.category, [])}
+            qualified: dict[str, bool] = {}
+            for n in by_category.get(rule.category, []):  # any one qualifying nomination of a unit is enough
+                meets = n.title_active or (n.state == "inspected" and bool(n.passed))
+                qualified[n.nominee.unit_id] = qualified.get(n.nominee.unit_id, False) or meets
             failures += cross_entity_failures(rule, subtree, qualified)
         return failures
 

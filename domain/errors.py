@@ -164,3 +164,9 @@ class RoleNotAllowedError(AuthorizationError):
 
 class OutsideJurisdictionError(AuthorizationError):
     code = "outside-jurisdiction"
+
+
+class ImportInvalidError(RuleViolationError):
+    """A bulk import file that cannot be read as a table."""
+
+    code = "import-invalid"

@@ -33,6 +33,20 @@ class Settings(BaseSettings):
         return "postgres" if self.database_url.startswith(("postgresql", "postgres")) else "sqlite"
 
 
+def ensure_admin_token(settings: Settings) -> Settings:
+    """LAUREL_ADMIN_TOKEN, or a token generated once and kept in <home>/admin-token (0600)."""
+    if settings.admin_token:
+        return settings
+    path = settings.home_dir / "admin-token"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("lrl_admin_" + secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return settings.model_copy(update={"admin_token": path.read_text().strip()})
+
+
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's persistence settings for ``settings.database_url``."""
     url = settings.database_url

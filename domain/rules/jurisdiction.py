@@ -61,6 +61,46 @@ def require_within(actor: Actor, units: Iterable[Unit], action: str) -> None:
             )
 
 
+def _sees_all(actor: Actor) -> bool:
+    return actor.role in (Role.SYSTEM, Role.AUDITOR) or (actor.role == Role.ADMIN and actor.unit_id is None)
+
+
+def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) -> bool:
+    """Auditors (and unscoped admins) read everything; reviewers, inspectors and admins the
+    campaigns organised in their subtree; declarers the campaigns that cover their unit."""
+    if _sees_all(actor):
+        return True
+    if actor_unit is None:
+        return False
+    if actor.role == Role.DECLARER:
+        return actor_unit.is_within(organiser.code)
+    return organiser.is_within(actor_unit.code)
+
+
+def can_read_nomination(actor: Actor, organiser: Unit, declaring_unit: Unit, actor_unit: Unit | None) -> bool:
+    """Declarers read the nominations declared in their subtree; the others as for campaigns."""
+    if actor.role == Role.DECLARER:
+        return actor_unit is not None and declaring_unit.is_within(actor_unit.code)
+    return can_read_campaign(actor, organiser, actor_unit)
+
+
+def require_read(actor: Actor, allowed: bool, what: str) -> None:
+    require_role(actor, "read")
+    if not allowed:
+        raise OutsideJurisdictionError(f"{what} is outside the jurisdiction of '{actor.unit_id}'", f"{what} 不在「{actor.unit_id}」的管辖范围内", action="read")
+
+
 def authorize(actor: Actor, action: str, units: Iterable[Unit] = ()) -> None:
     require_role(actor, action)
     require_within(actor, units, action)
+
+
+def require_unscoped(actor: Actor, action: str) -> None:
+    """Acts above every unit (a new root unit): only an admin without a unit, or the system."""
+    if actor.role == Role.SYSTEM or actor.unit_id is None:
+        return
+    raise OutsideJurisdictionError(
+        f"only an admin without a unit may {action.replace('_', ' ')} at the root; '{actor.unit_id}' is scoped",
+        f"仅不限单位的管理员可在根层级执行此操作；当前令牌限于「{actor.unit_id}」",
+        action=action,
+    )

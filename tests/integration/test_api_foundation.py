@@ -13,8 +13,8 @@ from infra.settings import Settings
 
 @pytest.fixture
 def client(tmp_path):
-    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}"), configure_logs=False)
-    with TestClient(create_app(services), raise_server_exceptions=False) as http:
+    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", admin_token="adm"), configure_logs=False)
+    with TestClient(create_app(services), raise_server_exceptions=False, headers={"Authorization": "Bearer adm"}) as http:
         yield http
     services.close()
 
@@ -39,5 +39,7 @@ def test_unknown_template_path_and_method_are_problem_json(client):
     assert missing.json()["type"] == "urn:laurel:problem:template-not-found"
     assert missing.json()["request_id"] == "req-42" and missing.headers["x-request-id"] == "req-42"
     assert client.get("/v1/nowhere").headers["content-type"] == "application/problem+json"
+    anonymous = client.get("/v1/templates", headers={"Authorization": ""})
+    assert anonymous.status_code == 401 and anonymous.json()["type"] == "urn:laurel:problem:unauthorized"
     not_allowed = client.delete("/v1/templates")
     assert not_allowed.status_code == 405 and not_allowed.json()["type"] == "urn:laurel:problem:method-not-allowed"

@@ -1,0 +1,62 @@
+"""Request dependencies: services, the authenticated actor, Idempotency-Key and If-Match."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Header, HTTPException, Request
+
+from domain.actors import Actor
+from domain.application import Laurel
+from infra.bootstrap import Services
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def get_app(request: Request) -> Laurel:
+    return request.app.state.services.app
+
+
+def current_actor(request: Request, authorization: Annotated[str | None, Header(description="Bearer <token>")] = None) -> Actor:
+    services: Services = request.app.state.services
+    secret = ""
+    if authorization and authorization.lower().startswith("bearer "):
+        secret = authorization[7:].strip()
+    elif request.cookies.get("laurel_token"):
+        secret = request.cookies["laurel_token"]
+    if not secret:
+        raise HTTPException(401, "a bearer token is required / 需要访问令牌", headers={"WWW-Authenticate": "Bearer"})
+    admin = services.settings.admin_token
+    if admin and hmac.compare_digest(secret.encode(), admin.encode()):
+        actor = Actor(token_id="bootstrap-admin", role="admin", unit_id=None)
+    else:
+        actor = services.app.authenticate(secret)  # type: ignore[assignment]
+    if actor is None:
+        raise HTTPException(401, "unknown or revoked token / 令牌无效或已撤销", headers={"WWW-Authenticate": "Bearer"})
+    structlog.contextvars.bind_contextvars(token_id=actor.token_id)
+    request.state.actor = actor
+    return actor
+
+
+def idempotency_key(actor: Annotated[Actor, Depends(current_actor)], key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> str | None:
+    """Keys are scoped per token: two clients can never collide."""
+    return f"{actor.token_id}:{key}" if key else None
+
+
+def expected_version(if_match: Annotated[str | None, Header(alias="If-Match", description='the ETag of the nomination read, e.g. "3"')] = None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise HTTPException(400, 'If-Match must be an ETag such as "3" / If-Match 须为版本号')
+    return int(raw)
+
+
+App = Annotated[Laurel, Depends(get_app)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -1,0 +1,103 @@
+"""Campaigns (评选活动): create from a template, list, read, extend a deadline, commend,
+and export the commendation list (表彰名单) as XLSX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import App, CurrentActor, IdempotencyKey
+from api.schemas import CampaignCreate, CampaignListItem, CampaignPublic, CommendationCreate, CommendationResult, DeadlineExtension
+from api.tabular import XLSX, workbook_bytes
+from domain.rules.jurisdiction import can_read_campaign, require_role
+
+router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
+
+
+def campaign_view(app: Any, campaign: Any) -> dict[str, Any]:
+    current = campaign.current_phase(app.clock())
+    return dict(campaign.summary(), current_phase=current.code if current else None)
+
+
+@router.post("", status_code=201, response_model=CampaignPublic, summary="Create a campaign from a template / 按模板创建评选活动")
+def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    result = app.create_campaign(
+        body.template,
+        body.organiser_unit_id,
+        actor,
+        year=body.year,
+        starts_at=body.starts_at,
+        durations=body.durations,
+        deadlines=body.deadlines,
+        quotas=body.quotas,
+        parent_campaign_id=body.parent_campaign_id,
+        idempotency_key=key,
+    )
+    view = campaign_view(app, app.get_campaign(result["id"]))
+    return JSONResponse(CampaignPublic(**view).model_dump(mode="json"), status_code=200 if result["replayed"] else 201)
+
+
+@router.get("", response_model=list[CampaignListItem], summary="List the campaigns you may read / 评选活动列表")
+def list_campaigns(app: App, actor: CurrentActor) -> Any:
+    require_role(actor, "read")
+    actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
+    return [
+        {"id": str(e["campaign_id"]), "organiser_unit_id": e["organiser_unit_id"], "template": e["template"], "year": e["year"]}
+        for e in app.list_campaigns()
+        if can_read_campaign(actor, app.get_unit(e["organiser_unit_id"]), actor_unit)
+    ]
+
+
+@router.get("/{campaign_id}", response_model=CampaignPublic, summary="Read a campaign / 查看评选活动")
+def read_campaign(campaign_id: str, app: App, actor: CurrentActor) -> Any:
+    return campaign_view(app, app.readable_campaign(campaign_id, actor))
+
+
+@router.post("/{campaign_id}/phases/{phase}/extension", response_model=CampaignPublic, summary="Extend a phase deadline / 延长阶段截止时间")
+def extend_deadline(campaign_id: str, phase: str, body: DeadlineExtension, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    app.extend_deadline(campaign_id, phase, body.closes_at, body.reason, actor, idempotency_key=key)
+    return campaign_view(app, app.get_campaign(campaign_id))
+
+
+@router.post("/{campaign_id}/commendations", response_model=CommendationResult, summary="Commend within quota, best score first / 按名额择优表彰")
+def commend(campaign_id: str, body: CommendationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    return app.commend(campaign_id, body.category, actor, nomination_ids=body.nomination_ids, idempotency_key=key)
+
+
+COMMENDATION_HEADERS = ["排名 / Rank", "类别 / Category", "类别（英文）/ Category (en)", "表彰对象 / Nominee", "所在单位 / Unit", "申报单位 / Declaring unit", "得分 / Score", "表彰时间 / Commended at", "状态 / State"]
+
+
+@router.get(
+    "/{campaign_id}/commendations.xlsx",
+    summary="The commendation list as XLSX / 表彰名单（Excel）",
+    responses={200: {"content": {XLSX: {}}, "description": "the workbook"}},
+    response_class=Response,
+)
+def commendations_xlsx(campaign_id: str, app: App, actor: CurrentActor, category: str | None = Query(None)) -> Response:
+    campaign = app.readable_campaign(campaign_id, actor)
+    categories = {c.code: c for c in campaign.categories}
+    rows = []
+    for code, ids in campaign.commended.items():
+        if category and code != category:
+            continue
+        for nid in ids:
+            n = app.get_nomination(nid)
+            unit = app.get_unit(n.nominee.unit_id)
+            declaring = app.get_unit(n.declaring_unit_id)
+            rows.append(
+                [
+                    (n.title or {}).get("rank"),
+                    categories[code].name_zh,
+                    categories[code].name_en,
+                    n.nominee.name,
+                    f"{unit.name_zh} / {unit.name}",
+                    f"{declaring.name_zh} / {declaring.name}",
+                    n.score,
+                    n.title["granted_at"].isoformat() if n.title else "",
+                    f"{n.as_dict()['state_zh']} / {n.state}",
+                ]
+            )
+    body = workbook_bytes("表彰名单 Commendations", COMMENDATION_HEADERS, rows)
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="commendations-{campaign.id}.xlsx"'})

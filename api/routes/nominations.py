@@ -1,0 +1,168 @@
+"""Nominations (申报): declare, import, list, read (now or as of an instant), history, and
+each step of the pipeline. Reads return an ETag (the version); writes accept If-Match."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import App, CurrentActor, ExpectedVersion, IdempotencyKey
+from api.imports import import_rows, table_body
+from api.schemas import (
+    CommandResult,
+    ForwardingCreate,
+    HistoryEvent,
+    ImportReport,
+    InspectionCreate,
+    NominationCreate,
+    NominationPage,
+    NominationPublic,
+    PreReviewCreate,
+    ReasonCreate,
+)
+from domain.actors import Role
+from domain.errors import RuleFailure, RuleViolationError
+
+router = APIRouter(prefix="/v1", tags=["nominations"])
+NOMINATION_COLUMNS = ("category", "declaring_unit_id", "nominee_kind", "nominee_unit_id", "nominee_name", "nominee_person_id", "material")
+
+
+def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
+    body = CommandResult(**{k: (str(v) if k == "id" else v) for k, v in result.items() if k in CommandResult.model_fields}).model_dump(mode="json", exclude_none=True)
+    return JSONResponse(body, status_code=200 if result.get("replayed") else status, headers={"ETag": f'"{result["version"]}"'})
+
+
+@router.post("/campaigns/{campaign_id}/nominations", status_code=201, response_model=CommandResult, summary="Declare a nomination / 申报")
+def declare(campaign_id: str, body: NominationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    result = app.declare(campaign_id, body.category, body.declaring_unit_id, body.nominee.model_dump(), body.form, body.material, actor, idempotency_key=key)
+    return command_response(result, 201)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/nominations:import",
+    response_model=ImportReport,
+    summary="Bulk declare from CSV or XLSX / 批量申报",
+    description="Columns: category, declaring_unit_id, nominee_kind, nominee_unit_id, nominee_name, nominee_person_id, material, and form.<field> for each declaration-form field. The report gives every row's outcome.",
+    openapi_extra=table_body(),
+)
+async def import_nominations(campaign_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
+        form = {k[5:]: v for k, v in row.items() if k.startswith("form.") and v not in (None, "")}
+        form = {k: _cell(v) for k, v in form.items()}
+        nominee = {"kind": str(row.get("nominee_kind") or ""), "unit_id": str(row.get("nominee_unit_id") or ""), "name": str(row.get("nominee_name") or ""), "person_id": (str(row.get("nominee_person_id") or "") or None)}
+        return app.declare(campaign_id, str(row.get("category") or ""), str(row.get("declaring_unit_id") or ""), nominee, form, str(row.get("material") or ""), actor, idempotency_key=row_key)
+
+    app.readable_campaign(campaign_id, actor)
+    return await import_rows(request, NOMINATION_COLUMNS, one, key)
+
+
+def _cell(value: Any) -> Any:
+    """CSV cells are text: numbers and true/false become what the form expects."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() in ("true", "yes", "是"):
+        return True
+    if text.lower() in ("false", "no", "否"):
+        return False
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except Exception:  # noqa: BLE001 - any malformed cursor is the client's
+        raise RuleViolationError([RuleFailure("cursor_valid", "the cursor is not one this API returned", "分页游标无效", "cursor")]) from None
+
+
+@router.get("/campaigns/{campaign_id}/nominations", response_model=NominationPage, summary="List nominations / 申报列表")
+def list_nominations(
+    campaign_id: str,
+    app: App,
+    actor: CurrentActor,
+    category: str | None = None,
+    state: str | None = None,
+    unit: str | None = Query(None, description="declaring or nominee unit, or any unit above them"),
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+) -> Any:
+    campaign = app.readable_campaign(campaign_id, actor)
+    ids = list(campaign.roster)
+    start = _decode_cursor(cursor)
+    items, position = [], start
+    own_unit = actor.unit_id if actor.role == Role.DECLARER else None
+    while position < len(ids) and len(items) < limit:
+        nid = ids[position]
+        position += 1
+        entry = campaign.roster[nid]
+        if category and entry["category"] != category:
+            continue
+        if own_unit and not app.get_unit(entry["declaring_unit_id"]).is_within(own_unit):
+            continue
+        if unit and not (app.get_unit(entry["nominee_unit_id"]).is_within(unit) or app.get_unit(entry["declaring_unit_id"]).is_within(unit)):
+            continue
+        nomination = app.get_nomination(nid)
+        if state and nomination.state != state:
+            continue
+        items.append(nomination.as_dict())
+    next_cursor = base64.urlsafe_b64encode(str(position).encode()).decode() if position < len(ids) else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/nominations/{nomination_id}", response_model=NominationPublic, summary="Read a nomination, now or as of an instant / 查看申报（可按时点回溯）")
+def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response: Response, as_of: datetime | None = Query(None, description="ISO-8601 instant with time zone")) -> Any:
+    nomination = app.readable_nomination(nomination_id, actor)
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            raise RuleViolationError([RuleFailure("as_of_timezone", "as_of needs a time zone (e.g. Z)", "as_of 须带时区", "as_of")])
+        nomination = app.nomination_as_of(nomination_id, as_of)
+    response.headers["ETag"] = f'"{nomination.version}"'
+    return nomination.as_dict()
+
+
+@router.get("/nominations/{nomination_id}/history", response_model=list[HistoryEvent], summary="Every event of a nomination / 申报全过程记录")
+def history(nomination_id: str, app: App, actor: CurrentActor) -> Any:
+    app.readable_nomination(nomination_id, actor)
+    return app.history(nomination_id)
+
+
+@router.post("/nominations/{nomination_id}/pre-review", response_model=CommandResult, summary="Pre-review: admit or reject / 初审")
+def pre_review(nomination_id: str, body: PreReviewCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(app.pre_review(nomination_id, body.decision, body.reasons, actor, checks=body.checks, idempotency_key=key, expected_version=version))
+
+
+@router.post("/nominations/{nomination_id}/inspections", response_model=CommandResult, summary="Record an inspection / 考核验收")
+def inspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(app.inspect(nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
+
+
+@router.post("/nominations/{nomination_id}/withdrawal", response_model=CommandResult, summary="Withdraw before commendation / 撤回申报")
+def withdraw(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(app.withdraw(nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
+
+
+@router.post("/nominations/{nomination_id}/revocation", response_model=CommandResult, summary="Revoke a granted title / 撤销荣誉")
+def revoke(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(app.revoke(nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
+
+
+@router.post("/nominations/{nomination_id}/re-inspections", response_model=CommandResult, summary="Yearly re-inspection of a title / 年度复查")
+def reinspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(app.reinspect(nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
+
+
+@router.post("/nominations/{nomination_id}/forwarding", response_model=CommandResult, summary="Forward to the parent campaign / 上报上级评选")
+def forward(nomination_id: str, body: ForwardingCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(app.forward(nomination_id, actor, target_category=body.category, idempotency_key=key, expected_version=version))

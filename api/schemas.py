@@ -1,0 +1,209 @@
+"""Request and response models of HTTP API v1 (families XCreate / XPublic). Every model
+allows extra fields to be added later without breaking clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["city", "county", "township", "village", "agency"]
+TokenRole = Literal["admin", "declarer", "reviewer", "inspector", "auditor"]
+Method = Literal["document_review", "site_visit", "live_operation", "questionnaire"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnitCreate(Model):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", examples=["town-3"])
+    name: str = Field("", max_length=200, examples=["Qianshuang Township"])
+    name_zh: str = Field("", max_length=200, examples=["前双镇"])
+    level: Level
+    parent_id: str | None = Field(None, max_length=64, examples=["county-1"])
+
+
+class UnitPublic(BaseModel):
+    id: str
+    name: str
+    name_zh: str
+    level: str
+    parent_id: str | None
+    path: list[str]
+    children: list[str]
+
+
+class TokenCreate(Model):
+    role: TokenRole
+    unit_id: str | None = Field(None, max_length=64, examples=["town-3"])
+    label: str = Field("", max_length=200, examples=["彭镇党委申报员 / Peng township declarer"])
+
+
+class TokenCreated(BaseModel):
+    id: str
+    token: str | None = Field(None, description="The secret, shown once / 令牌明文，仅显示一次")
+    role: str
+    unit_id: str | None
+    label: str
+    replayed: bool = False
+
+
+class CampaignCreate(Model):
+    template: str = Field(examples=["five-good-sites"])
+    organiser_unit_id: str = Field(examples=["city-1"])
+    year: int | None = Field(None, ge=1990, le=2100, examples=[2022])
+    starts_at: datetime | None = Field(None, examples=["2026-11-23T10:00:00Z"])
+    durations: dict[str, float | str] | None = Field(None, description="seconds or ISO 8601 per phase", examples=[{"declaration": "PT10M", "pre_review": 600}])
+    deadlines: dict[str, datetime] | None = Field(None, description="closes_at overrides per phase", examples=[{"declaration": "2022-10-21T16:00:00Z"}])
+    quotas: dict[str, int | None] | None = Field(None, examples=[{"five_good_site": 50}])
+    parent_campaign_id: str | None = None
+
+
+class PhasePublic(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    opens_at: datetime
+    closes_at: datetime
+    status: str
+
+
+class CategorySummary(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    nominee_kind: str
+    quota: int | None
+    commended: int
+    nominations: int
+
+
+class CampaignPublic(BaseModel):
+    id: str
+    version: int
+    template: str
+    name_zh: str
+    name_en: str
+    organiser_unit_id: str
+    year: int | None
+    timezone: str
+    parent_campaign_id: str | None
+    steps: dict[str, str]
+    phases: list[PhasePublic]
+    categories: list[CategorySummary]
+    current_phase: str | None = None
+
+
+class CampaignListItem(BaseModel):
+    id: str
+    organiser_unit_id: str
+    template: str
+    year: int | None
+
+
+class DeadlineExtension(Model):
+    closes_at: datetime
+    reason: str = Field(min_length=1, max_length=2000, examples=["暴雨导致山区乡镇材料延误 / Rainstorms delayed the mountain townships' materials"])
+
+
+class NomineeIn(Model):
+    kind: Literal["site", "person", "unit"]
+    unit_id: str = Field(min_length=1, max_length=64, examples=["vil-3-07"])
+    name: str = Field(min_length=1, max_length=200, examples=["前双村远程教育站点"])
+    person_id: str | None = Field(None, max_length=64)
+
+
+class NominationCreate(Model):
+    category: str = Field(examples=["five_good_site"])
+    declaring_unit_id: str = Field(examples=["town-3"])
+    nominee: NomineeIn
+    form: dict[str, Any] = Field(default_factory=dict, examples=[{"operation_rate": 97.5}])
+    material: str = Field("", max_length=200_000, description="typical material (典型材料), ≥ the category minimum in characters")
+
+
+class CommandResult(BaseModel):
+    id: str
+    state: str
+    version: int
+    replayed: bool = False
+    forwarded_to: dict[str, str] | None = None
+
+
+class PreReviewCreate(Model):
+    decision: Literal["admit", "reject"]
+    reasons: list[str] = Field(default_factory=list, examples=[["材料翔实 / Material thorough"]])
+    checks: dict[str, bool] = Field(default_factory=dict, examples=[{"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}])
+
+
+class InspectionCreate(Model):
+    methods: list[Method] = Field(min_length=1, examples=[["document_review", "site_visit"]])
+    scores: dict[str, float] = Field(examples=[{"party_attention": 90, "site_management": 85, "programmes_watched": 88, "equipment_running": 92, "effect": 87}])
+    verdict: Literal["pass", "fail"]
+    notes: str = Field("", max_length=5000, examples=["三簿一册记录规范 / registers kept to standard"])
+
+
+class CommendationCreate(Model):
+    category: str = Field(examples=["five_good_site"])
+    nomination_ids: list[str] | None = None
+
+
+class CommendationEntry(BaseModel):
+    id: str
+    rank: int
+    score: float
+
+
+class CommendationResult(BaseModel):
+    campaign_id: str
+    category: str
+    quota: int | None
+    commended: list[CommendationEntry]
+    commended_total: int
+    not_selected: list[dict[str, Any]]
+    replayed: bool = False
+
+
+class ReasonCreate(Model):
+    reason: str = Field(min_length=1, max_length=2000, examples=["复查发现设备长期停用 / Equipment found idle at re-inspection"])
+
+
+class ForwardingCreate(Model):
+    category: str | None = Field(None, description="category in the parent campaign (default: the same code)")
+
+
+class NominationPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    version: int
+    campaign_id: str
+    category: str
+    state: str
+    state_zh: str
+
+
+class NominationPage(BaseModel):
+    items: list[NominationPublic]
+    next_cursor: str | None
+
+
+class HistoryEvent(BaseModel):
+    version: int
+    type: str
+    occurred_at: datetime
+    actor: dict[str, Any] | None
+    data: dict[str, Any]
+
+
+class ImportRow(BaseModel):
+    row: int
+    status: Literal["created", "replayed", "error"]
+    id: str | None = None
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ImportReport(BaseModel):
+    created: int
+    failed: int
+    rows: list[ImportRow]

@@ -1,0 +1,66 @@
+"""A real HTTP server for API tests: uvicorn serving create_app() on a free loopback port
+(in a thread of the test process), over a fresh SQLite file or PostgreSQL schema."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from infra.bootstrap import Services, bootstrap
+from infra.settings import Settings
+
+ADMIN_TOKEN = "lrl_admin_test_secret"
+
+
+@dataclass
+class Server:
+    base_url: str
+    services: Services
+
+    def client(self, token: str | None = ADMIN_TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(database_url: str) -> Iterator[Server]:
+    with running_server(database_url) as running:
+        yield running
+
+
+@contextmanager
+def running_server(database_url: str, clock: Callable[[], datetime] | None = None) -> Iterator[Server]:
+    kwargs = {"clock": clock} if clock else {}
+    services = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN), configure_logs=False, **kwargs)
+    port = free_port()
+    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", services)
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+        services.close()
