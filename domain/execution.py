@@ -14,7 +14,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import ConcurrencyConflictError, IdempotencyKeyReusedError, RuleFailure, StaleVersionError
+from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure, StaleVersionError
 from domain.history import jsonable
 from domain.idempotency import CommandReceipt
 from domain.ids import idempotency_uuid
@@ -78,7 +78,14 @@ class CommandRunner:
         if idempotency_key and (first := self._replay_receipt(idempotency_key, command, fp)) is not None:
             return first
         for attempt in range(MAX_ATTEMPTS):
-            aggregates, result = decide()
+            try:
+                aggregates, result = decide()
+            except DomainError:
+                # A repeat that raced the first attempt re-decides on the state the first one
+                # made (e.g. "already declared"): it must answer with the first result.
+                if idempotency_key and (first := self._replay_receipt(idempotency_key, command, fp)) is not None:
+                    return first
+                raise
             result = jsonable(result)
             if idempotency_key:
                 aggregates = [*aggregates, CommandReceipt.record(idempotency_key, command, fp, result, at)]

@@ -15,14 +15,12 @@ from tests.integration.world import (
     CITY_INSPECTOR,
     CITY_REVIEWER,
     COMMENDING,
-    DECLARING,
     INSPECTING,
     PRE_REVIEWING,
     SITE_CHECKS,
     build_city,
-    declarer,
+    declare_site,
     five_good_campaign,
-    material,
     running_services,
     scores_for,
 )
@@ -56,7 +54,7 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
         app = services.app
         world = build_city(app, townships=1, villages=1)
         campaign_id = five_good_campaign(app)
-        nid = app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": world.villages["town-1"][0], "name": "站点"}, {}, material(), declarer("town-1"), at=DECLARING)["id"]
+        nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="站点")
 
         # Round 1: fifty reviewers pre-review the same declared nomination.
         results = race(WRITERS, lambda i: app.pre_review(nid, "admit" if i % 2 else "reject", [f"reason {i}"], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING))
@@ -88,7 +86,7 @@ def test_fifty_concurrent_inspections_without_if_match_are_all_kept_once(databas
         app = services.app
         world = build_city(app, townships=1, villages=1)
         campaign_id = five_good_campaign(app)
-        nid = app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": world.villages["town-1"][0], "name": "站点"}, {}, material(), declarer("town-1"), at=DECLARING)["id"]
+        nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="站点")
         app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
 
         results = race(WRITERS, lambda i: app.inspect(nid, ["site_visit"], scores_for(60 + i % 40), "pass", CITY_INSPECTOR, at=INSPECTING, notes=f"inspector {i}"))
@@ -110,10 +108,10 @@ def test_idempotent_repeats_under_concurrency_append_once(database_url):
         village = world.villages["town-1"][0]
         results = race(
             20,
-            lambda i: app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": village, "name": "站点"}, {}, material(), declarer("town-1"), at=DECLARING, idempotency_key="declare-once"),
+            lambda i: declare_site(app, campaign_id, "town-1", village, name="站点", idempotency_key="declare-once"),
         )
-        ids = {r["id"] for r in results if isinstance(r, dict)}
-        assert len(ids) == 1, results
+        ids = set(results)
+        assert len(ids) == 1 and isinstance(results[0], str), results
         assert len(app.get_campaign(campaign_id).roster) == 1
 
 
@@ -125,7 +123,7 @@ def test_two_racing_commendations_never_exceed_the_quota(database_url):
         campaign_id = five_good_campaign(app, quotas={"five_good_site": 5})
         ids = []
         for i, village in enumerate(world.villages["town-1"]):
-            nid = app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": village, "name": village}, {}, material(), declarer("town-1"), at=DECLARING)["id"]
+            nid = declare_site(app, campaign_id, "town-1", village, name=village)
             app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
             app.inspect(nid, ["site_visit"], scores_for(70 + i), "pass", CITY_INSPECTOR, at=INSPECTING)
             ids.append(nid)

@@ -17,6 +17,7 @@ from tests.integration.world import (
     PRE_REVIEWING,
     SITE_CHECKS,
     build_city,
+    declare_site,
     declarer,
     five_good_campaign,
     material,
@@ -78,7 +79,7 @@ def test_as_of_reads_return_the_state_at_a_past_instant(database_url):
         app = services.app
         world = build_city(app, townships=1, villages=2)
         campaign_id = five_good_campaign(app)
-        nid = app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": world.villages["town-1"][0], "name": "前双村站点"}, {}, material(), declarer("town-1"), at=DECLARING)["id"]
+        nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="前双村站点")
         app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
         app.inspect(nid, ["site_visit"], scores_for(88), "pass", CITY_INSPECTOR, at=INSPECTING)
 

@@ -82,3 +82,9 @@ def scores_for(total: float) -> dict[str, float]:
 
 
 SITE_CHECKS = {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}
+
+
+def declare_site(app: Laurel, campaign_id: str, town: str, village: str, *, name: str | None = None, at: datetime = DECLARING, **kwargs) -> str:
+    """A five-good-site declaration by the township's declarer; returns the nomination id."""
+    nominee = {"kind": "site", "unit_id": village, "name": name or f"{village} 站点"}
+    return app.declare(campaign_id, "five_good_site", town, nominee, {}, material(), declarer(town), at=at, **kwargs)["id"]
