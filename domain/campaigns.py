@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import DeadlineExtensionRefusedError, DeclarationInvalidError, QuotaExceededError, RuleFailure
+from domain.errors import CategoryUnknownError, DeadlineExtensionRefusedError, PhaseUnknownError, QuotaExceededError, RuleFailure
 from domain.rules.phases import extension_failures, move_close, require_open
 from domain.values import Category, Phase
 
@@ -25,7 +25,7 @@ STEPS = ("declaration", "pre_review", "inspection", "commendation")
 
 def nominee_key(category: str, unit_id: str, person_id: str | None, name: str) -> str:
     """Identity of a nominee within one category of one campaign (no double declarations)."""
-    who = person_id or (name.strip() if person_id is None and name else "")
+    who = (person_id or "").strip() or (name or "").strip()
     return f"{category}|{unit_id}|{who}"
 
 
@@ -132,7 +132,7 @@ class Campaign(Aggregate):
         for category in self.categories:
             if category.code == code:
                 return category
-        raise DeclarationInvalidError(
+        raise CategoryUnknownError(
             [
                 RuleFailure(
                     "category_known",
@@ -149,7 +149,7 @@ class Campaign(Aggregate):
         for i, phase in enumerate(self.phases):
             if phase.code == code:
                 return i
-        raise DeadlineExtensionRefusedError(
+        raise PhaseUnknownError(
             [RuleFailure("phase_known", f"'{code}' is not a phase of this campaign", f"「{code}」不是本次评选的阶段", "phase", [p.code for p in self.phases], code)]
         )
 

@@ -170,3 +170,11 @@ class ImportInvalidError(RuleViolationError):
     """A bulk import file that cannot be read as a table."""
 
     code = "import-invalid"
+
+
+class CategoryUnknownError(RuleViolationError):
+    code = "category-unknown"
+
+
+class PhaseUnknownError(RuleViolationError):
+    code = "phase-unknown"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -71,7 +72,7 @@ class NominationCommands:
                 raise DeclarationInvalidError(failures)
             key = nominee_key(cat.code, who.unit_id, who.person_id, who.name)
             self._refuse_duplicate(campaign, key)
-            nomination = Nomination.declare(campaign.id, cat.code, declaring_unit.code, who, form, material, actor.as_dict(), at)
+            nomination = Nomination.declare(campaign.id, cat.code, declaring_unit.code, replace(who, level=nominee_unit.level), form, material, actor.as_dict(), at)
             campaign.register_nomination(str(nomination.id), cat.code, key, declaring_unit.code, nominee_unit.code, actor.as_dict(), at)
             return [nomination, campaign], {"id": nomination.id, "state": nomination.state, "version": nomination.version}
 

@@ -251,7 +251,7 @@ class Nomination(Aggregate):
         self._require_state("pre-review", ("declared",))
         reasons = [r.strip() for r in reasons if r and r.strip()]
         if decision == "admit":
-            failures = [*threshold_failures(category, self.form), *disqualifier_failures(category, checks), *extra_failures]
+            failures = [*threshold_failures(category, self.form, self.nominee.level), *disqualifier_failures(category, checks), *extra_failures]
             if failures:
                 raise PreReviewRefusedError(failures, f"cannot admit: {len(failures)} rule(s) failed", f"不能通过初审：{len(failures)} 项规则未满足")
         elif decision == "reject":

@@ -38,6 +38,7 @@ class Threshold:
     value: Any
     name_zh: str
     name_en: str
+    levels: tuple[str, ...] = ()  # applies only to nominees at these unit levels (empty: all)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Nominee:
     name: str
     person_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    level: str = ""  # the nominee unit's level when declared
 
 
 VALUE_TYPES: tuple[type, ...] = (Criterion, FormField, Threshold, CrossEntityRule, Category, Phase, Inspection, Nominee)

@@ -22,9 +22,11 @@ def threshold_holds(threshold: Threshold, value: Any) -> bool:
     return bool(OPERATORS[threshold.op](value, threshold.value))
 
 
-def threshold_failures(category: Category, form: Mapping[str, Any]) -> list[RuleFailure]:
+def threshold_failures(category: Category, form: Mapping[str, Any], nominee_level: str = "") -> list[RuleFailure]:
     failures: list[RuleFailure] = []
     for threshold in category.thresholds:
+        if threshold.levels and nominee_level not in threshold.levels:
+            continue
         value = form.get(threshold.field)
         if threshold_holds(threshold, value):
             continue

@@ -91,7 +91,7 @@ def _category(raw: dict[str, Any]) -> Category:
         min_material_chars=int(raw.get("min_material_chars", 800)),
         nominee_levels=tuple(raw.get("nominee_levels", ())),
         form_fields=tuple(FormField(**f) for f in raw.get("form_fields", ())),
-        thresholds=tuple(Threshold(**t) for t in raw.get("thresholds", ())),
+        thresholds=tuple(Threshold(**{**t, "levels": tuple(t.get("levels", ()))}) for t in raw.get("thresholds", ())),
         disqualifiers=tuple(raw.get("disqualifiers", ())),
         cross_entity=tuple(CrossEntityRule(**x) for x in raw.get("cross_entity", ())),
         yearly_reinspection=bool(raw.get("yearly_reinspection", False)),
@@ -175,27 +175,31 @@ def instantiate(
     if failures:
         raise InvalidCampaignError(failures)
 
+    for code, closes_at in (deadlines or {}).items():
+        if closes_at.tzinfo is None:
+            raise InvalidCampaignError([RuleFailure("timezone_required", "deadlines need a time zone (e.g. Z)", "截止时间须带时区（如 Z）", f"deadlines.{code}")])
+    overrides = {code: closes_at.astimezone(UTC) for code, closes_at in (deadlines or {}).items()}
     phases: list[Phase] = []
     if year is not None:
         for spec in template.phases:
             opens = seed_date(spec.opens, year, tz, end_of_day=False)
             closes = seed_date(spec.closes, year, tz, end_of_day=True)
             phases.append(Phase(spec.code, spec.name_zh, spec.name_en, opens, closes))
+        for code, closes_at in overrides.items():
+            phases = move_close(phases, codes.index(code), closes_at)
     else:
         assert starts_at is not None
         if starts_at.tzinfo is None:
             raise InvalidCampaignError([RuleFailure("timezone_required", "starts_at needs a time zone (e.g. Z)", "开始时间须带时区（如 Z）", "starts_at")])
+        # Back to back: each phase opens when the previous one closes and closes at its
+        # deadline override, or after its duration.
         cursor = starts_at.astimezone(UTC)
         for spec in template.phases:
             given = (durations or {}).get(spec.code)
             length = parse_duration(given, f"durations.{spec.code}") if given is not None else timedelta(days=spec.duration_days)
-            phases.append(Phase(spec.code, spec.name_zh, spec.name_en, cursor, cursor + length))
-            cursor += length
-
-    for code, closes_at in (deadlines or {}).items():
-        if closes_at.tzinfo is None:
-            raise InvalidCampaignError([RuleFailure("timezone_required", "deadlines need a time zone (e.g. Z)", "截止时间须带时区（如 Z）", f"deadlines.{code}")])
-        phases = move_close(phases, codes.index(code), closes_at.astimezone(UTC))
+            closes = overrides.get(spec.code, cursor + length)
+            phases.append(Phase(spec.code, spec.name_zh, spec.name_en, cursor, closes))
+            cursor = closes
     failures = phase_order_failures(phases)
     if failures:
         raise InvalidCampaignError(failures)

@@ -1,0 +1,222 @@
+"""Pre-review (初审): seed 001's measurable thresholds, seed 000's five-protections
+disqualifier, and the reasons a rejection needs."""
+
+from __future__ import annotations
+
+import pytest
+from builders import (
+    AGENCY,
+    CITY_REVIEWER,
+    COUNTY,
+    COUNTY_DECLARER,
+    COUNTY_REVIEWER,
+    FIVE_PROTECTIONS_OK,
+    PLATFORM_FORM,
+    TOWNSHIP,
+    VILLAGE,
+    CampaignRef,
+    World,
+    category,
+    declared_nomination,
+)
+
+from domain.errors import PreReviewRefusedError
+from domain.rules.eligibility import five_protections_failures
+from domain.rules.thresholds import threshold_failures
+
+PLATFORM = category("double-strengthen", "advanced_teaching_platform")
+
+
+def platform_failures(**changes: object) -> list[str]:
+    return [f.rule for f in threshold_failures(PLATFORM, dict(PLATFORM_FORM, **changes))]
+
+
+def test_platform_thresholds_all_hold_for_a_form_meeting_seed_001() -> None:
+    assert platform_failures() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "passing", "failing", "rule"),
+    [
+        ("operation_rate", 95, 94.9, "operation_rate_at_least_95"),
+        ("downtime_days", 29, 30, "downtime_under_30_days"),
+        ("trained_rate", 95, 94.9, "trained_at_least_95"),
+        ("operation_bulletins", 2, 1, "bulletins_at_least_2"),
+        ("utilisation_rate", 95, 94.9, "utilisation_at_least_95"),
+        ("participation_rate", 85, 84.9, "participation_at_least_85"),
+        ("satisfaction_rate", 90, 89.9, "satisfaction_at_least_90"),
+        ("feedback_rounds", 4, 3, "feedback_at_least_4"),
+    ],
+)
+def test_platform_threshold_boundary_passes_at_the_limit_and_fails_just_beyond(field: str, passing: float, failing: float, rule: str) -> None:
+    assert platform_failures(**{field: passing}) == []
+    assert platform_failures(**{field: failing}) == [rule]
+
+
+def test_platform_downtime_threshold_passes_at_29_days_and_fails_at_30() -> None:
+    assert platform_failures(downtime_days=29) == []
+    assert platform_failures(downtime_days=29.9) == []
+    assert platform_failures(downtime_days=30) == ["downtime_under_30_days"]
+
+
+def test_threshold_failure_records_expected_and_declared_values() -> None:
+    (failure,) = threshold_failures(PLATFORM, dict(PLATFORM_FORM, operation_rate=94.9))
+    assert (failure.field, failure.expected, failure.actual) == ("form.operation_rate", ">= 95", 94.9)
+    assert "94.9" in failure.message_zh
+
+
+@pytest.mark.parametrize("value", [None, "95", True])
+def test_threshold_fails_when_the_declared_value_is_missing_or_not_a_number(value: object) -> None:
+    assert platform_failures(operation_rate=value) == ["operation_rate_at_least_95"]
+
+
+def test_is_true_threshold_needs_literally_true() -> None:
+    demo_site = category("double-strengthen", "five_good_demo_site")
+    rules = lambda accepted: [f.rule for f in threshold_failures(demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95})]
+    assert rules(True) == []
+    assert rules(False) == rules(1) == rules("yes") == ["county_acceptance_passed"]
+
+
+def test_pre_review_refused_naming_every_failed_threshold(world: World) -> None:
+    campaign = world.campaign("double-strengthen", COUNTY)
+    weak = dict(PLATFORM_FORM, operation_rate=94.9, downtime_days=30, operation_bulletins=1, satisfaction_rate=89, feedback_rounds=3)
+    nomination_id = world.declare(campaign, TOWNSHIP, category="advanced_teaching_platform", form=weak)
+    with pytest.raises(PreReviewRefusedError) as refused:
+        world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)
+    assert [f.rule for f in refused.value.failures] == [
+        "operation_rate_at_least_95",
+        "downtime_under_30_days",
+        "bulletins_at_least_2",
+        "satisfaction_at_least_90",
+        "feedback_at_least_4",
+    ]
+    assert world.state(nomination_id) == "declared"
+
+
+def test_pre_review_admits_platform_exactly_at_every_boundary(world: World) -> None:
+    campaign = world.campaign("double-strengthen", COUNTY)
+    at_limits = {
+        "operation_rate": 95,
+        "downtime_days": 29,
+        "trained_rate": 95,
+        "operation_bulletins": 2,
+        "utilisation_rate": 95,
+        "participation_rate": 85,
+        "satisfaction_rate": 90,
+        "feedback_rounds": 4,
+    }
+    nomination_id = world.declare(campaign, TOWNSHIP, category="advanced_teaching_platform", form=at_limits)
+    assert world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)["state"] == "admitted"
+
+
+# --- five protections (五防), seed 000 ----------------------------------------------------------
+
+
+def test_five_protections_hold_when_equipment_runs_and_no_hardware_damage() -> None:
+    assert five_protections_failures(FIVE_PROTECTIONS_OK) == []
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        {},
+        {"equipment_runs_normally": True},
+        {"hardware_damaged_by_missing_protections": False},
+        {"equipment_runs_normally": "yes", "hardware_damaged_by_missing_protections": "no"},
+    ],
+)
+def test_five_protections_refused_when_checks_are_missing(checks: dict[str, object]) -> None:
+    assert [f.rule for f in five_protections_failures(checks)] == ["five_protections_checked"]
+
+
+def test_five_protections_disqualifies_equipment_not_running_normally() -> None:
+    failures = five_protections_failures({"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": False})
+    assert [f.rule for f in failures] == ["equipment_runs_normally"]
+
+
+def test_five_protections_disqualifies_hardware_damaged_by_missing_protections() -> None:
+    failures = five_protections_failures({"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": True})
+    assert [f.rule for f in failures] == ["five_protections_in_place"]
+    assert "主板" in failures[0].message_zh
+
+
+def test_five_protections_names_both_failures_together() -> None:
+    failures = five_protections_failures({"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True})
+    assert [f.rule for f in failures] == ["equipment_runs_normally", "five_protections_in_place"]
+
+
+def test_five_good_site_admission_refused_when_hardware_damaged(world: World, five_good: CampaignRef) -> None:
+    nomination_id = world.declare(five_good, VILLAGE)
+    with pytest.raises(PreReviewRefusedError) as refused:
+        world.admit(five_good, nomination_id, checks={"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True})
+    assert [f.rule for f in refused.value.failures] == ["equipment_runs_normally", "five_protections_in_place"]
+    assert world.state(nomination_id) == "declared"
+
+
+def test_five_good_site_admission_refused_without_the_checks(world: World, five_good: CampaignRef) -> None:
+    nomination_id = world.declare(five_good, VILLAGE)
+    with pytest.raises(PreReviewRefusedError) as refused:
+        world.admit(five_good, nomination_id, checks={})
+    assert [f.rule for f in refused.value.failures] == ["five_protections_checked"]
+
+
+def test_five_good_site_admitted_with_checks_recorded(world: World, five_good: CampaignRef) -> None:
+    nomination_id = world.declare(five_good, VILLAGE)
+    world.admit(five_good, nomination_id)
+    view = world.app.get_nomination(nomination_id).as_dict()
+    assert view["state"] == "admitted"
+    assert view["pre_review"] == {"decision": "admit", "reasons": [], "checks": FIVE_PROTECTIONS_OK}
+
+
+def test_five_protections_not_required_for_person_categories() -> None:
+    nomination = declared_nomination(category_code="advanced_worker")
+    nomination.pre_review(category("five-good-sites", "advanced_worker"), "admit", [], {}, {}, nomination.declared_at)
+    assert nomination.state == "admitted"
+
+
+# --- reject needs a reason; decision must be known -----------------------------------------------
+
+
+@pytest.mark.parametrize("reasons", [[], [""], ["   "]])
+def test_pre_review_rejection_refused_without_a_reason(reasons: list[str]) -> None:
+    nomination = declared_nomination()
+    with pytest.raises(PreReviewRefusedError) as refused:
+        nomination.pre_review(category("five-good-sites", "five_good_site"), "reject", reasons, {}, {}, nomination.declared_at)
+    assert [f.rule for f in refused.value.failures] == ["rejection_reason_required"]
+    assert nomination.state == "declared"
+
+
+def test_pre_review_rejection_of_a_damaged_site_recorded_with_its_reason(world: World, five_good: CampaignRef) -> None:
+    nomination_id = world.declare(five_good, VILLAGE)
+    reason = " 因“五防”不到位，雷击损坏电脑主板 "
+    world.app.pre_review(nomination_id, "reject", [reason, ""], CITY_REVIEWER, at=five_good.when.pre_review)
+    view = world.app.get_nomination(nomination_id).as_dict()
+    assert view["state"] == "rejected"
+    assert view["pre_review"]["reasons"] == [reason.strip()]
+
+
+def test_pre_review_decision_must_be_admit_or_reject() -> None:
+    nomination = declared_nomination()
+    with pytest.raises(PreReviewRefusedError) as refused:
+        nomination.pre_review(category("five-good-sites", "five_good_site"), "approve", ["ok"], FIVE_PROTECTIONS_OK, {}, nomination.declared_at)
+    assert [f.rule for f in refused.value.failures] == ["decision_known"]
+
+
+# --- seed 001: agency demonstration sites -----------------------------------------------------------
+
+AGENCY_SITE_FORM = {"county_acceptance_passed": True, "satisfaction_rate": 95}
+
+
+def test_five_good_demo_site_of_a_village_admitted_without_the_agency_study_figures(world: World) -> None:
+    campaign = world.campaign("double-strengthen", COUNTY)
+    nomination_id = world.declare(campaign, VILLAGE, category="five_good_demo_site", form=AGENCY_SITE_FORM)
+    assert world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)["state"] == "admitted"
+
+
+def test_five_good_demo_site_of_an_agency_refused_below_the_seed_001_study_figures(world: World) -> None:
+    campaign = world.campaign("double-strengthen", COUNTY)
+    weak = dict(AGENCY_SITE_FORM, monthly_sessions=1, yearly_hours=20, monthly_tutoring=0)
+    nomination_id = world.declare(campaign, AGENCY, category="five_good_demo_site", form=weak, declaring_unit=COUNTY, actor=COUNTY_DECLARER)
+    with pytest.raises(PreReviewRefusedError) as refused:
+        world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)
+    assert {f.field for f in refused.value.failures} == {"form.monthly_sessions", "form.yearly_hours", "form.monthly_tutoring"}
