@@ -51,7 +51,9 @@ def expected_version(if_match: Annotated[str | None, Header(alias="If-Match", de
     if if_match is None or if_match.strip() == "*":
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    # ASCII digits only ("²".isdigit() is true but int("²") fails) and a bounded length
+    # (int() refuses more than 4300 digits): anything else is the client's malformed header.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise HTTPException(400, 'If-Match must be an ETag such as "3" / If-Match 须为版本号')
     return int(raw)
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date, time, timedelta
+from decimal import Decimal
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain import errors
 
 PROBLEM_TYPE = "urn:laurel:problem:{}"
 MEDIA_TYPE = "application/problem+json"
+RESERVED = frozenset({"type", "title", "status", "detail", "instance", "request_id", "detail_zh", "failures", "code", "request"})
 
 # Most specific first.
 STATUS: list[tuple[type[errors.DomainError], int]] = [
@@ -29,12 +37,28 @@ def status_for(exc: errors.DomainError) -> int:
     return next((status for cls, status in STATUS if isinstance(exc, cls)), 400)
 
 
+def json_safe(value: Any) -> Any:
+    """Error details echo what the client sent (a rule failure's ``actual``), which may be a
+    NaN, an infinity, a datetime or any other object: the problem body must still be JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, date | time | timedelta | UUID | Decimal | Enum):
+        return json_safe(jsonable_encoder(value))
+    return str(value)
+
+
 def problem(status: int, code: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
     body = {"type": PROBLEM_TYPE.format(code), "title": title, "status": status, "detail": detail, "instance": request.url.path}
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
-    body.update({k: v for k, v in extra.items() if v is not None})
+    body.update({k: json_safe(v) for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
@@ -43,7 +67,10 @@ async def domain_error(request: Request, exc: errors.DomainError) -> JSONRespons
     if isinstance(exc, errors.AuthorizationError):
         actor = getattr(request.state, "actor", None)
         structlog.get_logger("laurel.authz").warning("refused", code=exc.code, token_id=actor.token_id if actor else None, path=request.url.path, **exc.details)
-    return problem(status_for(exc), exc.code, exc.message_en, exc.message_en, request, detail_zh=exc.message_zh, failures=failures or None, **exc.details)
+    # A detail named like a member of the problem itself (or a parameter of ``problem``) must
+    # neither replace it nor break the call: it is kept under a prefixed name.
+    details = {(f"error_{k}" if k in RESERVED else k): v for k, v in exc.details.items()}
+    return problem(status_for(exc), exc.code, exc.message_en, exc.message_en, request, detail_zh=exc.message_zh, failures=failures or None, **details)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,8 +94,42 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal-error", "Internal server error", "an unexpected error was logged with this request id", request, detail_zh="服务器内部错误，已记录")
 
 
+class UnexpectedErrors:
+    """Answers an unexpected exception with a 500 problem and does not re-raise it.
+
+    An ``Exception`` handler alone runs in Starlette's outermost ServerErrorMiddleware, which
+    re-raises after responding; uvicorn then logs the error a second time and closes the
+    connection, so the client's next request on that keep-alive connection is reset. Caught
+    here (inside the request-context middleware, which still logs the request with status
+    500 and sets X-Request-ID), the connection stays usable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # too late for a problem body; let the server close the connection
+                raise
+            response = await unexpected_error(Request(scope), exc)
+            await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(Exception, unexpected_error)  # errors raised outside UnexpectedErrors
+    app.add_middleware(UnexpectedErrors)  # added before any other middleware: the innermost

@@ -3,18 +3,58 @@ allows extra fields to be added later without breaking clients."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from domain.errors import InvalidCampaignError
+from domain.templates import parse_duration
 
 Level = Literal["city", "county", "township", "village", "agency"]
 TokenRole = Literal["admin", "declarer", "reviewer", "inspector", "auditor"]
 Method = Literal["document_review", "site_visit", "live_operation", "questionnaire"]
 
 
+# Instants a request may name: far enough either side for any real campaign, near enough
+# that phase arithmetic (start + durations, UTC conversion) stays inside datetime's range.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+LONGEST_PHASE = timedelta(days=3660)
+
+
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: unknown fields are refused, and so are NaN and Infinity (not JSON
+    numbers, though the parser accepts them) — they would otherwise reach the event store."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _in_range(value: datetime | None, field: str) -> datetime | None:
+    """Naive instants pass (the domain refuses them with its own rule); aware ones must lie
+    in [EARLIEST, LATEST)."""
+    if value is not None and value.tzinfo is not None:
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        if utc is None or not EARLIEST <= utc < LATEST:
+            raise ValueError(f"{field} must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+    return value
+
+
+def _finite(value: Any, field: str) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{field}: numbers must be finite (NaN and Infinity are not JSON)")
+    if isinstance(value, Mapping):
+        for v in value.values():
+            _finite(v, field)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _finite(v, field)
+    return value
 
 
 class UnitCreate(Model):
@@ -60,6 +100,34 @@ class CampaignCreate(Model):
     quotas: dict[str, int | None] | None = Field(None, examples=[{"five_good_site": 50}])
     parent_campaign_id: str | None = None
 
+    @field_validator("starts_at")
+    @classmethod
+    def _starts_in_range(cls, value: datetime | None) -> datetime | None:
+        return _in_range(value, "starts_at")
+
+    @field_validator("deadlines")
+    @classmethod
+    def _deadlines_in_range(cls, value: dict[str, datetime] | None) -> dict[str, datetime] | None:
+        for code, closes_at in (value or {}).items():
+            _in_range(closes_at, f"deadlines.{code}")
+        return value
+
+    @field_validator("durations")
+    @classmethod
+    def _durations_bounded(cls, value: dict[str, float | str] | None) -> dict[str, float | str] | None:
+        """At most LONGEST_PHASE each; a malformed or non-positive duration is left to the
+        domain, which refuses it with its own rule (duration_format)."""
+        for code, given in (value or {}).items():
+            try:
+                length = parse_duration(given, f"durations.{code}")
+            except InvalidCampaignError:
+                continue
+            except (OverflowError, ValueError):
+                length = None
+            if length is None or length > LONGEST_PHASE:
+                raise ValueError(f"durations.{code} must be at most {LONGEST_PHASE.days} days")
+        return value
+
 
 class PhasePublic(BaseModel):
     code: str
@@ -104,8 +172,13 @@ class CampaignListItem(BaseModel):
 
 
 class DeadlineExtension(Model):
-    closes_at: datetime
+    closes_at: AwareDatetime = Field(description="with a time zone (e.g. Z): a naive instant would be read in the server's local zone")
     reason: str = Field(min_length=1, max_length=2000, examples=["暴雨导致山区乡镇材料延误 / Rainstorms delayed the mountain townships' materials"])
+
+    @field_validator("closes_at")
+    @classmethod
+    def _closes_in_range(cls, value: datetime) -> datetime:
+        return _in_range(value, "closes_at")  # type: ignore[return-value]
 
 
 class NomineeIn(Model):
@@ -121,6 +194,11 @@ class NominationCreate(Model):
     nominee: NomineeIn
     form: dict[str, Any] = Field(default_factory=dict, examples=[{"operation_rate": 97.5}])
     material: str = Field("", max_length=200_000, description="typical material (典型材料), ≥ the category minimum in characters")
+
+    @field_validator("form")
+    @classmethod
+    def _form_finite(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _finite(value, "form")
 
 
 class CommandResult(BaseModel):

@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.access import ISSUABLE_ROLES, AccessToken, new_secret, secret_hash, token_uuid
 from domain.actors import Actor
 from domain.errors import InvalidUnitError, RuleFailure
-from domain.rules.jurisdiction import authorize, can_read_campaign, can_read_nomination, require_read
+from domain.rules.jurisdiction import authorize, can_read_campaign, can_read_nomination, require_read, require_role, require_unscoped
 
 
 class AccessCommands:
@@ -25,11 +25,12 @@ class AccessCommands:
         secret = new_secret()
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
+            require_role(actor, "manage_units")
             if role not in ISSUABLE_ROLES:
                 raise InvalidUnitError([RuleFailure("role_known", f"unknown role '{role}'", f"未知角色「{role}」", "role", [str(r) for r in ISSUABLE_ROLES], role)])
             unit = self.get_unit(unit_id) if unit_id else None
-            if unit is None and actor.unit_id is not None:
-                raise InvalidUnitError([RuleFailure("unit_required", "a scoped admin issues tokens for units in its subtree only", "受限管理员只能为其辖区内单位签发令牌", "unit_id")])
+            if unit is None:
+                require_unscoped(actor, "issue_token")  # a token for every unit needs an unscoped admin
             authorize(actor, "manage_units", [unit] if unit else [])
             token = AccessToken.issue(secret, str(role), unit_id, label or "", actor.as_dict(), at)
             return [token], {"id": token.token_id, "role": token.role, "unit_id": token.unit_id, "label": token.label}

@@ -26,6 +26,7 @@ from api.schemas import (
 )
 from domain.actors import Role
 from domain.errors import RuleFailure, RuleViolationError
+from domain.rules.jurisdiction import require_role
 
 router = APIRouter(prefix="/v1", tags=["nominations"])
 NOMINATION_COLUMNS = ("category", "declaring_unit_id", "nominee_kind", "nominee_unit_id", "nominee_name", "nominee_person_id", "material")
@@ -56,6 +57,7 @@ async def import_nominations(campaign_id: str, request: Request, app: App, actor
         nominee = {"kind": str(row.get("nominee_kind") or ""), "unit_id": str(row.get("nominee_unit_id") or ""), "name": str(row.get("nominee_name") or ""), "person_id": (str(row.get("nominee_person_id") or "") or None)}
         return app.declare(campaign_id, str(row.get("category") or ""), str(row.get("declaring_unit_id") or ""), nominee, form, str(row.get("material") or ""), actor, idempotency_key=row_key)
 
+    require_role(actor, "declare")
     app.readable_campaign(campaign_id, actor)
     return await import_rows(request, NOMINATION_COLUMNS, one, key)
 

@@ -1,0 +1,558 @@
+"""The authorization matrix: every endpoint × every principal, asserting the EXACT status.
+
+A principal is a role with a token whose unit lies inside or outside the jurisdiction of the
+request's target (plus no token and an unknown token). The targets all live in city-1's tree:
+
+    city-1 > county-1 > town-1 (vil-1-01, vil-1-02), town-2 (vil-2-01)
+    city-2 > county-2 > town-3 (vil-3-01)                        (the "outside" world)
+
+    admin     global = the bootstrap admin token (no unit: everywhere)
+              inside = admin@city-1        outside = admin@city-2
+    declarer  inside = declarer@town-1     outside = declarer@town-2 (a sibling township:
+              the city-1 campaigns cover it, town-1's nominations do not)
+              foreign = declarer@town-3 (no city-1 campaign covers it)
+    reviewer  inside = reviewer@city-1     outside = reviewer@city-2
+    inspector inside = inspector@city-1    outside = inspector@city-2
+    auditor   inside = auditor@city-1      outside = auditor@city-2 (reads all, writes nothing)
+
+Rules (DESIGN.md "Roles and jurisdiction", domain/rules/jurisdiction.py): admin manages
+units, campaigns and tokens in its subtree; declarer declares and withdraws for nominations
+whose declaring unit and nominee lie in its subtree; reviewer pre-reviews, commends,
+revokes, forwards and extends deadlines for campaigns organised in its subtree; inspector
+inspects and re-inspects for those; auditor reads everything and writes nothing. No token
+(or an unknown one) is 401; a wrong role or a target outside the subtree is 403.
+
+Phase gating uses the wall clock, so each campaign is created over HTTP with ``starts_at``
+and ``durations`` such that the phase a step needs is open now; the states a step needs are
+prepared through the application with ``at=`` instants inside the (past) earlier phases.
+Every write case gets a fresh target, so a request that passes authorization succeeds
+(2xx) and no case depends on another. Cases marked xfail(strict) assert the behaviour the
+rules call for where the API currently differs (reason starts with "BUG").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.tabular import XLSX
+from infra.bootstrap import bootstrap
+from infra.settings import Settings
+from tests.api.conftest import ADMIN_TOKEN, Server, free_port
+from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, declarer, material, scores_for
+
+PROBLEM = "application/problem+json"
+FORBIDDEN_TYPES = {"urn:laurel:problem:role-not-allowed", "urn:laurel:problem:outside-jurisdiction"}
+PHASES = ("declaration", "pre_review", "inspection", "commendation")
+HOUR = timedelta(hours=1)
+DAY = 86400
+CATEGORY = "five_good_site"
+METHODS = ["document_review", "site_visit"]
+NOMINATION_COLUMNS = ["category", "declaring_unit_id", "nominee_kind", "nominee_unit_id", "nominee_name", "nominee_person_id", "material"]
+
+UNITS = (
+    ("city-1", "Sample City", "示范市", "city", None),
+    ("county-1", "Yijun County", "宜君县", "county", "city-1"),
+    ("town-1", "Township 1", "彭镇1", "township", "county-1"),
+    ("town-2", "Township 2", "彭镇2", "township", "county-1"),
+    ("vil-1-01", "Village 1-1", "前双村1-1", "village", "town-1"),
+    ("vil-1-02", "Village 1-2", "前双村1-2", "village", "town-1"),
+    ("vil-2-01", "Village 2-1", "前双村2-1", "village", "town-2"),
+    ("city-2", "Other City", "另一市", "city", None),
+    ("county-2", "Other County", "另一县", "county", "city-2"),
+    ("town-3", "Township 3", "彭镇3", "township", "county-2"),
+    ("vil-3-01", "Village 3-1", "前双村3-1", "village", "town-3"),
+)
+
+
+# --- principals ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    place: str = ""
+    unit_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.role}-{self.place}" if self.place else self.role
+
+    @property
+    def authenticated(self) -> bool:
+        return self.role not in ("anonymous", "bad-token")
+
+
+PRINCIPALS = (
+    Principal("admin", "global"),  # the bootstrap admin token: no unit, everywhere
+    Principal("admin", "inside", "city-1"),
+    Principal("admin", "outside", "city-2"),
+    Principal("declarer", "inside", "town-1"),
+    Principal("declarer", "outside", "town-2"),
+    Principal("declarer", "foreign", "town-3"),
+    Principal("reviewer", "inside", "city-1"),
+    Principal("reviewer", "outside", "city-2"),
+    Principal("inspector", "inside", "city-1"),
+    Principal("inspector", "outside", "city-2"),
+    Principal("auditor", "inside", "city-1"),
+    Principal("auditor", "outside", "city-2"),
+    Principal("anonymous"),
+    Principal("bad-token"),
+)
+AUTHENTICATED = frozenset(p.key for p in PRINCIPALS if p.authenticated)
+# Read a city-1 campaign: auditors all; admins/reviewers/inspectors when city-1 lies in their
+# subtree; declarers when the campaign covers their unit (town-2 is covered too).
+CAMPAIGN_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "declarer-outside", "reviewer-inside", "inspector-inside", "auditor-inside", "auditor-outside"})
+# Read a nomination declared by town-1 in a city-1 campaign: declarers only within town-1.
+NOMINATION_READERS = CAMPAIGN_READERS - {"declarer-outside"}
+ADMINS_INSIDE = frozenset({"admin-global", "admin-inside"})
+
+
+# --- the world ----------------------------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def phase_plan(current: str, now: datetime) -> tuple[datetime, dict[str, int], list[datetime]]:
+    """starts_at, durations and the opening instants of a campaign whose ``current`` phase
+    opened ten minutes ago and stays open a day; each earlier phase lasted an hour."""
+    k = PHASES.index(current)
+    starts_at = now - k * HOUR - timedelta(minutes=10)
+    durations = {code: 3600 if i < k else DAY for i, code in enumerate(PHASES)}
+    opens = [starts_at + i * HOUR for i in range(k + 1)]
+    return starts_at, durations, opens
+
+
+@dataclass
+class Campaign:
+    id: str
+    opens: list[datetime]  # opening instant of each phase up to the current one
+
+
+@dataclass
+class Matrix:
+    server: Server
+    now: datetime
+    clients: dict[str, httpx.Client] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    shared_nomination: str = ""
+    counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def app(self) -> Any:
+        return self.server.services.app
+
+    def unique(self) -> int:
+        return next(self.counter)
+
+    def client(self, principal: Principal) -> httpx.Client:
+        return self.clients[principal.key]
+
+    def create_campaign(self, current: str, organiser: str = "city-1", **extra: Any) -> Campaign:
+        """Over HTTP, as the bootstrap admin, with ``current`` open now."""
+        starts_at, durations, opens = phase_plan(current, datetime.now(UTC))
+        body = {"template": "five-good-sites", "organiser_unit_id": organiser, "starts_at": iso(starts_at), "durations": durations, **extra}
+        response = self.clients["root"].post("/v1/campaigns", json=body)
+        assert response.status_code == 201, response.text
+        assert response.json()["current_phase"] == current
+        return Campaign(response.json()["id"], opens)
+
+    def fresh_campaign(self, current: str) -> Campaign:
+        """Directly through the application (faster), with ``current`` open now."""
+        starts_at, durations, opens = phase_plan(current, datetime.now(UTC))
+        result = self.app.create_campaign("five-good-sites", "city-1", ADMIN, starts_at=starts_at, durations=durations, quotas={CATEGORY: None})
+        return Campaign(str(result["id"]), opens)
+
+    def nomination(self, campaign: Campaign | str, upto: str) -> str:
+        """A fresh nomination (town-1 declares a site of vil-1-01) taken through the pipeline
+        up to ``upto`` (declared, admitted, inspected, commended), each step at an instant
+        inside the phase that step belongs to."""
+        c = self.campaigns[campaign] if isinstance(campaign, str) else campaign
+        n = self.unique()
+        step = timedelta(minutes=5, milliseconds=n)
+        nominee = {"kind": "site", "unit_id": "vil-1-01", "name": f"Matrix site {n} / 站点{n}"}
+        nid = str(self.app.declare(c.id, CATEGORY, "town-1", nominee, {}, material(900), declarer("town-1"), at=c.opens[0] + step)["id"])
+        if upto in ("admitted", "inspected", "commended"):
+            self.app.pre_review(nid, "admit", ["材料翔实 / thorough"], CITY_REVIEWER, checks=SITE_CHECKS, at=c.opens[1] + step)
+        if upto in ("inspected", "commended"):
+            self.app.inspect(nid, METHODS, scores_for(85), "pass", CITY_INSPECTOR, at=c.opens[2] + step)
+        if upto == "commended":
+            result = self.app.commend(c.id, CATEGORY, CITY_REVIEWER, at=c.opens[3] + step)
+            assert [x["id"] for x in result["commended"]] == [nid]
+        return nid
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def build_world(server: Server) -> Matrix:
+    m = Matrix(server, datetime.now(UTC))
+    root = m.clients["root"] = server.client(ADMIN_TOKEN)
+    for uid, name, name_zh, level, parent in UNITS:
+        response = root.post("/v1/units", json={"id": uid, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent})
+        assert response.status_code == 201, response.text
+    for p in PRINCIPALS:
+        if p.role == "anonymous":
+            m.clients[p.key] = server.client(None)
+        elif p.key == "admin-global":
+            m.clients[p.key] = server.client(ADMIN_TOKEN)
+        elif p.role == "bad-token":
+            m.clients[p.key] = server.client("lrl_no_such_token_anywhere")
+        else:
+            response = root.post("/v1/tokens", json={"role": p.role, "unit_id": p.unit_id, "label": f"matrix {p.key}"})
+            assert response.status_code == 201, response.text
+            m.clients[p.key] = server.client(response.json()["token"])
+    no_quota = {"quotas": {CATEGORY: None}}
+    m.campaigns["declaring"] = m.create_campaign("declaration")
+    m.campaigns["pre_reviewing"] = m.create_campaign("pre_review")
+    m.campaigns["inspecting"] = m.create_campaign("inspection")
+    m.campaigns["commending"] = m.create_campaign("commendation", **no_quota)
+    # county-1's campaign, forwarding to city-1's campaign that is declaring now.
+    m.campaigns["forwarding"] = m.create_campaign("commendation", organiser="county-1", parent_campaign_id=m.campaigns["declaring"].id, **no_quota)
+    m.shared_nomination = m.nomination("commending", "commended")
+    return m
+
+
+@pytest.fixture(scope="module")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """tests.conftest's ``database_url`` at module scope: one world per backend for the module."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('authz') / 'laurel.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_available")
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}&pool_size=20&max_overflow=40"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module")
+def matrix(database_url: str) -> Iterator[Matrix]:
+    """tests/api/conftest.py's ``server`` (real uvicorn on a free port) at module scope, with the world built."""
+    services = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN), configure_logs=False)
+    uv = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    world = None
+    try:
+        world = build_world(Server(f"http://127.0.0.1:{uv.config.port}", services))
+        yield world
+    finally:
+        if world is not None:
+            world.close()
+        uv.should_exit = True
+        thread.join(timeout=10)
+        services.close()
+
+
+# --- the endpoints ------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] | None = None
+    check: Callable[[httpx.Response], bool | None] | None = None  # run on success; False fails
+    visible: Callable[[httpx.Response], bool] | None = None  # list reads: is the target listed?
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    build: Callable[[Matrix], Call]
+    allowed: frozenset[str]  # principals for whom the request succeeds
+    status: int = 200  # ... with this status
+    rows_refused: frozenset[str] = frozenset()  # bulk imports: 200, each row refused with 403
+    sees: frozenset[str] | None = None  # list reads: who finds the target in the result
+    bugs: Mapping[str, str] = field(default_factory=dict)  # principal -> why the API differs
+
+    def expected(self, principal: Principal) -> int:
+        if not principal.authenticated:
+            return 401
+        if principal.key in self.allowed:
+            return self.status
+        if principal.key in self.rows_refused:
+            return 200
+        return 403
+
+
+def _state(expected: str) -> Callable[[httpx.Response], None]:
+    def check(response: httpx.Response) -> None:
+        assert response.json()["state"] == expected, response.text
+
+    return check
+
+
+def _nomination_body(m: Matrix) -> dict[str, Any]:
+    n = m.unique()
+    return {
+        "category": CATEGORY,
+        "declaring_unit_id": "town-1",
+        "nominee": {"kind": "site", "unit_id": "vil-1-02", "name": f"Declared site {n} / 申报站点{n}"},
+        "form": {},
+        "material": material(900),
+    }
+
+
+def _nominations_csv(m: Matrix) -> bytes:
+    n = m.unique()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(NOMINATION_COLUMNS)
+    writer.writerow([CATEGORY, "town-1", "site", "vil-1-02", f"Imported site {n} / 导入站点{n}", "", material(900)])
+    return out.getvalue().encode()
+
+
+def _inspection() -> dict[str, Any]:
+    return {"methods": METHODS, "scores": scores_for(88), "verdict": "pass", "notes": "三簿一册记录规范 / registers kept"}
+
+
+def templates_list(m: Matrix) -> Call:
+    return Call("GET", "/v1/templates", check=lambda r: {t["code"] for t in r.json()} >= {"five-good-sites"})
+
+
+def template_show(m: Matrix) -> Call:
+    return Call("GET", "/v1/templates/five-good-sites")
+
+
+def unit_create(m: Matrix) -> Call:
+    n = m.unique()
+    body = {"id": f"vil-1-u{n}", "name": f"New village {n}", "name_zh": f"新村{n}", "level": "village", "parent_id": "town-1"}
+    return Call("POST", "/v1/units", json=body, check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-1"])
+
+
+def unit_create_root(m: Matrix) -> Call:
+    n = m.unique()
+    return Call("POST", "/v1/units", json={"id": f"city-r{n}", "name": f"New city {n}", "name_zh": f"新市{n}", "level": "city", "parent_id": None})
+
+
+def unit_read(m: Matrix) -> Call:
+    return Call("GET", "/v1/units/town-1", check=lambda r: r.json()["id"] == "town-1")
+
+
+def units_import(m: Matrix) -> Call:
+    n = m.unique()
+    body = f"id,name,name_zh,level,parent_id\nvil-1-i{n},Imported village {n},导入村{n},village,town-1\n".encode()
+    return Call("POST", "/v1/units:import", content=body, headers={"Content-Type": "text/csv"})
+
+
+def token_create(m: Matrix) -> Call:
+    return Call("POST", "/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "matrix"}, check=lambda r: r.json()["token"].startswith("lrl_"))
+
+
+def token_create_unscoped(m: Matrix) -> Call:
+    return Call("POST", "/v1/tokens", json={"role": "auditor", "unit_id": None, "label": "matrix unscoped"})
+
+
+def campaign_create(m: Matrix) -> Call:
+    body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": iso(m.now + timedelta(days=30)), "durations": dict.fromkeys(PHASES, DAY)}
+    return Call("POST", "/v1/campaigns", json=body, check=lambda r: r.json()["organiser_unit_id"] == "city-1")
+
+
+def campaigns_list(m: Matrix) -> Call:
+    target = m.campaigns["commending"].id
+    return Call("GET", "/v1/campaigns", visible=lambda r: target in {c["id"] for c in r.json()})
+
+
+def campaign_read(m: Matrix) -> Call:
+    target = m.campaigns["commending"].id
+    return Call("GET", f"/v1/campaigns/{target}", check=lambda r: r.json()["id"] == target)
+
+
+def deadline_extension(m: Matrix) -> Call:
+    campaign = m.fresh_campaign("declaration")
+    closes_at = m.app.get_campaign(campaign.id).phase("declaration").closes_at + HOUR
+
+    def check(r: httpx.Response) -> None:
+        phase = next(p for p in r.json()["phases"] if p["code"] == "declaration")
+        assert datetime.fromisoformat(phase["closes_at"]) == closes_at
+
+    return Call("POST", f"/v1/campaigns/{campaign.id}/phases/declaration/extension", json={"closes_at": iso(closes_at), "reason": "暴雨延误 / rainstorms"}, check=check)
+
+
+def declare(m: Matrix) -> Call:
+    return Call("POST", f"/v1/campaigns/{m.campaigns['declaring'].id}/nominations", json=_nomination_body(m), check=_state("declared"))
+
+
+def nominations_import(m: Matrix) -> Call:
+    return Call("POST", f"/v1/campaigns/{m.campaigns['declaring'].id}/nominations:import", content=_nominations_csv(m), headers={"Content-Type": "text/csv"})
+
+
+def nominations_list(m: Matrix) -> Call:
+    target = m.shared_nomination
+    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/nominations?limit=500", visible=lambda r: target in {n["id"] for n in r.json()["items"]})
+
+
+def nomination_read(m: Matrix) -> Call:
+    return Call("GET", f"/v1/nominations/{m.shared_nomination}", check=_state("commended"))
+
+
+def nomination_history(m: Matrix) -> Call:
+    return Call("GET", f"/v1/nominations/{m.shared_nomination}/history", check=lambda r: r.json()[0]["type"] == "nomination.declared")
+
+
+def pre_review(m: Matrix) -> Call:
+    nid = m.nomination("pre_reviewing", "declared")
+    return Call("POST", f"/v1/nominations/{nid}/pre-review", json={"decision": "admit", "reasons": [], "checks": SITE_CHECKS}, check=_state("admitted"))
+
+
+def inspect(m: Matrix) -> Call:
+    nid = m.nomination("inspecting", "admitted")
+    return Call("POST", f"/v1/nominations/{nid}/inspections", json=_inspection(), check=_state("inspected"))
+
+
+def withdraw(m: Matrix) -> Call:
+    nid = m.nomination("declaring", "declared")
+    return Call("POST", f"/v1/nominations/{nid}/withdrawal", json={"reason": "申报单位撤回 / withdrawn by the township"}, check=_state("withdrawn"))
+
+
+def revoke(m: Matrix) -> Call:
+    nid = m.nomination("commending", "commended")
+    return Call("POST", f"/v1/nominations/{nid}/revocation", json={"reason": "设备长期停用 / equipment idle"}, check=_state("revoked"))
+
+
+def reinspect(m: Matrix) -> Call:
+    nid = m.nomination("commending", "commended")
+    return Call("POST", f"/v1/nominations/{nid}/re-inspections", json=_inspection(), check=_state("commended"))
+
+
+def forward(m: Matrix) -> Call:
+    nid = m.nomination("forwarding", "commended")
+
+    def check(r: httpx.Response) -> None:
+        assert r.json()["state"] == "forwarded" and r.json()["forwarded_to"]["campaign_id"] == m.campaigns["declaring"].id, r.text
+
+    return Call("POST", f"/v1/nominations/{nid}/forwarding", json={}, check=check)
+
+
+def commend(m: Matrix) -> Call:
+    campaign = m.fresh_campaign("commendation")
+    nid = m.nomination(campaign, "inspected")
+    return Call("POST", f"/v1/campaigns/{campaign.id}/commendations", json={"category": CATEGORY}, check=lambda r: [c["id"] for c in r.json()["commended"]] == [nid])
+
+
+def commendations_xlsx(m: Matrix) -> Call:
+    def check(r: httpx.Response) -> None:
+        assert r.headers["content-type"] == XLSX and r.content[:2] == b"PK"
+
+    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/commendations.xlsx", check=check)
+
+
+ENDPOINTS = (
+    Endpoint("GET /v1/templates", templates_list, AUTHENTICATED),
+    Endpoint("GET /v1/templates/{code}", template_show, AUTHENTICATED),
+    Endpoint("POST /v1/units", unit_create, ADMINS_INSIDE, 201),
+    # A new root unit lies outside every scoped admin's subtree: only the unscoped admin.
+    Endpoint("POST /v1/units (root)", unit_create_root, frozenset({"admin-global"}), 201),
+    # Unit reads are not restricted by the rules (only role 'read'): every token reads a unit.
+    Endpoint("GET /v1/units/{id}", unit_read, AUTHENTICATED),
+    Endpoint("POST /v1/units:import", units_import, ADMINS_INSIDE, rows_refused=frozenset({"admin-outside"})),
+    Endpoint("POST /v1/tokens", token_create, ADMINS_INSIDE, 201),
+    Endpoint("POST /v1/tokens (unscoped)", token_create_unscoped, frozenset({"admin-global"}), 201),
+    Endpoint("POST /v1/campaigns", campaign_create, ADMINS_INSIDE, 201),
+    Endpoint("GET /v1/campaigns", campaigns_list, AUTHENTICATED, sees=CAMPAIGN_READERS),
+    Endpoint("GET /v1/campaigns/{id}", campaign_read, CAMPAIGN_READERS),
+    Endpoint("POST /v1/campaigns/{id}/phases/{phase}/extension", deadline_extension, frozenset({"reviewer-inside"})),
+    Endpoint("POST /v1/campaigns/{id}/nominations", declare, frozenset({"declarer-inside"}), 201),
+    Endpoint(
+        "POST /v1/campaigns/{id}/nominations:import",
+        nominations_import,
+        frozenset({"declarer-inside"}),
+        rows_refused=frozenset({"declarer-outside"}),  # may read the campaign; the row is outside its subtree
+    ),
+    Endpoint("GET /v1/campaigns/{id}/nominations", nominations_list, CAMPAIGN_READERS, sees=NOMINATION_READERS),
+    Endpoint("GET /v1/nominations/{id}", nomination_read, NOMINATION_READERS),
+    Endpoint("GET /v1/nominations/{id}/history", nomination_history, NOMINATION_READERS),
+    Endpoint("POST /v1/nominations/{id}/pre-review", pre_review, frozenset({"reviewer-inside"})),
+    Endpoint("POST /v1/nominations/{id}/inspections", inspect, frozenset({"inspector-inside"})),
+    Endpoint("POST /v1/nominations/{id}/withdrawal", withdraw, frozenset({"declarer-inside"})),
+    Endpoint("POST /v1/nominations/{id}/revocation", revoke, frozenset({"reviewer-inside"})),
+    Endpoint("POST /v1/nominations/{id}/re-inspections", reinspect, frozenset({"inspector-inside"})),
+    Endpoint("POST /v1/nominations/{id}/forwarding", forward, frozenset({"reviewer-inside"})),
+    Endpoint("POST /v1/campaigns/{id}/commendations", commend, frozenset({"reviewer-inside"})),
+    Endpoint("GET /v1/campaigns/{id}/commendations.xlsx", commendations_xlsx, CAMPAIGN_READERS),
+)
+
+CASES = [
+    pytest.param(
+        endpoint,
+        principal,
+        id=f"{endpoint.name} as {principal.key}",
+        marks=[pytest.mark.xfail(strict=True, reason=endpoint.bugs[principal.key])] if principal.key in endpoint.bugs else [],
+    )
+    for endpoint in ENDPOINTS
+    for principal in PRINCIPALS
+]
+
+
+def test_matrix_covers_every_endpoint_and_principal() -> None:
+    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 25
+    assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
+    for endpoint in ENDPOINTS:
+        assert endpoint.allowed <= AUTHENTICATED and endpoint.rows_refused <= AUTHENTICATED and set(endpoint.bugs) <= AUTHENTICATED
+
+
+@BACKENDS
+@pytest.mark.parametrize(("endpoint", "principal"), CASES)
+def test_authorization(matrix: Matrix, endpoint: Endpoint, principal: Principal) -> None:
+    call = endpoint.build(matrix)
+    response = matrix.client(principal).request(call.method, call.url, json=call.json, content=call.content, headers=call.headers)
+    expected = endpoint.expected(principal)
+    assert response.status_code == expected, f"{endpoint.name} as {principal.key}: expected {expected}, got {response.status_code}: {response.text[:500]}"
+
+    if expected in (401, 403):
+        assert response.headers["content-type"] == PROBLEM, response.headers
+        problem = response.json()
+        assert problem["status"] == expected
+        if expected == 401:
+            assert problem["type"] == "urn:laurel:problem:unauthorized"
+            assert response.headers["www-authenticate"] == "Bearer"
+        else:
+            assert problem["type"] in FORBIDDEN_TYPES, problem
+        return
+
+    if endpoint.rows_refused or call.url.endswith(":import"):
+        report = response.json()
+        if principal.key in endpoint.rows_refused:
+            assert (report["created"], report["failed"]) == (0, 1), report
+            assert {e["status"] for e in report["rows"][0]["errors"]} == {403}, report
+        else:
+            assert (report["created"], report["failed"]) == (1, 0), report
+    if call.check is not None:
+        assert call.check(response) is not False, response.text[:500]
+    if endpoint.sees is not None:
+        assert call.visible is not None
+        assert call.visible(response) == (principal.key in endpoint.sees), f"{endpoint.name} as {principal.key}: target listed = {call.visible(response)}"
