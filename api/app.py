@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from api import problems
 from api.metrics import HttpMetrics
-from api.routes import campaigns, health, nominations, templates, tokens, units
+from api.routes import activity, campaigns, health, nominations, templates, tokens, units
 from infra.bootstrap import Services
 
 DESCRIPTION = """Commendation campaigns, event-sourced · 远程教育评选表彰系统
@@ -60,6 +60,6 @@ def create_app(services: Services) -> FastAPI:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(health.router)
-    for module in (templates, units, tokens, campaigns, nominations):
+    for module in (templates, units, tokens, campaigns, nominations, activity):
         app.include_router(module.router)
     return app

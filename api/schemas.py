@@ -206,6 +206,7 @@ class CommandResult(BaseModel):
     state: str
     version: int
     replayed: bool = False
+    warnings: list[dict[str, Any]] = Field(default_factory=list, description="e.g. seed-004 activity-day shortfalls at declaration / 提示（如活动日未达标）")
     forwarded_to: dict[str, str] | None = None
 
 
@@ -285,3 +286,57 @@ class ImportReport(BaseModel):
     created: int
     failed: int
     rows: list[ImportRow]
+
+
+# --- seed 004: members and activity days -------------------------------------------------
+
+
+class MemberCreate(Model):
+    id: str = Field(min_length=1, max_length=64, examples=["m-0012"])
+    name: str = Field(min_length=1, max_length=100, examples=["王建国"])
+    status: Literal["member", "probationary"] = Field("member", description="党员 member · 预备党员 probationary")
+    leader: bool = Field(False, description="leads the unit's party organisation / 党组织负责人")
+
+
+class MemberPublic(BaseModel):
+    unit_id: str
+    id: str
+    name: str
+    status: str
+    leader: bool
+    replayed: bool = False
+
+
+class ActivityDayCreate(Model):
+    session_id: str | None = Field(None, max_length=64, description="defaults to the date; the same id again corrects the record")
+    date: str = Field(examples=["2022-03-10"], pattern=r"^\d{4}-\d{2}-\d{2}$")
+    kind: Literal["all_member", "group", "makeup"] = "all_member"
+    hours: float = Field(gt=0, le=24, examples=[4])
+    topic: Literal["political_theory", "party_building", "rural_policy_law", "applied_technology", "health_culture"] = Field(description="one of the five studies / 五学习")
+    expected: list[str] = Field(default_factory=list, description="members expected (all-member: every member)")
+    attendees: list[str] = Field(default_factory=list, description="the sign-in list / 签到名单")
+    five_haves: dict[Literal["notice", "sign_in", "playback_log", "discussion_record", "feedback"], bool] = Field(
+        examples=[{"notice": True, "sign_in": True, "playback_log": True, "discussion_record": True, "feedback": True}]
+    )
+    makeup_for: str | None = None
+    reason: str = Field("", max_length=2000, description="required when correcting a recorded session / 更正理由")
+
+
+class ActivityDayRecorded(BaseModel):
+    unit_id: str
+    year: int
+    session_id: str
+    outcome: Literal["recorded", "corrected", "unchanged"]
+    version: int
+    replayed: bool = False
+
+
+class CompliancePublic(BaseModel):
+    unit_id: str
+    year: int
+    through: str
+    months_checked: list[int]
+    compliant: bool | None
+    assessed: bool
+    shortfalls: list[dict[str, Any]]
+    stats: dict[str, Any]

@@ -23,6 +23,8 @@ from domain.errors import (
     UnitNotFoundError,
 )
 from domain.access_commands import AccessCommands
+from domain.activity import ActivityRegister, MemberRoll
+from domain.activity_commands import ActivityCommands
 from domain.commendation import CommendationCommands
 from domain.directory import DIRECTORY_ID, CampaignDirectory
 from domain.execution import CommandRunner, check_version
@@ -40,9 +42,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Laurel(NominationCommands, CommendationCommands, AccessCommands, CommandRunner, Queries, Application):
+class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityCommands, CommandRunner, Queries, Application):
     name = "Laurel"
-    snapshotting_intervals = {Campaign: 200, Unit: 200, CampaignDirectory: 200}  # noqa: RUF012 (library API)
+    snapshotting_intervals = {Campaign: 200, Unit: 200, CampaignDirectory: 200, ActivityRegister: 100, MemberRoll: 100}  # noqa: RUF012 (library API)
 
     # Cached aggregates are fast-forwarded from the store before each use (reads only newer
     # events), so the cache stays correct with several processes writing; commands get copies.

@@ -74,7 +74,8 @@ class NominationCommands:
             self._refuse_duplicate(campaign, key)
             nomination = Nomination.declare(campaign.id, cat.code, declaring_unit.code, replace(who, level=nominee_unit.level), form, material, actor.as_dict(), at)
             campaign.register_nomination(str(nomination.id), cat.code, key, declaring_unit.code, nominee_unit.code, actor.as_dict(), at)
-            return [nomination, campaign], {"id": nomination.id, "state": nomination.state, "version": nomination.version}
+            warnings = [f.as_dict() for f in self.activity_day_failures(nomination, cat.collective, campaign.year, at)]
+            return [nomination, campaign], {"id": nomination.id, "state": nomination.state, "version": nomination.version, "warnings": warnings}
 
         return self.run("declare", args, decide, at=at, idempotency_key=idempotency_key)
 
@@ -116,7 +117,9 @@ class NominationCommands:
         checks = dict(checks or {})
 
         def apply(n: Nomination, c: Campaign) -> None:
-            n.pre_review(c.category(n.category), decision, list(reasons), checks, actor.as_dict(), at)
+            category = c.category(n.category)
+            seed_004 = self.activity_day_failures(n, category.collective, c.year, at) if decision == "admit" else []
+            n.pre_review(category, decision, list(reasons), checks, actor.as_dict(), at, extra_failures=seed_004)
 
         args = {"decision": decision, "reasons": list(reasons), "checks": checks}
         return self._nomination_command("pre_review", nomination_id, "pre_review", apply, actor, args, at, idempotency_key, expected_version, step="pre_review")

@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsourcing.persistence import Transcoding
 
+from domain.activity import Member, Session
 from domain.values import VALUE_TYPES
 
 
@@ -37,4 +38,4 @@ class DateAsISO(Transcoding):
 
 
 def all_transcodings() -> list[Transcoding]:
-    return [DateAsISO(), *(DataclassAsDict(cls) for cls in VALUE_TYPES)]
+    return [DateAsISO(), *(DataclassAsDict(cls) for cls in (*VALUE_TYPES, Member, Session))]

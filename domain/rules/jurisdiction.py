@@ -31,6 +31,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "manage_phases": frozenset({Role.REVIEWER, Role.ADMIN}),
     "inspect": frozenset({Role.INSPECTOR}),
     "reinspect": frozenset({Role.INSPECTOR}),
+    "record_activity": frozenset({Role.DECLARER}),
     "read": frozenset({Role.ADMIN, Role.DECLARER, Role.REVIEWER, Role.INSPECTOR, Role.AUDITOR}),
 }
 
@@ -75,6 +76,11 @@ def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) ->
     if actor.role == Role.DECLARER:
         return actor_unit.is_within(organiser.code)
     return organiser.is_within(actor_unit.code)
+
+
+def can_read_unit_records(actor: Actor, unit: Unit) -> bool:
+    """A unit's registers (members, activity days, compliance): its subtree's tokens and auditors."""
+    return _sees_all(actor) or (actor.unit_id is not None and unit.is_within(actor.unit_id))
 
 
 def can_read_nomination(actor: Actor, organiser: Unit, declaring_unit: Unit, actor_unit: Unit | None) -> bool:
