@@ -40,7 +40,10 @@ def read_rows(body: bytes, content_type: str, known: Sequence[str]) -> list[dict
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise TableFormatError("CSV must be UTF-8") from None
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise TableFormatError(f"not a readable CSV table: {exc}") from None
     if not rows:
         raise TableFormatError("no header row")
     header = [_header_key(h, known) for h in rows[0]]

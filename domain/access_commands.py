@@ -29,6 +29,8 @@ class AccessCommands:
             if role not in ISSUABLE_ROLES:
                 raise InvalidUnitError([RuleFailure("role_known", f"unknown role '{role}'", f"未知角色「{role}」", "role", [str(r) for r in ISSUABLE_ROLES], role)])
             unit = self.get_unit(unit_id) if unit_id else None
+            if unit is None and role in ("declarer", "reviewer", "inspector"):
+                raise InvalidUnitError([RuleFailure("unit_required", f"a {role} token belongs to a unit", f"{role} 令牌须属于某一单位", "unit_id")])
             if unit is None:
                 require_unscoped(actor, "issue_token")  # a token for every unit needs an unscoped admin
             authorize(actor, "manage_units", [unit] if unit else [])

@@ -17,6 +17,8 @@ from eventsourcing.persistence import JSONTranscoder
 from domain.actors import Actor
 from domain.campaigns import Campaign
 from domain.errors import (
+    InvalidCampaignError,
+    RuleFailure,
     CampaignNotFoundError,
     DuplicateUnitError,
     NominationNotFoundError,
@@ -32,17 +34,21 @@ from domain.nomination_commands import NominationCommands
 from domain.ids import unit_uuid
 from domain.nominations import Nomination
 from domain.queries import Queries
+from domain.schedule_commands import ScheduleCommands
 from domain.rules.jurisdiction import authorize, require_unscoped
 from domain.templates import apply_quotas, get_template, instantiate
 from domain.transcodings import all_transcodings
 from domain.units import Unit
 
 
+ORGANISER_RANK = {"city": 0, "county": 1, "township": 2, "agency": 2}  # villages organise no campaigns
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityCommands, CommandRunner, Queries, Application):
+class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityCommands, ScheduleCommands, CommandRunner, Queries, Application):
     name = "Laurel"
     snapshotting_intervals = {Campaign: 200, Unit: 200, CampaignDirectory: 200, ActivityRegister: 100, MemberRoll: 100}  # noqa: RUF012 (library API)
 
@@ -147,6 +153,10 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             tpl = get_template(template)
             organiser = self.get_unit(organiser_unit_id)
             authorize(actor, "manage_campaigns", [organiser])
+            if ORGANISER_RANK.get(organiser.level, 99) > ORGANISER_RANK[tpl.organiser_level]:
+                raise InvalidCampaignError(
+                    [RuleFailure("organiser_level", f"a {tpl.code} campaign is organised at {tpl.organiser_level} level or above", f"该评选须由{tpl.organiser_level}级或以上单位组织", "organiser_unit_id", tpl.organiser_level, organiser.level)]
+                )
             parent = self.get_campaign(parent_campaign_id) if parent_campaign_id else None
             phases = instantiate(tpl, year=year, starts_at=starts_at, durations=durations, deadlines=deadlines)
             categories = apply_quotas(tpl.categories, quotas)

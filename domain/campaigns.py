@@ -89,6 +89,24 @@ class Campaign(Aggregate):
             }
             aggregate.nominees[self.nominee_key] = self.nomination_id
 
+    class DeadlineApproaching(Aggregate.Event):
+        phase: str
+        closes_at: datetime
+        offset_seconds: int
+        pending_units: list[str]  # units that have not declared yet (declaration reminders)
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.reminders.append(f"{self.phase}|{self.closes_at.isoformat()}|{self.offset_seconds}")
+
+    class SilentUnitsRecorded(Aggregate.Event):
+        phase: str
+        units: list[str]  # townships in the organiser's jurisdiction that declared nothing
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.silent_units = list(self.units)
+
     class CommendationsAwarded(Aggregate.Event):
         category: str
         nomination_ids: list[str]
@@ -125,6 +143,8 @@ class Campaign(Aggregate):
         self.roster: dict[str, dict[str, str]] = {}
         self.nominees: dict[str, str] = {}
         self.commended: dict[str, list[str]] = {}
+        self.reminders: list[str] = []
+        self.silent_units: list[str] | None = None
 
     # --- reads -------------------------------------------------------------------------
 
@@ -221,6 +241,26 @@ class Campaign(Aggregate):
             actor=actor,
         )
 
+    def remind(self, phase: str, offset_seconds: int, pending_units: Sequence[str], actor: dict[str, Any], at: datetime) -> bool:
+        """Records a deadline reminder once per (phase, deadline, offset); a moved deadline gets its own."""
+        closes_at = self.phase(phase).closes_at
+        if f"{phase}|{closes_at.isoformat()}|{offset_seconds}" in self.reminders:
+            return False
+        self.trigger_event(self.DeadlineApproaching, timestamp=at, phase=phase, closes_at=closes_at, offset_seconds=offset_seconds, pending_units=list(pending_units), actor=actor)
+        return True
+
+    def record_silent_units(self, phase: str, units: Sequence[str], actor: dict[str, Any], at: datetime) -> bool:
+        if self.silent_units is not None:
+            return False
+        self.trigger_event(self.SilentUnitsRecorded, timestamp=at, phase=phase, units=list(units), actor=actor)
+        return True
+
+    def title_anniversary(self) -> datetime:
+        """Titles of a campaign share their anniversary: a year after commendation closes."""
+        from domain.nominations import one_year_later
+
+        return one_year_later(self.phase_for("commendation").closes_at)
+
     def award(self, category: str, nomination_ids: Sequence[str], actor: dict[str, Any], at: datetime) -> None:
         quota = self.category(category).quota
         already = self.commended_count(category)
@@ -245,6 +285,7 @@ class Campaign(Aggregate):
             "timezone": self.timezone,
             "parent_campaign_id": str(self.parent_campaign_id) if self.parent_campaign_id else None,
             "steps": dict(self.steps),
+            "silent_units": self.silent_units,
             "phases": [
                 {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en, "opens_at": p.opens_at, "closes_at": p.closes_at, "status": p.status} for p in self.phases
             ],

@@ -76,7 +76,7 @@ class CommendationCommands:
             chosen = select_for_commendation(ranked, cat.quota, campaign.commended_count(cat.code), requested)
             start = campaign.commended_count(cat.code)
             for i, candidate in enumerate(chosen, start=1):
-                nominations[candidate.nomination_id].commend(start + i, cat, actor.as_dict(), at)
+                nominations[candidate.nomination_id].commend(start + i, cat, actor.as_dict(), at, campaign.title_anniversary())
             if chosen:
                 campaign.award(cat.code, [c.nomination_id for c in chosen], actor.as_dict(), at)
             result = {

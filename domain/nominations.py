@@ -281,7 +281,7 @@ class Nomination(Aggregate):
         inspection = self._inspection(category, methods, scores, verdict, notes, actor, at, "inspection")
         self.trigger_event(self.Inspected, timestamp=at, inspection=inspection)
 
-    def commend(self, rank: int, category: Category, actor: dict[str, Any], at: datetime) -> None:
+    def commend(self, rank: int, category: Category, actor: dict[str, Any], at: datetime, anniversary: datetime | None = None) -> None:
         self._require_state("commend", ("inspected",))
         if not self.passed:
             raise InvalidTransitionError("only a nomination that passed inspection can be commended", "仅考核合格者可以表彰", state=self.state, action="commend")
@@ -290,7 +290,7 @@ class Nomination(Aggregate):
             timestamp=at,
             rank=rank,
             score=self.score or 0.0,
-            anniversary=one_year_later(at),
+            anniversary=anniversary or one_year_later(at),
             yearly_reinspection=category.yearly_reinspection,
             actor=actor,
         )

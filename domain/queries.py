@@ -28,7 +28,10 @@ class Queries:
     def nomination_as_of(self: Any, nomination_id: UUID | str, as_of: datetime) -> Nomination:
         """The nomination as it stood at ``as_of`` (every event with a timestamp up to then)."""
         current = self.get_nomination(nomination_id)
-        as_of = as_of.astimezone(UTC)
+        try:
+            as_of = as_of.astimezone(UTC)
+        except OverflowError:
+            raise NominationNotFoundError(f"as_of {as_of!r} is out of range", "as_of 超出范围", nomination=str(nomination_id)) from None
         version = None
         for event in self.events.get(current.id):
             if event.timestamp > as_of:

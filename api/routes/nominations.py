@@ -84,9 +84,12 @@ def _decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        position = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except Exception:  # noqa: BLE001 - any malformed cursor is the client's
-        raise RuleViolationError([RuleFailure("cursor_valid", "the cursor is not one this API returned", "分页游标无效", "cursor")]) from None
+        position = -1
+    if position < 0:
+        raise RuleViolationError([RuleFailure("cursor_valid", "the cursor is not one this API returned", "分页游标无效", "cursor")])
+    return position
 
 
 @router.get("/campaigns/{campaign_id}/nominations", response_model=NominationPage, summary="List nominations / 申报列表")
@@ -129,6 +132,8 @@ def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response:
     if as_of is not None:
         if as_of.tzinfo is None:
             raise RuleViolationError([RuleFailure("as_of_timezone", "as_of needs a time zone (e.g. Z)", "as_of 须带时区", "as_of")])
+        if not 1970 <= as_of.year < 2200:
+            raise RuleViolationError([RuleFailure("as_of_range", "as_of must fall between 1970 and 2200", "as_of 须在 1970 至 2200 年之间", "as_of", "1970-2200", as_of.year)])
         nomination = app.nomination_as_of(nomination_id, as_of)
     response.headers["ETag"] = f'"{nomination.version}"'
     return nomination.as_dict()

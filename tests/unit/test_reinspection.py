@@ -28,14 +28,14 @@ def reinspect(world: World, campaign: CampaignRef, nomination_id: str, score: fl
 def test_commended_five_good_site_holds_a_title_due_for_yearly_reinspection(world: World, titled: str) -> None:
     title = world.app.get_nomination(titled).title
     assert title["active"] is True and title["yearly_reinspection"] is True
-    assert title["anniversary"] == utc(2023, 11, 15, 2)
+    assert title["anniversary"] == utc(2023, 11, 30, 16)
 
 
 def test_reinspection_pass_keeps_the_title_and_moves_the_anniversary_a_year(world: World, five_good: CampaignRef, titled: str) -> None:
     reinspect(world, five_good, titled, 82, "pass")
     nomination = world.app.get_nomination(titled)
     assert nomination.state == "commended" and nomination.title_active
-    assert nomination.title["anniversary"] == utc(2024, 11, 15, 2)
+    assert nomination.title["anniversary"] == utc(2024, 11, 30, 16)
     assert [(i.kind, i.verdict) for i in nomination.reinspections] == [("re-inspection", "pass")]
     assert len(nomination.inspections) == 1  # the original inspection is untouched
 
@@ -43,7 +43,7 @@ def test_reinspection_pass_keeps_the_title_and_moves_the_anniversary_a_year(worl
 def test_reinspection_passed_twice_moves_the_anniversary_two_years(world: World, five_good: CampaignRef, titled: str) -> None:
     reinspect(world, five_good, titled, 82, "pass")
     reinspect(world, five_good, titled, 79, "pass", at=utc(2024, 10, 28))
-    assert world.app.get_nomination(titled).title["anniversary"] == utc(2025, 11, 15, 2)
+    assert world.app.get_nomination(titled).title["anniversary"] == utc(2025, 11, 30, 16)
 
 
 def test_reinspection_fail_revokes_the_title(world: World, five_good: CampaignRef, titled: str) -> None:
@@ -51,7 +51,7 @@ def test_reinspection_fail_revokes_the_title(world: World, five_good: CampaignRe
     nomination = world.app.get_nomination(titled)
     assert nomination.state == "revoked"
     assert nomination.title["active"] is False and nomination.title["revoked_at"] == NEXT_YEAR
-    assert nomination.title["anniversary"] == utc(2023, 11, 15, 2)
+    assert nomination.title["anniversary"] == utc(2023, 11, 30, 16)
     assert "设备长期无法运行" in nomination.closing_reason
     types = [e["type"] for e in world.app.history(titled)][-2:]
     assert types == ["nomination.reinspected", "nomination.revoked"]

@@ -1,0 +1,99 @@
+"""Use cases driven by time (called by the Temporal activities). Each is idempotent by the
+facts it records: a reminder once per (phase, deadline, offset), silent units once per
+campaign, a re-inspection falling due once per title and deadline, a revocation once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.rules.jurisdiction import authorize
+from domain.units import Level
+
+
+class ScheduleCommands:
+    """Mixed into the application (uses its loaders, clock and ``run``)."""
+
+    def silent_townships(self: Any, campaign_id: UUID | str) -> list[str]:
+        """Townships in the organiser's jurisdiction from which nothing was declared."""
+        campaign = self.get_campaign(campaign_id)
+        declared = {entry["declaring_unit_id"] for entry in campaign.roster.values()}
+        declared |= {entry["nominee_unit_id"] for entry in campaign.roster.values()}
+        townships = [u.code for u in self.units_in_subtree(campaign.organiser_unit_id) if u.level == Level.TOWNSHIP]
+        return [code for code in townships if not any(self.get_unit(d).is_within(code) for d in declared)]
+
+    def remind_deadline(self: Any, campaign_id: UUID | str, phase: str, offset_seconds: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+        at = self._at(at)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            campaign = self.get_campaign(campaign_id, for_update=True)
+            authorize(actor, "manage_phases", [self._organiser(campaign)])
+            pending = self.silent_townships(campaign_id) if "declaration" in campaign.steps_of(phase) else []
+            recorded = campaign.remind(phase, offset_seconds, pending, actor.as_dict(), at)
+            return [campaign], {"phase": phase, "offset_seconds": offset_seconds, "recorded": recorded, "pending_units": pending}
+
+        return self.run("remind_deadline", {"campaign": campaign_id, "phase": phase, "offset": offset_seconds}, decide, at=at)
+
+    def record_silent_units(self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+        at = self._at(at)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            campaign = self.get_campaign(campaign_id, for_update=True)
+            authorize(actor, "manage_phases", [self._organiser(campaign)])
+            silent = self.silent_townships(campaign_id)
+            recorded = campaign.record_silent_units(campaign.steps["declaration"], silent, actor.as_dict(), at)
+            return [campaign], {"units": campaign.silent_units, "recorded": recorded}
+
+        return self.run("record_silent_units", {"campaign": campaign_id}, decide, at=at)
+
+    def titles(self: Any, campaign_id: UUID | str, category: str) -> list[str]:
+        return list(self.get_campaign(campaign_id).commended.get(category, []))
+
+    def _title_batch(self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int) -> tuple[list[Any], int | None]:
+        ids = self.titles(campaign_id, category)
+        batch = [self.get_nomination(nid) for nid in ids[offset : offset + limit]]
+        return batch, (offset + limit if offset + limit < len(ids) else None)
+
+    def mark_reinspections_due(self: Any, campaign_id: UUID | str, category: str, due_by: datetime, offset: int, limit: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+        """One batch of titles: each still active falls due for re-inspection by ``due_by``
+        (one transaction per batch; repeating the batch appends nothing)."""
+        at = self._at(at)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            batch, following = self._title_batch(campaign_id, category, offset, limit)
+            changed = [n for n in batch if n.title_active and n.mark_reinspection_due(due_by, actor.as_dict(), at)]
+            return changed, {"marked": len(changed), "next_offset": following}
+
+        return self.run("mark_reinspections_due", {"campaign": campaign_id, "category": category, "due_by": due_by, "offset": offset, "limit": limit}, decide, at=at)
+
+    def revoke_unreinspected(self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+        """One batch: every title still waiting for its due re-inspection is revoked as lapsed."""
+        at = self._at(at)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            batch, following = self._title_batch(campaign_id, category, offset, limit)
+            changed = []
+            for n in batch:
+                if n.title_active and n.title.get("reinspection_due_by") is not None:
+                    n.revoke("not re-inspected by the anniversary / 周年前未复查", "not_reinspected", actor.as_dict(), at)
+                    changed.append(n)
+            return changed, {"revoked": [str(n.id) for n in changed], "next_offset": following}
+
+        return self.run("revoke_unreinspected", {"campaign": campaign_id, "category": category, "offset": offset, "limit": limit}, decide, at=at)
+
+    def active_titles(self: Any, campaign_id: UUID | str, category: str) -> int:
+        return sum(1 for nid in self.titles(campaign_id, category) if self.get_nomination(nid).title_active)
+
+    def forward_commended(self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+        """Every commended nomination of a campaign with a parent goes up as a declaration there."""
+        at = self._at(at)
+        campaign = self.get_campaign(campaign_id)
+        forwarded = []
+        for ids in campaign.commended.values():
+            for nid in ids:
+                if self.get_nomination(nid).state == "commended":
+                    self.forward(nid, actor, at=at, idempotency_key=f"{nid}:forwarded")
+                    forwarded.append(nid)
+        return {"forwarded": forwarded}
