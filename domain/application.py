@@ -41,7 +41,7 @@ from domain.transcodings import all_transcodings
 from domain.units import Unit
 
 
-ORGANISER_RANK = {"city": 0, "county": 1, "township": 2, "agency": 2}  # villages organise no campaigns
+ORGANISER_LEVELS = ("city", "county", "township")  # villages and agencies organise no campaigns
 
 
 def utc_now() -> datetime:
@@ -153,9 +153,9 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             tpl = get_template(template)
             organiser = self.get_unit(organiser_unit_id)
             authorize(actor, "manage_campaigns", [organiser])
-            if ORGANISER_RANK.get(organiser.level, 99) > ORGANISER_RANK[tpl.organiser_level]:
+            if organiser.level not in ORGANISER_LEVELS:
                 raise InvalidCampaignError(
-                    [RuleFailure("organiser_level", f"a {tpl.code} campaign is organised at {tpl.organiser_level} level or above", f"该评选须由{tpl.organiser_level}级或以上单位组织", "organiser_unit_id", tpl.organiser_level, organiser.level)]
+                    [RuleFailure("organiser_level", "campaigns are organised by a city, county or township party committee", "评选活动须由市、县或乡镇党委组织", "organiser_unit_id", list(ORGANISER_LEVELS), organiser.level)]
                 )
             parent = self.get_campaign(parent_campaign_id) if parent_campaign_id else None
             phases = instantiate(tpl, year=year, starts_at=starts_at, durations=durations, deadlines=deadlines)

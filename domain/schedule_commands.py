@@ -56,7 +56,9 @@ class ScheduleCommands:
         batch = [self.get_nomination(nid) for nid in ids[offset : offset + limit]]
         return batch, (offset + limit if offset + limit < len(ids) else None)
 
-    def mark_reinspections_due(self: Any, campaign_id: UUID | str, category: str, due_by: datetime, offset: int, limit: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def mark_reinspections_due(
+        self: Any, campaign_id: UUID | str, category: str, due_by: datetime, offset: int, limit: int, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """One batch of titles: each still active falls due for re-inspection by ``due_by``
         (one transaction per batch; repeating the batch appends nothing)."""
         at = self._at(at)
@@ -66,9 +68,12 @@ class ScheduleCommands:
             changed = [n for n in batch if n.title_active and n.mark_reinspection_due(due_by, actor.as_dict(), at)]
             return changed, {"marked": len(changed), "next_offset": following}
 
-        return self.run("mark_reinspections_due", {"campaign": campaign_id, "category": category, "due_by": due_by, "offset": offset, "limit": limit}, decide, at=at)
+        args = {"campaign": campaign_id, "category": category, "due_by": due_by, "offset": offset, "limit": limit}
+        return self.run("mark_reinspections_due", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def revoke_unreinspected(self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def revoke_unreinspected(
+        self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """One batch: every title still waiting for its due re-inspection is revoked as lapsed."""
         at = self._at(at)
 
@@ -81,7 +86,8 @@ class ScheduleCommands:
                     changed.append(n)
             return changed, {"revoked": [str(n.id) for n in changed], "next_offset": following}
 
-        return self.run("revoke_unreinspected", {"campaign": campaign_id, "category": category, "offset": offset, "limit": limit}, decide, at=at)
+        args = {"campaign": campaign_id, "category": category, "offset": offset, "limit": limit}
+        return self.run("revoke_unreinspected", args, decide, at=at, idempotency_key=idempotency_key)
 
     def active_titles(self: Any, campaign_id: UUID | str, category: str) -> int:
         return sum(1 for nid in self.titles(campaign_id, category) if self.get_nomination(nid).title_active)

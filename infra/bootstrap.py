@@ -13,6 +13,7 @@ import structlog
 
 from domain.application import Laurel, utc_now
 from infra.logging import configure_logging
+from infra.scheduling import CampaignScheduler
 from infra.settings import Settings, eventsourcing_env
 
 
@@ -20,6 +21,7 @@ from infra.settings import Settings, eventsourcing_env
 class Services:
     settings: Settings
     app: Laurel
+    scheduler: CampaignScheduler
 
     def close(self) -> None:
         self.app.close()
@@ -30,5 +32,5 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     if configure_logs:
         configure_logging(settings.log_format, settings.log_level)
     app = Laurel(env=eventsourcing_env(settings), clock=clock)
-    structlog.get_logger("laurel").info("event store ready", backend=settings.backend)
-    return Services(settings=settings, app=app)
+    structlog.get_logger("laurel").info("event store ready", backend=settings.backend, temporal=settings.temporal_address or "off")
+    return Services(settings=settings, app=app, scheduler=CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace))

@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import App, CurrentActor, IdempotencyKey
+from api.deps import App, CurrentActor, IdempotencyKey, ServicesDep
 from api.schemas import CampaignCreate, CampaignListItem, CampaignPublic, CommendationCreate, CommendationResult, DeadlineExtension
 from api.tabular import XLSX, workbook_bytes
-from domain.rules.jurisdiction import can_read_campaign, require_role
+from domain.rules.jurisdiction import authorize, can_read_campaign, require_role
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
@@ -21,9 +22,10 @@ def campaign_view(app: Any, campaign: Any) -> dict[str, Any]:
     return dict(campaign.summary(), current_phase=current.code if current else None)
 
 
-@router.post("", status_code=201, response_model=CampaignPublic, summary="Create a campaign from a template / 按模板创建评选活动")
-def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = app.create_campaign(
+@router.post("", status_code=201, response_model=CampaignPublic, summary="Create a campaign from a template / 按模板创建评选活动", description="Starts the campaign's workflow (campaign-<id>) when Temporal is configured.")
+async def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, key: IdempotencyKey, services: ServicesDep) -> Any:
+    result = await run_in_threadpool(
+        app.create_campaign,
         body.template,
         body.organiser_unit_id,
         actor,
@@ -35,6 +37,7 @@ def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, key: Id
         parent_campaign_id=body.parent_campaign_id,
         idempotency_key=key,
     )
+    await services.scheduler.campaign_created(str(result["id"]))  # idempotent: an existing workflow is kept
     view = campaign_view(app, app.get_campaign(result["id"]))
     return JSONResponse(CampaignPublic(**view).model_dump(mode="json"), status_code=200 if result["replayed"] else 201)
 
@@ -55,9 +58,16 @@ def read_campaign(campaign_id: str, app: App, actor: CurrentActor) -> Any:
     return campaign_view(app, app.readable_campaign(campaign_id, actor))
 
 
-@router.post("/{campaign_id}/phases/{phase}/extension", response_model=CampaignPublic, summary="Extend a phase deadline / 延长阶段截止时间")
-def extend_deadline(campaign_id: str, phase: str, body: DeadlineExtension, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    app.extend_deadline(campaign_id, phase, body.closes_at, body.reason, actor, idempotency_key=key)
+@router.post(
+    "/{campaign_id}/phases/{phase}/extension",
+    response_model=CampaignPublic,
+    summary="Extend a phase deadline / 延长阶段截止时间",
+    description="Sent to the campaign's workflow as an Update (validated there, decided by the domain), so its timers move with the deadline.",
+)
+async def extend_deadline(campaign_id: str, phase: str, body: DeadlineExtension, app: App, actor: CurrentActor, key: IdempotencyKey, services: ServicesDep) -> Any:
+    campaign = await run_in_threadpool(app.get_campaign, campaign_id)
+    await run_in_threadpool(authorize, actor, "extend_deadline", [app.get_unit(campaign.organiser_unit_id)])
+    await services.scheduler.extend_deadline(campaign_id, phase, body.closes_at, body.reason, actor, key)
     return campaign_view(app, app.get_campaign(campaign_id))
 
 
