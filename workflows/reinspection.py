@@ -62,6 +62,7 @@ class ReinspectionWorkflow:
         await self._sleep_until(cycle.anniversary - timedelta(days=cycle.due_ahead_days))
         self.stage = "due"
         await self._batches(CampaignActivities.mark_reinspections_due, cycle, "due", cycle.anniversary)
+        self.stage = "awaiting_anniversary"
         await self._sleep_until(cycle.anniversary)
         self.stage = "revoking"
         self.revoked = await self._batches(CampaignActivities.revoke_unreinspected, cycle, "revoke", None)

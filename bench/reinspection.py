@@ -1,0 +1,184 @@
+"""The yearly re-inspection cycle at scale: N titles of one campaign (default 100,000).
+
+Titles are built through the domain (declare, admit, inspect, commend) and saved in
+batches; then the cohort ReinspectionWorkflow runs on the Temporal time-skipping server with
+a real worker: every title falls due 60 days ahead (batched activities), 10 % pass their
+re-inspection, and at the anniversary the rest are revoked. Baseline measured in the same
+run: how fast the real dev server starts workflows, i.e. what one workflow per title would
+cost just to start.
+
+    .venv/bin/python -m bench.reinspection [--titles 100000] [--baseline-workflows 300]
+
+Prints a table and writes bench/results/reinspection.json."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from temporalio import workflow
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.actors import Actor
+from domain.application import Laurel
+from domain.campaigns import Campaign, nominee_key
+from domain.nominations import Nomination
+from domain.values import Nominee
+from infra.settings import Settings, eventsourcing_env
+from infra.temporal import binary, build_worker
+from workflows.contracts import ReinspectionCycle, reinspection_workflow_id
+from workflows.reinspection import ReinspectionWorkflow
+
+ADMIN = Actor("bench-admin", "admin", None)
+REVIEWER = Actor("bench-reviewer", "reviewer", "city-1")
+INSPECTOR = Actor("bench-inspector", "inspector", "city-1")
+DECLARER = Actor("bench-declarer", "declarer", "town-1")
+SCORES = dict.fromkeys(["party_attention", "site_management", "programmes_watched", "equipment_running", "effect"], 80)
+CHECKS = {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}
+MATERIAL = "前双村党支部把远程教育站点建在党员活动室，每月固定学习日组织党员收看课件。" * 30
+
+
+@workflow.defn(name="PerTitle")
+class PerTitle:
+    """The alternative design's unit: one workflow per title (only started, for the rate)."""
+
+    @workflow.run
+    async def run(self, title: str) -> str:
+        return title
+
+
+class BulkLaurel(Laurel):
+    """Snapshots a big campaign rarely while loading (each snapshot holds the roster)."""
+
+    snapshotting_intervals = {Campaign: 50_000}  # noqa: RUF012
+
+
+def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
+    app.register_unit("city-1", "City", "示范市", "city", None, ADMIN, at=start)
+    app.register_unit("county-1", "County", "宜君县", "county", "city-1", ADMIN, at=start)
+    app.register_unit("town-1", "Town", "彭镇", "township", "county-1", ADMIN, at=start)
+    app.register_unit("vil-1", "Village", "前双村", "village", "town-1", ADMIN, at=start)
+    durations = {"declaration": 86400, "pre_review": 86400, "inspection": 86400, "commendation": 86400}
+    cid = app.create_campaign("five-good-sites", "city-1", ADMIN, starts_at=start, durations=durations, quotas={"five_good_site": None}, at=start)["id"]
+    campaign = app.get_campaign(cid, for_update=True)
+    category = campaign.category("five_good_site")
+    batch = 1000
+    with Progress() as progress:
+        task = progress.add_task("building titles / 生成荣誉", total=n)
+        for first in range(0, n, batch):
+            nominations = []
+            for i in range(first, min(first + batch, n)):
+                who = Nominee(kind="site", unit_id="vil-1", name=f"站点{i:06d}", level="village")
+                nom = Nomination.declare(campaign.id, "five_good_site", "town-1", who, {}, MATERIAL, DECLARER.as_dict(), start + timedelta(hours=1))
+                campaign.register_nomination(str(nom.id), "five_good_site", nominee_key("five_good_site", "vil-1", None, who.name), "town-1", "vil-1", DECLARER.as_dict(), start + timedelta(hours=1))
+                nom.pre_review(category, "admit", [], CHECKS, REVIEWER.as_dict(), start + timedelta(days=1, hours=1))
+                nom.inspect(category, ["site_visit"], SCORES, "pass", "", INSPECTOR.as_dict(), start + timedelta(days=2, hours=1))
+                nom.commend(i + 1, category, REVIEWER.as_dict(), start + timedelta(days=3, hours=1), campaign.title_anniversary())
+                nominations.append(nom)
+            campaign.award("five_good_site", [str(x.id) for x in nominations], REVIEWER.as_dict(), start + timedelta(days=3, hours=1))
+            app.save(campaign, *nominations)
+            progress.advance(task, len(nominations))
+    return cid, campaign.title_anniversary()
+
+
+async def baseline_start_rate(count: int) -> float:
+    """Workflows started per second on the embedded dev server (one workflow per title)."""
+    env = await WorkflowEnvironment.start_local(data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal"))
+    try:
+        started = time.perf_counter()
+        sem = asyncio.Semaphore(32)
+
+        async def one(i: int) -> None:
+            async with sem:
+                await env.client.start_workflow(PerTitle.run, f"t{i}", id=f"per-title-{i}-{uuid.uuid4().hex[:6]}", task_queue="per-title")
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+        return count / (time.perf_counter() - started)
+    finally:
+        await env.shutdown()
+
+
+async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: int) -> dict[str, float]:
+    env = await WorkflowEnvironment.start_time_skipping(data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server"))
+    figures: dict[str, float] = {}
+    try:
+        async with build_worker(env.client, app, max_concurrent_activities=2):
+            cycle = ReinspectionCycle(campaign_id=cid, category="five_good_site", anniversary=anniversary, batch_size=500)
+            handle = await env.client.start_workflow(ReinspectionWorkflow.run, cycle, id=reinspection_workflow_id(cid, "five_good_site"), task_queue="laurel")
+            started = time.perf_counter()
+            due_at = anniversary - timedelta(days=60)
+            await env.sleep(max(due_at - await env.get_current_time(), timedelta(0)) + timedelta(minutes=1))
+            while (await handle.query(ReinspectionWorkflow.progress))["stage"] != "awaiting_anniversary":
+                await asyncio.sleep(0.2)
+            figures["mark_due_seconds"] = round(time.perf_counter() - started, 1)
+            titles = app.titles(cid, "five_good_site")
+            reinspect_at = await env.get_current_time()
+            for nid in titles[:passing]:
+                app.reinspect(nid, ["site_visit"], SCORES, "pass", INSPECTOR, at=reinspect_at)
+            started = time.perf_counter()
+            first_run = env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
+            await env.sleep(anniversary - await env.get_current_time() + timedelta(minutes=1))
+            while (await first_run.describe()).status.name == "RUNNING":  # revoking, then continue-as-new
+                await asyncio.sleep(0.2)
+            figures["revoke_seconds"] = round(time.perf_counter() - started, 1)
+            history = await first_run.fetch_history()
+            figures["history_events_first_run"] = len(history.events)
+    finally:
+        await env.shutdown()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--titles", type=int, default=100_000)
+    parser.add_argument("--baseline-workflows", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = eventsourcing_env(Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3"))
+        builder = BulkLaurel(env=env)
+        start = datetime.now(UTC) - timedelta(days=10)
+        t0 = time.perf_counter()
+        cid, anniversary = build_titles(builder, args.titles, start)
+        build_seconds = time.perf_counter() - t0
+        builder.close()
+        app = Laurel(env=env)
+        passing = args.titles // 10
+        figures = asyncio.run(cohort_cycle(app, cid, anniversary, passing))
+        revoked = sum(1 for nid in app.titles(cid, "five_good_site") if app.get_nomination(nid).state == "revoked")
+        app.close()
+    rate = asyncio.run(baseline_start_rate(args.baseline_workflows))
+    cohort_seconds = figures["mark_due_seconds"] + figures["revoke_seconds"]
+    per_title_start_seconds = args.titles / rate
+    result = {
+        "titles": args.titles,
+        "build_seconds": round(build_seconds, 1),
+        "mark_due_seconds": figures["mark_due_seconds"],
+        "titles_marked_per_s": round(args.titles / max(figures["mark_due_seconds"], 0.001), 1),
+        "reinspected_passing": passing,
+        "revoke_seconds": figures["revoke_seconds"],
+        "revoked": revoked,
+        "cohort_history_events": figures["history_events_first_run"],
+        "baseline_workflow_starts_per_s": round(rate, 1),
+        "baseline_100k_per_title_start_seconds": round(per_title_start_seconds, 1),
+        "cohort_cycle_vs_per_title_starts": round(cohort_seconds / per_title_start_seconds, 3),
+    }
+    table = Table("figure", "value", title="yearly re-inspection cycle / 年度复查")
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console().print(table)
+    out = Path(__file__).parent / "results" / "reinspection.json"
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
