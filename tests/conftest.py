@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -33,12 +35,12 @@ def postgres_available() -> bool:
     pytest.skip(problem)
 
 
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """``sqlite`` or ``postgres`` (indirect parametrisation) -> a LAUREL_DATABASE_URL."""
-    backend = getattr(request, "param", "sqlite")
+@contextmanager
+def backend_url(request: pytest.FixtureRequest, backend: str, tmp_dir: Path) -> Iterator[str]:
+    """A LAUREL_DATABASE_URL for ``backend``: a fresh SQLite file in ``tmp_dir``, or a fresh
+    schema in the PostgreSQL test database (dropped afterwards)."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'laurel.sqlite3'}"
+        yield f"sqlite:///{tmp_dir / 'laurel.sqlite3'}"
         return
     request.getfixturevalue("postgres_available")
     import psycopg
@@ -51,6 +53,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """``sqlite`` or ``postgres`` (indirect parametrisation) -> a LAUREL_DATABASE_URL."""
+    with backend_url(request, getattr(request, "param", "sqlite"), tmp_path) as url:
+        yield url
 
 
 BACKENDS = pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)

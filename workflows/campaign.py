@@ -15,11 +15,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from domain.nominations import one_year_later
     from workflows.activities import CampaignActivities
     from workflows.contracts import (
+        RETRY,
         CampaignRun,
         CampaignStatus,
         CampaignStep,
@@ -34,14 +35,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reinspection import ReinspectionWorkflow
 
 ACTIVITY_TIMEOUT = timedelta(minutes=10)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1))
-
-
-def one_year_later(moment: datetime) -> datetime:
-    try:
-        return moment.replace(year=moment.year + 1)
-    except ValueError:
-        return moment.replace(year=moment.year + 1, day=28)
 
 
 @workflow.defn

@@ -35,8 +35,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,14 +42,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from api.tabular import XLSX
-from infra.bootstrap import bootstrap
-from infra.settings import Settings
-from tests.api.conftest import ADMIN_TOKEN, Server, free_port
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.api.conftest import ADMIN_TOKEN, Server, running_server
+from tests.conftest import BACKENDS, backend_url
 from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, declarer, material, scores_for
 
 PROBLEM = "application/problem+json"
@@ -232,47 +226,19 @@ def build_world(server: Server) -> Matrix:
 @pytest.fixture(scope="module")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """tests.conftest's ``database_url`` at module scope: one world per backend for the module."""
-    backend = getattr(request, "param", "sqlite")
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('authz') / 'laurel.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_available")
-    import uuid
-
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES_URL}?schema={schema}&pool_size=20&max_overflow=40"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with backend_url(request, getattr(request, "param", "sqlite"), tmp_path_factory.mktemp("authz")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def matrix(database_url: str) -> Iterator[Matrix]:
-    """tests/api/conftest.py's ``server`` (real uvicorn on a free port) at module scope, with the world built."""
-    services = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN), configure_logs=False)
-    uv = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    world = None
-    try:
-        world = build_world(Server(f"http://127.0.0.1:{uv.config.port}", services))
-        yield world
-    finally:
-        if world is not None:
+    """tests/api/conftest.py's server (real uvicorn on a free port) at module scope, with the world built."""
+    with running_server(database_url) as server:
+        world = build_world(server)
+        try:
+            yield world
+        finally:
             world.close()
-        uv.should_exit = True
-        thread.join(timeout=10)
-        services.close()
 
 
 # --- the endpoints ------------------------------------------------------------------------
