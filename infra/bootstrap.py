@@ -14,7 +14,7 @@ import structlog
 from domain.application import Laurel, utc_now
 from infra.logging import configure_logging
 from infra.scheduling import CampaignScheduler
-from infra.settings import Settings, eventsourcing_env
+from infra.settings import Settings, eventsourcing_env, reminder_offset_seconds
 
 
 @dataclass
@@ -33,4 +33,4 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         configure_logging(settings.log_format, settings.log_level)
     app = Laurel(env=eventsourcing_env(settings), clock=clock)
     structlog.get_logger("laurel").info("event store ready", backend=settings.backend, temporal=settings.temporal_address or "off")
-    return Services(settings=settings, app=app, scheduler=CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace))
+    return Services(settings=settings, app=app, scheduler=CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets)))

@@ -46,8 +46,9 @@ def domain_error_from(failure: WorkflowUpdateFailedError) -> DomainError:
 
 
 class CampaignScheduler:
-    def __init__(self, app: Laurel, address: str | None, namespace: str = "default", client: Client | None = None) -> None:
+    def __init__(self, app: Laurel, address: str | None, namespace: str = "default", client: Client | None = None, reminder_offsets: list[int] | None = None) -> None:
         self.app = app
+        self.reminder_offsets = reminder_offsets
         self.address = address
         self.namespace = namespace
         self._client = client
@@ -67,7 +68,7 @@ class CampaignScheduler:
     async def campaign_created(self, campaign_id: str) -> str | None:
         if not self.enabled:
             return None
-        return await start_campaign_workflow(await self.client(), self.app.get_campaign(campaign_id))
+        return await start_campaign_workflow(await self.client(), self.app.get_campaign(campaign_id), self.reminder_offsets)
 
     async def extend_deadline(self, campaign_id: str, phase: str, closes_at: datetime, reason: str, actor: Actor, idempotency_key: str | None) -> Any:
         if not self.enabled:

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     admin_token: str | None = None
+    reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
@@ -28,9 +29,25 @@ class Settings(BaseSettings):
             raise ValueError("LAUREL_DATABASE_URL must start with sqlite:/// or postgresql://")
         return value
 
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets_readable(cls, value: str) -> str:
+        try:
+            reminder_offset_seconds(value)
+        except Exception as exc:  # noqa: BLE001 - any unreadable part makes the setting invalid
+            raise ValueError("LAUREL_REMINDER_OFFSETS must list ISO 8601 durations or seconds, e.g. P3D,P1D") from exc
+        return value
+
     @property
     def backend(self) -> str:
         return "postgres" if self.database_url.startswith(("postgresql", "postgres")) else "sqlite"
+
+
+def reminder_offset_seconds(spec: str) -> list[int]:
+    """'P3D,P1D' or '259200,86400' -> [259200, 86400]."""
+    from domain.templates import parse_duration
+
+    return sorted({int(parse_duration(float(p) if p.strip().replace(".", "", 1).isdigit() else p.strip(), "LAUREL_REMINDER_OFFSETS").total_seconds()) for p in spec.split(",") if p.strip()}, reverse=True)
 
 
 def ensure_admin_token(settings: Settings) -> Settings:

@@ -50,8 +50,10 @@ def build_worker(client: Client, app: Laurel, *, max_concurrent_activities: int 
     )
 
 
-def campaign_run(campaign: Campaign) -> CampaignRun:
+def campaign_run(campaign: Campaign, reminder_offsets: list[int] | None = None) -> CampaignRun:
+    extra = {"reminder_offsets_seconds": reminder_offsets} if reminder_offsets is not None else {}
     return CampaignRun(
+        **extra,
         campaign_id=str(campaign.id),
         phases=[PhaseWindow(code=p.code, opens_at=p.opens_at, closes_at=p.closes_at, status=p.status) for p in campaign.phases],
         steps=dict(campaign.steps),
@@ -60,13 +62,13 @@ def campaign_run(campaign: Campaign) -> CampaignRun:
     )
 
 
-async def start_campaign_workflow(client: Client, campaign: Campaign) -> str:
+async def start_campaign_workflow(client: Client, campaign: Campaign, reminder_offsets: list[int] | None = None) -> str:
     """Starts ``campaign-<id>``; starting it again for the same campaign is a no-op."""
     from temporalio.common import WorkflowIDConflictPolicy
 
     handle = await client.start_workflow(
         CampaignWorkflow.run,
-        campaign_run(campaign),
+        campaign_run(campaign, reminder_offsets),
         id=campaign_workflow_id(str(campaign.id)),
         task_queue=TASK_QUEUE,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
