@@ -84,10 +84,23 @@ async def _serve_with_worker(services: Any, host: str, port: int) -> None:
         await server.serve()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends the process through ``finally`` blocks (uvicorn re-raises the signal after
+    its own shutdown; the default action would skip them and orphan the dev server)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _serve(host: str, port: int, *, embedded: bool = False) -> None:
     import asyncio
 
     import uvicorn
+
+    _exit_on_sigterm()
 
     from api.app import create_app
     from infra.settings import Settings, ensure_admin_token

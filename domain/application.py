@@ -14,34 +14,44 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
-from domain.actors import Actor
-from domain.campaigns import Campaign
-from domain.errors import (
-    InvalidCampaignError,
-    RuleFailure,
-    CampaignNotFoundError,
-    DuplicateUnitError,
-    NominationNotFoundError,
-    UnitNotFoundError,
-)
 from domain.access_commands import AccessCommands
 from domain.activity import ActivityRegister, MemberRoll
 from domain.activity_commands import ActivityCommands
+from domain.actors import Actor
+from domain.campaigns import Campaign
 from domain.commendation import CommendationCommands
 from domain.directory import DIRECTORY_ID, CampaignDirectory
+from domain.errors import (
+    CampaignNotFoundError,
+    DuplicateUnitError,
+    InvalidCampaignError,
+    NominationNotFoundError,
+    RuleFailure,
+    UnitNotFoundError,
+)
 from domain.execution import CommandRunner, check_version
-from domain.nomination_commands import NominationCommands
 from domain.ids import unit_uuid
+from domain.nomination_commands import NominationCommands
 from domain.nominations import Nomination
 from domain.queries import Queries
-from domain.schedule_commands import ScheduleCommands
 from domain.rules.jurisdiction import authorize, require_unscoped
+from domain.schedule_commands import ScheduleCommands
 from domain.templates import apply_quotas, get_template, instantiate
 from domain.transcodings import all_transcodings
 from domain.units import Unit
 
-
 ORGANISER_LEVELS = ("city", "county", "township")  # villages and agencies organise no campaigns
+
+
+class MalformedIdError(AggregateNotFoundError):
+    """An id that is not a UUID names nothing: answered as not found."""
+
+
+def parse_id(value: UUID | str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise MalformedIdError(str(value)) from None
 
 
 def utc_now() -> datetime:
@@ -79,8 +89,8 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
 
     def get_campaign(self, campaign_id: UUID | str, *, for_update: bool = False) -> Campaign:
         try:
-            campaign = self.repository.get(UUID(str(campaign_id)), deepcopy_from_cache=for_update)
-        except (AggregateNotFoundError, ValueError):
+            campaign = self.repository.get(parse_id(campaign_id), deepcopy_from_cache=for_update)
+        except AggregateNotFoundError:
             campaign = None
         if not isinstance(campaign, Campaign):
             raise CampaignNotFoundError(f"no campaign '{campaign_id}'", f"没有评选活动「{campaign_id}」", campaign=str(campaign_id))
@@ -88,8 +98,8 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
 
     def get_nomination(self, nomination_id: UUID | str, *, version: int | None = None) -> Nomination:
         try:
-            nomination = self.repository.get(UUID(str(nomination_id)), version=version)
-        except (AggregateNotFoundError, ValueError):
+            nomination = self.repository.get(parse_id(nomination_id), version=version)
+        except AggregateNotFoundError:
             nomination = None
         if not isinstance(nomination, Nomination):
             raise NominationNotFoundError(f"no nomination '{nomination_id}'", f"没有申报「{nomination_id}」", nomination=str(nomination_id))
