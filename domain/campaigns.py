@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import CategoryUnknownError, DeadlineExtensionRefusedError, PhaseUnknownError, QuotaExceededError, RuleFailure
+from domain.nominations import one_year_later
 from domain.rules.phases import extension_failures, move_close, require_open
 from domain.values import Category, Phase
 
@@ -257,8 +258,6 @@ class Campaign(Aggregate):
 
     def title_anniversary(self) -> datetime:
         """Titles of a campaign share their anniversary: a year after commendation closes."""
-        from domain.nominations import one_year_later
-
         return one_year_later(self.phase_for("commendation").closes_at)
 
     def award(self, category: str, nomination_ids: Sequence[str], actor: dict[str, Any], at: datetime) -> None:

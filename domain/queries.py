@@ -58,21 +58,43 @@ class Queries:
             for e in self.events.get(nomination.id)
         ]
 
-    def campaign_nominations(self: Any, campaign_id: UUID | str, *, category: str | None = None, state: str | None = None, unit: str | None = None) -> list[Nomination]:
-        """The campaign's nominations in declaration order, filtered; ``unit`` matches the
-        declaring or nominee unit or any unit above them."""
+    def nomination_page(
+        self: Any,
+        campaign_id: UUID | str,
+        *,
+        category: str | None = None,
+        state: str | None = None,
+        unit: str | None = None,
+        declared_within: str | None = None,
+        start: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[Nomination], int | None]:
+        """Up to ``limit`` of the campaign's nominations from roster position ``start``, in
+        declaration order, filtered: ``unit`` matches the declaring or nominee unit or any unit
+        above them; ``declared_within`` keeps those declared in that unit's subtree. Returns the
+        page and the position to continue from (None at the end)."""
         campaign = self.get_campaign(campaign_id)
-        found = []
-        for nomination_id, entry in campaign.roster.items():
+        ids = list(campaign.roster)
+        found: list[Nomination] = []
+        position = start
+        while position < len(ids) and (limit is None or len(found) < limit):
+            entry = campaign.roster[ids[position]]
+            position += 1
             if category and entry["category"] != category:
                 continue
-            nomination = self.get_nomination(nomination_id)
-            if state and nomination.state != state:
+            if declared_within and not self.get_unit(entry["declaring_unit_id"]).is_within(declared_within):
                 continue
             if unit and not (self.get_unit(entry["nominee_unit_id"]).is_within(unit) or self.get_unit(entry["declaring_unit_id"]).is_within(unit)):
                 continue
+            nomination = self.get_nomination(ids[position - 1])
+            if state and nomination.state != state:
+                continue
             found.append(nomination)
-        return found
+        return found, (position if position < len(ids) else None)
+
+    def campaign_nominations(self: Any, campaign_id: UUID | str, *, category: str | None = None, state: str | None = None, unit: str | None = None) -> list[Nomination]:
+        """Every nomination of the campaign, filtered as ``nomination_page``."""
+        return self.nomination_page(campaign_id, category=category, state=state, unit=unit)[0]
 
     def _campaign_nominations_by_category(self: Any, campaign: Any) -> dict[str, list[Nomination]]:
         grouped: dict[str, list[Nomination]] = {}

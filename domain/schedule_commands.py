@@ -19,10 +19,10 @@ class ScheduleCommands:
     def silent_townships(self: Any, campaign_id: UUID | str) -> list[str]:
         """Townships in the organiser's jurisdiction from which nothing was declared."""
         campaign = self.get_campaign(campaign_id)
-        declared = {entry["declaring_unit_id"] for entry in campaign.roster.values()}
-        declared |= {entry["nominee_unit_id"] for entry in campaign.roster.values()}
+        declared = {entry[key] for entry in campaign.roster.values() for key in ("declaring_unit_id", "nominee_unit_id")}
+        heard_from = {code for unit in map(self.get_unit, declared) for code in (*unit.path, unit.code)}
         townships = [u.code for u in self.units_in_subtree(campaign.organiser_unit_id) if u.level == Level.TOWNSHIP]
-        return [code for code in townships if not any(self.get_unit(d).is_within(code) for d in declared)]
+        return [code for code in townships if code not in heard_from]
 
     def remind_deadline(self: Any, campaign_id: UUID | str, phase: str, offset_seconds: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
         at = self._at(at)

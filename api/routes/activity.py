@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import App, CurrentActor, IdempotencyKey
 from api.imports import import_rows, table_body
+from api.responses import created
 from api.schemas import ActivityDayCreate, ActivityDayRecorded, CompliancePublic, ImportReport, MemberCreate, MemberPublic
 from domain.rules.jurisdiction import can_read_unit_records, require_read, require_role
 
@@ -20,7 +21,7 @@ SESSION_COLUMNS = ("session_id", "date", "kind", "hours", "topic", "expected", "
 @router.post("/{unit_id}/members", status_code=201, response_model=MemberPublic, summary="Register a member of the unit / 登记党员")
 def register_member(unit_id: str, body: MemberCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
     result = app.register_member(unit_id, body.id, body.name, body.status, body.leader, actor, idempotency_key=key)
-    return JSONResponse(MemberPublic(**result).model_dump(), status_code=200 if result["replayed"] else 201)
+    return created(MemberPublic(**result), result["replayed"])
 
 
 @router.post("/{unit_id}/activity-days", status_code=201, response_model=ActivityDayRecorded, summary="Record (or correct) an activity day / 登记活动日")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, IdempotencyKey, ServicesDep
+from api.responses import created
 from api.schemas import CampaignCreate, CampaignListItem, CampaignPublic, CommendationCreate, CommendationResult, DeadlineExtension
 from api.tabular import XLSX, workbook_bytes
 from domain.rules.jurisdiction import authorize, can_read_campaign, require_role
@@ -39,7 +39,7 @@ async def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, k
     )
     await services.scheduler.campaign_created(str(result["id"]))  # idempotent: an existing workflow is kept
     view = campaign_view(app, app.get_campaign(result["id"]))
-    return JSONResponse(CampaignPublic(**view).model_dump(mode="json"), status_code=200 if result["replayed"] else 201)
+    return created(CampaignPublic(**view), result["replayed"])
 
 
 @router.get("", response_model=list[CampaignListItem], summary="List the campaigns you may read / 评选活动列表")

@@ -103,26 +103,11 @@ def list_nominations(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> Any:
-    campaign = app.readable_campaign(campaign_id, actor)
-    ids = list(campaign.roster)
-    start = _decode_cursor(cursor)
-    items, position = [], start
+    app.readable_campaign(campaign_id, actor)
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
-    while position < len(ids) and len(items) < limit:
-        nid = ids[position]
-        position += 1
-        entry = campaign.roster[nid]
-        if category and entry["category"] != category:
-            continue
-        if own_unit and not app.get_unit(entry["declaring_unit_id"]).is_within(own_unit):
-            continue
-        if unit and not (app.get_unit(entry["nominee_unit_id"]).is_within(unit) or app.get_unit(entry["declaring_unit_id"]).is_within(unit)):
-            continue
-        nomination = app.get_nomination(nid)
-        if state and nomination.state != state:
-            continue
-        items.append(nomination.as_dict())
-    next_cursor = base64.urlsafe_b64encode(str(position).encode()).decode() if position < len(ids) else None
+    page, position = app.nomination_page(campaign_id, category=category, state=state, unit=unit, declared_within=own_unit, start=_decode_cursor(cursor), limit=limit)
+    items = [n.as_dict() for n in page]
+    next_cursor = base64.urlsafe_b64encode(str(position).encode()).decode() if position is not None else None
     return {"items": items, "next_cursor": next_cursor}
 
 

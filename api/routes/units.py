@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from api.deps import App, CurrentActor, IdempotencyKey
 from api.imports import import_rows, table_body
+from api.responses import created
 from api.schemas import ImportReport, UnitCreate, UnitPublic
 from domain.rules.jurisdiction import require_role
 
@@ -19,7 +19,7 @@ UNIT_COLUMNS = ("id", "name", "name_zh", "level", "parent_id")
 @router.post("/units", status_code=201, response_model=UnitPublic, summary="Register a unit / 新增单位")
 def create_unit(body: UnitCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
     result = app.register_unit(body.id, body.name, body.name_zh, body.level, body.parent_id, actor, idempotency_key=key)
-    return JSONResponse(UnitPublic(**result).model_dump(), status_code=200 if result["replayed"] else 201)
+    return created(UnitPublic(**result), result["replayed"])
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Read a unit / 查看单位")

