@@ -11,9 +11,9 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from api import problems
+from api import pages, problems
 from api.metrics import HttpMetrics
-from api.routes import activity, campaigns, health, nominations, templates, tokens, units
+from api.routes import activity, audit, boards, campaigns, health, nominations, templates, tokens, units, webhooks
 from infra.bootstrap import Services
 
 DESCRIPTION = """Commendation campaigns, event-sourced · 远程教育评选表彰系统
@@ -31,7 +31,7 @@ the race is **409**.
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="Laurel", version="0.1.0", description=DESCRIPTION)
     app.state.services = services
-    metrics = HttpMetrics()
+    metrics = HttpMetrics(projection_lag=lambda: services.views.lag())
     problems.install(app)
     log = structlog.get_logger("laurel.http")
 
@@ -60,6 +60,7 @@ def create_app(services: Services) -> FastAPI:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(health.router)
-    for module in (templates, units, tokens, campaigns, nominations, activity):
+    for module in (templates, units, tokens, campaigns, nominations, activity, boards, audit, webhooks):
         app.include_router(module.router)
+    app.include_router(pages.router)  # /ui: the web pages
     return app

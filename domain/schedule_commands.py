@@ -4,11 +4,15 @@ campaign, a re-inspection falling due once per title and deadline, a revocation 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
+from domain.errors import NominationNotFoundError
+from domain.nominations import Nomination
 from domain.rules.jurisdiction import authorize
 from domain.units import Level
 
@@ -51,9 +55,27 @@ class ScheduleCommands:
     def titles(self: Any, campaign_id: UUID | str, category: str) -> list[str]:
         return list(self.get_campaign(campaign_id).commended.get(category, []))
 
-    def _title_batch(self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int) -> tuple[list[Any], int | None]:
+    def _rebuild_nominations(self: Any, ids: list[str]) -> list[Nomination]:
+        """A batch of nominations, each rebuilt from its own events (one read each) and handed
+        to the command as is. Not through the aggregate cache: a batch of 500 out of 100,000
+        titles would only churn it, and every aggregate taken from it for a command is first
+        deep-copied (a third of a batch's time, profiled at 100,000 titles); nor through the
+        snapshot store, as nominations are not snapshotted."""
+        if Nomination in (self.snapshotting_intervals or {}):
+            return [self.get_nomination(nid) for nid in ids]
+        rebuilt = []
+        for nid in ids:
+            nomination = None
+            for event in self.events.get(UUID(str(nid))):
+                nomination = event.mutate(nomination)
+            if not isinstance(nomination, Nomination):
+                raise NominationNotFoundError(f"no nomination '{nid}'", f"没有申报「{nid}」", nomination=str(nid))
+            rebuilt.append(nomination)
+        return rebuilt
+
+    def _title_batch(self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int) -> tuple[list[Nomination], int | None]:
         ids = self.titles(campaign_id, category)
-        batch = [self.get_nomination(nid) for nid in ids[offset : offset + limit]]
+        batch = self._rebuild_nominations(ids[offset : offset + limit])
         return batch, (offset + limit if offset + limit < len(ids) else None)
 
     def mark_reinspections_due(
@@ -89,8 +111,17 @@ class ScheduleCommands:
         args = {"campaign": campaign_id, "category": category, "offset": offset, "limit": limit}
         return self.run("revoke_unreinspected", args, decide, at=at, idempotency_key=idempotency_key)
 
+    def _each_title(self: Any, campaign_id: UUID | str, category: str, chunk: int = 500) -> Iterator[Nomination]:
+        ids = self.titles(campaign_id, category)
+        for first in range(0, len(ids), chunk):
+            yield from self._rebuild_nominations(ids[first : first + chunk])
+
     def active_titles(self: Any, campaign_id: UUID | str, category: str) -> int:
-        return sum(1 for nid in self.titles(campaign_id, category) if self.get_nomination(nid).title_active)
+        return sum(n.title_active for n in self._each_title(campaign_id, category))
+
+    def title_states(self: Any, campaign_id: UUID | str, category: str) -> dict[str, int]:
+        """How many of a campaign's titles are in each state (commended, revoked, …)."""
+        return dict(Counter(n.state for n in self._each_title(campaign_id, category)))
 
     def forward_commended(self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
         """Every commended nomination of a campaign with a parent goes up as a declaration there."""

@@ -12,9 +12,11 @@ from datetime import datetime
 import structlog
 
 from domain.application import Laurel, utc_now
+from projections.views import Views
 from infra.logging import configure_logging
 from infra.scheduling import CampaignScheduler
 from infra.settings import Settings, eventsourcing_env, reminder_offset_seconds
+from infra.webhooks import AddressGuard, WebhookStore, open_store
 
 
 @dataclass
@@ -22,8 +24,11 @@ class Services:
     settings: Settings
     app: Laurel
     scheduler: CampaignScheduler
+    views: Views
+    webhooks: WebhookStore  # delivery state (infra/webhooks), beside the event store
 
     def close(self) -> None:
+        self.webhooks.close()
         self.app.close()
 
 
@@ -32,5 +37,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     if configure_logs:
         configure_logging(settings.log_format, settings.log_level)
     app = Laurel(env=eventsourcing_env(settings), clock=clock)
+    app.webhook_url_guard = AddressGuard(settings.webhook_allow_private).check_url  # SSRF guard at registration
     structlog.get_logger("laurel").info("event store ready", backend=settings.backend, temporal=settings.temporal_address or "off")
-    return Services(settings=settings, app=app, scheduler=CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets)))
+    scheduler = CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets))
+    webhooks = open_store(app)
+    app.webhook_secret_vault = webhooks  # signing secrets beside the event store, not in its events
+    return Services(settings=settings, app=app, scheduler=scheduler, views=Views(app), webhooks=webhooks)

@@ -17,8 +17,17 @@ class Settings(BaseSettings):
     home_dir: Path = Path(".laurel")
     temporal_address: str | None = None
     temporal_namespace: str = "default"
+    temporal_dev_port: int = 7233  # the embedded dev server's port (its UI: this + 1000)
     admin_token: str | None = None
     reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
+    # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
+    webhook_allow_private: bool = False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)
+    webhook_retry_schedule: str = "PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT14H,PT20H,PT24H"  # delay before each retry
+    webhook_retry_jitter: float = 0.2  # each delay times a random factor in [1 - j, 1 + j]
+    webhook_disable_after: str = "P5D"  # an endpoint failing continuously this long is disabled
+    webhook_timeout: float = 15.0  # seconds for a whole delivery attempt
+    webhook_poll_interval: float = 1.0  # seconds between dispatcher rounds when idle
+    webhook_source: str = "urn:laurel"  # CloudEvents "source"
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
@@ -92,4 +101,5 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     else:
         path = settings.home_dir / "laurel.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+    # eventsourcing's SQLite store with a rowid snapshots table (see infra/event_store.py)
+    return {"PERSISTENCE_MODULE": "infra.event_store:SQLiteFactory", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}

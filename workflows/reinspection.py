@@ -63,4 +63,4 @@ class ReinspectionWorkflow:
         self.stage = "done"
         if remaining:
             workflow.continue_as_new(cycle.model_copy(update={"anniversary": one_year_later(cycle.anniversary), "year": cycle.year + 1}))
-        return {"year": cycle.year, "revoked": self.revoked, "active": remaining}
+        return {"year": cycle.year, "revoked": len(self.revoked), "active": remaining}  # a count: 100,000 ids would pass Temporal's 2 MB payload limit

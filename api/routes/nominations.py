@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import App, CurrentActor, ExpectedVersion, IdempotencyKey
+from api.deps import App, CurrentActor, ExpectedVersion, IdempotencyKey, ServicesDep
 from api.imports import import_rows, table_body
+from api.instants import checked_as_of
 from api.schemas import (
     CommandResult,
     ForwardingCreate,
@@ -115,19 +116,16 @@ def list_nominations(
 def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response: Response, as_of: datetime | None = Query(None, description="ISO-8601 instant with time zone")) -> Any:
     nomination = app.readable_nomination(nomination_id, actor)
     if as_of is not None:
-        if as_of.tzinfo is None:
-            raise RuleViolationError([RuleFailure("as_of_timezone", "as_of needs a time zone (e.g. Z)", "as_of 须带时区", "as_of")])
-        if not 1970 <= as_of.year < 2200:
-            raise RuleViolationError([RuleFailure("as_of_range", "as_of must fall between 1970 and 2200", "as_of 须在 1970 至 2200 年之间", "as_of", "1970-2200", as_of.year)])
-        nomination = app.nomination_as_of(nomination_id, as_of)
+        nomination = app.nomination_as_of(nomination_id, checked_as_of(as_of))
     response.headers["ETag"] = f'"{nomination.version}"'
     return nomination.as_dict()
 
 
 @router.get("/nominations/{nomination_id}/history", response_model=list[HistoryEvent], summary="Every event of a nomination / 申报全过程记录")
-def history(nomination_id: str, app: App, actor: CurrentActor) -> Any:
-    app.readable_nomination(nomination_id, actor)
-    return app.history(nomination_id)
+def history(nomination_id: str, app: App, actor: CurrentActor, services: ServicesDep) -> Any:
+    nomination = app.readable_nomination(nomination_id, actor)
+    logged = services.views.positions_of(str(nomination.id))
+    return [dict(e, position=logged.get(e["version"], (None, None))[0], hash=logged.get(e["version"], (None, None))[1]) for e in app.history(nomination_id)]
 
 
 @router.post("/nominations/{nomination_id}/pre-review", response_model=CommandResult, summary="Pre-review: admit or reject / 初审")

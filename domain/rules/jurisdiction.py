@@ -21,6 +21,7 @@ from domain.units import Unit
 ACTIONS: dict[str, frozenset[str]] = {
     "manage_units": frozenset({Role.ADMIN}),
     "manage_campaigns": frozenset({Role.ADMIN}),
+    "manage_webhooks": frozenset({Role.ADMIN}),
     "declare": frozenset({Role.DECLARER}),
     "withdraw": frozenset({Role.DECLARER}),
     "pre_review": frozenset({Role.REVIEWER}),
@@ -76,6 +77,19 @@ def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) ->
     if actor.role == Role.DECLARER:
         return actor_unit.is_within(organiser.code)
     return organiser.is_within(actor_unit.code)
+
+
+def require_whole_log_reader(actor: Actor, what: str) -> None:
+    """The audit log and the register of every title span all jurisdictions: auditors and
+    admins without a unit only."""
+    require_role(actor, "read")
+    if not _sees_all(actor):
+        raise RoleNotAllowedError(
+            f"only auditors and admins without a unit may read {what}",
+            f"仅审计员和不限单位的管理员可以查看{what}",
+            action="read_all",
+            role=actor.role,
+        )
 
 
 def can_read_unit_records(actor: Actor, unit: Unit) -> bool:

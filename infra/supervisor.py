@@ -1,0 +1,110 @@
+"""``laurel up``'s process supervisor: each part of the embedded stack is a child process,
+restarted (with backoff) when it dies, and stopped in reverse order on Ctrl-C or SIGTERM.
+
+Children run in their own sessions, so a Ctrl-C in the terminal reaches the supervisor only;
+it then sends SIGTERM to each child's whole process group, waits, and SIGKILLs what is left —
+no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+
+@dataclass
+class Child:
+    name: str
+    argv: Sequence[str]
+    env: dict[str, str] = field(default_factory=dict)
+    ready: Callable[[], bool] | None = None  # e.g. a port accepting connections
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+class Supervisor:
+    BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+    STABLE_SECONDS = 60.0  # a child that ran this long starts its backoff afresh
+
+    def __init__(self, children: Sequence[Child], *, on_event: Callable[[str], None] | None = None) -> None:
+        self.children = list(children)
+        self.stopping = threading.Event()
+        self.log = structlog.get_logger("laurel.supervisor")
+        self.on_event = on_event or (lambda message: None)
+
+    def _spawn(self, child: Child) -> None:
+        out = child.log_path.open("ab") if child.log_path else None
+        child.process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env}, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True)
+        child.started_at = time.monotonic()
+        self.log.info("child started", child=child.name, pid=child.process.pid, restarts=child.restarts)
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Starts the children in order, each once the one before is ready."""
+        for child in self.children:
+            self._spawn(child)
+            deadline = time.monotonic() + timeout
+            while child.ready is not None and not child.ready():
+                if not child.alive():
+                    raise RuntimeError(f"{child.name} exited ({child.process.returncode if child.process else '?'}) before it was ready" + (f"; see {child.log_path}" if child.log_path else ""))
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{child.name} was not ready within {timeout:.0f} s")
+                time.sleep(0.1)
+            self.on_event(f"{child.name} started (pid {child.process.pid}) / 已启动")  # type: ignore[union-attr]
+
+    def watch(self, poll_seconds: float = 0.5) -> None:
+        """Restarts children that die, until ``stop()``."""
+        pending: dict[str, float] = {}
+        while not self.stopping.wait(poll_seconds):
+            for child in self.children:
+                if child.alive() or self.stopping.is_set():
+                    continue
+                now = time.monotonic()
+                if child.name not in pending:
+                    if now - child.started_at > self.STABLE_SECONDS:
+                        child.restarts = 0
+                    delay = self.BACKOFF[min(child.restarts, len(self.BACKOFF) - 1)]
+                    pending[child.name] = now + delay
+                    code = child.process.returncode if child.process else None
+                    self.log.warning("child exited", child=child.name, code=code, restart_in=delay)
+                    self.on_event(f"{child.name} exited ({code}); restarting in {delay:.0f} s / 子进程退出，{delay:.0f} 秒后重启")
+                elif now >= pending[child.name]:
+                    del pending[child.name]
+                    child.restarts += 1
+                    self._spawn(child)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM to every child's process group (last started first), then SIGKILL."""
+        self.stopping.set()
+        for child in reversed(self.children):
+            if child.alive():
+                _signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in reversed(self.children):
+            if child.process is None:
+                continue
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(child, signal.SIGKILL)
+                child.process.wait(5)
+            self.log.info("child stopped", child=child.name, code=child.process.returncode)
+
+
+def _signal_group(child: Child, sig: int) -> None:
+    assert child.process is not None
+    try:
+        os.killpg(child.process.pid, sig)
+    except ProcessLookupError:
+        pass

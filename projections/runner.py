@@ -1,0 +1,141 @@
+"""Runs projections over the notification log in batches.
+
+Each batch is one transaction: the projections' tracking positions move first, conditionally on
+still being where this runner last left them (``UPDATE … WHERE position = old``), then the
+view rows are written. A crash anywhere loses the whole batch and nothing else, so a restart
+neither skips nor double-counts; two runners on the same views never both apply an event (the
+loser of the tracking update rolls back and re-reads). The library's own ``ProjectionRunner``
+commits once per event (about 1,000 events/s here); batching is what makes a rebuild of a
+million events take seconds, not minutes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from projections.projection import Projection
+from projections.rows import BatchRows, RowCache
+from projections.schema import TRACKING
+from projections.store import ViewStore
+
+
+class StaleRunnerError(Exception):
+    """Another runner moved a tracking position first; re-read and go on."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    processed: int
+    position: int
+    target: int
+
+
+class Runner:
+    def __init__(self, store: ViewStore, mapper: Any, projections: Sequence[Projection], *, suffix: str = "", batch_size: int = 1000) -> None:
+        self.store, self.mapper, self.projections = store, mapper, list(projections)
+        self.suffix, self.batch_size = suffix, batch_size
+        self.cache = RowCache()
+        self._positions: dict[str, int] | None = None
+        self.lock = threading.Lock()
+
+    def tracking_name(self, projection: Projection) -> str:
+        return f"{projection.name}{self.suffix}"
+
+    def setup(self) -> None:
+        self.store.create([TRACKING])
+        self.store.create([t for p in self.projections for t in p.tables], self.suffix)
+        with self.store.transaction() as sql:
+            sql.executemany(TRACKING.insert_missing_statement(ns=self.store.ns), [[self.tracking_name(p), 0] for p in self.projections])
+
+    def positions(self) -> dict[str, int]:
+        if self._positions is None:
+            rows = self.store.rows(f"SELECT projection, position FROM {self.store.table(TRACKING)}")
+            found = {r["projection"]: int(r["position"]) for r in rows}
+            self._positions = {p.name: found.get(self.tracking_name(p), 0) for p in self.projections}
+        return dict(self._positions)
+
+    def position(self) -> int:
+        return min(self.positions().values(), default=0)
+
+    def lag(self) -> int:
+        return max(0, self.store.max_notification_id() - self.position())
+
+    def _forget(self) -> None:
+        self.cache.clear()
+        self._positions = None
+
+    def run_batch(self, *, stop: int | None = None, limit: int | None = None) -> int:
+        """Projects the next batch (up to ``stop`` when given); returns how many notifications it read."""
+        positions = self.positions()
+        start = min(positions.values())
+        if stop is not None and start >= stop:
+            return 0
+        notifications = self.store.recorder.select_notifications(start + 1, limit or self.batch_size, stop=stop)
+        if not notifications:
+            return 0
+        last = notifications[-1].id
+        events = [self.mapper.to_domain_event(n) for n in notifications]
+        try:
+            with self.store.transaction() as sql:
+                for p in self.projections:
+                    old = positions[p.name]
+                    if old < last and sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ? AND position = ?", (last, self.tracking_name(p), old)) != 1:
+                        raise StaleRunnerError(p.name)
+                rows = BatchRows(sql, self.cache, self.suffix, self.store.ns)
+                for notification, event in zip(notifications, events, strict=True):
+                    for p in self.projections:
+                        if notification.id > positions[p.name]:
+                            p.apply(rows, event, notification)
+                rows.flush()
+        except StaleRunnerError:
+            self._forget()
+            return len(notifications)
+        except BaseException:
+            self._forget()
+            raise
+        self._positions = {name: max(old, last) for name, old in positions.items()}
+        self.cache.trim()
+        return len(notifications)
+
+    def catch_up(self, *, stop: int | None = None, max_events: int | None = None, progress: Callable[[Progress], None] | None = None) -> int:
+        """Projects until nothing is pending (or ``stop``/``max_events`` is reached)."""
+        target = stop if stop is not None else self.store.max_notification_id()
+        done = 0
+        with self.lock:
+            while max_events is None or done < max_events:
+                read = self.run_batch(stop=stop)
+                if not read:
+                    break
+                done += read
+                if progress is not None:
+                    progress(Progress(done, self.position(), max(target, self.position())))
+        return done
+
+    def follow(self, stopping: threading.Event, *, poll_seconds: float = 0.2, on_batch: Callable[[int], None] | None = None) -> None:
+        """Follows the log live until ``stopping`` is set."""
+        while not stopping.is_set():
+            done = self.catch_up(max_events=self.batch_size * 10)
+            if on_batch is not None:
+                on_batch(done)
+            if not done:
+                stopping.wait(poll_seconds)
+
+    def reset(self) -> None:
+        """Empties this runner's tables and puts its tracking back to zero, in one transaction."""
+        with self.lock:
+            with self.store.transaction() as sql:
+                for p in self.projections:
+                    for table in p.tables:
+                        sql.execute(f"DELETE FROM {self.store.table(table, self.suffix)}")
+                    sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = 0 WHERE projection = ?", (self.tracking_name(p),))
+            self._forget()
+
+    def drop(self) -> None:
+        with self.lock:
+            self.store.drop([t for p in self.projections for t in p.tables], self.suffix)
+            with self.store.transaction() as sql:
+                for p in self.projections:
+                    sql.execute(f"DELETE FROM {self.store.table(TRACKING)} WHERE projection = ?", (self.tracking_name(p),))
+            self._forget()

@@ -1,0 +1,60 @@
+"""Read-model tables, declared once and created the same way on SQLite and PostgreSQL.
+
+A projection names its tables logically (``nomination``); the store gives each a physical name
+(``v_nomination``, or ``v_nomination__verify`` for a rebuild that is compared with the live one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TYPES = {
+    "sqlite": {"text": "TEXT", "int": "INTEGER", "real": "REAL"},
+    "postgres": {"text": "TEXT", "int": "BIGINT", "real": "DOUBLE PRECISION"},
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, text|int|real)
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def physical(self, suffix: str = "", ns: str = "") -> str:
+        """``ns`` qualifies the name (a PostgreSQL schema, ``"s".``); ``suffix`` picks a twin set."""
+        return f"{ns}v_{self.name}{suffix}"
+
+    def create_statements(self, dialect: str, suffix: str = "", ns: str = "") -> list[str]:
+        table = self.physical(suffix, ns)
+        cols = ", ".join(f"{c} {TYPES[dialect][t]}" for c, t in self.columns)
+        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"]
+        for i, columns in enumerate(self.indexes):
+            statements.append(f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {table} ({', '.join(columns)})")
+        return statements
+
+    def upsert_statement(self, suffix: str = "", ns: str = "") -> str:
+        """INSERT … ON CONFLICT DO UPDATE: the same text on SQLite (≥ 3.24) and PostgreSQL."""
+        names = self.column_names
+        updates = [c for c in names if c not in self.key]
+        conflict = f"ON CONFLICT ({', '.join(self.key)}) " + (f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}" if updates else "DO NOTHING")
+        return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) {conflict}"
+
+    def insert_missing_statement(self, suffix: str = "", ns: str = "") -> str:
+        names = self.column_names
+        return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({', '.join(self.key)}) DO NOTHING"
+
+    def delete_statement(self, suffix: str = "", ns: str = "") -> str:
+        return f"DELETE FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
+
+    def select_statement(self, suffix: str = "", ns: str = "") -> str:
+        return f"SELECT {', '.join(self.column_names)} FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
+
+    def key_of(self, row: dict[str, object]) -> tuple[object, ...]:
+        return tuple(row[k] for k in self.key)
+
+
+TRACKING = Table("projection_tracking", (("projection", "text"), ("position", "int")), ("projection",))

@@ -1,0 +1,197 @@
+"""The web pages in a real browser (Chromium through Playwright) against a real server: a city
+reviewer logs in with a token, reads the dashboard of a seed-000 campaign whose sites went
+every way a year can take them, finds on the page the numbers the API's dashboard gives,
+switches to English, and opens a rejected site's timeline with its actors and reasons.
+
+``LAUREL_UPDATE_SCREENSHOT=1`` also copies the dashboard's screenshot to docs/dashboard.png
+(the README's)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.application import Laurel
+from tests.api.conftest import running_server
+from tests.integration.world import (
+    ADMIN,
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    COMMENDING,
+    DECLARING,
+    INSPECTING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    build_city,
+    declare_site,
+    declarer,
+    five_good_campaign,
+    scores_for,
+)
+
+DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
+NOW = COMMENDING + timedelta(days=2, hours=3)  # the commendation phase is open
+REJECTION = "站点设备长期停用，三簿一册缺失 / equipment idle, records missing"
+WITHDRAWAL = "站点搬迁至村委会新址 / the site moved"
+pytestmark = pytest.mark.timeout(120)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Script:
+    campaign_id: str
+    other_campaign_id: str
+    ids: list[str]
+    reviewer_token: str
+
+
+def scripted_year(app: Laurel) -> Script:
+    """Twelve sites of two townships through a seed-000 year, phases opened and closed as the
+    campaign workflow would: withdrawn, rejected, lapsed, commended, revoked, still waiting."""
+    world = build_city(app, townships=2, villages=6)
+    campaign_id = five_good_campaign(app, quotas={"five_good_site": 4})
+    app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
+    ids = [declare_site(app, campaign_id, town, village, name=f"{app.get_unit(village).name_zh}远教站点") for town in world.townships for village in world.villages[town]]
+    app.withdraw(ids[11], WITHDRAWAL, declarer("town-2"), at=DECLARING + timedelta(hours=2))
+    app.close_phase(campaign_id, "declaration", ADMIN, at=PRE_REVIEWING - timedelta(days=1))
+    app.open_phase(campaign_id, "pre_review", ADMIN, at=PRE_REVIEWING)
+    app.pre_review(ids[10], "reject", [REJECTION], CITY_REVIEWER, at=PRE_REVIEWING)
+    for nid in ids[:9]:
+        app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
+    app.open_phase(campaign_id, "inspection", ADMIN, at=INSPECTING)
+    for i, nid in enumerate(ids[:6]):
+        app.inspect(nid, ["document_review", "site_visit", "live_operation"], scores_for(96 - i * 3), "pass", CITY_INSPECTOR, notes="现场操作熟练", at=INSPECTING)
+    app.close_phase(campaign_id, "inspection", ADMIN, at=COMMENDING - timedelta(days=1))  # ids[6:9] lapse
+    app.open_phase(campaign_id, "commendation", ADMIN, at=COMMENDING)
+    app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=ids[:3], at=COMMENDING)
+    app.revoke(ids[2], "弄虚作假 / false claims", CITY_REVIEWER, at=COMMENDING + timedelta(days=1))
+    # A campaign of another city: the city-1 reviewer must not see it.
+    app.register_unit("city-2", "Other City", "邻市", "city", None, ADMIN)
+    other = app.create_campaign("five-good-sites", "city-2", ADMIN, year=2022, at=DECLARING - timedelta(days=2))["id"]
+    token = app.issue_token("reviewer", "city-1", "市委组织部 初审", ADMIN)["token"]
+    return Script(str(campaign_id), str(other), ids, token)
+
+
+def page_numbers(page: Any, category: str) -> dict[str, Any]:
+    """What the dashboard shows for a category: each state's bar count and the quota figures."""
+    card = page.locator(f'[data-testid="category"][data-category="{category}"]')
+    states = {el.get_attribute("data-state"): int(el.text_content()) for el in card.locator("svg text.chart-count").all()}
+    fields = {el.get_attribute("data-field"): el.text_content().strip() for el in card.locator("[data-field]").all()}
+    return {"states": states, **fields}
+
+
+def api_numbers(category: dict[str, Any], no_quota: str) -> dict[str, Any]:
+    return {
+        "states": category["states"],
+        "nominations": str(category["nominations"]),
+        "commended": str(category["commended"]),
+        "quota": no_quota if category["quota"] is None else str(category["quota"]),
+        "remaining": "—" if category["remaining"] is None else str(category["remaining"]),
+    }
+
+
+def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tmp_path: Path, browser: Any, artifacts: Path) -> None:
+    clock = Clock(DECLARING - timedelta(days=2))
+    with running_server(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
+        script = scripted_year(server.services.app)
+        clock.now = NOW
+        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {script.reviewer_token}"}) as api:
+            board = api.get(f"/v1/campaigns/{script.campaign_id}/dashboard").json()
+            # A script may read the pages with the bearer header; without a session a page sends the browser to log in.
+            assert api.get("/ui/").status_code == 200
+            assert httpx.get(f"{server.base_url}/ui/", follow_redirects=False).headers["location"] == "/ui/login?next=/ui/"
+        sites = next(c for c in board["categories"] if c["code"] == "five_good_site")
+        assert sites["states"] == {"declared": 1, "admitted": 0, "rejected": 1, "inspected": 3, "commended": 2, "withdrawn": 1, "lapsed": 3, "revoked": 1, "forwarded": 0}
+
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+
+        # Log in (登录): a wrong token is refused, the reviewer's token opens the campaign list.
+        page.goto(f"{server.base_url}/ui/")
+        assert "/ui/login" in page.url
+        page.fill("#token", "lrl_not_a_token")
+        page.click("button[type=submit]")
+        assert page.locator('[data-testid="login-error"]').text_content() == "令牌无效或已撤销。"
+        page.fill("#token", script.reviewer_token)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.base_url}/ui/")
+        cookie = next(c for c in context.cookies() if c["name"] == "laurel_token")
+        assert cookie["httpOnly"] and page.evaluate("document.cookie").find(script.reviewer_token) == -1
+        listed = page.locator("[data-campaign-id]").evaluate_all("rows => rows.map(r => r.dataset.campaignId)")
+        assert listed == [script.campaign_id]  # not the other city's campaign
+
+        # The dashboard (活动看板), in Chinese: the numbers are the API's.
+        page.click(f'a[href="/ui/campaigns/{script.campaign_id}"]')
+        page.wait_for_url(f"**/ui/campaigns/{script.campaign_id}")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        assert page.locator('[data-testid="campaign-name"]').text_content() == board["name_zh"]
+        for category in board["categories"]:
+            assert page_numbers(page, category["code"]) == api_numbers(category, "不限名额"), category["code"]
+        current = page.locator('[data-testid="current-phase"]')
+        assert current.get_attribute("data-code") == board["current_phase"]["code"] == "commendation"
+        assert current.text_content() == board["current_phase"]["name_zh"]
+        left = page.locator('[data-testid="time-left"]')
+        assert int(left.get_attribute("data-seconds")) == board["current_phase"]["seconds_left"] > 0
+        assert "天" in left.text_content()
+        assert page.locator('[data-testid="category"] svg text.chart-label').first.text_content() == "已申报"
+        page.screenshot(path=str(artifacts / "dashboard-full.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "dashboard.png"), clip={"x": 0, "y": 0, "width": 1200, "height": 1000})
+        if os.environ.get("LAUREL_UPDATE_SCREENSHOT") == "1":
+            shutil.copyfile(artifacts / "dashboard.png", DOCS_SCREENSHOT)
+
+        # English (?lang=en), kept in a cookie for the next page.
+        page.click('[data-testid="lang-switch"]')
+        page.wait_for_url("**lang=en")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator('[data-testid="category"] svg text.chart-label').first.text_content() == "Declared"
+        for category in board["categories"]:
+            assert page_numbers(page, category["code"]) == api_numbers(category, "No fixed quota"), category["code"]
+        assert page.locator('[data-testid="current-phase"]').text_content() == board["current_phase"]["name_en"]
+        page.screenshot(path=str(artifacts / "dashboard-en.png"), full_page=True)
+
+        # A rejected site's timeline (全过程记录): who did what, and why.
+        page.click(f'a[href="/ui/nominations/{script.ids[10]}"]')
+        page.wait_for_url(f"**/ui/nominations/{script.ids[10]}")
+        assert page.locator("html").get_attribute("lang") == "en"  # the cookie kept the choice
+        events = page.locator("[data-event-type]")
+        assert events.evaluate_all("els => els.map(e => e.dataset.eventType)") == ["nomination.declared", "nomination.pre_reviewed"]
+        assert "Declarer" in events.nth(0).locator('[data-testid="actor"]').text_content()
+        reviewed = events.nth(1)
+        assert reviewed.locator('[data-testid="actor"]').text_content() == "Actor: Reviewer · Sample City · tok-reviewer"
+        assert reviewed.locator('[data-testid="reasons"] li').all_text_contents() == [REJECTION]
+        page.screenshot(path=str(artifacts / "timeline-en.png"), full_page=True)
+
+        # A revoked title's whole year, back in Chinese.
+        page.goto(f"{server.base_url}/ui/nominations/{script.ids[2]}?lang=zh")
+        kinds = page.locator("[data-event-type]").evaluate_all("els => els.map(e => e.dataset.eventType)")
+        assert kinds == ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected", "nomination.commended", "nomination.revoked"]
+        assert page.locator('[data-event-type="nomination.revoked"] [data-testid="reasons"] li').all_text_contents() == ["弄虚作假 / false claims"]
+        assert page.locator('[data-event-type="nomination.inspected"] [data-testid="actor"]').text_content() == "操作人: 考核人 · 示范市 · tok-inspector"
+        page.screenshot(path=str(artifacts / "timeline.png"), full_page=True)
+
+        # The other city's campaign is refused on the page as in the API.
+        response = page.goto(f"{server.base_url}/ui/campaigns/{script.other_campaign_id}")
+        assert response is not None and response.status == 403
+        assert page.locator('[data-testid="error"]').get_attribute("data-code") == "outside-jurisdiction"
+
+        # Logging out ends the session.
+        page.goto(f"{server.base_url}/ui/")
+        page.click('form[action="/ui/logout"] button')
+        page.wait_for_url("**/ui/login?logged_out=1")
+        assert not [c for c in context.cookies() if c["name"] == "laurel_token"]
+        context.close()

@@ -1,0 +1,143 @@
+"""Faults under load (marked slow; CI runs it): while declarations stream in over HTTP, the API,
+then the worker, then the projection runner of a real ``laurel up`` stack are killed with
+SIGKILL; the supervisor restarts each. Afterwards every acknowledged command's event exists
+exactly once, the read models equal a rebuild, and the campaign's timers still fired."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.conftest import free_port
+from tests.integration.world import material
+
+pytestmark = pytest.mark.slow
+TOKEN = "lrl_admin_fault_test"
+
+
+def _children(parent: int) -> dict[str, int]:
+    rows = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    found = {}
+    for row in rows:
+        pid, ppid, args = row.split(None, 2)
+        if int(ppid) == parent:
+            for name in ("worker", "projections", "webhooks", "api"):
+                if f"api.cli {name}" in args:
+                    found[name] = int(pid)
+            if "start-dev" in args:
+                found["temporal"] = int(pid)
+    return found
+
+
+def _wait(condition, timeout: float = 90.0, step: float = 0.2) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(step)
+    return False
+
+
+class Load:
+    """Declarations with an Idempotency-Key each; a failed request is retried with the same
+    key until it is acknowledged (the API may be down meanwhile)."""
+
+    def __init__(self, base_url: str, token: str, campaign_id: str, villages: list[str]) -> None:
+        self.client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        self.campaign_id, self.villages = campaign_id, villages
+        self.acknowledged: dict[str, str] = {}  # key -> nomination id
+        self.retries = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        for village in self.villages:
+            if self.stop.is_set():
+                return
+            key = uuid.uuid4().hex
+            body = {"category": "five_good_site", "declaring_unit_id": "town-1", "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, "material": material()}
+            while not self.stop.is_set():
+                try:
+                    response = self.client.post(f"/v1/campaigns/{self.campaign_id}/nominations", json=body, headers={"Idempotency-Key": key})
+                except httpx.HTTPError:
+                    self.retries += 1
+                    time.sleep(0.1)
+                    continue
+                if response.status_code in (200, 201):
+                    self.acknowledged[key] = response.json()["id"]
+                    break
+                if response.status_code >= 500 or response.status_code == 409:
+                    self.retries += 1
+                    time.sleep(0.1)
+                    continue
+                raise AssertionError(f"unexpected {response.status_code}: {response.text}")
+
+
+def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
+    port, dev_port = free_port(), free_port()
+    home = tmp_path / ".laurel"
+    env = dict(os.environ, LAUREL_HOME_DIR=str(home), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN=TOKEN)
+    env.pop("LAUREL_DATABASE_URL", None)
+    env.pop("LAUREL_TEMPORAL_ADDRESS", None)
+    up = subprocess.Popen([sys.executable, "-m", "api.cli", "up", "--port", str(port)], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    admin = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    try:
+        assert _wait(lambda: admin.get("/readyz").status_code == 200), "the stack did not come up"
+        units = ["city-1,City,示范市,city,", "county-1,County,示范县,county,city-1", "town-1,Town 1,彭镇1,township,county-1", "town-2,Town 2,彭镇2,township,county-1"]
+        villages = [f"vil-1-{v:03d}" for v in range(1, 161)]
+        units += [f"{v},Village {v},前双村{v},village,town-1" for v in villages]
+        admin.post("/v1/units:import", content=("id,name,name_zh,level,parent_id\n" + "\n".join(units) + "\n").encode(), headers={"Content-Type": "text/csv"}).raise_for_status()
+        declarer = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "load"}).json()["token"]
+        starts = datetime.now(UTC) + timedelta(seconds=2)
+        campaign = admin.post("/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": starts.isoformat(), "durations": {"declaration": 45, "pre_review": 10, "inspection": 30, "commendation": 30}}).json()
+        cid = campaign["id"]
+        time.sleep(2.5)
+
+        load = Load(f"http://127.0.0.1:{port}", declarer, cid, villages)
+        load.thread.start()
+        for part in ("api", "worker", "projections"):
+            time.sleep(4)
+            victim = _children(up.pid)[part]
+            os.kill(victim, signal.SIGKILL)
+            assert _wait(lambda v=victim, p=part: _children(up.pid).get(p) not in (None, v)), f"{part} was not restarted"
+        assert _wait(lambda: not load.thread.is_alive(), timeout=60), "the load did not finish"
+        load.stop.set()
+        acknowledged = set(load.acknowledged.values())
+        assert len(acknowledged) == len(load.acknowledged) > 50
+
+        declared: list[str] = []
+        after = 0
+        while page := admin.get("/v1/audit/events", params={"after": after, "limit": 1000}).json()["items"]:
+            declared += [e["subject"] for e in page if e["type"] == "nomination.declared"]
+            after = page[-1]["position"]
+        assert sorted(declared) == sorted(acknowledged), "every acknowledged declaration exactly once, nothing else"
+
+        # The timers still fire: the declaration and pre-review deadlines pass, every declared
+        # nomination (none was pre-reviewed) lapses, and the silent township is recorded.
+        def lapsed() -> bool:
+            board = admin.get(f"/v1/campaigns/{cid}/dashboard").json()
+            site = next(c for c in board["categories"] if c["code"] == "five_good_site")
+            return site["states"]["lapsed"] == len(acknowledged) and board["silent_units"] == ["town-2"]
+
+        assert _wait(lambda: lapsed(), timeout=90), admin.get(f"/v1/campaigns/{cid}/dashboard").text
+        verify = subprocess.run([sys.executable, "-m", "api.cli", "projections", "rebuild", "--verify"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert verify.returncode == 0, verify.stderr
+        assert admin.get("/v1/audit/verify").json()["ok"] is True
+    finally:
+        up.send_signal(signal.SIGTERM)
+        output = up.communicate(timeout=60)[0]
+        admin.close()
+    assert output.count("restarting") >= 3, output

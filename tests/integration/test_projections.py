@@ -1,0 +1,157 @@
+"""Read models on both stores: after a scripted campaign they agree with the aggregates and with
+a rebuild from position zero; a crashed batch is neither skipped nor counted twice; the audit
+chain is clean until a stored event is altered, and then names its position."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from projections.runner import Runner
+from tests.conftest import BACKENDS
+from tests.integration.world import (
+    ADMIN,
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    COMMENDING,
+    DECLARING,
+    INSPECTING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    build_city,
+    declare_site,
+    declarer,
+    five_good_campaign,
+    running_services,
+    scores_for,
+)
+
+pytestmark = BACKENDS
+LATER = COMMENDING + timedelta(days=5)
+
+
+def scripted_campaign(services: Any) -> dict[str, Any]:
+    """Ten sites in two townships through every state the seed-000 year reaches."""
+    app = services.app
+    world = build_city(app, townships=2, villages=6)
+    campaign_id = five_good_campaign(app)
+    app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
+    ids = [declare_site(app, campaign_id, town, world.villages[town][v]) for town in world.townships for v in range(5)]
+    app.withdraw(ids[9], "站点搬迁 / the site moved", declarer("town-2"), at=DECLARING + timedelta(hours=1))
+    app.pre_review(ids[8], "reject", ["材料不实 / material not true"], CITY_REVIEWER, at=PRE_REVIEWING)
+    for nid in ids[:8]:
+        app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
+    for i, nid in enumerate(ids[:6]):
+        app.inspect(nid, ["document_review", "site_visit"], scores_for(95 - i * 3), "pass" if i < 5 else "fail", CITY_INSPECTOR, at=INSPECTING)
+    app.inspect(ids[1], ["site_visit"], scores_for(99), "pass", CITY_INSPECTOR, at=INSPECTING + timedelta(hours=1))
+    app.close_phase(campaign_id, "inspection", ADMIN, at=INSPECTING + timedelta(days=14))  # ids[6], ids[7] lapse
+    app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=ids[:3], at=COMMENDING)
+    app.revoke(ids[2], "弄虚作假 / false claims", CITY_REVIEWER, at=COMMENDING + timedelta(days=3))
+    return {"campaign_id": campaign_id, "ids": ids, "world": world}
+
+
+def test_read_models_agree_with_the_aggregates_and_with_a_rebuild(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        script = scripted_campaign(services)
+        app, views, campaign_id = services.app, services.views, script["campaign_id"]
+
+        board = views.dashboard(campaign_id)
+        site = next(c for c in board["categories"] if c["code"] == "five_good_site")
+        states = {s: sum(1 for n in app.campaign_nominations(campaign_id, category="five_good_site") if n.state == s) for s in site["states"]}
+        assert site["states"] == states
+        assert states["commended"] == 2 and states["revoked"] == 1 and states["lapsed"] >= 2 and states["withdrawn"] == 1 and states["rejected"] == 1
+        assert site["commended"] == 3  # quota use counts the revoked title's award
+        assert site["remaining"] == site["quota"] - 3
+
+        assert views.ranking(campaign_id, "five_good_site")["entries"] == app.ranking(campaign_id, "five_good_site")["entries"]
+
+        town = views.rollup("town-1")
+        assert town["nominations"] == 5 and town["titles_active"] == 2 and town["titles_revoked"] == 1
+        assert sum(c["nominations"] for c in town["children"]) == 5
+        assert views.rollup("county-1", campaign_id)["nominations"] == 10
+
+        titles = views.titles(campaign_id=campaign_id)
+        assert sorted(t["status"] for t in titles) == ["active", "active", "revoked"]
+        assert all(t["next_reinspection_by"] for t in titles if t["status"] == "active")
+
+        assert views.rebuild_and_compare() == []
+        views.rebuild()
+        assert views.rebuild_and_compare() == []
+        assert views.dashboard(campaign_id) == board
+
+
+def test_dashboard_as_of_an_instant_is_recomputed_from_the_log(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        script = scripted_campaign(services)
+        then = services.views.dashboard(script["campaign_id"], as_of=PRE_REVIEWING - timedelta(hours=1))
+        site = next(c for c in then["categories"] if c["code"] == "five_good_site")
+        assert site["states"]["declared"] == 9 and site["states"]["withdrawn"] == 1 and site["commended"] == 0
+        assert then["current_phase"]["code"] != "commendation"
+        assert services.views.dashboard(script["campaign_id"], as_of=DECLARING - timedelta(days=30)) is None
+
+
+def test_a_crash_inside_a_batch_neither_skips_nor_double_counts(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        script = scripted_campaign(services)
+        views = services.views
+        views.rebuild()  # a clean start, then a runner that dies while writing its third batch
+        views.runner.reset()
+
+        class Crash(Exception):
+            pass
+
+        calls = {"n": 0}
+        board = views.runner.projections[1]
+        original = board.apply
+
+        def dying(rows: Any, event: Any, notification: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == 25:
+                raise Crash
+            original(rows, event, notification)
+
+        board.apply = dying  # type: ignore[method-assign]
+        small = Runner(views.store, views.mapper, views.runner.projections, batch_size=10)
+        with pytest.raises(Crash):
+            small.catch_up()
+        board.apply = original  # type: ignore[method-assign]
+        assert 0 < small.position() < views.store.max_notification_id()
+        Runner(views.store, views.mapper, views.runner.projections, batch_size=7).catch_up()
+        assert views.rebuild_and_compare() == []
+        assert views.ranking(script["campaign_id"], "five_good_site")["entries"] == services.app.ranking(script["campaign_id"], "five_good_site")["entries"]
+
+
+def test_audit_verify_is_clean_until_a_stored_event_is_altered(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        scripted_campaign(services)
+        views = services.views
+        clean = views.verify()
+        entries = views.audit_entries(after=0, limit=10_000)
+        assert clean.ok and clean.pending == 0 and clean.checked == len(entries) and clean.head == entries[-1].hash
+        assert [e.position for e in entries] == list(range(1, len(entries) + 1))
+        assert entries[-1].type == "nomination.revoked" and entries[-1].state == "revoked" and entries[-1].campaign_id
+        target = next(e for e in entries if e.type == "nomination.pre_reviewed")
+        with views.store.transaction() as sql:
+            sql.execute(
+                f"UPDATE {views.store.events_table} SET state = ? WHERE {views.store.notification_column} = ?",
+                (b'{"decision":"admit","reasons":[],"checks":{},"actor":{"token_id":"forged"}}', target.notification_id),
+            )
+        broken = views.verify()
+        assert not broken.ok
+        assert broken.first_bad_position == target.position
+        assert str(target.position) in broken.problem and broken.checked == target.position - 1
+
+
+def test_two_runners_on_the_same_views_never_apply_an_event_twice(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        views = services.views
+        scripted_campaign(services)
+        views.runner.reset()
+        first = Runner(views.store, views.mapper, views.runner.projections, batch_size=5)
+        second = Runner(views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=3)
+        while first.run_batch() + second.run_batch():
+            pass
+        assert views.rebuild_and_compare() == []
+
