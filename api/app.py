@@ -3,16 +3,12 @@ made by the composition root; nothing is created at import time."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Awaitable, Callable
-
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api import pages, problems
 from api.metrics import HttpMetrics
+from api.request_context import RequestContext
 from api.routes import activity, audit, boards, campaigns, health, nominations, templates, tokens, units, webhooks
 from infra.bootstrap import Services
 
@@ -33,27 +29,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     metrics = HttpMetrics(projection_lag=lambda: services.views.lag())
     problems.install(app)
-    log = structlog.get_logger("laurel.http")
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = rid
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=rid)
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            metrics.observe(request.method, route, status, elapsed)
-            log.info("request", method=request.method, path=request.url.path, status=status, ms=round(elapsed * 1000, 2))
-            structlog.contextvars.clear_contextvars()
-        response.headers["X-Request-ID"] = rid
-        return response
+    app.add_middleware(RequestContext, metrics=metrics)  # after problems.install: the outermost
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics / 监控指标", response_class=Response)
     def prometheus() -> Response:

@@ -1,4 +1,7 @@
-"""Request dependencies: services, the authenticated actor, Idempotency-Key and If-Match."""
+"""Request dependencies: services, the authenticated actor, Idempotency-Key and If-Match.
+
+The ones that only read the request are ``async``: FastAPI runs a plain ``def`` dependency in
+the thread pool, a round trip per dependency per request."""
 
 from __future__ import annotations
 
@@ -15,11 +18,11 @@ from infra.bootstrap import Services
 SESSION_COOKIE = "laurel_token"  # set by the login page (api/pages), holds the token
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-def get_app(request: Request) -> Laurel:
+async def get_app(request: Request) -> Laurel:
     return request.app.state.services.app
 
 
@@ -44,12 +47,12 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     return actor
 
 
-def idempotency_key(actor: Annotated[Actor, Depends(current_actor)], key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> str | None:
+async def idempotency_key(actor: Annotated[Actor, Depends(current_actor)], key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> str | None:
     """Keys are scoped per token: two clients can never collide."""
     return f"{actor.token_id}:{key}" if key else None
 
 
-def expected_version(if_match: Annotated[str | None, Header(alias="If-Match", description='the ETag of the nomination read, e.g. "3"')] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match", description='the ETag of the nomination read, e.g. "3"')] = None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')

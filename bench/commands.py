@@ -9,16 +9,17 @@ Prints a table and writes bench/results/commands.json."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from eventsourcing.domain import Aggregate
 from rich.console import Console
 from rich.table import Table
 
+from bench.stores import store_url
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from tests.integration.world import CITY_INSPECTOR, CITY_REVIEWER, DECLARING, INSPECTING, PRE_REVIEWING, SITE_CHECKS, build_city, declarer, five_good_campaign, material, scores_for
@@ -32,25 +33,14 @@ class Probe(Aggregate):
         self.n = n
 
 
-def url_for(backend: str, tmp: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}"
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    base = "postgresql://postgres@127.0.0.1:5432/laurel_test"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{base}?schema={schema}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--n", type=int, default=300, help="nominations (3 commands each)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        services = bootstrap(Settings(database_url=url_for(args.backend, Path(tmp)), log_level="WARNING"), configure_logs=True)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        url = stack.enter_context(store_url(args.backend, Path(tmp) / "bench.sqlite3"))
+        services = bootstrap(Settings(database_url=url, log_level="WARNING"), configure_logs=True)
         app = services.app
         world = build_city(app, townships=1, villages=args.n)
         campaign_id = five_good_campaign(app)

@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from bench.stores import store_url
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign, nominee_key
@@ -44,7 +45,6 @@ from domain.values import Category, Nominee
 from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings, eventsourcing_env
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/laurel_test"
 BATCH = 5000  # the rebuild's batch size (Views.rebuild's default), also used by the baselines
 SAVE_EVERY = 2000  # aggregates per app.save while generating
 COUNTIES, TOWNSHIPS, VILLAGES = 12, 12, 25  # per city, per county, per township
@@ -70,27 +70,13 @@ def material(rng: random.Random, where: str) -> str:
 
 @contextmanager
 def database(backend: str, db: str | None) -> Iterator[str]:
-    """A LAUREL_DATABASE_URL: SQLite (``db`` or a temporary file) or a fresh PostgreSQL schema
-    (dropped afterwards, as tests/conftest.py ``backend_url`` does)."""
-    if backend == "sqlite":
-        if db:
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
-            yield f"sqlite:///{Path(db).resolve()}"
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+    """A LAUREL_DATABASE_URL: SQLite (``db`` or a temporary file) or a fresh PostgreSQL schema."""
+    if db or backend != "sqlite":
+        with store_url(backend, Path(db or "unused.sqlite3")) as url:
+            yield url
         return
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES}?schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
+    with tempfile.TemporaryDirectory() as tmp, store_url(backend, Path(tmp) / "bench.sqlite3") as url:
+        yield url
 
 def open_services(url: str) -> Services:
     return bootstrap(Settings(database_url=url, log_level="WARNING"), configure_logs=True)

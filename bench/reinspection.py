@@ -33,6 +33,7 @@ from temporalio import workflow
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench.stores import store_url
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign, nominee_key
@@ -148,23 +149,6 @@ async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: in
     return figures
 
 
-@contextlib.contextmanager
-def store_url(backend: str, postgres_url: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{postgres_url}?schema={schema}"
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--titles", type=int, default=100_000)
@@ -172,7 +156,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/laurel_test", help="a fresh schema is made there and dropped after")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, store_url(args.backend, args.postgres_url, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory() as tmp, store_url(args.backend, Path(tmp) / "bench.sqlite3", postgres_url=args.postgres_url) as url:
         env = eventsourcing_env(Settings(database_url=url))
         # The builder saves 1,000 titles (~5 MB) per transaction; eventsourcing's default
         # PostgreSQL insert (psycopg pipeline mode) then intermittently deadlocks (client polls

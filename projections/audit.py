@@ -54,21 +54,27 @@ SUBJECT = Table("audit_subject", (("subject", "text"), ("campaign_id", "text"), 
 
 
 def event_id(originator_id: Any, version: int) -> str:
-    """The stable id of a stored event (CloudEvents ``id``, ``webhook-id``)."""
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{originator_id}/{version}"))
+    """The stable id of a stored event (CloudEvents ``id``, ``webhook-id``): the UUID 5 of
+    ``<originator_id>/<version>`` (computed as ``uuid.uuid5`` does, without its overhead)."""
+    digest = hashlib.sha1(_NAMESPACE_BYTES + f"{originator_id}/{version}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
+
+
+_NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
+_JSON_TOPICS: dict[str, str] = {}
 
 
 def canonical(position: int, notification: Any) -> str:
-    return json.dumps(
-        {
-            "position": position,
-            "originator_id": str(notification.originator_id),
-            "originator_version": notification.originator_version,
-            "topic": notification.topic,
-            "state_sha256": hashlib.sha256(bytes(notification.state)).hexdigest(),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
+    """Exactly ``json.dumps({...}, sort_keys=True, separators=(",", ":"))`` of the five fields,
+    written out (this runs once per event in a rebuild)."""
+    topic = notification.topic
+    quoted = _JSON_TOPICS.get(topic) or _JSON_TOPICS.setdefault(topic, json.dumps(topic))
+    return '{"originator_id":%s,"originator_version":%d,"position":%d,"state_sha256":"%s","topic":%s}' % (
+        json.dumps(str(notification.originator_id)),
+        notification.originator_version,
+        position,
+        hashlib.sha256(bytes(notification.state)).hexdigest(),
+        quoted,
     )
 
 
@@ -81,6 +87,7 @@ class AuditLog(Projection):
     tables = (LOG, HEAD, SUBJECT)
 
     def handlers(self) -> dict[type, Handler]:
+        self._types: dict[type, str] = {}  # event class -> event type name
         return {}
 
     def apply(self, rows: Rows, event: Any, notification: Any) -> None:
@@ -88,7 +95,7 @@ class AuditLog(Projection):
         position = head["position"] + 1
         digest = chain(head["hash"], position, notification)
         subject = str(notification.originator_id)
-        kind = event_type(event)
+        kind = self._types.get(type(event)) or self._types.setdefault(type(event), event_type(event))
         campaign_id, category, state = self._context(rows, event, kind.split(".")[0], subject)
         rows.append(
             LOG,

@@ -50,19 +50,23 @@ class MemoryRows:
 
 
 class RowCache:
-    """Committed rows by (table, key); ``None`` records a known absence."""
+    """Committed rows by (table, key); ``None`` records a known absence. ``complete`` while the
+    cache has held every row since the tables were emptied: a miss is then an absence, no
+    SELECT needed (what makes a rebuild from zero cheap)."""
 
     LIMIT = 1_500_000  # rows; a rebuild of a million events keeps ~3 per nomination (≈ 600k)
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, Key], Row | None] = {}
+        self.complete = False
 
-    def clear(self) -> None:
+    def clear(self, *, tables_empty: bool = False) -> None:
         self.rows.clear()
+        self.complete = tables_empty
 
     def trim(self) -> None:
         if len(self.rows) > self.LIMIT:
-            self.rows.clear()
+            self.clear()
 
 
 class BatchRows:
@@ -74,7 +78,7 @@ class BatchRows:
     def get(self, table: Table, *key: Any) -> Row | None:
         slot = (table.name, tuple(key))
         if slot not in self.cache.rows:
-            found = self.sql.rows(table.select_statement(self.suffix, self.ns), key)
+            found = [] if self.cache.complete else self.sql.rows(table.select_statement(self.suffix, self.ns), key)
             self.cache.rows[slot] = found[0] if found else None
         row = self.cache.rows[slot]
         return None if row is None else dict(row)

@@ -31,10 +31,13 @@ class Table:
     def create_statements(self, dialect: str, suffix: str = "", ns: str = "") -> list[str]:
         table = self.physical(suffix, ns)
         cols = ", ".join(f"{c} {TYPES[dialect][t]}" for c, t in self.columns)
-        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"]
-        for i, columns in enumerate(self.indexes):
-            statements.append(f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {table} ({', '.join(columns)})")
-        return statements
+        return [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))", *self.index_statements(suffix, ns)]
+
+    def index_statements(self, suffix: str = "", ns: str = "") -> list[str]:
+        return [f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {self.physical(suffix, ns)} ({', '.join(columns)})" for i, columns in enumerate(self.indexes)]
+
+    def drop_index_statements(self, suffix: str = "", ns: str = "") -> list[str]:
+        return [f"DROP INDEX IF EXISTS {ns}{self.physical(suffix)}_i{i}" for i in range(len(self.indexes))]
 
     def upsert_statement(self, suffix: str = "", ns: str = "") -> str:
         """INSERT … ON CONFLICT DO UPDATE: the same text on SQLite (≥ 3.24) and PostgreSQL."""
@@ -54,7 +57,7 @@ class Table:
         return f"SELECT {', '.join(self.column_names)} FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
 
     def key_of(self, row: dict[str, object]) -> tuple[object, ...]:
-        return tuple(row[k] for k in self.key)
+        return (row[self.key[0]],) if len(self.key) == 1 else tuple(row[k] for k in self.key)
 
 
 TRACKING = Table("projection_tracking", (("projection", "text"), ("position", "int")), ("projection",))

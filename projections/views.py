@@ -88,7 +88,11 @@ class Views:
         runner = Runner(self.store, self.mapper, [p() for p in select(names)], batch_size=batch_size)
         runner.setup()
         runner.reset()
-        done = runner.catch_up(progress=progress)
+        runner.without_secondary_indexes()
+        try:
+            done = runner.catch_up(progress=progress)
+        finally:
+            runner.with_secondary_indexes()
         self.runner._positions = None  # noqa: SLF001 - the shared runner re-reads its positions
         self.runner.cache.clear()
         return done
@@ -101,6 +105,7 @@ class Views:
         twin = Runner(self.store, self.mapper, [p() for p in chosen], suffix=VERIFY_SUFFIX, batch_size=batch_size)
         twin.drop()
         twin.setup()
+        twin.without_secondary_indexes()  # the twin is read once, in key order
         try:
             for _attempt in range(5):
                 live.catch_up()

@@ -43,15 +43,22 @@ def backend_url(request: pytest.FixtureRequest, backend: str, tmp_dir: Path) -> 
         yield f"sqlite:///{tmp_dir / 'laurel.sqlite3'}"
         return
     request.getfixturevalue("postgres_available")
+    with postgres_schema(POSTGRES_URL, "t") as url:
+        yield f"{url}&pool_size=20&max_overflow=40"
+
+
+@contextmanager
+def postgres_schema(base_url: str, prefix: str) -> Iterator[str]:
+    """``base_url?schema=<prefix>_<random>``: a fresh schema, dropped with everything in it after."""
     import psycopg
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"{POSTGRES_URL}?schema={schema}&pool_size=20&max_overflow=40"
+        yield f"{base_url}?schema={schema}"
     finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        with psycopg.connect(base_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
