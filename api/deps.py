@@ -16,6 +16,7 @@ from domain.application import Laurel
 from infra.bootstrap import Services
 
 SESSION_COOKIE = "laurel_token"  # set by the login page (api/pages), holds the token
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_services(request: Request) -> Services:
@@ -31,7 +32,8 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     secret = ""
     if authorization and authorization.lower().startswith("bearer "):
         secret = authorization[7:].strip()
-    elif request.cookies.get(SESSION_COOKIE):
+    elif request.cookies.get(SESSION_COOKIE) and (request.method in SAFE_METHODS or request.url.path.startswith("/ui/")):
+        # The page session reads the API; a cross-site form cannot make it write through /v1.
         secret = request.cookies[SESSION_COOKIE]
     if not secret:
         raise HTTPException(401, "a bearer token is required / 需要访问令牌", headers={"WWW-Authenticate": "Bearer"})

@@ -4,6 +4,7 @@ every log line and echoed back, one structured log line per request, and the HTT
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -11,6 +12,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import HttpMetrics
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class RequestContext:
@@ -22,7 +25,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "") or uuid.uuid4().hex
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # echoed and logged: only a safe, short one is kept
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -65,7 +66,8 @@ class SecretVault(Protocol):
 
 
 class MemoryVault:
-    """A vault in memory, for an application built without the composition root (unit tests)."""
+    """A vault in memory, for unit tests that build the application without the composition
+    root: they wire it explicitly (``app.webhook_secret_vault = MemoryVault()``)."""
 
     def __init__(self) -> None:
         self.secrets: dict[str, str] = {}
@@ -91,9 +93,24 @@ def matches(patterns: Sequence[str], event_type: str) -> bool:
 
 
 def url_failures(url: str) -> list[RuleFailure]:
-    """What the URL itself must be (the addresses it resolves to are checked by the guard)."""
+    """What the URL itself must be (the addresses it resolves to, and whether the HTTP client
+    can read it, are checked by the guard). No credentials: the URL is in ``webhook.created``,
+    which every auditor reads and exports."""
     if len(url) > MAX_URL_LENGTH:
         return [RuleFailure("webhook_url_length", f"the URL is longer than {MAX_URL_LENGTH} characters", f"URL 超过 {MAX_URL_LENGTH} 个字符", "url", MAX_URL_LENGTH, len(url))]
+    bad = next((c for c in url if c.isspace() or unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        at = url.index(bad)
+        return [
+            RuleFailure(
+                "webhook_url_characters",
+                f"the URL contains a control character or whitespace ({bad!r} at position {at}); percent-encode it",
+                f"URL 含有控制字符或空白字符（第 {at} 位的 {bad!r}），请使用百分号编码",
+                "url",
+                None,
+                repr(url),
+            )
+        ]
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
@@ -103,6 +120,17 @@ def url_failures(url: str) -> list[RuleFailure]:
         return [RuleFailure("webhook_url_scheme", "only http and https URLs receive webhooks", "仅支持 http 或 https 地址", "url", ["http", "https"], parts.scheme)]
     if not host:
         return [RuleFailure("webhook_url_host", "the URL names no host", "URL 缺少主机名", "url", None, url)]
+    if "@" in parts.netloc:
+        return [
+            RuleFailure(
+                "webhook_url_credentials",
+                "a webhook URL carries no user name or password (user:pass@): the URL is in the subscription's events, which auditors read",
+                "回调地址不能包含用户名或密码（user:pass@）：地址会记入订阅事件，审计人员可见",
+                "url",
+                None,
+                parts.scheme + "://***@" + parts.netloc.rsplit("@", 1)[1],
+            )
+        ]
     if parts.fragment:
         return [RuleFailure("webhook_url_fragment", "a webhook URL has no #fragment", "回调地址不能包含 # 片段", "url", None, url)]
     return []

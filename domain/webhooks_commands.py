@@ -14,7 +14,6 @@ from domain.actors import SYSTEM, Actor, Role
 from domain.rules.jurisdiction import require_role, require_unscoped
 from domain.webhooks import (
     WEBHOOK_DIRECTORY_ID,
-    MemoryVault,
     SecretVault,
     WebhookDirectory,
     WebhookDisabledError,
@@ -48,8 +47,13 @@ class WebhookCommands:
     webhook_secret_vault: SecretVault | None = None
 
     def _vault(self: Any) -> SecretVault:
+        """The wired vault; none is a wiring error (a secret kept in memory would be lost with
+        the process while its reference stays in the events), so it fails loudly. Unit tests
+        wire ``domain.webhooks.MemoryVault`` explicitly."""
         if self.webhook_secret_vault is None:
-            self.webhook_secret_vault = MemoryVault()
+            raise RuntimeError(
+                "no webhook secret vault is wired: the composition root (infra.bootstrap) sets app.webhook_secret_vault; tests set it explicitly (domain.webhooks.MemoryVault)"
+            )
         return self.webhook_secret_vault
 
     def webhook_signing_secrets(self: Any, subscription: WebhookSubscription, now: datetime) -> list[str]:

@@ -46,7 +46,11 @@ class Supervisor:
 
     def _spawn(self, child: Child) -> None:
         out = child.log_path.open("ab") if child.log_path else None
-        child.process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env}, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True)
+        try:
+            child.process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env}, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True)
+        finally:
+            if out is not None:
+                out.close()  # the child has its own descriptor; a restart must not leak ours
         child.started_at = time.monotonic()
         self.log.info("child started", child=child.name, pid=child.process.pid, restarts=child.restarts)
 

@@ -49,18 +49,22 @@ class Runner:
         with self.store.transaction() as sql:
             sql.executemany(TRACKING.insert_missing_statement(ns=self.store.ns), [[self.tracking_name(p), 0] for p in self.projections])
 
+    def committed_positions(self) -> dict[str, int]:
+        """The tracking rows as committed now (read-only: this runner's state is untouched)."""
+        rows = self.store.rows(f"SELECT projection, position FROM {self.store.table(TRACKING)}")
+        found = {r["projection"]: int(r["position"]) for r in rows}
+        return {p.name: found.get(self.tracking_name(p), 0) for p in self.projections}
+
     def positions(self) -> dict[str, int]:
+        """Where this runner stands. Re-read from the database only together with forgetting the
+        row cache: cached rows are valid only at the positions this runner itself committed."""
         if self._positions is None:
-            rows = self.store.rows(f"SELECT projection, position FROM {self.store.table(TRACKING)}")
-            found = {r["projection"]: int(r["position"]) for r in rows}
-            self._positions = {p.name: found.get(self.tracking_name(p), 0) for p in self.projections}
+            self.cache.clear()
+            self._positions = self.committed_positions()
         return dict(self._positions)
 
     def position(self) -> int:
         return min(self.positions().values(), default=0)
-
-    def lag(self) -> int:
-        return max(0, self.store.max_notification_id() - self.position())
 
     def _forget(self) -> None:
         self.cache.clear()
@@ -90,7 +94,9 @@ class Runner:
                             p.apply(rows, event, notification)
                 rows.flush()
         except StaleRunnerError:
-            self._forget()
+            self._forget()  # another runner moved first; re-read (and re-create a missing tracking row)
+            with self.store.transaction() as sql:
+                sql.executemany(TRACKING.insert_missing_statement(ns=self.store.ns), [[self.tracking_name(p), 0] for p in self.projections])
             return len(notifications)
         except BaseException:
             self._forget()
@@ -132,6 +138,7 @@ class Runner:
                     sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = 0 WHERE projection = ?", (self.tracking_name(p),))
             self._forget()
             self.cache.clear(tables_empty=True)
+            self._positions = {p.name: 0 for p in self.projections}  # as committed here: a runner that moved since fails the tracking check
 
     def without_secondary_indexes(self) -> None:
         """Drops the secondary indexes (a rebuild from zero writes faster without them);
@@ -155,3 +162,4 @@ class Runner:
                     sql.execute(f"DELETE FROM {self.store.table(TRACKING)} WHERE projection = ?", (self.tracking_name(p),))
             self._forget()
             self.cache.clear(tables_empty=True)  # setup() creates them empty
+            self._positions = {p.name: 0 for p in self.projections}  # as committed here: a runner that moved since fails the tracking check

@@ -76,9 +76,8 @@ class Views:
 
     def lag(self) -> dict[str, int]:
         """Notifications not yet projected, per projection (re-read from the database)."""
-        self.runner._positions = None  # noqa: SLF001 - another process may have moved them
         head = self.store.max_notification_id()
-        return {name: max(0, head - position) for name, position in self.runner.positions().items()}
+        return {name: max(0, head - position) for name, position in self.runner.committed_positions().items()}
 
     def follow(self, stopping: Any, on_batch: Callable[[int], None] | None = None, poll_seconds: float = 0.2) -> None:
         self.runner.follow(stopping, on_batch=on_batch, poll_seconds=poll_seconds)
@@ -93,8 +92,7 @@ class Views:
             done = runner.catch_up(progress=progress)
         finally:
             runner.with_secondary_indexes()
-        self.runner._positions = None  # noqa: SLF001 - the shared runner re-reads its positions
-        self.runner.cache.clear()
+        self.runner._forget()  # noqa: SLF001 - the shared runner re-reads its positions and drops its cache
         return done
 
     def rebuild_and_compare(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = 5000) -> list[TableDifference]:
@@ -112,8 +110,7 @@ class Views:
                 target = live.position()
                 twin.catch_up(stop=target, progress=progress)
                 with self.store.transaction(commit=False) as sql:
-                    live._positions = None  # noqa: SLF001 - compare against what is committed now
-                    if live.position() != target:
+                    if min(live.committed_positions().values()) != target:  # moved on meanwhile
                         continue
                     return [d for p in chosen for t in p.tables if (d := self._compare(sql, p.name, t)) is not None]
             raise RuntimeError("the live views kept moving; try again when the load is lower / 实时视图持续变化，请稍后重试")

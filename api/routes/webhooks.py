@@ -18,7 +18,13 @@ router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 
 class WebhookCreate(Model):
-    url: str = Field(min_length=1, max_length=2000, examples=["https://receiver.example.org/laurel"])
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        examples=["https://receiver.example.org/laurel"],
+        description="http(s); no user:pass@, no control characters or whitespace (percent-encode them); no tokens in the query string:"
+        " the URL is recorded in the subscription's events, and the signature authenticates Laurel",
+    )
     event_types: list[Annotated[str, Field(max_length=100)]] = Field(
         default_factory=lambda: ["*"], min_length=1, max_length=50, examples=[["nomination.*", "campaign.phase_closed"]]
     )

@@ -14,34 +14,12 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
+from projections.store import Sql  # the same ``?`` dialect the read models speak
+
 LOCK_KEY = zlib.crc32(b"laurel-webhook-dispatcher") & 0x7FFFFFFF
-
-
-class Sql:
-    def __init__(self, cursor: Any, postgres: bool) -> None:
-        self._cursor, self._postgres = cursor, postgres
-
-    def _text(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self._postgres else statement
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
-        self._cursor.execute(self._text(statement), tuple(params))
-        return self._cursor.rowcount
-
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._cursor.executemany(self._text(statement), [tuple(r) for r in rows])
-
-    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        self._cursor.execute(self._text(statement), tuple(params))
-        return [dict(r) for r in self._cursor.fetchall()]
-
-    def scalar(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        rows = self.rows(statement, params)
-        return next(iter(rows[0].values())) if rows else None
 
 
 class Db:

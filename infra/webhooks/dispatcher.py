@@ -23,11 +23,12 @@ from domain.actors import SYSTEM
 from domain.webhooks import WebhookNotFoundError, WebhookSubscription, matches
 from infra.webhooks import messages
 from infra.webhooks.policy import RetryPolicy, retry_after_seconds
-from infra.webhooks.sender import Response, Sender
+from infra.webhooks.sender import Response, Sender, failure
 from infra.webhooks.store import Attempt, Message, WebhookStore
 
 log = structlog.get_logger("laurel.webhooks")
 GONE_REASON = "the endpoint answered 410 Gone / 接收端返回 410（已不存在），订阅已停用"
+MISSING_SECRET = "signing secret missing, nothing sent; rotate the secret (POST /v1/webhooks/{id}/rotation) / 签名密钥缺失，未发送；请轮换密钥"
 
 
 class Views(Protocol):
@@ -127,16 +128,40 @@ class Dispatcher:
             self.store.cancel_pending(gone)
         sendable = [m for m in due if m["subscription_id"] in subscriptions]
         moment = self.clock()
-        secrets = {sid: [self.store.reveal(ref) for ref in subscriptions[sid].signing_secret_refs(moment)] for sid in {m["subscription_id"] for m in sendable}}
+        secrets: dict[str, list[str]] = {}
+        unsigned: dict[str, Response] = {}  # no current secret: not sent, a failed attempt
+        for sid in {m["subscription_id"] for m in sendable}:
+            try:
+                secrets[sid] = self.signing_secrets(subscriptions[sid], moment)
+            except LookupError as exc:
+                log.error("webhook signing secret missing; not sent", subscription=sid, error=str(exc))
+                unsigned[sid] = Response(None, 0.0, error=f"{MISSING_SECRET}: {exc}")
         limit = asyncio.Semaphore(self.concurrency)
 
         async def send(message: dict[str, Any]) -> Response:
+            sid = message["subscription_id"]
+            if sid in unsigned:
+                return unsigned[sid]
             async with limit:
-                return await self.send(message, subscriptions[message["subscription_id"]], secrets[message["subscription_id"]])
+                return await self.send(message, subscriptions[sid], secrets[sid])
 
-        responses = await asyncio.gather(*(send(m) for m in sendable))
+        # One subscription's exception is its own failed attempt, never the round's end.
+        results = await asyncio.gather(*(send(m) for m in sendable), return_exceptions=True)
+        responses = [r if isinstance(r, Response) else failure(r) for r in results]
         self.settle(list(zip(sendable, responses, strict=True)))
         return len(due)
+
+    def signing_secrets(self, subscription: WebhookSubscription, moment: datetime) -> list[str]:
+        """The current secret, then each previous one in its grace period. A previous one
+        missing from the vault is left out (logged); a missing current one raises LookupError."""
+        current, *previous = subscription.signing_secret_refs(moment)
+        found = [self.store.reveal(current)]
+        for ref in previous:
+            try:
+                found.append(self.store.reveal(ref))
+            except LookupError as exc:
+                log.error("previous webhook signing secret missing; signing without it", subscription=str(subscription.id), error=str(exc))
+        return found
 
     async def send(self, message: dict[str, Any], subscription: WebhookSubscription, secrets: list[str]) -> Response:
         body = message["body"].encode()

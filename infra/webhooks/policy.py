@@ -4,7 +4,9 @@ Default schedule (``LAUREL_WEBHOOK_RETRY_SCHEDULE``): after a failed attempt the
 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h later — ten attempts over about
 3 days 4 hours — each delay times a random factor in [0.8, 1.2] (jitter), so that endpoints
 coming back are not hit by every queued message at once. A 429 or 503 with ``Retry-After``
-waits what it asks (at most a day) instead. An endpoint whose deliveries have failed without a
+waits what it asks instead — at most a day, and never sooner than a tenth of the scheduled
+delay (at least 1 s), so that ``Retry-After: 0`` or a date in the past cannot spend every
+attempt within seconds. An endpoint whose deliveries have failed without a
 single success for ``LAUREL_WEBHOOK_DISABLE_AFTER`` (5 days) is disabled; 410 Gone disables it
 at once."""
 
@@ -19,6 +21,8 @@ from email.utils import parsedate_to_datetime
 from domain.templates import parse_duration
 
 MAX_RETRY_AFTER = 86400.0
+RETRY_AFTER_FLOOR = 0.1  # of the scheduled delay
+MIN_RETRY_AFTER = 1.0
 
 
 def durations(spec: str, name: str) -> tuple[float, ...]:
@@ -52,10 +56,16 @@ class RetryPolicy:
         """Seconds until the next attempt after ``attempts`` failed ones; None: give up."""
         if attempts >= self.max_attempts:
             return None
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
         base = self.delays[attempts - 1]
+        if retry_after is not None:
+            return min(max(retry_after, self.retry_after_floor(attempts)), MAX_RETRY_AFTER)
         return base * (1 + self.jitter * (2 * self.random() - 1))
+
+    def retry_after_floor(self, attempts: int) -> float:
+        """The soonest a ``Retry-After`` may bring the next attempt: a tenth of the scheduled
+        delay, at least ``MIN_RETRY_AFTER`` (``Retry-After: 0`` or a past date would otherwise
+        spend every attempt within seconds)."""
+        return max(MIN_RETRY_AFTER, RETRY_AFTER_FLOOR * self.delays[attempts - 1])
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:

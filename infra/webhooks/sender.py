@@ -31,6 +31,11 @@ class Response:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def failure(exc: BaseException, latency_ms: float = 0.0) -> Response:
+    """An attempt that raised instead of answering: its type and message, as the log keeps it."""
+    return Response(None, latency_ms, error=f"{type(exc).__name__}: {exc}"[:500])
+
+
 class GuardedTransport(httpx.AsyncBaseTransport):
     def __init__(self, guard: AddressGuard) -> None:
         self.guard = guard
@@ -80,8 +85,8 @@ class Sender:
             return Response(None, elapsed(), error="refused: " + "; ".join(f"{f.message_en} / {f.message_zh}" for f in exc.failures))
         except TimeoutError:
             return Response(None, elapsed(), error=f"timed out after {self.timeout:g} s / 超时")
-        except httpx.HTTPError as exc:
-            return Response(None, elapsed(), error=f"{type(exc).__name__}: {exc}"[:500])
+        except Exception as exc:  # noqa: BLE001 - httpx.HTTPError, InvalidURL, anything: a failed attempt, never a stalled round
+            return failure(exc, elapsed())
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from domain.errors import RuleFailure
 from domain.webhooks import WebhookInvalidError, url_failures
 
@@ -49,10 +51,17 @@ class AddressGuard:
         self.resolver = resolver
 
     def check_url(self, url: str) -> None:
-        """Registration: the URL's rules, then every address its host resolves to."""
+        """Registration: the URL's rules, that the HTTP client reads it (a URL it refuses would
+        fail every delivery), then every address its host resolves to."""
         failures = url_failures(url)
         if failures:
             raise WebhookInvalidError(failures)
+        try:
+            httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise WebhookInvalidError(
+                [RuleFailure("webhook_url_readable", f"the HTTP client cannot read the URL: {exc}", f"HTTP 客户端无法解析该 URL：{exc}", "url", None, repr(url))]
+            ) from None
         parts = urlsplit(url)
         self.addresses(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
 

@@ -205,10 +205,6 @@ class WebhookStore:
             marks = ", ".join("?" for _ in ids)
             return sql.execute(f"UPDATE {self.t['messages']} SET status = 'cancelled' WHERE status = 'pending' AND subscription_id IN ({marks})", ids)
 
-    def pending_subscriptions(self) -> set[str]:
-        with self.db.transaction(write=False) as sql:
-            return {r["subscription_id"] for r in sql.rows(f"SELECT DISTINCT subscription_id FROM {self.t['messages']} WHERE status = 'pending'")}
-
     # --- reads for the API ----------------------------------------------------------------------
 
     def attempts(self, subscription_id: str, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:

@@ -47,6 +47,12 @@ def test_read_models_answer_over_http(database_url: str) -> None:
         titles = admin.get("/v1/titles", params={"campaign_id": campaign_id, "status": "active"}).json()["items"]
         assert len(titles) == 2 and all(t["status"] == "active" for t in titles)
 
+        cookie_only = server.client(token=None)
+        cookie_only.cookies.set("laurel_token", "lrl_admin_test_secret")
+        assert cookie_only.get(f"/v1/campaigns/{campaign_id}/dashboard").status_code == 200  # the page session reads
+        refused = cookie_only.post("/v1/units", json={"id": "x-1", "name": "X", "name_zh": "某", "level": "city"})
+        assert refused.status_code == 401  # but a cookie alone never writes through /v1 (no cross-site form posts)
+
         server.services.app.register_unit("vil-1-99", "Village 1-99", "新村", "village", "town-1", ADMIN)
         metrics = admin.get("/metrics").text
         assert 'laurel_projection_lag_events{projection="audit"}' in metrics

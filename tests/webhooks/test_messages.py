@@ -1,8 +1,9 @@
-"""What a delivery carries and when it is retried: no I/O beyond name resolution of
-``localhost`` (the SSRF guard's own rules)."""
+"""What a delivery carries, when it is retried and which URLs are refused: no I/O beyond name
+resolution of ``localhost`` (the SSRF guard's own rules)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from dataclasses import dataclass, field
@@ -14,9 +15,11 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from domain.webhooks import SECRET_PREFIX, WebhookInvalidError, matches, new_secret
+from domain.webhooks import SECRET_PREFIX, WebhookInvalidError, matches, new_secret, url_failures
 from infra.webhooks import messages
+from infra.webhooks.dispatcher import Dispatcher
 from infra.webhooks.policy import RetryPolicy, retry_after_seconds
+from infra.webhooks.sender import Response, Sender
 from infra.webhooks.ssrf import AddressGuard, refusal
 
 
@@ -168,3 +171,60 @@ def test_ssrf_refuses_unresolvable_names_and_other_schemes() -> None:
     with pytest.raises(WebhookInvalidError) as scheme:
         guard.check_url("file:///etc/passwd")
     assert scheme.value.failures[0].rule == "webhook_url_scheme"
+
+
+def test_retry_after_zero_or_in_the_past_cannot_spend_the_retries_in_seconds() -> None:
+    policy = RetryPolicy(random=lambda: 0.5)
+    assert policy.next_delay(1, retry_after=0) == 1  # a tenth of 5 s is 0.5 s: at least 1 s
+    assert policy.next_delay(3, retry_after=0) == 180  # a tenth of the scheduled 30 min
+    past = retry_after_seconds("Mon, 23 Nov 2026 11:00:00 GMT", datetime(2026, 11, 23, 12, tzinfo=UTC))
+    assert past == 0 and policy.next_delay(2, retry_after=past) == 30
+    assert policy.next_delay(2, retry_after=45) == 45  # above the floor: what it asks
+    assert sum(policy.next_delay(n, retry_after=0) or 0 for n in range(1, policy.max_attempts)) > 7 * 3600
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    dispatcher = Dispatcher(None, None, None, None, policy, clock=lambda: now)  # type: ignore[arg-type]
+    attempt, status = dispatcher.outcome({"attempts": 0}, Response(429, 1.0, retry_after="0"), now.timestamp())
+    assert (status, attempt.outcome, attempt.next_attempt_at) == ("pending", "retrying", now.timestamp() + 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "rule"),
+    [
+        ("https://example.org/a\x01b", "webhook_url_characters"),
+        ("https://example.org/a b", "webhook_url_characters"),
+        ("https://example.org/hook\n", "webhook_url_characters"),
+        ("https://exa\tmple.org/hook", "webhook_url_characters"),
+        ("https://example.org/a\x7fb", "webhook_url_characters"),
+        ("https://user:pass@example.org/hook", "webhook_url_credentials"),
+        ("https://token@example.org/hook", "webhook_url_credentials"),
+        ("https://:pass@example.org/hook", "webhook_url_credentials"),
+    ],
+)
+def test_url_rules_refuse_control_characters_whitespace_and_credentials(url: str, rule: str) -> None:
+    [failure] = url_failures(url)
+    assert (failure.rule, failure.field) == (rule, "url") and failure.message_en and failure.message_zh
+    assert "pass" not in str(failure.actual)  # a refused password is not echoed
+
+
+@pytest.mark.parametrize("url", ["http://a\u200bb.example/hook", "http://[v1.fe]/hook"])
+def test_registration_refuses_a_url_the_http_client_cannot_read(url: str) -> None:
+    assert url_failures(url) == []  # the domain's rules pass it: the guard asks the HTTP client
+    with pytest.raises(WebhookInvalidError) as refused:
+        AddressGuard(allow_private=True, resolver=fake_resolver({})).check_url(url)
+    assert [(f.rule, f.field) for f in refused.value.failures] == [("webhook_url_readable", "url")]
+
+
+def test_the_sender_turns_any_exception_into_a_failed_attempt() -> None:
+    def exploding(*_: Any, **__: Any) -> list[tuple[Any, ...]]:
+        raise RuntimeError("resolver exploded")
+
+    async def post(sender: Sender, url: str) -> Response:
+        try:
+            return await sender.post(url, {}, b"{}")
+        finally:
+            await sender.aclose()
+
+    invalid = asyncio.run(post(Sender(AddressGuard(allow_private=True)), "https://example.org/a\x01b"))
+    assert invalid.status_code is None and invalid.error is not None and invalid.error.startswith("InvalidURL: ")
+    crashed = asyncio.run(post(Sender(AddressGuard(resolver=exploding)), "https://example.org/hook"))
+    assert (crashed.status_code, crashed.error) == (None, "RuntimeError: resolver exploded")

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from infra.webhooks import open_store
-from infra.webhooks.store import Attempt, Message
+from infra.webhooks import db, open_store
+from infra.webhooks.store import Attempt, Message, WebhookStore
+from projections import store as projections_store
 from tests.conftest import BACKENDS
 from tests.webhooks.conftest import services_for
 
@@ -80,3 +81,8 @@ def test_one_dispatcher_holds_the_lock_and_another_waits(database_url: str) -> N
         finally:
             first.close()
             second.close()
+
+
+def test_the_delivery_state_speaks_the_read_models_sql_dialect_and_keeps_no_dead_queries() -> None:
+    assert db.Sql is projections_store.Sql  # one ``?`` dialect for both stores, not a copy
+    assert not hasattr(WebhookStore, "pending_subscriptions")  # had no callers

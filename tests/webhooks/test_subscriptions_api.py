@@ -141,3 +141,27 @@ def test_registration_refuses_other_schemes_and_unknown_event_types(database_url
         assert bad_types.status_code == 422
         assert [f["actual"] for f in bad_types.json()["failures"]] == ["Nomination Declared", "a.b.c"]
         assert http.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": []}).status_code == 422
+
+
+@SQLITE_ONLY
+def test_registration_refuses_urls_that_cannot_be_sent_to_or_carry_credentials(database_url: str) -> None:
+    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+        cases = {
+            "https://example.org/a\x01b": "webhook_url_characters",  # httpx.InvalidURL on every delivery
+            "http://127.0.0.1:9/a b": "webhook_url_characters",
+            "http://127.0.0.1:9/hook ": "webhook_url_characters",
+            "http://a\u200bb.example/hook": "webhook_url_readable",  # the HTTP client refuses the name
+            "http://[v1.fe]/hook": "webhook_url_readable",
+            "https://user:s3cret@127.0.0.1:9/hook": "webhook_url_credentials",  # would be in webhook.created, read by auditors
+            "https://tok_abc@127.0.0.1:9/hook": "webhook_url_credentials",
+        }
+        for url, rule in cases.items():
+            refused = subscribe(http, url)
+            assert refused.status_code == 422, (url, refused.text)
+            problem = refused.json()
+            assert problem["type"] == "urn:laurel:problem:webhook-invalid" and problem["detail_zh"], problem
+            assert [(f["rule"], f["field"]) for f in problem["failures"]] == [(rule, "url")], (url, problem)
+            assert all(f["message_en"] and f["message_zh"] for f in problem["failures"])
+            assert "s3cret" not in refused.text
+        assert http.get("/v1/webhooks").json() == []
+        assert subscribe(http, "http://127.0.0.1:9/hook?topic=a%20b").status_code == 201  # percent-encoded is fine
