@@ -106,10 +106,14 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     _exit_on_sigterm()
+    if workers > 1:  # each worker process builds its own services (commands stay safe: the store's constraints decide)
+        console.print(f"[bold green]Laurel[/bold green] on http://{host}:{port}, {workers} worker processes  (API docs: /docs · 接口文档)")
+        uvicorn.run("api.asgi:from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        return
 
     from api.app import create_app
 
@@ -122,10 +126,14 @@ def _serve(host: str, port: int) -> None:
 
 
 @cli.command()
-def api(host: str = typer.Option("127.0.0.1", help="interface to bind"), port: int = typer.Option(8000, help="TCP port")) -> None:
+def api(
+    host: str = typer.Option("127.0.0.1", help="interface to bind"),
+    port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, min=1, help="uvicorn worker processes (one GIL each)"),
+) -> None:
     """Serve the HTTP API with uvicorn (Ctrl-C stops it). With LAUREL_TEMPORAL_ADDRESS set,
     new campaigns start their workflows and extensions go through them."""
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
 @cli.command()

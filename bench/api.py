@@ -90,10 +90,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(database_url: str, port: int, log_level: str) -> Iterator[subprocess.Popen]:
+def server_process(database_url: str, port: int, log_level: str, workers: int = 1) -> Iterator[subprocess.Popen]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAUREL_")}
     env |= {"LAUREL_DATABASE_URL": database_url, "LAUREL_ADMIN_TOKEN": ADMIN_TOKEN, "LAUREL_LOG_LEVEL": log_level}
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "api", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "api", "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -442,6 +442,7 @@ def main() -> None:
     parser.add_argument("--clients", default="8,32", help="concurrency levels, comma-separated")
     parser.add_argument("--ops", type=int, default=256, help="commands of each kind per run (split between the clients)")
     parser.add_argument("--server-log-level", default="WARNING", help="LAUREL_LOG_LEVEL of the server (INFO logs every request)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server (server CPU then counts the master only)")
     args = parser.parse_args()
     levels = [int(x) for x in args.clients.split(",")]
     rounds_at = {c: max(1, args.ops // c) for c in levels}
@@ -458,7 +459,7 @@ def main() -> None:
             build_city(services.app, townships=max(levels), villages=max(rounds_at.values()))
             console.print(f"city built in {time.perf_counter() - started:.1f} s")
             port = free_port()
-            with server_process(url, port, args.server_log_level) as server:
+            with server_process(url, port, args.server_log_level, args.workers) as server:
                 base_url = f"http://127.0.0.1:{port}"
                 tokens = issue_tokens(base_url, [f"town-{i + 1}" for i in range(max(levels))])
                 # warm-up (not recorded): both paths, every endpoint, a few clients
@@ -499,7 +500,7 @@ def main() -> None:
         "backend": args.backend,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "server": "python -m api.cli api (uvicorn, 1 worker process), separate process; server log level " + args.server_log_level,
+        "server": f"python -m api.cli api --workers {args.workers} (uvicorn), separate process; server log level " + args.server_log_level,
         "loadgen": "asyncio",
         "ops_per_kind": args.ops,
         "levels": results,

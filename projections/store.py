@@ -7,6 +7,7 @@ become ``%s``."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -72,10 +73,19 @@ class ViewStore:
         return table.physical(suffix, self.ns)
 
     def create(self, tables: Sequence[Table], suffix: str = "") -> None:
-        with self.transaction() as sql:
-            for table in tables:
-                for statement in table.create_statements(self.dialect, suffix, self.ns):
-                    sql.execute(statement)
+        """CREATE … IF NOT EXISTS. Two processes starting together (API workers) can still
+        collide in PostgreSQL's catalogue; the loser finds the tables there on its second try."""
+        for attempt in range(3):
+            try:
+                with self.transaction() as sql:
+                    for table in tables:
+                        for statement in table.create_statements(self.dialect, suffix, self.ns):
+                            sql.execute(statement)
+                return
+            except Exception:  # noqa: BLE001 - a catalogue race surfaces as several error types
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def drop(self, tables: Sequence[Table], suffix: str = "") -> None:
         with self.transaction() as sql:

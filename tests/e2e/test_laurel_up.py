@@ -63,3 +63,22 @@ def _ok(client: httpx.Client, path: str) -> bool:
         return client.get(path).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_laurel_api_serves_with_several_worker_processes(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"), LAUREL_ADMIN_TOKEN="lrl_admin_up_test")
+    env.pop("LAUREL_DATABASE_URL", None)
+    env.pop("LAUREL_TEMPORAL_ADDRESS", None)
+    api = subprocess.Popen([sys.executable, "-m", "api.cli", "api", "--port", str(port), "--workers", "2"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer lrl_admin_up_test"}, timeout=5)
+    try:
+        assert _wait(lambda: _ok(client, "/readyz")), "the API did not come up"
+        assert len(_children(api.pid)) >= 2  # uvicorn's worker processes
+        created = [client.post("/v1/units", json={"id": f"city-{i}", "name": f"City {i}", "name_zh": f"市{i}", "level": "city"}).status_code for i in range(20)]
+        assert created == [201] * 20
+        assert client.get("/v1/units/city-19").json()["id"] == "city-19"
+    finally:
+        api.send_signal(signal.SIGTERM)
+        api.wait(30)
+        client.close()
