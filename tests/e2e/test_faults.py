@@ -19,36 +19,12 @@ import httpx
 import pytest
 
 from tests.api.conftest import free_port
+from tests.e2e.processes import children as _children
+from tests.e2e.processes import wait_for as _wait
 from tests.integration.world import material
 
 pytestmark = pytest.mark.slow
 TOKEN = "lrl_admin_fault_test"
-
-
-def _children(parent: int) -> dict[str, int]:
-    rows = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True, check=True).stdout.splitlines()[1:]
-    found = {}
-    for row in rows:
-        pid, ppid, args = row.split(None, 2)
-        if int(ppid) == parent:
-            for name in ("worker", "projections", "webhooks", "api"):
-                if f"api.cli {name}" in args:
-                    found[name] = int(pid)
-            if "start-dev" in args:
-                found["temporal"] = int(pid)
-    return found
-
-
-def _wait(condition, timeout: float = 90.0, step: float = 0.2) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(step)
-    return False
 
 
 class Load:

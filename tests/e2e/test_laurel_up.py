@@ -7,26 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.api.conftest import free_port
-
-
-def _wait(condition, timeout: float = 60.0) -> bool:  # noqa: ANN001 - a zero-argument predicate
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _children(parent: int) -> list[int]:
-    found = subprocess.run(["ps", "-eo", "pid,ppid"], capture_output=True, text=True, check=True).stdout.split("\n")[1:]
-    return [int(p) for p, pp in (line.split() for line in found if line.strip()) if int(pp) == parent]
+from tests.e2e.processes import children as _children
+from tests.e2e.processes import wait_for as _wait
 
 
 def _up(tmp_path: Path, port: int, dev_port: int) -> subprocess.Popen[str]:
@@ -42,11 +29,10 @@ def test_laurel_up_supervises_restarts_and_stops_cleanly(tmp_path: Path) -> None
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer lrl_admin_up_test"}, timeout=5)
     try:
         assert _wait(lambda: _ok(client, "/readyz")), "the API did not come up"
-        children = _children(up.pid)
-        assert len(children) == 5, children  # temporal, worker, projections, webhooks, api
-        api_pid = max(children)  # the API starts last
-        os.kill(api_pid, signal.SIGKILL)
-        assert _wait(lambda: api_pid not in _children(up.pid) and len(_children(up.pid)) == 5 and _ok(client, "/readyz")), "the API was not restarted"
+        parts = _children(up.pid)
+        assert sorted(parts) == ["api", "projections", "temporal", "webhooks", "worker"], parts
+        os.kill(parts["api"], signal.SIGKILL)
+        assert _wait(lambda: _children(up.pid).get("api") not in (None, parts["api"]) and _ok(client, "/readyz")), "the API was not restarted"
         assert client.get("/metrics").status_code == 200
     finally:
         up.send_signal(signal.SIGTERM)
@@ -74,7 +60,7 @@ def test_laurel_api_serves_with_several_worker_processes(tmp_path: Path) -> None
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer lrl_admin_up_test"}, timeout=5)
     try:
         assert _wait(lambda: _ok(client, "/readyz")), "the API did not come up"
-        assert len(_children(api.pid)) >= 2  # uvicorn's worker processes
+        assert len(_children(api.pid)) >= 2  # uvicorn's worker processes (and its helper)
         created = [client.post("/v1/units", json={"id": f"city-{i}", "name": f"City {i}", "name_zh": f"市{i}", "level": "city"}).status_code for i in range(20)]
         assert created == [201] * 20
         assert client.get("/v1/units/city-19").json()["id"] == "city-19"
