@@ -123,7 +123,8 @@ class Demo:
             for i in range(count):
                 town = towns[i % len(towns)]
                 client = self.declarers[town]
-                village = townships[town][(i // len(towns)) % 30 + (15 if category != "five_good_site" else 0) % 30]
+                offset = 0 if category == "five_good_site" else 15  # persons from other villages than the sites
+                village = townships[town][(i // len(towns) + offset) % 30]
                 name = f"{village} 站点" if category == "five_good_site" else self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
                 nominee: dict[str, Any] = {"kind": "site" if category == "five_good_site" else "person", "unit_id": village, "name": name}
                 if nominee["kind"] == "person":

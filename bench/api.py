@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import signal
@@ -56,7 +55,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.stores import store_url
+from bench.stores import store_url, write_results
 from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings
 from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, build_city, declarer, material, scores_for
@@ -506,9 +505,7 @@ def main() -> None:
         "levels": results,
     }
     print_tables(console, figures)
-    out = Path(__file__).parent / "results" / "api.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    write_results("api", figures)
 
 
 def print_tables(console: Console, figures: dict[str, Any]) -> None:

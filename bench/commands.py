@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from rich.console import Console
 from rich.table import Table
 
-from bench.stores import store_url
+from bench.stores import store_url, write_results
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from tests.integration.world import CITY_INSPECTOR, CITY_REVIEWER, DECLARING, INSPECTING, PRE_REVIEWING, SITE_CHECKS, build_city, declarer, five_good_campaign, material, scores_for
@@ -76,9 +75,7 @@ def main() -> None:
     for key, value in figures.items():
         table.add_row(key, str(value))
     Console().print(table)
-    out = Path(__file__).parent / "results" / "commands.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2))
+    write_results("commands", figures)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,9 @@ bench/results/projections.json."""
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bench.stores import store_url
+from bench.stores import store_url, write_results
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign, nominee_key
@@ -478,12 +476,7 @@ def main() -> None:
     for key, value in figures.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
     console.print(table)
-    out = Path(__file__).parent / "results" / "projections.json"
-    out.parent.mkdir(exist_ok=True)
-    kept = json.loads(out.read_text()) if out.exists() else {}
-    kept = kept if isinstance(kept, dict) and "backend" not in kept else {}
-    kept[args.backend] = figures  # the latest run on each backend
-    out.write_text(json.dumps(kept, indent=2, ensure_ascii=False))
+    write_results("projections", figures, per_backend=args.backend)  # the latest run on each backend
 
 
 if __name__ == "__main__":

@@ -19,13 +19,13 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from bench.projections import database, open_services, prepare
+from bench.stores import write_results
 from projections.audit import LOG
 from projections.campaigns import CAMPAIGN, NOMINATION, phases_of
 from projections.projection import from_instant
@@ -119,12 +119,7 @@ def main() -> None:
             table.add_row(key, str(value["n"]), str(value["p50_ms"]), str(value["p99_ms"]), str(value["mean_ms"]), str(value["max_ms"]))
     console.print(table)
     console.print({k: v for k, v in figures.items() if not isinstance(v, dict)})
-    out = Path(__file__).parent / "results" / "reads.json"
-    out.parent.mkdir(exist_ok=True)
-    kept = json.loads(out.read_text()) if out.exists() else {}
-    kept = kept if isinstance(kept, dict) and "backend" not in kept else {}
-    kept[args.backend] = figures  # the latest run on each backend
-    out.write_text(json.dumps(kept, indent=2, ensure_ascii=False))
+    write_results("reads", figures, per_backend=args.backend)  # the latest run on each backend
 
 
 if __name__ == "__main__":

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import os
 import platform
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +30,7 @@ from temporalio import workflow
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from bench.stores import store_url
+from bench.stores import store_url, write_results
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign, nominee_key
@@ -205,8 +202,7 @@ def main() -> None:
     for key, value in result.items():
         table.add_row(key, str(value))
     Console().print(table)
-    out = Path(__file__).parent / "results" / "reinspection.json"
-    out.write_text(json.dumps(result, indent=2))
+    write_results("reinspection", result)
 
 
 if __name__ == "__main__":

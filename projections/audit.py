@@ -86,8 +86,11 @@ class AuditLog(Projection):
     name = "audit"
     tables = (LOG, HEAD, SUBJECT)
 
-    def handlers(self) -> dict[type, Handler]:
+    def __init__(self) -> None:
+        super().__init__()
         self._types: dict[type, str] = {}  # event class -> event type name
+
+    def handlers(self) -> dict[type, Handler]:
         return {}
 
     def apply(self, rows: Rows, event: Any, notification: Any) -> None:

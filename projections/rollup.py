@@ -36,14 +36,15 @@ class RollupReader:
             if child in per_child:
                 _add(per_child[child], row["state"], row["n"])
         return {
-            "unit_id": unit_id,
-            "name": unit["name"],
-            "name_zh": unit["name_zh"],
-            "level": unit["level"],
-            "campaign_id": campaign_id,
+            **empty_rollup(unit_id, unit["name"], unit["name_zh"], unit["level"], campaign_id),
             **total,
             "children": [{"unit_id": code, "name": direct[code]["name"], "name_zh": direct[code]["name_zh"], "level": direct[code]["level"], **per_child[code]} for code in sorted(direct)],
         }
+
+
+def empty_rollup(unit_id: str, name: str, name_zh: str, level: str, campaign_id: str | None) -> dict[str, Any]:
+    """A unit with nothing below it counted (the shape every roll-up has)."""
+    return {"unit_id": unit_id, "name": name, "name_zh": name_zh, "level": level, "campaign_id": campaign_id, **_empty(), "children": []}
 
 
 def _empty() -> dict[str, Any]:

@@ -107,7 +107,9 @@ class Runner:
 
     def catch_up(self, *, stop: int | None = None, max_events: int | None = None, progress: Callable[[Progress], None] | None = None) -> int:
         """Projects until nothing is pending (or ``stop``/``max_events`` is reached)."""
-        target = stop if stop is not None else self.store.max_notification_id()
+        target = 0  # only a progress report needs it: a read's catch-up skips the query
+        if progress is not None:
+            target = stop if stop is not None else self.store.max_notification_id()
         done = 0
         with self.lock:
             while max_events is None or done < max_events:

@@ -13,6 +13,7 @@ from api.deps import App, CurrentActor, ServicesDep
 from api.instants import checked_as_of
 from domain.errors import CampaignNotFoundError
 from domain.rules.jurisdiction import can_read_unit_records, require_read, require_whole_log_reader
+from projections.rollup import empty_rollup
 
 router = APIRouter(tags=["read models"])
 
@@ -40,7 +41,7 @@ async def rollup(unit_id: str, app: App, actor: CurrentActor, services: Services
     if campaign_id:
         campaign_id = str((await run_in_threadpool(app.readable_campaign, campaign_id, actor)).id)
     found = await run_in_threadpool(services.views.rollup, unit.code, campaign_id)
-    return found or {"unit_id": unit.code, "nominations": 0, "children": []}
+    return found or empty_rollup(unit.code, unit.name, unit.name_zh, unit.level, campaign_id)
 
 
 @router.get("/v1/titles", summary="Title register / 荣誉称号名册", description="Titles granted, active or revoked, with anniversary and re-inspection dates. With `campaign_id`: that campaign's (readers of the campaign); without: every title (auditors and unscoped admins).")
