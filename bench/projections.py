@@ -373,7 +373,8 @@ def prepare(url: str, events: int, console: Console) -> Generated | None:
         console.print(f"reusing the store: {held:,} events already there / 复用已有事件库")
         return None
     out = generate(url, events, console)
-    console.print(f"generated {out.events:,} events in {out.seconds:,.1f} s ({out.events / out.seconds:,.0f} events/s): {out.units:,} units, {out.campaigns:,} campaigns, {out.nominations:,} nominations, {out.titles:,} commended, years {out.years[0]}-{out.years[-1]}")
+    years = f"{out.years[0]}-{out.years[-1]}" if out.years else "none"  # a small log may end inside its first year
+    console.print(f"generated {out.events:,} events in {out.seconds:,.1f} s ({out.events / out.seconds:,.0f} events/s): {out.units:,} units, {out.campaigns:,} campaigns, {out.nominations:,} nominations, {out.titles:,} commended, years {years}")
     return out
 
 
