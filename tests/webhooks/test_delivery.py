@@ -111,6 +111,7 @@ def test_retry_after_on_429_and_503_is_honoured(database_url: str, receiver: Rec
         with dispatching(services) as dispatcher:
             register_units(services, 1)
             wait_for(lambda: receiver.accepted(), 20, "delivery")
+            wait_for(lambda: dispatcher.store.health(webhook)["pending"] == 0, 20, "the delivery recorded")  # settled after the 200 arrives
             attempts = sorted(dispatcher.store.attempts(webhook), key=lambda a: a["id"])
         times = [r["received_at"] for r in receiver.log()]
     assert [r["answered"] for r in receiver.log()] == [429, 503, 200]
