@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 PARTS = ("worker", "projections", "webhooks", "api")
 
@@ -32,3 +35,26 @@ def wait_for(condition: Callable[[], bool], timeout: float = 90.0, step: float =
             pass
         time.sleep(step)
     return False
+
+
+def start_stack(tmp_path: Path, port: int, dev_port: int, token: str) -> subprocess.Popen[str]:
+    """``laurel up`` in ``tmp_path`` on the embedded SQLite store and its own dev-server port;
+    what the supervisor prints goes to ``tmp_path/up.log`` (a file, never a pipe that could fill)."""
+    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN=token)
+    env.pop("LAUREL_DATABASE_URL", None)
+    env.pop("LAUREL_TEMPORAL_ADDRESS", None)
+    with (tmp_path / "up.log").open("w") as out:
+        return subprocess.Popen([sys.executable, "-m", "api.cli", "up", "--port", str(port)], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def stop_stack(up: subprocess.Popen[str], tmp_path: Path) -> str:
+    """SIGTERM, wait, and what the supervisor printed."""
+    up.terminate()
+    up.wait(60)
+    return (tmp_path / "up.log").read_text()
+
+
+def stack_logs(tmp_path: Path, lines: int = 15) -> str:
+    """The supervisor's output and the tail of each part's log, for an assertion's message."""
+    parts = [("up", tmp_path / "up.log"), *((f.stem, f) for f in sorted((tmp_path / ".laurel" / "logs").glob("*.log")))]
+    return "\n".join(f"--- {name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) for name, path in parts if path.exists())

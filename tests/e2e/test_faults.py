@@ -20,6 +20,7 @@ import pytest
 
 from tests.api.conftest import free_port
 from tests.e2e.processes import children as _children
+from tests.e2e.processes import stack_logs, start_stack, stop_stack
 from tests.e2e.processes import wait_for as _wait
 from tests.integration.world import material
 
@@ -64,14 +65,12 @@ class Load:
 
 def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
     port, dev_port = free_port(), free_port()
-    home = tmp_path / ".laurel"
-    env = dict(os.environ, LAUREL_HOME_DIR=str(home), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN=TOKEN)
+    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"))
     env.pop("LAUREL_DATABASE_URL", None)
-    env.pop("LAUREL_TEMPORAL_ADDRESS", None)
-    up = subprocess.Popen([sys.executable, "-m", "api.cli", "up", "--port", str(port)], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    up = start_stack(tmp_path, port, dev_port, TOKEN)
     admin = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     try:
-        assert _wait(lambda: admin.get("/readyz").status_code == 200), "the stack did not come up"
+        assert _wait(lambda: admin.get("/readyz").status_code == 200), "the stack did not come up\n" + stack_logs(tmp_path)
         units = ["city-1,City,示范市,city,", "county-1,County,示范县,county,city-1", "town-1,Town 1,彭镇1,township,county-1", "town-2,Town 2,彭镇2,township,county-1"]
         villages = [f"vil-1-{v:03d}" for v in range(1, 161)]
         units += [f"{v},Village {v},前双村{v},village,town-1" for v in villages]
@@ -88,7 +87,7 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
             time.sleep(4)
             victim = _children(up.pid)[part]
             os.kill(victim, signal.SIGKILL)
-            assert _wait(lambda v=victim, p=part: _children(up.pid).get(p) not in (None, v)), f"{part} was not restarted"
+            assert _wait(lambda v=victim, p=part: _children(up.pid).get(p) not in (None, v)), f"{part} was not restarted\n" + stack_logs(tmp_path)
         assert _wait(lambda: not load.thread.is_alive(), timeout=60), "the load did not finish"
         load.stop.set()
         acknowledged = set(load.acknowledged.values())
@@ -113,7 +112,6 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
         assert verify.returncode == 0, verify.stderr
         assert admin.get("/v1/audit/verify").json()["ok"] is True
     finally:
-        up.send_signal(signal.SIGTERM)
-        output = up.communicate(timeout=60)[0]
+        output = stop_stack(up, tmp_path)
         admin.close()
     assert output.count("restarting") >= 3, output

@@ -13,30 +13,23 @@ import httpx
 
 from tests.api.conftest import free_port
 from tests.e2e.processes import children as _children
+from tests.e2e.processes import stack_logs, start_stack, stop_stack
 from tests.e2e.processes import wait_for as _wait
-
-
-def _up(tmp_path: Path, port: int, dev_port: int) -> subprocess.Popen[str]:
-    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN="lrl_admin_up_test")
-    env.pop("LAUREL_DATABASE_URL", None)
-    env.pop("LAUREL_TEMPORAL_ADDRESS", None)
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "up", "--port", str(port)], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_laurel_up_supervises_restarts_and_stops_cleanly(tmp_path: Path) -> None:
     port, dev_port = free_port(), free_port()
-    up = _up(tmp_path, port, dev_port)
+    up = start_stack(tmp_path, port, dev_port, "lrl_admin_up_test")
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer lrl_admin_up_test"}, timeout=5)
     try:
-        assert _wait(lambda: _ok(client, "/readyz")), "the API did not come up"
+        assert _wait(lambda: _ok(client, "/readyz")), "the API did not come up\n" + stack_logs(tmp_path)
         parts = _children(up.pid)
         assert sorted(parts) == ["api", "projections", "temporal", "webhooks", "worker"], parts
         os.kill(parts["api"], signal.SIGKILL)
-        assert _wait(lambda: _children(up.pid).get("api") not in (None, parts["api"]) and _ok(client, "/readyz")), "the API was not restarted"
+        assert _wait(lambda: _children(up.pid).get("api") not in (None, parts["api"]) and _ok(client, "/readyz")), "the API was not restarted\n" + stack_logs(tmp_path)
         assert client.get("/metrics").status_code == 200
     finally:
-        up.send_signal(signal.SIGTERM)
-        output = up.communicate(timeout=60)[0]
+        output = stop_stack(up, tmp_path)
         client.close()
     assert up.returncode == 0 or up.returncode == -signal.SIGTERM or "stopping" in output
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
