@@ -36,7 +36,6 @@ import asyncio
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -57,6 +56,7 @@ from rich.table import Table
 
 from bench.stores import store_url, write_results
 from infra.bootstrap import Services, bootstrap
+from tests.api.conftest import free_port
 from infra.settings import Settings
 from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, build_city, declarer, material, scores_for
 
@@ -80,12 +80,6 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
 
 
 # --- the server process -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

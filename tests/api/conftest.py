@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,7 +35,21 @@ class Server:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A free loopback port *below* the kernel's ephemeral range. Outgoing connections take
+    their local ports from that range, so a server given a port from it and restarted (laurel
+    up's supervisor, the fault tests) could find the port held by, say, a Temporal connection.
+    The 1,000 ports above it stay below the range too (the dev server's UI port is port + 1000)."""
+    ranges = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ranges.read_text().split()[0]) if ranges.exists() else 0
+    for _ in range(200 if low > 11_000 else 0):
+        port = random.randint(10_000, low - 1_001)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # no room below the range: let the kernel choose
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
