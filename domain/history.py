@@ -15,7 +15,11 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 def event_type(event: Any) -> str:
     """``Nomination.PreReviewed`` -> ``nomination.pre_reviewed`` (the names of DESIGN.md)."""
-    owner, _, name = type(event).__qualname__.rpartition(".")
+    return event_class_type(type(event))
+
+
+def event_class_type(cls: type) -> str:
+    owner, _, name = cls.__qualname__.rpartition(".")
     return f"{_AGGREGATE_NAMES.get(owner, owner.lower())}.{_SNAKE.sub('_', name).lower()}"
 
 

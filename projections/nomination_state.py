@@ -22,3 +22,10 @@ def state_after(event: Any, previous: str | None) -> str | None:
     if isinstance(event, Nomination.PreReviewed):
         return "admitted" if event.decision == "admit" else "rejected"
     return _STATE_AFTER.get(type(event), previous)
+
+
+def state_after_kind(cls: type, previous: str | None) -> str | None:
+    """The same from the event's class alone, for every class but ``PreReviewed`` (whose
+    decision decides)."""
+    assert cls is not Nomination.PreReviewed, "a pre-review's state depends on its decision"
+    return _STATE_AFTER.get(cls, previous)

@@ -70,15 +70,22 @@ class RowCache:
 
 
 class BatchRows:
-    def __init__(self, sql: Sql, cache: RowCache, suffix: str, ns: str) -> None:
-        self.sql, self.cache, self.suffix, self.ns = sql, cache, suffix, ns
+    """``reader`` serves cache misses; ``None`` when the cache is ``complete`` (a rebuild from
+    empty tables), so that a batch can be projected before its write transaction opens."""
+
+    def __init__(self, reader: Sql | None, cache: RowCache, suffix: str, ns: str) -> None:
+        self.reader, self.cache, self.suffix, self.ns = reader, cache, suffix, ns
         self.dirty: dict[tuple[str, Key], tuple[Table, Row | None]] = {}
         self.appended: dict[str, tuple[Table, list[Row]]] = {}
 
     def get(self, table: Table, *key: Any) -> Row | None:
         slot = (table.name, tuple(key))
         if slot not in self.cache.rows:
-            found = [] if self.cache.complete else self.sql.rows(table.select_statement(self.suffix, self.ns), key)
+            if self.cache.complete:
+                found = []
+            else:
+                assert self.reader is not None, "a cache miss needs a reader unless the cache is complete"
+                found = self.reader.rows(table.select_statement(self.suffix, self.ns), key)
             self.cache.rows[slot] = found[0] if found else None
         row = self.cache.rows[slot]
         return None if row is None else dict(row)
@@ -96,7 +103,7 @@ class BatchRows:
     def append(self, table: Table, row: Row) -> None:
         self.appended.setdefault(table.name, (table, []))[1].append(row)
 
-    def flush(self) -> int:
+    def flush(self, sql: Sql) -> int:
         """Writes every changed row (one executemany per table and kind); returns the row count."""
         upserts: dict[str, tuple[Table, list[Row]]] = {}
         deletes: dict[str, tuple[Table, list[Key]]] = {}
@@ -107,11 +114,11 @@ class BatchRows:
                 upserts.setdefault(name, (table, []))[1].append(row)
         written = 0
         for table, keys in deletes.values():
-            self.sql.executemany(table.delete_statement(self.suffix, self.ns), keys)
+            sql.executemany(table.delete_statement(self.suffix, self.ns), keys)
             written += len(keys)
         for table, rows in [*upserts.values(), *self.appended.values()]:
             names = table.column_names
-            self.sql.executemany(table.upsert_statement(self.suffix, self.ns), [[r.get(c) for c in names] for r in rows])
+            sql.executemany(table.upsert_statement(self.suffix, self.ns), [tuple(map(r.get, names)) for r in rows])
             written += len(rows)
         self.dirty.clear()
         self.appended.clear()

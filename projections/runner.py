@@ -18,7 +18,7 @@ from typing import Any
 from projections.projection import Projection
 from projections.rows import BatchRows, RowCache
 from projections.schema import TRACKING
-from projections.store import ViewStore
+from projections.store import Sql, ViewStore
 
 
 class StaleRunnerError(Exception):
@@ -71,28 +71,32 @@ class Runner:
         self._positions = None
 
     def run_batch(self, *, stop: int | None = None, limit: int | None = None) -> int:
-        """Projects the next batch (up to ``stop`` when given); returns how many notifications it read."""
+        """Projects the next batch (up to ``stop`` when given); returns how many notifications it read.
+
+        With a complete cache (a rebuild from empty tables) the batch is projected before the
+        write transaction opens, which then only checks the tracking rows and writes: on SQLite
+        another process's rebuild can project meanwhile instead of waiting for the write lock."""
         positions = self.positions()
         start = min(positions.values())
         if stop is not None and start >= stop:
             return 0
-        notifications = self.store.recorder.select_notifications(start + 1, limit or self.batch_size, stop=stop)
+        notifications = self.store.log(start + 1, limit or self.batch_size, stop=stop)
         if not notifications:
             return 0
         last = notifications[-1].id
-        events = [self.mapper.to_domain_event(n) for n in notifications]
         try:
-            with self.store.transaction() as sql:
-                for p in self.projections:
-                    old = positions[p.name]
-                    if old < last and sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ? AND position = ?", (last, self.tracking_name(p), old)) != 1:
-                        raise StaleRunnerError(p.name)
-                rows = BatchRows(sql, self.cache, self.suffix, self.store.ns)
-                for notification, event in zip(notifications, events, strict=True):
-                    for p in self.projections:
-                        if notification.id > positions[p.name]:
-                            p.apply(rows, event, notification)
-                rows.flush()
+            if self.cache.complete:
+                rows = BatchRows(None, self.cache, self.suffix, self.store.ns)
+                self._project(rows, notifications, positions)
+                with self.store.transaction() as sql:
+                    self._move_tracking(sql, positions, last)
+                    rows.flush(sql)
+            else:
+                with self.store.transaction() as sql:
+                    self._move_tracking(sql, positions, last)
+                    rows = BatchRows(sql, self.cache, self.suffix, self.store.ns)
+                    self._project(rows, notifications, positions)
+                    rows.flush(sql)
         except StaleRunnerError:
             self._forget()  # another runner moved first; re-read (and re-create a missing tracking row)
             with self.store.transaction() as sql:
@@ -104,6 +108,24 @@ class Runner:
         self._positions = {name: max(old, last) for name, old in positions.items()}
         self.cache.trim()
         return len(notifications)
+
+    def _move_tracking(self, sql: Sql, positions: dict[str, int], last: int) -> None:
+        for p in self.projections:
+            old = positions[p.name]
+            if old < last and sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ? AND position = ?", (last, self.tracking_name(p), old)) != 1:
+                raise StaleRunnerError(p.name)
+
+    def _project(self, rows: BatchRows, notifications: Sequence[Any], positions: dict[str, int]) -> None:
+        """Each notification to each projection past it that wants its topic, decoding it once
+        and only when one needs the event."""
+        decode = self.mapper.to_domain_event
+        for notification in notifications:
+            event = None
+            for p in self.projections:
+                if notification.id > positions[p.name] and p.wants(notification.topic):
+                    if event is None and p.decodes(notification):
+                        event = decode(notification)
+                    p.apply(rows, event, notification)
 
     def catch_up(self, *, stop: int | None = None, max_events: int | None = None, progress: Callable[[Progress], None] | None = None) -> int:
         """Projects until nothing is pending (or ``stop``/``max_events`` is reached)."""

@@ -6,6 +6,9 @@ A projection names its tables logically (``nomination``); the store gives each a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
+from typing import Any
 
 TYPES = {
     "sqlite": {"text": "TEXT", "int": "INTEGER", "real": "REAL"},
@@ -56,8 +59,13 @@ class Table:
     def select_statement(self, suffix: str = "", ns: str = "") -> str:
         return f"SELECT {', '.join(self.column_names)} FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
 
+    @cached_property
+    def _compound_key(self) -> Any:
+        return itemgetter(*self.key) if len(self.key) > 1 else None
+
     def key_of(self, row: dict[str, object]) -> tuple[object, ...]:
-        return (row[self.key[0]],) if len(self.key) == 1 else tuple(row[k] for k in self.key)
+        getter = self._compound_key
+        return (row[self.key[0]],) if getter is None else getter(row)  # runs for every row written
 
 
 TRACKING = Table("projection_tracking", (("projection", "text"), ("position", "int")), ("projection",))

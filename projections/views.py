@@ -14,6 +14,7 @@ from typing import Any
 from projections.audit import AuditEntry, AuditLog, AuditReader, Verification
 from projections.campaigns import CampaignBoard
 from projections.dashboard import DashboardReader
+from projections.parallel import groups_of, rebuild_group, rebuild_in_processes
 from projections.projection import Projection
 from projections.ranking import RankingReader
 from projections.rollup import RollupReader
@@ -24,6 +25,7 @@ from projections.titles import TitleReader, TitleRegister
 PROJECTIONS: tuple[type[Projection], ...] = (AuditLog, CampaignBoard, TitleRegister)
 NAMES = tuple(p.name for p in PROJECTIONS)
 VERIFY_SUFFIX = "__verify"
+REBUILD_BATCH = 20_000  # events per transaction in a rebuild (fewer commits; ~100 MB of rows at most)
 
 
 class UnknownProjectionError(ValueError):
@@ -52,8 +54,12 @@ def select(names: Sequence[str] | None) -> list[type[Projection]]:
 
 
 class Views:
-    def __init__(self, app: Any, *, catch_up_limit: int = 50_000, batch_size: int = 1000) -> None:
+    """``opener`` (picklable, opens another application on the same store) lets a rebuild run
+    its projections in processes of their own; without it a rebuild runs in this process."""
+
+    def __init__(self, app: Any, *, catch_up_limit: int = 50_000, batch_size: int = 1000, opener: Callable[[], Any] | None = None) -> None:
         self.app = app
+        self.opener = opener
         self.store = ViewStore(app.recorder)
         self.mapper = app.mapper
         self.batch_size = batch_size
@@ -82,20 +88,19 @@ class Views:
     def follow(self, stopping: Any, on_batch: Callable[[int], None] | None = None, poll_seconds: float = 0.2) -> None:
         self.runner.follow(stopping, on_batch=on_batch, poll_seconds=poll_seconds)
 
-    def rebuild(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = 5000) -> int:
-        """Empties the named read models and projects them again from position zero."""
-        runner = Runner(self.store, self.mapper, [p() for p in select(names)], batch_size=batch_size)
-        runner.setup()
-        runner.reset()
-        runner.without_secondary_indexes()
+    def rebuild(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = REBUILD_BATCH, processes: bool = True) -> int:
+        """Empties the named read models and projects them again from position zero, the
+        groups of ``parallel.GROUPS`` in processes of their own when there is more than one
+        (and an ``opener``, and ``processes``); returns how many notifications were read."""
+        groups = groups_of(select(names))
         try:
-            done = runner.catch_up(progress=progress)
+            if processes and self.opener is not None and len(groups) > 1:
+                return rebuild_in_processes(self.opener, groups, batch_size, progress)
+            return rebuild_group(Runner(self.store, self.mapper, [p() for g in groups for p in g], batch_size=batch_size), progress)
         finally:
-            runner.with_secondary_indexes()
-        self.runner._forget()  # noqa: SLF001 - the shared runner re-reads its positions and drops its cache
-        return done
+            self.runner._forget()  # noqa: SLF001 - the shared runner re-reads its positions and drops its cache
 
-    def rebuild_and_compare(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = 5000) -> list[TableDifference]:
+    def rebuild_and_compare(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = REBUILD_BATCH) -> list[TableDifference]:
         """Rebuilds into twin tables (``…__verify``) up to the live position and compares every
         row of every table; returns the tables that differ (none: the live views are sound)."""
         chosen = select(names)

@@ -212,3 +212,65 @@ def test_verify_names_a_stored_event_the_log_passed_over(database_url: str) -> N
                 )
         result = views.audit.verify()
         assert not result.ok and "no position" in result.problem, result
+
+
+def _view_rows(views: Any) -> dict[str, list[dict[str, Any]]]:
+    from projections.views import PROJECTIONS
+
+    store = views.store
+    return {t.name: store.rows(f"SELECT * FROM {store.table(t)} ORDER BY {', '.join(t.key)}") for p in PROJECTIONS for t in p.tables}
+
+
+def test_a_rebuild_in_processes_equals_one_in_this_process(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        scripted_campaign(services)
+        views = services.views
+        assert views.rebuild(processes=False) == views.store.max_notification_id()
+        alone = _view_rows(views)
+        assert views.rebuild() == views.store.max_notification_id()  # audit | campaigns + titles
+        assert _view_rows(views) == alone and alone["audit_log"]
+        assert views.rebuild_and_compare() == [] and views.verify().ok
+
+
+def _no_store() -> Any:
+    raise RuntimeError("no store here")
+
+
+def test_a_failing_rebuild_process_is_reported_not_swallowed(database_url: str) -> None:
+    from projections.parallel import RebuildFailedError, groups_of, rebuild_in_processes
+    from projections.views import PROJECTIONS
+
+    with pytest.raises(RebuildFailedError, match="no store here"):
+        rebuild_in_processes(_no_store, groups_of(list(PROJECTIONS)), 1000)
+
+
+def test_the_audit_log_reads_type_and_instant_without_decoding_where_it_can(database_url: str) -> None:
+    from projections.audit import AuditLog
+    from projections.rows import MemoryRows
+
+    with running_services(database_url, clock=lambda: LATER) as services:
+        scripted_campaign(services)
+        store, mapper = services.views.store, services.app.mapper
+        notifications = store.log(1, 100_000)
+        raw, decoded, lean, full = AuditLog(), AuditLog(), MemoryRows(), MemoryRows()
+        skipped = 0
+        for n in notifications:
+            event = None if not raw.decodes(n) else mapper.to_domain_event(n)
+            skipped += event is None
+            raw.apply(lean, event, n)
+            decoded.apply(full, mapper.to_domain_event(n), n)
+        assert skipped > len(notifications) // 3  # most events: type and instant only
+        assert lean.tables == full.tables
+
+
+def test_the_runners_log_read_matches_the_librarys(database_url: str) -> None:
+    with running_services(database_url, clock=lambda: LATER) as services:
+        scripted_campaign(services)
+        store = services.views.store
+        ours = store.log(3, 50, stop=40)
+        theirs = store.recorder.select_notifications(3, 50, stop=40)
+        assert [(n.id, str(n.originator_id), n.originator_version, n.topic, bytes(n.state)) for n in ours] == [
+            (n.id, str(n.originator_id), n.originator_version, n.topic, bytes(n.state)) for n in theirs
+        ]
+        assert len(ours) == 38
+        assert [services.app.mapper.to_domain_event(n).originator_id for n in ours] == [services.app.mapper.to_domain_event(n).originator_id for n in theirs]

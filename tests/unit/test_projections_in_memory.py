@@ -57,3 +57,33 @@ def test_instants_are_fixed_width_utc_text_that_sorts_as_time_does() -> None:
     early, late = datetime(2022, 1, 1, tzinfo=UTC), datetime(2022, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
     assert instant(early) < instant(late) and len(instant(early)) == len(instant(late))
     assert from_instant(instant(late)) == late
+
+
+def test_the_audit_reads_an_events_instant_from_its_stored_json() -> None:
+    from projections.audit import stored_instant
+
+    prefix = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+    assert stored_instant(prefix + b'2022-05-01T00:00:00+00:00"},"a":1}') == "2022-05-01T00:00:00.000000Z"
+    assert stored_instant(prefix + b'2022-05-01T00:00:00.000120+00:00"}}') == "2022-05-01T00:00:00.000120Z"
+    assert stored_instant(prefix + b'2022-05-01T08:00:00+08:00"}}') == "2022-05-01T00:00:00.000000Z"
+    assert stored_instant(b'{"a":1,"timestamp":{"_type_":"datetime_iso","_data_":"2022-05-01T00:00:00+00:00"}}') is None  # not first: decode instead
+    assert stored_instant(b"\x78\x9c compressed") is None
+
+
+def test_the_event_id_is_the_uuid5_of_subject_and_version() -> None:
+    import uuid
+
+    from projections.audit import EVENT_ID_NAMESPACE
+
+    for i in range(200):
+        subject = uuid.uuid4()
+        assert event_id(subject, i) == event_id(str(subject), i) == str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{subject}/{i}"))
+
+
+def test_rebuild_groups_keep_the_audit_chain_apart() -> None:
+    from projections.parallel import groups_of
+    from projections.titles import TitleRegister
+    from projections.views import PROJECTIONS
+
+    assert [[p.name for p in g] for g in groups_of(list(PROJECTIONS))] == [["audit"], ["campaigns", "titles"]]
+    assert [[p.name for p in g] for g in groups_of([TitleRegister])] == [["titles"]]

@@ -1,0 +1,108 @@
+"""A rebuild spread over processes: one per group of projections, each with its own runner,
+tracking rows and row cache, reading the same log. Python projects one event at a time on one
+core; the audit chain and the campaign board share nothing, so two cores rebuild them side by
+side (on SQLite each process projects outside its write transaction: see ``Runner.run_batch``).
+
+The parent only waits and reports: every child opens its own application through ``opener``
+(a picklable callable, e.g. ``functools.partial(Laurel, env=…)``), because connections must
+not cross a process boundary. A child that fails stops the others; whatever batches were
+committed stay consistent (each batch moves its tracking row with it), and the next runner
+carries on from there."""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from projections.projection import Projection
+from projections.runner import Progress, Runner
+from projections.store import ViewStore
+
+# The audit chain alone; the campaign board with the title register (both decode the same
+# nomination events, which a shared process decodes once).
+GROUPS: tuple[tuple[str, ...], ...] = (("audit",), ("campaigns", "titles"))
+
+
+def groups_of(chosen: Sequence[type[Projection]]) -> list[list[type[Projection]]]:
+    """The chosen projections by ``GROUPS``; one ungrouped projection is a group of its own."""
+    names = {p.name: p for p in chosen}
+    found = [[names[n] for n in group if n in names] for group in GROUPS]
+    grouped = {p.name for g in found for p in g}
+    return [g for g in found if g] + [[p] for p in chosen if p.name not in grouped]
+
+
+def rebuild_group(runner: Runner, progress: Callable[[Progress], None] | None = None) -> int:
+    """Empties the runner's read models and projects them again from position zero; the
+    secondary indexes are built once at the end (a crash leaves them to ``setup``)."""
+    runner.setup()
+    runner.reset()
+    runner.without_secondary_indexes()
+    try:
+        return runner.catch_up(progress=progress)
+    finally:
+        runner.with_secondary_indexes()
+
+
+def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: int, reports: Any) -> None:
+    from projections.views import select
+
+    app = None
+    try:
+        app = opener()
+        store = ViewStore(app.recorder)
+        store.tune_for_rebuild()  # this process writes nothing but views, on its one connection
+        runner = Runner(store, app.mapper, [p() for p in select(names)], batch_size=batch_size)
+        done = rebuild_group(runner, lambda p: reports.put(("progress", index, p)))
+        reports.put(("done", index, done))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        reports.put(("failed", index, traceback.format_exc()))
+        raise
+    finally:
+        if app is not None:
+            app.close()
+
+
+class RebuildFailedError(RuntimeError):
+    pass
+
+
+def rebuild_in_processes(opener: Callable[[], Any], groups: list[list[type[Projection]]], batch_size: int, progress: Callable[[Progress], None] | None = None) -> int:
+    """Rebuilds each group in a process of its own; returns the notifications each read."""
+    context = multiprocessing.get_context("spawn")  # no inherited connections or threads
+    reports = context.Queue()
+    children = [context.Process(target=_child, args=(opener, [p.name for p in group], batch_size, i, reports), name=f"rebuild-{'+'.join(p.name for p in group)}", daemon=True) for i, group in enumerate(groups)]
+    for child in children:
+        child.start()
+    latest: dict[int, Progress] = {}
+    done: dict[int, int] = {}
+    try:
+        while len(done) < len(children):
+            try:
+                kind, index, value = reports.get(timeout=0.5)
+            except queue.Empty:
+                dead = [c for i, c in enumerate(children) if i not in done and not c.is_alive()]
+                if dead:
+                    try:  # its last report (a traceback) may still be on its way
+                        kind, index, value = reports.get(timeout=2)
+                    except queue.Empty:
+                        raise RebuildFailedError(f"{dead[0].name} exited with {dead[0].exitcode} / 重建进程异常退出") from None
+                else:
+                    continue
+            if kind == "failed":
+                raise RebuildFailedError(f"{children[index].name} failed / 重建失败:\n{value}")
+            if kind == "done":
+                done[index] = value
+            elif progress is not None:
+                latest[index] = value
+                slowest = min((latest.get(i, Progress(0, 0, value.target)) for i in range(len(children))), key=lambda p: p.position)
+                progress(Progress(slowest.processed, slowest.position, max(p.target for p in latest.values())))
+    finally:
+        for child in children:
+            if child.is_alive() and len(done) < len(children):
+                child.terminate()
+        for child in children:
+            child.join()
+    return max(done.values(), default=0)
