@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from api import pages, problems
 from api.metrics import HttpMetrics
 from api.request_context import RequestContext
+from api.token_cache import TokenCache
 from api.routes import activity, audit, boards, campaigns, health, nominations, templates, tokens, units, webhooks
 from infra.bootstrap import Services
 
@@ -27,6 +28,7 @@ the race is **409**.
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="Laurel", version="0.1.0", description=DESCRIPTION)
     app.state.services = services
+    app.state.tokens = TokenCache(services.settings.token_cache_seconds)
     metrics = HttpMetrics(projection_lag=lambda: services.views.lag())
     problems.install(app)
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Header, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from domain.actors import Actor
 from domain.application import Laurel
@@ -27,7 +28,9 @@ async def get_app(request: Request) -> Laurel:
     return request.app.state.services.app
 
 
-def current_actor(request: Request, authorization: Annotated[str | None, Header(description="Bearer <token>")] = None) -> Actor:
+async def current_actor(request: Request, authorization: Annotated[str | None, Header(description="Bearer <token>")] = None) -> Actor:
+    """``async``: a token seen in the last seconds (``request.app.state.tokens``) costs no
+    database read and no thread-pool trip; any other is looked up in the pool."""
     services: Services = request.app.state.services
     secret = ""
     if authorization and authorization.lower().startswith("bearer "):
@@ -41,7 +44,12 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     if admin and hmac.compare_digest(secret.encode(), admin.encode()):
         actor = Actor(token_id="bootstrap-admin", role="admin", unit_id=None)
     else:
-        actor = services.app.authenticate(secret)  # type: ignore[assignment]
+        tokens = request.app.state.tokens
+        actor = tokens.get(secret)
+        if actor is None:
+            actor = await run_in_threadpool(services.app.authenticate, secret)
+            if actor is not None:
+                tokens.put(secret, actor)
     if actor is None:
         raise HTTPException(401, "unknown or revoked token / 令牌无效或已撤销", headers={"WWW-Authenticate": "Bearer"})
     structlog.contextvars.bind_contextvars(token_id=actor.token_id)

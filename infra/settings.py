@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_dev_port: int = 7233  # the embedded dev server's port (its UI: this + 1000)
     admin_token: str | None = None
+    token_cache_seconds: float = 5.0  # how long the API trusts a token it has resolved (0: look it up every request)
     reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
     # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
     webhook_allow_private: bool = False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)

@@ -70,9 +70,9 @@ def templates() -> Jinja2Templates:
     return found
 
 
-def page_actor(request: Request) -> Actor:
+async def page_actor(request: Request) -> Actor:
     try:
-        return current_actor(request, request.headers.get("authorization"))
+        return await current_actor(request, request.headers.get("authorization"))
     except HTTPException as exc:
         if exc.status_code == 401:
             raise LoginRequired from None
@@ -128,10 +128,10 @@ def login_form(request: Request, next_page: Annotated[str | None, Query(alias="n
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, token: Annotated[str, Form()], next_page: Annotated[str | None, Form(alias="next")] = None) -> Response:
+async def login(request: Request, token: Annotated[str, Form()], next_page: Annotated[str | None, Form(alias="next")] = None) -> Response:
     secret = token.strip()
     try:
-        current_actor(request, f"Bearer {secret}")
+        await current_actor(request, f"Bearer {secret}")
     except HTTPException:
         return render(request, "login.html", {"next": safe_next(next_page), "message": None, "error": "login.invalid"}, status=401)
     response = RedirectResponse(safe_next(next_page), status_code=303)
