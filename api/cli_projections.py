@@ -68,6 +68,10 @@ def projections_rebuild(
     """Rebuild read models from position zero (progress with events/s and ETA)."""
     import time
 
+    from api.cli import _exit_on_sigterm
+
+    _exit_on_sigterm()  # SIGTERM unwinds, so the rebuild processes are stopped too
+
     try:
         select(name or None)
     except UnknownProjectionError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -49,14 +50,23 @@ def rebuild_group(runner: Runner, progress: Callable[[Progress], None] | None = 
 def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: int, reports: Any) -> None:
     from projections.views import select
 
+    parent = multiprocessing.parent_process()
+
+    def report(progress: Progress) -> None:
+        if parent is not None and not parent.is_alive():  # the parent was killed: no orphan rebuilds on
+            raise SystemExit(1)
+        reports.put(("progress", index, progress))
+
     app = None
     try:
         app = opener()
         store = ViewStore(app.recorder)
         store.tune_for_rebuild()  # this process writes nothing but views, on its one connection
         runner = Runner(store, app.mapper, [p() for p in select(names)], batch_size=batch_size)
-        done = rebuild_group(runner, lambda p: reports.put(("progress", index, p)))
+        done = rebuild_group(runner, report)
         reports.put(("done", index, done))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent reports it
+        reports.put(("failed", index, "interrupted / 已中断"))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
         reports.put(("failed", index, traceback.format_exc()))
         raise
@@ -69,40 +79,43 @@ class RebuildFailedError(RuntimeError):
     pass
 
 
+SILENT_DEATH_SECONDS = 2.0  # a child dead this long without a last report died hard (SIGKILL, OOM)
+
+
 def rebuild_in_processes(opener: Callable[[], Any], groups: list[list[type[Projection]]], batch_size: int, progress: Callable[[Progress], None] | None = None) -> int:
     """Rebuilds each group in a process of its own; returns the notifications each read."""
     context = multiprocessing.get_context("spawn")  # no inherited connections or threads
     reports = context.Queue()
     children = [context.Process(target=_child, args=(opener, [p.name for p in group], batch_size, i, reports), name=f"rebuild-{'+'.join(p.name for p in group)}", daemon=True) for i, group in enumerate(groups)]
-    for child in children:
-        child.start()
     latest: dict[int, Progress] = {}
     done: dict[int, int] = {}
+    dead_since: dict[int, float] = {}
     try:
+        for child in children:
+            child.start()
         while len(done) < len(children):
             try:
                 kind, index, value = reports.get(timeout=0.5)
             except queue.Empty:
-                dead = [c for i, c in enumerate(children) if i not in done and not c.is_alive()]
-                if dead:
-                    try:  # its last report (a traceback) may still be on its way
-                        kind, index, value = reports.get(timeout=2)
-                    except queue.Empty:
-                        raise RebuildFailedError(f"{dead[0].name} exited with {dead[0].exitcode} / 重建进程异常退出") from None
-                else:
-                    continue
+                kind = None
             if kind == "failed":
                 raise RebuildFailedError(f"{children[index].name} failed / 重建失败:\n{value}")
             if kind == "done":
                 done[index] = value
-            elif progress is not None:
+            elif kind == "progress" and progress is not None:
                 latest[index] = value
                 slowest = min((latest.get(i, Progress(0, 0, value.target)) for i in range(len(children))), key=lambda p: p.position)
                 progress(Progress(slowest.processed, slowest.position, max(p.target for p in latest.values())))
+            now = time.monotonic()
+            for i, child in enumerate(children):
+                if i not in done and not child.is_alive():
+                    if now - dead_since.setdefault(i, now) > SILENT_DEATH_SECONDS:
+                        raise RebuildFailedError(f"{child.name} exited with {child.exitcode} / 重建进程异常退出")
     finally:
         for child in children:
             if child.is_alive() and len(done) < len(children):
                 child.terminate()
         for child in children:
-            child.join()
+            if child.pid is not None:
+                child.join()
     return max(done.values(), default=0)

@@ -21,6 +21,9 @@ from projections.schema import TRACKING
 from projections.store import Sql, ViewStore
 
 
+LOCKED_BATCH = 5000  # at most this many events projected inside a write transaction (SQLite's lock is held meanwhile)
+
+
 class StaleRunnerError(Exception):
     """Another runner moved a tracking position first; re-read and go on."""
 
@@ -80,7 +83,8 @@ class Runner:
         start = min(positions.values())
         if stop is not None and start >= stop:
             return 0
-        notifications = self.store.log(start + 1, limit or self.batch_size, stop=stop)
+        size = limit or (self.batch_size if self.cache.complete else min(self.batch_size, LOCKED_BATCH))
+        notifications = self.store.log(start + 1, size, stop=stop)
         if not notifications:
             return 0
         last = notifications[-1].id

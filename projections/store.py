@@ -129,6 +129,11 @@ class ViewStore:
             return list(map(Stored._make, found))
         return [Stored(n, _uuid_text(originator), version, topic, state) for n, originator, version, topic, state in found]
 
+    @property
+    def in_memory(self) -> bool:
+        """An in-memory SQLite store: no other process can open it."""
+        return bool(getattr(getattr(self.datastore, "pool", None), "is_sqlite_memory_mode", False))
+
     def tune_for_rebuild(self) -> None:
         """For a process that only rebuilds views (``parallel``): on SQLite a 64 MB page cache
         instead of 2 MB (rows are upserted by random keys) and commits without an fsync each
@@ -137,9 +142,9 @@ class ViewStore:
         appends events."""
         if not self.postgres:
             with self.datastore.get_connection(commit=True) as connection:  # outside a transaction
-                cursor = connection.cursor()
-                cursor.execute("PRAGMA cache_size = -65536")
-                cursor.execute("PRAGMA synchronous = NORMAL")
+                with connection.cursor() as cursor:  # closed on leaving
+                    cursor.execute("PRAGMA cache_size = -65536")
+                    cursor.execute("PRAGMA synchronous = NORMAL")
 
     def max_notification_id(self) -> int:
         return int(self.recorder.max_notification_id() or 0)

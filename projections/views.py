@@ -94,7 +94,7 @@ class Views:
         (and an ``opener``, and ``processes``); returns how many notifications were read."""
         groups = groups_of(select(names))
         try:
-            if processes and self.opener is not None and len(groups) > 1:
+            if processes and self.opener is not None and len(groups) > 1 and not self.store.in_memory:  # another process would see another database
                 return rebuild_in_processes(self.opener, groups, batch_size, progress)
             return rebuild_group(Runner(self.store, self.mapper, [p() for g in groups for p in g], batch_size=batch_size), progress)
         finally:

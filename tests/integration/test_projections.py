@@ -244,6 +244,28 @@ def test_a_failing_rebuild_process_is_reported_not_swallowed(database_url: str) 
         rebuild_in_processes(_no_store, groups_of(list(PROJECTIONS)), 1000)
 
 
+def _dies_silently() -> Any:
+    import os
+
+    os._exit(3)  # as SIGKILL or the OOM killer would: no last report
+
+
+def test_a_rebuild_process_that_dies_without_a_word_is_reported(database_url: str) -> None:
+    from projections.parallel import RebuildFailedError, groups_of, rebuild_in_processes
+    from projections.views import PROJECTIONS
+
+    with pytest.raises(RebuildFailedError, match="exited with 3"):
+        rebuild_in_processes(_dies_silently, groups_of(list(PROJECTIONS)), 1000)
+
+
+def test_an_in_memory_store_is_rebuilt_in_this_process(database_url: str) -> None:
+    with running_services("sqlite:///:memory:", clock=lambda: LATER) as services:
+        campaign_id = scripted_campaign(services)["campaign_id"]
+        views = services.views
+        assert views.opener is not None and views.rebuild() == views.store.max_notification_id() > 0  # another process would see another, empty database
+        assert views.dashboard(campaign_id)["categories"]
+
+
 def test_the_audit_log_reads_type_and_instant_without_decoding_where_it_can(database_url: str) -> None:
     from projections.audit import AuditLog
     from projections.rows import MemoryRows
