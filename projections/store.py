@@ -56,7 +56,7 @@ class Stored(NamedTuple):
     state: bytes
 
 
-def _uuid_text(stored: str) -> str:
+def uuid_text(stored: str) -> str:
     """The stored hex of a UUID as ``str(UUID(…))`` writes it (the slices cost a fifth)."""
     if len(stored) == 32:
         h = stored.lower()
@@ -127,7 +127,7 @@ class ViewStore:
             found = raw.fetchall()
         if self.datastore.originator_id_type != "uuid":
             return list(map(Stored._make, found))
-        return [Stored(n, _uuid_text(originator), version, topic, state) for n, originator, version, topic, state in found]
+        return [Stored(n, uuid_text(originator), version, topic, state) for n, originator, version, topic, state in found]
 
     @property
     def in_memory(self) -> bool:
