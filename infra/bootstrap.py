@@ -38,10 +38,11 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     if configure_logs:
         configure_logging(settings.log_format, settings.log_level)
     env = eventsourcing_env(settings)
-    app = Laurel(env=env, clock=clock)
+    app = Laurel(env=env, clock=clock)  # creates the store's tables; the rebuild processes' opener does not
+    # (two PostgreSQL sessions running the same CREATE … IF NOT EXISTS can collide in the catalogue)
     app.webhook_url_guard = AddressGuard(settings.webhook_allow_private).check_url  # SSRF guard at registration
     structlog.get_logger("laurel").info("event store ready", backend=settings.backend, temporal=settings.temporal_address or "off")
     scheduler = CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets))
     webhooks = open_store(app)
     app.webhook_secret_vault = webhooks  # signing secrets beside the event store, not in its events
-    return Services(settings=settings, app=app, scheduler=scheduler, views=Views(app, opener=partial(Laurel, env=env)), webhooks=webhooks)
+    return Services(settings=settings, app=app, scheduler=scheduler, views=Views(app, opener=partial(Laurel, env={**env, "CREATE_TABLE": "no"})), webhooks=webhooks)
