@@ -43,9 +43,10 @@ class TokenCache:
     def put(self, secret: str, actor: Actor) -> None:
         if self.ttl <= 0:
             return
+        key = self._key(secret)
         with self._lock:
-            self._entries[self._key(secret)] = (self.clock(), actor)
-            self._entries.move_to_end(self._key(secret))
+            self._entries[key] = (self.clock(), actor)
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 

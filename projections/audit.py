@@ -63,8 +63,7 @@ def event_id(originator_id: Any, version: int) -> str:
     digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{originator_id}/{version}".encode()).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return uuid_text(digest.hex())
 
 
 _NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
@@ -181,10 +180,7 @@ class AuditLog(Projection):
         known = rows.get(SUBJECT, subject)
         if known is None:  # a declaration (only it has a campaign and a category)
             known = {"subject": subject, "campaign_id": str(fields.get("campaign_id", "")) or None, "category": fields.get("category"), "state": None}
-        if cls is Nomination.PreReviewed:
-            known["state"] = "admitted" if fields.get("decision") == "admit" else "rejected"
-        else:
-            known["state"] = state_after_kind(cls, known["state"])
+        known["state"] = state_after_kind(cls, known["state"], fields.get("decision"))
         rows.put(SUBJECT, known)
         return known["campaign_id"], known["category"], known["state"]
 

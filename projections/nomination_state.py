@@ -19,13 +19,12 @@ _STATE_AFTER: dict[type, str] = {
 
 def state_after(event: Any, previous: str | None) -> str | None:
     """``previous`` when the event does not move the state (a re-inspection falling due, say)."""
-    if isinstance(event, Nomination.PreReviewed):
-        return "admitted" if event.decision == "admit" else "rejected"
-    return _STATE_AFTER.get(type(event), previous)
+    return state_after_kind(type(event), previous, getattr(event, "decision", None))
 
 
-def state_after_kind(cls: type, previous: str | None) -> str | None:
-    """The same from the event's class alone, for every class but ``PreReviewed`` (whose
-    decision decides)."""
-    assert cls is not Nomination.PreReviewed, "a pre-review's state depends on its decision"
+def state_after_kind(cls: type, previous: str | None, decision: str | None = None) -> str | None:
+    """The same from the event's class (and a pre-review's decision, which decides), for a
+    reader that has not decoded the event."""
+    if issubclass(cls, Nomination.PreReviewed):
+        return "admitted" if decision == "admit" else "rejected"
     return _STATE_AFTER.get(cls, previous)
