@@ -14,9 +14,10 @@ import hmac
 import json
 from collections.abc import Sequence
 from datetime import UTC
-from typing import Any, Protocol
+from typing import Any
 
 from domain.webhooks import SECRET_PREFIX
+from projections.audit import AuditEntry
 
 CONTENT_TYPE = "application/cloudevents+json"
 THIN_FIELDS = (
@@ -25,28 +26,12 @@ THIN_FIELDS = (
 )
 
 
-class Entry(Protocol):
-    """An audit-log entry (projections.audit.AuditEntry): one committed event in the global order."""
-
-    position: int
-    event_id: str
-    type: str
-    aggregate: str
-    subject: str
-    campaign_id: str | None
-    category: str | None
-    state: str | None
-    occurred_at: Any
-    actor: dict[str, Any] | None
-    data: dict[str, Any]
-
-
 def sequence(position: int) -> str:
     """CloudEvents ``sequence`` is a string ordered lexicographically: the position, zero-padded."""
     return f"{position:020d}"
 
 
-def cloud_event(entry: Entry, source: str) -> dict[str, Any]:
+def cloud_event(entry: AuditEntry, source: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": entry.subject,
         "aggregate": entry.aggregate,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,21 +20,25 @@ from infra.webhooks.dispatcher import Dispatcher
 from infra.webhooks.policy import RetryPolicy, retry_after_seconds
 from infra.webhooks.sender import Response, Sender
 from infra.webhooks.ssrf import AddressGuard, refusal
+from projections.audit import AuditEntry
 
 
-@dataclass(frozen=True)
-class Entry:
-    position: int = 42
-    event_id: str = "7c3f2a4e-3b7e-5d0c-9a52-6c6175726501"
-    type: str = "nomination.pre_reviewed"
-    aggregate: str = "nomination"
-    subject: str = "0b5c8f52-8d1c-4f7e-b0a4-2f1f9c2d6e11"
-    campaign_id: str | None = "5f8d0c1e-1111-4f4e-9a43-6c61757265ff"
-    category: str | None = "five_good_site"
-    state: str | None = "admitted"
-    occurred_at: datetime = datetime(2022, 10, 22, 2, tzinfo=UTC)
-    actor: dict[str, Any] | None = field(default_factory=lambda: {"token_id": "tok-reviewer", "role": "reviewer", "unit_id": "city-1"})
-    data: dict[str, Any] = field(default_factory=lambda: {"decision": "admit", "reasons": [], "checks": {"equipment_runs_normally": True}, "material": "前双村" * 400})
+ENTRY = AuditEntry(
+    position=42,
+    event_id="7c3f2a4e-3b7e-5d0c-9a52-6c6175726501",
+    type="nomination.pre_reviewed",
+    aggregate="nomination",
+    subject="0b5c8f52-8d1c-4f7e-b0a4-2f1f9c2d6e11",
+    version=2,
+    campaign_id="5f8d0c1e-1111-4f4e-9a43-6c61757265ff",
+    category="five_good_site",
+    state="admitted",
+    occurred_at=datetime(2022, 10, 22, 2, tzinfo=UTC),
+    actor={"token_id": "tok-reviewer", "role": "reviewer", "unit_id": "city-1"},
+    data={"decision": "admit", "reasons": [], "checks": {"equipment_runs_normally": True}, "material": "前双村" * 400},
+    hash="0" * 64,
+    notification_id=42,
+)
 
 
 def test_secret_is_whsec_and_at_least_24_random_bytes() -> None:
@@ -47,12 +50,12 @@ def test_secret_is_whsec_and_at_least_24_random_bytes() -> None:
 
 def test_signature_verifies_with_the_standardwebhooks_library_for_every_secret() -> None:
     old, new = new_secret(), new_secret()
-    body = messages.body(messages.cloud_event(Entry(), "urn:laurel"))
+    body = messages.body(messages.cloud_event(ENTRY, "urn:laurel"))
     now = int(datetime.now(UTC).timestamp())
-    headers = messages.headers([new, old], Entry().event_id, now, body)
+    headers = messages.headers([new, old], ENTRY.event_id, now, body)
     assert headers["webhook-signature"].count("v1,") == 2
     for secret in (new, old):
-        assert Webhook(secret).verify(body, headers)["id"] == Entry().event_id
+        assert Webhook(secret).verify(body, headers)["id"] == ENTRY.event_id
     with pytest.raises(WebhookVerificationError):
         Webhook(new_secret()).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
@@ -60,20 +63,20 @@ def test_signature_verifies_with_the_standardwebhooks_library_for_every_secret()
 
 
 def test_payload_is_a_structured_cloudevent_with_thin_data() -> None:
-    body = messages.body(messages.cloud_event(Entry(), "urn:laurel"))
+    body = messages.body(messages.cloud_event(ENTRY, "urn:laurel"))
     event = from_http_event(HTTPMessage(headers={"content-type": messages.CONTENT_TYPE}, body=body))
-    assert (event.get_id(), event.get_type(), event.get_source(), event.get_subject()) == (Entry().event_id, "nomination.pre_reviewed", "urn:laurel", Entry().subject)
-    assert event.get_time() == Entry().occurred_at
+    assert (event.get_id(), event.get_type(), event.get_source(), event.get_subject()) == (ENTRY.event_id, "nomination.pre_reviewed", "urn:laurel", ENTRY.subject)
+    assert event.get_time() == ENTRY.occurred_at
     assert event.get_attributes()["sequence"] == "00000000000000000042"
     data = event.get_data()
     assert data == {
-        "id": Entry().subject,
+        "id": ENTRY.subject,
         "aggregate": "nomination",
         "position": 42,
-        "campaign_id": Entry().campaign_id,
+        "campaign_id": ENTRY.campaign_id,
         "category": "five_good_site",
         "state": "admitted",
-        "actor": Entry().actor,
+        "actor": ENTRY.actor,
         "decision": "admit",
     }  # thin: no material, no form, no checks
 
@@ -84,7 +87,7 @@ def test_sequence_orders_lexicographically_like_positions() -> None:
 
 
 def test_replay_is_marked_in_the_event_and_a_header() -> None:
-    event = messages.cloud_event(Entry(), "urn:laurel")
+    event = messages.cloud_event(ENTRY, "urn:laurel")
     assert json.loads(messages.body(event, replay=True))["replay"] is True
     assert "replay" not in json.loads(messages.body(event))
     assert messages.headers([new_secret()], "id", 1, b"{}", replay=True)["laurel-replay"] == "true"
