@@ -1,7 +1,7 @@
 """The command mix over real HTTP, against the same commands called directly on the
 application and a trivial endpoint of the same server, all measured in the same run.
 
-    .venv/bin/python -m bench.api [--backend postgres|sqlite] [--clients 8,32] [--ops 256]
+    .venv/bin/python -m bench.api [--backend postgres|sqlite] [--clients 8,32] [--ops 256] [--repeats 3]
 
 The server is a separate process, ``python -m api.cli api --port P`` (uvicorn, one worker
 process, FastAPI's thread pool for the sync endpoints), so the load generator's GIL is not
@@ -14,6 +14,11 @@ the server's. Each concurrency level runs, in this order:
    ``GET /healthz`` every 20 ms (the trivial endpoint *during* the command load);
 3. **trivial**: the same ``clients`` hammer ``GET /healthz`` alone, as many requests as the
    command run sent.
+
+Steps 1 and 2 are repeated ``--repeats`` times (default 3), the order swapping each time
+(direct first, then http first, …), so that a slow spell of this shared machine (±15 % between
+runs) lands on both paths: the figures pool every repeat (requests over the summed wall
+clock; percentiles over all samples), and each pair's own ratio is kept beside them.
 
 Each client runs ``ops / clients`` rounds of declare -> pre-review -> inspect -> commend, on
 targets of its own so no two commands race: client *i* is the declarer of township *i* and
@@ -257,6 +262,22 @@ def summary(run: Run, kinds: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def pooled(runs: list[Run]) -> Run:
+    """The repeats of one mode as one run: every sample, the summed wall clock and CPU."""
+    out = Run(runs[0].mode, runs[0].clients)
+    meters = [r.meter for r in runs if r.meter is not None]
+    out.meter = Meter(meters[0].server_pid)
+    for r in runs:
+        for kind, values in r.samples.items():
+            out.samples[kind].extend(values)
+        out.errors.extend(r.errors)
+        out.probe.extend(r.probe)
+    for name in ("wall", "loadgen_cpu", "server_cpu", "postgres_cpu", "others_cpu"):
+        setattr(out.meter, name, sum(getattr(m, name) for m in meters))
+    out.meter.busy_cores = sum(m.busy_cores * m.wall for m in meters) / out.meter.wall if out.meter.wall else 0.0
+    return out
+
+
 # --- direct -------------------------------------------------------------------------------
 
 
@@ -436,6 +457,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=256, help="commands of each kind per run (split between the clients)")
     parser.add_argument("--server-log-level", default="WARNING", help="LAUREL_LOG_LEVEL of the server (INFO logs every request)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server (server CPU then counts the master only)")
+    parser.add_argument("--repeats", type=int, default=3, help="direct/http pairs per level, their order swapping each time")
     args = parser.parse_args()
     levels = [int(x) for x in args.clients.split(",")]
     rounds_at = {c: max(1, args.ops // c) for c in levels}
@@ -456,27 +478,44 @@ def main() -> None:
                 base_url = f"http://127.0.0.1:{port}"
                 tokens = issue_tokens(base_url, [f"town-{i + 1}" for i in range(max(levels))])
                 # warm-up (not recorded): both paths, every endpoint, a few clients
-                run_direct(direct_services, prepare(services, 4, 2), 2)
-                run_http(base_url, prepare(services, 4, 2), 2, tokens, server.pid)
-                run_http(base_url, prepare(services, 4, 2), 2, None, server.pid)
+                few = min(4, max(levels))  # as many towns as the largest level has
+                run_direct(direct_services, prepare(services, few, 2), 2)
+                run_http(base_url, prepare(services, few, 2), 2, tokens, server.pid)
+                run_http(base_url, prepare(services, few, 2), 2, None, server.pid)
 
                 results: dict[str, Any] = {}
                 for clients in levels:
                     rounds = rounds_at[clients]
                     note_before = load_note((server.pid,))
-                    started = time.perf_counter()
-                    direct_targets, http_targets = prepare(services, clients, rounds), prepare(services, clients, rounds)
-                    console.print(f"{clients} clients: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {note_before}")
-                    direct = run_direct(direct_services, direct_targets, rounds)
-                    http = run_http(base_url, http_targets, rounds, tokens, server.pid, probe=True)
+                    directs: list[Run] = []
+                    https: list[Run] = []
+                    pairs: list[dict[str, Any]] = []
+                    for repeat in range(args.repeats):
+                        started = time.perf_counter()
+                        direct_targets, http_targets = prepare(services, clients, rounds), prepare(services, clients, rounds)
+                        console.print(f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {load_note((server.pid,))}")
+                        if repeat % 2 == 0:
+                            direct = run_direct(direct_services, direct_targets, rounds)
+                            http = run_http(base_url, http_targets, rounds, tokens, server.pid, probe=True)
+                        else:
+                            http = run_http(base_url, http_targets, rounds, tokens, server.pid, probe=True)
+                            direct = run_direct(direct_services, direct_targets, rounds)
+                        directs.append(direct)
+                        https.append(http)
+                        d, h = summary(direct, KINDS)["per_s"], summary(http, KINDS)["per_s"]
+                        pairs.append({"order": "direct, http" if repeat % 2 == 0 else "http, direct", "direct_per_s": d, "http_per_s": h, "ratio": round(h / d, 3)})
                     trivial = run_http(base_url, http_targets, rounds, None, server.pid)
+                    ratios = sorted(p["ratio"] for p in pairs)
                     level = {
                         "rounds_per_client": rounds,
                         "load_before": note_before,
                         "load_after": load_note((server.pid,)),
-                        "direct": summary(direct, KINDS),
-                        "http": summary(http, KINDS),
+                        "direct": summary(pooled(directs), KINDS),
+                        "http": summary(pooled(https), KINDS),
                         "trivial_healthz": summary(trivial, ("healthz",)),
+                        "pairs": pairs,
+                        "pair_ratio_median": ratios[len(ratios) // 2],
+                        "pair_ratio_range": [ratios[0], ratios[-1]],
                     }
                     level["http_vs_direct_throughput"] = round(level["http"]["per_s"] / level["direct"]["per_s"], 3)
                     level["http_p99_vs_healthz_p99"] = round(level["http"]["p99_ms"] / level["trivial_healthz"]["p99_ms"], 1)
@@ -496,6 +535,7 @@ def main() -> None:
         "server": f"python -m api.cli api --workers {args.workers} (uvicorn), separate process; server log level " + args.server_log_level,
         "loadgen": "asyncio",
         "ops_per_kind": args.ops,
+        "repeats": args.repeats,
         "levels": results,
     }
     print_tables(console, figures)
@@ -514,7 +554,7 @@ def print_tables(console: Console, figures: dict[str, Any]) -> None:
             clients,
             "ratios",
             f"http/direct {level['http_vs_direct_throughput']}",
-            "",
+            f"pairs {' '.join(str(p['ratio']) for p in level['pairs'])}",
             f"http/healthz {level['http_p99_vs_healthz_p99']}",
             f"healthz during load p50/p99 {probe.get('p50_ms')}/{probe.get('p99_ms')}",
             "",
