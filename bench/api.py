@@ -459,6 +459,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server (server CPU then counts the master only)")
     parser.add_argument("--repeats", type=int, default=3, help="direct/http pairs per level, their order swapping each time")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     levels = [int(x) for x in args.clients.split(",")]
     rounds_at = {c: max(1, args.ops // c) for c in levels}
     console = Console(width=220)
