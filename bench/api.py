@@ -488,14 +488,14 @@ def main() -> None:
                 results: dict[str, Any] = {}
                 for clients in levels:
                     rounds = rounds_at[clients]
-                    note_before = load_note((server.pid,))
                     directs: list[Run] = []
                     https: list[Run] = []
                     pairs: list[dict[str, Any]] = []
                     for repeat in range(args.repeats):
+                        note = load_note((server.pid,))  # a second of sampling: once per pair
                         started = time.perf_counter()
                         direct_targets, http_targets = prepare(services, clients, rounds), prepare(services, clients, rounds)
-                        console.print(f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {load_note((server.pid,))}")
+                        console.print(f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {note}")
                         if repeat % 2 == 0:
                             direct = run_direct(direct_services, direct_targets, rounds)
                             http = run_http(base_url, http_targets, rounds, tokens, server.pid, probe=True)
@@ -505,12 +505,12 @@ def main() -> None:
                         directs.append(direct)
                         https.append(http)
                         d, h = summary(direct, KINDS)["per_s"], summary(http, KINDS)["per_s"]
-                        pairs.append({"order": "direct, http" if repeat % 2 == 0 else "http, direct", "direct_per_s": d, "http_per_s": h, "ratio": round(h / d, 3)})
+                        pairs.append({"order": "direct, http" if repeat % 2 == 0 else "http, direct", "direct_per_s": d, "http_per_s": h, "ratio": round(h / d, 3), "load_before": note})
                     trivial = run_http(base_url, http_targets, rounds, None, server.pid)
                     ratios = sorted(p["ratio"] for p in pairs)
                     level = {
                         "rounds_per_client": rounds,
-                        "load_before": note_before,
+                        "load_before": pairs[0]["load_before"],
                         "load_after": load_note((server.pid,)),
                         "direct": summary(pooled(directs), KINDS),
                         "http": summary(pooled(https), KINDS),
