@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from api import pages, problems
+from api import openapi, pages, problems
 from api.metrics import HttpMetrics
 from api.request_context import RequestContext
 from api.token_cache import TokenCache
@@ -40,6 +40,6 @@ def create_app(services: Services) -> FastAPI:
 
     app.include_router(health.router)
     for module in (templates, units, tokens, campaigns, nominations, activity, boards, audit, webhooks):
-        app.include_router(module.router)
+        app.include_router(openapi.document_headers(module.router))
     app.include_router(pages.router)  # /ui: the web pages
     return app

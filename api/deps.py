@@ -1,7 +1,9 @@
 """Request dependencies: services, the authenticated actor, Idempotency-Key and If-Match.
 
-The ones that only read the request are ``async``: FastAPI runs a plain ``def`` dependency in
-the thread pool, a round trip per dependency per request."""
+All of them are ``async`` (FastAPI runs a plain ``def`` dependency in the thread pool, a
+round trip per dependency per request) and read their headers from ``request.headers``
+rather than declaring ``Header()`` parameters, which FastAPI works out again on every
+request; api/openapi.py puts the headers in the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import hmac
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
 from domain.actors import Actor
@@ -18,6 +21,7 @@ from infra.bootstrap import Services
 
 SESSION_COOKIE = "laurel_token"  # set by the login page (api/pages), holds the token
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IDEMPOTENCY_KEY_MAX = 200  # characters
 
 
 async def get_services(request: Request) -> Services:
@@ -28,9 +32,16 @@ async def get_app(request: Request) -> Laurel:
     return request.app.state.services.app
 
 
-async def current_actor(request: Request, authorization: Annotated[str | None, Header(description="Bearer <token>")] = None) -> Actor:
-    """``async``: a token seen in the last seconds (``request.app.state.tokens``) costs no
-    database read and no thread-pool trip; any other is looked up in the pool."""
+async def current_actor(request: Request) -> Actor:
+    """The actor of the request's ``Authorization: Bearer <token>`` (or, for reads and the
+    pages, of the session cookie)."""
+    return await actor_for(request, request.headers.get("authorization"))
+
+
+async def actor_for(request: Request, authorization: str | None) -> Actor:
+    """The actor of ``authorization`` (else of the session cookie). A token seen in the last
+    seconds (``request.app.state.tokens``) costs no database read and no thread-pool trip; any
+    other is looked up in the pool."""
     services: Services = request.app.state.services
     secret = ""
     if authorization and authorization.lower().startswith("bearer "):
@@ -57,12 +68,20 @@ async def current_actor(request: Request, authorization: Annotated[str | None, H
     return actor
 
 
-async def idempotency_key(actor: Annotated[Actor, Depends(current_actor)], key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> str | None:
+async def idempotency_key(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> str | None:
     """Keys are scoped per token: two clients can never collide."""
-    return f"{actor.token_id}:{key}" if key else None
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX:  # as FastAPI's own check of a declared header would say it
+        raise RequestValidationError(
+            [{"type": "string_too_long", "loc": ("header", "Idempotency-Key"), "msg": f"String should have at most {IDEMPOTENCY_KEY_MAX} characters", "input": key, "ctx": {"max_length": IDEMPOTENCY_KEY_MAX}}]
+        )
+    return f"{actor.token_id}:{key}"
 
 
-async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match", description='the ETag of the nomination read, e.g. "3"')] = None) -> int | None:
+async def expected_version(request: Request) -> int | None:
+    if_match = request.headers.get("if-match")
     if if_match is None or if_match.strip() == "*":
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
@@ -78,3 +97,4 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+

@@ -4,9 +4,9 @@ every log line and echoed back, one structured log line per request, and the HTT
 
 from __future__ import annotations
 
+import random
 import re
 import time
-import uuid
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,6 +14,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.metrics import HttpMetrics
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def new_request_id() -> str:
+    """32 hex digits from the process's seeded PRNG: a correlation id needs to be unique, not
+    secret, and ``uuid4()`` reads ``os.urandom``, whose system call lets go of the GIL, so the
+    event loop would queue behind the pool's command threads to get it back, once per request."""
+    return f"{random.getrandbits(128):032x}"
 
 
 class RequestContext:
@@ -26,7 +33,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # echoed and logged: only a safe, short one is kept
+        rid = given if REQUEST_ID.fullmatch(given) else new_request_id()  # echoed and logged: only a safe, short one is kept
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)

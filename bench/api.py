@@ -4,7 +4,7 @@ application and a trivial endpoint of the same server, all measured in the same 
     .venv/bin/python -m bench.api [--backend postgres|sqlite] [--clients 8,32] [--ops 256] [--repeats 3]
 
 The server is a separate process, ``python -m api.cli api --port P`` (uvicorn, one worker
-process, FastAPI's thread pool for the sync endpoints), so the load generator's GIL is not
+process; each command is handed to the thread pool once), so the load generator's GIL is not
 the server's. Each concurrency level runs, in this order:
 
 1. **direct**: ``clients`` threads in this process call ``services.app.declare / pre_review /

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SESSION_COOKIE, App, ServicesDep, current_actor
+from api.deps import SESSION_COOKIE, App, ServicesDep, actor_for, current_actor
 from api.instants import checked_as_of
 from api.pages.charts import pipeline_svg
 from api.pages.formatting import duration, local_time, phase_countdowns
@@ -72,7 +72,7 @@ def templates() -> Jinja2Templates:
 
 async def page_actor(request: Request) -> Actor:
     try:
-        return await current_actor(request, request.headers.get("authorization"))
+        return await current_actor(request)
     except HTTPException as exc:
         if exc.status_code == 401:
             raise LoginRequired from None
@@ -131,7 +131,7 @@ def login_form(request: Request, next_page: Annotated[str | None, Query(alias="n
 async def login(request: Request, token: Annotated[str, Form()], next_page: Annotated[str | None, Form(alias="next")] = None) -> Response:
     secret = token.strip()
     try:
-        await current_actor(request, f"Bearer {secret}")
+        await actor_for(request, f"Bearer {secret}")
     except HTTPException:
         return render(request, "login.html", {"next": safe_next(next_page), "message": None, "error": "login.invalid"}, status=401)
     response = RedirectResponse(safe_next(next_page), status_code=303)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, IdempotencyKey, ServicesDep
@@ -72,8 +73,9 @@ async def extend_deadline(campaign_id: str, phase: str, body: DeadlineExtension,
 
 
 @router.post("/{campaign_id}/commendations", response_model=CommendationResult, summary="Commend within quota, best score first / 按名额择优表彰")
-def commend(campaign_id: str, body: CommendationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    return app.commend(campaign_id, body.category, actor, nomination_ids=body.nomination_ids, idempotency_key=key)
+async def commend(campaign_id: str, body: CommendationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    result = await run_in_threadpool(app.commend, campaign_id, body.category, actor, nomination_ids=body.nomination_ids, idempotency_key=key)
+    return JSONResponse(CommendationResult.model_validate(result).model_dump(mode="json"))
 
 
 COMMENDATION_HEADERS = ["排名 / Rank", "类别 / Category", "类别（英文）/ Category (en)", "表彰对象 / Nominee", "所在单位 / Unit", "申报单位 / Declaring unit", "得分 / Score", "表彰时间 / Commended at", "状态 / State"]

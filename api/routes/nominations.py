@@ -1,5 +1,10 @@
 """Nominations (申报): declare, import, list, read (now or as of an instant), history, and
-each step of the pipeline. Reads return an ETag (the version); writes accept If-Match."""
+each step of the pipeline. Reads return an ETag (the version); writes accept If-Match.
+
+The commands are ``async`` routes that hand the command itself to the thread pool (one
+``run_in_threadpool``) and build the response on the event loop: a plain ``def`` route costs
+FastAPI's wrapper around the sync endpoint on top, and, where it returns a model rather than
+a response, a second trip to the pool to validate it (bench/api.py measures the difference)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, ExpectedVersion, IdempotencyKey, ServicesDep
 from api.imports import import_rows, table_body
@@ -39,8 +45,8 @@ def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
 
 
 @router.post("/campaigns/{campaign_id}/nominations", status_code=201, response_model=CommandResult, summary="Declare a nomination / 申报")
-def declare(campaign_id: str, body: NominationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = app.declare(campaign_id, body.category, body.declaring_unit_id, body.nominee.model_dump(), body.form, body.material, actor, idempotency_key=key)
+async def declare(campaign_id: str, body: NominationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    result = await run_in_threadpool(app.declare, campaign_id, body.category, body.declaring_unit_id, body.nominee.model_dump(), body.form, body.material, actor, idempotency_key=key)
     return command_response(result, 201)
 
 
@@ -129,30 +135,30 @@ def history(nomination_id: str, app: App, actor: CurrentActor, services: Service
 
 
 @router.post("/nominations/{nomination_id}/pre-review", response_model=CommandResult, summary="Pre-review: admit or reject / 初审")
-def pre_review(nomination_id: str, body: PreReviewCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(app.pre_review(nomination_id, body.decision, body.reasons, actor, checks=body.checks, idempotency_key=key, expected_version=version))
+async def pre_review(nomination_id: str, body: PreReviewCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(await run_in_threadpool(app.pre_review, nomination_id, body.decision, body.reasons, actor, checks=body.checks, idempotency_key=key, expected_version=version))
 
 
 @router.post("/nominations/{nomination_id}/inspections", response_model=CommandResult, summary="Record an inspection / 考核验收")
-def inspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(app.inspect(nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
+async def inspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(await run_in_threadpool(app.inspect, nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
 
 
 @router.post("/nominations/{nomination_id}/withdrawal", response_model=CommandResult, summary="Withdraw before commendation / 撤回申报")
-def withdraw(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(app.withdraw(nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
+async def withdraw(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(await run_in_threadpool(app.withdraw, nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
 
 
 @router.post("/nominations/{nomination_id}/revocation", response_model=CommandResult, summary="Revoke a granted title / 撤销荣誉")
-def revoke(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(app.revoke(nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
+async def revoke(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(await run_in_threadpool(app.revoke, nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
 
 
 @router.post("/nominations/{nomination_id}/re-inspections", response_model=CommandResult, summary="Yearly re-inspection of a title / 年度复查")
-def reinspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(app.reinspect(nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
+async def reinspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(await run_in_threadpool(app.reinspect, nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
 
 
 @router.post("/nominations/{nomination_id}/forwarding", response_model=CommandResult, summary="Forward to the parent campaign / 上报上级评选")
-def forward(nomination_id: str, body: ForwardingCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(app.forward(nomination_id, actor, target_category=body.category, idempotency_key=key, expected_version=version))
+async def forward(nomination_id: str, body: ForwardingCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
+    return command_response(await run_in_threadpool(app.forward, nomination_id, actor, target_category=body.category, idempotency_key=key, expected_version=version))

@@ -43,3 +43,33 @@ def test_unknown_template_path_and_method_are_problem_json(client):
     assert anonymous.status_code == 401 and anonymous.json()["type"] == "urn:laurel:problem:unauthorized"
     not_allowed = client.delete("/v1/templates")
     assert not_allowed.status_code == 405 and not_allowed.json()["type"] == "urn:laurel:problem:method-not-allowed"
+
+
+def test_an_idempotency_key_over_200_characters_is_a_422_naming_the_header_and_appends_nothing(client):
+    unit = {"id": "city-9", "name": "City 9", "name_zh": "九市", "level": "city"}
+    refused = client.post("/v1/units", json=unit, headers={"Idempotency-Key": "k" * 201})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert [(f["rule"], f["field"]) for f in refused.json()["failures"]] == [("request_string_too_long", "Idempotency-Key")]
+    assert client.get("/v1/units/city-9").status_code == 404
+    assert client.post("/v1/units", json=unit, headers={"Idempotency-Key": "k" * 200}).status_code == 201
+
+
+def test_the_openapi_document_names_the_headers_the_dependencies_read(client, tmp_path):
+    """api/deps.py reads Authorization, Idempotency-Key and If-Match from the request; the
+    document still lists them on every operation that reads them, once each however many
+    apps were built around the module-level routers."""
+    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'again.sqlite3'}"), configure_logs=False)
+    create_app(services)  # a second app: the routers are documented again
+    services.close()
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def headers(method: str, path: str) -> list[str]:
+        return [p["name"] for p in paths[path][method].get("parameters", []) if p["in"] == "header"]
+
+    assert headers("get", "/v1/templates") == ["authorization"]
+    assert headers("post", "/v1/campaigns/{campaign_id}/nominations") == ["authorization", "Idempotency-Key"]
+    assert headers("post", "/v1/nominations/{nomination_id}/pre-review") == ["authorization", "Idempotency-Key", "If-Match"]
+    assert headers("post", "/v1/campaigns/{campaign_id}/commendations") == ["authorization", "Idempotency-Key"]
+    assert headers("get", "/healthz") == []
+    key = next(p for p in paths["/v1/units"]["post"]["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["schema"]["anyOf"][0] == {"type": "string", "maxLength": 200}
