@@ -47,6 +47,14 @@ def start_stack(tmp_path: Path, port: int, dev_port: int, token: str) -> subproc
         return subprocess.Popen([sys.executable, "-m", "api.cli", "up", "--port", str(port)], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True)
 
 
+def stack_started(tmp_path: Path) -> bool:
+    """The supervisor has seen every part ready (it prints the admin token only then). Until
+    it has, a part that dies counts as a failed start and stops the stack, so a test that
+    kills a part must wait for this, not just for the API to answer."""
+    log = tmp_path / "up.log"
+    return log.exists() and "admin token" in log.read_text(errors="replace")
+
+
 def stop_stack(up: subprocess.Popen[str], tmp_path: Path) -> str:
     """SIGTERM, wait, and what the supervisor printed."""
     up.terminate()

@@ -20,7 +20,7 @@ import pytest
 
 from tests.api.conftest import free_port
 from tests.e2e.processes import children as _children
-from tests.e2e.processes import stack_logs, start_stack, stop_stack
+from tests.e2e.processes import stack_logs, stack_started, start_stack, stop_stack
 from tests.e2e.processes import wait_for as _wait
 from tests.integration.world import material
 
@@ -70,7 +70,7 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
     up = start_stack(tmp_path, port, dev_port, TOKEN)
     admin = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     try:
-        assert _wait(lambda: admin.get("/readyz").status_code == 200), "the stack did not come up\n" + stack_logs(tmp_path)
+        assert _wait(lambda: admin.get("/readyz").status_code == 200 and stack_started(tmp_path)), "the stack did not come up\n" + stack_logs(tmp_path)
         units = ["city-1,City,示范市,city,", "county-1,County,示范县,county,city-1", "town-1,Town 1,彭镇1,township,county-1", "town-2,Town 2,彭镇2,township,county-1"]
         villages = [f"vil-1-{v:03d}" for v in range(1, 161)]
         units += [f"{v},Village {v},前双村{v},village,town-1" for v in villages]

@@ -13,7 +13,7 @@ import httpx
 
 from tests.api.conftest import free_port
 from tests.e2e.processes import children as _children
-from tests.e2e.processes import stack_logs, start_stack, stop_stack
+from tests.e2e.processes import stack_logs, stack_started, start_stack, stop_stack
 from tests.e2e.processes import wait_for as _wait
 
 
@@ -22,7 +22,7 @@ def test_laurel_up_supervises_restarts_and_stops_cleanly(tmp_path: Path) -> None
     up = start_stack(tmp_path, port, dev_port, "lrl_admin_up_test")
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer lrl_admin_up_test"}, timeout=5)
     try:
-        assert _wait(lambda: _ok(client, "/readyz")), "the API did not come up\n" + stack_logs(tmp_path)
+        assert _wait(lambda: _ok(client, "/readyz") and stack_started(tmp_path)), "the stack did not come up\n" + stack_logs(tmp_path)
         parts = _children(up.pid)
         assert sorted(parts) == ["api", "projections", "temporal", "webhooks", "worker"], parts
         os.kill(parts["api"], signal.SIGKILL)
