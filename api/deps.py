@@ -97,4 +97,3 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
-

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     temporal_dev_port: int = 7233  # the embedded dev server's port (its UI: this + 1000)
     admin_token: str | None = None
     token_cache_seconds: float = 5.0  # how long the API trusts a token it has resolved (0: look it up every request)
+    api_threads: int = Field(10, ge=1)  # the API's thread pool: commands and sync routes running at once per process (10: as many as the default PostgreSQL pool_size)
     reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
     # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
     webhook_allow_private: bool = False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)

@@ -48,6 +48,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from api.app import create_app
+from infra.settings import Settings
 from tests.api.conftest import ADMIN_TOKEN, Server
 from tests.integration.world import material
 
@@ -83,7 +84,7 @@ def _operations() -> list[tuple[str, str]]:
     """(METHOD, path) of every operation in the app's OpenAPI document, read at collection
     time from an app without services (building the document touches none), so operations
     added later are fuzzed without editing this file."""
-    document = create_app(SimpleNamespace(settings=SimpleNamespace(token_cache_seconds=0))).openapi()  # type: ignore[arg-type]
+    document = create_app(SimpleNamespace(settings=Settings(token_cache_seconds=0))).openapi()  # type: ignore[arg-type]
     verbs = ("get", "put", "post", "patch", "delete")
     return [(verb.upper(), path) for path, item in document["paths"].items() for verb in verbs if verb in item]
 

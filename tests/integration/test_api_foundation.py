@@ -3,6 +3,7 @@ readiness, templates, and problem+json for unknown paths, methods and templates.
 
 from __future__ import annotations
 
+import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 
@@ -73,3 +74,20 @@ def test_the_openapi_document_names_the_headers_the_dependencies_read(client, tm
     assert headers("get", "/healthz") == []
     key = next(p for p in paths["/v1/units"]["post"]["parameters"] if p["name"] == "Idempotency-Key")
     assert key["schema"]["anyOf"][0] == {"type": "string", "maxLength": 200}
+
+
+def test_the_server_thread_pool_has_as_many_places_as_laurel_api_threads(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAUREL_API_THREADS", "3")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'threads.sqlite3'}", admin_token="adm")
+    services = bootstrap(settings, configure_logs=False)
+    try:
+        with TestClient(create_app(services), headers={"Authorization": "Bearer adm"}) as http:
+            assert http.portal is not None
+            assert http.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == 3
+            assert http.post("/v1/units", json={"id": "city-3", "name": "City 3", "name_zh": "三市", "level": "city"}).status_code == 201
+    finally:
+        services.close()
+    assert Settings().api_threads == 3
+    monkeypatch.setenv("LAUREL_API_THREADS", "0")
+    with pytest.raises(ValueError, match="api_threads"):
+        Settings()
