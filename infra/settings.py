@@ -10,6 +10,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+POSTGRES_POOL_SIZE = 10  # connections kept per process (``?pool_size=`` overrides)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAUREL_", extra="ignore")
 
@@ -20,7 +23,7 @@ class Settings(BaseSettings):
     temporal_dev_port: int = 7233  # the embedded dev server's port (its UI: this + 1000)
     admin_token: str | None = None
     token_cache_seconds: float = 5.0  # how long the API trusts a token it has resolved (0: look it up every request)
-    api_threads: int = Field(10, ge=1)  # the API's thread pool: commands and sync routes running at once per process (10: as many as the default PostgreSQL pool_size)
+    api_threads: int = Field(POSTGRES_POOL_SIZE, ge=1)  # the API's thread pool: commands and sync routes running at once per process (one per pooled connection)
     reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
     # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
     webhook_allow_private: bool = False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)
@@ -88,7 +91,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
+            "POSTGRES_POOL_SIZE": query.get("pool_size", [str(POSTGRES_POOL_SIZE)])[0],
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["20"])[0],
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_LOCK_TIMEOUT": "5",
