@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.app import create_app
+from api.app import create_app, settle_heap
 from infra.bootstrap import bootstrap
 
 
@@ -13,4 +13,5 @@ def from_environment() -> FastAPI:
     services = bootstrap()
     app = create_app(services)
     app.router.on_shutdown.append(services.close)
+    settle_heap()
     return app

@@ -115,12 +115,14 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         uvicorn.run("api.asgi:from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
         return
 
-    from api.app import create_app
+    from api.app import create_app, settle_heap
 
     services = bootstrap()
     try:
+        app = create_app(services)
+        settle_heap()
         console.print(f"[bold green]Laurel[/bold green] on http://{host}:{port}  (API docs: /docs · 接口文档)")
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         services.close()
 

@@ -26,28 +26,35 @@ def _optional(schema: dict[str, Any], title: str, description: str | None = None
     return out
 
 
-HEADERS: dict[Callable[..., Any], dict[str, Any]] = {
-    deps.current_actor: {
+AUTHORIZATION, IDEMPOTENCY_KEY, IF_MATCH = (
+    {
         "name": "authorization",
         "in": "header",
         "required": False,
         "schema": _optional({"type": "string"}, "Authorization", "Bearer <token>"),
         "description": "Bearer <token>",
     },
-    deps.idempotency_key: {
+    {
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
         "schema": _optional({"type": "string", "maxLength": deps.IDEMPOTENCY_KEY_MAX}, "Idempotency-Key"),
         "description": "a repeat of the request returns the first response and appends nothing / 幂等键",
     },
-    deps.expected_version: {
+    {
         "name": "If-Match",
         "in": "header",
         "required": False,
         "schema": _optional({"type": "string"}, "If-Match", 'the ETag of the nomination read, e.g. "3"'),
         "description": 'the ETag of the nomination read, e.g. "3"',
     },
+)
+HEADERS: dict[Callable[..., Any], tuple[dict[str, Any], ...]] = {
+    deps.current_actor: (AUTHORIZATION,),
+    deps.idempotency_key: (IDEMPOTENCY_KEY,),  # it depends on current_actor too
+    deps.expected_version: (IF_MATCH,),
+    deps.command_context: (AUTHORIZATION, IDEMPOTENCY_KEY),
+    deps.versioned_command_context: (AUTHORIZATION, IDEMPOTENCY_KEY, IF_MATCH),
 }
 
 
@@ -59,9 +66,10 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 def headers_of(route: APIRoute) -> list[dict[str, Any]]:
-    """The header parameters ``route`` reads through api/deps.py, in HEADERS' order."""
-    used = set(_calls(route.dependant))
-    return [param for call, param in HEADERS.items() if call in used]
+    """The header parameters ``route`` reads through api/deps.py: Authorization, then
+    Idempotency-Key, then If-Match, each once."""
+    read = {id(param) for call in _calls(route.dependant) for param in HEADERS.get(call, ())}
+    return [param for param in (AUTHORIZATION, IDEMPOTENCY_KEY, IF_MATCH) if id(param) in read]
 
 
 def document_headers(router: APIRouter) -> APIRouter:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import App, CurrentActor, IdempotencyKey, ServicesDep
+from api.deps import App, Command, CurrentActor, IdempotencyKey, ServicesDep
 from api.responses import created
 from api.schemas import CampaignCreate, CampaignListItem, CampaignPublic, CommendationCreate, CommendationResult, DeadlineExtension
 from api.tabular import XLSX, workbook_bytes
@@ -73,8 +73,8 @@ async def extend_deadline(campaign_id: str, phase: str, body: DeadlineExtension,
 
 
 @router.post("/{campaign_id}/commendations", response_model=CommendationResult, summary="Commend within quota, best score first / 按名额择优表彰")
-async def commend(campaign_id: str, body: CommendationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = await run_in_threadpool(app.commend, campaign_id, body.category, actor, nomination_ids=body.nomination_ids, idempotency_key=key)
+async def commend(campaign_id: str, body: CommendationCreate, cmd: Command) -> Any:
+    result = await run_in_threadpool(cmd.app.commend, campaign_id, body.category, cmd.actor, nomination_ids=body.nomination_ids, idempotency_key=cmd.idempotency_key)
     return JSONResponse(CommendationResult.model_validate(result).model_dump(mode="json"))
 
 

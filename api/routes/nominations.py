@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import App, CurrentActor, ExpectedVersion, IdempotencyKey, ServicesDep
+from api.deps import App, Command, CurrentActor, IdempotencyKey, ServicesDep, VersionedCommand
 from api.imports import import_rows, table_body
 from api.instants import checked_as_of
 from api.schemas import (
@@ -45,8 +45,8 @@ def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
 
 
 @router.post("/campaigns/{campaign_id}/nominations", status_code=201, response_model=CommandResult, summary="Declare a nomination / 申报")
-async def declare(campaign_id: str, body: NominationCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = await run_in_threadpool(app.declare, campaign_id, body.category, body.declaring_unit_id, body.nominee.model_dump(), body.form, body.material, actor, idempotency_key=key)
+async def declare(campaign_id: str, body: NominationCreate, cmd: Command) -> Any:
+    result = await run_in_threadpool(cmd.app.declare, campaign_id, body.category, body.declaring_unit_id, body.nominee.model_dump(), body.form, body.material, cmd.actor, idempotency_key=cmd.idempotency_key)
     return command_response(result, 201)
 
 
@@ -135,30 +135,30 @@ def history(nomination_id: str, app: App, actor: CurrentActor, services: Service
 
 
 @router.post("/nominations/{nomination_id}/pre-review", response_model=CommandResult, summary="Pre-review: admit or reject / 初审")
-async def pre_review(nomination_id: str, body: PreReviewCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(await run_in_threadpool(app.pre_review, nomination_id, body.decision, body.reasons, actor, checks=body.checks, idempotency_key=key, expected_version=version))
+async def pre_review(nomination_id: str, body: PreReviewCreate, cmd: VersionedCommand) -> Any:
+    return command_response(await run_in_threadpool(cmd.app.pre_review, nomination_id, body.decision, body.reasons, cmd.actor, checks=body.checks, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
 
 
 @router.post("/nominations/{nomination_id}/inspections", response_model=CommandResult, summary="Record an inspection / 考核验收")
-async def inspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(await run_in_threadpool(app.inspect, nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
+async def inspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCommand) -> Any:
+    return command_response(await run_in_threadpool(cmd.app.inspect, nomination_id, body.methods, body.scores, body.verdict, cmd.actor, notes=body.notes, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
 
 
 @router.post("/nominations/{nomination_id}/withdrawal", response_model=CommandResult, summary="Withdraw before commendation / 撤回申报")
-async def withdraw(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(await run_in_threadpool(app.withdraw, nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
+async def withdraw(nomination_id: str, body: ReasonCreate, cmd: VersionedCommand) -> Any:
+    return command_response(await run_in_threadpool(cmd.app.withdraw, nomination_id, body.reason, cmd.actor, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
 
 
 @router.post("/nominations/{nomination_id}/revocation", response_model=CommandResult, summary="Revoke a granted title / 撤销荣誉")
-async def revoke(nomination_id: str, body: ReasonCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(await run_in_threadpool(app.revoke, nomination_id, body.reason, actor, idempotency_key=key, expected_version=version))
+async def revoke(nomination_id: str, body: ReasonCreate, cmd: VersionedCommand) -> Any:
+    return command_response(await run_in_threadpool(cmd.app.revoke, nomination_id, body.reason, cmd.actor, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
 
 
 @router.post("/nominations/{nomination_id}/re-inspections", response_model=CommandResult, summary="Yearly re-inspection of a title / 年度复查")
-async def reinspect(nomination_id: str, body: InspectionCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(await run_in_threadpool(app.reinspect, nomination_id, body.methods, body.scores, body.verdict, actor, notes=body.notes, idempotency_key=key, expected_version=version))
+async def reinspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCommand) -> Any:
+    return command_response(await run_in_threadpool(cmd.app.reinspect, nomination_id, body.methods, body.scores, body.verdict, cmd.actor, notes=body.notes, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
 
 
 @router.post("/nominations/{nomination_id}/forwarding", response_model=CommandResult, summary="Forward to the parent campaign / 上报上级评选")
-async def forward(nomination_id: str, body: ForwardingCreate, app: App, actor: CurrentActor, key: IdempotencyKey, version: ExpectedVersion) -> Any:
-    return command_response(await run_in_threadpool(app.forward, nomination_id, actor, target_category=body.category, idempotency_key=key, expected_version=version))
+async def forward(nomination_id: str, body: ForwardingCreate, cmd: VersionedCommand) -> Any:
+    return command_response(await run_in_threadpool(cmd.app.forward, nomination_id, cmd.actor, target_category=body.category, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))

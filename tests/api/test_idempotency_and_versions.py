@@ -239,6 +239,27 @@ def test_the_same_key_with_another_body_is_422_and_appends_nothing(world: World)
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
 
+def test_an_overlong_key_on_a_command_is_a_422_naming_the_header_and_appends_nothing(world: World) -> None:
+    """The command routes read their headers through one dependency (api/deps.py
+    ``CommandContext``); its key check is the one every other POST makes."""
+    declaring = world.campaign("declaration")
+    nid = world.admitted(world.campaign("inspection"))
+    position = world.position()
+    attempts = [
+        (world.clients["declarer"], f"/v1/campaigns/{declaring.id}/nominations", world.declaration()),
+        (world.clients["inspector"], f"/v1/nominations/{nid}/inspections", inspection()),
+    ]
+    for client, path, body in attempts:
+        refused = client.post(path, json=body, headers={"Idempotency-Key": "k" * 201, "If-Match": '"2"'})
+        problem = assert_problem(refused, 422, "urn:laurel:problem:request-invalid")
+        assert [(f["rule"], f["field"]) for f in problem["failures"]] == [("request_string_too_long", "Idempotency-Key")]
+    assert world.position() == position
+    for client, path, body in attempts:
+        accepted = client.post(path, json=body, headers={"Idempotency-Key": "k" * 200, "If-Match": '"2"'})
+        assert accepted.status_code in (200, 201), accepted.text
+    assert [e["type"] for e in world.history(nid)][-1] == "nomination.inspected"
+
+
 def test_keys_are_scoped_per_token(world: World) -> None:
     headers = {"Idempotency-Key": "shared-key"}
     body = {"role": "auditor", "unit_id": "city-1", "label": "same body, same key"}

@@ -3,11 +3,18 @@ readiness, templates, and problem+json for unknown paths, methods and templates.
 
 from __future__ import annotations
 
+import gc
+import re
+
 import anyio.to_thread
 import pytest
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Match, Route
 
-from api.app import create_app
+from api.app import TAGS, add_routes, create_app
+from api.asgi import from_environment
+from api.deps import get_app
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 
@@ -91,3 +98,55 @@ def test_the_server_thread_pool_has_as_many_places_as_laurel_api_threads(tmp_pat
     monkeypatch.setenv("LAUREL_API_THREADS", "0")
     with pytest.raises(ValueError, match="api_threads"):
         Settings()
+
+
+def _sample_path(route: Route) -> str:
+    return re.sub(r"{(\w+)(:\w+)?}", lambda m: f"x-{m.group(1)}", route.path)
+
+
+def _first_match(routes: list[BaseRoute], path: str, method: str) -> BaseRoute | None:
+    scope = {"type": "http", "path": path, "root_path": "", "method": method, "headers": []}
+    return next((r for r in routes if r.matches(scope)[0] == Match.FULL), None)
+
+
+def test_every_route_is_the_apps_own_and_the_first_to_match_its_path(tmp_path):
+    """The routers' routes are put straight into the app's list, commands first
+    (api/app.py ``add_routes``): no route may shadow another that was before it."""
+    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'routes.sqlite3'}"), configure_logs=False)
+    try:
+        routes = create_app(services).routes
+    finally:
+        services.close()
+    assert all(isinstance(r, Route) for r in routes)  # no nested router to walk
+    checked = 0
+    for route in routes:
+        for method in sorted(route.methods or ()):
+            assert _first_match(routes, _sample_path(route), method) is route, (method, route.path)
+            checked += 1
+    assert checked > 50
+    assert [r.path for r in routes[:2]] == ["/v1/campaigns/{campaign_id}/nominations", "/v1/campaigns/{campaign_id}/nominations:import"]
+
+
+def test_the_document_keeps_its_tag_order(client):
+    document = client.get("/openapi.json").json()
+    assert [t["name"] for t in document["tags"]] == TAGS
+    used = {tag for operations in document["paths"].values() for operation in operations.values() for tag in operation.get("tags", [])}
+    assert used == set(TAGS)
+
+
+def test_a_router_with_dependencies_of_its_own_is_refused():
+    guarded = APIRouter(dependencies=[Depends(get_app)])
+    with pytest.raises(ValueError, match="include_router"):
+        add_routes(FastAPI(), [guarded])
+
+
+def test_an_app_built_for_worker_processes_has_settled_its_heap(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAUREL_DATABASE_URL", f"sqlite:///{tmp_path / 'workers.sqlite3'}")
+    gc.unfreeze()
+    app = from_environment()
+    try:
+        assert gc.get_freeze_count() > 10_000  # start-up's objects: no full collection walks them again
+    finally:
+        gc.unfreeze()
+        for handler in app.router.on_shutdown:
+            handler()
