@@ -58,7 +58,7 @@ def add_routes(app: FastAPI, routers: list[APIRouter]) -> None:
     ``app.include_router`` keeps each router as a nested one (FastAPI 0.16x): a request then
     walks every route of every router included before its own and that router's routes a
     second time, with FastAPI's bookkeeping around each — about 480 Python calls per command
-    request on the event loop, a third of its work (bench/api.py). These routers carry their
+    request on the event loop, a third of its work (counted in process: README, Benchmarks). These routers carry their
     prefix, tags and route class themselves and have no dependencies, responses or lifespan
     handlers of their own, which is all ``include_router`` would add."""
     for router in routers:

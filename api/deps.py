@@ -102,10 +102,6 @@ async def idempotency_key(request: Request, actor: Annotated[Actor, Depends(curr
     return read_idempotency_key(request, actor)
 
 
-async def expected_version(request: Request) -> int | None:
-    return read_expected_version(request)
-
-
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     """What a command route takes from its request: the application, the actor, the
@@ -135,6 +131,5 @@ App = Annotated[Laurel, Depends(get_app)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
-ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 Command = Annotated[CommandContext, Depends(command_context)]
 VersionedCommand = Annotated[CommandContext, Depends(versioned_command_context)]

@@ -52,7 +52,6 @@ AUTHORIZATION, IDEMPOTENCY_KEY, IF_MATCH = (
 HEADERS: dict[Callable[..., Any], tuple[dict[str, Any], ...]] = {
     deps.current_actor: (AUTHORIZATION,),
     deps.idempotency_key: (IDEMPOTENCY_KEY,),  # it depends on current_actor too
-    deps.expected_version: (IF_MATCH,),
     deps.command_context: (AUTHORIZATION, IDEMPOTENCY_KEY),
     deps.versioned_command_context: (AUTHORIZATION, IDEMPOTENCY_KEY, IF_MATCH),
 }
