@@ -1,4 +1,5 @@
-"""``laurel projections run | rebuild`` and ``laurel audit verify | export``."""
+"""``laurel projections run | rebuild | failures`` and ``laurel audit verify | verify-export |
+export | checkpoint | checkpoints | public-key``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import sys
 import threading
 from pathlib import Path
+from typing import Annotated
 
 import structlog
 import typer
@@ -14,12 +16,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from infra.bootstrap import bootstrap
+from projections.audit_reader import Verification, verify_records
+from projections.checkpoints import CHECKPOINT_TYPE, Anchoring, Checkpoint, CheckpointContradictedError, read_checkpoints, read_public_key
+from projections.parallel import RebuildFailedError
 from projections.runner import Progress as Step
 from projections.views import NAMES, UnknownProjectionError, select
 
 projections_cli = typer.Typer(help="Read models: follow the log, rebuild, compare (投影/读模型)", no_args_is_help=True)
 audit_cli = typer.Typer(help="The tamper-evident audit log (审计日志)", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # whole lines: positions and hashes are searched for
 
 
 @projections_cli.command("run")
@@ -62,8 +67,8 @@ def _progress_bar() -> Progress:
 
 @projections_cli.command("rebuild")
 def projections_rebuild(
-    name: list[str] = typer.Argument(None, help=f"projections to rebuild ({', '.join(NAMES)}); all when omitted"),
-    verify: bool = typer.Option(False, "--verify", help="rebuild into fresh tables and compare them with the live ones (the live ones are left alone)"),
+    name: Annotated[list[str] | None, typer.Argument(help=f"projections to rebuild ({', '.join(NAMES)}); all when omitted")] = None,
+    verify: Annotated[bool, typer.Option("--verify", help="rebuild into fresh tables and compare them with the live ones (the live ones are left alone)")] = False,
 ) -> None:
     """Rebuild read models from position zero (progress with events/s and ETA)."""
     import time
@@ -90,7 +95,16 @@ def projections_rebuild(
             if verify:
                 differences = services.views.rebuild_and_compare(name or None, progress=progress)
             else:
-                done = services.views.rebuild(name or None, progress=progress)
+                try:
+                    done = services.views.rebuild(name or None, progress=progress)
+                except CheckpointContradictedError as exc:
+                    console.print(
+                        f"[red]rebuild refused[/red]: {exc}\nnothing was changed: the read models are as they were (campaigns and titles can be rebuilt alone) / 已拒绝重建，读模型未作改动"
+                    )
+                    raise typer.Exit(1) from None
+                except RebuildFailedError as exc:
+                    console.print(f"[red]rebuild failed[/red]: {exc}")
+                    raise typer.Exit(1) from None
         elapsed = time.perf_counter() - started
         if not verify:
             console.print(f"rebuilt {', '.join(name or NAMES)}: {done:,} events in {elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} events/s) / 重建完成")
@@ -108,23 +122,94 @@ def projections_rebuild(
         services.close()
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain from the stored events; exit 1 naming the first bad position."""
+@projections_cli.command("failures")
+def projections_failures(as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
+    """List the events a read model could not store and moved past; exit 1 when there are any."""
     services = bootstrap()
     try:
-        result = services.views.verify()
+        found = services.views.failures()
     finally:
         services.close()
+    for row in found:  # whole lines (no table): ids and messages are long
+        if as_json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{row['projection']}  notification {row['notification_id']}  {row['originator_id']} v{row['originator_version']}  {row['topic']}  (first seen {row['first_seen']})")
+            print(f"    {row['error']}: {row['message']}")
+    console.print(f"{len(found)} event(s) set aside by the read models / 读模型跳过的事件：{len(found)}")
+    if found:
+        raise typer.Exit(1)
+
+
+def _report(result: Verification) -> None:
+    """Prints a verification; exit 1 when it failed."""
+    held = f", {result.checkpoints} signed checkpoint(s) agree" if result.checkpoints else ""
     if result.ok:
-        console.print(f"[green]audit log intact[/green]: {result.checked:,} events, head {result.head} / 审计日志完整" + (f" ({result.pending} not yet logged)" if result.pending else ""))
+        console.print(f"[green]audit log intact[/green]: {result.checked:,} events{held}, head {result.head} / 审计日志完整" + (f" ({result.pending} not yet logged)" if result.pending else ""))
         return
-    console.print(f"[red]audit log broken at position {result.first_bad_position}[/red]: {result.problem}")
+    where = f" at position {result.first_bad_position}" if result.first_bad_position else ""
+    console.print(f"[red]audit log broken{where}[/red]: {result.problem}")
+    for bad in result.invalid_checkpoints:
+        console.print(f"[red]checkpoint at position {bad['position']} ({bad['key_id']}, signed {bad['signed_at']})[/red]: {bad['problem']}")
     raise typer.Exit(1)
 
 
+def _read(path: Path, reader: object, what: str) -> object:
+    try:
+        return reader(path.read_text(encoding="utf-8"))  # type: ignore[operator]
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot read the {what} {path}[/red]: {exc}")
+        raise typer.Exit(2) from None
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    checkpoints: Annotated[Path | None, typer.Option("--checkpoints", help="checkpoints kept elsewhere (JSON from GET /v1/audit/checkpoints, or JSON lines)")] = None,
+    public_key: Annotated[list[Path] | None, typer.Option("--public-key", help="a public key (PEM) to trust besides this instance's")] = None,
+) -> None:
+    """Recompute the hash chain from the stored events and hold it to every signed checkpoint
+    (the stored ones and --checkpoints); exit 1 naming the first bad position or checkpoint."""
+    kept = _read(checkpoints, read_checkpoints, "checkpoints") if checkpoints else []
+    keys = [_read(k, read_public_key, "public key") for k in public_key or []]
+    services = bootstrap()
+    try:
+        result = services.views.verify(kept, keys)  # type: ignore[arg-type]
+    finally:
+        services.close()
+    _report(result)
+
+
+@audit_cli.command("verify-export")
+def audit_verify_export(
+    log: Annotated[Path, typer.Argument(help="a JSONL export (laurel audit export, GET /v1/audit/export)")],
+    public_key: Annotated[list[Path], typer.Option("--public-key", help="the public key (PEM) the checkpoints were signed with")],
+    checkpoints: Annotated[Path | None, typer.Option("--checkpoints", help="checkpoints kept elsewhere")] = None,
+) -> None:
+    """Verify an export offline (no database): recompute its chain and hold it to the kept
+    checkpoints and to those the export carries, trusting only --public-key."""
+    kept: list[Checkpoint] = list(_read(checkpoints, read_checkpoints, "checkpoints")) if checkpoints else []  # type: ignore[call-overload]
+    keys = [_read(k, read_public_key, "public key") for k in public_key]
+
+    def records() -> object:
+        with log.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError:
+                        yield {"position": f"line {number}"}
+
+    try:
+        carried = [Checkpoint.of(r["data"]) for r in records() if r.get("type") == CHECKPOINT_TYPE and isinstance(r.get("data"), dict)]  # type: ignore[attr-defined]
+        result = verify_records(records(), Anchoring([*kept, *carried], set(keys)))  # type: ignore[arg-type]
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot read the export {log}[/red]: {exc}")
+        raise typer.Exit(2) from None
+    _report(result)
+
+
 @audit_cli.command("export")
-def audit_export(output: Path = typer.Option(None, "--output", "-o", help="file to write (default: stdout)")) -> None:
+def audit_export(output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")] = None) -> None:
     """Write every event with its hash as JSON lines."""
     services = bootstrap()
     out = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -138,3 +223,49 @@ def audit_export(output: Path = typer.Option(None, "--output", "-o", help="file 
             out.close()
         services.close()
     console.print(f"exported {count:,} events / 已导出 {count:,} 条事件")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the chain's head now and print it (JSON)."""
+    from domain.actors import Actor
+    from domain.errors import DomainError
+
+    services = bootstrap()
+    try:
+        signed, created = services.views.checkpoint(Actor("cli-operator", "admin", None).as_dict())
+    except DomainError as exc:
+        console.print(f"[red]{exc.message_en}[/red] / {exc.message_zh}")
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    print(json.dumps(signed.public()))
+    console.print(("signed" if created else "already signed") + f" at position {signed.position} / 检查点已签名")
+
+
+@audit_cli.command("checkpoints")
+def audit_checkpoints(output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")] = None) -> None:
+    """Write every stored checkpoint as JSON lines (keep the file where the auditors are)."""
+    services = bootstrap()
+    try:
+        found = services.views.checkpoints()
+    finally:
+        services.close()
+    text = "".join(json.dumps(c) + "\n" for c in found)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    console.print(f"{len(found)} checkpoint(s) / 共 {len(found)} 个检查点")
+
+
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """Print the public key checkpoints are signed with (PEM; made with the key on first use)."""
+    services = bootstrap()
+    try:
+        key = services.views.public_key()
+    finally:
+        services.close()
+    sys.stdout.write(key["public_key"])
+    console.print(f"key id {key['key_id']} / 密钥标识")

@@ -36,7 +36,8 @@ ROTATION_GRACE = timedelta(hours=24)
 WEBHOOK_DIRECTORY_ID = uuid5(LAUREL_NAMESPACE, "webhook-directory")
 # Aggregates whose events are Laurel's bookkeeping, never delivered (receipts carry command
 # results, tokens and subscriptions are access configuration).
-INTERNAL_AGGREGATES = frozenset({"command", "token", "webhook", "webhook_directory", "directory"})
+INTERNAL_AGGREGATES = frozenset({"command", "token", "token_directory", "webhook", "webhook_directory", "directory"})
+INTERNAL_TYPES = frozenset({"audit.opened"})  # the checkpoint stream's creation (its checkpoints, audit.checkpoint_signed, are delivered)
 EVENT_TYPE_PATTERN = re.compile(r"^(\*|[a-z][a-z_]*\.(\*|[a-z][a-z_]*))$")
 MAX_URL_LENGTH = 2000
 MAX_EVENT_TYPES = 50
@@ -87,7 +88,7 @@ def new_secret() -> str:
 
 def matches(patterns: Sequence[str], event_type: str) -> bool:
     aggregate = event_type.split(".", 1)[0]
-    if aggregate in INTERNAL_AGGREGATES:
+    if aggregate in INTERNAL_AGGREGATES or event_type in INTERNAL_TYPES:
         return False
     return any(p == "*" or p == event_type or (p.endswith(".*") and p[:-2] == aggregate) for p in patterns)
 

@@ -8,27 +8,40 @@ event's stored bytes. An auditor can recompute the chain from the JSONL export a
 
 Positions come from this projection, not from the store's notification ids: PostgreSQL's
 sequence skips ids when a transaction rolls back, positions never do. The library inserts
-under a table lock, so notification ids commit in order and no committed event is passed over."""
+under a table lock, so notification ids commit in order and no committed event is passed over.
+
+Each entry carries its ``scope``: the path of the unit whose subtree may read it — the unit
+itself (its events, its activity register and member roll) or a campaign's organiser (the
+campaign's and its nominations' events); none for the rest (tokens, receipts, webhooks,
+directories, checkpoints), which only readers of the whole log see.
+
+Signed checkpoints (``checkpoints.py``) hold the chain: meeting one it contradicts, this
+projection stops before the event (``CheckpointContradictedError``) instead of chaining on."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import resolve_topic
 
-from domain.history import event_actor, event_class_type, event_data, jsonable
+from domain.history import event_class_type, jsonable
+from domain.ids import unit_uuid
 from domain.nominations import Nomination
+from projections.campaigns import path_text
+from projections.checkpoints import Anchoring, CheckpointContradictedError
 from projections.nomination_state import state_after_kind
-from projections.projection import Handler, Projection, from_instant, instant
+from projections.projection import Handler, Projection, instant
 from projections.rows import Rows
 from projections.schema import Table
-from projections.store import ViewStore, uuid_text
+from projections.store import uuid_text
 
 GENESIS = "0" * 64
 EVENT_ID_NAMESPACE = uuid.UUID("4f1d7c1e-7a43-5b0c-9a52-6c6175726501")
@@ -46,6 +59,7 @@ LOG = Table(
         ("campaign_id", "text"),
         ("category", "text"),
         ("state", "text"),
+        ("scope", "text"),  # the path of the unit whose subtree reads it (None: the whole log's readers only)
         ("occurred_at", "text"),
         ("hash", "text"),
     ),
@@ -53,7 +67,10 @@ LOG = Table(
     (("notification_id",), ("campaign_id", "occurred_at"), ("subject", "version")),
 )
 HEAD = Table("audit_head", (("chain", "text"), ("position", "int"), ("hash", "text")), ("chain",))
-SUBJECT = Table("audit_subject", (("subject", "text"), ("campaign_id", "text"), ("category", "text"), ("state", "text")), ("subject",))
+# What the log knows of an aggregate from its earlier events: a nomination's campaign,
+# category and state; the scope of every aggregate a unit's subtree reads (units included).
+SUBJECT = Table("audit_subject", (("subject", "text"), ("campaign_id", "text"), ("category", "text"), ("state", "text"), ("scope", "text")), ("subject",))
+UNIT_SCOPED = frozenset({"unit", "activity", "members"})  # scoped by the unit itself (activity registers, member rolls: their unit)
 
 
 def event_id(originator_id: Any, version: int) -> str:
@@ -76,13 +93,9 @@ def canonical(position: int, notification: Any, subject: str | None = None) -> s
     when the caller has it already."""
     topic = notification.topic
     quoted = _JSON_TOPICS.get(topic) or _JSON_TOPICS.setdefault(topic, json.dumps(topic))
-    return '{"originator_id":%s,"originator_version":%d,"position":%d,"state_sha256":"%s","topic":%s}' % (
-        json.dumps(subject if subject is not None else str(notification.originator_id)),
-        notification.originator_version,
-        position,
-        hashlib.sha256(bytes(notification.state)).hexdigest(),
-        quoted,
-    )
+    originator = json.dumps(subject if subject is not None else str(notification.originator_id))
+    state_sha256 = hashlib.sha256(bytes(notification.state)).hexdigest()
+    return f'{{"originator_id":{originator},"originator_version":{notification.originator_version:d},"position":{position:d},"state_sha256":"{state_sha256}","topic":{quoted}}}'
 
 
 def chain(previous: str, position: int, notification: Any, subject: str | None = None) -> str:
@@ -108,13 +121,49 @@ def stored_instant(state: bytes) -> str | None:
     return instant(datetime.fromisoformat(text))
 
 
+class Kind(NamedTuple):
+    """What the log needs of a topic: its type name, which stored fields it reads, and
+    whether the event must be decoded (an upcasting class: its fields may have moved)."""
+
+    cls: type | None  # None: a topic no class answers to (logged by its name, never decoded)
+    name: str
+    aggregate: str
+    fields: tuple[str, ...]
+    must_decode: bool
+
+
+def kind_of(topic: str) -> Kind:
+    try:
+        cls = resolve_topic(topic)
+    except Exception:  # noqa: BLE001 - an unknown or unreadable topic is still a stored event: it gets its position
+        name = event_class_type(SimpleNamespace(__qualname__=topic.rpartition(":")[2]))  # type: ignore[arg-type]
+        return Kind(None, name, name.split(".")[0], (), False)
+    name = event_class_type(cls)
+    aggregate = name.split(".")[0]
+    created = issubclass(cls, Aggregate.Created)
+    fields: tuple[str, ...] = ()
+    if aggregate == "campaign":
+        fields = ("organiser_unit_id",) if created else ("category",)
+    elif cls is Nomination.Declared:
+        fields = ("campaign_id", "category")
+    elif cls is Nomination.PreReviewed:
+        fields = ("decision",)
+    elif aggregate == "unit" and created:
+        fields = ("code", "path")
+    elif aggregate in UNIT_SCOPED and created:
+        fields = ("unit_id",)
+    return Kind(cls, name, aggregate, fields, getattr(cls, "class_version", 1) > 1)
+
+
 class AuditLog(Projection):
     name = "audit"
     tables = (LOG, HEAD, SUBJECT)
 
-    def __init__(self) -> None:
+    def __init__(self, anchoring: Callable[[], Anchoring] | None = None) -> None:
         super().__init__()
-        self._kinds: dict[str, tuple[type, str, bool, bool]] = {}  # topic -> (class, type name, reads fields, must decode)
+        self._kinds: dict[str, Kind] = {}
+        self._anchoring = anchoring
+        self.anchors: Anchoring | None = None  # the signed checkpoints the chain must reproduce
 
     def handlers(self) -> dict[type, Handler]:
         return {}
@@ -122,75 +171,95 @@ class AuditLog(Projection):
     def wants(self, topic: str) -> bool:
         return True  # every committed event is logged
 
-    def _kind(self, topic: str) -> tuple[type, str, bool, bool]:
+    def prepare(self) -> None:
+        self.anchors = self._anchoring() if self._anchoring is not None else None
+
+    def _kind(self, topic: str) -> Kind:
         kind = self._kinds.get(topic)
         if kind is None:
-            cls = resolve_topic(topic)
-            name = event_class_type(cls)
-            # Only a campaign's events (their category), a declaration (campaign and category)
-            # and a pre-review (its decision) say more than their type and instant; an event
-            # class that upcasts old states is always decoded (the fields may have moved).
-            reads_fields = name.startswith("campaign.") or cls in (Nomination.Declared, Nomination.PreReviewed)
-            kind = self._kinds[topic] = (cls, name, reads_fields, getattr(cls, "class_version", 1) > 1)
+            kind = self._kinds[topic] = kind_of(topic)
         return kind
 
     def decodes(self, notification: Any) -> bool:
-        return self._kind(notification.topic)[3] or not bytes(notification.state[: len(_STORED_TIMESTAMP)]) == _STORED_TIMESTAMP
+        kind = self._kind(notification.topic)
+        return kind.cls is not None and (kind.must_decode or bytes(notification.state[: len(_STORED_TIMESTAMP)]) != _STORED_TIMESTAMP)
 
     def apply(self, rows: Rows, event: Any, notification: Any) -> None:
         head = rows.get(HEAD, "main") or {"chain": "main", "position": 0, "hash": GENESIS}
         position = head["position"] + 1
         subject = str(notification.originator_id)
         digest = chain(head["hash"], position, notification, subject)
-        cls, kind, reads_fields, _ = self._kind(notification.topic)
-        aggregate = kind.split(".")[0]
+        if self.anchors is not None and position in self.anchors.at and (signed := self.anchors.contradicted(position, digest)) is not None:
+            raise CheckpointContradictedError(signed, digest, self.anchors.agreed)
+        kind = self._kind(notification.topic)
         if event is None:
             state = bytes(notification.state)
             occurred_at = stored_instant(state)
-            assert occurred_at is not None, "decodes() asks for the event when the state is not plain JSON"
-            fields = _plain_fields(json.loads(state)) if reads_fields else {}
+            assert occurred_at is not None or kind.cls is None, "decodes() asks for the event when the state is not plain JSON"
+            fields = _plain_fields(json.loads(state), kind.fields) if kind.fields else {}
         else:
             occurred_at = instant(event.timestamp)
-            fields = {k: getattr(event, k) for k in ("category", "campaign_id", "decision") if hasattr(event, k)}
-        campaign_id, category, state_now = self._context(rows, cls, fields, aggregate, subject)
+            fields = {k: getattr(event, k) for k in kind.fields if hasattr(event, k)}
+        campaign_id, category, state_now, scope = self._context(rows, kind, fields, subject)
         rows.append(
             LOG,
             {
                 "position": position,
                 "notification_id": notification.id,
                 "event_id": event_id(subject, notification.originator_version),
-                "type": kind,
-                "aggregate": aggregate,
+                "type": kind.name,
+                "aggregate": kind.aggregate,
                 "subject": subject,
                 "version": notification.originator_version,
                 "campaign_id": campaign_id,
                 "category": category,
                 "state": state_now,
+                "scope": scope,
                 "occurred_at": occurred_at,
                 "hash": digest,
             },
         )
         rows.put(HEAD, {"chain": "main", "position": position, "hash": digest})
 
-    def _context(self, rows: Rows, cls: type, fields: dict[str, Any], aggregate: str, subject: str) -> tuple[str | None, str | None, str | None]:
-        if aggregate == "campaign":
-            return subject, fields.get("category"), None
-        if aggregate != "nomination":
-            return None, None, None
+    def _context(self, rows: Rows, kind: Kind, fields: dict[str, Any], subject: str) -> tuple[str | None, str | None, str | None, str | None]:
+        """(campaign, category, state after the event, scope) of the entry."""
+        aggregate = kind.aggregate
+        if aggregate not in ("campaign", "nomination") and aggregate not in UNIT_SCOPED:
+            return None, None, None, None
         known = rows.get(SUBJECT, subject)
-        if known is None:  # a declaration (only it has a campaign and a category)
-            known = {"subject": subject, "campaign_id": str(fields.get("campaign_id", "")) or None, "category": fields.get("category"), "state": None}
-        known["state"] = state_after_kind(cls, known["state"], fields.get("decision"))
-        rows.put(SUBJECT, known)
-        return known["campaign_id"], known["category"], known["state"]
+        if known is None:  # the aggregate's first event: a registration, a creation, a declaration
+            known = {"subject": subject, "campaign_id": None, "category": None, "state": None, "scope": None}
+            if aggregate == "unit":
+                known["scope"] = path_text([*fields.get("path", []), fields["code"]]) if fields.get("code") else None
+            elif aggregate == "campaign":
+                known["scope"] = _unit_scope(rows, fields.get("organiser_unit_id"))
+            elif aggregate == "nomination":
+                known["campaign_id"], known["category"] = str(fields.get("campaign_id", "")) or None, fields.get("category")
+                campaign = rows.get(SUBJECT, known["campaign_id"]) if known["campaign_id"] else None
+                known["scope"] = campaign["scope"] if campaign else None
+            else:
+                known["scope"] = _unit_scope(rows, fields.get("unit_id"))
+            rows.put(SUBJECT, known)
+        if aggregate == "campaign":
+            return subject, fields.get("category"), None, known["scope"]
+        if aggregate == "nomination":
+            known["state"] = state_after_kind(kind.cls, known["state"], fields.get("decision")) if kind.cls is not None else known["state"]
+            rows.put(SUBJECT, known)
+            return known["campaign_id"], known["category"], known["state"], known["scope"]
+        return None, None, None, known["scope"]
 
 
-def _plain_fields(data: dict[str, Any]) -> dict[str, Any]:
+def _unit_scope(rows: Rows, unit_id: str | None) -> str | None:
+    unit = rows.get(SUBJECT, str(unit_uuid(unit_id))) if unit_id else None
+    return unit["scope"] if unit else None
+
+
+def _plain_fields(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """The fields the audit log reads, from an event's stored JSON without the transcoder:
-    texts as they are, a UUID (``{"_type_": "uuid_hex", …}``) as ``str(UUID)`` writes it. A
-    declaration is 3.6 KB of material; this is half the cost of decoding it."""
+    texts and lists as they are, a UUID (``{"_type_": "uuid_hex", …}``) as ``str(UUID)``
+    writes it. A declaration is 3.6 KB of material; this is half the cost of decoding it."""
     fields: dict[str, Any] = {}
-    for key in ("category", "campaign_id", "decision"):
+    for key in keys:
         if key in data:
             value = data[key]
             if isinstance(value, dict):
@@ -220,97 +289,3 @@ class AuditEntry:
 
     def public(self) -> dict[str, Any]:
         return jsonable(self.__dict__)
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    checked: int
-    head: str
-    first_bad_position: int | None = None
-    problem: str | None = None
-    pending: int = 0
-
-    def public(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-class AuditReader:
-    def __init__(self, store: ViewStore, mapper: Any, suffix: str = "") -> None:
-        self.store, self.mapper, self.suffix = store, mapper, suffix
-        self.log = store.table(LOG, suffix)
-
-    def _page(self, after: int, limit: int) -> list[tuple[dict[str, Any], Any]]:
-        """Log rows after ``after`` with their stored events (``None`` where the event is gone)."""
-        rows = self.store.rows(f"SELECT * FROM {self.log} WHERE position > ? ORDER BY position LIMIT ?", (after, limit))
-        if not rows:
-            return []
-        first, last = rows[0]["notification_id"], rows[-1]["notification_id"]
-        found = {n.id: n for n in self.store.recorder.select_notifications(first, max(len(rows), last - first + 1), stop=last)}
-        return [(r, found.get(r["notification_id"])) for r in rows]
-
-    def entry(self, row: dict[str, Any], notification: Any) -> AuditEntry:
-        event = self.mapper.to_domain_event(notification)
-        return AuditEntry(
-            position=row["position"],
-            event_id=row["event_id"],
-            type=row["type"],
-            aggregate=row["aggregate"],
-            subject=row["subject"],
-            version=row["version"],
-            campaign_id=row["campaign_id"],
-            category=row["category"],
-            state=row["state"],
-            occurred_at=from_instant(row["occurred_at"]),  # type: ignore[arg-type]
-            actor=event_actor(event),
-            data=event_data(event),
-            hash=row["hash"],
-            notification_id=row["notification_id"],
-        )
-
-    def entries(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
-        return [self.entry(row, n) for row, n in self._page(after, limit) if n is not None]
-
-    def of_subject(self, subject: str) -> dict[int, tuple[int, str]]:
-        """An aggregate's events by version -> (position, hash)."""
-        rows = self.store.rows(f"SELECT version, position, hash FROM {self.log} WHERE subject = ?", (subject,))
-        return {r["version"]: (r["position"], r["hash"]) for r in rows}
-
-    def last_position(self) -> int:
-        return int(self.store.scalar(f"SELECT MAX(position) FROM {self.log}") or 0)
-
-    def export(self, page: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every logged event with what its hash covers (the stored state as text) and its data."""
-        after, previous = 0, GENESIS
-        while batch := self._page(after, page):
-            for row, notification in batch:
-                record = {"position": row["position"], "event_id": row["event_id"], "type": row["type"], "subject": row["subject"], "version": row["version"], "occurred_at": row["occurred_at"], "prev_hash": previous, "hash": row["hash"]}
-                if notification is not None:
-                    record.update(topic=notification.topic, state=bytes(notification.state).decode("utf-8", "replace"), data=self.entry(row, notification).data)
-                previous = row["hash"]
-                yield record
-            after = batch[-1][0]["position"]
-
-    def verify(self, page: int = 2000) -> Verification:
-        """Recomputes the chain from the stored events; names the first position that breaks."""
-        after, previous, checked = 0, GENESIS, 0
-        while batch := self._page(after, page):
-            for row, notification in batch:
-                position = row["position"]
-                if position != checked + 1:
-                    return Verification(False, checked, previous, checked + 1, f"position {checked + 1} is missing from the log / 审计日志缺少第 {checked + 1} 条")
-                if notification is None:
-                    return Verification(False, checked, previous, position, f"the stored event at position {position} is gone / 第 {position} 条事件已被删除")
-                if row["notification_id"] is None or str(notification.originator_id) != row["subject"] or notification.originator_version != row["version"]:
-                    return Verification(False, checked, previous, position, f"the stored event at position {position} was replaced / 第 {position} 条事件已被替换")
-                expected = chain(previous, position, notification)
-                if expected != row["hash"]:
-                    return Verification(False, checked, previous, position, f"the stored event at position {position} no longer matches its hash / 第 {position} 条事件与其哈希不符（已被篡改）")
-                previous, checked = expected, position
-            after = batch[-1][0]["position"]
-        last_logged = self.store.scalar(f"SELECT MAX(notification_id) FROM {self.log}") or 0
-        covered = int(self.store.scalar(f"SELECT COUNT(*) FROM {self.store.events_table} WHERE {self.store.notification_column} <= ?", (last_logged,)) or 0)
-        if covered != checked:  # a stored event the log passed over (or one slipped in later)
-            return Verification(False, checked, previous, checked + 1, f"{covered - checked} stored event(s) up to the last logged one have no position / {covered - checked} 条事件未进入审计日志")
-        pending = self.store.scalar(f"SELECT COUNT(*) FROM {self.store.events_table} WHERE {self.store.notification_column} > ?", (last_logged,))
-        return Verification(True, checked, previous, pending=int(pending or 0))

@@ -86,6 +86,8 @@ class CampaignBoard(Projection):
     def handlers(self) -> dict[type, Handler]:
         return {
             Unit.Registered: self.unit_created,
+            Unit.Renamed: self.unit_renamed,
+            Unit.Moved: self.unit_moved,
             Campaign.Created: self.campaign_created,
             Campaign.PhaseOpened: self.phase_opened,
             Campaign.PhaseClosed: self.phase_closed,
@@ -108,6 +110,18 @@ class CampaignBoard(Projection):
 
     def unit_created(self, rows: Rows, event: Any, _n: Any) -> None:
         rows.put(UNIT, {"unit_id": event.code, "name": event.name, "name_zh": event.name_zh, "level": event.level, "path": path_text([*event.path, event.code])})
+
+    def unit_renamed(self, rows: Rows, event: Any, _n: Any) -> None:
+        unit = rows.get(UNIT, event.code)
+        if unit is not None:
+            rows.put(UNIT, dict(unit, name=event.name, name_zh=event.name_zh))
+
+    def unit_moved(self, rows: Rows, event: Any, _n: Any) -> None:
+        """Each unit of a moved subtree records its own ``Moved``: its row takes the new path, and
+        roll-ups, which read nominations through their nominee unit's current path, follow."""
+        unit = rows.get(UNIT, event.code)
+        if unit is not None:
+            rows.put(UNIT, dict(unit, path=path_text([*event.path, event.code])))
 
     def campaign_created(self, rows: Rows, event: Any, _n: Any) -> None:
         rows.put(
@@ -206,6 +220,7 @@ class CampaignBoard(Projection):
         row["state"] = after
         rows.put(NOMINATION, row)
         if after != before:
+            assert after is not None, "an event that moves a nomination names the state it moves to"
             self._count(rows, row["campaign_id"], row["category"], before, -1)
             self._count(rows, row["campaign_id"], row["category"], after, 1)
 

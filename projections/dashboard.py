@@ -11,13 +11,17 @@ import json
 from datetime import datetime
 from typing import Any
 
+import structlog
+
 from domain.nominations import STATES
 from domain.rules.quotas import remaining_quota
 from projections.audit import LOG
 from projections.campaigns import CAMPAIGN, COUNT, CampaignBoard, phases_of
 from projections.projection import instant
-from projections.rows import MemoryRows, Row
+from projections.rows import MemoryRows, Row, StagedRows
 from projections.store import ViewStore
+
+log = structlog.get_logger("laurel.projections")
 
 
 def _seconds_left(closes_at: datetime, now: datetime) -> int:
@@ -78,7 +82,13 @@ class DashboardReader:
             return None
         board, rows = CampaignBoard(), MemoryRows()
         for notification in self.store.notifications([r["notification_id"] for r in logged]):
-            board.apply(rows, self.mapper.to_domain_event(notification), notification)
+            staged = StagedRows(rows)
+            try:
+                board.apply(staged, self.mapper.to_domain_event(notification), notification)
+            except Exception as exc:  # noqa: BLE001 - as the runner does: an event the board cannot apply is passed over
+                log.warning("an event the campaign board cannot apply is passed over", notification_id=notification.id, error=type(exc).__name__)
+                continue
+            staged.commit()
         campaign = rows.get(CAMPAIGN, campaign_id)
         if campaign is None:
             return None

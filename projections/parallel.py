@@ -35,20 +35,30 @@ def groups_of(chosen: Sequence[type[Projection]]) -> list[list[type[Projection]]
     return [g for g in found if g] + [[p] for p in chosen if p.name not in grouped]
 
 
+class RebuildFailedError(RuntimeError):
+    pass
+
+
 def rebuild_group(runner: Runner, progress: Callable[[Progress], None] | None = None) -> int:
     """Empties the runner's read models and projects them again from position zero; the
-    secondary indexes are built once at the end (a crash leaves them to ``setup``)."""
+    secondary indexes are built once at the end (a crash leaves them to ``setup``). A read
+    model that halted (the audit chain meeting a checkpoint it contradicts) fails the rebuild:
+    it stays committed up to the event before."""
     runner.setup()
     runner.reset()
     runner.without_secondary_indexes()
     try:
-        return runner.catch_up(progress=progress)
+        done = runner.catch_up(progress=progress)
     finally:
         runner.with_secondary_indexes()
+    if runner.halted:
+        raise RebuildFailedError("; ".join(f"{name} stopped: {why}" for name, why in runner.halted.items()))
+    return done
 
 
-def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: int, reports: Any) -> None:
-    from projections.views import select
+def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: int, reports: Any, trusted: tuple[str, ...] | None) -> None:
+    from projections.checkpoints import CheckpointBook
+    from projections.views import instances, select
 
     parent = multiprocessing.parent_process()
 
@@ -62,12 +72,12 @@ def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: 
         app = opener()
         store = ViewStore(app.recorder)
         store.tune_for_rebuild()  # this process writes nothing but views, on its one connection
-        runner = Runner(store, app.mapper, [p() for p in select(names)], batch_size=batch_size)
+        runner = Runner(store, app.mapper, instances(select(names), CheckpointBook(store, app.mapper, trusted)), batch_size=batch_size)
         done = rebuild_group(runner, report)
         reports.put(("done", index, done))
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent reports it
         reports.put(("failed", index, "interrupted / 已中断"))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+    except BaseException:
         reports.put(("failed", index, traceback.format_exc()))
         raise
     finally:
@@ -75,18 +85,17 @@ def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: 
             app.close()
 
 
-class RebuildFailedError(RuntimeError):
-    pass
-
-
 SILENT_DEATH_SECONDS = 2.0  # a child dead this long without a last report died hard (SIGKILL, OOM)
 
 
-def rebuild_in_processes(opener: Callable[[], Any], groups: list[list[type[Projection]]], batch_size: int, progress: Callable[[Progress], None] | None = None) -> int:
-    """Rebuilds each group in a process of its own; returns the notifications each read."""
+def rebuild_in_processes(
+    opener: Callable[[], Any], groups: list[list[type[Projection]]], batch_size: int, progress: Callable[[Progress], None] | None = None, trusted: tuple[str, ...] | None = None
+) -> int:
+    """Rebuilds each group in a process of its own; returns the notifications each read.
+    ``trusted``: the public keys whose checkpoints hold the audit chain (None: any valid one)."""
     context = multiprocessing.get_context("spawn")  # no inherited connections or threads
     reports = context.Queue()
-    children = [context.Process(target=_child, args=(opener, [p.name for p in group], batch_size, i, reports), name=f"rebuild-{'+'.join(p.name for p in group)}", daemon=True) for i, group in enumerate(groups)]
+    children = [context.Process(target=_child, args=(opener, [p.name for p in group], batch_size, i, reports, trusted), name=f"rebuild-{'+'.join(p.name for p in group)}", daemon=True) for i, group in enumerate(groups)]
     latest: dict[int, Progress] = {}
     done: dict[int, int] = {}
     dead_since: dict[int, float] = {}
@@ -108,9 +117,8 @@ def rebuild_in_processes(opener: Callable[[], Any], groups: list[list[type[Proje
                 progress(Progress(slowest.processed, slowest.position, max(p.target for p in latest.values())))
             now = time.monotonic()
             for i, child in enumerate(children):
-                if i not in done and not child.is_alive():
-                    if now - dead_since.setdefault(i, now) > SILENT_DEATH_SECONDS:
-                        raise RebuildFailedError(f"{child.name} exited with {child.exitcode} / 重建进程异常退出")
+                if i not in done and not child.is_alive() and now - dead_since.setdefault(i, now) > SILENT_DEATH_SECONDS:
+                    raise RebuildFailedError(f"{child.name} exited with {child.exitcode} / 重建进程异常退出")
     finally:
         for child in children:
             if child.is_alive() and len(done) < len(children):

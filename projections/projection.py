@@ -14,6 +14,12 @@ from projections.schema import Table
 Handler = Callable[[Rows, Any, Any], None]
 
 
+class ProjectionHaltedError(Exception):
+    """Raised by a projection that must not move past this event (the audit chain meeting a
+    signed checkpoint it contradicts): the runner keeps the projection where it stands, records
+    why, and goes on with the others."""
+
+
 class Projection:
     """Subclasses name themselves, list their tables and map event classes to handlers
     ``(rows, event, notification)``; events without a handler are skipped."""
@@ -33,13 +39,21 @@ class Projection:
         an event only when some projection wants it (decoding is most of a skipped event's cost)."""
         wanted = self._wanted.get(topic)
         if wanted is None:
-            wanted = self._wanted[topic] = resolve_topic(topic) in self._handlers
+            try:
+                wanted = resolve_topic(topic) in self._handlers
+            except Exception:  # noqa: BLE001 - a topic no class answers to (a forged row, a removed class) changes no view
+                wanted = False
+            self._wanted[topic] = wanted
         return wanted
 
     def decodes(self, notification: Any) -> bool:
         """Whether ``apply`` needs the decoded event for this (wanted) notification; when no
         projection of the batch does, ``apply`` gets ``None`` and reads the notification."""
         return True
+
+    def prepare(self) -> None:
+        """Called by the runner whenever it (re)reads its positions: a projection that reads
+        something beside its own rows (the audit chain's checkpoints) reads it here."""
 
     def apply(self, rows: Rows, event: Any, notification: Any) -> None:
         handler = self._handlers.get(type(event))

@@ -20,11 +20,17 @@ class RollupReader:
             return None
         unit = found[0]
         prefix = unit["path"]
-        where, params = "substr(unit_path, 1, ?) = ?", [len(prefix), prefix]
+        # Each nomination counts where its nominee unit sits now (a unit moved since the
+        # declaration takes its nominations along).
+        where, params = "substr(u.path, 1, ?) = ?", [len(prefix), prefix]
         if campaign_id:
-            where += " AND campaign_id = ?"
+            where += " AND n.campaign_id = ?"
             params.append(campaign_id)
-        counted = self.store.rows(f"SELECT unit_path, state, COUNT(*) AS n FROM {self.store.table(NOMINATION)} WHERE {where} GROUP BY unit_path, state", params)
+        counted = self.store.rows(
+            f"SELECT u.path AS unit_path, n.state, COUNT(*) AS n FROM {self.store.table(NOMINATION)} AS n JOIN {self.store.table(UNIT)} AS u ON u.unit_id = n.nominee_unit_id"
+            f" WHERE {where} GROUP BY u.path, n.state",
+            params,
+        )
         children = self.store.rows(f"SELECT unit_id, name, name_zh, level, path FROM {self.store.table(UNIT)} WHERE substr(path, 1, ?) = ? AND path <> ?", (len(prefix), prefix, prefix))
         depth = prefix.count("/") + 1
         direct = {c["unit_id"]: c for c in children if c["path"].count("/") == depth}

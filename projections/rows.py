@@ -14,6 +14,7 @@ from projections.store import Sql
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
+_UNCACHED = object()  # a before-image: the slot was not in the cache
 
 
 class Rows(Protocol):
@@ -49,6 +50,38 @@ class MemoryRows:
         return list(self.tables.get(table.name, {}).values())
 
 
+class StagedRows:
+    """Changes to ``base`` held back until ``commit``: an event that fails half-way through its
+    handler leaves nothing behind (the in-memory counterpart of the runner's savepoint)."""
+
+    def __init__(self, base: MemoryRows) -> None:
+        self.base = base
+        self.changes: dict[tuple[str, Key], tuple[Table, Row | None]] = {}
+
+    def get(self, table: Table, *key: Any) -> Row | None:
+        staged = self.changes.get((table.name, tuple(key)))
+        if staged is None:
+            return self.base.get(table, *key)
+        return None if staged[1] is None else dict(staged[1])
+
+    def put(self, table: Table, row: Row) -> None:
+        self.changes[(table.name, table.key_of(row))] = (table, row)
+
+    def delete(self, table: Table, *key: Any) -> None:
+        self.changes[(table.name, tuple(key))] = (table, None)
+
+    def append(self, table: Table, row: Row) -> None:
+        self.put(table, row)
+
+    def commit(self) -> None:
+        for (_name, key), (table, row) in self.changes.items():
+            if row is None:
+                self.base.delete(table, *key)
+            else:
+                self.base.put(table, row)
+        self.changes.clear()
+
+
 class RowCache:
     """Committed rows by (table, key); ``None`` records a known absence. ``complete`` while the
     cache has held every row since the tables were emptied: a miss is then an absence, no
@@ -71,12 +104,17 @@ class RowCache:
 
 class BatchRows:
     """``reader`` serves cache misses; ``None`` when the cache is ``complete`` (a rebuild from
-    empty tables), so that a batch can be projected before its write transaction opens."""
+    empty tables), so that a batch can be projected before its write transaction opens.
+
+    The first change to a cached row keeps its before-image: ``discard`` puts the cache back
+    as it was when the batch failed to commit, so that a rebuild's complete cache stays
+    complete while the runner projects the batch again event by event."""
 
     def __init__(self, reader: Sql | None, cache: RowCache, suffix: str, ns: str) -> None:
         self.reader, self.cache, self.suffix, self.ns = reader, cache, suffix, ns
         self.dirty: dict[tuple[str, Key], tuple[Table, Row | None]] = {}
         self.appended: dict[str, tuple[Table, list[Row]]] = {}
+        self.before: dict[tuple[str, Key], Any] = {}
 
     def get(self, table: Table, *key: Any) -> Row | None:
         slot = (table.name, tuple(key))
@@ -92,13 +130,28 @@ class BatchRows:
 
     def put(self, table: Table, row: Row) -> None:
         slot = (table.name, table.key_of(row))
+        if slot not in self.before:
+            self.before[slot] = self.cache.rows.get(slot, _UNCACHED)
         self.cache.rows[slot] = row
         self.dirty[slot] = (table, row)
 
     def delete(self, table: Table, *key: Any) -> None:
         slot = (table.name, tuple(key))
+        if slot not in self.before:
+            self.before[slot] = self.cache.rows.get(slot, _UNCACHED)
         self.cache.rows[slot] = None
         self.dirty[slot] = (table, None)
+
+    def discard(self) -> None:
+        """Forgets every change of this batch, in the cache too (nothing of it was committed)."""
+        for slot, row in self.before.items():
+            if row is _UNCACHED:
+                self.cache.rows.pop(slot, None)
+            else:
+                self.cache.rows[slot] = row
+        self.before.clear()
+        self.dirty.clear()
+        self.appended.clear()
 
     def append(self, table: Table, row: Row) -> None:
         self.appended.setdefault(table.name, (table, []))[1].append(row)

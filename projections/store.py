@@ -103,10 +103,32 @@ class ViewStore:
                         for statement in table.create_statements(self.dialect, suffix, self.ns):
                             sql.execute(statement)
                 return
-            except Exception:  # noqa: BLE001 - a catalogue race surfaces as several error types
+            except Exception:
                 if attempt == 2:
                     raise
                 time.sleep(0.2 * (attempt + 1))
+
+    def columns(self, tables: Sequence[Table], suffix: str = "") -> dict[str, list[str]]:
+        """The columns each table has in the database, in order (one query; none when absent)."""
+        names = [t.physical(suffix) for t in tables]
+        marks = ", ".join("?" for _ in names)
+        if self.postgres:
+            rows = self.rows(
+                "SELECT table_name AS tbl, column_name AS name FROM information_schema.columns "
+                f"WHERE table_schema = COALESCE(NULLIF(?, ''), current_schema()) AND table_name IN ({marks}) ORDER BY table_name, ordinal_position",
+                [getattr(self.datastore, "schema", "") or "", *names],
+            )
+        else:
+            rows = self.rows(f"SELECT m.name AS tbl, p.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN ({marks}) ORDER BY m.name, p.cid", names)
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["tbl"], []).append(row["name"])
+        return found
+
+    def reshaped(self, tables: Sequence[Table], suffix: str = "") -> bool:
+        """Whether one of the tables exists with other columns than it declares now."""
+        found = self.columns(tables, suffix)
+        return any(t.physical(suffix) in found and found[t.physical(suffix)] != list(t.column_names) for t in tables)
 
     def drop(self, tables: Sequence[Table], suffix: str = "") -> None:
         with self.transaction() as sql:
@@ -141,10 +163,9 @@ class ViewStore:
         last batches, which the next runner projects again). Not for a connection that also
         appends events."""
         if not self.postgres:
-            with self.datastore.get_connection(commit=True) as connection:  # outside a transaction
-                with connection.cursor() as cursor:  # closed on leaving
-                    cursor.execute("PRAGMA cache_size = -65536")
-                    cursor.execute("PRAGMA synchronous = NORMAL")
+            with self.datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:  # outside a transaction; the cursor closed on leaving
+                cursor.execute("PRAGMA cache_size = -65536")
+                cursor.execute("PRAGMA synchronous = NORMAL")
 
     def max_notification_id(self) -> int:
         return int(self.recorder.max_notification_id() or 0)

@@ -18,12 +18,14 @@ from typing import Any
 
 from domain.webhooks import SECRET_PREFIX
 from projections.audit import AuditEntry
+from projections.checkpoints import CHECKPOINT_TYPE
 
 CONTENT_TYPE = "application/cloudevents+json"
 THIN_FIELDS = (
     *("reason", "decision", "phase", "closes_at", "rank", "score", "verdict", "declaring_unit_id", "nominee"),
     *("due_by", "forwarded_from", "year", "organiser_unit_id", "template_code"),
 )
+CHECKPOINT_FIELDS = ("position", "hash", "signed_at", "key_id", "public_key", "signature")
 
 
 def sequence(position: int) -> str:
@@ -42,17 +44,20 @@ def cloud_event(entry: AuditEntry, source: str) -> dict[str, Any]:
         "actor": entry.actor,
     }
     data.update({k: entry.data[k] for k in THIN_FIELDS if entry.data.get(k) is not None and len(json.dumps(entry.data[k], default=str)) <= 500})
-    return {
+    if entry.type == CHECKPOINT_TYPE:  # the whole signed checkpoint: a receiver keeps it to verify exports with
+        data["checkpoint"] = {k: entry.data[k] for k in CHECKPOINT_FIELDS if k in entry.data}
+    event = {
         "specversion": "1.0",
         "id": entry.event_id,
         "source": source,
         "type": entry.type,
         "subject": entry.subject,
-        "time": entry.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "time": entry.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if entry.occurred_at else None,
         "sequence": sequence(entry.position),
         "datacontenttype": "application/json",
         "data": data,
     }
+    return {k: v for k, v in event.items() if v is not None}  # "time" is optional: an event stored without one has none
 
 
 def body(event: dict[str, Any], replay: bool = False) -> bytes:

@@ -7,6 +7,7 @@ tracked position, and the views then equal a rebuild (nothing skipped, nothing c
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import signal
@@ -71,7 +72,7 @@ def test_audit_commands_verify_export_and_name_a_tampered_position(database_url:
     assert exported.returncode == 0, exported.stderr
     lines = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert [r["hash"] for r in lines] == [e.hash for e in entries]
-    assert all(r["prev_hash"] == p["hash"] for p, r in zip(lines, lines[1:], strict=False))
+    assert all(r["prev_hash"] == p["hash"] for p, r in itertools.pairwise(lines))
     previous = "0" * 64  # the auditor's independent check, as the README shows it
     for r in lines:
         canonical = json.dumps(
@@ -82,9 +83,8 @@ def test_audit_commands_verify_export_and_name_a_tampered_position(database_url:
         assert hashlib.sha256((previous + canonical).encode()).hexdigest() == r["hash"], r["position"]
         previous = r["hash"]
     target = entries[len(entries) // 2]
-    with running_services(database_url) as services:
-        with services.views.store.transaction() as sql:
-            sql.execute(f"UPDATE {store.events_table} SET topic = topic || ' ' WHERE {store.notification_column} = ?", (target.notification_id,))
+    with running_services(database_url) as services, services.views.store.transaction() as sql:
+        sql.execute(f"UPDATE {store.events_table} SET topic = topic || ' ' WHERE {store.notification_column} = ?", (target.notification_id,))
     broken = laurel(database_url, tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert f"position {target.position}" in broken.stderr
