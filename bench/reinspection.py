@@ -38,6 +38,8 @@ from domain.nominations import Nomination
 from domain.values import Nominee
 from infra.settings import Settings, eventsourcing_env
 from infra.temporal import binary, build_worker
+
+TASK_QUEUE = "laurel-bench"
 from workflows.contracts import ReinspectionCycle, reinspection_workflow_id
 from workflows.reinspection import ReinspectionWorkflow
 
@@ -115,9 +117,9 @@ async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: in
     env = await WorkflowEnvironment.start_time_skipping(data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server"))
     figures: dict[str, float] = {}
     try:
-        async with build_worker(env.client, app, max_concurrent_activities=2):
+        async with build_worker(env.client, app, task_queue=TASK_QUEUE, max_concurrent_activities=2):
             cycle = ReinspectionCycle(campaign_id=cid, category="five_good_site", anniversary=anniversary, batch_size=500)
-            handle = await env.client.start_workflow(ReinspectionWorkflow.run, cycle, id=reinspection_workflow_id(cid, "five_good_site"), task_queue="laurel")
+            handle = await env.client.start_workflow(ReinspectionWorkflow.run, cycle, id=reinspection_workflow_id(cid, "five_good_site"), task_queue=TASK_QUEUE)
             started = time.perf_counter()
             due_at = anniversary - timedelta(days=60)
             # Skip to a second before the instant; the timer then fires in real time, and the

@@ -1,17 +1,24 @@
-"""The campaign scheduler the API talks to: starts ``campaign-<id>`` when a campaign is
-created and sends deadline extensions through the workflow's Update, so its timers move.
-Without a Temporal address (tests of the API alone), extensions go straight to the domain
-and no workflow runs: phase gating still follows the clock."""
+"""The campaign scheduler: starts ``campaign-<id>`` when a campaign is created, reconciles
+(every campaign has its workflow) and sends deadline extensions through the workflow's
+Update, so its timers move. Without a Temporal address (tests of the API alone), extensions
+go straight to the domain and no workflow runs: phase gating still follows the clock.
+
+A campaign is recorded before its workflow starts, and Temporal may be away at that moment:
+the API then answers 201 anyway, and the worker's reconciler starts the workflow once
+Temporal is back (idempotent by the workflow id, so a start that did reach Temporal late
+changes nothing)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain import errors
 from domain.actors import Actor
@@ -20,6 +27,9 @@ from domain.errors import DeadlineExtensionRefusedError, DomainError, RuleFailur
 from infra.temporal import connect, start_campaign_workflow
 from workflows.campaign import CampaignWorkflow
 from workflows.contracts import ExtendDeadline, campaign_workflow_id
+
+START_TIMEOUT = timedelta(seconds=5)  # how long creating a campaign waits on Temporal; then it is the reconciler's job
+log = structlog.get_logger("laurel.scheduler")
 
 
 def _error_classes(base: type[DomainError] = DomainError) -> dict[str, type[DomainError]]:
@@ -46,13 +56,15 @@ def domain_error_from(failure: WorkflowUpdateFailedError) -> DomainError:
 
 
 class CampaignScheduler:
-    def __init__(self, app: Laurel, address: str | None, namespace: str = "default", client: Client | None = None, reminder_offsets: list[int] | None = None) -> None:
+    def __init__(self, app: Laurel, address: str | None, namespace: str = "default", client: Client | None = None, reminder_offsets: list[int] | None = None, *, task_queue: str) -> None:
         self.app = app
         self.reminder_offsets = reminder_offsets
         self.address = address
         self.namespace = namespace
+        self.task_queue = task_queue  # the stack's own: its workers hold this store
         self._client = client
         self._lock = asyncio.Lock()
+        self._confirmed: set[str] = set()  # campaigns whose workflow Temporal has (or had): never checked again
 
     @property
     def enabled(self) -> bool:
@@ -65,16 +77,72 @@ class CampaignScheduler:
                 self._client = await connect(self.address, self.namespace)
             return self._client
 
+    async def _start(self, campaign: Any) -> str:
+        return await start_campaign_workflow(await self.client(), campaign, task_queue=self.task_queue, reminder_offsets=self.reminder_offsets, rpc_timeout=START_TIMEOUT)
+
     async def campaign_created(self, campaign_id: str) -> str | None:
+        """Starts the new campaign's workflow, waiting on Temporal ``START_TIMEOUT`` at most.
+        Never raises: the campaign is recorded already, and what fails here the reconciler
+        starts later."""
         if not self.enabled:
             return None
-        return await start_campaign_workflow(await self.client(), self.app.get_campaign(campaign_id), self.reminder_offsets)
+        try:
+            return await asyncio.wait_for(self._start(self.app.get_campaign(campaign_id)), START_TIMEOUT.total_seconds())
+        except Exception as exc:  # noqa: BLE001 - Temporal down, unreachable or slow: the reconciler's job now
+            log.warning("campaign workflow not started; the worker's reconciler will start it", campaign_id=campaign_id, error=repr(exc))
+            return None
+
+    async def reconcile(self) -> list[str]:
+        """Starts the workflow of every campaign that never had one; returns their ids. A
+        campaign whose phases are all closed had its workflow (only the workflow closes
+        phases), and a workflow Temporal knows, running or closed, is never started again."""
+        client = await self.client()
+        started: list[str] = []
+        for entry in await asyncio.to_thread(self.app.list_campaigns):  # store reads off the worker's event loop
+            campaign_id = str(entry["campaign_id"])
+            if campaign_id in self._confirmed:
+                continue
+            campaign = await asyncio.to_thread(self.app.get_campaign, campaign_id)
+            if campaign.phases and all(p.status == "closed" for p in campaign.phases):
+                self._confirmed.add(campaign_id)
+                continue
+            try:
+                await client.get_workflow_handle(campaign_workflow_id(campaign_id)).describe(rpc_timeout=START_TIMEOUT)
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                await self._start(campaign)
+                started.append(campaign_id)
+                log.info("started a campaign's missing workflow", campaign_id=campaign_id, task_queue=self.task_queue)
+            self._confirmed.add(campaign_id)
+        return started
+
+    async def reconcile_forever(self, interval: float) -> None:
+        """``reconcile`` now and then every ``interval`` seconds; a failed round (Temporal or
+        the store away) is logged and the next one tries again."""
+        while True:
+            try:
+                await self.reconcile()
+            except Exception as exc:  # noqa: BLE001 - any failure: retry next round
+                log.warning("reconciling campaign workflows failed; retrying", error=repr(exc), in_seconds=interval)
+            await asyncio.sleep(interval)
 
     async def extend_deadline(self, campaign_id: str, phase: str, closes_at: datetime, reason: str, actor: Actor, idempotency_key: str | None) -> Any:
         if not self.enabled:
             return await run_in_threadpool(self.app.extend_deadline, campaign_id, phase, closes_at, reason, actor, idempotency_key=idempotency_key)
-        handle = (await self.client()).get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(str(campaign_id)))
+        update = ExtendDeadline(phase=phase, closes_at=closes_at, reason=reason, actor=actor.as_dict())
         try:
-            return await handle.execute_update(CampaignWorkflow.extend_deadline, ExtendDeadline(phase=phase, closes_at=closes_at, reason=reason, actor=actor.as_dict()))
+            handle = (await self.client()).get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(str(campaign_id)))
+            try:
+                return await handle.execute_update(CampaignWorkflow.extend_deadline, update)
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                # Created while Temporal was away, before the reconciler's next round: start it now.
+                await self._start(await run_in_threadpool(self.app.get_campaign, campaign_id))
+                return await handle.execute_update(CampaignWorkflow.extend_deadline, update)
         except WorkflowUpdateFailedError as failure:
             raise domain_error_from(failure) from None
+        except (RPCError, OSError, RuntimeError) as exc:  # Temporal away: the extension is not recorded; the client may retry
+            log.warning("deadline extension could not reach the campaign's workflow", campaign_id=campaign_id, error=repr(exc))
+            raise errors.ServiceUnavailableError("the campaign's workflow cannot be reached now; retry later", "暂时无法联系评选流程服务，请稍后重试", campaign=str(campaign_id)) from None

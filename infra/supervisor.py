@@ -3,10 +3,16 @@ restarted (with backoff) when it dies, and stopped in reverse order on Ctrl-C or
 
 Children run in their own sessions, so a Ctrl-C in the terminal reaches the supervisor only;
 it then sends SIGTERM to each child's whole process group, waits, and SIGKILLs what is left —
-no orphans."""
+no orphans.
+
+One data directory runs one supervisor: it holds an exclusive ``flock`` on ``<home>/up.lock``
+for its life, and its children inherit the descriptor, so the lock outlives the supervisor
+only while parts it started still run (the OS drops it when they are all gone, kill -9
+included)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -38,8 +44,9 @@ class Supervisor:
     BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
     STABLE_SECONDS = 60.0  # a child that ran this long starts its backoff afresh
 
-    def __init__(self, children: Sequence[Child], *, on_event: Callable[[str], None] | None = None) -> None:
+    def __init__(self, children: Sequence[Child], *, on_event: Callable[[str], None] | None = None, inherit_fds: Sequence[int] = ()) -> None:
         self.children = list(children)
+        self.inherit_fds = tuple(inherit_fds)  # e.g. the data directory's lock
         self.stopping = threading.Event()
         self.log = structlog.get_logger("laurel.supervisor")
         self.on_event = on_event or (lambda message: None)
@@ -47,7 +54,7 @@ class Supervisor:
     def _spawn(self, child: Child) -> None:
         out = child.log_path.open("ab") if child.log_path else None
         try:
-            child.process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env}, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True)
+            child.process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env}, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True, pass_fds=self.inherit_fds)
         finally:
             if out is not None:
                 out.close()  # the child has its own descriptor; a restart must not leak ours
@@ -112,3 +119,41 @@ def _signal_group(child: Child, sig: int) -> None:
         os.killpg(child.process.pid, sig)
     except ProcessLookupError:
         pass
+
+
+class AlreadyRunning(RuntimeError):
+    """Another supervisor (or a part it started) holds the data directory's lock."""
+
+
+def hold_lock(path: Path, wait_seconds: float = 1.0) -> int:
+    """Takes an exclusive ``flock`` on ``path`` (created 0600) and returns its descriptor,
+    which holds the lock until it is closed or its process ends. Waits ``wait_seconds``
+    for a reader's brief probe (``lock_held``) to finish, then raises ``AlreadyRunning``."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise AlreadyRunning(str(path)) from None
+            time.sleep(0.05)
+
+
+def lock_held(path: Path) -> bool:
+    """Whether some process holds ``path``'s lock (probed with a shared lock, released at once)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)

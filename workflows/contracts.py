@@ -1,5 +1,6 @@
 """Inputs and outputs crossing the Temporal boundary (pydantic models, one per payload, so
-fields can be added compatibly), ids and the task queue."""
+fields can be added compatibly) and ids. The task queue is not here: it is the stack's own
+(settings), and a workflow starts its children on the queue it runs on."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 from temporalio.common import RetryPolicy
 
-TASK_QUEUE = "laurel"
 DEFAULT_REMINDER_OFFSETS = (3 * 86400, 86400)  # 3 days and 1 day before each deadline
 DEFAULT_DUE_AHEAD_DAYS = 60
 BATCH_SIZE = 500

@@ -11,6 +11,7 @@ bounded (a few events per batch, one cycle per run)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -38,13 +39,13 @@ class ReinspectionWorkflow:
         if remaining > 0:
             await asyncio.sleep(remaining)
 
-    async def _batches(self, method: object, cycle: ReinspectionCycle, stage: str, due_by: datetime | None) -> list[str]:
+    async def _batches(self, method: Callable[[CampaignActivities, TitleBatch], BatchOutcome], cycle: ReinspectionCycle, stage: str, due_by: datetime | None) -> list[str]:
         offset: int | None = 0
         touched: list[str] = []
         while offset is not None:
             key = f"{cycle.campaign_id}:{cycle.category}:{cycle.anniversary.date().isoformat()}:{stage}:{offset}"
             batch = TitleBatch(campaign_id=cycle.campaign_id, category=cycle.category, offset=offset, limit=cycle.batch_size, due_by=due_by, at=workflow.now(), key=key)
-            outcome: BatchOutcome = await workflow.execute_activity_method(method, batch, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)  # type: ignore[arg-type]
+            outcome: BatchOutcome = await workflow.execute_activity_method(method, batch, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
             touched.extend(outcome.ids)
             offset = outcome.next_offset
         return touched

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, Command, CurrentActor, IdempotencyKey, ServicesDep
+from api.problems import PROBLEM_DESCRIPTIONS
 from api.responses import created
 from api.schemas import CampaignCreate, CampaignListItem, CampaignPublic, CommendationCreate, CommendationResult, DeadlineExtension
 from api.tabular import XLSX, workbook_bytes
@@ -23,7 +24,7 @@ def campaign_view(app: Any, campaign: Any) -> dict[str, Any]:
     return dict(campaign.summary(), current_phase=current.code if current else None)
 
 
-@router.post("", status_code=201, response_model=CampaignPublic, summary="Create a campaign from a template / 按模板创建评选活动", description="Starts the campaign's workflow (campaign-<id>) when Temporal is configured.")
+@router.post("", status_code=201, response_model=CampaignPublic, summary="Create a campaign from a template / 按模板创建评选活动", description="Starts the campaign's workflow (campaign-<id>) when Temporal is configured. 201 once the campaign is recorded, whatever Temporal's state: a workflow Temporal could not start within a few seconds is started by the worker's reconciler.")
 async def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, key: IdempotencyKey, services: ServicesDep) -> Any:
     result = await run_in_threadpool(
         app.create_campaign,
@@ -38,7 +39,7 @@ async def create_campaign(body: CampaignCreate, app: App, actor: CurrentActor, k
         parent_campaign_id=body.parent_campaign_id,
         idempotency_key=key,
     )
-    await services.scheduler.campaign_created(str(result["id"]))  # idempotent: an existing workflow is kept
+    await services.scheduler.campaign_created(str(result["id"]))  # idempotent, bounded wait, never raises: what fails here the reconciler starts
     view = campaign_view(app, app.get_campaign(result["id"]))
     return created(CampaignPublic(**view), result["replayed"])
 
@@ -63,6 +64,7 @@ def read_campaign(campaign_id: str, app: App, actor: CurrentActor) -> Any:
     "/{campaign_id}/phases/{phase}/extension",
     response_model=CampaignPublic,
     summary="Extend a phase deadline / 延长阶段截止时间",
+    responses={503: {"description": PROBLEM_DESCRIPTIONS[503]}},
     description="Sent to the campaign's workflow as an Update (validated there, decided by the domain), so its timers move with the deadline.",
 )
 async def extend_deadline(campaign_id: str, phase: str, body: DeadlineExtension, app: App, actor: CurrentActor, key: IdempotencyKey, services: ServicesDep) -> Any:

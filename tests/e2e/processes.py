@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PARTS = ("worker", "projections", "webhooks", "api")
 
@@ -28,23 +31,36 @@ def children(parent: int) -> dict[str, int]:
 def wait_for(condition: Callable[[], bool], timeout: float = 90.0, step: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(Exception):  # e.g. the API not answering yet
             if condition():
                 return True
-        except Exception:  # noqa: BLE001 - e.g. the API not answering yet
-            pass
         time.sleep(step)
     return False
 
 
-def start_stack(tmp_path: Path, port: int, dev_port: int, token: str) -> subprocess.Popen[str]:
+def stack_env(tmp_path: Path, dev_port: int, token: str, **extra: str) -> dict[str, str]:
+    """The environment of a ``laurel up`` in ``tmp_path``: the embedded SQLite store, the
+    dev-server port asked for, and ``extra`` (``LAUREL_*`` names) on top."""
+    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN=token)
+    for name in ("LAUREL_DATABASE_URL", "LAUREL_TEMPORAL_ADDRESS", "LAUREL_TEMPORAL_NAMESPACE", "LAUREL_TEMPORAL_TASK_QUEUE"):
+        env.pop(name, None)
+    return {**env, **extra}
+
+
+def start_stack(tmp_path: Path, port: int, dev_port: int, token: str, **extra: str) -> subprocess.Popen[str]:
     """``laurel up`` in ``tmp_path`` on the embedded SQLite store and its own dev-server port;
     what the supervisor prints goes to ``tmp_path/up.log`` (a file, never a pipe that could fill)."""
-    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN=token)
-    env.pop("LAUREL_DATABASE_URL", None)
-    env.pop("LAUREL_TEMPORAL_ADDRESS", None)
     with (tmp_path / "up.log").open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "api.cli", "up", "--port", str(port)], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(up_command(port), env=stack_env(tmp_path, dev_port, token, **extra), cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def up_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "api.cli", "up", "--port", str(port)]
+
+
+def recorded_stack(tmp_path: Path) -> dict[str, Any]:
+    """What the running ``laurel up`` in ``tmp_path`` recorded it chose (``.laurel/stack.json``)."""
+    return json.loads((tmp_path / ".laurel" / "stack.json").read_text())
 
 
 def stack_started(tmp_path: Path) -> bool:

@@ -24,6 +24,7 @@ from infra.temporal import binary, build_worker, start_campaign_workflow
 from workflows.campaign import CampaignWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+TASK_QUEUE = "laurel-workflow-tests"  # not the cluster default: a queue taken from anywhere but the settings would strand the work
 ADMIN = Actor("tok-admin", "admin", None)
 REVIEWER = Actor("tok-reviewer", "reviewer", "city-1")
 INSPECTOR = Actor("tok-inspector", "inspector", "city-1")
@@ -42,10 +43,10 @@ class Stage:
         return await self.env.get_current_time()
 
     def worker(self) -> Worker:
-        return build_worker(self.env.client, self.app)
+        return build_worker(self.env.client, self.app, task_queue=TASK_QUEUE)
 
     async def start(self, campaign_id: str) -> WorkflowHandle:
-        workflow_id = await start_campaign_workflow(self.env.client, self.app.get_campaign(campaign_id))
+        workflow_id = await start_campaign_workflow(self.env.client, self.app.get_campaign(campaign_id), task_queue=TASK_QUEUE)
         return self.env.client.get_workflow_handle_for(CampaignWorkflow.run, workflow_id)
 
     def events(self, aggregate_id: str) -> list[tuple[str, datetime]]:

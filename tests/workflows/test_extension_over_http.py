@@ -24,7 +24,7 @@ async def scenario(tmp_path):
         with running_server(f"sqlite:///{tmp_path / 'http.sqlite3'}") as server:
             server.services.scheduler.address = target
             app = server.services.app
-            async with build_worker(s.env.client, app):  # the worker uses the API's event store
+            async with build_worker(s.env.client, app, task_queue=server.services.scheduler.task_queue):  # the worker uses the API's event store and the API's queue
                 with server.client() as admin:
                     for unit in [{"id": "city-1", "name_zh": "示范市", "level": "city"}, {"id": "city-2", "name_zh": "邻市", "level": "city"}]:
                         admin.post("/v1/units", json=unit)
@@ -49,3 +49,32 @@ async def scenario(tmp_path):
                     assert app.get_campaign(cid).phase("declaration").status == "closed"
                     reviewer.close()
                     outsider.close()
+
+
+def test_an_extension_for_a_campaign_whose_workflow_never_started_starts_it(tmp_path):
+    """A campaign recorded while Temporal was away has no workflow until the reconciler's next
+    round; an extension meanwhile starts it and then moves its deadline (it used to be a 500)."""
+    asyncio.run(missing_workflow(tmp_path))
+
+
+async def missing_workflow(tmp_path):
+    from domain.actors import Actor
+
+    async with stage(tmp_path / "t") as s:
+        target = s.env.client.service_client.config.target_host
+        with running_server(f"sqlite:///{tmp_path / 'http.sqlite3'}") as server:
+            app = server.services.app
+            async with build_worker(s.env.client, app, task_queue=server.services.scheduler.task_queue):
+                with server.client() as admin:
+                    admin.post("/v1/units", json={"id": "city-1", "name_zh": "示范市", "level": "city"})
+                    reviewer = server.client(admin.post("/v1/tokens", json={"role": "reviewer", "unit_id": "city-1"}).json()["token"])
+                    start = await s.now()
+                    # Recorded with no scheduler at all: no workflow, as after a POST while Temporal was down.
+                    cid = str(app.create_campaign("five-good-sites", "city-1", Actor("tok", "admin", None), starts_at=start, durations={"declaration": 10 * 86400})["id"])
+                    server.services.scheduler.address = target
+                    new_close = start + 12 * DAY
+                    extended = await run_in_threadpool(reviewer.post, f"/v1/campaigns/{cid}/phases/declaration/extension", json={"closes_at": new_close.isoformat(), "reason": "山区乡镇材料延误"})
+                    assert extended.status_code == 200, extended.text
+                    await s.env.sleep(12 * DAY + timedelta(hours=1))
+                    assert app.get_campaign(cid).phase("declaration").status == "closed"
+                    reviewer.close()
