@@ -1,11 +1,18 @@
 """Bulk imports: every row is one command (idempotent per row when a key is sent); the
-report lists each row's outcome, and a bad row never stops or undoes the good ones."""
+report lists each row's outcome, and a bad row never stops or undoes the good ones.
+
+The file is bounded before any row runs: its bytes while they arrive (``api.guard``: 413 past
+``LAUREL_MAX_IMPORT_BYTES``), then its rows while a worker thread parses it (422 past
+``LAUREL_MAX_IMPORT_ROWS``, and for an XLSX its unzipped size); a refused file appends nothing.
+Parsing never runs on the event loop, so /healthz and every other request stay answered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
+import structlog
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
@@ -13,7 +20,9 @@ from api.problems import status_for
 from api.tabular import XLSX, TableFormatError, read_rows
 from domain.errors import DomainError, ImportInvalidError, RuleFailure
 
-MAX_ROWS = 5000
+# An XLSX may unzip to this many times the import byte limit (128 MiB at 8 MiB): a spreadsheet's
+# XML compresses a few times over, a zip bomb a thousand times.
+UNZIPPED_PER_IMPORT_BYTE = 16
 
 
 def table_body() -> dict[str, Any]:
@@ -25,17 +34,28 @@ def table_body() -> dict[str, Any]:
     }
 
 
-async def import_rows(request: Request, columns: Sequence[str], one: Callable[[dict[str, Any], str | None], dict[str, Any]], key: str | None) -> dict[str, Any]:
-    body = await request.body()
+Check = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+async def import_rows(
+    request: Request, columns: Sequence[str], one: Callable[[dict[str, Any], str | None], dict[str, Any]], key: str | None, *, check: Check | None = None
+) -> dict[str, Any]:
+    """Reads the file, then ``check(rows)`` (a refusal of the whole file, e.g. a 403), then runs
+    ``one`` per row in a worker thread; returns the per-row report."""
+    settings = request.app.state.services.settings
+    body = await request.body()  # already bounded by api.guard (LAUREL_MAX_IMPORT_BYTES, 413 beyond) as it arrived
+    parse = partial(
+        read_rows, body, request.headers.get("content-type", ""), columns, max_rows=settings.max_import_rows, max_unzipped=settings.max_import_bytes * UNZIPPED_PER_IMPORT_BYTE
+    )
     try:
-        rows = read_rows(body, request.headers.get("content-type", ""), columns)
+        rows = await run_in_threadpool(parse)
     except TableFormatError as exc:
-        raise ImportInvalidError([RuleFailure("table_readable", str(exc), "无法读取表格：" + str(exc), "body")]) from None
-    if len(rows) > MAX_ROWS:
-        raise ImportInvalidError([RuleFailure("table_max_rows", f"at most {MAX_ROWS} rows per import", f"每次最多导入 {MAX_ROWS} 行", "body", MAX_ROWS, len(rows))])
+        raise ImportInvalidError([RuleFailure(exc.rule, exc.message_en, exc.message_zh, "body", exc.expected, exc.actual)]) from None
+    if check is not None:
+        await check(rows)
 
     def run_all() -> dict[str, Any]:
-        report = []
+        report: list[dict[str, Any]] = []
         for number, row in enumerate(rows, start=2):  # row 1 is the header
             try:
                 result = one(row, f"{key}:row{number}" if key else None)
@@ -43,6 +63,10 @@ async def import_rows(request: Request, columns: Sequence[str], one: Callable[[d
             except DomainError as exc:
                 failures = [f.as_dict() for f in getattr(exc, "failures", ())] or [{"rule": exc.code, "message_en": exc.message_en, "message_zh": exc.message_zh}]
                 report.append({"row": number, "status": "error", "errors": [dict(f, status=status_for(exc)) for f in failures]})
+            except (ValueError, TypeError) as exc:  # a cell the row's command cannot convert ('four' hours): that row's error, not a 500
+                structlog.get_logger("laurel.imports").warning("row refused", row=number, error=f"{type(exc).__name__}: {exc}")
+                failure = {"rule": "row_readable", "message_en": f"a cell of this row cannot be read: {exc}", "message_zh": f"该行有单元格无法读取：{exc}", "status": 422}
+                report.append({"row": number, "status": "error", "errors": [failure]})
         created = sum(1 for r in report if r["status"] != "error")
         return {"created": created, "failed": len(report) - created, "rows": report}
 

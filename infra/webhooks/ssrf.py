@@ -4,15 +4,17 @@ Every address a host name resolves to is checked — at registration and again o
 connection, and the connection then goes to an address that was checked (so a name that
 re-resolves to 127.0.0.1 between the check and the connect cannot slip through).
 Refused: loopback, private, link-local, multicast, reserved, unspecified and every other
-not-globally-routable range (IPv4-mapped IPv6 addresses are judged as the IPv4 address).
+not-globally-routable range, and every IPv6 form that carries an IPv4 address:
+IPv4-mapped and 6to4 addresses are judged as the IPv4 address they reach; Teredo, NAT64,
+IPv4-compatible and IPv4-translated addresses are refused whatever they carry.
 ``LAUREL_WEBHOOK_ALLOW_PRIVATE=1`` allows them (tests, receivers on the same premises)."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,12 +33,64 @@ CHECKS = (
     ("unspecified", "the unspecified address", "未指定地址"),
 )
 
+# IPv6 addresses that carry an IPv4 one (RFC 6052, 3056, 4380, 4291, 2765, 8215): a receiver
+# at [2002:7f00:1::] is 127.0.0.1 behind a 6to4 relay, yet looks global as an IPv6 address.
+NAT64_WELL_KNOWN = ip_network("64:ff9b::/96")
+NAT64_LOCAL_USE = ip_network("64:ff9b:1::/48")  # the IPv4 bits' place depends on the operator's prefix length
+IPV4_TRANSLATED = ip_network("::ffff:0:0:0/96")  # SIIT (RFC 2765): inside a translator's network only
+IPV4_COMPATIBLE = ip_network("::/96")  # deprecated by RFC 4291
+
+
+def low32(ip: IPv6Address) -> IPv4Address:
+    return IPv4Address(int(ip) & 0xFFFFFFFF)
+
+
+def embedded_ipv4(ip: IPv6Address) -> tuple[IPv4Address, str] | None:
+    """The IPv4 address that IPv4-mapped and 6to4 addresses reach, with the form's name."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped, "IPv4-mapped"
+    if ip.sixtofour is not None:
+        return ip.sixtofour, "6to4"
+    return None
+
+
+def tunnel_refusal(ip: IPv6Address) -> tuple[str, str] | None:
+    """Forms refused whatever IPv4 address they carry (English, Chinese), or None.
+
+    Teredo is a client's NAT-traversal tunnel and NAT64 a translator in front of IPv4 hosts;
+    no webhook receiver needs either, and a translator's own network can reach what this host
+    cannot. IPv4-compatible addresses are deprecated and IPv4-translated ones never leave a
+    SIIT network."""
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return f"a Teredo tunnel address (server {server}, client {client})", f"Teredo 隧道地址（服务器 {server}，客户端 {client}）"
+    if ip in NAT64_WELL_KNOWN:
+        return f"a NAT64 address (translated to {low32(ip)})", f"NAT64 转换地址（对应 {low32(ip)}）"
+    if ip in NAT64_LOCAL_USE:
+        return "a local-use NAT64 address", "本地 NAT64 转换地址"
+    if ip in IPV4_TRANSLATED:
+        return f"an IPv4-translated address of {low32(ip)}", f"IPv4 转换地址（对应 {low32(ip)}）"
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:  # :: and ::1 are judged as what they are
+        return f"an IPv4-compatible address of {low32(ip)} (deprecated)", f"IPv4 兼容地址（对应 {low32(ip)}，已废弃）"
+    return None
+
 
 def refusal(address: str) -> tuple[str, str] | None:
     """Why ``address`` may not receive webhooks (English, Chinese), or None when it may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = ip_address(address.split("%", 1)[0])
+    if isinstance(ip, IPv6Address):
+        if (refused := tunnel_refusal(ip)) is not None:
+            return refused
+        if (carried := embedded_ipv4(ip)) is not None:
+            # Judged as the IPv4 address the packets reach; Python's own tables differ between
+            # versions for these prefixes (6to4 of 127.0.0.1 counts as global).
+            inner, form = carried
+            why = range_refusal(inner)
+            return None if why is None else (f"a {form} address of {inner}, {why[0]}", f"{form} 地址，内嵌 {inner}（{why[1]}）")
+    return range_refusal(ip)
+
+
+def range_refusal(ip: IPv4Address | IPv6Address) -> tuple[str, str] | None:
     for name, en, zh in CHECKS:
         if getattr(ip, f"is_{name}"):
             return en, zh
