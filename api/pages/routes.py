@@ -1,11 +1,12 @@
 """The web pages (jinja2, rendered on the server): login, the campaigns an actor may read, a
 campaign's dashboard and a nomination's timeline. The same tokens and role rules as the API:
-the session cookie holds the token ``current_actor`` reads; scripts may send the bearer
-header instead."""
+the session cookie holds a page session's id (``api.auth``); scripts may send the bearer
+header instead. Login and logout are forms guarded against cross-site posts (csrf.py); every
+link and redirect is a path, never built from the request's Host."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -18,9 +19,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 
-from api.deps import SESSION_COOKIE, App, ServicesDep, actor_for, current_actor
+from api.auth import SESSION_COOKIE
+from api.deps import App, ServicesDep, current_actor
 from api.instants import checked_as_of
+from api.pages import csrf
 from api.pages.charts import pipeline_svg
 from api.pages.formatting import duration, local_time, phase_countdowns
 from api.pages.i18n import CLOSED_STATES, LANG_COOKIE, LANGUAGES, PIPELINE_STATES, Translator, language_of
@@ -29,6 +34,7 @@ from api.problems import status_for
 from domain.actors import Actor, Role
 from domain.errors import AuthorizationError, CampaignNotFoundError, DomainError, NotFoundError, RuleFailure, RuleViolationError
 from domain.rules.jurisdiction import can_read_campaign, can_read_unit_records, require_read, require_role
+from infra.settings import lifetime_seconds
 
 NOMINATIONS_SHOWN = 100
 YEAR = 365 * 24 * 3600
@@ -42,7 +48,7 @@ class PageRoute(APIRoute):
     """Pages answer in HTML: without a session a redirect to /ui/login, a domain error an
     error page with the status the API would give (the same table, api/problems.py)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
@@ -72,7 +78,7 @@ def templates() -> Jinja2Templates:
 
 async def page_actor(request: Request) -> Actor:
     try:
-        return await current_actor(request)
+        return await current_actor(request, None)  # credentials: read from the request itself (the parameter documents the scheme)
     except HTTPException as exc:
         if exc.status_code == 401:
             raise LoginRequired from None
@@ -82,10 +88,18 @@ async def page_actor(request: Request) -> Actor:
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
+def relative(url: URL) -> str:
+    """``url``'s path and query: a link that names no host (the Host header is the client's)."""
+    return f"{url.path}?{url.query}" if url.query else url.path
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     t = Translator(language_of(request))
     actor = getattr(request.state, "actor", None)
-    response = templates().TemplateResponse(request, name, {"t": t, "actor": actor, "lang_url": str(request.url.include_query_params(lang=t.other)), **context}, status_code=status)
+    session = request.cookies.get(SESSION_COOKIE)
+    logout_token = csrf.form_token(session, csrf.LOGOUT) if actor and session else None  # a bearer-header client has no session to end
+    lang_url = relative(request.url.include_query_params(lang=t.other))
+    response = templates().TemplateResponse(request, name, {"t": t, "actor": actor, "lang_url": lang_url, "logout_token": logout_token, **context}, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, t.lang, max_age=YEAR, httponly=True, samesite="lax")
     return response
@@ -122,25 +136,43 @@ def safe_next(target: str | None) -> str:
 # --- session -----------------------------------------------------------------------------------
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next_page: Annotated[str | None, Query(alias="next")] = None, logged_out: bool = False) -> Response:
-    return render(request, "login.html", {"next": safe_next(next_page), "message": "login.logged_out" if logged_out else None, "error": None})
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, token: Annotated[str, Form()], next_page: Annotated[str | None, Form(alias="next")] = None) -> Response:
-    secret = token.strip()
-    try:
-        await actor_for(request, f"Bearer {secret}")
-    except HTTPException:
-        return render(request, "login.html", {"next": safe_next(next_page), "message": None, "error": "login.invalid"}, status=401)
-    response = RedirectResponse(safe_next(next_page), status_code=303)
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+def login_page(request: Request, next_page: str | None, message: str | None, error: str | None, status: int = 200) -> Response:
+    """The login form, its token bound to the browser's pre-session cookie (set here if new)."""
+    presession = csrf.presession(request)
+    context = {"next": safe_next(next_page), "message": message, "error": error, "csrf_token": csrf.form_token(presession, csrf.LOGIN)}
+    response = render(request, "login.html", context, status=status)
+    csrf.keep_presession(request, response, presession)
     return response
 
 
-@router.post("/logout")
-def logout() -> Response:
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next_page: Annotated[str | None, Query(alias="next")] = None, logged_out: bool = False) -> Response:
+    return login_page(request, next_page, "login.logged_out" if logged_out else None, None)
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(csrf.guard(csrf.LOGIN, csrf.PRESESSION_COOKIE))])
+async def login(request: Request, token: Annotated[str, Form(max_length=200)], next_page: Annotated[str | None, Form(alias="next", max_length=2000)] = None) -> Response:
+    """A page session for the token: the cookie holds a random session id (only its hash is
+    stored), never the token itself."""
+    try:
+        session = await request.app.state.auth.open_session(request, token.strip())
+    except HTTPException as exc:
+        error = "login.throttled" if exc.status_code == 429 else "login.invalid"
+        response = login_page(request, next_page, None, error, status=exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
+    response = RedirectResponse(safe_next(next_page), status_code=303)
+    lifetime = int(lifetime_seconds(request.app.state.services.settings.session_lifetime))
+    response.set_cookie(SESSION_COOKIE, session, max_age=lifetime, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(csrf.guard(csrf.LOGOUT, SESSION_COOKIE))])
+async def logout(request: Request) -> Response:
+    """Ends the session on the server: the cookie, replayed, no longer logs anyone in."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        await run_in_threadpool(request.app.state.auth.close_session, session)
     response = RedirectResponse("/ui/login?logged_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

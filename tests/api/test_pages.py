@@ -3,6 +3,8 @@ language choice, the dashboard replayed at an instant, and the pieces the pages 
 
 from __future__ import annotations
 
+import html as html_text
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from api.pages.formatting import duration
 from api.pages.i18n import EVENT_NAMES, MESSAGES, ROLE_NAMES, STATE_NAMES, Translator
 from domain.nominations import STATES
 from tests.api.conftest import ADMIN_TOKEN, Server, running_server
+from tests.api.page_session import login, logout
 from tests.integration.world import ADMIN, CITY_REVIEWER, COMMENDING, DECLARING, PRE_REVIEWING, SITE_CHECKS, build_city, declare_site, five_good_campaign
 from tests.integration.world import declarer as declarer_of  # the fixture is called world
 
@@ -56,7 +59,7 @@ def browser(server: Server, token: str | None = None) -> Iterator[httpx.Client]:
     """A client that keeps cookies and does not follow redirects, logged in with ``token``."""
     with httpx.Client(base_url=server.base_url, follow_redirects=False) as client:
         if token:
-            assert client.post("/ui/login", data={"token": token, "next": "/ui/"}).status_code == 303
+            assert login(client, token).status_code == 303
         yield client
 
 
@@ -73,14 +76,14 @@ def test_pages_send_a_visitor_without_a_session_to_the_login_form(world) -> None
 def test_login_sets_an_httponly_session_cookie_and_logout_clears_it(world) -> None:
     server, _ = world
     with browser(server) as client:
-        refused = client.post("/ui/login", data={"token": "lrl_unknown"})
-        assert refused.status_code == 401 and "令牌无效或已撤销" in refused.text
-        accepted = client.post("/ui/login", data={"token": ADMIN_TOKEN, "next": "//evil.example/"})
+        refused = login(client, "lrl_unknown")
+        assert refused.status_code == 401 and "令牌无效、已过期或已撤销" in refused.text
+        accepted = login(client, ADMIN_TOKEN, "//evil.example/")
         assert accepted.status_code == 303 and accepted.headers["location"] == "/ui/"  # never off the site
         cookie = accepted.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
         assert client.get("/ui/").status_code == 200
-        out = client.post("/ui/logout")
+        out = logout(client)
         assert out.status_code == 303 and out.headers["location"] == "/ui/login?logged_out=1"
         assert client.get("/ui/").status_code == 303
 
@@ -170,3 +173,23 @@ def test_the_compliance_page_names_every_shortfall_the_api_names(world) -> None:
         assert 'data-assessed="false"' in client.get("/ui/units/town-1/compliance", params={"year": 2021}).text
     with browser(server, script["tokens"]["declarer"]) as declarer:
         assert declarer.get("/ui/units/town-2/compliance", params={"year": 2022}).status_code == 403
+
+
+INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+
+
+def test_no_page_carries_inline_script_or_style(world) -> None:
+    """The pages' policy runs no inline script and applies no inline style: every page's code
+    and styles are files under /static (the charts are inline SVG, drawn with attributes)."""
+    server, script = world
+    with browser(server, script["tokens"]["reviewer"]) as client:
+        pages = ["/ui/", f"/ui/campaigns/{script['campaign_id']}", f"/ui/nominations/{script['ids'][3]}", "/ui/units/town-1/compliance?year=2022", "/ui/campaigns/nope", "/ui/login"]
+        for path in pages:
+            html = client.get(path).text
+            assert INLINE_CODE.findall(html) == [], path
+            for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+                assert client.get(asset).status_code == 200, asset
+        board = client.get(pages[1]).text
+        units = re.search(r'<script src="/static/pages/countdown.js" data-units="([^"]+)"></script>', board)
+        assert units and json.loads(html_text.unescape(units.group(1))) == ["天", "小时", "分", "秒"]
+        assert '<progress class="fill" max="' in board

@@ -1,7 +1,8 @@
 """The web pages in a real browser (Chromium through Playwright) against a real server: a city
 reviewer logs in with a token, reads the dashboard of a seed-000 campaign whose sites went
 every way a year can take them, finds on the page the numbers the API's dashboard gives,
-switches to English, and opens a rejected site's timeline with its actors and reasons.
+switches to English, and opens a rejected site's timeline with its actors and reasons — all
+under the pages' Content-Security-Policy, which must report no violation.
 
 ``LAUREL_UPDATE_SCREENSHOT=1`` also copies the dashboard's screenshot to docs/dashboard.png
 (the README's)."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.pages.routes import SESSION_COOKIE
 from domain.application import Laurel
 from tests.api.conftest import running_server
 from tests.integration.world import (
@@ -41,6 +44,11 @@ NOW = COMMENDING + timedelta(days=2, hours=3)  # the commendation phase is open
 REJECTION = "站点设备长期停用，三簿一册缺失 / equipment idle, records missing"
 WITHDRAWAL = "站点搬迁至村委会新址 / the site moved"
 pytestmark = pytest.mark.timeout(120)
+# Records every policy violation the page reports (an init script runs outside the page's policy).
+REPORT_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", e => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+"""
 
 
 class Clock:
@@ -119,18 +127,22 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
 
         context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_VIOLATIONS)
         page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
 
         # Log in (登录): a wrong token is refused, the reviewer's token opens the campaign list.
         page.goto(f"{server.base_url}/ui/")
         assert "/ui/login" in page.url
         page.fill("#token", "lrl_not_a_token")
         page.click("button[type=submit]")
-        assert page.locator('[data-testid="login-error"]').text_content() == "令牌无效或已撤销。"
+        assert page.locator('[data-testid="login-error"]').text_content() == "令牌无效、已过期或已撤销。"
         page.fill("#token", script.reviewer_token)
         page.click("button[type=submit]")
         page.wait_for_url(f"{server.base_url}/ui/")
-        cookie = next(c for c in context.cookies() if c["name"] == "laurel_token")
+        cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
         assert cookie["httpOnly"] and page.evaluate("document.cookie").find(script.reviewer_token) == -1
         listed = page.locator("[data-campaign-id]").evaluate_all("rows => rows.map(r => r.dataset.campaignId)")
         assert listed == [script.campaign_id]  # not the other city's campaign
@@ -147,7 +159,11 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         assert current.text_content() == board["current_phase"]["name_zh"]
         left = page.locator('[data-testid="time-left"]')
         assert int(left.get_attribute("data-seconds")) == board["current_phase"]["seconds_left"] > 0
-        assert "天" in left.text_content()
+        shown = left.text_content()
+        assert "天" in shown
+        time.sleep(1.5)  # the countdown script (a static file, allowed by the policy) ticks
+        assert left.text_content() != shown and "天" in left.text_content()
+        assert page.evaluate("window.__violations") == []
         assert page.locator('[data-testid="category"] svg text.chart-label').first.text_content() == "已申报"
         page.screenshot(path=str(artifacts / "dashboard-full.png"), full_page=True)
         page.screenshot(path=str(artifacts / "dashboard.png"), clip={"x": 0, "y": 0, "width": 1200, "height": 1000})
@@ -193,5 +209,7 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         page.goto(f"{server.base_url}/ui/")
         page.click('form[action="/ui/logout"] button')
         page.wait_for_url("**/ui/login?logged_out=1")
-        assert not [c for c in context.cookies() if c["name"] == "laurel_token"]
+        assert not [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+        assert page.evaluate("window.__violations") == []
         context.close()
+        assert [line for line in console if "Content Security Policy" in line or line.startswith("pageerror")] == []
