@@ -10,11 +10,13 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from api import openapi, pages, problems
+from api import docs, pages, problems, static_files
+from api.auth import Authenticator
+from api.guard import RequestGuard
 from api.metrics import HttpMetrics
 from api.request_context import RequestContext
-from api.token_cache import TokenCache
 from api.routes import activity, audit, boards, campaigns, health, nominations, templates, tokens, units, webhooks
+from api.security_headers import SecurityHeaders
 from infra.bootstrap import Services
 
 DESCRIPTION = """Commendation campaigns, event-sourced · 远程教育评选表彰系统
@@ -77,18 +79,25 @@ def settle_heap() -> None:
 
 
 def create_app(services: Services) -> FastAPI:
-    app = FastAPI(title="Laurel", version="0.1.0", description=DESCRIPTION, openapi_tags=[{"name": tag} for tag in TAGS])
+    # docs_url=None, redoc_url=None: /docs is api/docs.py's, on assets served from the package
+    # (FastAPI's own would load them from a CDN); ReDoc is not offered.
+    app = FastAPI(title="Laurel", version="0.1.0", description=DESCRIPTION, openapi_tags=[{"name": tag} for tag in TAGS], docs_url=None, redoc_url=None)
     app.state.services = services
     app.router.on_startup.append(thread_pool_sizer(services.settings.api_threads))
-    app.state.tokens = TokenCache(services.settings.token_cache_seconds)
-    metrics = HttpMetrics(projection_lag=lambda: services.views.lag())
+    metrics = HttpMetrics(projection_lag=lambda: services.views.lag(), projection_failures=lambda: services.views.failure_counts())
+    app.state.auth = Authenticator(services, metrics)
     problems.install(app)
+    settings = services.settings
+    app.add_middleware(RequestGuard, auth=app.state.auth, max_body=settings.max_body_bytes, max_import=settings.max_import_bytes)  # inside the request context
 
+    app.add_middleware(SecurityHeaders)  # around every response, the 500 problems included
     app.add_middleware(RequestContext, metrics=metrics)  # after problems.install: the outermost
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics / 监控指标", response_class=Response)
     def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    add_routes(app, [*(openapi.document_headers(module.router) for module in ROUTERS), pages.router])  # pages.router: /ui, the web pages
+    docs.install(app)
+    static_files.install(app)  # /static: the pages' stylesheet and script, Swagger UI's assets
+    add_routes(app, [*(module.router for module in ROUTERS), pages.router])  # pages.router: /ui, the web pages
     return app

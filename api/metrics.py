@@ -23,11 +23,27 @@ class ProjectionLag(Collector):
         yield family
 
 
+class ProjectionFailures(Collector):
+    """Events each read model could not store and passed over (``v_projection_failures``),
+    read at scrape time: the runner may be another process."""
+
+    def __init__(self, failures: Callable[[], dict[str, int]]) -> None:
+        self.failures = failures
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("laurel_projection_failures", "Events a read model could not store and passed over", labels=["projection"])
+        for name, events in sorted(self.failures().items()):
+            family.add_metric([name], events)
+        yield family
+
+
 class HttpMetrics:
-    def __init__(self, projection_lag: Callable[[], dict[str, int]] | None = None) -> None:
+    def __init__(self, projection_lag: Callable[[], dict[str, int]] | None = None, projection_failures: Callable[[], dict[str, int]] | None = None) -> None:
         self.registry = CollectorRegistry()
         if projection_lag is not None:
             self.registry.register(ProjectionLag(projection_lag))
+        if projection_failures is not None:
+            self.registry.register(ProjectionFailures(projection_failures))
         self.requests = Counter("laurel_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram(
             "laurel_http_request_duration_seconds",
@@ -36,6 +52,9 @@ class HttpMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+
+        self.auth_failures = Counter("laurel_auth_failures", "Failed authentications (unknown, expired or revoked credentials)", ["credential"], registry=self.registry)
+        self.auth_throttled = Counter("laurel_auth_throttled", "Requests refused with 429 after too many failed authentications from their address", registry=self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -14,10 +14,93 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain import errors
+
+
+class Failure(BaseModel):
+    """One named rule a request did not satisfy."""
+
+    rule: str
+    message_en: str
+    message_zh: str
+    field: str | None = None
+    expected: Any = None
+    actual: Any = None
+    status: int | None = Field(None, description="in an import report: the status this row alone would have had")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(examples=["urn:laurel:problem:declaration-invalid"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str | None = None
+    detail_zh: str | None = None
+    failures: list[Failure] | None = Field(None, description="every failed rule, each naming its field")
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "the body is not readable (e.g. not JSON) / 请求无法解析",
+    401: "no token, or an unknown, expired or revoked one / 未认证",
+    403: "the role or the jurisdiction does not allow it / 无权操作",
+    404: "not found / 不存在",
+    405: "the method is not allowed here (see Allow) / 方法不允许",
+    409: "the state does not allow it, or a concurrent write won / 状态冲突",
+    412: "If-Match names a version that is no longer current / 版本已变化",
+    413: "the body is larger than the limit / 请求过大",
+    422: "a field or rule is not satisfied: every failure is listed / 校验未通过",
+    429: "too many failed authentications from this address (see Retry-After) / 请求过多",
+    503: "a service the command needs cannot be reached now; nothing was recorded, retry later / 服务暂不可用",
+}
+
+
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
+COMMAND_METHODS = ("post", "put", "patch", "delete")
+
+
+def document_problems(document: dict[str, Any]) -> dict[str, Any]:
+    """States in the OpenAPI document every error an operation can answer, each as
+    ``application/problem+json`` with the ``Problem`` schema (FastAPI's own 422 entry, an
+    ``application/json`` ``HTTPValidationError``, is replaced), and the 200 an Idempotency-Key
+    repeat answers beside each 201. The errors follow from the operation itself: every
+    authenticated one may answer 401/403/404/405/422/429; one with a body 400 and 413; a
+    command 409; one reading If-Match 412. FastAPI's "extending OpenAPI" hook (``app.openapi``)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    reference = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for path, operations in document.get("paths", {}).items():
+        if path in PUBLIC_PATHS:
+            continue
+        for method, operation in operations.items():
+            statuses = [401, 403, 404, 405, 422, 429]
+            if "requestBody" in operation:
+                statuses += [400, 413]
+            if method in COMMAND_METHODS:
+                statuses.append(409)
+            if any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+                statuses.append(412)
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                responses[str(status)] = {"description": PROBLEM_DESCRIPTIONS[status], "content": {MEDIA_TYPE: reference}}
+            for status, response in responses.items():  # an error the route declares itself (e.g. 503) is a problem too
+                if status[:1] in "45":
+                    response["content"] = {MEDIA_TYPE: reference}
+            if "201" in responses and "200" not in responses:
+                responses["200"] = {**responses["201"], "description": "an Idempotency-Key repeat: the first response again, nothing appended / 幂等重放"}
+    return document
+
 
 PROBLEM_TYPE = "urn:laurel:problem:{}"
 MEDIA_TYPE = "application/problem+json"
@@ -30,6 +113,7 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.ConflictError, 409),
     (errors.RuleViolationError, 422),
     (errors.AuthorizationError, 403),
+    (errors.ServiceUnavailableError, 503),
 ]
 
 
@@ -81,11 +165,27 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     return problem(422, "request-invalid", "The request is not valid", f"{len(failures)} field(s) invalid", request, detail_zh="请求内容不符合要求", failures=failures)
 
 
+HTTP_CODES = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large", 429: "too-many-requests"}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette's 405 names only the methods of
+    the first route whose path matched)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(request.url.path) and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(exc.status_code, f"http-{exc.status_code}")
+    code = HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
     response = problem(exc.status_code, code, str(exc.detail), str(exc.detail), request)
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
     return response
 
 
@@ -127,7 +227,19 @@ class UnexpectedErrors:
             await response(scope, receive, send)
 
 
+def document(app: FastAPI) -> None:
+    """The app's OpenAPI document states every error response (``document_problems``)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_problems(FastAPI.openapi(app))  # FastAPI builds and keeps it; the errors are added once
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    document(app)
     app.add_exception_handler(errors.DomainError, domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]

@@ -1,21 +1,82 @@
 """Request and response models of HTTP API v1 (families XCreate / XPublic). Every model
-allows extra fields to be added later without breaking clients."""
+allows extra fields to be added later without breaking clients.
+
+Requests are strict: a JSON value of the wrong type is a 422 naming the field (``true`` is not
+a quota of 1, ``"yes"`` not a boolean), every text has a length limit and refuses control
+characters (``Text``), every collection a size limit, and instants are ISO 8601 texts."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from domain.errors import InvalidCampaignError
-from domain.templates import parse_duration
+from domain.rules.text import describe, forbidden_character
+from domain.templates import MAX_QUOTA, parse_duration
 
-Level = Literal["city", "county", "township", "village", "agency"]
+Level = Literal["city", "county", "township", "management_district", "village", "agency"]
 TokenRole = Literal["admin", "declarer", "reviewer", "inspector", "auditor"]
 Method = Literal["document_review", "site_visit", "live_operation", "questionnaire"]
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+def _printable(value: str) -> str:
+    char = forbidden_character(value)
+    if char is not None:
+        raise PydanticCustomError("text_control_character", "text may hold tab, newline and carriage return but no other control character; found {char}", {"char": describe(char)})
+    return value
+
+
+def _iso_text(value: Any) -> Any:
+    """An instant is an ISO 8601 text: a number would be read as seconds since 1970."""
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("instant_text", "an instant is an ISO 8601 text such as 2026-11-23T10:00:00Z")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_printable)]
+Code = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN)]  # unit ids, category, phase and template codes
+Id = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64)]  # an aggregate id as the API gave it
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]  # an int is a number too; a bool is not
+Instant = Annotated[datetime, BeforeValidator(_iso_text)]
+FORM_TEXT_MAX = 2000
+
+
+def _form_value(value: Any) -> Any:
+    """One value of the declaration form: what the template's field types need, nothing nested."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("finite_number", "numbers must be finite (NaN and Infinity are not JSON)")
+        return value
+    if isinstance(value, str):
+        if len(value) > FORM_TEXT_MAX:
+            raise PydanticCustomError("string_too_long", "a form text holds at most {max_length} characters", {"max_length": FORM_TEXT_MAX})
+        return _printable(value)
+    raise PydanticCustomError("form_value_type", "a form value is a number, a boolean, a text or null")
+
+
+FormValue = Annotated[Any, BeforeValidator(_form_value), WithJsonSchema({"type": ["number", "boolean", "string", "null"], "maxLength": FORM_TEXT_MAX})]
 
 
 # Instants a request may name: far enough either side for any real campaign, near enough
@@ -45,24 +106,12 @@ def _in_range(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
-def _finite(value: Any, field: str) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{field}: numbers must be finite (NaN and Infinity are not JSON)")
-    if isinstance(value, Mapping):
-        for v in value.values():
-            _finite(v, field)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _finite(v, field)
-    return value
-
-
 class UnitCreate(Model):
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", examples=["town-3"])
-    name: str = Field("", max_length=200, examples=["Qianshuang Township"])
-    name_zh: str = Field("", max_length=200, examples=["前双镇"])
+    id: Code = Field(examples=["town-3"])
+    name: Text = Field("", max_length=200, examples=["Qianshuang Township"])
+    name_zh: Text = Field("", max_length=200, examples=["前双镇"])
     level: Level
-    parent_id: str | None = Field(None, max_length=64, examples=["county-1"])
+    parent_id: Code | None = Field(None, examples=["county-1"])
 
 
 class UnitPublic(BaseModel):
@@ -73,32 +122,69 @@ class UnitPublic(BaseModel):
     parent_id: str | None
     path: list[str]
     children: list[str]
+    replayed: bool = False
+
+
+class UnitPage(BaseModel):
+    items: list[UnitPublic]
+    next_offset: int | None
+    total: int
+
+
+class UnitRename(Model):
+    name: Text = Field("", max_length=200, examples=["Qianshuang Town"])
+    name_zh: Text = Field("", max_length=200, examples=["前双镇"])
+    reason: Text = Field(min_length=1, max_length=2000, examples=["撤乡设镇 / the township became a town"])
+
+
+class UnitMove(Model):
+    parent_id: Code = Field(examples=["city-1"])
+    reason: Text = Field(min_length=1, max_length=2000, examples=["区划调整 / administrative boundaries redrawn"])
 
 
 class TokenCreate(Model):
     role: TokenRole
-    unit_id: str | None = Field(None, max_length=64, examples=["town-3"])
-    label: str = Field("", max_length=200, examples=["彭镇党委申报员 / Peng township declarer"])
+    unit_id: Code | None = Field(None, examples=["town-3"])
+    label: Text = Field("", max_length=200, examples=["彭镇党委申报员 / Peng township declarer"])
+    expires_at: Instant | None = Field(None, description="with a time zone; default: now + LAUREL_TOKEN_LIFETIME, at most now + LAUREL_TOKEN_MAX_LIFETIME / 有效期")
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expires_in_range(cls, value: datetime | None) -> datetime | None:
+        return _in_range(value, "expires_at")
 
 
-class TokenCreated(BaseModel):
+class TokenPublic(BaseModel):
     id: str
-    token: str | None = Field(None, description="The secret, shown once / 令牌明文，仅显示一次")
     role: str
     unit_id: str | None
     label: str
+    created_at: datetime
+    created_by: str | None = None
+    expires_at: datetime | None = Field(None, description="null: never (tokens issued before lifetimes existed)")
+    last_used_at: datetime | None = Field(None, description="to the minute / 最近使用时间")
+    revoked: bool
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revocation_reason: str | None = None
+
+
+class TokenCreated(TokenPublic):
+    token: str | None = Field(None, description="The secret, shown once / 令牌明文，仅显示一次")
     replayed: bool = False
 
 
 class CampaignCreate(Model):
-    template: str = Field(examples=["five-good-sites"])
-    organiser_unit_id: str = Field(examples=["city-1"])
-    year: int | None = Field(None, ge=1990, le=2100, examples=[2022])
-    starts_at: datetime | None = Field(None, examples=["2026-11-23T10:00:00Z"])
-    durations: dict[str, float | str] | None = Field(None, description="seconds or ISO 8601 per phase", examples=[{"declaration": "PT10M", "pre_review": 600}])
-    deadlines: dict[str, datetime] | None = Field(None, description="closes_at overrides per phase", examples=[{"declaration": "2022-10-21T16:00:00Z"}])
-    quotas: dict[str, int | None] | None = Field(None, examples=[{"five_good_site": 50}])
-    parent_campaign_id: str | None = None
+    template: Code = Field(examples=["five-good-sites"])
+    organiser_unit_id: Code = Field(examples=["city-1"])
+    year: StrictInt | None = Field(None, ge=1990, le=2100, examples=[2022])
+    starts_at: Instant | None = Field(None, examples=["2026-11-23T10:00:00Z"])
+    durations: dict[Code, Number | Annotated[Text, Field(max_length=64)]] | None = Field(
+        None, max_length=20, description="seconds or ISO 8601 per phase", examples=[{"declaration": "PT10M", "pre_review": 600}]
+    )
+    deadlines: dict[Code, Instant] | None = Field(None, max_length=20, description="closes_at overrides per phase", examples=[{"declaration": "2022-10-21T16:00:00Z"}])
+    quotas: dict[Code, Annotated[StrictInt, Field(ge=0, le=MAX_QUOTA)] | None] | None = Field(None, max_length=50, description=f"per category, 0-{MAX_QUOTA}; null: no quota", examples=[{"five_good_site": 50}])
+    parent_campaign_id: Id | None = None
 
     @field_validator("starts_at")
     @classmethod
@@ -172,8 +258,8 @@ class CampaignListItem(BaseModel):
 
 
 class DeadlineExtension(Model):
-    closes_at: AwareDatetime = Field(description="with a time zone (e.g. Z): a naive instant would be read in the server's local zone")
-    reason: str = Field(min_length=1, max_length=2000, examples=["暴雨导致山区乡镇材料延误 / Rainstorms delayed the mountain townships' materials"])
+    closes_at: Annotated[AwareDatetime, BeforeValidator(_iso_text)] = Field(description="with a time zone (e.g. Z): a naive instant would be read in the server's local zone")
+    reason: Text = Field(min_length=1, max_length=2000, examples=["暴雨导致山区乡镇材料延误 / Rainstorms delayed the mountain townships' materials"])
 
     @field_validator("closes_at")
     @classmethod
@@ -183,22 +269,19 @@ class DeadlineExtension(Model):
 
 class NomineeIn(Model):
     kind: Literal["site", "person", "unit"]
-    unit_id: str = Field(min_length=1, max_length=64, examples=["vil-3-07"])
-    name: str = Field(min_length=1, max_length=200, examples=["前双村远程教育站点"])
-    person_id: str | None = Field(None, max_length=64)
+    unit_id: Code = Field(examples=["vil-3-07"])
+    name: Text = Field(min_length=1, max_length=200, examples=["前双村远程教育站点"])
+    person_id: Code | None = None
 
 
 class NominationCreate(Model):
-    category: str = Field(examples=["five_good_site"])
-    declaring_unit_id: str = Field(examples=["town-3"])
+    category: Code = Field(examples=["five_good_site"])
+    declaring_unit_id: Code = Field(examples=["town-3"])
     nominee: NomineeIn
-    form: dict[str, Any] = Field(default_factory=dict, examples=[{"operation_rate": 97.5}])
-    material: str = Field("", max_length=200_000, description="typical material (典型材料), ≥ the category minimum in characters")
-
-    @field_validator("form")
-    @classmethod
-    def _form_finite(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _finite(value, "form")
+    form: dict[Code, FormValue] = Field(
+        default_factory=dict, max_length=100, description="the declaration form's fields as the template declares them (number, integer, percent, boolean, text)", examples=[{"operation_rate": 97.5}]
+    )
+    material: Text = Field("", max_length=200_000, description="typical material (典型材料), ≥ the category minimum in characters")
 
 
 class CommandResult(BaseModel):
@@ -212,20 +295,20 @@ class CommandResult(BaseModel):
 
 class PreReviewCreate(Model):
     decision: Literal["admit", "reject"]
-    reasons: list[str] = Field(default_factory=list, examples=[["材料翔实 / Material thorough"]])
-    checks: dict[str, bool] = Field(default_factory=dict, examples=[{"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}])
+    reasons: list[Annotated[Text, Field(min_length=1, max_length=1000)]] = Field(default_factory=list, max_length=20, examples=[["材料翔实 / Material thorough"]])
+    checks: dict[Code, StrictBool] = Field(default_factory=dict, max_length=50, examples=[{"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}])
 
 
 class InspectionCreate(Model):
-    methods: list[Method] = Field(min_length=1, examples=[["document_review", "site_visit"]])
-    scores: dict[str, float] = Field(examples=[{"party_attention": 90, "site_management": 85, "programmes_watched": 88, "equipment_running": 92, "effect": 87}])
+    methods: list[Method] = Field(min_length=1, max_length=4, examples=[["document_review", "site_visit"]])
+    scores: dict[Code, Number] = Field(max_length=50, description="every criterion of the category, each 0-100 / 各项标准得分（0-100）", examples=[{"party_attention": 90, "site_management": 85, "programmes_watched": 88, "equipment_running": 92, "effect": 87}])
     verdict: Literal["pass", "fail"]
-    notes: str = Field("", max_length=5000, examples=["三簿一册记录规范 / registers kept to standard"])
+    notes: Text = Field("", max_length=5000, examples=["三簿一册记录规范 / registers kept to standard"])
 
 
 class CommendationCreate(Model):
-    category: str = Field(examples=["five_good_site"])
-    nomination_ids: list[str] | None = None
+    category: Code = Field(examples=["five_good_site"])
+    nomination_ids: list[Id] | None = Field(None, max_length=MAX_QUOTA, description="commend these (within quota) instead of the best scores")
 
 
 class CommendationEntry(BaseModel):
@@ -245,11 +328,11 @@ class CommendationResult(BaseModel):
 
 
 class ReasonCreate(Model):
-    reason: str = Field(min_length=1, max_length=2000, examples=["复查发现设备长期停用 / Equipment found idle at re-inspection"])
+    reason: Text = Field(min_length=1, max_length=2000, examples=["复查发现设备长期停用 / Equipment found idle at re-inspection"])
 
 
 class ForwardingCreate(Model):
-    category: str | None = Field(None, description="category in the parent campaign (default: the same code)")
+    category: Code | None = Field(None, description="category in the parent campaign (default: the same code)")
 
 
 class NominationPublic(BaseModel):
@@ -294,10 +377,10 @@ class ImportReport(BaseModel):
 
 
 class MemberCreate(Model):
-    id: str = Field(min_length=1, max_length=64, examples=["m-0012"])
-    name: str = Field(min_length=1, max_length=100, examples=["王建国"])
+    id: Code = Field(examples=["m-0012"])
+    name: Text = Field(min_length=1, max_length=100, examples=["王建国"])
     status: Literal["member", "probationary"] = Field("member", description="党员 member · 预备党员 probationary")
-    leader: bool = Field(False, description="leads the unit's party organisation / 党组织负责人")
+    leader: StrictBool = Field(False, description="leads the unit's party organisation / 党组织负责人")
 
 
 class MemberPublic(BaseModel):
@@ -310,18 +393,18 @@ class MemberPublic(BaseModel):
 
 
 class ActivityDayCreate(Model):
-    session_id: str | None = Field(None, max_length=64, description="defaults to the date; the same id again corrects the record")
-    date: str = Field(examples=["2022-03-10"], pattern=r"^\d{4}-\d{2}-\d{2}$")
+    session_id: Code | None = Field(None, description="defaults to the date; the same id again corrects the record")
+    date: StrictStr = Field(examples=["2022-03-10"], pattern=r"^\d{4}-\d{2}-\d{2}$")
     kind: Literal["all_member", "group", "makeup"] = "all_member"
-    hours: float = Field(gt=0, le=24, examples=[4])
+    hours: Number = Field(gt=0, le=24, examples=[4])
     topic: Literal["political_theory", "party_building", "rural_policy_law", "applied_technology", "health_culture"] = Field(description="one of the five studies / 五学习")
-    expected: list[str] = Field(default_factory=list, description="members expected (all-member: every member)")
-    attendees: list[str] = Field(default_factory=list, description="the sign-in list / 签到名单")
-    five_haves: dict[Literal["notice", "sign_in", "playback_log", "discussion_record", "feedback"], bool] = Field(
+    expected: list[Code] = Field(default_factory=list, max_length=5000, description="members expected (all-member: every member)")
+    attendees: list[Code] = Field(default_factory=list, max_length=5000, description="the sign-in list / 签到名单")
+    five_haves: dict[Literal["notice", "sign_in", "playback_log", "discussion_record", "feedback"], StrictBool] = Field(
         examples=[{"notice": True, "sign_in": True, "playback_log": True, "discussion_record": True, "feedback": True}]
     )
-    makeup_for: str | None = None
-    reason: str = Field("", max_length=2000, description="required when correcting a recorded session / 更正理由")
+    makeup_for: Code | None = None
+    reason: Text = Field("", max_length=2000, description="required when correcting a recorded session / 更正理由")
 
 
 class ActivityDayRecorded(BaseModel):

@@ -3,8 +3,9 @@
 Every request authenticates; without this each one reads the token's aggregate (a database
 round trip) in FastAPI's thread pool (a thread hand-off). Only tokens that resolved to an
 actor are kept, so a token issued a moment ago is never refused because of the cache, and
-the cache holds at most ``size`` of them. ``ttl`` bounds how long a change of the token
-(revocation) takes to be seen by this process; ``0`` turns the cache off."""
+the cache holds at most ``size`` of them. ``ttl`` bounds how long a revocation takes to be seen
+by this process (the process that revokes clears its cache at once); an expiry is seen at the
+instant it passes, since each entry keeps its token's ``expires_at``. ``0`` turns the cache off."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from domain.actors import Actor
 
 
 class TokenCache:
-    def __init__(self, ttl: float, size: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.size, self.clock = ttl, size, clock
-        self._entries: OrderedDict[bytes, tuple[float, Actor]] = OrderedDict()
+    def __init__(self, ttl: float, size: int = 10_000, clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.ttl, self.size, self.clock, self.now = ttl, size, clock, now
+        self._entries: OrderedDict[bytes, tuple[float, Actor, datetime | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -35,17 +37,18 @@ class TokenCache:
             found = self._entries.get(key)
             if found is None:
                 return None
-            if self.clock() - found[0] >= self.ttl:
+            cached_at, actor, expires_at = found
+            if self.clock() - cached_at >= self.ttl or (expires_at is not None and self.now() >= expires_at):
                 del self._entries[key]
                 return None
-            return found[1]
+            return actor
 
-    def put(self, secret: str, actor: Actor) -> None:
+    def put(self, secret: str, actor: Actor, expires_at: datetime | None = None) -> None:
         if self.ttl <= 0:
             return
         key = self._key(secret)
         with self._lock:
-            self._entries[key] = (self.clock(), actor)
+            self._entries[key] = (self.clock(), actor, expires_at)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -61,8 +61,8 @@ from rich.table import Table
 
 from bench.stores import store_url, write_results
 from infra.bootstrap import Services, bootstrap
-from tests.api.conftest import free_port
 from infra.settings import Settings
+from tests.api.conftest import free_port
 from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, build_city, declarer, material, scores_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -299,10 +299,11 @@ def run_direct(services: Services, targets: list[Targets], rounds: int) -> Run:
         barrier.wait()
         for k in range(rounds):
             village = t.villages[k]
-            timed("declare", lambda: app.declare(t.declaring, CATEGORY, t.town, {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, {}, MATERIAL, actor))
-            timed("pre_review", lambda: app.pre_review(t.pre_reviewing[k], "admit", ["材料翔实 / thorough"], CITY_REVIEWER, checks=SITE_CHECKS))
-            timed("inspect", lambda: app.inspect(t.inspecting[k], METHODS, scores_for(85), "pass", CITY_INSPECTOR))
-            timed("commend", lambda: app.commend(t.commending, CATEGORY, CITY_REVIEWER, nomination_ids=[t.commendable[k]]))
+            # timed() calls each at once: the loop variables are bound for that call
+            timed("declare", lambda: app.declare(t.declaring, CATEGORY, t.town, {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, {}, MATERIAL, actor))  # noqa: B023
+            timed("pre_review", lambda: app.pre_review(t.pre_reviewing[k], "admit", ["材料翔实 / thorough"], CITY_REVIEWER, checks=SITE_CHECKS))  # noqa: B023
+            timed("inspect", lambda: app.inspect(t.inspecting[k], METHODS, scores_for(85), "pass", CITY_INSPECTOR))  # noqa: B023
+            timed("commend", lambda: app.commend(t.commending, CATEGORY, CITY_REVIEWER, nomination_ids=[t.commendable[k]]))  # noqa: B023
 
     threads = [threading.Thread(target=client, args=(t,)) for t in targets]
     for th in threads:

@@ -1,6 +1,7 @@
-"""Bearer tokens (stored hashed): a role and a unit. The secret is shown once, at issue;
-the store keeps only its SHA-256, and the token's aggregate id derives from that hash, so
-a presented secret is looked up without a scan."""
+"""Bearer tokens (stored hashed): a role, a unit and a lifetime. The secret is shown once, at
+issue; the store keeps only its SHA-256, and the token's aggregate id derives from that hash,
+so a presented secret is looked up without a scan. The token directory maps the public token
+id (``tok_…``) to that aggregate, so a token can be listed and revoked by its id."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from domain.ids import LAUREL_NAMESPACE
 
 TOKEN_PREFIX = "lrl_"
 ISSUABLE_ROLES = (Role.ADMIN, Role.DECLARER, Role.REVIEWER, Role.INSPECTOR, Role.AUDITOR)
+TOKEN_DIRECTORY_ID = uuid5(LAUREL_NAMESPACE, "token-directory")
 
 
 def new_secret() -> str:
@@ -33,33 +35,105 @@ def token_uuid(hashed: str) -> UUID:
 
 class AccessToken(Aggregate):
     class Issued(Aggregate.Created):
+        class_version = 2
+
         token_id: str
         secret_sha256: str
         role: str
         unit_id: str | None
         label: str
         actor: dict[str, Any]
+        expires_at: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["expires_at"] = None  # tokens issued before lifetimes existed never expire
 
     class Revoked(Aggregate.Event):
+        class_version = 2
+
         actor: dict[str, Any]
+        reason: str
 
         def apply(self, aggregate: AccessToken) -> None:
             aggregate.active = False
+            aggregate.revocation = {"at": self.timestamp, "by": self.actor, "reason": self.reason}
 
-    def __init__(self, token_id: str, secret_sha256: str, role: str, unit_id: str | None, label: str, actor: dict[str, Any]) -> None:
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = ""
+
+    def __init__(self, token_id: str, secret_sha256: str, role: str, unit_id: str | None, label: str, actor: dict[str, Any], expires_at: datetime | None) -> None:
         self.token_id = token_id
         self.secret_sha256 = secret_sha256
         self.role = role
         self.unit_id = unit_id
         self.label = label
         self.issued_by = actor
+        self.expires_at = expires_at
         self.active = True
+        self.revocation: dict[str, Any] | None = None
 
     @classmethod
-    def issue(cls, secret: str, role: str, unit_id: str | None, label: str, actor: dict[str, Any], at: datetime) -> AccessToken:
+    def issue(cls, secret: str, role: str, unit_id: str | None, label: str, actor: dict[str, Any], at: datetime, expires_at: datetime | None) -> AccessToken:
         hashed = secret_hash(secret)
         token_id = "tok_" + hashed[:16]
-        return cls._create(cls.Issued, id=token_uuid(hashed), timestamp=at, token_id=token_id, secret_sha256=hashed, role=role, unit_id=unit_id, label=label, actor=actor)
+        return cls._create(
+            cls.Issued, id=token_uuid(hashed), timestamp=at, token_id=token_id, secret_sha256=hashed, role=role, unit_id=unit_id, label=label, actor=actor, expires_at=expires_at
+        )
+
+    def revoke(self, reason: str, actor: dict[str, Any], at: datetime) -> bool:
+        """False when it was revoked already (a repeat changes nothing)."""
+        if not self.active:
+            return False
+        self.trigger_event(self.Revoked, timestamp=at, actor=actor, reason=reason)
+        return True
+
+    def valid_at(self, moment: datetime) -> bool:
+        return self.active and (self.expires_at is None or moment < self.expires_at)
 
     def as_actor(self) -> Actor:
         return Actor(token_id=self.token_id, role=self.role, unit_id=self.unit_id)
+
+    def public(self) -> dict[str, Any]:
+        """What a token list shows: never the secret or its hash."""
+        return {
+            "id": self.token_id,
+            "role": self.role,
+            "unit_id": self.unit_id,
+            "label": self.label,
+            "created_at": self.created_on,
+            "created_by": self.issued_by.get("token_id"),
+            "expires_at": self.expires_at,
+            "revoked": not self.active,
+            "revoked_at": self.revocation["at"] if self.revocation else None,
+            "revoked_by": self.revocation["by"].get("token_id") if self.revocation else None,
+            "revocation_reason": self.revocation["reason"] if self.revocation else None,
+        }
+
+
+class TokenDirectory(Aggregate):
+    """Every issued token's public id -> its aggregate id, with the unit (to list a subtree's
+    tokens without loading the others). Saved in the transaction that issues the token."""
+
+    class Opened(Aggregate.Created):
+        pass
+
+    class Listed(Aggregate.Event):
+        token_id: str
+        token_uuid: UUID
+        unit_id: str | None
+
+        def apply(self, aggregate: TokenDirectory) -> None:
+            aggregate.entries[self.token_id] = {"uuid": self.token_uuid, "unit_id": self.unit_id}
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def open(cls, at: datetime) -> TokenDirectory:
+        return cls._create(cls.Opened, id=TOKEN_DIRECTORY_ID, timestamp=at)
+
+    def list_token(self, token: AccessToken, at: datetime) -> None:
+        if token.token_id not in self.entries:
+            self.trigger_event(self.Listed, timestamp=at, token_id=token.token_id, token_uuid=token.id, unit_id=token.unit_id)

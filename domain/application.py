@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
 from domain.access_commands import AccessCommands
@@ -27,6 +29,7 @@ from domain.errors import (
     InvalidCampaignError,
     NominationNotFoundError,
     RuleFailure,
+    UnitMoveRefusedError,
     UnitNotFoundError,
 )
 from domain.execution import CommandRunner, check_version
@@ -42,6 +45,7 @@ from domain.units import Unit
 from domain.webhooks_commands import WebhookCommands
 
 ORGANISER_LEVELS = ("city", "county", "township")  # villages and agencies organise no campaigns
+OPEN_STATES = ("declared", "admitted", "inspected")  # a nomination still on its way to a decision
 
 
 class MalformedIdError(AggregateNotFoundError):
@@ -88,7 +92,11 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
         except AggregateNotFoundError:
             raise UnitNotFoundError(f"no unit '{code}'", f"没有单位「{code}」", unit=code) from None
 
+    def unit_exists(self, code: str) -> bool:
+        return unit_uuid(code) in self.repository
+
     def get_campaign(self, campaign_id: UUID | str, *, for_update: bool = False) -> Campaign:
+        campaign: Aggregate | None  # any aggregate may have this id: checked below
         try:
             campaign = self.repository.get(parse_id(campaign_id), deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
@@ -98,6 +106,7 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
         return campaign
 
     def get_nomination(self, nomination_id: UUID | str, *, version: int | None = None) -> Nomination:
+        nomination: Aggregate | None  # any aggregate may have this id: checked below
         try:
             nomination = self.repository.get(parse_id(nomination_id), version=version)
         except AggregateNotFoundError:
@@ -114,7 +123,7 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         try:
-            directory = self.repository.get(DIRECTORY_ID, deepcopy_from_cache=False)
+            directory: CampaignDirectory = self.repository.get(DIRECTORY_ID, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return []
         return list(directory.entries)
@@ -133,12 +142,78 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             authorize(actor, "manage_units", [parent] if parent else [])
             if parent is None:
                 require_unscoped(actor, "manage_units")
-            if unit_uuid(code) in self.repository:
+            if self.unit_exists(code):
                 raise DuplicateUnitError(f"unit '{code}' already exists", f"单位「{code}」已存在", unit=code)
             unit = Unit.register(code, name, name_zh, level, parent, actor.as_dict(), at)
             return [unit, parent], unit.as_dict()
 
         return self.run("register_unit", args, decide, at=at, idempotency_key=idempotency_key)
+
+    def rename_unit(self, code: str, name: str, name_zh: str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """New names (the history keeps the old ones, with the reason)."""
+        at = self._at(at)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            unit = self.get_unit(code, for_update=True)
+            authorize(actor, "manage_units", [unit])
+            changed = unit.rename(name, name_zh, reason, actor.as_dict(), at)
+            return ([unit] if changed else []), unit.as_dict()
+
+        args = {"unit": code, "name": name, "name_zh": name_zh, "reason": reason}
+        return self.run("rename_unit", args, decide, at=at, idempotency_key=idempotency_key)
+
+    def move_unit(self, code: str, parent_id: str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """The unit and its subtree under another parent, in one transaction. Refused while an
+        open nomination (declared, admitted, inspected) would leave its jurisdiction: its nominee
+        outside the declaring unit, or its declaring unit outside the campaign's organiser."""
+        at = self._at(at)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            unit = self.get_unit(code, for_update=True)
+            parent = self.get_unit(parent_id, for_update=True)
+            authorize(actor, "manage_units", [unit, parent])
+            if unit.parent_code == parent.code:
+                return [], unit.as_dict()
+            old_parent = self.get_unit(unit.parent_code, for_update=True) if unit.parent_code else None
+            descendants = [self.get_unit(u.code, for_update=True) for u in self.units_in_subtree(code)[1:]]
+            unit.move_under(parent, old_parent, descendants, reason, actor.as_dict(), at)
+            moved = {u.code: u for u in (unit, *descendants)}
+            failures = self._nominations_leaving_jurisdiction(moved)
+            if failures:
+                raise UnitMoveRefusedError(failures)
+            return [unit, parent, *([old_parent] if old_parent else []), *descendants], unit.as_dict()
+
+        args = {"unit": code, "parent_id": parent_id, "reason": reason}
+        return self.run("move_unit", args, decide, at=at, idempotency_key=idempotency_key)
+
+    def _nominations_leaving_jurisdiction(self, moved: Mapping[str, Unit]) -> list[RuleFailure]:
+        """The open nominations a move (``moved``: the units as they would be) takes out of
+        their jurisdiction, one failure each."""
+
+        def unit(code: str) -> Unit:
+            return moved.get(code) or self.get_unit(code)
+
+        failures = []
+        for entry in self.list_campaigns():
+            campaign = self.get_campaign(entry["campaign_id"])
+            for nomination_id, row in campaign.roster.items():
+                if row["declaring_unit_id"] not in moved and row["nominee_unit_id"] not in moved:
+                    continue
+                if self.get_nomination(nomination_id).state not in OPEN_STATES:
+                    continue
+                declaring = unit(row["declaring_unit_id"])
+                if not unit(row["nominee_unit_id"]).is_within(declaring.code) or not declaring.is_within(campaign.organiser_unit_id):
+                    failures.append(
+                        RuleFailure(
+                            "unit_move_keeps_open_nominations",
+                            f"open nomination {nomination_id} would leave its jurisdiction: withdraw it or wait until it is decided",
+                            f"申报 {nomination_id} 尚在办理中，移动后将超出管辖范围：请先撤回或待其办结",
+                            "parent_id",
+                            None,
+                            nomination_id,
+                        )
+                    )
+        return failures
 
     # --- campaigns -------------------------------------------------------------------------
 
@@ -237,7 +312,7 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
                 outcome = self.run(
                     "lapse",
                     {"nomination": nomination_id, "phase": phase, "step": step},
-                    lambda nid=nomination_id, s=step, r=lapse_reason: self._decide_lapse(nid, s, phase, r, actor, at),
+                    partial(self._decide_lapse, nomination_id, step, phase, lapse_reason, actor, at),
                     at=at,
                 )
                 if outcome["lapsed"]:

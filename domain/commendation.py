@@ -21,7 +21,7 @@ from domain.values import Category
 class CommendationCommands:
     """Mixed into the application (uses its loaders, clock and ``run``)."""
 
-    def _cross_entity_failures(self, campaign: Campaign, category: Category, nomination: Nomination, by_category: Mapping[str, list[Nomination]]) -> list[RuleFailure]:
+    def _cross_entity_failures(self: Any, campaign: Campaign, category: Category, nomination: Nomination, by_category: Mapping[str, list[Nomination]]) -> list[RuleFailure]:
         failures: list[RuleFailure] = []
         for rule in category.cross_entity:
             subtree = [u.code for u in self.units_in_subtree(nomination.nominee.unit_id) if u.level == rule.unit_level]
@@ -32,7 +32,7 @@ class CommendationCommands:
             failures += cross_entity_failures(rule, subtree, qualified)
         return failures
 
-    def commend(self, campaign_id: UUID | str, category: str, actor: Actor, *, nomination_ids: Sequence[str] | None = None, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def commend(self: Any, campaign_id: UUID | str, category: str, actor: Actor, *, nomination_ids: Sequence[str] | None = None, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         """Commend within quota, best score first. Saved with the campaign in one transaction:
         racing commendations conflict on the campaign's version and the loser re-decides."""
         at = self._at(at)
@@ -92,7 +92,7 @@ class CommendationCommands:
         args = {"campaign": campaign_id, "category": category, "nomination_ids": requested}
         return self.run("commend", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def forward(self, nomination_id: UUID | str, actor: Actor, *, target_category: str | None = None, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def forward(self: Any, nomination_id: UUID | str, actor: Actor, *, target_category: str | None = None, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         """A commended nomination becomes a declaration of the parent campaign, with provenance."""
         at = self._at(at)
 

@@ -60,6 +60,10 @@ class TemplateNotFoundError(NotFoundError):
     code = "template-not-found"
 
 
+class TokenNotFoundError(NotFoundError):
+    code = "token-not-found"
+
+
 # --- conflicts with the current state ----------------------------------------------------
 
 
@@ -121,6 +125,10 @@ class InvalidUnitError(RuleViolationError):
     code = "invalid-unit"
 
 
+class UnitMoveRefusedError(RuleViolationError):
+    code = "unit-move-refused"
+
+
 class InvalidCampaignError(RuleViolationError):
     code = "invalid-campaign"
 
@@ -145,10 +153,26 @@ class DeadlineExtensionRefusedError(RuleViolationError):
     code = "deadline-extension-refused"
 
 
+class TextInvalidError(RuleViolationError):
+    """A text field holds a control character (NUL and the like) that text may not hold."""
+
+    code = "text-invalid"
+
+
 class IdempotencyKeyReusedError(RuleViolationError):
     """The same idempotency key came back with a different command."""
 
     code = "idempotency-key-reused"
+
+
+# --- availability ---------------------------------------------------------------------------
+
+
+class ServiceUnavailableError(DomainError):
+    """A collaborator the command needs (the workflow service) cannot be reached now."""
+
+    code = "service-unavailable"
+    retryable = True
 
 
 # --- authorisation ------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure, StaleVersionError
+from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure, StaleVersionError, TextInvalidError
 from domain.history import jsonable
 from domain.idempotency import CommandReceipt
 from domain.ids import idempotency_uuid
+from domain.rules.text import control_character_failures
 
 Decision = tuple[list[Any], dict[str, Any]]  # aggregates to save, result to return
 MAX_ATTEMPTS = 8
@@ -74,6 +75,11 @@ class CommandRunner:
         idempotency_key: str | None = None,
         retry_on_conflict: bool = True,
     ) -> dict[str, Any]:
+        # Every entry point (API, imports, CLI, activities) comes through here: no text that a
+        # read model could not store reaches the log.
+        failures = control_character_failures({**args, "Idempotency-Key": idempotency_key})
+        if failures:
+            raise TextInvalidError(failures)
         fp = fingerprint(command, args)
         if idempotency_key and (first := self._replay_receipt(idempotency_key, command, fp)) is not None:
             return first

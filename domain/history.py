@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-_AGGREGATE_NAMES = {"Nomination": "nomination", "Campaign": "campaign", "Unit": "unit", "CommandReceipt": "command", "AccessToken": "token", "CampaignDirectory": "directory", "MemberRoll": "members", "ActivityRegister": "activity", "WebhookSubscription": "webhook", "WebhookDirectory": "webhook_directory"}
+_AGGREGATE_NAMES = {"Nomination": "nomination", "Campaign": "campaign", "Unit": "unit", "CommandReceipt": "command", "AccessToken": "token", "TokenDirectory": "token_directory", "CampaignDirectory": "directory", "MemberRoll": "members", "ActivityRegister": "activity", "WebhookSubscription": "webhook", "WebhookDirectory": "webhook_directory"}
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 

@@ -42,7 +42,7 @@ class NominationCommands:
         return failures
 
     def declare(
-        self,
+        self: Any,
         campaign_id: UUID | str,
         category: str,
         declaring_unit_id: str,
@@ -79,7 +79,7 @@ class NominationCommands:
 
         return self.run("declare", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def _refuse_duplicate(self, campaign: Campaign, key: str) -> None:
+    def _refuse_duplicate(self: Any, campaign: Campaign, key: str) -> None:
         existing = campaign.nominees.get(key)
         if existing and self.get_nomination(existing).state not in ("withdrawn", "rejected", "lapsed"):
             raise DuplicateNominationError(
@@ -87,7 +87,7 @@ class NominationCommands:
             )
 
     def _nomination_command(
-        self,
+        self: Any,
         command: str,
         nomination_id: UUID | str,
         action: str,
@@ -112,7 +112,7 @@ class NominationCommands:
 
         return self.run(command, dict(args, nomination=nomination_id), decide, at=at, idempotency_key=idempotency_key, retry_on_conflict=expected_version is None)
 
-    def pre_review(self, nomination_id: UUID | str, decision: str, reasons: Sequence[str], actor: Actor, *, checks: Mapping[str, Any] | None = None, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def pre_review(self: Any, nomination_id: UUID | str, decision: str, reasons: Sequence[str], actor: Actor, *, checks: Mapping[str, Any] | None = None, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         at = self._at(at)
         checks = dict(checks or {})
 
@@ -124,7 +124,7 @@ class NominationCommands:
         args = {"decision": decision, "reasons": list(reasons), "checks": checks}
         return self._nomination_command("pre_review", nomination_id, "pre_review", apply, actor, args, at, idempotency_key, expected_version, step="pre_review")
 
-    def inspect(self, nomination_id: UUID | str, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, actor: Actor, *, notes: str = "", at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def inspect(self: Any, nomination_id: UUID | str, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, actor: Actor, *, notes: str = "", at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         at = self._at(at)
 
         def apply(n: Nomination, c: Campaign) -> None:
@@ -133,22 +133,22 @@ class NominationCommands:
         args = {"methods": list(methods), "scores": dict(scores), "verdict": verdict, "notes": notes}
         return self._nomination_command("inspect", nomination_id, "inspect", apply, actor, args, at, idempotency_key, expected_version, step="inspection")
 
-    def withdraw(self, nomination_id: UUID | str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def withdraw(self: Any, nomination_id: UUID | str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         at = self._at(at)
-        apply = lambda n, c: n.withdraw(reason, actor.as_dict(), at)  # noqa: E731
+        apply = lambda n, c: n.withdraw(reason, actor.as_dict(), at)
         return self._nomination_command("withdraw", nomination_id, "withdraw", apply, actor, {"reason": reason}, at, idempotency_key, expected_version)
 
-    def revoke(self, nomination_id: UUID | str, reason: str, actor: Actor, *, cause: str = "decision", at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def revoke(self: Any, nomination_id: UUID | str, reason: str, actor: Actor, *, cause: str = "decision", at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         at = self._at(at)
-        apply = lambda n, c: n.revoke(reason, cause, actor.as_dict(), at)  # noqa: E731
+        apply = lambda n, c: n.revoke(reason, cause, actor.as_dict(), at)
         return self._nomination_command("revoke", nomination_id, "revoke", apply, actor, {"reason": reason, "cause": cause}, at, idempotency_key, expected_version)
 
-    def mark_reinspection_due(self, nomination_id: UUID | str, due_by: datetime, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def mark_reinspection_due(self: Any, nomination_id: UUID | str, due_by: datetime, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         at = self._at(at)
-        apply = lambda n, c: n.mark_reinspection_due(due_by.astimezone(UTC), actor.as_dict(), at)  # noqa: E731
+        apply = lambda n, c: n.mark_reinspection_due(due_by.astimezone(UTC), actor.as_dict(), at)
         return self._nomination_command("reinspection_due", nomination_id, "reinspect", apply, actor, {"due_by": due_by}, at, idempotency_key, None)
 
-    def reinspect(self, nomination_id: UUID | str, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, actor: Actor, *, notes: str = "", at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def reinspect(self: Any, nomination_id: UUID | str, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, actor: Actor, *, notes: str = "", at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         at = self._at(at)
 
         def apply(n: Nomination, c: Campaign) -> None:

@@ -1,6 +1,9 @@
 """Organisational units: city/prefecture > county > township/street > village/community,
-with agencies (机关) under a county. Each unit knows its ancestors, so "is X within Y's
-jurisdiction" is answered from X alone, and its children, so a subtree can be walked."""
+with agencies (机关) under a county. In a county-level city (seed 000) townships sit straight
+under the city; some townships keep a management district (管理区, seed 002) above their
+villages. Each unit knows its ancestors, so "is X within Y's jurisdiction" is answered from X
+alone, and its children, so a subtree can be walked. Units are renamed and moved by events
+with actor and reason; a move rewrites the ancestors of every unit in the moved subtree."""
 
 from __future__ import annotations
 
@@ -17,20 +20,28 @@ class Level(StrEnum):
     CITY = "city"  # 市/州 (city or prefecture)
     COUNTY = "county"  # 县/区
     TOWNSHIP = "township"  # 乡镇/街道
+    MANAGEMENT_DISTRICT = "management_district"  # 管理区 (seed 002: between a township and its villages)
     VILLAGE = "village"  # 村/社区
     AGENCY = "agency"  # 机关 (government agency, under a county)
 
 
-LEVEL_NAMES_ZH = {"city": "市/州", "county": "县/区", "township": "乡镇/街道", "village": "村/社区", "agency": "机关"}
+LEVEL_NAMES_ZH = {"city": "市/州", "county": "县/区", "township": "乡镇/街道", "management_district": "管理区", "village": "村/社区", "agency": "机关"}
 
-# Which level a unit's parent must have.
+# Which level a unit's parent may have.
 PARENT_LEVELS: dict[str, tuple[str | None, ...]] = {
     Level.CITY: (None,),
     Level.COUNTY: (Level.CITY,),
-    Level.TOWNSHIP: (Level.COUNTY,),
-    Level.VILLAGE: (Level.TOWNSHIP,),
+    Level.TOWNSHIP: (Level.COUNTY, Level.CITY),  # a county-level city's towns report to the city (seed 000)
+    Level.MANAGEMENT_DISTRICT: (Level.TOWNSHIP,),
+    Level.VILLAGE: (Level.TOWNSHIP, Level.MANAGEMENT_DISTRICT),
     Level.AGENCY: (Level.COUNTY,),
 }
+
+
+def unit_name_failures(name: str, name_zh: str) -> list[RuleFailure]:
+    if not (name or "").strip() and not (name_zh or "").strip():
+        return [RuleFailure("unit_name_required", "a unit needs a name", "单位须有名称", "name")]
+    return []
 
 
 def unit_placement_failures(code: str, level: str, parent: Unit | None, name: str, name_zh: str) -> list[RuleFailure]:
@@ -38,8 +49,14 @@ def unit_placement_failures(code: str, level: str, parent: Unit | None, name: st
     failures: list[RuleFailure] = []
     if not code or not code.strip() or len(code) > 64:
         failures.append(RuleFailure("unit_id_format", "unit id must be 1-64 characters", "单位编号须为 1-64 个字符", "id"))
-    if not (name or "").strip() and not (name_zh or "").strip():
-        failures.append(RuleFailure("unit_name_required", "a unit needs a name", "单位须有名称", "name"))
+    failures += unit_name_failures(name, name_zh)
+    failures += parent_level_failures(level, parent)
+    return failures
+
+
+def parent_level_failures(level: str, parent: Unit | None) -> list[RuleFailure]:
+    """Why a unit of ``level`` cannot sit under ``parent`` (empty: it can)."""
+    failures: list[RuleFailure] = []
     if level not in PARENT_LEVELS:
         failures.append(
             RuleFailure("unit_level_known", f"unknown level {level!r}", f"未知层级 {level!r}", "level", [str(v) for v in Level], level)
@@ -61,6 +78,12 @@ def unit_placement_failures(code: str, level: str, parent: Unit | None, name: st
     return failures
 
 
+def reason_failures(reason: str) -> list[RuleFailure]:
+    if not (reason or "").strip():
+        return [RuleFailure("reason_required", "a reason is required", "须说明理由", "reason")]
+    return []
+
+
 class Unit(Aggregate):
     class Registered(Aggregate.Created):
         code: str
@@ -78,6 +101,44 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Unit) -> None:
             aggregate.children[self.child_code] = self.child_level
+
+    class ChildRemoved(Aggregate.Event):
+        """The child moved under another parent."""
+
+        child_code: str
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Unit) -> None:
+            aggregate.children.pop(self.child_code, None)
+
+    class Renamed(Aggregate.Event):
+        code: str
+        name: str
+        name_zh: str
+        previous_name: str
+        previous_name_zh: str
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Unit) -> None:
+            aggregate.name, aggregate.name_zh = self.name, self.name_zh
+
+    class Moved(Aggregate.Event):
+        """The unit (``moved == code``) or an ancestor of it (``moved``) now sits under another
+        parent: ``path`` is the unit's new list of ancestors."""
+
+        code: str
+        moved: str
+        parent_code: str | None
+        path: list[str]
+        previous_path: list[str]
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Unit) -> None:
+            aggregate.path = list(self.path)
+            aggregate.parent_code = self.path[-1] if self.path else None
 
     def __init__(self, code: str, name: str, name_zh: str, level: str, parent_code: str | None, path: list[str], actor: dict[str, Any]) -> None:
         self.code = code
@@ -110,6 +171,32 @@ class Unit(Aggregate):
         if parent is not None:
             parent.trigger_event(Unit.ChildAdded, timestamp=at, child_code=code, child_level=level, actor=actor)
         return unit
+
+    def rename(self, name: str, name_zh: str, reason: str, actor: dict[str, Any], at: Any) -> bool:
+        """False when the names are what they were (nothing to record)."""
+        failures = unit_name_failures(name, name_zh) + reason_failures(reason)
+        if failures:
+            raise InvalidUnitError(failures)
+        if (name, name_zh) == (self.name, self.name_zh):
+            return False
+        self.trigger_event(self.Renamed, timestamp=at, code=self.code, name=name, name_zh=name_zh, previous_name=self.name, previous_name_zh=self.name_zh, reason=reason, actor=actor)
+        return True
+
+    def move_under(self, parent: Unit, old_parent: Unit | None, descendants: list[Unit], reason: str, actor: dict[str, Any], at: Any) -> None:
+        """This unit and ``descendants`` (its whole subtree) now under ``parent``."""
+        failures = parent_level_failures(self.level, parent) + reason_failures(reason)
+        if parent.is_within(self.code):
+            failures.append(RuleFailure("unit_move_not_into_itself", "a unit cannot move into its own subtree", "单位不能移入其自身的下级", "parent_id", None, parent.code))
+        if failures:
+            raise InvalidUnitError(failures)
+        new_path = [*parent.path, parent.code]
+        for unit in [self, *descendants]:
+            # A descendant keeps the part of its path below this unit.
+            below = unit.path[unit.path.index(self.code) :] if unit is not self else []
+            unit.trigger_event(Unit.Moved, timestamp=at, code=unit.code, moved=self.code, parent_code=parent.code, path=[*new_path, *below], previous_path=list(unit.path), reason=reason, actor=actor)
+        if old_parent is not None:
+            old_parent.trigger_event(Unit.ChildRemoved, timestamp=at, child_code=self.code, reason=reason, actor=actor)
+        parent.trigger_event(Unit.ChildAdded, timestamp=at, child_code=self.code, child_level=self.level, actor=actor)
 
     def is_within(self, ancestor_code: str) -> bool:
         """True when this unit is ``ancestor_code`` or lies in its subtree (its jurisdiction)."""

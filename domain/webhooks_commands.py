@@ -1,5 +1,5 @@
 """Use cases of webhook subscriptions (admin without a unit: a subscription sees every event,
-so it needs a token that sees everything; auditors may read them)."""
+so it needs a token that sees everything; auditors without a unit may read them)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,10 @@ def require_webhook_admin(actor: Actor) -> None:
 
 
 def require_webhook_reader(actor: Actor) -> None:
-    if actor.role != Role.AUDITOR:
+    """A subscription sees every event: only root readers (auditors and admins without a unit)."""
+    if actor.role == Role.AUDITOR:
+        require_unscoped(actor, "read_webhooks")
+    else:
         require_webhook_admin(actor)
 
 

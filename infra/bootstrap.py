@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 import structlog
 
+from domain.access_commands import TokenPolicy
 from domain.application import Laurel, utc_now
-from projections.views import Views
+from infra.access_store import AccessStore
+from infra.audit_signing import audit_signer
 from infra.logging import configure_logging
 from infra.scheduling import CampaignScheduler
-from infra.settings import Settings, eventsourcing_env, reminder_offset_seconds
+from infra.settings import Settings, eventsourcing_env, lifetime_seconds, reminder_offset_seconds
 from infra.webhooks import AddressGuard, WebhookStore, open_store
+from infra.webhooks.db import open_db
+from projections.views import Views
 
 
 @dataclass
@@ -27,8 +31,10 @@ class Services:
     scheduler: CampaignScheduler
     views: Views
     webhooks: WebhookStore  # delivery state (infra/webhooks), beside the event store
+    access: AccessStore  # page sessions and tokens' last use, beside the event store
 
     def close(self) -> None:
+        self.access.close()
         self.webhooks.close()
         self.app.close()
 
@@ -42,7 +48,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     # (two PostgreSQL sessions running the same CREATE … IF NOT EXISTS can collide in the catalogue)
     app.webhook_url_guard = AddressGuard(settings.webhook_allow_private).check_url  # SSRF guard at registration
     structlog.get_logger("laurel").info("event store ready", backend=settings.backend, temporal=settings.temporal_address or "off")
-    scheduler = CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets))
+    scheduler = CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets), task_queue=settings.temporal_task_queue)
     webhooks = open_store(app)
     app.webhook_secret_vault = webhooks  # signing secrets beside the event store, not in its events
-    return Services(settings=settings, app=app, scheduler=scheduler, views=Views(app, opener=partial(Laurel, env={**env, "CREATE_TABLE": "no"})), webhooks=webhooks)
+    app.token_policy = TokenPolicy(timedelta(seconds=lifetime_seconds(settings.token_lifetime)), timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)))
+    access = AccessStore(open_db(app))
+    return Services(settings=settings, app=app, scheduler=scheduler, views=Views(app, opener=partial(Laurel, env={**env, "CREATE_TABLE": "no"}), signer=audit_signer(settings), checkpoint_every=settings.audit_checkpoint_every), webhooks=webhooks, access=access)

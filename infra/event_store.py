@@ -23,9 +23,11 @@ from eventsourcing.sqlite import SQLiteFactory as LibrarySQLiteFactory
 class RowidSnapshotRecorder(SQLiteAggregateRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
-            "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
-            "PRIMARY KEY (originator_id, originator_version))"
+            (
+                f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
+                "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            )
         ]
 
     def create_table(self) -> None:

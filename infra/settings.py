@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 
 POSTGRES_POOL_SIZE = 10  # connections kept per process (``?pool_size=`` overrides)
 
@@ -18,11 +18,25 @@ class Settings(BaseSettings):
 
     database_url: str = ""  # empty: SQLite file under home_dir
     home_dir: Path = Path(".laurel")
-    temporal_address: str | None = None
-    temporal_namespace: str = "default"
-    temporal_dev_port: int = 7233  # the embedded dev server's port (its UI: this + 1000)
+    temporal_address: str | None = None  # a cluster; unset: `laurel up` runs the embedded dev server and hands its address to its parts
+    temporal_namespace: str = "default"  # on a cluster (the embedded stack uses laurel-<hash of its home dir>)
+    temporal_dev_port: int = Field(7233, ge=1, le=65535)  # the embedded dev server's preferred port (taken: a free one is picked)
+    temporal_task_queue: str = Field("laurel", min_length=1)  # on a cluster: every worker, API and reconciler of one store shares it (the embedded stack: laurel-<hash>)
+    reconcile_interval: float = Field(30.0, gt=0)  # seconds between the worker's checks that every campaign has its workflow
     admin_token: str | None = None
-    token_cache_seconds: float = 5.0  # how long the API trusts a token it has resolved (0: look it up every request)
+    token_cache_seconds: float = Field(5.0, ge=0)  # how long the API trusts a token it has resolved (0: look it up every request)
+    token_lifetime: str = "P90D"  # a new token's lifetime when its request names no expires_at
+    token_max_lifetime: str = "P366D"  # the latest expires_at a new token may have (LAUREL_ADMIN_TOKEN never expires)
+    session_lifetime: str = "PT12H"  # a page session (the /ui cookie) ends this long after login, or at logout
+    public_url: str | None = None  # e.g. https://laurel.example.org: the only origin the login and logout forms accept (default: the address the server was reached at)
+    # Request limits: bodies are counted while they are read, before anything parses them.
+    max_body_bytes: int = Field(1 << 20, ge=1024)  # a JSON request body
+    max_import_bytes: int = Field(8 << 20, ge=1024)  # a CSV/XLSX import
+    max_import_rows: int = Field(10_000, ge=1)  # rows of one import (parsing stops there)
+    auth_failure_limit: str = "20/minute"  # failed authentications per client address ('limits' notation); then 429
+    # Audit checkpoints (projections/audit): the signing key is a file outside the event store.
+    audit_key_path: Path | None = None  # None: <home_dir>/audit-signing-key (Ed25519, created 0600 on first use)
+    audit_checkpoint_every: int = Field(1000, ge=1)  # a signed checkpoint of the chain head at least every N events
     api_threads: int = Field(POSTGRES_POOL_SIZE, ge=1)  # the API's thread pool: commands and sync routes running at once per process (one per pooled connection)
     reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
     # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
@@ -48,8 +62,30 @@ class Settings(BaseSettings):
     def _offsets_readable(cls, value: str) -> str:
         try:
             reminder_offset_seconds(value)
-        except Exception as exc:  # noqa: BLE001 - any unreadable part makes the setting invalid
+        except Exception as exc:
             raise ValueError("LAUREL_REMINDER_OFFSETS must list ISO 8601 durations or seconds, e.g. P3D,P1D") from exc
+        return value
+
+    @field_validator("token_lifetime", "token_max_lifetime", "session_lifetime")
+    @classmethod
+    def _lifetime_readable(cls, value: str) -> str:
+        try:
+            seconds = lifetime_seconds(value)
+        except Exception as exc:
+            raise ValueError("lifetimes are ISO 8601 durations or seconds, e.g. P90D") from exc
+        if seconds <= 0:
+            raise ValueError("a lifetime must be positive")
+        return value
+
+    @field_validator("auth_failure_limit")
+    @classmethod
+    def _limit_readable(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError("LAUREL_AUTH_FAILURE_LIMIT must read like '20/minute'") from exc
         return value
 
     @property
@@ -64,17 +100,44 @@ def reminder_offset_seconds(spec: str) -> list[int]:
     return sorted({int(parse_duration(float(p) if p.strip().replace(".", "", 1).isdigit() else p.strip(), "LAUREL_REMINDER_OFFSETS").total_seconds()) for p in spec.split(",") if p.strip()}, reverse=True)
 
 
+def lifetime_seconds(spec: str) -> float:
+    """'P90D' or '3600' -> seconds."""
+    from domain.templates import parse_duration
+
+    text = spec.strip()
+    return parse_duration(float(text) if text.replace(".", "", 1).isdigit() else text, "lifetime").total_seconds()
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` made if missing and closed to other users (0700): it holds the embedded store,
+    the webhook secrets in it, the admin token and the audit signing key."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path, *, home: Path | None = None) -> Path:
+    """``path`` created empty if missing, readable by its owner only (0600), before anything
+    writes a secret into it (SQLite gives its -wal and -shm files the same mode). Its folder is
+    closed too when it is ``home`` (Laurel's own); a folder named elsewhere is only made."""
+    if home is not None and path.parent.resolve() == home.resolve():
+        private_dir(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 def ensure_admin_token(settings: Settings) -> Settings:
     """LAUREL_ADMIN_TOKEN, or a token generated once and kept in <home>/admin-token (0600)."""
     if settings.admin_token:
         return settings
     path = settings.home_dir / "admin-token"
-    if not path.exists():
+    if not path.exists() or not path.read_text().strip():
         import secrets
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("lrl_admin_" + secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        private_file(path, home=settings.home_dir).write_text("lrl_admin_" + secrets.token_urlsafe(32))
     return settings.model_copy(update={"admin_token": path.read_text().strip()})
 
 
@@ -105,6 +168,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             path = Path(unquote(url[len("sqlite:///") :]))
     else:
         path = settings.home_dir / "laurel.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) != ":memory:":
+        private_file(path, home=settings.home_dir)
     # eventsourcing's SQLite store with a rowid snapshots table (see infra/event_store.py)
     return {"PERSISTENCE_MODULE": "infra.event_store:SQLiteFactory", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}

@@ -11,6 +11,17 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True, scope="session")
+def laurel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """LAUREL_HOME_DIR for the whole run: what Laurel makes there (the audit signing key, an
+    admin token) stays out of the checkout. Tests that start processes set their own."""
+    home = tmp_path_factory.mktemp("laurel-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LAUREL_HOME_DIR", str(home))
+        yield home
+
+
 POSTGRES_URL = os.environ.get("LAUREL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laurel_test")
 
 

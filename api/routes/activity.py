@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, IdempotencyKey
 from api.imports import import_rows, table_body
 from api.responses import created
 from api.schemas import ActivityDayCreate, ActivityDayRecorded, CompliancePublic, ImportReport, MemberCreate, MemberPublic
-from domain.rules.jurisdiction import can_read_unit_records, require_read, require_role
+from domain.rules.jurisdiction import authorize, can_read_unit_records, require_read, require_role
 
 router = APIRouter(prefix="/v1/units", tags=["activity days"])
 SESSION_COLUMNS = ("session_id", "date", "kind", "hours", "topic", "expected", "attendees", "notice", "sign_in", "playback_log", "discussion_record", "feedback", "makeup_for", "reason")
@@ -49,11 +50,12 @@ def _flag(cell: Any) -> bool:
 )
 async def import_activity_days(unit_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
     require_role(actor, "record_activity")
+    authorize(actor, "record_activity", [await run_in_threadpool(app.get_unit, unit_id)])  # an unknown unit is 404, a foreign one 403, before any row
     members = list(app.member_roll(unit_id))
 
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
         expected = members if str(row.get("expected") or "").strip().lower() in ("all", "全体") else _ids(row.get("expected"))
-        on = row.get("date")
+        on: object = row.get("date")  # a cell: a date or datetime from XLSX, text from CSV, or empty
         session = {
             "session_id": str(row.get("session_id") or "") or None,
             "date": on.date().isoformat() if hasattr(on, "date") else str(on or ""),
@@ -72,7 +74,13 @@ async def import_activity_days(unit_id: str, request: Request, app: App, actor: 
 
 
 @router.get("/{unit_id}/compliance", response_model=CompliancePublic, summary="Activity-day compliance of a year / 活动日达标情况")
-def unit_compliance(unit_id: str, app: App, actor: CurrentActor, year: int = Query(ge=1990, le=2100), through: date | None = Query(None, description="judge the complete months before this date (default: today)")) -> Any:
+def unit_compliance(
+    unit_id: str,
+    app: App,
+    actor: CurrentActor,
+    year: Annotated[int, Query(ge=1990, le=2100)],
+    through: Annotated[date | None, Query(description="judge the complete months before this date (default: today)")] = None,
+) -> Any:
     require_read(actor, can_read_unit_records(actor, app.get_unit(unit_id)), f"unit {unit_id}")
     result = app.compliance_of(unit_id, year, through=through)
     if result is None:

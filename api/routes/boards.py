@@ -4,7 +4,7 @@ category, the roll-up of a unit's subtree and the title register."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,7 @@ router = APIRouter(tags=["read models"])
 
 
 @router.get("/v1/campaigns/{campaign_id}/dashboard", summary="Campaign dashboard / 评选看板", description="Counts per category and state, quota, commended, remaining, the current phase and every deadline with the seconds left. `as_of` recomputes it from the log up to that instant.")
-async def dashboard(campaign_id: str, app: App, actor: CurrentActor, services: ServicesDep, as_of: datetime | None = Query(None, description="ISO-8601 instant with time zone")) -> Any:
+async def dashboard(campaign_id: str, app: App, actor: CurrentActor, services: ServicesDep, as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None) -> Any:
     campaign = await run_in_threadpool(app.readable_campaign, campaign_id, actor)
     board = await run_in_threadpool(services.views.dashboard, str(campaign.id), checked_as_of(as_of) if as_of else None)
     if board is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -33,7 +33,7 @@ from api.schemas import (
 )
 from domain.actors import Role
 from domain.errors import RuleFailure, RuleViolationError
-from domain.rules.jurisdiction import require_role
+from domain.rules.jurisdiction import authorize, require_role
 
 router = APIRouter(prefix="/v1", tags=["nominations"])
 NOMINATION_COLUMNS = ("category", "declaring_unit_id", "nominee_kind", "nominee_unit_id", "nominee_name", "nominee_person_id", "material")
@@ -64,9 +64,15 @@ async def import_nominations(campaign_id: str, request: Request, app: App, actor
         nominee = {"kind": str(row.get("nominee_kind") or ""), "unit_id": str(row.get("nominee_unit_id") or ""), "name": str(row.get("nominee_name") or ""), "person_id": (str(row.get("nominee_person_id") or "") or None)}
         return app.declare(campaign_id, str(row.get("category") or ""), str(row.get("declaring_unit_id") or ""), nominee, form, str(row.get("material") or ""), actor, idempotency_key=row_key)
 
+    def up_front(rows: list[dict[str, Any]]) -> None:
+        """403 before any row when the file declares for a unit outside the declarer's subtree."""
+        for unit_id in sorted({str(row.get("declaring_unit_id") or "").strip() for row in rows} - {""}):
+            if app.unit_exists(unit_id):  # an unknown unit fails its own row (404)
+                authorize(actor, "declare", [app.get_unit(unit_id)])
+
     require_role(actor, "declare")
-    app.readable_campaign(campaign_id, actor)
-    return await import_rows(request, NOMINATION_COLUMNS, one, key)
+    await run_in_threadpool(app.readable_campaign, campaign_id, actor)
+    return await import_rows(request, NOMINATION_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows))
 
 
 def _cell(value: Any) -> Any:
@@ -104,11 +110,11 @@ def list_nominations(
     campaign_id: str,
     app: App,
     actor: CurrentActor,
-    category: str | None = None,
-    state: str | None = None,
-    unit: str | None = Query(None, description="declaring or nominee unit, or any unit above them"),
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=500),
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    unit: Annotated[str | None, Query(max_length=64, description="declaring or nominee unit, or any unit above them")] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     app.readable_campaign(campaign_id, actor)
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
@@ -119,7 +125,7 @@ def list_nominations(
 
 
 @router.get("/nominations/{nomination_id}", response_model=NominationPublic, summary="Read a nomination, now or as of an instant / 查看申报（可按时点回溯）")
-def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response: Response, as_of: datetime | None = Query(None, description="ISO-8601 instant with time zone")) -> Any:
+def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response: Response, as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None) -> Any:
     nomination = app.readable_nomination(nomination_id, actor)
     if as_of is not None:
         nomination = app.nomination_as_of(nomination_id, checked_as_of(as_of))

@@ -1,19 +1,34 @@
-"""Units (单位): register one, read one, import many from CSV/XLSX."""
+"""Units (单位): register one, read one, list a subtree, rename, move, import many from CSV/XLSX.
+
+Reads are scoped like everything else: a token reads the units of its subtree and the units
+above its own (its superiors); an admin or auditor without a unit reads every unit."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, IdempotencyKey
 from api.imports import import_rows, table_body
 from api.responses import created
-from api.schemas import ImportReport, UnitCreate, UnitPublic
-from domain.rules.jurisdiction import require_role
+from api.schemas import Code, ImportReport, UnitCreate, UnitMove, UnitPage, UnitPublic, UnitRename
+from domain.actors import Actor
+from domain.errors import OutsideJurisdictionError, RuleFailure, RuleViolationError
+from domain.rules.jurisdiction import can_read_unit, require_role, require_within, sees_all
 
 router = APIRouter(prefix="/v1", tags=["units"])
 UNIT_COLUMNS = ("id", "name", "name_zh", "level", "parent_id")
+
+
+def unit_view(app: Any, unit: Any, actor: Actor) -> dict[str, Any]:
+    """A unit as ``actor`` may see it: the children it may read (a superior's other children
+    are not its business)."""
+    actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
+    view = unit.as_dict()
+    view["children"] = [c for c in view["children"] if can_read_unit(actor, app.get_unit(c), actor_unit)]
+    return view
 
 
 @router.post("/units", status_code=201, response_model=UnitPublic, summary="Register a unit / 新增单位")
@@ -22,25 +37,77 @@ def create_unit(body: UnitCreate, app: App, actor: CurrentActor, key: Idempotenc
     return created(UnitPublic(**result), result["replayed"])
 
 
+@router.get("/units", response_model=UnitPage, summary="List a subtree's units / 单位列表")
+def list_units(
+    app: App,
+    actor: CurrentActor,
+    within: Annotated[Code | None, Query(description="the unit whose subtree to list (default: your token's unit; required for a token without a unit)")] = None,
+    level: Annotated[str | None, Query(max_length=32, description="only units of this level")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> Any:
+    require_role(actor, "read")
+    top = within or actor.unit_id
+    if top is None:
+        raise RuleViolationError([RuleFailure("units_within_required", "name the unit whose subtree to list (?within=)", "请用 within 参数指明要列出哪个单位的下级", "within")])
+    if not sees_all(actor):
+        # Only a subtree this token holds: a superior's subtree would list its siblings.
+        require_within(actor, [app.get_unit(top)], "read")
+    units = [u for u in app.units_in_subtree(top) if level is None or u.level == level]
+    page = units[offset : offset + limit]
+    return {"items": [unit_view(app, u, actor) for u in page], "next_offset": offset + limit if offset + limit < len(units) else None, "total": len(units)}
+
+
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Read a unit / 查看单位")
 def read_unit(unit_id: str, app: App, actor: CurrentActor) -> Any:
-    require_role(actor, "read")
-    return app.get_unit(unit_id).as_dict()
+    return unit_view(app, app.readable_unit(unit_id, actor), actor)
+
+
+@router.post("/units/{unit_id}/rename", response_model=UnitPublic, summary="Rename a unit / 单位更名")
+def rename_unit(unit_id: str, body: UnitRename, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    result = app.rename_unit(unit_id, body.name, body.name_zh, body.reason, actor, idempotency_key=key)
+    return UnitPublic(**result)
+
+
+@router.post(
+    "/units/{unit_id}/move",
+    response_model=UnitPublic,
+    summary="Move a unit and its subtree under another parent / 调整单位隶属关系",
+    description="Refused (422, rule unit_move_keeps_open_nominations) while an open nomination would leave its jurisdiction.",
+)
+def move_unit(unit_id: str, body: UnitMove, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+    result = app.move_unit(unit_id, body.parent_id, body.reason, actor, idempotency_key=key)
+    return UnitPublic(**result)
 
 
 @router.post(
     "/units:import",
     response_model=ImportReport,
     summary="Import units from CSV or XLSX / 批量导入单位",
-    description="Columns: id, name, name_zh, level, parent_id (headers may be bilingual, e.g. '编号 / id'). Rows are applied in order, so list parents first.",
+    description="Columns: id, name, name_zh, level, parent_id (headers may be bilingual, e.g. '编号 / id'). Rows are applied in order, so list parents first."
+    " A file placing any unit outside your subtree is refused whole (403) before any row is applied.",
     openapi_extra=table_body(),
 )
 async def import_units(request: Request, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
     require_role(actor, "manage_units")
+
+    def up_front(rows: list[dict[str, Any]]) -> None:
+        """403 before any row when a row would place a unit outside the actor's subtree."""
+        placed: dict[str, str | None] = {}
+        for row in rows:
+            code, parent = str(row.get("id") or "").strip(), (str(row.get("parent_id") or "").strip() or None)
+            placed[code] = parent
+            while parent in placed and placed[parent] != parent:  # a parent earlier in the file: follow it up
+                parent = placed[parent]
+            if parent is None:
+                if actor.unit_id is not None:
+                    raise OutsideJurisdictionError(f"row '{code}': a new root unit lies outside '{actor.unit_id}'", f"「{code}」为根单位，不在「{actor.unit_id}」的管辖范围内", action="manage_units", unit=code)
+            elif app.unit_exists(parent):  # an unknown parent fails its own row (404)
+                require_within(actor, [app.get_unit(parent)], "manage_units")
 
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
         return app.register_unit(
             str(row.get("id") or "").strip(), str(row.get("name") or ""), str(row.get("name_zh") or ""), str(row.get("level") or "").strip(), (str(row.get("parent_id") or "").strip() or None), actor, idempotency_key=row_key
         )
 
-    return await import_rows(request, UNIT_COLUMNS, one, key)
+    return await import_rows(request, UNIT_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows))

@@ -8,27 +8,28 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from api.deps import App, CurrentActor, IdempotencyKey, ServicesDep
 from api.responses import created
-from api.schemas import Model
+from api.schemas import Model, Text
+from domain.errors import IdempotencyKeyReusedError, RuleFailure
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 
 class WebhookCreate(Model):
-    url: str = Field(
+    url: StrictStr = Field(  # control characters get the domain's own rule (webhook_url_characters)
         min_length=1,
         max_length=2000,
         examples=["https://receiver.example.org/laurel"],
         description="http(s); no user:pass@, no control characters or whitespace (percent-encode them); no tokens in the query string:"
         " the URL is recorded in the subscription's events, and the signature authenticates Laurel",
     )
-    event_types: list[Annotated[str, Field(max_length=100)]] = Field(
+    event_types: list[Annotated[Text, Field(max_length=100)]] = Field(
         default_factory=lambda: ["*"], min_length=1, max_length=50, examples=[["nomination.*", "campaign.phase_closed"]]
     )
-    description: str = Field("", max_length=500, examples=["省委组织部数据平台 / provincial data platform"])
+    description: Text = Field("", max_length=500, examples=["省委组织部数据平台 / provincial data platform"])
 
 
 class Delivery(BaseModel):
@@ -57,7 +58,7 @@ class WebhookCreated(WebhookPublic):
 
 
 class ReplayCreate(Model):
-    after_position: int = Field(ge=0, le=2**53, description="re-send the events after this global position (audit position / CloudEvents sequence)")
+    after_position: StrictInt = Field(ge=0, le=2**53, description="re-send the events after this global position (audit position / CloudEvents sequence)")
 
 
 class ReplayPublic(BaseModel):
@@ -159,6 +160,7 @@ def replay(webhook_id: str, body: ReplayCreate, app: App, actor: CurrentActor, k
     subscription again, marked as a replay (CloudEvents attribute ``replay: true``)."""
     subscription = app.replayable_webhook(webhook_id, actor)
     until = services.views.max_position()
-    scoped_key = f"{subscription.id}:{key}" if key else None
-    row, first = services.webhooks.request_replay(str(subscription.id), body.after_position, until, actor.token_id, app.clock().timestamp(), scoped_key)
+    row, first = services.webhooks.request_replay(str(subscription.id), body.after_position, until, actor.token_id, app.clock().timestamp(), key)
+    if not first and (row["subscription_id"], row["after_position"]) != (str(subscription.id), body.after_position):
+        raise IdempotencyKeyReusedError([RuleFailure("idempotency_key_reused", "this Idempotency-Key was first used for another replay", "幂等键已用于另一次重放", "Idempotency-Key")])
     return created(replay_public(row), not first, status=202)

@@ -21,8 +21,14 @@ def _type_ok(spec: FormField, value: Any) -> bool:
 
 
 def form_failures(category: Category, form: Mapping[str, Any]) -> list[RuleFailure]:
-    """Every missing required field and every value of the wrong type."""
-    failures: list[RuleFailure] = []
+    """Every field the form does not declare, every missing required field and every value of
+    the wrong type."""
+    declared = {spec.code for spec in category.form_fields}
+    failures: list[RuleFailure] = [
+        RuleFailure("form_field_known", f"'{key}' is not a field of the {category.code} declaration form", f"「{key}」不是该类别申报表的栏目", f"form.{key}", sorted(declared), key)
+        for key in form
+        if key not in declared
+    ]
     for spec in category.form_fields:
         value = form.get(spec.code)
         if value is None:

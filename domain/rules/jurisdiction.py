@@ -7,7 +7,10 @@
   whose organiser is its unit or lies in its subtree (a superior department may act for the
   campaigns of the departments below it);
 - inspector: inspections and re-inspections for those campaigns;
-- auditor: reads everything and changes nothing; system: the workflows.
+- auditor: reads what lies in its subtree and changes nothing; system: the workflows.
+
+An admin or auditor without a unit is "of the root": it reads the whole tree, the whole audit
+log and its export; with a unit, it reads that unit's subtree like every other role.
 """
 
 from __future__ import annotations
@@ -63,14 +66,15 @@ def require_within(actor: Actor, units: Iterable[Unit], action: str) -> None:
             )
 
 
-def _sees_all(actor: Actor) -> bool:
-    return actor.role in (Role.SYSTEM, Role.AUDITOR) or (actor.role == Role.ADMIN and actor.unit_id is None)
+def sees_all(actor: Actor) -> bool:
+    """The system, and admins and auditors without a unit (of the root)."""
+    return actor.role == Role.SYSTEM or (actor.role in (Role.ADMIN, Role.AUDITOR) and actor.unit_id is None)
 
 
 def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) -> bool:
-    """Auditors (and unscoped admins) read everything; reviewers, inspectors and admins the
-    campaigns organised in their subtree; declarers the campaigns that cover their unit."""
-    if _sees_all(actor):
+    """Root readers read everything; reviewers, inspectors, admins and auditors the campaigns
+    organised in their subtree; declarers the campaigns that cover their unit."""
+    if sees_all(actor):
         return True
     if actor_unit is None:
         return False
@@ -80,21 +84,28 @@ def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) ->
 
 
 def require_whole_log_reader(actor: Actor, what: str) -> None:
-    """The audit log and the register of every title span all jurisdictions: auditors and
-    admins without a unit only."""
+    """The whole audit log, its export and the register of every title span all jurisdictions:
+    auditors and admins of the root (without a unit) only."""
     require_role(actor, "read")
-    if not _sees_all(actor):
+    if not sees_all(actor):
         raise RoleNotAllowedError(
-            f"only auditors and admins without a unit may read {what}",
-            f"仅审计员和不限单位的管理员可以查看{what}",
+            f"only auditors and admins without a unit (of the root) may read {what}",
+            f"仅不限单位（根级）的审计员和管理员可以查看{what}",
             action="read_all",
             role=actor.role,
         )
 
 
 def can_read_unit_records(actor: Actor, unit: Unit) -> bool:
-    """A unit's registers (members, activity days, compliance): its subtree's tokens and auditors."""
-    return _sees_all(actor) or (actor.unit_id is not None and unit.is_within(actor.unit_id))
+    """A unit's registers (members, activity days, compliance, roll-up): the tokens of the unit
+    or of a unit above it, and root readers."""
+    return sees_all(actor) or (actor.unit_id is not None and unit.is_within(actor.unit_id))
+
+
+def can_read_unit(actor: Actor, unit: Unit, actor_unit: Unit | None) -> bool:
+    """A unit itself (its name, level, place in the tree): what a token's subtree holds, and the
+    units above the token's own (its superiors, e.g. the organiser of a campaign it declares in)."""
+    return can_read_unit_records(actor, unit) or (actor_unit is not None and unit.code in actor_unit.path)
 
 
 def can_read_nomination(actor: Actor, organiser: Unit, declaring_unit: Unit, actor_unit: Unit | None) -> bool:

@@ -166,8 +166,9 @@ def instantiate(
     tz = ZoneInfo(template.timezone)
     codes = [p.code for p in template.phases]
     failures: list[RuleFailure] = []
-    for name, given in (("durations", durations or {}), ("deadlines", deadlines or {})):
-        for code in given:
+    supplied: Mapping[str, Any]
+    for name, supplied in (("durations", durations or {}), ("deadlines", deadlines or {})):
+        for code in supplied:
             if code not in codes:
                 failures.append(RuleFailure("phase_known", f"'{code}' is not a phase of {template.code}", f"「{code}」不是该模板的阶段", f"{name}.{code}", codes, code))
     if (year is None) == (starts_at is None):
@@ -206,13 +207,18 @@ def instantiate(
     return phases
 
 
+MAX_QUOTA = 100_000  # more than any department commends in one category: a larger number is a typo
+
+
 def apply_quotas(categories: tuple[Category, ...], quotas: Mapping[str, Any] | None) -> list[Category]:
     quotas = quotas or {}
     codes = {c.code for c in categories}
     failures = [RuleFailure("category_known", f"'{k}' is not a category", f"「{k}」不是评选类别", f"quotas.{k}", sorted(codes), k) for k in quotas if k not in codes]
     for k, v in quotas.items():
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            failures.append(RuleFailure("quota_non_negative_integer", "a quota is a whole number ≥ 0 (or null: no quota)", "名额须为不小于 0 的整数（或 null 表示不限）", f"quotas.{k}", None, v))
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_QUOTA):
+            failures.append(
+                RuleFailure("quota_non_negative_integer", f"a quota is a whole number from 0 to {MAX_QUOTA} (or null: no quota)", f"名额须为 0 至 {MAX_QUOTA} 的整数（或 null 表示不限）", f"quotas.{k}", MAX_QUOTA, v)
+            )
     if failures:
         raise InvalidCampaignError(failures)
     return [replace(c, quota=quotas[c.code]) if c.code in quotas else c for c in categories]

@@ -97,7 +97,13 @@ class PostgresDb(Db):
 
         kwargs = {k: v for k, v in self.datastore.pool.kwargs.items() if k != "row_factory"}
         with psycopg.connect(**kwargs, autocommit=True) as conn:
-            while not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_KEY, self.datastore.schema)).fetchone()[0]:
+
+            def locked() -> bool:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_KEY, self.datastore.schema)).fetchone()
+                assert row is not None, "a SELECT without FROM returns one row"
+                return bool(row[0])
+
+            while not locked():
                 time.sleep(wait)
             yield  # the lock ends with the session
 

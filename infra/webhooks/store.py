@@ -29,16 +29,22 @@ from infra.webhooks.db import Db
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {ns}webhook_state (name TEXT PRIMARY KEY, position {int} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {ns}webhook_endpoints (subscription_id TEXT PRIMARY KEY, start_after {int} NOT NULL, failing_since {real}, last_success_at {real})",
-    "CREATE TABLE IF NOT EXISTS {ns}webhook_messages (id {pk}, subscription_id TEXT NOT NULL, lane TEXT NOT NULL, position {int} NOT NULL,"
-    " event_id TEXT NOT NULL, type TEXT NOT NULL, replay_id {int} NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,"
-    " attempts {int} NOT NULL, next_attempt_at {real} NOT NULL, created_at {real} NOT NULL, UNIQUE (subscription_id, replay_id, position))",
+    (
+        "CREATE TABLE IF NOT EXISTS {ns}webhook_messages (id {pk}, subscription_id TEXT NOT NULL, lane TEXT NOT NULL, position {int} NOT NULL,"
+        " event_id TEXT NOT NULL, type TEXT NOT NULL, replay_id {int} NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,"
+        " attempts {int} NOT NULL, next_attempt_at {real} NOT NULL, created_at {real} NOT NULL, UNIQUE (subscription_id, replay_id, position))"
+    ),
     "CREATE INDEX IF NOT EXISTS webhook_messages_due ON {ns}webhook_messages (status, next_attempt_at)",
     "CREATE INDEX IF NOT EXISTS webhook_messages_lane ON {ns}webhook_messages (subscription_id, lane, status, id)",
-    "CREATE TABLE IF NOT EXISTS {ns}webhook_replays (id {pk}, subscription_id TEXT NOT NULL, after_position {int} NOT NULL, until_position {int} NOT NULL,"
-    " cursor {int} NOT NULL, requested_at {real} NOT NULL, requested_by TEXT, idempotency_key TEXT UNIQUE, done_at {real})",
-    "CREATE TABLE IF NOT EXISTS {ns}webhook_attempts (id {pk}, message_id {int} NOT NULL, subscription_id TEXT NOT NULL, event_id TEXT NOT NULL,"
-    " type TEXT NOT NULL, position {int} NOT NULL, replay_id {int} NOT NULL, attempt {int} NOT NULL, attempted_at {real} NOT NULL,"
-    " status_code {int}, outcome TEXT NOT NULL, latency_ms {real}, response_excerpt TEXT, error TEXT, next_attempt_at {real})",
+    (
+        "CREATE TABLE IF NOT EXISTS {ns}webhook_replays (id {pk}, subscription_id TEXT NOT NULL, after_position {int} NOT NULL, until_position {int} NOT NULL,"
+        " cursor {int} NOT NULL, requested_at {real} NOT NULL, requested_by TEXT, idempotency_key TEXT UNIQUE, done_at {real})"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS {ns}webhook_attempts (id {pk}, message_id {int} NOT NULL, subscription_id TEXT NOT NULL, event_id TEXT NOT NULL,"
+        " type TEXT NOT NULL, position {int} NOT NULL, replay_id {int} NOT NULL, attempt {int} NOT NULL, attempted_at {real} NOT NULL,"
+        " status_code {int}, outcome TEXT NOT NULL, latency_ms {real}, response_excerpt TEXT, error TEXT, next_attempt_at {real})"
+    ),
     "CREATE INDEX IF NOT EXISTS webhook_attempts_subscription ON {ns}webhook_attempts (subscription_id, id)",
     "CREATE TABLE IF NOT EXISTS {ns}webhook_secrets (ref TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at {real} NOT NULL)",
     "INSERT INTO {ns}webhook_state (name, position) VALUES ('fanout', 0) ON CONFLICT (name) DO NOTHING",

@@ -25,7 +25,7 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
             {"id": "town-3", "name_zh": "彭镇", "level": "township", "parent_id": "county-1"},
         ]:
             assert admin.post("/v1/units", json=unit).status_code == 201
-        token = lambda role, unit: server.client(admin.post("/v1/tokens", json={"role": role, "unit_id": unit}).json()["token"])  # noqa: E731
+        token = lambda role, unit: server.client(admin.post("/v1/tokens", json={"role": role, "unit_id": unit}).json()["token"])
         declarer, reviewer, auditor = token("declarer", "town-3"), token("reviewer", "city-1"), token("auditor", None)
 
         for i, member in enumerate(MEMBERS):

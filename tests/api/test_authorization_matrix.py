@@ -13,14 +13,16 @@ request's target (plus no token and an unknown token). The targets all live in c
               foreign = declarer@town-3 (no city-1 campaign covers it)
     reviewer  inside = reviewer@city-1     outside = reviewer@city-2
     inspector inside = inspector@city-1    outside = inspector@city-2
-    auditor   inside = auditor@city-1      outside = auditor@city-2 (reads all, writes nothing)
+    auditor   global = an auditor without a unit (of the root: reads everything)
+              inside = auditor@city-1      outside = auditor@city-2 (reads its subtree, writes nothing)
 
 Rules (DESIGN.md "Roles and jurisdiction", domain/rules/jurisdiction.py): admin manages
 units, campaigns and tokens in its subtree; declarer declares and withdraws for nominations
 whose declaring unit and nominee lie in its subtree; reviewer pre-reviews, commends,
 revokes, forwards and extends deadlines for campaigns organised in its subtree; inspector
-inspects and re-inspects for those; auditor reads everything and writes nothing. No token
-(or an unknown one) is 401; a wrong role or a target outside the subtree is 403.
+inspects and re-inspects for those; auditor reads its subtree and writes nothing (an auditor
+without a unit reads everything, the whole audit log and its export). No token (or an unknown
+one) is 401; a wrong role or a target outside the subtree is 403.
 
 Phase gating uses the wall clock, so each campaign is created over HTTP with ``starts_at``
 and ``durations`` such that the phase a step needs is open now; the states a step needs are
@@ -101,22 +103,29 @@ PRINCIPALS = (
     Principal("reviewer", "outside", "city-2"),
     Principal("inspector", "inside", "city-1"),
     Principal("inspector", "outside", "city-2"),
+    Principal("auditor", "global"),
     Principal("auditor", "inside", "city-1"),
     Principal("auditor", "outside", "city-2"),
     Principal("anonymous"),
     Principal("bad-token"),
 )
 AUTHENTICATED = frozenset(p.key for p in PRINCIPALS if p.authenticated)
-# Read a city-1 campaign: auditors all; admins/reviewers/inspectors when city-1 lies in their
-# subtree; declarers when the campaign covers their unit (town-2 is covered too).
-CAMPAIGN_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "declarer-outside", "reviewer-inside", "inspector-inside", "auditor-inside", "auditor-outside"})
+# Read a city-1 campaign: root readers; admins/reviewers/inspectors/auditors when city-1 lies
+# in their subtree; declarers when the campaign covers their unit (town-2 is covered too).
+CAMPAIGN_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "declarer-outside", "reviewer-inside", "inspector-inside", "auditor-global", "auditor-inside"})
 # Read a nomination declared by town-1 in a city-1 campaign: declarers only within town-1.
 NOMINATION_READERS = CAMPAIGN_READERS - {"declarer-outside"}
 ADMINS_INSIDE = frozenset({"admin-global", "admin-inside"})
-# A unit's roll-up: tokens of its subtree's ancestors (or the unit itself) and auditors.
-TOWN_1_RECORD_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "reviewer-inside", "inspector-inside", "auditor-inside", "auditor-outside"})
-# The whole audit log and title register span every jurisdiction.
-WHOLE_LOG_READERS = frozenset({"admin-global", "auditor-inside", "auditor-outside"})
+# A unit and its records (roll-up, subtree listing): tokens of the unit or of a unit above it,
+# and root readers; a sibling township's token reads neither.
+TOWN_1_RECORD_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "reviewer-inside", "inspector-inside", "auditor-global", "auditor-inside"})
+# The whole audit log, its export and the whole title register span every jurisdiction.
+WHOLE_LOG_READERS = frozenset({"admin-global", "auditor-global"})
+# The audit events: admins and auditors, each seeing its subtree's entries (root: all).
+AUDIT_READERS = frozenset({"admin-global", "admin-inside", "admin-outside", "auditor-global", "auditor-inside", "auditor-outside"})
+AUDIT_SEES_CITY_1 = frozenset({"admin-global", "admin-inside", "auditor-global", "auditor-inside"})
+# Tokens: admins list their subtree's; root readers every token.
+TOKEN_LISTERS = frozenset({"admin-global", "admin-inside", "admin-outside", "auditor-global"})
 
 
 # --- the world ----------------------------------------------------------------------------
@@ -149,6 +158,7 @@ class Matrix:
     clients: dict[str, httpx.Client] = field(default_factory=dict)
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     shared_nomination: str = ""
+    matrix_token_ids: dict[str, str] = field(default_factory=dict)
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -210,12 +220,14 @@ def build_world(server: Server) -> Matrix:
             m.clients[p.key] = server.client(None)
         elif p.key == "admin-global":
             m.clients[p.key] = server.client(ADMIN_TOKEN)
+            m.matrix_token_ids[p.key] = "bootstrap-admin"
         elif p.role == "bad-token":
             m.clients[p.key] = server.client("lrl_no_such_token_anywhere")
         else:
             response = root.post("/v1/tokens", json={"role": p.role, "unit_id": p.unit_id, "label": f"matrix {p.key}"})
             assert response.status_code == 201, response.text
             m.clients[p.key] = server.client(response.json()["token"])
+            m.matrix_token_ids[p.key] = response.json()["id"]
     no_quota = {"quotas": {CATEGORY: None}}
     m.campaigns["declaring"] = m.create_campaign("declaration")
     m.campaigns["pre_reviewing"] = m.create_campaign("pre_review")
@@ -333,6 +345,24 @@ def unit_read(m: Matrix) -> Call:
     return Call("GET", "/v1/units/town-1", check=lambda r: r.json()["id"] == "town-1")
 
 
+def units_list(m: Matrix) -> Call:
+    return Call("GET", "/v1/units?within=town-1", check=lambda r: {u["id"] for u in r.json()["items"]} >= {"town-1", "vil-1-01"})
+
+
+def unit_rename(m: Matrix) -> Call:
+    n = m.unique()
+    m.app.register_unit(f"vil-1-r{n}", f"Village {n}", f"旧村{n}", "village", "town-1", ADMIN)
+    body = {"name": f"Renamed {n}", "name_zh": f"新名村{n}", "reason": "村名规范 / official name"}
+    return Call("POST", f"/v1/units/vil-1-r{n}/rename", json=body, check=lambda r: r.json()["name_zh"] == f"新名村{n}")
+
+
+def unit_move(m: Matrix) -> Call:
+    n = m.unique()
+    m.app.register_unit(f"vil-1-m{n}", f"Village {n}", f"迁村{n}", "village", "town-1", ADMIN)
+    body = {"parent_id": "town-2", "reason": "区划调整 / boundaries redrawn"}
+    return Call("POST", f"/v1/units/vil-1-m{n}/move", json=body, check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-2"])
+
+
 def units_import(m: Matrix) -> Call:
     n = m.unique()
     body = f"id,name,name_zh,level,parent_id\nvil-1-i{n},Imported village {n},导入村{n},village,town-1\n".encode()
@@ -345,6 +375,16 @@ def token_create(m: Matrix) -> Call:
 
 def token_create_unscoped(m: Matrix) -> Call:
     return Call("POST", "/v1/tokens", json={"role": "auditor", "unit_id": None, "label": "matrix unscoped"})
+
+
+def tokens_list(m: Matrix) -> Call:
+    target = m.matrix_token_ids["declarer-inside"]
+    return Call("GET", "/v1/tokens", visible=lambda r: target in {t["id"] for t in r.json()})
+
+
+def token_revoke(m: Matrix) -> Call:
+    fresh = m.app.issue_token("declarer", "town-1", "to be revoked", ADMIN)["id"]
+    return Call("DELETE", f"/v1/tokens/{fresh}?reason=持有人调离", check=lambda r: r.json()["revoked"] is True)
 
 
 def campaign_create(m: Matrix) -> Call:
@@ -463,7 +503,12 @@ def all_titles(m: Matrix) -> Call:
 
 
 def audit_events(m: Matrix) -> Call:
-    return Call("GET", "/v1/audit/events?limit=5", check=lambda r: r.json()["items"][0]["position"] == 1)
+    target = m.shared_nomination
+    return Call("GET", "/v1/audit/events?limit=1000", visible=lambda r: target in {e["subject"] for e in r.json()["items"]})
+
+
+def webhooks_list(m: Matrix) -> Call:
+    return Call("GET", "/v1/webhooks", check=lambda r: isinstance(r.json(), list))
 
 
 def audit_verify(m: Matrix) -> Call:
@@ -480,22 +525,23 @@ ENDPOINTS = (
     Endpoint("POST /v1/units", unit_create, ADMINS_INSIDE, 201),
     # A new root unit lies outside every scoped admin's subtree: only the unscoped admin.
     Endpoint("POST /v1/units (root)", unit_create_root, frozenset({"admin-global"}), 201),
-    # Unit reads are not restricted by the rules (only role 'read'): every token reads a unit.
-    Endpoint("GET /v1/units/{id}", unit_read, AUTHENTICATED),
-    Endpoint("POST /v1/units:import", units_import, ADMINS_INSIDE, rows_refused=frozenset({"admin-outside"})),
+    Endpoint("GET /v1/units/{id}", unit_read, TOWN_1_RECORD_READERS),
+    Endpoint("GET /v1/units?within=", units_list, TOWN_1_RECORD_READERS),
+    Endpoint("POST /v1/units/{id}/rename", unit_rename, ADMINS_INSIDE),
+    Endpoint("POST /v1/units/{id}/move", unit_move, ADMINS_INSIDE),
+    # A file placing a unit outside the admin's subtree is refused whole, before any row.
+    Endpoint("POST /v1/units:import", units_import, ADMINS_INSIDE),
     Endpoint("POST /v1/tokens", token_create, ADMINS_INSIDE, 201),
     Endpoint("POST /v1/tokens (unscoped)", token_create_unscoped, frozenset({"admin-global"}), 201),
+    Endpoint("GET /v1/tokens", tokens_list, TOKEN_LISTERS, sees=frozenset({"admin-global", "admin-inside", "auditor-global"})),
+    Endpoint("DELETE /v1/tokens/{id}", token_revoke, ADMINS_INSIDE),
     Endpoint("POST /v1/campaigns", campaign_create, ADMINS_INSIDE, 201),
     Endpoint("GET /v1/campaigns", campaigns_list, AUTHENTICATED, sees=CAMPAIGN_READERS),
     Endpoint("GET /v1/campaigns/{id}", campaign_read, CAMPAIGN_READERS),
     Endpoint("POST /v1/campaigns/{id}/phases/{phase}/extension", deadline_extension, frozenset({"reviewer-inside"})),
     Endpoint("POST /v1/campaigns/{id}/nominations", declare, frozenset({"declarer-inside"}), 201),
-    Endpoint(
-        "POST /v1/campaigns/{id}/nominations:import",
-        nominations_import,
-        frozenset({"declarer-inside"}),
-        rows_refused=frozenset({"declarer-outside"}),  # may read the campaign; the row is outside its subtree
-    ),
+    # declarer-outside may read the campaign, but the file declares for town-1: refused whole, up front.
+    Endpoint("POST /v1/campaigns/{id}/nominations:import", nominations_import, frozenset({"declarer-inside"})),
     Endpoint("GET /v1/campaigns/{id}/nominations", nominations_list, CAMPAIGN_READERS, sees=NOMINATION_READERS),
     Endpoint("GET /v1/nominations/{id}", nomination_read, NOMINATION_READERS),
     Endpoint("GET /v1/nominations/{id}/history", nomination_history, NOMINATION_READERS),
@@ -512,9 +558,10 @@ ENDPOINTS = (
     Endpoint("GET /v1/units/{id}/rollup", rollup, TOWN_1_RECORD_READERS),
     Endpoint("GET /v1/titles?campaign_id=", campaign_titles, CAMPAIGN_READERS),
     Endpoint("GET /v1/titles", all_titles, WHOLE_LOG_READERS),
-    Endpoint("GET /v1/audit/events", audit_events, WHOLE_LOG_READERS),
+    Endpoint("GET /v1/audit/events", audit_events, AUDIT_READERS, sees=AUDIT_SEES_CITY_1),
     Endpoint("GET /v1/audit/verify", audit_verify, WHOLE_LOG_READERS),
     Endpoint("GET /v1/audit/export", audit_export, WHOLE_LOG_READERS),
+    Endpoint("GET /v1/webhooks", webhooks_list, WHOLE_LOG_READERS),
 )
 
 CASES = [
@@ -530,7 +577,7 @@ CASES = [
 
 
 def test_matrix_covers_every_endpoint_and_principal() -> None:
-    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 33
+    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 39
     assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
     for endpoint in ENDPOINTS:
         assert endpoint.allowed <= AUTHENTICATED and endpoint.rows_refused <= AUTHENTICATED and set(endpoint.bugs) <= AUTHENTICATED

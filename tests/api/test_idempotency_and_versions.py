@@ -210,7 +210,9 @@ def test_repeats_of_every_kind_of_post_append_nothing(world: World, kind: str) -
         assert again.json() == dict(first.json(), token=None, replayed=True)
     elif kind == "inspection":
         assert again.json() == dict(first.json(), replayed=True) and again.headers["etag"] == first.headers["etag"] == '"3"'
-    else:  # units and campaigns answer with the resource as it is now (unchanged here)
+    elif kind == "unit":  # the unit as it is now (unchanged here), marked as the replay it is
+        assert again.json() == dict(first.json(), replayed=True)
+    else:  # a campaign answers with the resource as it is now (unchanged here)
         assert again.json() == first.json()
     if kind == "inspection":
         assert [e["type"] for e in world.history(nid)] == ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected"]
@@ -384,13 +386,13 @@ def test_a_conditional_write_repeated_with_its_key_replays_instead_of_412(world:
         pytest.param('"' + "9" * 5000 + '"', id="5000-digits"),  # int() refuses > 4300 digits
     ],
 )
-def test_a_malformed_if_match_is_a_400_problem(world: World, if_match: str | bytes) -> None:
+def test_a_malformed_if_match_is_a_422_problem_naming_the_header(world: World, if_match: str | bytes) -> None:
     campaign = world.campaign("inspection")
     nid = world.admitted(campaign)
     position = world.position()
     response = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": if_match})
-    body = assert_problem(response, 400)
-    assert "If-Match" in body["detail"]
+    body = assert_problem(response, 422)
+    assert [f["field"] for f in body["failures"]] == ["If-Match"], body
     assert world.position() == position and len(world.history(nid)) == 2
 
 

@@ -61,7 +61,8 @@ def test_seed_001_pre_review_names_every_threshold_missed(database_url):
     with running_server(database_url, clock) as server, server.client() as admin:
         world(admin)
         declarer = server.client(admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-3"}).json()["token"])
-        reviewer = server.client(admin.post("/v1/tokens", json={"role": "reviewer", "unit_id": "county-1"}).json()["token"])
+        # The reviewer acts eleven months later: a token living longer than the default 90 days.
+        reviewer = server.client(admin.post("/v1/tokens", json={"role": "reviewer", "unit_id": "county-1", "expires_at": "2012-09-01T00:00:00Z"}).json()["token"])
         cid = admin.post("/v1/campaigns", json={"template": "double-strengthen", "organiser_unit_id": "county-1", "year": 2011}).json()["id"]
         csv = (
             "category,declaring_unit_id,nominee_kind,nominee_unit_id,nominee_name,material,form.operation_rate,form.downtime_days,form.trained_rate,"

@@ -4,7 +4,8 @@ lag is on /metrics."""
 
 from __future__ import annotations
 
-from tests.api.conftest import running_server
+from tests.api.conftest import ADMIN_TOKEN, running_server
+from tests.api.page_session import login
 from tests.conftest import BACKENDS
 from tests.integration.test_projections import LATER, scripted_campaign
 from tests.integration.world import ADMIN
@@ -48,7 +49,7 @@ def test_read_models_answer_over_http(database_url: str) -> None:
         assert len(titles) == 2 and all(t["status"] == "active" for t in titles)
 
         cookie_only = server.client(token=None)
-        cookie_only.cookies.set("laurel_token", "lrl_admin_test_secret")
+        assert login(cookie_only, ADMIN_TOKEN).status_code == 303
         assert cookie_only.get(f"/v1/campaigns/{campaign_id}/dashboard").status_code == 200  # the page session reads
         refused = cookie_only.post("/v1/units", json={"id": "x-1", "name": "X", "name_zh": "某", "level": "city"})
         assert refused.status_code == 401  # but a cookie alone never writes through /v1 (no cross-site form posts)

@@ -12,7 +12,10 @@ that requests reach real aggregates and the rules behind them, not only 404s. Ev
 carries the bootstrap admin token. The properties asserted are DESIGN.md's error contract:
 
 * no response is a 5xx;
-* every 4xx/5xx response is ``application/problem+json``.
+* every 4xx/5xx response is ``application/problem+json``;
+* every response conforms to the document: its status is documented for the operation
+  (``status_code_conformance``), its content type too (``content_type_conformance``), and its
+  body validates against the documented schema (``response_schema_conformance``).
 
 Reproducible: Hypothesis runs derandomized (same cases every run) without an example
 database. At most MAX_EXAMPLES cases per operation and mode keep the whole module well
@@ -46,6 +49,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from api.app import create_app
 from infra.settings import Settings
@@ -56,6 +60,7 @@ PROBLEM = "application/problem+json"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 MAX_EXAMPLES = 20
 MIN_TOTAL_CASES = 500
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -142,6 +147,7 @@ def check(response: schemathesis.Response, label: str, case: schemathesis.Case) 
     assert response.status_code < 500, f"{label}: {response.status_code} {response.content[:500]!r}\n{reproduce}"
     if response.status_code >= 400:
         assert content_type.split(";")[0].strip() == PROBLEM, f"{label}: {response.status_code} with content-type {content_type!r}\n{reproduce}"
+    case.validate_response(response, checks=CONFORMANCE)
 
 
 def anchor(case: schemathesis.Case, real: dict[str, str]) -> None:

@@ -3,8 +3,8 @@ trip per request); an unknown token is looked up every time, so a new token is n
 
 from __future__ import annotations
 
-from domain.actors import Actor
 from api.token_cache import TokenCache
+from domain.actors import Actor
 
 READER = Actor(token_id="tok-1", role="auditor", unit_id=None)
 

@@ -62,25 +62,39 @@ def test_an_idempotency_key_over_200_characters_is_a_422_naming_the_header_and_a
     assert client.post("/v1/units", json=unit, headers={"Idempotency-Key": "k" * 200}).status_code == 201
 
 
-def test_the_openapi_document_names_the_headers_the_dependencies_read(client, tmp_path):
-    """api/deps.py reads Authorization, Idempotency-Key and If-Match from the request; the
-    document still lists them on every operation that reads them, once each however many
-    apps were built around the module-level routers."""
-    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'again.sqlite3'}"), configure_logs=False)
-    create_app(services)  # a second app: the routers are documented again
-    services.close()
-    paths = client.get("/openapi.json").json()["paths"]
+def test_the_openapi_document_states_the_bearer_scheme_and_the_headers_each_operation_reads(client):
+    """Authorization is the document's HTTPBearer security scheme, used by every operation
+    behind a token; Idempotency-Key and If-Match are the header parameters of the operations
+    that read them, with their limits."""
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
+    assert document["components"]["securitySchemes"]["HTTPBearer"] == {"type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["HTTPBearer"]["description"]}
 
     def headers(method: str, path: str) -> list[str]:
         return [p["name"] for p in paths[path][method].get("parameters", []) if p["in"] == "header"]
 
-    assert headers("get", "/v1/templates") == ["authorization"]
-    assert headers("post", "/v1/campaigns/{campaign_id}/nominations") == ["authorization", "Idempotency-Key"]
-    assert headers("post", "/v1/nominations/{nomination_id}/pre-review") == ["authorization", "Idempotency-Key", "If-Match"]
-    assert headers("post", "/v1/campaigns/{campaign_id}/commendations") == ["authorization", "Idempotency-Key"]
+    assert paths["/v1/templates"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in paths["/healthz"]["get"]
+    assert headers("get", "/v1/templates") == []
+    assert headers("post", "/v1/campaigns/{campaign_id}/nominations") == ["Idempotency-Key"]
+    assert headers("post", "/v1/nominations/{nomination_id}/pre-review") == ["Idempotency-Key", "If-Match"]
+    assert headers("post", "/v1/campaigns/{campaign_id}/commendations") == ["Idempotency-Key"]
     assert headers("get", "/healthz") == []
     key = next(p for p in paths["/v1/units"]["post"]["parameters"] if p["name"] == "Idempotency-Key")
     assert key["schema"]["anyOf"][0] == {"type": "string", "maxLength": 200}
+
+
+def test_every_operation_documents_its_error_responses_as_problems(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    declare = paths["/v1/campaigns/{campaign_id}/nominations"]["post"]["responses"]
+    assert {"200", "201", "400", "401", "403", "404", "405", "409", "413", "422", "429"} <= set(declare)
+    assert "412" in paths["/v1/nominations/{nomination_id}/pre-review"]["post"]["responses"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status[0] in "45":
+                    assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+                    assert response["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
 
 
 def test_the_server_thread_pool_has_as_many_places_as_laurel_api_threads(tmp_path, monkeypatch):

@@ -1,12 +1,15 @@
-"""Organisational units: city > county > township > village, agencies under a county; each
-unit knows its ancestors (jurisdiction) and its children (subtree)."""
+"""Organisational units: city > county > township > village, agencies under a county, towns
+straight under a county-level city (seed 000), management districts between a township and
+its villages (seed 002); each unit knows its ancestors (jurisdiction) and its children
+(subtree); units are renamed and moved by events with actor and reason."""
 
 from __future__ import annotations
 
 import pytest
 from builders import ADMIN, AGENCY, CITY, COUNTY, OTHER_TOWNSHIP, PENG_ZHEN_VILLAGES, TOWNSHIP, VILLAGE, World, utc
 
-from domain.errors import DuplicateUnitError, InvalidUnitError, UnitNotFoundError
+from domain.actors import Actor
+from domain.errors import DuplicateUnitError, InvalidUnitError, OutsideJurisdictionError, UnitMoveRefusedError, UnitNotFoundError
 from domain.units import Unit, unit_placement_failures
 
 
@@ -18,7 +21,8 @@ def tree() -> dict[str, Unit]:
     township = Unit.register(TOWNSHIP, "Peng Town", "彭镇", "township", county, ADMIN.as_dict(), at)
     village = Unit.register(VILLAGE, "Qianshuang Village", "前双村", "village", township, ADMIN.as_dict(), at)
     agency = Unit.register(AGENCY, "Agriculture Bureau", "宜君县农业局", "agency", county, ADMIN.as_dict(), at)
-    return {"city": city, "county": county, "township": township, "village": village, "agency": agency}
+    district = Unit.register("guanli-qu", "Management District", "管理区", "management_district", township, ADMIN.as_dict(), at)
+    return {"city": city, "county": county, "township": township, "village": village, "agency": agency, "management_district": district}
 
 
 def placement(level: str, parent_level: str | None, code: str = "xin", name: str = "新单位") -> list[str]:
@@ -28,7 +32,16 @@ def placement(level: str, parent_level: str | None, code: str = "xin", name: str
 
 @pytest.mark.parametrize(
     ("level", "parent_level"),
-    [("city", None), ("county", "city"), ("township", "county"), ("village", "township"), ("agency", "county")],
+    [
+        ("city", None),
+        ("county", "city"),
+        ("township", "county"),
+        ("township", "city"),  # seed 000: a county-level city's towns report straight to the city
+        ("management_district", "township"),  # seed 002: 管理区 between a township and its villages
+        ("village", "township"),
+        ("village", "management_district"),
+        ("agency", "county"),
+    ],
 )
 def test_unit_placement_allowed_under_the_level_above(level: str, parent_level: str | None) -> None:
     assert placement(level, parent_level) == []
@@ -43,7 +56,8 @@ def test_unit_placement_allowed_under_the_level_above(level: str, parent_level: 
         ("village", None),
         ("agency", "township"),  # an agency sits under a county only
         ("agency", "city"),
-        ("township", "city"),
+        ("township", None),
+        ("management_district", "county"),
         ("county", None),
         ("city", "county"),
     ],
@@ -54,7 +68,7 @@ def test_unit_placement_refused_under_any_other_level(level: str, parent_level: 
 
 def test_unit_placement_failure_names_the_expected_parent_level() -> None:
     (failure,) = unit_placement_failures("xin-cun", "village", tree()["county"], "Xin", "新村")
-    assert (failure.field, failure.expected, failure.actual) == ("parent_id", ["township"], "county")
+    assert (failure.field, failure.expected, failure.actual) == ("parent_id", ["township", "management_district"], "county")
     assert "乡镇/街道" in failure.message_zh
 
 
@@ -104,3 +118,63 @@ def test_units_in_subtree_walks_breadth_first_from_the_unit(world: World) -> Non
     assert subtree[0] == TOWNSHIP and sorted(subtree[1:]) == sorted(PENG_ZHEN_VILLAGES)
     county = [u.level for u in world.app.units_in_subtree(COUNTY)]
     assert county[0] == "county" and county.count("township") == 2 and county.count("agency") == 1 and county.count("village") == 6
+
+
+def test_a_township_registers_straight_under_a_county_level_city(world: World) -> None:
+    world.app.register_unit("shi-2", "County-level City", "县级市", "city", None, ADMIN)
+    town = world.app.register_unit("zhen-2", "Town", "镇", "township", "shi-2", ADMIN)
+    assert town["path"] == ["shi-2"]
+
+
+def test_a_village_registers_under_a_management_district(world: World) -> None:
+    world.app.register_unit("guanli-1", "District 1", "第一管理区", "management_district", TOWNSHIP, ADMIN)
+    village = world.app.register_unit("xin-cun", "Xin Village", "新村", "village", "guanli-1", ADMIN)
+    assert village["path"] == [CITY, COUNTY, TOWNSHIP, "guanli-1"]
+
+
+def test_renaming_a_unit_keeps_the_old_names_in_its_history(world: World) -> None:
+    result = world.app.rename_unit(TOWNSHIP, "Peng Town (new)", "彭镇（新）", "撤乡设镇 / became a town", ADMIN)
+    assert (result["name"], result["name_zh"]) == ("Peng Town (new)", "彭镇（新）")
+    (renamed,) = [e for e in world.app.events.get(world.app.get_unit(TOWNSHIP).id) if isinstance(e, Unit.Renamed)]
+    assert (renamed.previous_name_zh, renamed.reason, renamed.actor["token_id"]) == ("彭镇", "撤乡设镇 / became a town", ADMIN.token_id)
+
+
+def test_renaming_needs_a_reason_and_a_name(world: World) -> None:
+    with pytest.raises(InvalidUnitError) as refused:
+        world.app.rename_unit(TOWNSHIP, "", "", " ", ADMIN)
+    assert [f.rule for f in refused.value.failures] == ["unit_name_required", "reason_required"]
+
+
+def test_moving_a_township_moves_its_whole_subtree(world: World) -> None:
+    world.app.register_unit("county-b", "County B", "乙县", "county", CITY, ADMIN)
+    world.app.move_unit(TOWNSHIP, "county-b", "区划调整 / boundaries redrawn", ADMIN)
+    village = world.app.get_unit(VILLAGE)
+    assert village.path == [CITY, "county-b", TOWNSHIP]
+    assert village.is_within("county-b") and not village.is_within(COUNTY)
+    assert TOWNSHIP not in world.app.get_unit(COUNTY).children and TOWNSHIP in world.app.get_unit("county-b").children
+    (moved,) = [e for e in world.app.events.get(village.id) if isinstance(e, Unit.Moved)]
+    assert (moved.moved, moved.previous_path, moved.reason) == (TOWNSHIP, [CITY, COUNTY, TOWNSHIP], "区划调整 / boundaries redrawn")
+
+
+def test_a_unit_cannot_move_into_its_own_subtree_or_under_the_wrong_level(world: World) -> None:
+    with pytest.raises(InvalidUnitError) as refused:
+        world.app.move_unit(COUNTY, TOWNSHIP, "mistake", ADMIN)
+    assert [f.rule for f in refused.value.failures] == ["unit_parent_level", "unit_move_not_into_itself"]
+
+
+def test_a_scoped_admin_moves_only_within_its_subtree(world: World) -> None:
+    world.app.register_unit("city-b", "City B", "乙市", "city", None, ADMIN)
+    world.app.register_unit("county-c", "County C", "丙县", "county", "city-b", ADMIN)
+    county_admin = Actor("tok_county_admin", "admin", COUNTY)
+    with pytest.raises(OutsideJurisdictionError):
+        world.app.move_unit(TOWNSHIP, "county-c", "not mine to give", county_admin)
+
+
+def test_a_move_that_takes_an_open_nomination_out_of_its_jurisdiction_is_refused(world: World) -> None:
+    campaign = world.campaign()
+    nid = world.declare(campaign, VILLAGE)  # declared by Peng Town, in the county's campaign
+    world.app.register_unit("zhen-b", "Town B", "乙镇", "township", COUNTY, ADMIN)
+    with pytest.raises(UnitMoveRefusedError) as refused:
+        world.app.move_unit(VILLAGE, "zhen-b", "村庄合并 / villages merged", ADMIN)
+    assert [(f.rule, f.actual) for f in refused.value.failures] == [("unit_move_keeps_open_nominations", nid)]
+    assert world.app.get_unit(VILLAGE).path == [CITY, COUNTY, TOWNSHIP]  # nothing moved

@@ -65,7 +65,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 Webhook(secret).verify(body, headers)
                 record["verified"].append(True)
-            except Exception:
+            except Exception:  # noqa: BLE001 - any refusal of the signature is what the test records
                 record["verified"].append(False)
         try:
             event = from_http_event(HTTPMessage(headers=headers, body=body))
@@ -80,7 +80,7 @@ class Handler(BaseHTTPRequestHandler):
                 data=event.get_data(),
                 content_type=headers.get("content-type"),
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a body the receiver cannot read is answered 400 and recorded
             record["parse_error"] = repr(exc)
             status = 400
         if secrets and not any(record["verified"]):

@@ -22,7 +22,6 @@ from infra.webhooks.sender import Response, Sender
 from infra.webhooks.ssrf import AddressGuard, refusal
 from projections.audit import AuditEntry
 
-
 ENTRY = AuditEntry(
     position=42,
     event_id="7c3f2a4e-3b7e-5d0c-9a52-6c6175726501",

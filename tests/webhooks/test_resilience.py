@@ -46,6 +46,7 @@ def legacy_subscription(services: Services, url: str, monkeypatch: pytest.Monkey
     """A subscription registered before today's URL rules (rules and guard bypassed)."""
     with monkeypatch.context() as patch:
         patch.setattr("domain.webhooks_commands.url_failures", lambda _url: [])
+        patch.setattr("domain.execution.control_character_failures", lambda _values: [])
         patch.setattr(services.app, "webhook_url_guard", None)
         return services.app.create_webhook(url, ["unit.registered"], "registered before the URL rules", ADMIN)["id"]
 
@@ -94,7 +95,7 @@ def test_an_exception_while_sending_is_a_failed_attempt_not_the_end_of_the_round
 def test_a_missing_signing_secret_fails_its_subscription_alone_until_the_secret_is_rotated(database_url: str) -> None:
     now = [datetime.now(UTC)]
     with services_for(database_url) as services:
-        good, _ = subscribe(services, OK_URL, ("unit.registered",))
+        _good, _ = subscribe(services, OK_URL, ("unit.registered",))
         broken, _ = subscribe(services, "http://127.0.0.1:9/broken", ("unit.registered",))
         store = services.webhooks
         with store.db.transaction() as sql:
