@@ -20,13 +20,13 @@ from domain.actors import SYSTEM
 from domain.audit_checkpoints import AUDIT_ID, record_checkpoint
 from domain.webhooks import matches
 from infra.bootstrap import bootstrap
+from infra.settings import Settings
 from infra.webhooks.messages import cloud_event
 from projections.audit import LOG, AuditLog
 from projections.checkpoints import CHECKPOINT_TYPE, Checkpoint, CheckpointContradictedError, key_id, signed_bytes
 from projections.runner import Runner
-from tests.api.conftest import ADMIN_TOKEN
+from tests.api.conftest import ADMIN_TOKEN, running_server
 from tests.conftest import BACKENDS
-from tests.integration.serving import serving, settings_for
 from tests.integration.test_projection_cli import laurel
 from tests.integration.world import ADMIN, build_city
 
@@ -35,7 +35,7 @@ EVERY = 10
 
 
 def services_for(database_url: str, home: Path) -> Any:
-    return bootstrap(settings_for(database_url, home, audit_checkpoint_every=EVERY), configure_logs=False)
+    return bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, home_dir=home, audit_checkpoint_every=EVERY), configure_logs=False)
 
 
 def units(app: Any, town: str, count: int, start: int = 0) -> None:
@@ -252,7 +252,7 @@ def test_an_export_verifies_offline_against_kept_checkpoints_and_a_rewritten_one
 
 
 def test_a_root_auditor_signs_a_checkpoint_on_demand_and_a_scoped_one_may_not(database_url: str, tmp_path: Path) -> None:
-    with serving(settings_for(database_url, tmp_path)) as server:
+    with running_server(database_url, home_dir=tmp_path) as server:
         app = server.services.app
         build_city(app, townships=1, villages=2)
         root = server.client(app.issue_token("auditor", None, "root auditor", ADMIN)["token"])

@@ -12,8 +12,8 @@ from typing import Any
 from domain.activity import roll_uuid
 from domain.actors import Actor
 from domain.ids import unit_uuid
+from tests.api.conftest import running_server
 from tests.conftest import BACKENDS
-from tests.integration.serving import serving, settings_for
 from tests.integration.world import ADMIN, DECLARING, declarer, material
 
 pytestmark = BACKENDS
@@ -57,7 +57,7 @@ def every_entry(client: Any, page: int = 1000) -> list[dict[str, Any]]:
 
 
 def test_a_city_auditor_reads_its_subtrees_entries_and_only_a_root_auditor_reads_the_whole_log(database_url: str, tmp_path: Path) -> None:
-    with serving(settings_for(database_url, tmp_path)) as server:
+    with running_server(database_url, home_dir=tmp_path) as server:
         app = server.services.app
         units_a, units_b = city(app, "city-a"), city(app, "city-b")
         campaign_a, campaign_b = campaign_of(app, "city-a"), campaign_of(app, "city-b")

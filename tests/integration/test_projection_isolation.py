@@ -20,8 +20,8 @@ from domain.campaigns import nominee_key
 from domain.nominations import Nomination
 from domain.values import Nominee
 from projections.runner import Runner
+from tests.api.conftest import running_server
 from tests.conftest import BACKENDS
-from tests.integration.serving import serving, settings_for
 from tests.integration.world import (
     ADMIN,
     CITY_INSPECTOR,
@@ -108,7 +108,7 @@ def every_read_answers(server: Any, script: dict[str, Any]) -> None:
 
 
 def test_a_nominee_name_a_view_cannot_store_stops_no_read_and_no_later_event(database_url: str, tmp_path: Path) -> None:
-    with serving(settings_for(database_url, tmp_path), clock=lambda: LATER) as server:
+    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app = server.services.app
         script = commended_campaign(app, lambda app, cid, villages: smuggled_declaration(app, cid, "town-1", villages[1], NUL_NAME))
 
@@ -135,7 +135,7 @@ def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_
     def smuggle(app: Any, _campaign_id: str, _villages: list[str]) -> None:
         orphans.append(orphan_pre_review(app))
 
-    with serving(settings_for(database_url, tmp_path), clock=lambda: LATER) as server:
+    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         script = commended_campaign(server.services.app, smuggle)
         every_read_answers(server, script)
 
@@ -158,7 +158,7 @@ def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_
 def test_a_database_error_is_not_blamed_on_the_event(database_url: str, tmp_path: Path) -> None:
     """An operational error (a lock, a lost connection) rolls the batch back and is raised: the
     next batch projects the same events, none is quarantined."""
-    with serving(settings_for(database_url, tmp_path), clock=lambda: LATER) as server:
+    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         views = server.services.views
         build_city(server.services.app, townships=1, villages=3)
         views.runner.reset()
@@ -186,7 +186,7 @@ def test_a_database_error_is_not_blamed_on_the_event(database_url: str, tmp_path
 def test_the_failures_command_lists_the_quarantined_events(database_url: str, tmp_path: Path) -> None:
     from tests.integration.test_projection_cli import laurel
 
-    with serving(settings_for(database_url, tmp_path), clock=lambda: LATER) as server:
+    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         build_city(server.services.app, townships=1, villages=2)
         orphan = orphan_pre_review(server.services.app)
         server.services.views.catch_up()
@@ -205,7 +205,7 @@ def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothin
 
     from infra.webhooks.messages import cloud_event
 
-    with serving(settings_for(database_url, tmp_path), clock=lambda: LATER) as server:
+    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app = server.services.app
         build_city(app, townships=1, villages=2)
         stray = uuid4()
@@ -227,7 +227,7 @@ def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothin
 def test_a_dashboard_as_of_an_instant_passes_over_an_event_the_board_cannot_apply(database_url: str, tmp_path: Path) -> None:
     from domain.campaigns import Campaign
 
-    with serving(settings_for(database_url, tmp_path), clock=lambda: LATER) as server:
+    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app, views = server.services.app, server.services.views
         world = build_city(app, townships=1, villages=2)
         campaign_id = five_good_campaign(app)
