@@ -42,6 +42,7 @@ class Authenticator:
         self.metrics = metrics
         self.tokens = TokenCache(services.settings.token_cache_seconds, now=lambda: services.app.clock())
         self.limit = parse(services.settings.auth_failure_limit)
+        self.session_lifetime = lifetime_seconds(services.settings.session_lifetime)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.log = structlog.get_logger("laurel.auth")
 
@@ -144,8 +145,7 @@ class Authenticator:
             if token is None:
                 return None
             reference, token_id = str(token.id), token.token_id
-        lifetime = lifetime_seconds(self.services.settings.session_lifetime)
-        return self.services.access.open_session(reference, token_id, lifetime, time.time())
+        return self.services.access.open_session(reference, token_id, self.session_lifetime, time.time())
 
     def close_session(self, session: str) -> None:
         self.services.access.close_session(session)

@@ -34,7 +34,6 @@ from api.problems import status_for
 from domain.actors import Actor, Role
 from domain.errors import AuthorizationError, CampaignNotFoundError, DomainError, NotFoundError, RuleFailure, RuleViolationError
 from domain.rules.jurisdiction import can_read_campaign, can_read_unit_records, require_read, require_role
-from infra.settings import lifetime_seconds
 
 NOMINATIONS_SHOWN = 100
 YEAR = 365 * 24 * 3600
@@ -162,8 +161,7 @@ async def login(request: Request, token: Annotated[str, Form(max_length=200)], n
         response.headers.update(exc.headers or {})
         return response
     response = RedirectResponse(safe_next(next_page), status_code=303)
-    lifetime = int(lifetime_seconds(request.app.state.services.settings.session_lifetime))
-    response.set_cookie(SESSION_COOKIE, session, max_age=lifetime, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(SESSION_COOKIE, session, max_age=int(request.app.state.auth.session_lifetime), httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
     return response
 
 
