@@ -22,8 +22,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.signed_in_as": ("当前令牌", "Signed in as"),
     "login.title": ("登录", "Log in"),
     "login.intro": (
-        "请粘贴管理员签发的访问令牌。令牌只保存在本浏览器的 HttpOnly Cookie 中。",
-        "Paste the access token your administrator issued. It is kept only in an HttpOnly cookie of this browser.",
+        "请粘贴管理员签发的访问令牌。登录后本浏览器只保存一个会话编号（不保存令牌），退出登录即失效。",
+        "Paste the access token your administrator issued. This browser then keeps a session id only (never the token), which ends when you log out.",
     ),
     "login.token": ("访问令牌", "Access token"),
     "login.submit": ("登录", "Log in"),
