@@ -58,7 +58,7 @@ from tests.integration.world import material
 
 PROBLEM = "application/problem+json"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 12
 MIN_TOTAL_CASES = 500
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
