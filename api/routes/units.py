@@ -22,10 +22,9 @@ router = APIRouter(prefix="/v1", tags=["units"])
 UNIT_COLUMNS = ("id", "name", "name_zh", "level", "parent_id")
 
 
-def unit_view(app: Any, unit: Any, actor: Actor) -> dict[str, Any]:
-    """A unit as ``actor`` may see it: the children it may read (a superior's other children
-    are not its business)."""
-    actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
+def unit_view(app: Any, unit: Any, actor: Actor, actor_unit: Any) -> dict[str, Any]:
+    """A unit as ``actor`` (whose unit is ``actor_unit``) may see it: the children it may read
+    (a superior's other children are not its business)."""
     view = unit.as_dict()
     view["children"] = [c for c in view["children"] if can_read_unit(actor, app.get_unit(c), actor_unit)]
     return view
@@ -55,12 +54,13 @@ def list_units(
         require_within(actor, [app.get_unit(top)], "read")
     units = [u for u in app.units_in_subtree(top) if level is None or u.level == level]
     page = units[offset : offset + limit]
-    return {"items": [unit_view(app, u, actor) for u in page], "next_offset": offset + limit if offset + limit < len(units) else None, "total": len(units)}
+    actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
+    return {"items": [unit_view(app, u, actor, actor_unit) for u in page], "next_offset": offset + limit if offset + limit < len(units) else None, "total": len(units)}
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Read a unit / 查看单位")
 def read_unit(unit_id: str, app: App, actor: CurrentActor) -> Any:
-    return unit_view(app, app.readable_unit(unit_id, actor), actor)
+    return unit_view(app, app.readable_unit(unit_id, actor), actor, app.get_unit(actor.unit_id) if actor.unit_id else None)
 
 
 @router.post("/units/{unit_id}/rename", response_model=UnitPublic, summary="Rename a unit / 单位更名")
@@ -97,7 +97,9 @@ async def import_units(request: Request, app: App, actor: CurrentActor, key: Ide
         for row in rows:
             code, parent = str(row.get("id") or "").strip(), (str(row.get("parent_id") or "").strip() or None)
             placed[code] = parent
-            while parent in placed and placed[parent] != parent:  # a parent earlier in the file: follow it up
+            seen = {code}
+            while parent in placed and parent not in seen:  # a parent earlier in the file: follow it up (a cycle fails its rows)
+                seen.add(parent)
                 parent = placed[parent]
             if parent is None:
                 if actor.unit_id is not None:

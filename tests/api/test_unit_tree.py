@@ -85,3 +85,14 @@ def test_roll_ups_follow_a_moved_unit_and_a_renamed_one(database_url: str) -> No
         city = admin.get("/v1/units/xianji-shi/rollup").json()
         assert {c["unit_id"]: (c["name_zh"], c["nominations"]) for c in city["children"]} == {"zhen-1": ("一镇", 0), "zhen-2": ("贰镇", 1)}
         declarer.close()
+
+
+def test_an_import_whose_rows_name_each_other_as_parents_is_answered_row_by_row(database_url: str) -> None:
+    """A cycle in the file's parent_id column (a -> b -> a) must not trap the up-front check:
+    each row fails on its own (its parent does not exist yet)."""
+    with running_server(database_url) as server, server.client() as admin:
+        build(admin)
+        body = b"id,name,name_zh,level,parent_id\nloop-a,A,A,village,loop-b\nloop-b,B,B,village,loop-a\n"
+        response = admin.post("/v1/units:import", content=body, headers={"Content-Type": "text/csv"}, timeout=10)
+        assert response.status_code == 200, response.text
+        assert (response.json()["created"], response.json()["failed"]) == (0, 2)
