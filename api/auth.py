@@ -95,9 +95,14 @@ class Authenticator:
             return actor
         raise unauthorized("a bearer token is required / 需要访问令牌")
 
-    async def _token_actor(self, secret: str) -> Actor | None:
+    def _is_bootstrap_admin(self, secret: str) -> bool:
         admin = self.services.settings.admin_token
-        if admin and hmac.compare_digest(secret.encode(), admin.encode()):
+        if not admin:  # unset or empty: no secret is the bootstrap admin's, an empty one least of all
+            return False
+        return hmac.compare_digest(secret.encode(), admin.encode())
+
+    async def _token_actor(self, secret: str) -> Actor | None:
+        if self._is_bootstrap_admin(secret):
             return BOOTSTRAP_ADMIN
         actor = self.tokens.get(secret)
         if actor is None:
@@ -137,8 +142,7 @@ class Authenticator:
         return session
 
     def _open_session(self, secret: str) -> str | None:
-        admin = self.services.settings.admin_token
-        if admin and hmac.compare_digest(secret.encode(), admin.encode()):
+        if self._is_bootstrap_admin(secret):
             reference, token_id = BOOTSTRAP_ADMIN.token_id, BOOTSTRAP_ADMIN.token_id
         else:
             token = self.services.app.authenticate(secret)
