@@ -15,7 +15,18 @@ from api.auth import Authenticator
 from api.guard import RequestGuard
 from api.metrics import HttpMetrics
 from api.request_context import RequestContext
-from api.routes import activity, audit, boards, campaigns, health, nominations, templates, tokens, units, webhooks
+from api.routes import (
+    activity,
+    audit,
+    boards,
+    campaigns,
+    health,
+    nominations,
+    templates,
+    tokens,
+    units,
+    webhooks,
+)
 from api.security_headers import SecurityHeaders
 from infra.bootstrap import Services
 
@@ -47,7 +58,18 @@ def thread_pool_sizer(threads: int) -> Callable[[], Awaitable[None]]:
 
 # The operations' groups in the OpenAPI document and /docs, in this order (the routes
 # themselves are matched in ROUTERS' order).
-TAGS = ["health", "templates", "units", "tokens", "campaigns", "nominations", "activity days", "read models", "audit", "webhooks"]
+TAGS = [
+    "health",
+    "templates",
+    "units",
+    "tokens",
+    "campaigns",
+    "nominations",
+    "activity days",
+    "read models",
+    "audit",
+    "webhooks",
+]
 # The commands' routers first: a request is matched against the routes in order, one
 # regular expression per route tried.
 ROUTERS = (nominations, campaigns, health, templates, units, tokens, activity, boards, audit, webhooks)
@@ -64,9 +86,20 @@ def add_routes(app: FastAPI, routers: list[APIRouter]) -> None:
     prefix, tags and route class themselves and have no dependencies, responses or lifespan
     handlers of their own, which is all ``include_router`` would add."""
     for router in routers:
-        if router.dependencies or router.on_startup or router.on_shutdown or router.responses or router.callbacks:
-            raise ValueError(f"{router.prefix or '/'}: a router with its own dependencies, responses or lifespan needs app.include_router")
-    app.router.routes[:] = [*(route for router in routers for route in router.routes), *app.router.routes]
+        if (
+            router.dependencies
+            or router.on_startup
+            or router.on_shutdown
+            or router.responses
+            or router.callbacks
+        ):
+            raise ValueError(
+                f"{router.prefix or '/'}: a router with its own dependencies, responses or lifespan needs app.include_router"
+            )
+    app.router.routes[:] = [
+        *(route for router in routers for route in router.routes),
+        *app.router.routes,
+    ]
 
 
 def settle_heap() -> None:
@@ -81,23 +114,42 @@ def settle_heap() -> None:
 def create_app(services: Services) -> FastAPI:
     # docs_url=None, redoc_url=None: /docs is api/docs.py's, on assets served from the package
     # (FastAPI's own would load them from a CDN); ReDoc is not offered.
-    app = FastAPI(title="Laurel", version="0.1.0", description=DESCRIPTION, openapi_tags=[{"name": tag} for tag in TAGS], docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Laurel",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=[{"name": tag} for tag in TAGS],
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.services = services
     app.router.on_startup.append(thread_pool_sizer(services.settings.api_threads))
-    metrics = HttpMetrics(projection_lag=lambda: services.views.lag(), projection_failures=lambda: services.views.failure_counts())
+    metrics = HttpMetrics(
+        projection_lag=lambda: services.views.lag(),
+        projection_failures=lambda: services.views.failure_counts(),
+    )
     app.state.auth = Authenticator(services, metrics)
     problems.install(app)
     settings = services.settings
-    app.add_middleware(RequestGuard, auth=app.state.auth, max_body=settings.max_body_bytes, max_import=settings.max_import_bytes)  # inside the request context
+    app.add_middleware(
+        RequestGuard,
+        auth=app.state.auth,
+        max_body=settings.max_body_bytes,
+        max_import=settings.max_import_bytes,
+    )  # inside the request context
 
     app.add_middleware(SecurityHeaders)  # around every response, the 500 problems included
     app.add_middleware(RequestContext, metrics=metrics)  # after problems.install: the outermost
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics / 监控指标", response_class=Response)
+    @app.get(
+        "/metrics", tags=["health"], summary="Prometheus metrics / 监控指标", response_class=Response
+    )
     def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     docs.install(app)
     static_files.install(app)  # /static: the pages' stylesheet and script, Swagger UI's assets
-    add_routes(app, [*(module.router for module in ROUTERS), pages.router])  # pages.router: /ui, the web pages
+    add_routes(
+        app, [*(module.router for module in ROUTERS), pages.router]
+    )  # pages.router: /ui, the web pages
     return app

@@ -68,7 +68,11 @@ class Authenticator:
             reset = self.limiter.get_window_stats(self.limit, client).reset_time
             retry_after = max(1, math.ceil(reset - time.time()))
             self.metrics.auth_throttled.inc()
-            raise HTTPException(429, f"too many failed authentications from this address; retry in {retry_after} s / 认证失败次数过多，请 {retry_after} 秒后重试", headers={"Retry-After": str(retry_after)})
+            raise HTTPException(
+                429,
+                f"too many failed authentications from this address; retry in {retry_after} s / 认证失败次数过多，请 {retry_after} 秒后重试",
+                headers={"Retry-After": str(retry_after)},
+            )
 
     def _failed(self, client: str, request: Request, how: str) -> None:
         self.limiter.hit(self.limit, client)
@@ -90,7 +94,9 @@ class Authenticator:
         session = self._session(request)
         if session:
             actor = await run_in_threadpool(self.session_actor, session)
-            if actor is None:  # an ended session (256 random bits: nothing to guess), not counted as a failure
+            if (
+                actor is None
+            ):  # an ended session (256 random bits: nothing to guess), not counted as a failure
                 raise unauthorized("the session has ended; log in again / 会话已结束，请重新登录")
             return actor
         raise unauthorized("a bearer token is required / 需要访问令牌")

@@ -22,9 +22,14 @@ from domain.rules.text import describe, forbidden_character
 from infra.bootstrap import Services
 
 IDEMPOTENCY_KEY_MAX = 200  # characters
-ETAG_DIGITS = 18  # an If-Match version: int() refuses more than 4300 digits; no aggregate has 10^18 events
+ETAG_DIGITS = (
+    18  # an If-Match version: int() refuses more than 4300 digits; no aggregate has 10^18 events
+)
 
-bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>` (or, for reads and the pages, the session cookie of /ui/login)")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="`Authorization: Bearer <token>` (or, for reads and the pages, the session cookie of /ui/login)",
+)
 
 
 async def get_services(request: Request) -> Services:
@@ -39,7 +44,9 @@ def authenticator(request: Request) -> Authenticator:
     return request.app.state.auth
 
 
-async def current_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Actor:
+async def current_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> Actor:
     """The actor of the request's bearer token (or, for reads and the pages, of the session
     cookie): 401 without, 429 after too many failures from the client's address."""
     actor = getattr(request.state, "actor", None)
@@ -51,14 +58,20 @@ async def current_actor(request: Request, credentials: Annotated[HTTPAuthorizati
 
 
 def _header_invalid(name: str, kind: str, message: str, value: str) -> RequestValidationError:
-    return RequestValidationError([{"type": kind, "loc": ("header", name), "msg": message, "input": value}])
+    return RequestValidationError(
+        [{"type": kind, "loc": ("header", name), "msg": message, "input": value}]
+    )
 
 
 async def idempotency_key(
     actor: Annotated[Actor, Depends(current_actor)],
     key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX, description="a repeat of the request returns the first response and appends nothing / 幂等键"),
+        Header(
+            alias="Idempotency-Key",
+            max_length=IDEMPOTENCY_KEY_MAX,
+            description="a repeat of the request returns the first response and appends nothing / 幂等键",
+        ),
     ] = None,
 ) -> str | None:
     """The request's ``Idempotency-Key``, scoped to the token: two clients never collide."""
@@ -66,12 +79,26 @@ async def idempotency_key(
         return None
     char = forbidden_character(key)
     if char is not None or not key.strip():
-        raise _header_invalid("Idempotency-Key", "value_error", f"Idempotency-Key must be printable text (found {describe(char)})" if char else "Idempotency-Key must not be blank", key)
+        raise _header_invalid(
+            "Idempotency-Key",
+            "value_error",
+            f"Idempotency-Key must be printable text (found {describe(char)})"
+            if char
+            else "Idempotency-Key must not be blank",
+            key,
+        )
     return f"{actor.token_id}:{key}"
 
 
 async def expected_version(
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=64, description='the ETag of the nomination read, e.g. "3" (or *) / 版本号')] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=64,
+            description='the ETag of the nomination read, e.g. "3" (or *) / 版本号',
+        ),
+    ] = None,
 ) -> int | None:
     """The version an ``If-Match`` header names (``None``: absent or ``*``)."""
     if if_match is None or if_match.strip() == "*":
@@ -79,7 +106,12 @@ async def expected_version(
     raw = if_match.strip().removeprefix("W/").strip('"')
     # ASCII digits only ("²".isdigit() is true but int("²") fails) and a bounded length.
     if not (raw.isascii() and raw.isdigit() and len(raw) <= ETAG_DIGITS):
-        raise _header_invalid("If-Match", "value_error", 'If-Match must be an ETag such as "3" / If-Match 须为版本号', if_match)
+        raise _header_invalid(
+            "If-Match",
+            "value_error",
+            'If-Match must be an ETag such as "3" / If-Match 须为版本号',
+            if_match,
+        )
     return int(raw)
 
 
@@ -94,13 +126,20 @@ class CommandContext:
     expected_version: int | None = None
 
 
-async def command_context(request: Request, actor: Annotated[Actor, Depends(current_actor)], key: Annotated[str | None, Depends(idempotency_key)]) -> CommandContext:
+async def command_context(
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+    key: Annotated[str | None, Depends(idempotency_key)],
+) -> CommandContext:
     """A command that appends to a new stream or several (no If-Match)."""
     return CommandContext(request.app.state.services.app, actor, key)
 
 
 async def versioned_command_context(
-    request: Request, actor: Annotated[Actor, Depends(current_actor)], key: Annotated[str | None, Depends(idempotency_key)], version: Annotated[int | None, Depends(expected_version)]
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+    key: Annotated[str | None, Depends(idempotency_key)],
+    version: Annotated[int | None, Depends(expected_version)],
 ) -> CommandContext:
     """A command on one nomination: If-Match may name the version it expects."""
     return CommandContext(request.app.state.services.app, actor, key, version)

@@ -22,7 +22,10 @@ INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)  # a <script> w
 
 def script_hashes(html: str) -> list[str]:
     """CSP sources for each inline script of ``html``: the base64 SHA-256 of its exact text."""
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'" for body in INLINE_SCRIPT.findall(html)]
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+        for body in INLINE_SCRIPT.findall(html)
+    ]
 
 
 def docs_policy(html: str) -> str:

@@ -45,7 +45,9 @@ class RequestGuard:
         request = Request(scope)
         failures = _parameter_failures(scope)
         if failures:
-            await (await problems.domain_error(request, TextInvalidError(failures)))(scope, receive, send)
+            await (await problems.domain_error(request, TextInvalidError(failures)))(
+                scope, receive, send
+            )
             return
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
@@ -67,7 +69,9 @@ class RequestGuard:
 
 def _parameter_failures(scope: Scope) -> list[RuleFailure]:
     values: dict[str, object] = {"path": scope["path"]}
-    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+    for name, value in parse_qsl(
+        scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+    ):
         values[f"query.{name}"] = value
     return control_character_failures(values)
 
@@ -112,7 +116,15 @@ async def _too_large(request: Request, limit: int, scope: Scope, receive: Receiv
         f"the request body is larger than {limit} bytes",
         request,
         detail_zh=f"请求内容超过 {limit} 字节的上限",
-        failures=[{"rule": "body_max_bytes", "field": "body", "expected": limit, "message_en": f"at most {limit} bytes", "message_zh": f"最多 {limit} 字节"}],
+        failures=[
+            {
+                "rule": "body_max_bytes",
+                "field": "body",
+                "expected": limit,
+                "message_en": f"at most {limit} bytes",
+                "message_zh": f"最多 {limit} 字节",
+            }
+        ],
     )
     response.headers["Connection"] = "close"  # the rest of the body is not read
     await response(scope, receive, send)

@@ -29,7 +29,10 @@ def table_body() -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
         }
     }
 
@@ -38,19 +41,33 @@ Check = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
 async def import_rows(
-    request: Request, columns: Sequence[str], one: Callable[[dict[str, Any], str | None], dict[str, Any]], key: str | None, *, check: Check | None = None
+    request: Request,
+    columns: Sequence[str],
+    one: Callable[[dict[str, Any], str | None], dict[str, Any]],
+    key: str | None,
+    *,
+    check: Check | None = None,
 ) -> dict[str, Any]:
     """Reads the file, then ``check(rows)`` (a refusal of the whole file, e.g. a 403), then runs
     ``one`` per row in a worker thread; returns the per-row report."""
     settings = request.app.state.services.settings
-    body = await request.body()  # already bounded by api.guard (LAUREL_MAX_IMPORT_BYTES, 413 beyond) as it arrived
+    body = (
+        await request.body()
+    )  # already bounded by api.guard (LAUREL_MAX_IMPORT_BYTES, 413 beyond) as it arrived
     parse = partial(
-        read_rows, body, request.headers.get("content-type", ""), columns, max_rows=settings.max_import_rows, max_unzipped=settings.max_import_bytes * UNZIPPED_PER_IMPORT_BYTE
+        read_rows,
+        body,
+        request.headers.get("content-type", ""),
+        columns,
+        max_rows=settings.max_import_rows,
+        max_unzipped=settings.max_import_bytes * UNZIPPED_PER_IMPORT_BYTE,
     )
     try:
         rows = await run_in_threadpool(parse)
     except TableFormatError as exc:
-        raise ImportInvalidError([RuleFailure(exc.rule, exc.message_en, exc.message_zh, "body", exc.expected, exc.actual)]) from None
+        raise ImportInvalidError(
+            [RuleFailure(exc.rule, exc.message_en, exc.message_zh, "body", exc.expected, exc.actual)]
+        ) from None
     if check is not None:
         await check(rows)
 
@@ -59,13 +76,37 @@ async def import_rows(
         for number, row in enumerate(rows, start=2):  # row 1 is the header
             try:
                 result = one(row, f"{key}:row{number}" if key else None)
-                report.append({"row": number, "status": "replayed" if result.get("replayed") else "created", "id": str(result.get("id"))})
+                report.append(
+                    {
+                        "row": number,
+                        "status": "replayed" if result.get("replayed") else "created",
+                        "id": str(result.get("id")),
+                    }
+                )
             except DomainError as exc:
-                failures = [f.as_dict() for f in getattr(exc, "failures", ())] or [{"rule": exc.code, "message_en": exc.message_en, "message_zh": exc.message_zh}]
-                report.append({"row": number, "status": "error", "errors": [dict(f, status=status_for(exc)) for f in failures]})
-            except (ValueError, TypeError) as exc:  # a cell the row's command cannot convert ('four' hours): that row's error, not a 500
-                structlog.get_logger("laurel.imports").warning("row refused", row=number, error=f"{type(exc).__name__}: {exc}")
-                failure = {"rule": "row_readable", "message_en": f"a cell of this row cannot be read: {exc}", "message_zh": f"该行有单元格无法读取：{exc}", "status": 422}
+                failures = [f.as_dict() for f in getattr(exc, "failures", ())] or [
+                    {"rule": exc.code, "message_en": exc.message_en, "message_zh": exc.message_zh}
+                ]
+                report.append(
+                    {
+                        "row": number,
+                        "status": "error",
+                        "errors": [dict(f, status=status_for(exc)) for f in failures],
+                    }
+                )
+            except (
+                ValueError,
+                TypeError,
+            ) as exc:  # a cell the row's command cannot convert ('four' hours): that row's error, not a 500
+                structlog.get_logger("laurel.imports").warning(
+                    "row refused", row=number, error=f"{type(exc).__name__}: {exc}"
+                )
+                failure = {
+                    "rule": "row_readable",
+                    "message_en": f"a cell of this row cannot be read: {exc}",
+                    "message_zh": f"该行有单元格无法读取：{exc}",
+                    "status": 422,
+                }
                 report.append({"row": number, "status": "error", "errors": [failure]})
         created = sum(1 for r in report if r["status"] != "error")
         return {"created": created, "failed": len(report) - created, "rows": report}

@@ -17,7 +17,11 @@ class ProjectionLag(Collector):
         self.lag = lag
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily("laurel_projection_lag_events", "Events recorded but not yet projected", labels=["projection"])
+        family = GaugeMetricFamily(
+            "laurel_projection_lag_events",
+            "Events recorded but not yet projected",
+            labels=["projection"],
+        )
         for name, events in sorted(self.lag().items()):
             family.add_metric([name], events)
         yield family
@@ -31,20 +35,33 @@ class ProjectionFailures(Collector):
         self.failures = failures
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily("laurel_projection_failures", "Events a read model could not store and passed over", labels=["projection"])
+        family = GaugeMetricFamily(
+            "laurel_projection_failures",
+            "Events a read model could not store and passed over",
+            labels=["projection"],
+        )
         for name, events in sorted(self.failures().items()):
             family.add_metric([name], events)
         yield family
 
 
 class HttpMetrics:
-    def __init__(self, projection_lag: Callable[[], dict[str, int]] | None = None, projection_failures: Callable[[], dict[str, int]] | None = None) -> None:
+    def __init__(
+        self,
+        projection_lag: Callable[[], dict[str, int]] | None = None,
+        projection_failures: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         if projection_lag is not None:
             self.registry.register(ProjectionLag(projection_lag))
         if projection_failures is not None:
             self.registry.register(ProjectionFailures(projection_failures))
-        self.requests = Counter("laurel_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry)
+        self.requests = Counter(
+            "laurel_http_requests",
+            "HTTP requests handled",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "laurel_http_request_duration_seconds",
             "HTTP request latency",
@@ -53,8 +70,17 @@ class HttpMetrics:
             registry=self.registry,
         )
 
-        self.auth_failures = Counter("laurel_auth_failures", "Failed authentications (unknown, expired or revoked credentials)", ["credential"], registry=self.registry)
-        self.auth_throttled = Counter("laurel_auth_throttled", "Requests refused with 429 after too many failed authentications from their address", registry=self.registry)
+        self.auth_failures = Counter(
+            "laurel_auth_failures",
+            "Failed authentications (unknown, expired or revoked credentials)",
+            ["credential"],
+            registry=self.registry,
+        )
+        self.auth_throttled = Counter(
+            "laurel_auth_throttled",
+            "Requests refused with 429 after too many failed authentications from their address",
+            registry=self.registry,
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

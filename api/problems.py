@@ -30,7 +30,9 @@ class Failure(BaseModel):
     field: str | None = None
     expected: Any = None
     actual: Any = None
-    status: int | None = Field(None, description="in an import report: the status this row alone would have had")
+    status: int | None = Field(
+        None, description="in an import report: the status this row alone would have had"
+    )
 
 
 class Problem(BaseModel):
@@ -93,18 +95,40 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
                 statuses.append(412)
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses):
-                responses[str(status)] = {"description": PROBLEM_DESCRIPTIONS[status], "content": {MEDIA_TYPE: reference}}
-            for status, response in responses.items():  # an error the route declares itself (e.g. 503) is a problem too
+                responses[str(status)] = {
+                    "description": PROBLEM_DESCRIPTIONS[status],
+                    "content": {MEDIA_TYPE: reference},
+                }
+            for (
+                status,
+                response,
+            ) in responses.items():  # an error the route declares itself (e.g. 503) is a problem too
                 if status[:1] in "45":
                     response["content"] = {MEDIA_TYPE: reference}
             if "201" in responses and "200" not in responses:
-                responses["200"] = {**responses["201"], "description": "an Idempotency-Key repeat: the first response again, nothing appended / 幂等重放"}
+                responses["200"] = {
+                    **responses["201"],
+                    "description": "an Idempotency-Key repeat: the first response again, nothing appended / 幂等重放",
+                }
     return document
 
 
 PROBLEM_TYPE = "urn:laurel:problem:{}"
 MEDIA_TYPE = "application/problem+json"
-RESERVED = frozenset({"type", "title", "status", "detail", "instance", "request_id", "detail_zh", "failures", "code", "request"})
+RESERVED = frozenset(
+    {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "request_id",
+        "detail_zh",
+        "failures",
+        "code",
+        "request",
+    }
+)
 
 # Most specific first.
 STATUS: list[tuple[type[errors.DomainError], int]] = [
@@ -137,8 +161,16 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def problem(status: int, code: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
-    body = {"type": PROBLEM_TYPE.format(code), "title": title, "status": status, "detail": detail, "instance": request.url.path}
+def problem(
+    status: int, code: str, title: str, detail: str, request: Request, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": PROBLEM_TYPE.format(code),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -150,22 +182,56 @@ async def domain_error(request: Request, exc: errors.DomainError) -> JSONRespons
     failures = [f.as_dict() for f in getattr(exc, "failures", ())]
     if isinstance(exc, errors.AuthorizationError):
         actor = getattr(request.state, "actor", None)
-        structlog.get_logger("laurel.authz").warning("refused", code=exc.code, token_id=actor.token_id if actor else None, path=request.url.path, **exc.details)
+        structlog.get_logger("laurel.authz").warning(
+            "refused",
+            code=exc.code,
+            token_id=actor.token_id if actor else None,
+            path=request.url.path,
+            **exc.details,
+        )
     # A detail named like a member of the problem itself (or a parameter of ``problem``) must
     # neither replace it nor break the call: it is kept under a prefixed name.
     details = {(f"error_{k}" if k in RESERVED else k): v for k, v in exc.details.items()}
-    return problem(status_for(exc), exc.code, exc.message_en, exc.message_en, request, detail_zh=exc.message_zh, failures=failures or None, **details)
+    return problem(
+        status_for(exc),
+        exc.code,
+        exc.message_en,
+        exc.message_en,
+        request,
+        detail_zh=exc.message_zh,
+        failures=failures or None,
+        **details,
+    )
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     failures = [
-        {"rule": f"request_{e['type']}", "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message_en": e["msg"], "message_zh": "请求格式不正确：" + e["msg"]}
+        {
+            "rule": f"request_{e['type']}",
+            "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+            "message_en": e["msg"],
+            "message_zh": "请求格式不正确：" + e["msg"],
+        }
         for e in exc.errors()
     ]
-    return problem(422, "request-invalid", "The request is not valid", f"{len(failures)} field(s) invalid", request, detail_zh="请求内容不符合要求", failures=failures)
+    return problem(
+        422,
+        "request-invalid",
+        "The request is not valid",
+        f"{len(failures)} field(s) invalid",
+        request,
+        detail_zh="请求内容不符合要求",
+        failures=failures,
+    )
 
 
-HTTP_CODES = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large", 429: "too-many-requests"}
+HTTP_CODES = {
+    401: "unauthorized",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    429: "too-many-requests",
+}
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -191,7 +257,14 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     structlog.get_logger("laurel.api").exception("unexpected error", path=request.url.path)
-    return problem(500, "internal-error", "Internal server error", "an unexpected error was logged with this request id", request, detail_zh="服务器内部错误，已记录")
+    return problem(
+        500,
+        "internal-error",
+        "Internal server error",
+        "an unexpected error was logged with this request id",
+        request,
+        detail_zh="服务器内部错误，已记录",
+    )
 
 
 class UnexpectedErrors:
@@ -232,7 +305,9 @@ def document(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document_problems(FastAPI.openapi(app))  # FastAPI builds and keeps it; the errors are added once
+            document_problems(
+                FastAPI.openapi(app)
+            )  # FastAPI builds and keeps it; the errors are added once
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -33,7 +33,9 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = given if REQUEST_ID.fullmatch(given) else new_request_id()  # echoed and logged: only a safe, short one is kept
+        rid = (
+            given if REQUEST_ID.fullmatch(given) else new_request_id()
+        )  # echoed and logged: only a safe, short one is kept
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)
@@ -43,7 +45,10 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", rid.encode("latin-1")),
+                ]
             await send(message)
 
         try:
@@ -52,5 +57,11 @@ class RequestContext:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.observe(scope["method"], route, status, elapsed)
-            self.log.info("request", method=scope["method"], path=scope["path"], status=status, ms=round(elapsed * 1000, 2))
+            self.log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round(elapsed * 1000, 2),
+            )
             structlog.contextvars.clear_contextvars()

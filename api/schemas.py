@@ -42,20 +42,30 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 def _printable(value: str) -> str:
     char = forbidden_character(value)
     if char is not None:
-        raise PydanticCustomError("text_control_character", "text may hold tab, newline and carriage return but no other control character; found {char}", {"char": describe(char)})
+        raise PydanticCustomError(
+            "text_control_character",
+            "text may hold tab, newline and carriage return but no other control character; found {char}",
+            {"char": describe(char)},
+        )
     return value
 
 
 def _iso_text(value: Any) -> Any:
     """An instant is an ISO 8601 text: a number would be read as seconds since 1970."""
     if not isinstance(value, str | datetime):
-        raise PydanticCustomError("instant_text", "an instant is an ISO 8601 text such as 2026-11-23T10:00:00Z")
+        raise PydanticCustomError(
+            "instant_text", "an instant is an ISO 8601 text such as 2026-11-23T10:00:00Z"
+        )
     return value
 
 
 Text = Annotated[StrictStr, AfterValidator(_printable)]
-Code = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN)]  # unit ids, category, phase and template codes
-Id = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64)]  # an aggregate id as the API gave it
+Code = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN)
+]  # unit ids, category, phase and template codes
+Id = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=64)
+]  # an aggregate id as the API gave it
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]  # an int is a number too; a bool is not
 Instant = Annotated[datetime, BeforeValidator(_iso_text)]
 FORM_TEXT_MAX = 2000
@@ -67,16 +77,26 @@ def _form_value(value: Any) -> Any:
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise PydanticCustomError("finite_number", "numbers must be finite (NaN and Infinity are not JSON)")
+            raise PydanticCustomError(
+                "finite_number", "numbers must be finite (NaN and Infinity are not JSON)"
+            )
         return value
     if isinstance(value, str):
         if len(value) > FORM_TEXT_MAX:
-            raise PydanticCustomError("string_too_long", "a form text holds at most {max_length} characters", {"max_length": FORM_TEXT_MAX})
+            raise PydanticCustomError(
+                "string_too_long",
+                "a form text holds at most {max_length} characters",
+                {"max_length": FORM_TEXT_MAX},
+            )
         return _printable(value)
     raise PydanticCustomError("form_value_type", "a form value is a number, a boolean, a text or null")
 
 
-FormValue = Annotated[Any, BeforeValidator(_form_value), WithJsonSchema({"type": ["number", "boolean", "string", "null"], "maxLength": FORM_TEXT_MAX})]
+FormValue = Annotated[
+    Any,
+    BeforeValidator(_form_value),
+    WithJsonSchema({"type": ["number", "boolean", "string", "null"], "maxLength": FORM_TEXT_MAX}),
+]
 
 
 # Instants a request may name: far enough either side for any real campaign, near enough
@@ -134,19 +154,26 @@ class UnitPage(BaseModel):
 class UnitRename(Model):
     name: Text = Field("", max_length=200, examples=["Qianshuang Town"])
     name_zh: Text = Field("", max_length=200, examples=["前双镇"])
-    reason: Text = Field(min_length=1, max_length=2000, examples=["撤乡设镇 / the township became a town"])
+    reason: Text = Field(
+        min_length=1, max_length=2000, examples=["撤乡设镇 / the township became a town"]
+    )
 
 
 class UnitMove(Model):
     parent_id: Code = Field(examples=["city-1"])
-    reason: Text = Field(min_length=1, max_length=2000, examples=["区划调整 / administrative boundaries redrawn"])
+    reason: Text = Field(
+        min_length=1, max_length=2000, examples=["区划调整 / administrative boundaries redrawn"]
+    )
 
 
 class TokenCreate(Model):
     role: TokenRole
     unit_id: Code | None = Field(None, examples=["town-3"])
     label: Text = Field("", max_length=200, examples=["彭镇党委申报员 / Peng township declarer"])
-    expires_at: Instant | None = Field(None, description="with a time zone; default: now + LAUREL_TOKEN_LIFETIME, at most now + LAUREL_TOKEN_MAX_LIFETIME / 有效期")
+    expires_at: Instant | None = Field(
+        None,
+        description="with a time zone; default: now + LAUREL_TOKEN_LIFETIME, at most now + LAUREL_TOKEN_MAX_LIFETIME / 有效期",
+    )
 
     @field_validator("expires_at")
     @classmethod
@@ -161,7 +188,9 @@ class TokenPublic(BaseModel):
     label: str
     created_at: datetime
     created_by: str | None = None
-    expires_at: datetime | None = Field(None, description="null: never (tokens issued before lifetimes existed)")
+    expires_at: datetime | None = Field(
+        None, description="null: never (tokens issued before lifetimes existed)"
+    )
     last_used_at: datetime | None = Field(None, description="to the minute / 最近使用时间")
     revoked: bool
     revoked_at: datetime | None = None
@@ -180,10 +209,23 @@ class CampaignCreate(Model):
     year: StrictInt | None = Field(None, ge=1990, le=2100, examples=[2022])
     starts_at: Instant | None = Field(None, examples=["2026-11-23T10:00:00Z"])
     durations: dict[Code, Number | Annotated[Text, Field(max_length=64)]] | None = Field(
-        None, max_length=20, description="seconds or ISO 8601 per phase", examples=[{"declaration": "PT10M", "pre_review": 600}]
+        None,
+        max_length=20,
+        description="seconds or ISO 8601 per phase",
+        examples=[{"declaration": "PT10M", "pre_review": 600}],
     )
-    deadlines: dict[Code, Instant] | None = Field(None, max_length=20, description="closes_at overrides per phase", examples=[{"declaration": "2022-10-21T16:00:00Z"}])
-    quotas: dict[Code, Annotated[StrictInt, Field(ge=0, le=MAX_QUOTA)] | None] | None = Field(None, max_length=50, description=f"per category, 0-{MAX_QUOTA}; null: no quota", examples=[{"five_good_site": 50}])
+    deadlines: dict[Code, Instant] | None = Field(
+        None,
+        max_length=20,
+        description="closes_at overrides per phase",
+        examples=[{"declaration": "2022-10-21T16:00:00Z"}],
+    )
+    quotas: dict[Code, Annotated[StrictInt, Field(ge=0, le=MAX_QUOTA)] | None] | None = Field(
+        None,
+        max_length=50,
+        description=f"per category, 0-{MAX_QUOTA}; null: no quota",
+        examples=[{"five_good_site": 50}],
+    )
     parent_campaign_id: Id | None = None
 
     @field_validator("starts_at")
@@ -258,8 +300,14 @@ class CampaignListItem(BaseModel):
 
 
 class DeadlineExtension(Model):
-    closes_at: Annotated[AwareDatetime, BeforeValidator(_iso_text)] = Field(description="with a time zone (e.g. Z): a naive instant would be read in the server's local zone")
-    reason: Text = Field(min_length=1, max_length=2000, examples=["暴雨导致山区乡镇材料延误 / Rainstorms delayed the mountain townships' materials"])
+    closes_at: Annotated[AwareDatetime, BeforeValidator(_iso_text)] = Field(
+        description="with a time zone (e.g. Z): a naive instant would be read in the server's local zone"
+    )
+    reason: Text = Field(
+        min_length=1,
+        max_length=2000,
+        examples=["暴雨导致山区乡镇材料延误 / Rainstorms delayed the mountain townships' materials"],
+    )
 
     @field_validator("closes_at")
     @classmethod
@@ -279,9 +327,16 @@ class NominationCreate(Model):
     declaring_unit_id: Code = Field(examples=["town-3"])
     nominee: NomineeIn
     form: dict[Code, FormValue] = Field(
-        default_factory=dict, max_length=100, description="the declaration form's fields as the template declares them (number, integer, percent, boolean, text)", examples=[{"operation_rate": 97.5}]
+        default_factory=dict,
+        max_length=100,
+        description="the declaration form's fields as the template declares them (number, integer, percent, boolean, text)",
+        examples=[{"operation_rate": 97.5}],
     )
-    material: Text = Field("", max_length=200_000, description="typical material (典型材料), ≥ the category minimum in characters")
+    material: Text = Field(
+        "",
+        max_length=200_000,
+        description="typical material (典型材料), ≥ the category minimum in characters",
+    )
 
 
 class CommandResult(BaseModel):
@@ -289,26 +344,51 @@ class CommandResult(BaseModel):
     state: str
     version: int
     replayed: bool = False
-    warnings: list[dict[str, Any]] = Field(default_factory=list, description="e.g. seed-004 activity-day shortfalls at declaration / 提示（如活动日未达标）")
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="e.g. seed-004 activity-day shortfalls at declaration / 提示（如活动日未达标）",
+    )
     forwarded_to: dict[str, str] | None = None
 
 
 class PreReviewCreate(Model):
     decision: Literal["admit", "reject"]
-    reasons: list[Annotated[Text, Field(min_length=1, max_length=1000)]] = Field(default_factory=list, max_length=20, examples=[["材料翔实 / Material thorough"]])
-    checks: dict[Code, StrictBool] = Field(default_factory=dict, max_length=50, examples=[{"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}])
+    reasons: list[Annotated[Text, Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=list, max_length=20, examples=[["材料翔实 / Material thorough"]]
+    )
+    checks: dict[Code, StrictBool] = Field(
+        default_factory=dict,
+        max_length=50,
+        examples=[{"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}],
+    )
 
 
 class InspectionCreate(Model):
-    methods: list[Method] = Field(min_length=1, max_length=4, examples=[["document_review", "site_visit"]])
-    scores: dict[Code, Number] = Field(max_length=50, description="every criterion of the category, each 0-100 / 各项标准得分（0-100）", examples=[{"party_attention": 90, "site_management": 85, "programmes_watched": 88, "equipment_running": 92, "effect": 87}])
+    methods: list[Method] = Field(
+        min_length=1, max_length=4, examples=[["document_review", "site_visit"]]
+    )
+    scores: dict[Code, Number] = Field(
+        max_length=50,
+        description="every criterion of the category, each 0-100 / 各项标准得分（0-100）",
+        examples=[
+            {
+                "party_attention": 90,
+                "site_management": 85,
+                "programmes_watched": 88,
+                "equipment_running": 92,
+                "effect": 87,
+            }
+        ],
+    )
     verdict: Literal["pass", "fail"]
     notes: Text = Field("", max_length=5000, examples=["三簿一册记录规范 / registers kept to standard"])
 
 
 class CommendationCreate(Model):
     category: Code = Field(examples=["five_good_site"])
-    nomination_ids: list[Id] | None = Field(None, max_length=MAX_QUOTA, description="commend these (within quota) instead of the best scores")
+    nomination_ids: list[Id] | None = Field(
+        None, max_length=MAX_QUOTA, description="commend these (within quota) instead of the best scores"
+    )
 
 
 class CommendationEntry(BaseModel):
@@ -328,11 +408,17 @@ class CommendationResult(BaseModel):
 
 
 class ReasonCreate(Model):
-    reason: Text = Field(min_length=1, max_length=2000, examples=["复查发现设备长期停用 / Equipment found idle at re-inspection"])
+    reason: Text = Field(
+        min_length=1,
+        max_length=2000,
+        examples=["复查发现设备长期停用 / Equipment found idle at re-inspection"],
+    )
 
 
 class ForwardingCreate(Model):
-    category: Code | None = Field(None, description="category in the parent campaign (default: the same code)")
+    category: Code | None = Field(
+        None, description="category in the parent campaign (default: the same code)"
+    )
 
 
 class NominationPublic(BaseModel):
@@ -379,7 +465,9 @@ class ImportReport(BaseModel):
 class MemberCreate(Model):
     id: Code = Field(examples=["m-0012"])
     name: Text = Field(min_length=1, max_length=100, examples=["王建国"])
-    status: Literal["member", "probationary"] = Field("member", description="党员 member · 预备党员 probationary")
+    status: Literal["member", "probationary"] = Field(
+        "member", description="党员 member · 预备党员 probationary"
+    )
     leader: StrictBool = Field(False, description="leads the unit's party organisation / 党组织负责人")
 
 
@@ -393,18 +481,38 @@ class MemberPublic(BaseModel):
 
 
 class ActivityDayCreate(Model):
-    session_id: Code | None = Field(None, description="defaults to the date; the same id again corrects the record")
+    session_id: Code | None = Field(
+        None, description="defaults to the date; the same id again corrects the record"
+    )
     date: StrictStr = Field(examples=["2022-03-10"], pattern=r"^\d{4}-\d{2}-\d{2}$")
     kind: Literal["all_member", "group", "makeup"] = "all_member"
     hours: Number = Field(gt=0, le=24, examples=[4])
-    topic: Literal["political_theory", "party_building", "rural_policy_law", "applied_technology", "health_culture"] = Field(description="one of the five studies / 五学习")
-    expected: list[Code] = Field(default_factory=list, max_length=5000, description="members expected (all-member: every member)")
-    attendees: list[Code] = Field(default_factory=list, max_length=5000, description="the sign-in list / 签到名单")
-    five_haves: dict[Literal["notice", "sign_in", "playback_log", "discussion_record", "feedback"], StrictBool] = Field(
-        examples=[{"notice": True, "sign_in": True, "playback_log": True, "discussion_record": True, "feedback": True}]
+    topic: Literal[
+        "political_theory", "party_building", "rural_policy_law", "applied_technology", "health_culture"
+    ] = Field(description="one of the five studies / 五学习")
+    expected: list[Code] = Field(
+        default_factory=list, max_length=5000, description="members expected (all-member: every member)"
+    )
+    attendees: list[Code] = Field(
+        default_factory=list, max_length=5000, description="the sign-in list / 签到名单"
+    )
+    five_haves: dict[
+        Literal["notice", "sign_in", "playback_log", "discussion_record", "feedback"], StrictBool
+    ] = Field(
+        examples=[
+            {
+                "notice": True,
+                "sign_in": True,
+                "playback_log": True,
+                "discussion_record": True,
+                "feedback": True,
+            }
+        ]
     )
     makeup_for: Code | None = None
-    reason: Text = Field("", max_length=2000, description="required when correcting a recorded session / 更正理由")
+    reason: Text = Field(
+        "", max_length=2000, description="required when correcting a recorded session / 更正理由"
+    )
 
 
 class ActivityDayRecorded(BaseModel):

@@ -14,7 +14,10 @@ DEFAULTS = (
     (b"content-security-policy", PAGE_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),  # the Referer the login form's Origin check falls back on; never sent off-site
+    (
+        b"referrer-policy",
+        b"same-origin",
+    ),  # the Referer the login form's Origin check falls back on; never sent off-site
 )
 
 
@@ -31,7 +34,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                message["headers"] = headers + [(name, value) for name, value in DEFAULTS if name not in present]
+                message["headers"] = headers + [
+                    (name, value) for name, value in DEFAULTS if name not in present
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

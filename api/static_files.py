@@ -22,4 +22,6 @@ def install(app: FastAPI) -> None:
         # As StaticFiles.get_path does for a mount: OS separators, no '..' or '.' left.
         return await files.get_response(os.path.normpath(os.path.join(*path.split("/"))), request.scope)
 
-    app.add_api_route(f"{STATIC_URL}/{{path:path}}", static_file, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_api_route(
+        f"{STATIC_URL}/{{path:path}}", static_file, methods=["GET", "HEAD"], include_in_schema=False
+    )

@@ -30,9 +30,22 @@ Rows = Callable[[int], Iterator[Sequence[Any]]]  # the data rows, each cut to a 
 class TableFormatError(ValueError):
     """A file that cannot be imported as a table, with the rule it breaks (field ``body``)."""
 
-    def __init__(self, message_en: str, message_zh: str, rule: str = "table_readable", expected: Any = None, actual: Any = None) -> None:
+    def __init__(
+        self,
+        message_en: str,
+        message_zh: str,
+        rule: str = "table_readable",
+        expected: Any = None,
+        actual: Any = None,
+    ) -> None:
         super().__init__(message_en)
-        self.message_en, self.message_zh, self.rule, self.expected, self.actual = message_en, message_zh, rule, expected, actual
+        self.message_en, self.message_zh, self.rule, self.expected, self.actual = (
+            message_en,
+            message_zh,
+            rule,
+            expected,
+            actual,
+        )
 
 
 def unreadable(what: str, exc: BaseException | str) -> TableFormatError:
@@ -53,13 +66,18 @@ def _is_known(key: str, known: Sequence[str]) -> bool:
     return key in known or key.startswith("form.")
 
 
-def read_rows(body: bytes, content_type: str, known: Sequence[str], *, max_rows: int, max_unzipped: int) -> list[dict[str, Any]]:
+def read_rows(
+    body: bytes, content_type: str, known: Sequence[str], *, max_rows: int, max_unzipped: int
+) -> list[dict[str, Any]]:
     """Rows as dicts keyed by English column names; blank rows skipped. Raises
     TableFormatError for an unreadable file, a header naming no known column, no data row,
     more than ``max_rows`` rows (or as many blank ones), or an XLSX unzipping past
     ``max_unzipped`` bytes."""
     if not body:
-        raise TableFormatError("the request body is empty: send CSV (text/csv) or XLSX", "请求内容为空：请上传 CSV（text/csv）或 XLSX 文件")
+        raise TableFormatError(
+            "the request body is empty: send CSV (text/csv) or XLSX",
+            "请求内容为空：请上传 CSV（text/csv）或 XLSX 文件",
+        )
     if content_type.startswith(XLSX) or body[:2] == b"PK":
         refuse_zip_bomb(body, max_unzipped)
         what, table = "XLSX workbook", _xlsx_table
@@ -70,7 +88,7 @@ def read_rows(body: bytes, content_type: str, known: Sequence[str], *, max_rows:
         return _records(header, rows, known, max_rows)
     except TableFormatError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure while parsing is the client's file
+    except Exception as exc:
         raise unreadable(what, exc) from None
 
 
@@ -105,7 +123,9 @@ class _FirstSheetReader(ExcelReader):
     def read_worksheets(self) -> None:
         for sheet, rel in self.parser.find_sheets():
             if rel.target in self.valid_files and "chartsheet" not in rel.Type:
-                self.wb._sheets.append(_UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings))
+                self.wb._sheets.append(
+                    _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                )
                 return
         raise ValueError("the workbook has no worksheet")
 
@@ -128,12 +148,19 @@ def _csv_table(body: bytes) -> tuple[Sequence[Any], Rows]:
     return header, lambda width: (values[:width] for values in reader)
 
 
-def _records(raw_header: Sequence[Any], rows: Rows, known: Sequence[str], max_rows: int) -> list[dict[str, Any]]:
+def _records(
+    raw_header: Sequence[Any], rows: Rows, known: Sequence[str], max_rows: int
+) -> list[dict[str, Any]]:
     header = [_header_key(h, known) for h in raw_header]
     width = 1 + max((i for i, key in enumerate(header) if _is_known(key, known)), default=-1)
     if width == 0:
         names = ", ".join(known)
-        raise TableFormatError(f"the first row names none of the columns {names}", f"首行（表头）未包含任何所需列：{names}", "table_header", list(known))
+        raise TableFormatError(
+            f"the first row names none of the columns {names}",
+            f"首行（表头）未包含任何所需列：{names}",
+            "table_header",
+            list(known),
+        )
     out: list[dict[str, Any]] = []
     blank = 0
     for values in rows(width):
@@ -146,7 +173,9 @@ def _records(raw_header: Sequence[Any], rows: Rows, known: Sequence[str], max_ro
             raise _too_many(max_rows)  # the first row past the cap: the rest is never parsed
         out.append({header[i]: v for i, v in enumerate(values) if header[i]})
     if not out:
-        raise TableFormatError("the table has a header and no data row", "表格只有表头，没有数据行", "table_has_rows", 1, 0)
+        raise TableFormatError(
+            "the table has a header and no data row", "表格只有表头，没有数据行", "table_has_rows", 1, 0
+        )
     return out
 
 

@@ -20,7 +20,13 @@ from domain.actors import Actor
 
 
 class TokenCache:
-    def __init__(self, ttl: float, size: int = 10_000, clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        ttl: float,
+        size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.ttl, self.size, self.clock, self.now = ttl, size, clock, now
         self._entries: OrderedDict[bytes, tuple[float, Actor, datetime | None]] = OrderedDict()
         self._lock = threading.Lock()
@@ -38,7 +44,9 @@ class TokenCache:
             if found is None:
                 return None
             cached_at, actor, expires_at = found
-            if self.clock() - cached_at >= self.ttl or (expires_at is not None and self.now() >= expires_at):
+            if self.clock() - cached_at >= self.ttl or (
+                expires_at is not None and self.now() >= expires_at
+            ):
                 del self._entries[key]
                 return None
             return actor

@@ -3,7 +3,7 @@ application and a trivial endpoint of the same server, all measured in the same 
 
     .venv/bin/python -m bench.api [--backend postgres|sqlite] [--clients 8,32] [--ops 256] [--repeats 3]
 
-The server is a separate process, ``python -m api.cli api --port P`` (uvicorn, one worker
+The server is a separate process, ``python -m cli api --port P`` (uvicorn, one worker
 process; each command is handed to the thread pool once), so the load generator's GIL is not
 the server's. Each concurrency level runs, in this order:
 
@@ -63,7 +63,16 @@ from bench.stores import store_url, write_results
 from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings
 from tests.api.conftest import free_port
-from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, build_city, declarer, material, scores_for
+from tests.integration.world import (
+    ADMIN,
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    SITE_CHECKS,
+    build_city,
+    declarer,
+    material,
+    scores_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "lrl_admin_bench_" + uuid.uuid4().hex
@@ -88,15 +97,29 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
 
 
 @contextmanager
-def server_process(database_url: str, port: int, log_level: str, workers: int = 1) -> Iterator[subprocess.Popen]:
+def server_process(
+    database_url: str, port: int, log_level: str, workers: int = 1
+) -> Iterator[subprocess.Popen]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAUREL_")}
-    env |= {"LAUREL_DATABASE_URL": database_url, "LAUREL_ADMIN_TOKEN": ADMIN_TOKEN, "LAUREL_LOG_LEVEL": log_level}
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "api", "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env |= {
+        "LAUREL_DATABASE_URL": database_url,
+        "LAUREL_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LAUREL_LOG_LEVEL": log_level,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "api", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                     break
@@ -143,7 +166,12 @@ class Meter:
     def measure(self) -> Iterator[None]:
         exclude = (self.server_pid,) if self.server_pid else ()
         p0 = ticks(exclude)
-        c0, s0, (b0, t0), w0 = time.process_time(), proc_cpu(self.server_pid) if self.server_pid else 0.0, system_busy(), time.perf_counter()
+        c0, s0, (b0, t0), w0 = (
+            time.process_time(),
+            proc_cpu(self.server_pid) if self.server_pid else 0.0,
+            system_busy(),
+            time.perf_counter(),
+        )
         yield
         (b1, t1), w1 = system_busy(), time.perf_counter()
         self.postgres_cpu, self.others_cpu = others_cpu(p0, ticks(exclude))
@@ -184,7 +212,14 @@ def prepare(services: Services, clients: int, rounds: int) -> list[Targets]:
 
     def campaign(current: str) -> tuple[str, list[datetime]]:
         starts_at, durations, opens = phase_plan(current, now)
-        result = app.create_campaign("five-good-sites", "city-1", ADMIN, starts_at=starts_at, durations=durations, quotas={CATEGORY: None})
+        result = app.create_campaign(
+            "five-good-sites",
+            "city-1",
+            ADMIN,
+            starts_at=starts_at,
+            durations=durations,
+            quotas={CATEGORY: None},
+        )
         return str(result["id"]), opens
 
     def nominations(t: Targets, current: str) -> tuple[str, list[str]]:
@@ -192,9 +227,27 @@ def prepare(services: Services, clients: int, rounds: int) -> list[Targets]:
         ids = []
         for k, village in enumerate(t.villages[:rounds]):
             step = timedelta(minutes=5, seconds=k)
-            nid = str(app.declare(cid, CATEGORY, t.town, {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, {}, MATERIAL, declarer(t.town), at=opens[0] + step)["id"])
+            nid = str(
+                app.declare(
+                    cid,
+                    CATEGORY,
+                    t.town,
+                    {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                    {},
+                    MATERIAL,
+                    declarer(t.town),
+                    at=opens[0] + step,
+                )["id"]
+            )
             if len(opens) > 2:
-                app.pre_review(nid, "admit", ["材料翔实 / thorough"], CITY_REVIEWER, checks=SITE_CHECKS, at=opens[1] + step)
+                app.pre_review(
+                    nid,
+                    "admit",
+                    ["材料翔实 / thorough"],
+                    CITY_REVIEWER,
+                    checks=SITE_CHECKS,
+                    at=opens[1] + step,
+                )
             if len(opens) > 3:
                 app.inspect(nid, METHODS, scores_for(85), "pass", CITY_INSPECTOR, at=opens[2] + step)
             ids.append(nid)
@@ -249,7 +302,14 @@ def summary(run: Run, kinds: tuple[str, ...]) -> dict[str, Any]:
     out["p99_ms"] = round(pct(total, 99), 2)
     out["max_ms"] = round(max(total) * 1000, 2) if total else None
     if len(kinds) > 1:
-        out["by_kind"] = {k: {"n": len(run.samples[k]), "p50_ms": round(pct(run.samples[k], 50), 2), "p99_ms": round(pct(run.samples[k], 99), 2)} for k in kinds}
+        out["by_kind"] = {
+            k: {
+                "n": len(run.samples[k]),
+                "p50_ms": round(pct(run.samples[k], 50), 2),
+                "p99_ms": round(pct(run.samples[k], 99), 2),
+            }
+            for k in kinds
+        }
     out["errors"] = len(run.errors)
     out["error_samples"] = run.errors[:10]
     out["loadgen_cpu_s"] = round(run.meter.loadgen_cpu, 2)
@@ -258,7 +318,11 @@ def summary(run: Run, kinds: tuple[str, ...]) -> dict[str, Any]:
     out["postgres_cpu_s"] = round(run.meter.postgres_cpu, 2)
     out["others_cpu_s"] = round(run.meter.others_cpu, 2)
     if run.probe:
-        out["healthz_probe_during_load"] = {"n": len(run.probe), "p50_ms": round(pct(run.probe, 50), 2), "p99_ms": round(pct(run.probe, 99), 2)}
+        out["healthz_probe_during_load"] = {
+            "n": len(run.probe),
+            "p50_ms": round(pct(run.probe, 50), 2),
+            "p99_ms": round(pct(run.probe, 99), 2),
+        }
     return out
 
 
@@ -274,7 +338,9 @@ def pooled(runs: list[Run]) -> Run:
         out.probe.extend(r.probe)
     for name in ("wall", "loadgen_cpu", "server_cpu", "postgres_cpu", "others_cpu"):
         setattr(out.meter, name, sum(getattr(m, name) for m in meters))
-    out.meter.busy_cores = sum(m.busy_cores * m.wall for m in meters) / out.meter.wall if out.meter.wall else 0.0
+    out.meter.busy_cores = (
+        sum(m.busy_cores * m.wall for m in meters) / out.meter.wall if out.meter.wall else 0.0
+    )
     return out
 
 
@@ -290,7 +356,7 @@ def run_direct(services: Services, targets: list[Targets], rounds: int) -> Run:
         started = time.perf_counter()
         try:
             call()
-        except Exception as exc:  # noqa: BLE001 - every failure is a finding
+        except Exception as exc:
             run.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
         run.add(kind, time.perf_counter() - started)
 
@@ -300,10 +366,38 @@ def run_direct(services: Services, targets: list[Targets], rounds: int) -> Run:
         for k in range(rounds):
             village = t.villages[k]
             # timed() calls each at once: the loop variables are bound for that call
-            timed("declare", lambda: app.declare(t.declaring, CATEGORY, t.town, {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, {}, MATERIAL, actor))  # noqa: B023
-            timed("pre_review", lambda: app.pre_review(t.pre_reviewing[k], "admit", ["材料翔实 / thorough"], CITY_REVIEWER, checks=SITE_CHECKS))  # noqa: B023
-            timed("inspect", lambda: app.inspect(t.inspecting[k], METHODS, scores_for(85), "pass", CITY_INSPECTOR))  # noqa: B023
-            timed("commend", lambda: app.commend(t.commending, CATEGORY, CITY_REVIEWER, nomination_ids=[t.commendable[k]]))  # noqa: B023
+            timed(
+                "declare",
+                lambda: app.declare(
+                    t.declaring,
+                    CATEGORY,
+                    t.town,
+                    {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                    {},
+                    MATERIAL,
+                    actor,
+                ),
+            )
+            timed(
+                "pre_review",
+                lambda: app.pre_review(
+                    t.pre_reviewing[k],
+                    "admit",
+                    ["材料翔实 / thorough"],
+                    CITY_REVIEWER,
+                    checks=SITE_CHECKS,
+                ),
+            )
+            timed(
+                "inspect",
+                lambda: app.inspect(t.inspecting[k], METHODS, scores_for(85), "pass", CITY_INSPECTOR),
+            )
+            timed(
+                "commend",
+                lambda: app.commend(
+                    t.commending, CATEGORY, CITY_REVIEWER, nomination_ids=[t.commendable[k]]
+                ),
+            )
 
     threads = [threading.Thread(target=client, args=(t,)) for t in targets]
     for th in threads:
@@ -327,24 +421,61 @@ class Tokens:
 
 
 def issue_tokens(base_url: str, towns: list[str]) -> Tokens:
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30) as root:
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+    ) as root:
 
         def token(role: str, unit: str) -> str:
-            r = root.post("/v1/tokens", json={"role": role, "unit_id": unit, "label": f"bench {role} {unit}"})
+            r = root.post(
+                "/v1/tokens", json={"role": role, "unit_id": unit, "label": f"bench {role} {unit}"}
+            )
             r.raise_for_status()
             return r.json()["token"]
 
-        return Tokens({t: token("declarer", t) for t in towns}, token("reviewer", "city-1"), token("inspector", "city-1"))
+        return Tokens(
+            {t: token("declarer", t) for t in towns},
+            token("reviewer", "city-1"),
+            token("inspector", "city-1"),
+        )
 
 
 def requests_for(t: Targets, k: int, tokens: Tokens) -> list[tuple[str, str, dict[str, Any], str, int]]:
     """(kind, path, body, token, expected status) of client ``t``'s round ``k``."""
     village = t.villages[k]
     return [
-        ("declare", f"/v1/campaigns/{t.declaring}/nominations", {"category": CATEGORY, "declaring_unit_id": t.town, "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, "material": MATERIAL}, tokens.declarers[t.town], 201),
-        ("pre_review", f"/v1/nominations/{t.pre_reviewing[k]}/pre-review", {"decision": "admit", "reasons": ["材料翔实 / thorough"], "checks": SITE_CHECKS}, tokens.reviewer, 200),
-        ("inspect", f"/v1/nominations/{t.inspecting[k]}/inspections", {"methods": METHODS, "scores": scores_for(85), "verdict": "pass"}, tokens.inspector, 200),
-        ("commend", f"/v1/campaigns/{t.commending}/commendations", {"category": CATEGORY, "nomination_ids": [t.commendable[k]]}, tokens.reviewer, 200),
+        (
+            "declare",
+            f"/v1/campaigns/{t.declaring}/nominations",
+            {
+                "category": CATEGORY,
+                "declaring_unit_id": t.town,
+                "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                "material": MATERIAL,
+            },
+            tokens.declarers[t.town],
+            201,
+        ),
+        (
+            "pre_review",
+            f"/v1/nominations/{t.pre_reviewing[k]}/pre-review",
+            {"decision": "admit", "reasons": ["材料翔实 / thorough"], "checks": SITE_CHECKS},
+            tokens.reviewer,
+            200,
+        ),
+        (
+            "inspect",
+            f"/v1/nominations/{t.inspecting[k]}/inspections",
+            {"methods": METHODS, "scores": scores_for(85), "verdict": "pass"},
+            tokens.inspector,
+            200,
+        ),
+        (
+            "commend",
+            f"/v1/campaigns/{t.commending}/commendations",
+            {"category": CATEGORY, "nomination_ids": [t.commendable[k]]},
+            tokens.reviewer,
+            200,
+        ),
     ]
 
 
@@ -353,7 +484,14 @@ def check(run: Run, kind: str, response: httpx.Response, expected: int | tuple[i
         run.errors.append(f"{kind}: HTTP {response.status_code}: {response.text[:240]}")
 
 
-async def http_async(base_url: str, targets: list[Targets], rounds: int, tokens: Tokens | None, server_pid: int, probe: bool) -> Run:
+async def http_async(
+    base_url: str,
+    targets: list[Targets],
+    rounds: int,
+    tokens: Tokens | None,
+    server_pid: int,
+    probe: bool,
+) -> Run:
     """``tokens`` None: the trivial run (GET /healthz, 4 x rounds per client)."""
     run = Run("http" if tokens else "trivial", len(targets))
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -377,7 +515,12 @@ async def http_async(base_url: str, targets: list[Targets], rounds: int, tokens:
             for kind, path, body, token, expected in requests_for(t, k, tokens):
                 started = time.perf_counter()
                 try:
-                    check(run, kind, await c.post(path, json=body, headers={"Authorization": f"Bearer {token}"}), expected)
+                    check(
+                        run,
+                        kind,
+                        await c.post(path, json=body, headers={"Authorization": f"Bearer {token}"}),
+                        expected,
+                    )
                 except httpx.HTTPError as exc:
                     run.errors.append(f"{kind}: {type(exc).__name__}: {exc}")
                 run.add(kind, time.perf_counter() - started)
@@ -407,7 +550,14 @@ async def http_async(base_url: str, targets: list[Targets], rounds: int, tokens:
     return run
 
 
-def run_http(base_url: str, targets: list[Targets], rounds: int, tokens: Tokens | None, server_pid: int, probe: bool = False) -> Run:
+def run_http(
+    base_url: str,
+    targets: list[Targets],
+    rounds: int,
+    tokens: Tokens | None,
+    server_pid: int,
+    probe: bool = False,
+) -> Run:
     """The load: httpx.AsyncClient tasks on one asyncio loop (a thread-per-client generator
     measured the same and cost more CPU, so it was dropped)."""
     return asyncio.run(http_async(base_url, targets, rounds, tokens, server_pid, probe))
@@ -422,13 +572,22 @@ def ticks(exclude: tuple[int, ...] = ()) -> dict[int, tuple[float, str]]:
     for d in Path("/proc").iterdir():
         if d.name.isdigit() and int(d.name) not in (os.getpid(), *exclude):
             try:
-                out[int(d.name)] = (proc_cpu(int(d.name)), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()[:90])
+                out[int(d.name)] = (
+                    proc_cpu(int(d.name)),
+                    (d / "cmdline")
+                    .read_bytes()
+                    .replace(b"\0", b" ")
+                    .decode(errors="replace")
+                    .strip()[:90],
+                )
             except (OSError, ValueError, IndexError):
                 pass
     return out
 
 
-def others_cpu(before: dict[int, tuple[float, str]], after: dict[int, tuple[float, str]]) -> tuple[float, float]:
+def others_cpu(
+    before: dict[int, tuple[float, str]], after: dict[int, tuple[float, str]]
+) -> tuple[float, float]:
     """(PostgreSQL backends, everything else) CPU seconds between two ``ticks``."""
     pg = other = 0.0
     for pid, (cpu, cmd) in after.items():
@@ -445,20 +604,40 @@ def load_note(exclude: tuple[int, ...] = ()) -> str:
     before = ticks(exclude)
     time.sleep(1.0)
     after = ticks(exclude)
-    busy = sorted(((after[p][0] - before[p][0], after[p][1]) for p in after if p in before), reverse=True)
+    busy = sorted(
+        ((after[p][0] - before[p][0], after[p][1]) for p in after if p in before), reverse=True
+    )
     load = os.getloadavg()
     others = [f"{cpu * 100:.0f}% {cmd}" for cpu, cmd in busy if cpu >= 0.10]
-    return f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; others busy: " + (" | ".join(others) or "none")
+    return f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; others busy: " + (
+        " | ".join(others) or "none"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--clients", default="8,32", help="concurrency levels, comma-separated")
-    parser.add_argument("--ops", type=int, default=256, help="commands of each kind per run (split between the clients)")
-    parser.add_argument("--server-log-level", default="WARNING", help="LAUREL_LOG_LEVEL of the server (INFO logs every request)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server (server CPU then counts the master only)")
-    parser.add_argument("--repeats", type=int, default=3, help="direct/http pairs per level, their order swapping each time")
+    parser.add_argument(
+        "--ops", type=int, default=256, help="commands of each kind per run (split between the clients)"
+    )
+    parser.add_argument(
+        "--server-log-level",
+        default="WARNING",
+        help="LAUREL_LOG_LEVEL of the server (INFO logs every request)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes of the server (server CPU then counts the master only)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="direct/http pairs per level, their order swapping each time",
+    )
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -495,18 +674,35 @@ def main() -> None:
                     for repeat in range(args.repeats):
                         note = load_note((server.pid,))  # a second of sampling: once per pair
                         started = time.perf_counter()
-                        direct_targets, http_targets = prepare(services, clients, rounds), prepare(services, clients, rounds)
-                        console.print(f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {note}")
+                        direct_targets, http_targets = (
+                            prepare(services, clients, rounds),
+                            prepare(services, clients, rounds),
+                        )
+                        console.print(
+                            f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {note}"
+                        )
                         if repeat % 2 == 0:
                             direct = run_direct(direct_services, direct_targets, rounds)
-                            http = run_http(base_url, http_targets, rounds, tokens, server.pid, probe=True)
+                            http = run_http(
+                                base_url, http_targets, rounds, tokens, server.pid, probe=True
+                            )
                         else:
-                            http = run_http(base_url, http_targets, rounds, tokens, server.pid, probe=True)
+                            http = run_http(
+                                base_url, http_targets, rounds, tokens, server.pid, probe=True
+                            )
                             direct = run_direct(direct_services, direct_targets, rounds)
                         directs.append(direct)
                         https.append(http)
                         d, h = summary(direct, KINDS)["per_s"], summary(http, KINDS)["per_s"]
-                        pairs.append({"order": "direct, http" if repeat % 2 == 0 else "http, direct", "direct_per_s": d, "http_per_s": h, "ratio": round(h / d, 3), "load_before": note})
+                        pairs.append(
+                            {
+                                "order": "direct, http" if repeat % 2 == 0 else "http, direct",
+                                "direct_per_s": d,
+                                "http_per_s": h,
+                                "ratio": round(h / d, 3),
+                                "load_before": note,
+                            }
+                        )
                     trivial = run_http(base_url, http_targets, rounds, None, server.pid)
                     ratios = sorted(p["ratio"] for p in pairs)
                     level = {
@@ -520,10 +716,15 @@ def main() -> None:
                         "pair_ratio_median": ratios[len(ratios) // 2],
                         "pair_ratio_range": [ratios[0], ratios[-1]],
                     }
-                    level["http_vs_direct_throughput"] = round(level["http"]["per_s"] / level["direct"]["per_s"], 3)
-                    level["http_p99_vs_healthz_p99"] = round(level["http"]["p99_ms"] / level["trivial_healthz"]["p99_ms"], 1)
+                    level["http_vs_direct_throughput"] = round(
+                        level["http"]["per_s"] / level["direct"]["per_s"], 3
+                    )
+                    level["http_p99_vs_healthz_p99"] = round(
+                        level["http"]["p99_ms"] / level["trivial_healthz"]["p99_ms"], 1
+                    )
                     level["targets"] = {
-                        "throughput_at_least_70pct_of_direct": level["http_vs_direct_throughput"] >= 0.70,
+                        "throughput_at_least_70pct_of_direct": level["http_vs_direct_throughput"]
+                        >= 0.70,
                         "p99_below_50ms": level["http"]["p99_ms"] < 50,
                     }
                     results[str(clients)] = level
@@ -535,7 +736,8 @@ def main() -> None:
         "backend": args.backend,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "server": f"python -m api.cli api --workers {args.workers} (uvicorn), separate process; server log level " + args.server_log_level,
+        "server": f"python -m cli api --workers {args.workers} (uvicorn), separate process; server log level "
+        + args.server_log_level,
         "loadgen": "asyncio",
         "ops_per_kind": args.ops,
         "repeats": args.repeats,
@@ -546,12 +748,40 @@ def main() -> None:
 
 
 def print_tables(console: Console, figures: dict[str, Any]) -> None:
-    table = Table("clients", "mode", "per s", "p50 ms", "p99 ms", "declare p50/p99", "pre-review p50/p99", "inspect p50/p99", "commend p50/p99", "errors", "CPU s loadgen/server/pg/others", "busy cores", title=f"api on {figures['backend']} ({figures['loadgen']} load generator)")
+    table = Table(
+        "clients",
+        "mode",
+        "per s",
+        "p50 ms",
+        "p99 ms",
+        "declare p50/p99",
+        "pre-review p50/p99",
+        "inspect p50/p99",
+        "commend p50/p99",
+        "errors",
+        "CPU s loadgen/server/pg/others",
+        "busy cores",
+        title=f"api on {figures['backend']} ({figures['loadgen']} load generator)",
+    )
     for clients, level in figures["levels"].items():
         for mode in ("direct", "http", "trivial_healthz"):
             s = level[mode]
-            kinds = [f"{s['by_kind'][k]['p50_ms']}/{s['by_kind'][k]['p99_ms']}" for k in KINDS] if "by_kind" in s else ["", "", "", ""]
-            table.add_row(clients, mode, str(s["per_s"]), str(s["p50_ms"]), str(s["p99_ms"]), *kinds, str(s["errors"]), f"{s['loadgen_cpu_s']}/{s['server_cpu_s']}/{s['postgres_cpu_s']}/{s['others_cpu_s']}", str(s["busy_cores"]))
+            kinds = (
+                [f"{s['by_kind'][k]['p50_ms']}/{s['by_kind'][k]['p99_ms']}" for k in KINDS]
+                if "by_kind" in s
+                else ["", "", "", ""]
+            )
+            table.add_row(
+                clients,
+                mode,
+                str(s["per_s"]),
+                str(s["p50_ms"]),
+                str(s["p99_ms"]),
+                *kinds,
+                str(s["errors"]),
+                f"{s['loadgen_cpu_s']}/{s['server_cpu_s']}/{s['postgres_cpu_s']}/{s['others_cpu_s']}",
+                str(s["busy_cores"]),
+            )
         probe = level["http"].get("healthz_probe_during_load", {})
         table.add_row(
             clients,

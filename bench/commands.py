@@ -21,7 +21,19 @@ from rich.table import Table
 from bench.stores import store_url, write_results
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
-from tests.integration.world import CITY_INSPECTOR, CITY_REVIEWER, DECLARING, INSPECTING, PRE_REVIEWING, SITE_CHECKS, build_city, declarer, five_good_campaign, material, scores_for
+from tests.integration.world import (
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    DECLARING,
+    INSPECTING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    build_city,
+    declarer,
+    five_good_campaign,
+    material,
+    scores_for,
+)
 
 
 class Probe(Aggregate):
@@ -51,7 +63,16 @@ def main() -> None:
 
         started = time.perf_counter()
         ids = [
-            app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": v, "name": v}, {}, material(), declarer("town-1"), at=DECLARING)["id"]
+            app.declare(
+                campaign_id,
+                "five_good_site",
+                "town-1",
+                {"kind": "site", "unit_id": v, "name": v},
+                {},
+                material(),
+                declarer("town-1"),
+                at=DECLARING,
+            )["id"]
             for v in world.villages["town-1"]
         ]
         declare_rate = args.n / (time.perf_counter() - started)

@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from bench.stores import store_url, write_results
@@ -55,7 +62,12 @@ PARAGRAPH = (
     "组织党员群众收看种植养殖技术课件，三簿一册记录真实规范，设备五防措施落实到位。"
     "站点累计培训党员干部群众一千二百余人次，带动发展核桃、中药材等致富项目十余个。"
 )
-METHODS = (["document_review", "site_visit"], ["site_visit"], ["document_review", "site_visit", "questionnaire"], ["live_operation", "site_visit"])
+METHODS = (
+    ["document_review", "site_visit"],
+    ["site_visit"],
+    ["document_review", "site_visit", "questionnaire"],
+    ["live_operation", "site_visit"],
+)
 
 
 def material(rng: random.Random, where: str) -> str:
@@ -78,6 +90,7 @@ def database(backend: str, db: str | None) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp, store_url(backend, Path(tmp) / "bench.sqlite3") as url:
         yield url
 
+
 def open_services(url: str) -> Services:
     return bootstrap(Settings(database_url=url, log_level="WARNING"), configure_logs=True)
 
@@ -98,7 +111,9 @@ ADMIN = Actor("bench-admin", "admin", None)
 @dataclass
 class Place:
     city: str
-    counties: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # county -> township -> villages
+    counties: dict[str, dict[str, list[str]]] = field(
+        default_factory=dict
+    )  # county -> township -> villages
 
 
 @dataclass
@@ -115,12 +130,16 @@ class Generated:
 class Builder:
     """Builds the log through the aggregates; counts what the store holds as it goes."""
 
-    def __init__(self, app: Laurel, target: int, seed: int = 7, tick: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, app: Laurel, target: int, seed: int = 7, tick: Callable[[int], None] | None = None
+    ) -> None:
         self.app, self.target, self.rng = app, target, random.Random(seed)
         self.tick = tick or (lambda _n: None)
         self.out = Generated()
         self.pending: list[Any] = []
-        self.titles: list[tuple[Nomination, Category, datetime]] = []  # last year's five-good-site titles
+        self.titles: list[
+            tuple[Nomination, Category, datetime]
+        ] = []  # last year's five-good-site titles
 
     # saving ---------------------------------------------------------------------------------
 
@@ -148,15 +167,33 @@ class Builder:
             place = Place(city.code)
             staged: list[Any] = [city]
             for k in range(1, COUNTIES + 1):
-                county = Unit.register(f"county-{c}-{k}", f"County {c}-{k}", f"宜君县{c}-{k}", "county", city, who, at)
+                county = Unit.register(
+                    f"county-{c}-{k}", f"County {c}-{k}", f"宜君县{c}-{k}", "county", city, who, at
+                )
                 place.counties[county.code] = {}
                 staged.append(county)
                 for t in range(1, TOWNSHIPS + 1):
-                    town = Unit.register(f"town-{c}-{k}-{t}", f"Township {c}-{k}-{t}", f"彭镇{c}-{k}-{t}", "township", county, who, at)
+                    town = Unit.register(
+                        f"town-{c}-{k}-{t}",
+                        f"Township {c}-{k}-{t}",
+                        f"彭镇{c}-{k}-{t}",
+                        "township",
+                        county,
+                        who,
+                        at,
+                    )
                     staged.append(town)
                     villages = []
                     for v in range(1, VILLAGES + 1):
-                        village = Unit.register(f"vil-{c}-{k}-{t}-{v:02d}", f"Village {c}-{k}-{t}-{v}", f"前双村{c}-{k}-{t}-{v}", "village", town, who, at)
+                        village = Unit.register(
+                            f"vil-{c}-{k}-{t}-{v:02d}",
+                            f"Village {c}-{k}-{t}-{v}",
+                            f"前双村{c}-{k}-{t}-{v}",
+                            "village",
+                            town,
+                            who,
+                            at,
+                        )
                         staged.append(village)
                         villages.append(village.code)
                     place.counties[county.code][town.code] = villages
@@ -170,14 +207,23 @@ class Builder:
 
     def scores(self, category: Category, high: bool) -> dict[str, float]:
         base = self.rng.uniform(62, 97) if high else self.rng.uniform(40, 75)
-        return {c.code: round(min(100.0, max(0.0, base + self.rng.uniform(-6, 6))), 1) for c in category.criteria}
+        return {
+            c.code: round(min(100.0, max(0.0, base + self.rng.uniform(-6, 6))), 1)
+            for c in category.criteria
+        }
 
-    def run_campaign(self, campaign: Campaign, declared: list[Nomination], registered_by: dict[str, Any], year: int) -> list[Nomination]:
+    def run_campaign(
+        self, campaign: Campaign, declared: list[Nomination], registered_by: dict[str, Any], year: int
+    ) -> list[Nomination]:
         """Walks declared nominations through pre-review, inspection and commendation inside the
         campaign's phase windows; returns the commended ones."""
         rng = self.rng
-        reviewer = Actor(f"bench-reviewer-{campaign.organiser_unit_id}", "reviewer", campaign.organiser_unit_id).as_dict()
-        inspector = Actor(f"bench-inspector-{campaign.organiser_unit_id}", "inspector", campaign.organiser_unit_id).as_dict()
+        reviewer = Actor(
+            f"bench-reviewer-{campaign.organiser_unit_id}", "reviewer", campaign.organiser_unit_id
+        ).as_dict()
+        inspector = Actor(
+            f"bench-inspector-{campaign.organiser_unit_id}", "inspector", campaign.organiser_unit_id
+        ).as_dict()
         system = Actor("system", "system", None).as_dict()
 
         def inside(code: str, start: float = 0.05, end: float = 0.9) -> datetime:
@@ -194,19 +240,43 @@ class Builder:
         for nom in declared:
             roll = rng.random()
             if roll < 0.03:
-                nom.withdraw("the village withdrew its declaration / 村党支部撤回申报", registered_by, inside("pre_review", 0.0, 0.5))
+                nom.withdraw(
+                    "the village withdrew its declaration / 村党支部撤回申报",
+                    registered_by,
+                    inside("pre_review", 0.0, 0.5),
+                )
             elif roll < 0.08:
                 waiting.append(nom)  # lapses when pre-review closes
                 continue
             elif roll < 0.15:
-                nom.pre_review(campaign.category(nom.category), "reject", ["材料不实 / material not substantiated"], {}, reviewer, inside("pre_review"))
+                nom.pre_review(
+                    campaign.category(nom.category),
+                    "reject",
+                    ["材料不实 / material not substantiated"],
+                    {},
+                    reviewer,
+                    inside("pre_review"),
+                )
             else:
-                nom.pre_review(campaign.category(nom.category), "admit", [], CHECKS if nom.category == "five_good_site" else {}, reviewer, inside("pre_review"))
+                nom.pre_review(
+                    campaign.category(nom.category),
+                    "admit",
+                    [],
+                    CHECKS if nom.category == "five_good_site" else {},
+                    reviewer,
+                    inside("pre_review"),
+                )
                 admitted.append(nom)
             self.stage(nom)
         pre = campaign.phase("pre_review")
         for nom in waiting:
-            nom.lapse("pre_review", "pre_review", "pre-review closed before a decision / 初审截止仍未处理", system, pre.closes_at)
+            nom.lapse(
+                "pre_review",
+                "pre_review",
+                "pre-review closed before a decision / 初审截止仍未处理",
+                system,
+                pre.closes_at,
+            )
             self.stage(nom)
         campaign.close_phase("pre_review", "deadline reached / 截止时间已到", system, pre.closes_at)
         campaign.open_phase("inspection", system, campaign.phase("inspection").opens_at)
@@ -215,14 +285,30 @@ class Builder:
         inspected: list[Nomination] = []
         for nom in admitted:
             if rng.random() < 0.05:
-                nom.lapse("inspection", "inspection", "not inspected before the deadline / 考核截止仍未考核", system, campaign.phase("inspection").closes_at)
+                nom.lapse(
+                    "inspection",
+                    "inspection",
+                    "not inspected before the deadline / 考核截止仍未考核",
+                    system,
+                    campaign.phase("inspection").closes_at,
+                )
             else:
                 category = campaign.category(nom.category)
                 for _ in range(2 if rng.random() < 0.12 else 1):
                     scores = self.scores(category, high=rng.random() < 0.85)
-                    weighted = sum(scores[c.code] * c.weight for c in category.criteria) / sum(c.weight for c in category.criteria)
+                    weighted = sum(scores[c.code] * c.weight for c in category.criteria) / sum(
+                        c.weight for c in category.criteria
+                    )
                     verdict = "pass" if weighted >= category.pass_mark else "fail"
-                    nom.inspect(category, rng.choice(METHODS), scores, verdict, "", inspector, inside("inspection"))
+                    nom.inspect(
+                        category,
+                        rng.choice(METHODS),
+                        scores,
+                        verdict,
+                        "",
+                        inspector,
+                        inside("inspection"),
+                    )
                 inspected.append(nom)
             self.stage(nom)
         insp = campaign.phase("inspection")
@@ -235,7 +321,9 @@ class Builder:
         anniversary = campaign.title_anniversary()
         for category in campaign.categories:
             passed = [n for n in inspected if n.category == category.code and n.passed]
-            passed.sort(key=lambda n: (-(n.score or 0.0), -(n.lowest_score or 0.0), n.declared_at, str(n.id)))
+            passed.sort(
+                key=lambda n: (-(n.score or 0.0), -(n.lowest_score or 0.0), n.declared_at, str(n.id))
+            )
             chosen = passed[: category.quota] if category.quota is not None else passed
             if not chosen:
                 continue
@@ -251,15 +339,53 @@ class Builder:
         self.out.titles += len(commended)
         return commended
 
-    def declare(self, campaign: Campaign, category: str, declaring: str, nominee: Nominee, actor: dict[str, Any], at: datetime, *, forwarded_from: dict[str, Any] | None = None, source: Nomination | None = None) -> Nomination:
-        nom = Nomination.declare(campaign.id, category, declaring, nominee, {}, source.material if source else material(self.rng, nominee.name), actor, at, forwarded_from=forwarded_from)
-        campaign.register_nomination(str(nom.id), category, nominee_key(category, nominee.unit_id, nominee.person_id, nominee.name), declaring, nominee.unit_id, actor, at)
+    def declare(
+        self,
+        campaign: Campaign,
+        category: str,
+        declaring: str,
+        nominee: Nominee,
+        actor: dict[str, Any],
+        at: datetime,
+        *,
+        forwarded_from: dict[str, Any] | None = None,
+        source: Nomination | None = None,
+    ) -> Nomination:
+        nom = Nomination.declare(
+            campaign.id,
+            category,
+            declaring,
+            nominee,
+            {},
+            source.material if source else material(self.rng, nominee.name),
+            actor,
+            at,
+            forwarded_from=forwarded_from,
+        )
+        campaign.register_nomination(
+            str(nom.id),
+            category,
+            nominee_key(category, nominee.unit_id, nominee.person_id, nominee.name),
+            declaring,
+            nominee.unit_id,
+            actor,
+            at,
+        )
         self.out.nominations += 1
         self.stage(nom, campaign)
         return nom
 
-    def county_campaign(self, county: str, towns: dict[str, list[str]], year: int, parent: Campaign) -> list[Nomination]:
-        cid = self.app.create_campaign("five-good-sites", county, ADMIN, year=year, parent_campaign_id=parent.id, at=datetime(year, 10, 1, tzinfo=UTC))["id"]
+    def county_campaign(
+        self, county: str, towns: dict[str, list[str]], year: int, parent: Campaign
+    ) -> list[Nomination]:
+        cid = self.app.create_campaign(
+            "five-good-sites",
+            county,
+            ADMIN,
+            year=year,
+            parent_campaign_id=parent.id,
+            at=datetime(year, 10, 1, tzinfo=UTC),
+        )["id"]
         self.out.events += 2  # campaign.created + the directory's listing (saved by the command)
         campaign = self.app.get_campaign(cid, for_update=True)
         system = Actor("system", "system", None).as_dict()
@@ -268,28 +394,82 @@ class Builder:
         declared: list[Nomination] = []
 
         def when() -> datetime:
-            return decl.opens_at + timedelta(seconds=(decl.closes_at - decl.opens_at).total_seconds() * self.rng.uniform(0.02, 0.98))
+            return decl.opens_at + timedelta(
+                seconds=(decl.closes_at - decl.opens_at).total_seconds() * self.rng.uniform(0.02, 0.98)
+            )
 
         for town, villages in towns.items():
             declarer = Actor(f"bench-declarer-{town}", "declarer", town).as_dict()
             for v in villages:
                 if self.rng.random() < 0.6:
-                    declared.append(self.declare(campaign, "five_good_site", town, Nominee("site", v, f"{v} 站点", level="village"), declarer, when()))
+                    declared.append(
+                        self.declare(
+                            campaign,
+                            "five_good_site",
+                            town,
+                            Nominee("site", v, f"{v} 站点", level="village"),
+                            declarer,
+                            when(),
+                        )
+                    )
                 if self.rng.random() < 0.4:
-                    declared.append(self.declare(campaign, "outstanding_administrator", town, Nominee("person", v, f"管理员{v}", person_id=f"p-adm-{v}", level="village"), declarer, when()))
+                    declared.append(
+                        self.declare(
+                            campaign,
+                            "outstanding_administrator",
+                            town,
+                            Nominee("person", v, f"管理员{v}", person_id=f"p-adm-{v}", level="village"),
+                            declarer,
+                            when(),
+                        )
+                    )
                 if self.rng.random() < 0.1:
-                    declared.append(self.declare(campaign, "advanced_worker", town, Nominee("person", v, f"工作者{v}", person_id=f"p-wrk-{v}", level="village"), declarer, when()))
+                    declared.append(
+                        self.declare(
+                            campaign,
+                            "advanced_worker",
+                            town,
+                            Nominee("person", v, f"工作者{v}", person_id=f"p-wrk-{v}", level="village"),
+                            declarer,
+                            when(),
+                        )
+                    )
             if self.rng.random() < 0.5:
-                declared.append(self.declare(campaign, "advanced_worker", town, Nominee("person", town, f"工作者{town}", person_id=f"p-wrk-{town}", level="township"), declarer, when()))
+                declared.append(
+                    self.declare(
+                        campaign,
+                        "advanced_worker",
+                        town,
+                        Nominee(
+                            "person", town, f"工作者{town}", person_id=f"p-wrk-{town}", level="township"
+                        ),
+                        declarer,
+                        when(),
+                    )
+                )
         self.out.campaigns += 1
-        return self.run_campaign(campaign, declared, Actor("bench-declarer", "declarer", county).as_dict(), year)
+        return self.run_campaign(
+            campaign, declared, Actor("bench-declarer", "declarer", county).as_dict(), year
+        )
 
     def city_year(self, place: Place, year: int) -> None:
         # The city's campaign runs in December, after its counties' campaigns; it receives their
         # commended nominations by forwarding.
         start = datetime(year, 12, 1, tzinfo=UTC)
-        durations = {"declaration": 14 * 86400, "pre_review": 7 * 86400, "inspection": 14 * 86400, "commendation": 20 * 86400}
-        cid = self.app.create_campaign("five-good-sites", place.city, ADMIN, starts_at=start, durations=durations, at=start - timedelta(days=60))["id"]
+        durations = {
+            "declaration": 14 * 86400,
+            "pre_review": 7 * 86400,
+            "inspection": 14 * 86400,
+            "commendation": 20 * 86400,
+        }
+        cid = self.app.create_campaign(
+            "five-good-sites",
+            place.city,
+            ADMIN,
+            starts_at=start,
+            durations=durations,
+            at=start - timedelta(days=60),
+        )["id"]
         self.out.events += 2
         city_campaign = self.app.get_campaign(cid, for_update=True)
         self.out.campaigns += 1
@@ -298,18 +478,36 @@ class Builder:
         for county, towns in place.counties.items():
             if self.out.events >= self.target:
                 break
-            forwards.extend((n, county) for n in self.county_campaign(county, towns, year, city_campaign))
+            forwards.extend(
+                (n, county) for n in self.county_campaign(county, towns, year, city_campaign)
+            )
         city_campaign.open_phase("declaration", system, start)
         declared: list[Nomination] = []
         for source, county in forwards:
             reviewer = Actor(f"bench-reviewer-{county}", "reviewer", county).as_dict()
             at = start + timedelta(days=1, minutes=self.rng.randint(0, 2000))
-            provenance = {"campaign_id": str(source.campaign_id), "nomination_id": str(source.id), "score": source.score, "organiser_unit_id": county}
-            target = self.declare(city_campaign, source.category, county, source.nominee, reviewer, at, forwarded_from=provenance, source=source)
+            provenance = {
+                "campaign_id": str(source.campaign_id),
+                "nomination_id": str(source.id),
+                "score": source.score,
+                "organiser_unit_id": county,
+            }
+            target = self.declare(
+                city_campaign,
+                source.category,
+                county,
+                source.nominee,
+                reviewer,
+                at,
+                forwarded_from=provenance,
+                source=source,
+            )
             source.forward(city_campaign.id, target.id, reviewer, at)
             self.stage(source)
             declared.append(target)
-        self.run_campaign(city_campaign, declared, Actor("bench-declarer", "declarer", place.city).as_dict(), year)
+        self.run_campaign(
+            city_campaign, declared, Actor("bench-declarer", "declarer", place.city).as_dict(), year
+        )
 
     def reinspect_titles(self, year: int) -> None:
         """Last year's five-good-site titles fall due 60 days before their anniversary; 90 %
@@ -323,9 +521,19 @@ class Builder:
             nom.mark_reinspection_due(anniversary, system, anniversary - timedelta(days=60))
             passed = self.rng.random() < 0.9
             scores = self.scores(category, high=passed)
-            weighted = sum(scores[c.code] * c.weight for c in category.criteria) / sum(c.weight for c in category.criteria)
+            weighted = sum(scores[c.code] * c.weight for c in category.criteria) / sum(
+                c.weight for c in category.criteria
+            )
             verdict = "pass" if passed and weighted >= category.pass_mark else "fail"
-            nom.reinspect(category, ["site_visit"], scores, verdict, "" if verdict == "pass" else "设备损坏未修复", inspector, anniversary - timedelta(days=self.rng.randint(5, 50)))
+            nom.reinspect(
+                category,
+                ["site_visit"],
+                scores,
+                verdict,
+                "" if verdict == "pass" else "设备损坏未修复",
+                inspector,
+                anniversary - timedelta(days=self.rng.randint(5, 50)),
+            )
             self.stage(nom)
             if nom.title_active:
                 keep.append((nom, category, nom.title["anniversary"]))  # type: ignore[index]
@@ -353,13 +561,22 @@ class Builder:
 def generate(url: str, events: int, console: Console) -> Generated:
     app = Laurel(env=eventsourcing_env(Settings(database_url=url)))
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]} events/s"), TimeElapsedColumn(), console=console) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} events/s"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("generating the log / 生成事件", total=events, rate="-")
             started = time.perf_counter()
 
             def tick(n: int) -> None:
                 done = progress.tasks[0].completed + n
-                progress.update(task, advance=n, rate=f"{done / max(time.perf_counter() - started, 1e-9):,.0f}")
+                progress.update(
+                    task, advance=n, rate=f"{done / max(time.perf_counter() - started, 1e-9):,.0f}"
+                )
 
             out = Builder(app, events, tick=tick).build()
         out.events = int(app.recorder.max_notification_id() or 0)
@@ -375,8 +592,12 @@ def prepare(url: str, events: int, console: Console) -> Generated | None:
         console.print(f"reusing the store: {held:,} events already there / 复用已有事件库")
         return None
     out = generate(url, events, console)
-    years = f"{out.years[0]}-{out.years[-1]}" if out.years else "none"  # a small log may end inside its first year
-    console.print(f"generated {out.events:,} events in {out.seconds:,.1f} s ({out.events / out.seconds:,.0f} events/s): {out.units:,} units, {out.campaigns:,} campaigns, {out.nominations:,} nominations, {out.titles:,} commended, years {years}")
+    years = (
+        f"{out.years[0]}-{out.years[-1]}" if out.years else "none"
+    )  # a small log may end inside its first year
+    console.print(
+        f"generated {out.events:,} events in {out.seconds:,.1f} s ({out.events / out.seconds:,.0f} events/s): {out.units:,} units, {out.campaigns:,} campaigns, {out.nominations:,} nominations, {out.titles:,} commended, years {years}"
+    )
     return out
 
 
@@ -407,18 +628,32 @@ def children_cpu() -> float:
 
 
 def rebuild(services: Services, console: Console) -> tuple[int, float, float]:
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]} events/s"), TimeElapsedColumn(), TimeRemainingColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} events/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
         total = services.views.store.max_notification_id()
         task = progress.add_task("rebuilding / 重建投影", total=total, rate="-")
         started, cpu = time.perf_counter(), time.process_time() + children_cpu()
 
         def report(p: Any) -> None:
-            progress.update(task, completed=p.processed, rate=f"{p.processed / max(time.perf_counter() - started, 1e-9):,.0f}")
+            progress.update(
+                task,
+                completed=p.processed,
+                rate=f"{p.processed / max(time.perf_counter() - started, 1e-9):,.0f}",
+            )
 
         done = services.views.rebuild(progress=report, batch_size=BATCH)
         seconds = time.perf_counter() - started
         cpu = time.process_time() + children_cpu() - cpu
-        console.print(f"rebuild: {done:,} events in {seconds:.1f} s wall, {cpu:.1f} s CPU (this process and the rebuild processes)")
+        console.print(
+            f"rebuild: {done:,} events in {seconds:.1f} s wall, {cpu:.1f} s CPU (this process and the rebuild processes)"
+        )
         return done, seconds, cpu
 
 
@@ -428,7 +663,10 @@ def view_counts(services: Services) -> dict[str, int]:
     from projections.titles import TITLE
 
     store = services.views.store
-    return {t.name: int(store.scalar(f"SELECT COUNT(*) FROM {store.table(t)}") or 0) for t in (LOG, CAMPAIGN, NOMINATION, TITLE)}
+    return {
+        t.name: int(store.scalar(f"SELECT COUNT(*) FROM {store.table(t)}") or 0)
+        for t in (LOG, CAMPAIGN, NOMINATION, TITLE)
+    }
 
 
 def main() -> None:
@@ -467,7 +705,9 @@ def main() -> None:
         "events": done,
         "batch_size": BATCH,
         "generation_seconds": round(generated.seconds, 1) if generated else None,
-        "generated": {k: v for k, v in generated.__dict__.items() if k not in ("seconds",)} if generated else None,
+        "generated": {k: v for k, v in generated.__dict__.items() if k not in ("seconds",)}
+        if generated
+        else None,
         "rebuild_seconds": round(seconds, 1),
         "rebuild_events_per_s": round(rate),
         "rebuild_cpu_seconds": round(cpu, 1),
@@ -482,7 +722,9 @@ def main() -> None:
     }
     table = Table("figure", "value", title=f"projections rebuild on {args.backend} / 投影重建")
     for key, value in figures.items():
-        table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
+        table.add_row(
+            key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+        )
     console.print(table)
     write_results("projections", figures, per_backend=args.backend)  # the latest run on each backend
 

@@ -31,7 +31,9 @@ from projections.campaigns import CAMPAIGN, NOMINATION, phases_of
 from projections.projection import from_instant
 
 
-def timed(calls: Sequence[Callable[[], Any]], check: Callable[[Any], bool] = lambda r: r is not None) -> dict[str, float]:
+def timed(
+    calls: Sequence[Callable[[], Any]], check: Callable[[Any], bool] = lambda r: r is not None
+) -> dict[str, float]:
     """Milliseconds per call: p50, p99, mean, max (after a short warm-up on other calls)."""
     for call in calls[:3]:
         call()
@@ -69,10 +71,19 @@ def main() -> None:
             if lag:
                 started = time.perf_counter()
                 views.rebuild()
-                console.print(f"read models rebuilt first ({lag:,} events pending) in {time.perf_counter() - started:.1f} s")
+                console.print(
+                    f"read models rebuilt first ({lag:,} events pending) in {time.perf_counter() - started:.1f} s"
+                )
             events = store.max_notification_id()
-            campaigns = store.rows(f"SELECT campaign_id, phases, categories FROM {store.table(CAMPAIGN)}")
-            sizes = {r["campaign_id"]: r["n"] for r in store.rows(f"SELECT campaign_id, COUNT(*) AS n FROM {store.table(LOG)} WHERE campaign_id IS NOT NULL GROUP BY campaign_id")}
+            campaigns = store.rows(
+                f"SELECT campaign_id, phases, categories FROM {store.table(CAMPAIGN)}"
+            )
+            sizes = {
+                r["campaign_id"]: r["n"]
+                for r in store.rows(
+                    f"SELECT campaign_id, COUNT(*) AS n FROM {store.table(LOG)} WHERE campaign_id IS NOT NULL GROUP BY campaign_id"
+                )
+            }
             nominations = store.rows(f"SELECT nomination_id, declared_at FROM {store.table(NOMINATION)}")
 
             picked = [rng.choice(campaigns) for _ in range(args.n)]
@@ -83,17 +94,33 @@ def main() -> None:
                 return start + timedelta(seconds=(end - start).total_seconds() * rng.uniform(0.1, 1.0))
 
             dashboard_now = timed([lambda c=c: views.dashboard(c["campaign_id"]) for c in picked])
-            campaign_row = timed([lambda c=c: store.rows(f"SELECT * FROM {store.table(CAMPAIGN)} WHERE campaign_id = ?", (c["campaign_id"],)) for c in picked], check=bool)
+            campaign_row = timed(
+                [
+                    lambda c=c: store.rows(
+                        f"SELECT * FROM {store.table(CAMPAIGN)} WHERE campaign_id = ?",
+                        (c["campaign_id"],),
+                    )
+                    for c in picked
+                ],
+                check=bool,
+            )
             instants = [(c["campaign_id"], as_of_instant(c)) for c in picked]
             dashboard_as_of = timed([lambda c=c, t=t: views.dashboard(c, as_of=t) for c, t in instants])
             replayed = statistics.fmean(sizes.get(c["campaign_id"], 0) for c in picked)
-            rankings = [(c["campaign_id"], rng.choice(json.loads(c["categories"]))["code"]) for c in picked]
+            rankings = [
+                (c["campaign_id"], rng.choice(json.loads(c["categories"]))["code"]) for c in picked
+            ]
             ranking = timed([lambda c=c, k=k: views.ranking(c, k) for c, k in rankings])
 
             chosen = rng.sample(nominations, min(args.n, len(nominations)))
-            moments = [(r["nomination_id"], from_instant(r["declared_at"]) + timedelta(days=rng.uniform(0, 60))) for r in chosen]  # type: ignore[operator]
+            moments = [
+                (r["nomination_id"], from_instant(r["declared_at"]) + timedelta(days=rng.uniform(0, 60)))
+                for r in chosen
+            ]  # type: ignore[operator]
             nomination_as_of = timed([lambda i=i, t=t: app.nomination_as_of(i, t) for i, t in moments])
-            others = rng.sample(nominations, min(args.n, len(nominations)))  # not in the aggregate cache yet, as the as-of reads' were
+            others = rng.sample(
+                nominations, min(args.n, len(nominations))
+            )  # not in the aggregate cache yet, as the as-of reads' were
             nomination_now = timed([lambda i=r["nomination_id"]: app.get_nomination(i) for r in others])
         finally:
             services.close()
@@ -113,10 +140,25 @@ def main() -> None:
         "dashboard_now_vs_row_select_p50": round(dashboard_now["p50_ms"] / campaign_row["p50_ms"], 1),
         "nomination_as_of_vs_now_p50": round(nomination_as_of["p50_ms"] / nomination_now["p50_ms"], 1),
     }
-    table = Table("read", "n", "p50 ms", "p99 ms", "mean ms", "max ms", title=f"reads at {events:,} events on {args.backend} / 查询延迟")
+    table = Table(
+        "read",
+        "n",
+        "p50 ms",
+        "p99 ms",
+        "mean ms",
+        "max ms",
+        title=f"reads at {events:,} events on {args.backend} / 查询延迟",
+    )
     for key, value in figures.items():
         if isinstance(value, dict):
-            table.add_row(key, str(value["n"]), str(value["p50_ms"]), str(value["p99_ms"]), str(value["mean_ms"]), str(value["max_ms"]))
+            table.add_row(
+                key,
+                str(value["n"]),
+                str(value["p50_ms"]),
+                str(value["p99_ms"]),
+                str(value["mean_ms"]),
+                str(value["max_ms"]),
+            )
     console.print(table)
     console.print({k: v for k, v in figures.items() if not isinstance(v, dict)})
     write_results("reads", figures, per_backend=args.backend)  # the latest run on each backend

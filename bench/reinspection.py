@@ -47,7 +47,9 @@ ADMIN = Actor("bench-admin", "admin", None)
 REVIEWER = Actor("bench-reviewer", "reviewer", "city-1")
 INSPECTOR = Actor("bench-inspector", "inspector", "city-1")
 DECLARER = Actor("bench-declarer", "declarer", "town-1")
-SCORES = dict.fromkeys(["party_attention", "site_management", "programmes_watched", "equipment_running", "effect"], 80)
+SCORES = dict.fromkeys(
+    ["party_attention", "site_management", "programmes_watched", "equipment_running", "effect"], 80
+)
 CHECKS = {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}
 MATERIAL = "前双村党支部把远程教育站点建在党员活动室，每月固定学习日组织党员收看课件。" * 30
 
@@ -74,7 +76,15 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
     app.register_unit("town-1", "Town", "彭镇", "township", "county-1", ADMIN, at=start)
     app.register_unit("vil-1", "Village", "前双村", "village", "town-1", ADMIN, at=start)
     durations = {"declaration": 86400, "pre_review": 86400, "inspection": 86400, "commendation": 86400}
-    cid = app.create_campaign("five-good-sites", "city-1", ADMIN, starts_at=start, durations=durations, quotas={"five_good_site": None}, at=start)["id"]
+    cid = app.create_campaign(
+        "five-good-sites",
+        "city-1",
+        ADMIN,
+        starts_at=start,
+        durations=durations,
+        quotas={"five_good_site": None},
+        at=start,
+    )["id"]
     campaign = app.get_campaign(cid, for_update=True)
     category = campaign.category("five_good_site")
     batch = 1000
@@ -84,13 +94,51 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
             nominations = []
             for i in range(first, min(first + batch, n)):
                 who = Nominee(kind="site", unit_id="vil-1", name=f"站点{i:06d}", level="village")
-                nom = Nomination.declare(campaign.id, "five_good_site", "town-1", who, {}, MATERIAL, DECLARER.as_dict(), start + timedelta(hours=1))
-                campaign.register_nomination(str(nom.id), "five_good_site", nominee_key("five_good_site", "vil-1", None, who.name), "town-1", "vil-1", DECLARER.as_dict(), start + timedelta(hours=1))
-                nom.pre_review(category, "admit", [], CHECKS, REVIEWER.as_dict(), start + timedelta(days=1, hours=1))
-                nom.inspect(category, ["site_visit"], SCORES, "pass", "", INSPECTOR.as_dict(), start + timedelta(days=2, hours=1))
-                nom.commend(i + 1, category, REVIEWER.as_dict(), start + timedelta(days=3, hours=1), campaign.title_anniversary())
+                nom = Nomination.declare(
+                    campaign.id,
+                    "five_good_site",
+                    "town-1",
+                    who,
+                    {},
+                    MATERIAL,
+                    DECLARER.as_dict(),
+                    start + timedelta(hours=1),
+                )
+                campaign.register_nomination(
+                    str(nom.id),
+                    "five_good_site",
+                    nominee_key("five_good_site", "vil-1", None, who.name),
+                    "town-1",
+                    "vil-1",
+                    DECLARER.as_dict(),
+                    start + timedelta(hours=1),
+                )
+                nom.pre_review(
+                    category, "admit", [], CHECKS, REVIEWER.as_dict(), start + timedelta(days=1, hours=1)
+                )
+                nom.inspect(
+                    category,
+                    ["site_visit"],
+                    SCORES,
+                    "pass",
+                    "",
+                    INSPECTOR.as_dict(),
+                    start + timedelta(days=2, hours=1),
+                )
+                nom.commend(
+                    i + 1,
+                    category,
+                    REVIEWER.as_dict(),
+                    start + timedelta(days=3, hours=1),
+                    campaign.title_anniversary(),
+                )
                 nominations.append(nom)
-            campaign.award("five_good_site", [str(x.id) for x in nominations], REVIEWER.as_dict(), start + timedelta(days=3, hours=1))
+            campaign.award(
+                "five_good_site",
+                [str(x.id) for x in nominations],
+                REVIEWER.as_dict(),
+                start + timedelta(days=3, hours=1),
+            )
             app.save(campaign, *nominations)
             progress.advance(task, len(nominations))
     return cid, campaign.title_anniversary()
@@ -98,14 +146,21 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
 
 async def baseline_start_rate(count: int) -> float:
     """Workflows started per second on the embedded dev server (one workflow per title)."""
-    env = await WorkflowEnvironment.start_local(data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal"))
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal")
+    )
     try:
         started = time.perf_counter()
         sem = asyncio.Semaphore(32)
 
         async def one(i: int) -> None:
             async with sem:
-                await env.client.start_workflow(PerTitle.run, f"t{i}", id=f"per-title-{i}-{uuid.uuid4().hex[:6]}", task_queue="per-title")
+                await env.client.start_workflow(
+                    PerTitle.run,
+                    f"t{i}",
+                    id=f"per-title-{i}-{uuid.uuid4().hex[:6]}",
+                    task_queue="per-title",
+                )
 
         await asyncio.gather(*(one(i) for i in range(count)))
         return count / (time.perf_counter() - started)
@@ -114,17 +169,28 @@ async def baseline_start_rate(count: int) -> float:
 
 
 async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: int) -> dict[str, float]:
-    env = await WorkflowEnvironment.start_time_skipping(data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server"))
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server")
+    )
     figures: dict[str, float] = {}
     try:
         async with build_worker(env.client, app, task_queue=TASK_QUEUE, max_concurrent_activities=2):
-            cycle = ReinspectionCycle(campaign_id=cid, category="five_good_site", anniversary=anniversary, batch_size=500)
-            handle = await env.client.start_workflow(ReinspectionWorkflow.run, cycle, id=reinspection_workflow_id(cid, "five_good_site"), task_queue=TASK_QUEUE)
+            cycle = ReinspectionCycle(
+                campaign_id=cid, category="five_good_site", anniversary=anniversary, batch_size=500
+            )
+            handle = await env.client.start_workflow(
+                ReinspectionWorkflow.run,
+                cycle,
+                id=reinspection_workflow_id(cid, "five_good_site"),
+                task_queue=TASK_QUEUE,
+            )
             started = time.perf_counter()
             due_at = anniversary - timedelta(days=60)
             # Skip to a second before the instant; the timer then fires in real time, and the
             # (long) batches run without a skip request waiting on them.
-            await env.sleep(max(due_at - await env.get_current_time() - timedelta(seconds=1), timedelta(0)))
+            await env.sleep(
+                max(due_at - await env.get_current_time() - timedelta(seconds=1), timedelta(0))
+            )
             while (await handle.query(ReinspectionWorkflow.progress))["stage"] != "awaiting_anniversary":
                 await asyncio.sleep(0.2)
             figures["mark_due_seconds"] = round(time.perf_counter() - started, 1)
@@ -136,13 +202,19 @@ async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: in
             figures["reinspect_seconds"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
             first_run = env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
-            await env.sleep(max(anniversary - await env.get_current_time() - timedelta(seconds=1), timedelta(0)))
-            while (await first_run.describe()).status.name == "RUNNING":  # revoking, then continue-as-new
+            await env.sleep(
+                max(anniversary - await env.get_current_time() - timedelta(seconds=1), timedelta(0))
+            )
+            while (
+                await first_run.describe()
+            ).status.name == "RUNNING":  # revoking, then continue-as-new
                 await asyncio.sleep(0.2)
             figures["revoke_seconds"] = round(time.perf_counter() - started, 1)
             history = await first_run.fetch_history()
             figures["history_events_first_run"] = len(history.events)
-            figures["history_activities_first_run"] = sum(1 for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
+            figures["history_activities_first_run"] = sum(
+                1 for e in history.events if e.HasField("activity_task_scheduled_event_attributes")
+            )
     finally:
         await env.shutdown()
     return figures
@@ -153,15 +225,24 @@ def main() -> None:
     parser.add_argument("--titles", type=int, default=100_000)
     parser.add_argument("--baseline-workflows", type=int, default=300)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/laurel_test", help="a fresh schema is made there and dropped after")
+    parser.add_argument(
+        "--postgres-url",
+        default="postgresql://postgres@127.0.0.1:5432/laurel_test",
+        help="a fresh schema is made there and dropped after",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, store_url(args.backend, Path(tmp) / "bench.sqlite3", postgres_url=args.postgres_url) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        store_url(args.backend, Path(tmp) / "bench.sqlite3", postgres_url=args.postgres_url) as url,
+    ):
         env = eventsourcing_env(Settings(database_url=url))
         # The builder saves 1,000 titles (~5 MB) per transaction; eventsourcing's default
         # PostgreSQL insert (psycopg pipeline mode) then intermittently deadlocks (client polls
         # to read with output unsent, server waits in ClientRead); its DB-function insert does
         # not. Only the scaffolding uses it: the measured cycle runs on the product's settings.
-        builder = BulkLaurel(env={**env, "POSTGRES_ENABLE_DB_FUNCTIONS": "y"} if args.backend == "postgres" else env)
+        builder = BulkLaurel(
+            env={**env, "POSTGRES_ENABLE_DB_FUNCTIONS": "y"} if args.backend == "postgres" else env
+        )
         start = datetime.now(UTC) - timedelta(days=10)
         t0 = time.perf_counter()
         cid, anniversary = build_titles(builder, args.titles, start)
@@ -190,7 +271,9 @@ def main() -> None:
         "reinspect_seconds": figures["reinspect_seconds"],
         "reinspections_per_s": round(passing / max(figures["reinspect_seconds"], 0.001), 1),
         "revoke_seconds": figures["revoke_seconds"],
-        "titles_revoked_per_s": round((args.titles - passing) / max(figures["revoke_seconds"], 0.001), 1),
+        "titles_revoked_per_s": round(
+            (args.titles - passing) / max(figures["revoke_seconds"], 0.001), 1
+        ),
         "revoked": states.get("revoked", 0),
         "still_commended": states.get("commended", 0),
         "title_states_read_seconds": round(states_seconds, 1),

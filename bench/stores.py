@@ -16,7 +16,9 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/laurel_test"
 
 
 @contextmanager
-def store_url(backend: str, sqlite_file: Path, *, postgres_url: str = POSTGRES, prefix: str = "bench") -> Iterator[str]:
+def store_url(
+    backend: str, sqlite_file: Path, *, postgres_url: str = POSTGRES, prefix: str = "bench"
+) -> Iterator[str]:
     """A LAUREL_DATABASE_URL for ``backend``: ``sqlite_file``, or a new schema ``<prefix>_…``."""
     if backend == "sqlite":
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,16 @@ class AccessToken(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["reason"] = ""
 
-    def __init__(self, token_id: str, secret_sha256: str, role: str, unit_id: str | None, label: str, actor: dict[str, Any], expires_at: datetime | None) -> None:
+    def __init__(
+        self,
+        token_id: str,
+        secret_sha256: str,
+        role: str,
+        unit_id: str | None,
+        label: str,
+        actor: dict[str, Any],
+        expires_at: datetime | None,
+    ) -> None:
         self.token_id = token_id
         self.secret_sha256 = secret_sha256
         self.role = role
@@ -75,11 +84,29 @@ class AccessToken(Aggregate):
         self.revocation: dict[str, Any] | None = None
 
     @classmethod
-    def issue(cls, secret: str, role: str, unit_id: str | None, label: str, actor: dict[str, Any], at: datetime, expires_at: datetime | None) -> AccessToken:
+    def issue(
+        cls,
+        secret: str,
+        role: str,
+        unit_id: str | None,
+        label: str,
+        actor: dict[str, Any],
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> AccessToken:
         hashed = secret_hash(secret)
         token_id = "tok_" + hashed[:16]
         return cls._create(
-            cls.Issued, id=token_uuid(hashed), timestamp=at, token_id=token_id, secret_sha256=hashed, role=role, unit_id=unit_id, label=label, actor=actor, expires_at=expires_at
+            cls.Issued,
+            id=token_uuid(hashed),
+            timestamp=at,
+            token_id=token_id,
+            secret_sha256=hashed,
+            role=role,
+            unit_id=unit_id,
+            label=label,
+            actor=actor,
+            expires_at=expires_at,
         )
 
     def revoke(self, reason: str, actor: dict[str, Any], at: datetime) -> bool:
@@ -136,4 +163,10 @@ class TokenDirectory(Aggregate):
 
     def list_token(self, token: AccessToken, at: datetime) -> None:
         if token.token_id not in self.entries:
-            self.trigger_event(self.Listed, timestamp=at, token_id=token.token_id, token_uuid=token.id, unit_id=token.unit_id)
+            self.trigger_event(
+                self.Listed,
+                timestamp=at,
+                token_id=token.token_id,
+                token_uuid=token.id,
+                unit_id=token.unit_id,
+            )

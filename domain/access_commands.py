@@ -11,10 +11,28 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
-from domain.access import ISSUABLE_ROLES, TOKEN_DIRECTORY_ID, AccessToken, TokenDirectory, new_secret, secret_hash, token_uuid
+from domain.access import (
+    ISSUABLE_ROLES,
+    TOKEN_DIRECTORY_ID,
+    AccessToken,
+    TokenDirectory,
+    new_secret,
+    secret_hash,
+    token_uuid,
+)
 from domain.actors import Actor, Role
 from domain.errors import InvalidUnitError, RuleFailure, RuleViolationError, TokenNotFoundError
-from domain.rules.jurisdiction import authorize, can_read_campaign, can_read_nomination, can_read_unit, require_read, require_role, require_unscoped, require_within, sees_all
+from domain.rules.jurisdiction import (
+    authorize,
+    can_read_campaign,
+    can_read_nomination,
+    can_read_unit,
+    require_read,
+    require_role,
+    require_unscoped,
+    require_within,
+    sees_all,
+)
 
 
 @dataclass(frozen=True)
@@ -28,12 +46,37 @@ class TokenPolicy:
 
 def expiry_failures(expires_at: datetime, at: datetime, maximum: timedelta) -> list[RuleFailure]:
     if expires_at.tzinfo is None:
-        return [RuleFailure("token_expiry_timezone", "expires_at needs a time zone (e.g. Z)", "expires_at 须带时区", "expires_at")]
+        return [
+            RuleFailure(
+                "token_expiry_timezone",
+                "expires_at needs a time zone (e.g. Z)",
+                "expires_at 须带时区",
+                "expires_at",
+            )
+        ]
     if expires_at <= at:
-        return [RuleFailure("token_expiry_future", "expires_at must lie in the future", "有效期须晚于当前时间", "expires_at", at.isoformat(), expires_at.isoformat())]
+        return [
+            RuleFailure(
+                "token_expiry_future",
+                "expires_at must lie in the future",
+                "有效期须晚于当前时间",
+                "expires_at",
+                at.isoformat(),
+                expires_at.isoformat(),
+            )
+        ]
     if expires_at - at > maximum:
         latest = (at + maximum).isoformat()
-        return [RuleFailure("token_lifetime_max", f"a token lives at most {maximum.days} days: expires_at must be before {latest}", f"令牌有效期最长 {maximum.days} 天", "expires_at", latest, expires_at.isoformat())]
+        return [
+            RuleFailure(
+                "token_lifetime_max",
+                f"a token lives at most {maximum.days} days: expires_at must be before {latest}",
+                f"令牌有效期最长 {maximum.days} 天",
+                "expires_at",
+                latest,
+                expires_at.isoformat(),
+            )
+        ]
     return []
 
 
@@ -62,10 +105,30 @@ class AccessCommands:
         def decide() -> tuple[list[Any], dict[str, Any]]:
             require_role(actor, "manage_units")
             if role not in ISSUABLE_ROLES:
-                raise InvalidUnitError([RuleFailure("role_known", f"unknown role '{role}'", f"未知角色「{role}」", "role", [str(r) for r in ISSUABLE_ROLES], role)])
+                raise InvalidUnitError(
+                    [
+                        RuleFailure(
+                            "role_known",
+                            f"unknown role '{role}'",
+                            f"未知角色「{role}」",
+                            "role",
+                            [str(r) for r in ISSUABLE_ROLES],
+                            role,
+                        )
+                    ]
+                )
             unit = self.get_unit(unit_id) if unit_id else None
             if unit is None and role in ("declarer", "reviewer", "inspector"):
-                raise InvalidUnitError([RuleFailure("unit_required", f"a {role} token belongs to a unit", f"{role} 令牌须属于某一单位", "unit_id")])
+                raise InvalidUnitError(
+                    [
+                        RuleFailure(
+                            "unit_required",
+                            f"a {role} token belongs to a unit",
+                            f"{role} 令牌须属于某一单位",
+                            "unit_id",
+                        )
+                    ]
+                )
             if unit is None:
                 require_unscoped(actor, "issue_token")  # a token for every unit needs an unscoped admin
             authorize(actor, "manage_units", [unit] if unit else [])
@@ -73,7 +136,9 @@ class AccessCommands:
             failures = expiry_failures(expiry, at, policy.maximum)
             if failures:
                 raise RuleViolationError(failures)
-            token = AccessToken.issue(secret, str(role), unit_id, label or "", actor.as_dict(), at, expiry)
+            token = AccessToken.issue(
+                secret, str(role), unit_id, label or "", actor.as_dict(), at, expiry
+            )
             directory = self._token_directory(at)
             directory.list_token(token, at)
             return [token, directory], token.public()
@@ -122,11 +187,30 @@ class AccessCommands:
             require_role(actor, "manage_units")
         actor_unit = self._actor_unit(actor)
         entries = self._token_directory(self._at(None)).entries.values()
-        visible = [e for e in entries if sees_all(actor) or (e["unit_id"] is not None and actor_unit is not None and self.get_unit(e["unit_id"]).is_within(actor_unit.code))]
+        visible = [
+            e
+            for e in entries
+            if sees_all(actor)
+            or (
+                e["unit_id"] is not None
+                and actor_unit is not None
+                and self.get_unit(e["unit_id"]).is_within(actor_unit.code)
+            )
+        ]
         tokens = [self.repository.get(e["uuid"]) for e in visible]
-        return [t.public() for t in sorted(tokens, key=lambda t: (t.created_on, t.token_id), reverse=True)]
+        return [
+            t.public() for t in sorted(tokens, key=lambda t: (t.created_on, t.token_id), reverse=True)
+        ]
 
-    def revoke_token(self: Any, token_id: str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def revoke_token(
+        self: Any,
+        token_id: str,
+        reason: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Revoked for good (a repeat answers with the token as it is). An admin revokes the
         tokens of its subtree; every token may revoke itself (a leaked secret)."""
         at = self._at(at)
@@ -138,7 +222,13 @@ class AccessCommands:
             changed = token.revoke(reason, actor.as_dict(), at)
             return ([token] if changed else []), token.public()
 
-        return self.run("revoke_token", {"token": token_id, "reason": reason}, decide, at=at, idempotency_key=idempotency_key)
+        return self.run(
+            "revoke_token",
+            {"token": token_id, "reason": reason},
+            decide,
+            at=at,
+            idempotency_key=idempotency_key,
+        )
 
     def authenticate(self: Any, secret: str) -> AccessToken | None:
         """The token behind ``secret`` while it is valid (issued, not revoked, not expired)."""
@@ -166,12 +256,21 @@ class AccessCommands:
 
     def readable_campaign(self: Any, campaign_id: UUID | str, actor: Actor) -> Any:
         campaign = self.get_campaign(campaign_id)
-        require_read(actor, can_read_campaign(actor, self._organiser(campaign), self._actor_unit(actor)), f"campaign {campaign.id}")
+        require_read(
+            actor,
+            can_read_campaign(actor, self._organiser(campaign), self._actor_unit(actor)),
+            f"campaign {campaign.id}",
+        )
         return campaign
 
     def readable_nomination(self: Any, nomination_id: UUID | str, actor: Actor) -> Any:
         nomination = self.get_nomination(nomination_id)
         campaign = self.get_campaign(nomination.campaign_id)
-        allowed = can_read_nomination(actor, self._organiser(campaign), self.get_unit(nomination.declaring_unit_id), self._actor_unit(actor))
+        allowed = can_read_nomination(
+            actor,
+            self._organiser(campaign),
+            self.get_unit(nomination.declaring_unit_id),
+            self._actor_unit(actor),
+        )
         require_read(actor, allowed, f"nomination {nomination.id}")
         return nomination

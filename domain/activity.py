@@ -26,7 +26,13 @@ TOPICS = {
     "applied_technology": "先进适用科技",
     "health_culture": "健康娱乐文化",
 }
-FIVE_HAVES = {"notice": "事前有通告", "sign_in": "党员有签到", "playback_log": "播放有登记", "discussion_record": "讨论有记录", "feedback": "信息有反馈"}
+FIVE_HAVES = {
+    "notice": "事前有通告",
+    "sign_in": "党员有签到",
+    "playback_log": "播放有登记",
+    "discussion_record": "讨论有记录",
+    "feedback": "信息有反馈",
+}
 MEMBER_STATUSES = {"member": "党员", "probationary": "预备党员"}
 
 
@@ -73,23 +79,70 @@ def session_failures(session: Session, year: int, members: dict[str, Member]) ->
     if not session.session_id.strip():
         fail("session_id_required", "a session needs an id", "须填写活动编号", "session_id")
     if session.on.year != year:
-        fail("session_in_year", f"the session date must fall in {year}", f"活动日期须在 {year} 年内", "date", year, session.on.isoformat())
+        fail(
+            "session_in_year",
+            f"the session date must fall in {year}",
+            f"活动日期须在 {year} 年内",
+            "date",
+            year,
+            session.on.isoformat(),
+        )
     if session.kind not in KINDS:
-        fail("session_kind_known", "kind must be all_member, group or makeup", "活动类型须为 all_member、group 或 makeup", "kind", list(KINDS), session.kind)
+        fail(
+            "session_kind_known",
+            "kind must be all_member, group or makeup",
+            "活动类型须为 all_member、group 或 makeup",
+            "kind",
+            list(KINDS),
+            session.kind,
+        )
     if not 0 < session.hours <= 24:
-        fail("session_hours_range", "hours must be more than 0 and at most 24", "活动时长须在 0-24 小时之间", "hours", "0-24", session.hours)
+        fail(
+            "session_hours_range",
+            "hours must be more than 0 and at most 24",
+            "活动时长须在 0-24 小时之间",
+            "hours",
+            "0-24",
+            session.hours,
+        )
     if session.topic not in TOPICS:
-        fail("session_topic_known", "topic must be one of the five studies", "学习主题须为“五学习”之一", "topic", list(TOPICS), session.topic)
+        fail(
+            "session_topic_known",
+            "topic must be one of the five studies",
+            "学习主题须为“五学习”之一",
+            "topic",
+            list(TOPICS),
+            session.topic,
+        )
     unknown = sorted(set(session.expected + session.attendees) - set(members))
     if unknown:
-        fail("members_registered", f"unknown member ids {unknown[:10]}", f"未登记的党员编号 {unknown[:10]}", "attendees", None, unknown[:10])
+        fail(
+            "members_registered",
+            f"unknown member ids {unknown[:10]}",
+            f"未登记的党员编号 {unknown[:10]}",
+            "attendees",
+            None,
+            unknown[:10],
+        )
     if session.kind != "makeup" and not session.expected:
         fail("expected_members_required", "list the members expected", "须列出应参加的党员", "expected")
     missing_haves = sorted(set(FIVE_HAVES) - set(session.five_haves))
     if missing_haves:
-        fail("five_haves_recorded", f"record each of the five haves as true/false: {missing_haves}", f"“五个有”须逐项填写：{missing_haves}", "five_haves", list(FIVE_HAVES), missing_haves)
+        fail(
+            "five_haves_recorded",
+            f"record each of the five haves as true/false: {missing_haves}",
+            f"“五个有”须逐项填写：{missing_haves}",
+            "five_haves",
+            list(FIVE_HAVES),
+            missing_haves,
+        )
     if session.kind == "makeup" and not session.makeup_for:
-        fail("makeup_for_required", "a make-up names the session it makes up for", "补课须注明所补的活动", "makeup_for")
+        fail(
+            "makeup_for_required",
+            "a make-up names the session it makes up for",
+            "补课须注明所补的活动",
+            "makeup_for",
+        )
     return failures
 
 
@@ -116,9 +169,22 @@ class MemberRoll(Aggregate):
         """Registers a member, or records a change to one (the history keeps both)."""
         failures = []
         if not member.member_id.strip() or not member.name.strip():
-            failures.append(RuleFailure("member_id_and_name", "a member needs an id and a name", "党员须有编号和姓名", "id"))
+            failures.append(
+                RuleFailure(
+                    "member_id_and_name", "a member needs an id and a name", "党员须有编号和姓名", "id"
+                )
+            )
         if member.status not in MEMBER_STATUSES:
-            failures.append(RuleFailure("member_status_known", "status is member or probationary", "身份须为 member（党员）或 probationary（预备党员）", "status", list(MEMBER_STATUSES), member.status))
+            failures.append(
+                RuleFailure(
+                    "member_status_known",
+                    "status is member or probationary",
+                    "身份须为 member（党员）或 probationary（预备党员）",
+                    "status",
+                    list(MEMBER_STATUSES),
+                    member.status,
+                )
+            )
         if failures:
             raise ActivityRecordInvalidError(failures)
         if self.members.get(member.member_id) != member:
@@ -152,15 +218,31 @@ class ActivityRegister(Aggregate):
 
     @classmethod
     def open(cls, unit_id: str, year: int, at: datetime) -> ActivityRegister:
-        return cls._create(cls.Opened, id=register_uuid(unit_id, year), timestamp=at, unit_id=unit_id, year=year)
+        return cls._create(
+            cls.Opened, id=register_uuid(unit_id, year), timestamp=at, unit_id=unit_id, year=year
+        )
 
-    def record(self, session: Session, members: dict[str, Member], reason: str, actor: dict[str, Any], at: datetime) -> str:
+    def record(
+        self,
+        session: Session,
+        members: dict[str, Member],
+        reason: str,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> str:
         """Records a session; the same id again corrects it (a reason is then required).
         Returns what happened: recorded, corrected or unchanged."""
         failures = session_failures(session, self.year, members)
         existing = self.sessions.get(session.session_id)
         if existing is not None and existing != session and not (reason or "").strip():
-            failures.append(RuleFailure("correction_reason_required", "correcting a recorded session needs a reason", "更正已登记的活动须说明理由", "reason"))
+            failures.append(
+                RuleFailure(
+                    "correction_reason_required",
+                    "correcting a recorded session needs a reason",
+                    "更正已登记的活动须说明理由",
+                    "reason",
+                )
+            )
         if failures:
             raise ActivityRecordInvalidError(failures)
         if existing is None:
@@ -168,5 +250,7 @@ class ActivityRegister(Aggregate):
             return "recorded"
         if existing == session:
             return "unchanged"
-        self.trigger_event(self.SessionCorrected, timestamp=at, session=session, reason=reason.strip(), actor=actor)
+        self.trigger_event(
+            self.SessionCorrected, timestamp=at, session=session, reason=reason.strip(), actor=actor
+        )
         return "corrected"

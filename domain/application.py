@@ -63,15 +63,37 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityCommands, ScheduleCommands, WebhookCommands, CommandRunner, Queries, Application):
+class Laurel(
+    NominationCommands,
+    CommendationCommands,
+    AccessCommands,
+    ActivityCommands,
+    ScheduleCommands,
+    WebhookCommands,
+    CommandRunner,
+    Queries,
+    Application,
+):
     name = "Laurel"
-    snapshotting_intervals = {Campaign: 200, Unit: 200, CampaignDirectory: 200, ActivityRegister: 100, MemberRoll: 100}  # noqa: RUF012 (library API)
+    snapshotting_intervals = {
+        Campaign: 200,
+        Unit: 200,
+        CampaignDirectory: 200,
+        ActivityRegister: 100,
+        MemberRoll: 100,
+    }
 
     # Cached aggregates are fast-forwarded from the store before each use (reads only newer
     # events), so the cache stays correct with several processes writing; commands get copies.
-    DEFAULT_ENV = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}  # noqa: RUF012
+    DEFAULT_ENV = {
+        "AGGREGATE_CACHE_MAXSIZE": "2000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
 
-    def __init__(self, env: Mapping[str, str] | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         super().__init__({**self.DEFAULT_ENV, **(env or {})})
         self.clock = clock
 
@@ -102,7 +124,11 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
         except AggregateNotFoundError:
             campaign = None
         if not isinstance(campaign, Campaign):
-            raise CampaignNotFoundError(f"no campaign '{campaign_id}'", f"没有评选活动「{campaign_id}」", campaign=str(campaign_id))
+            raise CampaignNotFoundError(
+                f"no campaign '{campaign_id}'",
+                f"没有评选活动「{campaign_id}」",
+                campaign=str(campaign_id),
+            )
         return campaign
 
     def get_nomination(self, nomination_id: UUID | str, *, version: int | None = None) -> Nomination:
@@ -112,7 +138,11 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
         except AggregateNotFoundError:
             nomination = None
         if not isinstance(nomination, Nomination):
-            raise NominationNotFoundError(f"no nomination '{nomination_id}'", f"没有申报「{nomination_id}」", nomination=str(nomination_id))
+            raise NominationNotFoundError(
+                f"no nomination '{nomination_id}'",
+                f"没有申报「{nomination_id}」",
+                nomination=str(nomination_id),
+            )
         return nomination
 
     def _directory(self, at: datetime) -> CampaignDirectory:
@@ -133,7 +163,18 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
 
     # --- units -----------------------------------------------------------------------------
 
-    def register_unit(self, code: str, name: str, name_zh: str, level: str, parent_id: str | None, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def register_unit(
+        self,
+        code: str,
+        name: str,
+        name_zh: str,
+        level: str,
+        parent_id: str | None,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         at = self._at(at)
         args = {"code": code, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent_id}
 
@@ -143,13 +184,25 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             if parent is None:
                 require_unscoped(actor, "manage_units")
             if self.unit_exists(code):
-                raise DuplicateUnitError(f"unit '{code}' already exists", f"单位「{code}」已存在", unit=code)
+                raise DuplicateUnitError(
+                    f"unit '{code}' already exists", f"单位「{code}」已存在", unit=code
+                )
             unit = Unit.register(code, name, name_zh, level, parent, actor.as_dict(), at)
             return [unit, parent], unit.as_dict()
 
         return self.run("register_unit", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def rename_unit(self, code: str, name: str, name_zh: str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def rename_unit(
+        self,
+        code: str,
+        name: str,
+        name_zh: str,
+        reason: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """New names (the history keeps the old ones, with the reason)."""
         at = self._at(at)
 
@@ -162,7 +215,16 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
         args = {"unit": code, "name": name, "name_zh": name_zh, "reason": reason}
         return self.run("rename_unit", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def move_unit(self, code: str, parent_id: str, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def move_unit(
+        self,
+        code: str,
+        parent_id: str,
+        reason: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """The unit and its subtree under another parent, in one transaction. Refused while an
         open nomination (declared, admitted, inspected) would leave its jurisdiction: its nominee
         outside the declaring unit, or its declaring unit outside the campaign's organiser."""
@@ -175,7 +237,9 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             if unit.parent_code == parent.code:
                 return [], unit.as_dict()
             old_parent = self.get_unit(unit.parent_code, for_update=True) if unit.parent_code else None
-            descendants = [self.get_unit(u.code, for_update=True) for u in self.units_in_subtree(code)[1:]]
+            descendants = [
+                self.get_unit(u.code, for_update=True) for u in self.units_in_subtree(code)[1:]
+            ]
             unit.move_under(parent, old_parent, descendants, reason, actor.as_dict(), at)
             moved = {u.code: u for u in (unit, *descendants)}
             failures = self._nominations_leaving_jurisdiction(moved)
@@ -202,7 +266,9 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
                 if self.get_nomination(nomination_id).state not in OPEN_STATES:
                     continue
                 declaring = unit(row["declaring_unit_id"])
-                if not unit(row["nominee_unit_id"]).is_within(declaring.code) or not declaring.is_within(campaign.organiser_unit_id):
+                if not unit(row["nominee_unit_id"]).is_within(declaring.code) or not declaring.is_within(
+                    campaign.organiser_unit_id
+                ):
                     failures.append(
                         RuleFailure(
                             "unit_move_keeps_open_nominations",
@@ -233,7 +299,16 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         at = self._at(at)
-        args = {"template": template, "organiser": organiser_unit_id, "year": year, "starts_at": starts_at, "durations": durations, "deadlines": deadlines, "quotas": quotas, "parent": parent_campaign_id}
+        args = {
+            "template": template,
+            "organiser": organiser_unit_id,
+            "year": year,
+            "starts_at": starts_at,
+            "durations": durations,
+            "deadlines": deadlines,
+            "quotas": quotas,
+            "parent": parent_campaign_id,
+        }
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             tpl = get_template(template)
@@ -241,10 +316,21 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             authorize(actor, "manage_campaigns", [organiser])
             if organiser.level not in ORGANISER_LEVELS:
                 raise InvalidCampaignError(
-                    [RuleFailure("organiser_level", "campaigns are organised by a city, county or township party committee", "评选活动须由市、县或乡镇党委组织", "organiser_unit_id", list(ORGANISER_LEVELS), organiser.level)]
+                    [
+                        RuleFailure(
+                            "organiser_level",
+                            "campaigns are organised by a city, county or township party committee",
+                            "评选活动须由市、县或乡镇党委组织",
+                            "organiser_unit_id",
+                            list(ORGANISER_LEVELS),
+                            organiser.level,
+                        )
+                    ]
                 )
             parent = self.get_campaign(parent_campaign_id) if parent_campaign_id else None
-            phases = instantiate(tpl, year=year, starts_at=starts_at, durations=durations, deadlines=deadlines)
+            phases = instantiate(
+                tpl, year=year, starts_at=starts_at, durations=durations, deadlines=deadlines
+            )
             categories = apply_quotas(tpl.categories, quotas)
             campaign = Campaign._create(
                 Campaign.Created,
@@ -268,7 +354,18 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
 
         return self.run("create_campaign", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def extend_deadline(self, campaign_id: UUID | str, phase: str, closes_at: datetime, reason: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    def extend_deadline(
+        self,
+        campaign_id: UUID | str,
+        phase: str,
+        closes_at: datetime,
+        reason: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
@@ -279,9 +376,18 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
             return [campaign], campaign.summary()
 
         args = {"campaign": campaign_id, "phase": phase, "closes_at": closes_at, "reason": reason}
-        return self.run("extend_deadline", args, decide, at=at, idempotency_key=idempotency_key, retry_on_conflict=expected_version is None)
+        return self.run(
+            "extend_deadline",
+            args,
+            decide,
+            at=at,
+            idempotency_key=idempotency_key,
+            retry_on_conflict=expected_version is None,
+        )
 
-    def open_phase(self, campaign_id: UUID | str, phase: str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def open_phase(
+        self, campaign_id: UUID | str, phase: str, actor: Actor, *, at: datetime | None = None
+    ) -> dict[str, Any]:
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
@@ -292,7 +398,15 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
 
         return self.run("open_phase", {"campaign": campaign_id, "phase": phase}, decide, at=at)
 
-    def close_phase(self, campaign_id: UUID | str, phase: str, actor: Actor, *, reason: str = "deadline reached / 截止时间已到", at: datetime | None = None) -> dict[str, Any]:
+    def close_phase(
+        self,
+        campaign_id: UUID | str,
+        phase: str,
+        actor: Actor,
+        *,
+        reason: str = "deadline reached / 截止时间已到",
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
         """Close a phase and lapse every nomination still waiting on one of its steps.
         Safe to repeat: a closed phase stays closed and a lapsed nomination is not lapsed again."""
         at = self._at(at)
@@ -319,7 +433,9 @@ class Laurel(NominationCommands, CommendationCommands, AccessCommands, ActivityC
                     lapsed.append(nomination_id)
         return dict(result, lapsed=lapsed)
 
-    def _decide_lapse(self, nomination_id: str, step: str, phase: str, reason: str, actor: Actor, at: datetime) -> tuple[list[Any], dict[str, Any]]:
+    def _decide_lapse(
+        self, nomination_id: str, step: str, phase: str, reason: str, actor: Actor, at: datetime
+    ) -> tuple[list[Any], dict[str, Any]]:
         nomination = self.get_nomination(nomination_id)
         did = nomination.lapse(step, phase, reason, actor.as_dict(), at)
         return [nomination], {"id": nomination_id, "lapsed": did}

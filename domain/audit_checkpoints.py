@@ -65,7 +65,9 @@ class Audit(Aggregate):
         return True
 
 
-def record_checkpoint(app: Application, checkpoint: dict[str, Any], actor: dict[str, Any], at: datetime) -> bool:
+def record_checkpoint(
+    app: Application, checkpoint: dict[str, Any], actor: dict[str, Any], at: datetime
+) -> bool:
     """Saves the checkpoint (False: it was there already). Two signers at once: the second
     reloads and finds it, or appends after it."""
     for _attempt in range(MAX_ATTEMPTS):
@@ -81,4 +83,6 @@ def record_checkpoint(app: Application, checkpoint: dict[str, Any], actor: dict[
         except IntegrityError:
             continue
         return True
-    raise ConcurrencyConflictError("the checkpoint stream kept changing; try again", "检查点记录持续变化，请重试")
+    raise ConcurrencyConflictError(
+        "the checkpoint stream kept changing; try again", "检查点记录持续变化，请重试"
+    )

@@ -16,7 +16,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import CategoryUnknownError, DeadlineExtensionRefusedError, PhaseUnknownError, QuotaExceededError, RuleFailure
+from domain.errors import (
+    CategoryUnknownError,
+    DeadlineExtensionRefusedError,
+    PhaseUnknownError,
+    QuotaExceededError,
+    RuleFailure,
+)
 from domain.nominations import one_year_later
 from domain.rules.phases import extension_failures, move_close, require_open
 from domain.values import Category, Phase
@@ -71,7 +77,9 @@ class Campaign(Aggregate):
         actor: dict[str, Any]
 
         def apply(self, aggregate: Campaign) -> None:
-            aggregate.phases = move_close(aggregate.phases, aggregate.phase_index(self.phase), self.closes_at)
+            aggregate.phases = move_close(
+                aggregate.phases, aggregate.phase_index(self.phase), self.closes_at
+            )
 
     class NominationRegistered(Aggregate.Event):
         nomination_id: str
@@ -98,7 +106,9 @@ class Campaign(Aggregate):
         actor: dict[str, Any]
 
         def apply(self, aggregate: Campaign) -> None:
-            aggregate.reminders.append(f"{self.phase}|{self.closes_at.isoformat()}|{self.offset_seconds}")
+            aggregate.reminders.append(
+                f"{self.phase}|{self.closes_at.isoformat()}|{self.offset_seconds}"
+            )
 
     class SilentUnitsRecorded(Aggregate.Event):
         phase: str
@@ -171,7 +181,16 @@ class Campaign(Aggregate):
             if phase.code == code:
                 return i
         raise PhaseUnknownError(
-            [RuleFailure("phase_known", f"'{code}' is not a phase of this campaign", f"「{code}」不是本次评选的阶段", "phase", [p.code for p in self.phases], code)]
+            [
+                RuleFailure(
+                    "phase_known",
+                    f"'{code}' is not a phase of this campaign",
+                    f"「{code}」不是本次评选的阶段",
+                    "phase",
+                    [p.code for p in self.phases],
+                    code,
+                )
+            ]
         )
 
     def phase(self, code: str) -> Phase:
@@ -212,10 +231,14 @@ class Campaign(Aggregate):
         phase = self.phase(code)
         if phase.status == "closed":
             return False
-        self.trigger_event(self.PhaseClosed, timestamp=at, phase=code, closed_at=at, reason=reason, actor=actor)
+        self.trigger_event(
+            self.PhaseClosed, timestamp=at, phase=code, closed_at=at, reason=reason, actor=actor
+        )
         return True
 
-    def extend_deadline(self, code: str, closes_at: datetime, reason: str, actor: dict[str, Any], at: datetime) -> None:
+    def extend_deadline(
+        self, code: str, closes_at: datetime, reason: str, actor: dict[str, Any], at: datetime
+    ) -> None:
         index = self.phase_index(code)
         failures = extension_failures(self.phases, index, closes_at, reason, at)
         if failures:
@@ -230,7 +253,16 @@ class Campaign(Aggregate):
             actor=actor,
         )
 
-    def register_nomination(self, nomination_id: str, category: str, key: str, declaring_unit_id: str, nominee_unit_id: str, actor: dict[str, Any], at: datetime) -> None:
+    def register_nomination(
+        self,
+        nomination_id: str,
+        category: str,
+        key: str,
+        declaring_unit_id: str,
+        nominee_unit_id: str,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
         self.trigger_event(
             self.NominationRegistered,
             timestamp=at,
@@ -242,25 +274,46 @@ class Campaign(Aggregate):
             actor=actor,
         )
 
-    def remind(self, phase: str, offset_seconds: int, pending_units: Sequence[str], actor: dict[str, Any], at: datetime) -> bool:
+    def remind(
+        self,
+        phase: str,
+        offset_seconds: int,
+        pending_units: Sequence[str],
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> bool:
         """Records a deadline reminder once per (phase, deadline, offset); a moved deadline gets its own."""
         closes_at = self.phase(phase).closes_at
         if f"{phase}|{closes_at.isoformat()}|{offset_seconds}" in self.reminders:
             return False
-        self.trigger_event(self.DeadlineApproaching, timestamp=at, phase=phase, closes_at=closes_at, offset_seconds=offset_seconds, pending_units=list(pending_units), actor=actor)
+        self.trigger_event(
+            self.DeadlineApproaching,
+            timestamp=at,
+            phase=phase,
+            closes_at=closes_at,
+            offset_seconds=offset_seconds,
+            pending_units=list(pending_units),
+            actor=actor,
+        )
         return True
 
-    def record_silent_units(self, phase: str, units: Sequence[str], actor: dict[str, Any], at: datetime) -> bool:
+    def record_silent_units(
+        self, phase: str, units: Sequence[str], actor: dict[str, Any], at: datetime
+    ) -> bool:
         if self.silent_units is not None:
             return False
-        self.trigger_event(self.SilentUnitsRecorded, timestamp=at, phase=phase, units=list(units), actor=actor)
+        self.trigger_event(
+            self.SilentUnitsRecorded, timestamp=at, phase=phase, units=list(units), actor=actor
+        )
         return True
 
     def title_anniversary(self) -> datetime:
         """Titles of a campaign share their anniversary: a year after commendation closes."""
         return one_year_later(self.phase_for("commendation").closes_at)
 
-    def award(self, category: str, nomination_ids: Sequence[str], actor: dict[str, Any], at: datetime) -> None:
+    def award(
+        self, category: str, nomination_ids: Sequence[str], actor: dict[str, Any], at: datetime
+    ) -> None:
         quota = self.category(category).quota
         already = self.commended_count(category)
         if quota is not None and already + len(nomination_ids) > quota:
@@ -270,7 +323,13 @@ class Campaign(Aggregate):
                 quota=quota,
                 commended=already,
             )
-        self.trigger_event(self.CommendationsAwarded, timestamp=at, category=category, nomination_ids=list(nomination_ids), actor=actor)
+        self.trigger_event(
+            self.CommendationsAwarded,
+            timestamp=at,
+            category=category,
+            nomination_ids=list(nomination_ids),
+            actor=actor,
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -286,7 +345,15 @@ class Campaign(Aggregate):
             "steps": dict(self.steps),
             "silent_units": self.silent_units,
             "phases": [
-                {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en, "opens_at": p.opens_at, "closes_at": p.closes_at, "status": p.status} for p in self.phases
+                {
+                    "code": p.code,
+                    "name_zh": p.name_zh,
+                    "name_en": p.name_en,
+                    "opens_at": p.opens_at,
+                    "closes_at": p.closes_at,
+                    "status": p.status,
+                }
+                for p in self.phases
             ],
             "categories": [
                 {

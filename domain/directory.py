@@ -25,7 +25,14 @@ class CampaignDirectory(Aggregate):
         year: int | None
 
         def apply(self, aggregate: CampaignDirectory) -> None:
-            aggregate.entries.append({"campaign_id": self.campaign_id, "organiser_unit_id": self.organiser_unit_id, "template": self.template_code, "year": self.year})
+            aggregate.entries.append(
+                {
+                    "campaign_id": self.campaign_id,
+                    "organiser_unit_id": self.organiser_unit_id,
+                    "template": self.template_code,
+                    "year": self.year,
+                }
+            )
 
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
@@ -34,5 +41,19 @@ class CampaignDirectory(Aggregate):
     def open(cls, at: datetime) -> CampaignDirectory:
         return cls._create(cls.Opened, id=DIRECTORY_ID, timestamp=at)
 
-    def list_campaign(self, campaign_id: UUID, organiser_unit_id: str, template_code: str, year: int | None, at: datetime) -> None:
-        self.trigger_event(self.Listed, timestamp=at, campaign_id=campaign_id, organiser_unit_id=organiser_unit_id, template_code=template_code, year=year)
+    def list_campaign(
+        self,
+        campaign_id: UUID,
+        organiser_unit_id: str,
+        template_code: str,
+        year: int | None,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.Listed,
+            timestamp=at,
+            campaign_id=campaign_id,
+            organiser_unit_id=organiser_unit_id,
+            template_code=template_code,
+            year=year,
+        )

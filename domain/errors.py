@@ -112,7 +112,9 @@ class StaleVersionError(ConflictError):
 class RuleViolationError(DomainError):
     code = "rule-violation"
 
-    def __init__(self, failures: Sequence[RuleFailure], message_en: str = "", message_zh: str = "") -> None:
+    def __init__(
+        self, failures: Sequence[RuleFailure], message_en: str = "", message_zh: str = ""
+    ) -> None:
         self.failures = tuple(failures)
         names = ", ".join(f.rule for f in self.failures)
         super().__init__(

@@ -14,7 +14,14 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure, StaleVersionError, TextInvalidError
+from domain.errors import (
+    ConcurrencyConflictError,
+    DomainError,
+    IdempotencyKeyReusedError,
+    RuleFailure,
+    StaleVersionError,
+    TextInvalidError,
+)
 from domain.history import jsonable
 from domain.idempotency import CommandReceipt
 from domain.ids import idempotency_uuid
@@ -89,16 +96,25 @@ class CommandRunner:
             except DomainError:
                 # A repeat that raced the first attempt re-decides on the state the first one
                 # made (e.g. "already declared"): it must answer with the first result.
-                if idempotency_key and (first := self._replay_receipt(idempotency_key, command, fp)) is not None:
+                if (
+                    idempotency_key
+                    and (first := self._replay_receipt(idempotency_key, command, fp)) is not None
+                ):
                     return first
                 raise
             result = jsonable(result)
             if idempotency_key:
-                aggregates = [*aggregates, CommandReceipt.record(idempotency_key, command, fp, result, at)]
+                aggregates = [
+                    *aggregates,
+                    CommandReceipt.record(idempotency_key, command, fp, result, at),
+                ]
             try:
                 self.save(*aggregates)
             except IntegrityError:
-                if idempotency_key and (first := self._replay_receipt(idempotency_key, command, fp)) is not None:
+                if (
+                    idempotency_key
+                    and (first := self._replay_receipt(idempotency_key, command, fp)) is not None
+                ):
                     return first
                 if not retry_on_conflict or attempt == MAX_ATTEMPTS - 1:
                     raise ConcurrencyConflictError(

@@ -9,12 +9,24 @@ from typing import Any
 from uuid import UUID
 
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-_AGGREGATE_NAMES = {"Nomination": "nomination", "Campaign": "campaign", "Unit": "unit", "CommandReceipt": "command", "AccessToken": "token", "TokenDirectory": "token_directory", "CampaignDirectory": "directory", "MemberRoll": "members", "ActivityRegister": "activity", "WebhookSubscription": "webhook", "WebhookDirectory": "webhook_directory"}
+_AGGREGATE_NAMES = {
+    "Nomination": "nomination",
+    "Campaign": "campaign",
+    "Unit": "unit",
+    "CommandReceipt": "command",
+    "AccessToken": "token",
+    "TokenDirectory": "token_directory",
+    "CampaignDirectory": "directory",
+    "MemberRoll": "members",
+    "ActivityRegister": "activity",
+    "WebhookSubscription": "webhook",
+    "WebhookDirectory": "webhook_directory",
+}
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def event_type(event: Any) -> str:
-    """``Nomination.PreReviewed`` -> ``nomination.pre_reviewed`` (the names of DESIGN.md)."""
+    """``Nomination.PreReviewed`` -> ``nomination.pre_reviewed`` (the names in the event catalogue)."""
     return event_class_type(type(event))
 
 
@@ -38,7 +50,11 @@ def jsonable(value: Any) -> Any:
 
 
 def event_data(event: Any) -> dict[str, Any]:
-    return {f.name: jsonable(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name not in BASE_FIELDS}
+    return {
+        f.name: jsonable(getattr(event, f.name))
+        for f in dataclasses.fields(event)
+        if f.name not in BASE_FIELDS
+    }
 
 
 def event_actor(event: Any) -> dict[str, Any] | None:

@@ -28,5 +28,15 @@ class CommandReceipt(Aggregate):
         self.result = result
 
     @classmethod
-    def record(cls, key: str, command: str, fingerprint: str, result: dict[str, Any], at: datetime) -> CommandReceipt:
-        return cls._create(cls.Recorded, id=idempotency_uuid(key), timestamp=at, key=key, command=command, fingerprint=fingerprint, result=result)
+    def record(
+        cls, key: str, command: str, fingerprint: str, result: dict[str, Any], at: datetime
+    ) -> CommandReceipt:
+        return cls._create(
+            cls.Recorded,
+            id=idempotency_uuid(key),
+            timestamp=at,
+            key=key,
+            command=command,
+            fingerprint=fingerprint,
+            result=result,
+        )

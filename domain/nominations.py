@@ -18,13 +18,28 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InspectionInvalidError, InvalidTransitionError, PreReviewRefusedError, RuleFailure
+from domain.errors import (
+    InspectionInvalidError,
+    InvalidTransitionError,
+    PreReviewRefusedError,
+    RuleFailure,
+)
 from domain.rules.eligibility import disqualifier_failures
 from domain.rules.inspection import inspection_failures, weighted_score
 from domain.rules.thresholds import threshold_failures
 from domain.values import Category, Inspection, Nominee
 
-STATES = ("declared", "admitted", "rejected", "inspected", "commended", "withdrawn", "lapsed", "revoked", "forwarded")
+STATES = (
+    "declared",
+    "admitted",
+    "rejected",
+    "inspected",
+    "commended",
+    "withdrawn",
+    "lapsed",
+    "revoked",
+    "forwarded",
+)
 STATE_NAMES_ZH = {
     "declared": "已申报",
     "admitted": "初审通过",
@@ -66,7 +81,11 @@ class Nomination(Aggregate):
 
         def apply(self, aggregate: Nomination) -> None:
             aggregate.state = "admitted" if self.decision == "admit" else "rejected"
-            aggregate.pre_review_result = {"decision": self.decision, "reasons": list(self.reasons), "checks": dict(self.checks)}
+            aggregate.pre_review_result = {
+                "decision": self.decision,
+                "reasons": list(self.reasons),
+                "checks": dict(self.checks),
+            }
 
     class Inspected(Aggregate.Event):
         inspection: Inspection
@@ -149,7 +168,10 @@ class Nomination(Aggregate):
 
         def apply(self, aggregate: Nomination) -> None:
             aggregate.state = "forwarded"
-            aggregate.forwarded_to = {"campaign_id": self.target_campaign_id, "nomination_id": self.target_nomination_id}
+            aggregate.forwarded_to = {
+                "campaign_id": self.target_campaign_id,
+                "nomination_id": self.target_nomination_id,
+            }
 
     def __init__(
         self,
@@ -247,21 +269,75 @@ class Nomination(Aggregate):
 
     # --- commands --------------------------------------------------------------------------
 
-    def pre_review(self, category: Category, decision: str, reasons: Sequence[str], checks: Mapping[str, Any], actor: dict[str, Any], at: datetime, extra_failures: Sequence[RuleFailure] = ()) -> None:
+    def pre_review(
+        self,
+        category: Category,
+        decision: str,
+        reasons: Sequence[str],
+        checks: Mapping[str, Any],
+        actor: dict[str, Any],
+        at: datetime,
+        extra_failures: Sequence[RuleFailure] = (),
+    ) -> None:
         self._require_state("pre-review", ("declared",))
         reasons = [r.strip() for r in reasons if r and r.strip()]
         if decision == "admit":
-            failures = [*threshold_failures(category, self.form, self.nominee.level), *disqualifier_failures(category, checks), *extra_failures]
+            failures = [
+                *threshold_failures(category, self.form, self.nominee.level),
+                *disqualifier_failures(category, checks),
+                *extra_failures,
+            ]
             if failures:
-                raise PreReviewRefusedError(failures, f"cannot admit: {len(failures)} rule(s) failed", f"不能通过初审：{len(failures)} 项规则未满足")
+                raise PreReviewRefusedError(
+                    failures,
+                    f"cannot admit: {len(failures)} rule(s) failed",
+                    f"不能通过初审：{len(failures)} 项规则未满足",
+                )
         elif decision == "reject":
             if not reasons:
-                raise PreReviewRefusedError([RuleFailure("rejection_reason_required", "a rejection needs at least one reason", "不予通过须说明理由", "reasons")])
+                raise PreReviewRefusedError(
+                    [
+                        RuleFailure(
+                            "rejection_reason_required",
+                            "a rejection needs at least one reason",
+                            "不予通过须说明理由",
+                            "reasons",
+                        )
+                    ]
+                )
         else:
-            raise PreReviewRefusedError([RuleFailure("decision_known", "decision must be admit or reject", "初审结论须为 admit（通过）或 reject（不通过）", "decision", ["admit", "reject"], decision)])
-        self.trigger_event(self.PreReviewed, timestamp=at, decision=decision, reasons=reasons, checks=dict(checks), actor=actor)
+            raise PreReviewRefusedError(
+                [
+                    RuleFailure(
+                        "decision_known",
+                        "decision must be admit or reject",
+                        "初审结论须为 admit（通过）或 reject（不通过）",
+                        "decision",
+                        ["admit", "reject"],
+                        decision,
+                    )
+                ]
+            )
+        self.trigger_event(
+            self.PreReviewed,
+            timestamp=at,
+            decision=decision,
+            reasons=reasons,
+            checks=dict(checks),
+            actor=actor,
+        )
 
-    def _inspection(self, category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, notes: str, actor: dict[str, Any], at: datetime, kind: str) -> Inspection:
+    def _inspection(
+        self,
+        category: Category,
+        methods: Sequence[str],
+        scores: Mapping[str, Any],
+        verdict: str,
+        notes: str,
+        actor: dict[str, Any],
+        at: datetime,
+        kind: str,
+    ) -> Inspection:
         failures = inspection_failures(category, methods, scores, verdict)
         if failures:
             raise InspectionInvalidError(failures)
@@ -276,15 +352,36 @@ class Nomination(Aggregate):
             kind=kind,
         )
 
-    def inspect(self, category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, notes: str, actor: dict[str, Any], at: datetime) -> None:
+    def inspect(
+        self,
+        category: Category,
+        methods: Sequence[str],
+        scores: Mapping[str, Any],
+        verdict: str,
+        notes: str,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
         self._require_state("inspect", ("admitted", "inspected"))
         inspection = self._inspection(category, methods, scores, verdict, notes, actor, at, "inspection")
         self.trigger_event(self.Inspected, timestamp=at, inspection=inspection)
 
-    def commend(self, rank: int, category: Category, actor: dict[str, Any], at: datetime, anniversary: datetime | None = None) -> None:
+    def commend(
+        self,
+        rank: int,
+        category: Category,
+        actor: dict[str, Any],
+        at: datetime,
+        anniversary: datetime | None = None,
+    ) -> None:
         self._require_state("commend", ("inspected",))
         if not self.passed:
-            raise InvalidTransitionError("only a nomination that passed inspection can be commended", "仅考核合格者可以表彰", state=self.state, action="commend")
+            raise InvalidTransitionError(
+                "only a nomination that passed inspection can be commended",
+                "仅考核合格者可以表彰",
+                state=self.state,
+                action="commend",
+            )
         self.trigger_event(
             self.Commended,
             timestamp=at,
@@ -323,14 +420,31 @@ class Nomination(Aggregate):
         self.trigger_event(self.ReinspectionDue, timestamp=at, due_by=due_by, actor=actor)
         return True
 
-    def reinspect(self, category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str, notes: str, actor: dict[str, Any], at: datetime) -> None:
+    def reinspect(
+        self,
+        category: Category,
+        methods: Sequence[str],
+        scores: Mapping[str, Any],
+        verdict: str,
+        notes: str,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
         """A passing re-inspection keeps the title another year; a failing one revokes it."""
         self._require_title("re-inspect")
         assert self.title is not None
-        inspection = self._inspection(category, methods, scores, verdict, notes, actor, at, "re-inspection")
+        inspection = self._inspection(
+            category, methods, scores, verdict, notes, actor, at, "re-inspection"
+        )
         passed = verdict == "pass"
         next_anniversary = one_year_later(self.title["anniversary"]) if passed else None
-        self.trigger_event(self.Reinspected, timestamp=at, inspection=inspection, passed=passed, next_anniversary=next_anniversary)
+        self.trigger_event(
+            self.Reinspected,
+            timestamp=at,
+            inspection=inspection,
+            passed=passed,
+            next_anniversary=next_anniversary,
+        )
         if not passed:
             self.trigger_event(
                 self.Revoked,
@@ -343,12 +457,22 @@ class Nomination(Aggregate):
     def revoke(self, reason: str, cause: str, actor: dict[str, Any], at: datetime) -> None:
         self._require_title("revoke")
         if not (reason or "").strip():
-            raise InvalidTransitionError("a revocation needs a reason", "撤销荣誉须说明理由", action="revoke")
+            raise InvalidTransitionError(
+                "a revocation needs a reason", "撤销荣誉须说明理由", action="revoke"
+            )
         self.trigger_event(self.Revoked, timestamp=at, reason=reason.strip(), cause=cause, actor=actor)
 
-    def forward(self, target_campaign_id: UUID, target_nomination_id: UUID, actor: dict[str, Any], at: datetime) -> None:
+    def forward(
+        self, target_campaign_id: UUID, target_nomination_id: UUID, actor: dict[str, Any], at: datetime
+    ) -> None:
         self._require_state("forward", ("commended",))
-        self.trigger_event(self.Forwarded, timestamp=at, target_campaign_id=target_campaign_id, target_nomination_id=target_nomination_id, actor=actor)
+        self.trigger_event(
+            self.Forwarded,
+            timestamp=at,
+            target_campaign_id=target_campaign_id,
+            target_nomination_id=target_nomination_id,
+            actor=actor,
+        )
 
     # --- views ------------------------------------------------------------------------------
 
@@ -359,7 +483,12 @@ class Nomination(Aggregate):
             "campaign_id": str(self.campaign_id),
             "category": self.category,
             "declaring_unit_id": self.declaring_unit_id,
-            "nominee": {"kind": self.nominee.kind, "unit_id": self.nominee.unit_id, "name": self.nominee.name, "person_id": self.nominee.person_id},
+            "nominee": {
+                "kind": self.nominee.kind,
+                "unit_id": self.nominee.unit_id,
+                "name": self.nominee.name,
+                "person_id": self.nominee.person_id,
+            },
             "form": dict(self.form),
             "material_chars": len(self.material),
             "state": self.state,
@@ -368,14 +497,32 @@ class Nomination(Aggregate):
             "declared_by": self.declared_by,
             "pre_review": self.pre_review_result,
             "inspections": [
-                {"methods": list(i.methods), "scores": dict(i.scores), "weighted_score": i.weighted_score, "verdict": i.verdict, "notes": i.notes, "inspector": i.inspector, "at": i.at}
+                {
+                    "methods": list(i.methods),
+                    "scores": dict(i.scores),
+                    "weighted_score": i.weighted_score,
+                    "verdict": i.verdict,
+                    "notes": i.notes,
+                    "inspector": i.inspector,
+                    "at": i.at,
+                }
                 for i in self.inspections
             ],
             "score": self.score,
             "passed": self.passed,
             "title": dict(self.title) if self.title else None,
-            "reinspections": [{"verdict": i.verdict, "weighted_score": i.weighted_score, "at": i.at, "inspector": i.inspector} for i in self.reinspections],
+            "reinspections": [
+                {
+                    "verdict": i.verdict,
+                    "weighted_score": i.weighted_score,
+                    "at": i.at,
+                    "inspector": i.inspector,
+                }
+                for i in self.reinspections
+            ],
             "forwarded_from": self.forwarded_from,
-            "forwarded_to": {k: str(v) for k, v in self.forwarded_to.items()} if self.forwarded_to else None,
+            "forwarded_to": {k: str(v) for k, v in self.forwarded_to.items()}
+            if self.forwarded_to
+            else None,
             "closing_reason": self.closing_reason,
         }

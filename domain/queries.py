@@ -31,7 +31,9 @@ class Queries:
         try:
             as_of = as_of.astimezone(UTC)
         except OverflowError:
-            raise NominationNotFoundError(f"as_of {as_of!r} is out of range", "as_of 超出范围", nomination=str(nomination_id)) from None
+            raise NominationNotFoundError(
+                f"as_of {as_of!r} is out of range", "as_of 超出范围", nomination=str(nomination_id)
+            ) from None
         version = None
         for event in self.events.get(current.id):
             if event.timestamp > as_of:
@@ -82,9 +84,14 @@ class Queries:
             position += 1
             if category and entry["category"] != category:
                 continue
-            if declared_within and not self.get_unit(entry["declaring_unit_id"]).is_within(declared_within):
+            if declared_within and not self.get_unit(entry["declaring_unit_id"]).is_within(
+                declared_within
+            ):
                 continue
-            if unit and not (self.get_unit(entry["nominee_unit_id"]).is_within(unit) or self.get_unit(entry["declaring_unit_id"]).is_within(unit)):
+            if unit and not (
+                self.get_unit(entry["nominee_unit_id"]).is_within(unit)
+                or self.get_unit(entry["declaring_unit_id"]).is_within(unit)
+            ):
                 continue
             nomination = self.get_nomination(ids[position - 1])
             if state and nomination.state != state:
@@ -92,7 +99,14 @@ class Queries:
             found.append(nomination)
         return found, (position if position < len(ids) else None)
 
-    def campaign_nominations(self: Any, campaign_id: UUID | str, *, category: str | None = None, state: str | None = None, unit: str | None = None) -> list[Nomination]:
+    def campaign_nominations(
+        self: Any,
+        campaign_id: UUID | str,
+        *,
+        category: str | None = None,
+        state: str | None = None,
+        unit: str | None = None,
+    ) -> list[Nomination]:
         """Every nomination of the campaign, filtered as ``nomination_page``."""
         return self.nomination_page(campaign_id, category=category, state=state, unit=unit)[0]
 
@@ -106,16 +120,31 @@ class Queries:
         """Every inspected nomination of the category in commendation order (tie-break applied)."""
         campaign = self.get_campaign(campaign_id)
         cat = campaign.category(category)
-        inspected = [n for n in self.campaign_nominations(campaign_id, category=cat.code) if n.inspections]
+        inspected = [
+            n for n in self.campaign_nominations(campaign_id, category=cat.code) if n.inspections
+        ]
         by_id = {str(n.id): n for n in inspected}
-        ranked = rank([Candidate(str(n.id), n.score or 0.0, n.lowest_score or 0.0, n.declared_at) for n in inspected])
+        ranked = rank(
+            [
+                Candidate(str(n.id), n.score or 0.0, n.lowest_score or 0.0, n.declared_at)
+                for n in inspected
+            ]
+        )
         return {
             "campaign_id": str(campaign.id),
             "category": cat.code,
             "quota": cat.quota,
             "tie_break": TIE_BREAK,
             "entries": [
-                {"rank": i, "id": c.nomination_id, "score": c.score, "lowest_score": c.lowest_score, "passed": by_id[c.nomination_id].passed, "state": by_id[c.nomination_id].state, "nominee": by_id[c.nomination_id].nominee.name}
+                {
+                    "rank": i,
+                    "id": c.nomination_id,
+                    "score": c.score,
+                    "lowest_score": c.lowest_score,
+                    "passed": by_id[c.nomination_id].passed,
+                    "state": by_id[c.nomination_id].state,
+                    "nominee": by_id[c.nomination_id].nominee.name,
+                }
                 for i, c in enumerate(ranked, start=1)
             ],
         }

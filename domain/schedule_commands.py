@@ -23,31 +23,63 @@ class ScheduleCommands:
     def silent_townships(self: Any, campaign_id: UUID | str) -> list[str]:
         """Townships in the organiser's jurisdiction from which nothing was declared."""
         campaign = self.get_campaign(campaign_id)
-        declared = {entry[key] for entry in campaign.roster.values() for key in ("declaring_unit_id", "nominee_unit_id")}
+        declared = {
+            entry[key]
+            for entry in campaign.roster.values()
+            for key in ("declaring_unit_id", "nominee_unit_id")
+        }
         heard_from = {code for unit in map(self.get_unit, declared) for code in (*unit.path, unit.code)}
-        townships = [u.code for u in self.units_in_subtree(campaign.organiser_unit_id) if u.level == Level.TOWNSHIP]
+        townships = [
+            u.code
+            for u in self.units_in_subtree(campaign.organiser_unit_id)
+            if u.level == Level.TOWNSHIP
+        ]
         return [code for code in townships if code not in heard_from]
 
-    def remind_deadline(self: Any, campaign_id: UUID | str, phase: str, offset_seconds: int, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def remind_deadline(
+        self: Any,
+        campaign_id: UUID | str,
+        phase: str,
+        offset_seconds: int,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             campaign = self.get_campaign(campaign_id, for_update=True)
             authorize(actor, "manage_phases", [self._organiser(campaign)])
-            pending = self.silent_townships(campaign_id) if "declaration" in campaign.steps_of(phase) else []
+            pending = (
+                self.silent_townships(campaign_id) if "declaration" in campaign.steps_of(phase) else []
+            )
             recorded = campaign.remind(phase, offset_seconds, pending, actor.as_dict(), at)
-            return [campaign], {"phase": phase, "offset_seconds": offset_seconds, "recorded": recorded, "pending_units": pending}
+            return [campaign], {
+                "phase": phase,
+                "offset_seconds": offset_seconds,
+                "recorded": recorded,
+                "pending_units": pending,
+            }
 
-        return self.run("remind_deadline", {"campaign": campaign_id, "phase": phase, "offset": offset_seconds}, decide, at=at)
+        return self.run(
+            "remind_deadline",
+            {"campaign": campaign_id, "phase": phase, "offset": offset_seconds},
+            decide,
+            at=at,
+        )
 
-    def record_silent_units(self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def record_silent_units(
+        self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None
+    ) -> dict[str, Any]:
         at = self._at(at)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             campaign = self.get_campaign(campaign_id, for_update=True)
             authorize(actor, "manage_phases", [self._organiser(campaign)])
             silent = self.silent_townships(campaign_id)
-            recorded = campaign.record_silent_units(campaign.steps["declaration"], silent, actor.as_dict(), at)
+            recorded = campaign.record_silent_units(
+                campaign.steps["declaration"], silent, actor.as_dict(), at
+            )
             return [campaign], {"units": campaign.silent_units, "recorded": recorded}
 
         return self.run("record_silent_units", {"campaign": campaign_id}, decide, at=at)
@@ -69,17 +101,30 @@ class ScheduleCommands:
             for event in self.events.get(UUID(str(nid))):
                 nomination = event.mutate(nomination)
             if not isinstance(nomination, Nomination):
-                raise NominationNotFoundError(f"no nomination '{nid}'", f"没有申报「{nid}」", nomination=str(nid))
+                raise NominationNotFoundError(
+                    f"no nomination '{nid}'", f"没有申报「{nid}」", nomination=str(nid)
+                )
             rebuilt.append(nomination)
         return rebuilt
 
-    def _title_batch(self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int) -> tuple[list[Nomination], int | None]:
+    def _title_batch(
+        self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int
+    ) -> tuple[list[Nomination], int | None]:
         ids = self.titles(campaign_id, category)
         batch = self._rebuild_nominations(ids[offset : offset + limit])
         return batch, (offset + limit if offset + limit < len(ids) else None)
 
     def mark_reinspections_due(
-        self: Any, campaign_id: UUID | str, category: str, due_by: datetime, offset: int, limit: int, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None
+        self: Any,
+        campaign_id: UUID | str,
+        category: str,
+        due_by: datetime,
+        offset: int,
+        limit: int,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """One batch of titles: each still active falls due for re-inspection by ``due_by``
         (one transaction per batch; repeating the batch appends nothing)."""
@@ -87,14 +132,32 @@ class ScheduleCommands:
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             batch, following = self._title_batch(campaign_id, category, offset, limit)
-            changed = [n for n in batch if n.title_active and n.mark_reinspection_due(due_by, actor.as_dict(), at)]
+            changed = [
+                n
+                for n in batch
+                if n.title_active and n.mark_reinspection_due(due_by, actor.as_dict(), at)
+            ]
             return changed, {"marked": len(changed), "next_offset": following}
 
-        args = {"campaign": campaign_id, "category": category, "due_by": due_by, "offset": offset, "limit": limit}
+        args = {
+            "campaign": campaign_id,
+            "category": category,
+            "due_by": due_by,
+            "offset": offset,
+            "limit": limit,
+        }
         return self.run("mark_reinspections_due", args, decide, at=at, idempotency_key=idempotency_key)
 
     def revoke_unreinspected(
-        self: Any, campaign_id: UUID | str, category: str, offset: int, limit: int, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None
+        self: Any,
+        campaign_id: UUID | str,
+        category: str,
+        offset: int,
+        limit: int,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """One batch: every title still waiting for its due re-inspection is revoked as lapsed."""
         at = self._at(at)
@@ -104,14 +167,21 @@ class ScheduleCommands:
             changed = []
             for n in batch:
                 if n.title_active and n.title.get("reinspection_due_by") is not None:
-                    n.revoke("not re-inspected by the anniversary / 周年前未复查", "not_reinspected", actor.as_dict(), at)
+                    n.revoke(
+                        "not re-inspected by the anniversary / 周年前未复查",
+                        "not_reinspected",
+                        actor.as_dict(),
+                        at,
+                    )
                     changed.append(n)
             return changed, {"revoked": [str(n.id) for n in changed], "next_offset": following}
 
         args = {"campaign": campaign_id, "category": category, "offset": offset, "limit": limit}
         return self.run("revoke_unreinspected", args, decide, at=at, idempotency_key=idempotency_key)
 
-    def _each_title(self: Any, campaign_id: UUID | str, category: str, chunk: int = 500) -> Iterator[Nomination]:
+    def _each_title(
+        self: Any, campaign_id: UUID | str, category: str, chunk: int = 500
+    ) -> Iterator[Nomination]:
         ids = self.titles(campaign_id, category)
         for first in range(0, len(ids), chunk):
             yield from self._rebuild_nominations(ids[first : first + chunk])
@@ -123,7 +193,9 @@ class ScheduleCommands:
         """How many of a campaign's titles are in each state (commended, revoked, …)."""
         return dict(Counter(n.state for n in self._each_title(campaign_id, category)))
 
-    def forward_commended(self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def forward_commended(
+        self: Any, campaign_id: UUID | str, actor: Actor, *, at: datetime | None = None
+    ) -> dict[str, Any]:
         """Every commended nomination of a campaign with a parent goes up as a declaration there."""
         at = self._at(at)
         campaign = self.get_campaign(campaign_id)

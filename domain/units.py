@@ -25,13 +25,23 @@ class Level(StrEnum):
     AGENCY = "agency"  # 机关 (government agency, under a county)
 
 
-LEVEL_NAMES_ZH = {"city": "市/州", "county": "县/区", "township": "乡镇/街道", "management_district": "管理区", "village": "村/社区", "agency": "机关"}
+LEVEL_NAMES_ZH = {
+    "city": "市/州",
+    "county": "县/区",
+    "township": "乡镇/街道",
+    "management_district": "管理区",
+    "village": "村/社区",
+    "agency": "机关",
+}
 
 # Which level a unit's parent may have.
 PARENT_LEVELS: dict[str, tuple[str | None, ...]] = {
     Level.CITY: (None,),
     Level.COUNTY: (Level.CITY,),
-    Level.TOWNSHIP: (Level.COUNTY, Level.CITY),  # a county-level city's towns report to the city (seed 000)
+    Level.TOWNSHIP: (
+        Level.COUNTY,
+        Level.CITY,
+    ),  # a county-level city's towns report to the city (seed 000)
     Level.MANAGEMENT_DISTRICT: (Level.TOWNSHIP,),
     Level.VILLAGE: (Level.TOWNSHIP, Level.MANAGEMENT_DISTRICT),
     Level.AGENCY: (Level.COUNTY,),
@@ -44,11 +54,17 @@ def unit_name_failures(name: str, name_zh: str) -> list[RuleFailure]:
     return []
 
 
-def unit_placement_failures(code: str, level: str, parent: Unit | None, name: str, name_zh: str) -> list[RuleFailure]:
+def unit_placement_failures(
+    code: str, level: str, parent: Unit | None, name: str, name_zh: str
+) -> list[RuleFailure]:
     """Every reason a unit cannot be registered under ``parent``."""
     failures: list[RuleFailure] = []
     if not code or not code.strip() or len(code) > 64:
-        failures.append(RuleFailure("unit_id_format", "unit id must be 1-64 characters", "单位编号须为 1-64 个字符", "id"))
+        failures.append(
+            RuleFailure(
+                "unit_id_format", "unit id must be 1-64 characters", "单位编号须为 1-64 个字符", "id"
+            )
+        )
     failures += unit_name_failures(name, name_zh)
     failures += parent_level_failures(level, parent)
     return failures
@@ -59,7 +75,14 @@ def parent_level_failures(level: str, parent: Unit | None) -> list[RuleFailure]:
     failures: list[RuleFailure] = []
     if level not in PARENT_LEVELS:
         failures.append(
-            RuleFailure("unit_level_known", f"unknown level {level!r}", f"未知层级 {level!r}", "level", [str(v) for v in Level], level)
+            RuleFailure(
+                "unit_level_known",
+                f"unknown level {level!r}",
+                f"未知层级 {level!r}",
+                "level",
+                [str(v) for v in Level],
+                level,
+            )
         )
         return failures
     parent_level = parent.level if parent else None
@@ -140,7 +163,16 @@ class Unit(Aggregate):
             aggregate.path = list(self.path)
             aggregate.parent_code = self.path[-1] if self.path else None
 
-    def __init__(self, code: str, name: str, name_zh: str, level: str, parent_code: str | None, path: list[str], actor: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        name_zh: str,
+        level: str,
+        parent_code: str | None,
+        path: list[str],
+        actor: dict[str, Any],
+    ) -> None:
         self.code = code
         self.name = name
         self.name_zh = name_zh
@@ -151,7 +183,16 @@ class Unit(Aggregate):
         self.registered_by = actor
 
     @classmethod
-    def register(cls, code: str, name: str, name_zh: str, level: str, parent: Unit | None, actor: dict[str, Any], at: Any = None) -> Unit:
+    def register(
+        cls,
+        code: str,
+        name: str,
+        name_zh: str,
+        level: str,
+        parent: Unit | None,
+        actor: dict[str, Any],
+        at: Any = None,
+    ) -> Unit:
         failures = unit_placement_failures(code, level, parent, name, name_zh)
         if failures:
             raise InvalidUnitError(failures)
@@ -169,7 +210,9 @@ class Unit(Aggregate):
             actor=actor,
         )
         if parent is not None:
-            parent.trigger_event(Unit.ChildAdded, timestamp=at, child_code=code, child_level=level, actor=actor)
+            parent.trigger_event(
+                Unit.ChildAdded, timestamp=at, child_code=code, child_level=level, actor=actor
+            )
         return unit
 
     def rename(self, name: str, name_zh: str, reason: str, actor: dict[str, Any], at: Any) -> bool:
@@ -179,24 +222,65 @@ class Unit(Aggregate):
             raise InvalidUnitError(failures)
         if (name, name_zh) == (self.name, self.name_zh):
             return False
-        self.trigger_event(self.Renamed, timestamp=at, code=self.code, name=name, name_zh=name_zh, previous_name=self.name, previous_name_zh=self.name_zh, reason=reason, actor=actor)
+        self.trigger_event(
+            self.Renamed,
+            timestamp=at,
+            code=self.code,
+            name=name,
+            name_zh=name_zh,
+            previous_name=self.name,
+            previous_name_zh=self.name_zh,
+            reason=reason,
+            actor=actor,
+        )
         return True
 
-    def move_under(self, parent: Unit, old_parent: Unit | None, descendants: list[Unit], reason: str, actor: dict[str, Any], at: Any) -> None:
+    def move_under(
+        self,
+        parent: Unit,
+        old_parent: Unit | None,
+        descendants: list[Unit],
+        reason: str,
+        actor: dict[str, Any],
+        at: Any,
+    ) -> None:
         """This unit and ``descendants`` (its whole subtree) now under ``parent``."""
         failures = parent_level_failures(self.level, parent) + reason_failures(reason)
         if parent.is_within(self.code):
-            failures.append(RuleFailure("unit_move_not_into_itself", "a unit cannot move into its own subtree", "单位不能移入其自身的下级", "parent_id", None, parent.code))
+            failures.append(
+                RuleFailure(
+                    "unit_move_not_into_itself",
+                    "a unit cannot move into its own subtree",
+                    "单位不能移入其自身的下级",
+                    "parent_id",
+                    None,
+                    parent.code,
+                )
+            )
         if failures:
             raise InvalidUnitError(failures)
         new_path = [*parent.path, parent.code]
         for unit in [self, *descendants]:
             # A descendant keeps the part of its path below this unit.
             below = unit.path[unit.path.index(self.code) :] if unit is not self else []
-            unit.trigger_event(Unit.Moved, timestamp=at, code=unit.code, moved=self.code, parent_code=parent.code, path=[*new_path, *below], previous_path=list(unit.path), reason=reason, actor=actor)
+            unit.trigger_event(
+                Unit.Moved,
+                timestamp=at,
+                code=unit.code,
+                moved=self.code,
+                parent_code=parent.code,
+                path=[*new_path, *below],
+                previous_path=list(unit.path),
+                reason=reason,
+                actor=actor,
+            )
         if old_parent is not None:
-            old_parent.trigger_event(Unit.ChildRemoved, timestamp=at, child_code=self.code, reason=reason, actor=actor)
-        parent.trigger_event(Unit.ChildAdded, timestamp=at, child_code=self.code, child_level=self.level, actor=actor)
+            old_parent.trigger_event(
+                Unit.ChildRemoved, timestamp=at, child_code=self.code, reason=reason, actor=actor
+            )
+        parent.trigger_event(
+            Unit.ChildAdded, timestamp=at, child_code=self.code, child_level=self.level, actor=actor
+        )
 
     def is_within(self, ancestor_code: str) -> bool:
         """True when this unit is ``ancestor_code`` or lies in its subtree (its jurisdiction)."""

@@ -113,4 +113,13 @@ class Nominee:
     level: str = ""  # the nominee unit's level when declared
 
 
-VALUE_TYPES: tuple[type, ...] = (Criterion, FormField, Threshold, CrossEntityRule, Category, Phase, Inspection, Nominee)
+VALUE_TYPES: tuple[type, ...] = (
+    Criterion,
+    FormField,
+    Threshold,
+    CrossEntityRule,
+    Category,
+    Phase,
+    Inspection,
+    Nominee,
+)

@@ -36,8 +36,12 @@ ROTATION_GRACE = timedelta(hours=24)
 WEBHOOK_DIRECTORY_ID = uuid5(LAUREL_NAMESPACE, "webhook-directory")
 # Aggregates whose events are Laurel's bookkeeping, never delivered (receipts carry command
 # results, tokens and subscriptions are access configuration).
-INTERNAL_AGGREGATES = frozenset({"command", "token", "token_directory", "webhook", "webhook_directory", "directory"})
-INTERNAL_TYPES = frozenset({"audit.opened"})  # the checkpoint stream's creation (its checkpoints, audit.checkpoint_signed, are delivered)
+INTERNAL_AGGREGATES = frozenset(
+    {"command", "token", "token_directory", "webhook", "webhook_directory", "directory"}
+)
+INTERNAL_TYPES = frozenset(
+    {"audit.opened"}
+)  # the checkpoint stream's creation (its checkpoints, audit.checkpoint_signed, are delivered)
 EVENT_TYPE_PATTERN = re.compile(r"^(\*|[a-z][a-z_]*\.(\*|[a-z][a-z_]*))$")
 MAX_URL_LENGTH = 2000
 MAX_EVENT_TYPES = 50
@@ -90,7 +94,9 @@ def matches(patterns: Sequence[str], event_type: str) -> bool:
     aggregate = event_type.split(".", 1)[0]
     if aggregate in INTERNAL_AGGREGATES or event_type in INTERNAL_TYPES:
         return False
-    return any(p == "*" or p == event_type or (p.endswith(".*") and p[:-2] == aggregate) for p in patterns)
+    return any(
+        p == "*" or p == event_type or (p.endswith(".*") and p[:-2] == aggregate) for p in patterns
+    )
 
 
 def url_failures(url: str) -> list[RuleFailure]:
@@ -98,7 +104,16 @@ def url_failures(url: str) -> list[RuleFailure]:
     can read it, are checked by the guard). No credentials: the URL is in ``webhook.created``,
     which every auditor reads and exports."""
     if len(url) > MAX_URL_LENGTH:
-        return [RuleFailure("webhook_url_length", f"the URL is longer than {MAX_URL_LENGTH} characters", f"URL 超过 {MAX_URL_LENGTH} 个字符", "url", MAX_URL_LENGTH, len(url))]
+        return [
+            RuleFailure(
+                "webhook_url_length",
+                f"the URL is longer than {MAX_URL_LENGTH} characters",
+                f"URL 超过 {MAX_URL_LENGTH} 个字符",
+                "url",
+                MAX_URL_LENGTH,
+                len(url),
+            )
+        ]
     bad = next((c for c in url if c.isspace() or unicodedata.category(c) == "Cc"), None)
     if bad is not None:
         at = url.index(bad)
@@ -116,11 +131,31 @@ def url_failures(url: str) -> list[RuleFailure]:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
     except ValueError as exc:
-        return [RuleFailure("webhook_url_readable", f"the URL is not readable: {exc}", f"URL 格式不正确：{exc}", "url", None, url)]
+        return [
+            RuleFailure(
+                "webhook_url_readable",
+                f"the URL is not readable: {exc}",
+                f"URL 格式不正确：{exc}",
+                "url",
+                None,
+                url,
+            )
+        ]
     if parts.scheme not in ("http", "https"):
-        return [RuleFailure("webhook_url_scheme", "only http and https URLs receive webhooks", "仅支持 http 或 https 地址", "url", ["http", "https"], parts.scheme)]
+        return [
+            RuleFailure(
+                "webhook_url_scheme",
+                "only http and https URLs receive webhooks",
+                "仅支持 http 或 https 地址",
+                "url",
+                ["http", "https"],
+                parts.scheme,
+            )
+        ]
     if not host:
-        return [RuleFailure("webhook_url_host", "the URL names no host", "URL 缺少主机名", "url", None, url)]
+        return [
+            RuleFailure("webhook_url_host", "the URL names no host", "URL 缺少主机名", "url", None, url)
+        ]
     if "@" in parts.netloc:
         return [
             RuleFailure(
@@ -133,19 +168,49 @@ def url_failures(url: str) -> list[RuleFailure]:
             )
         ]
     if parts.fragment:
-        return [RuleFailure("webhook_url_fragment", "a webhook URL has no #fragment", "回调地址不能包含 # 片段", "url", None, url)]
+        return [
+            RuleFailure(
+                "webhook_url_fragment",
+                "a webhook URL has no #fragment",
+                "回调地址不能包含 # 片段",
+                "url",
+                None,
+                url,
+            )
+        ]
     return []
 
 
 def event_type_failures(event_types: Sequence[str]) -> list[RuleFailure]:
     if not event_types:
-        return [RuleFailure("webhook_event_types_required", "name at least one event type (or '*')", "至少指定一种事件类型（或 '*'）", "event_types")]
+        return [
+            RuleFailure(
+                "webhook_event_types_required",
+                "name at least one event type (or '*')",
+                "至少指定一种事件类型（或 '*'）",
+                "event_types",
+            )
+        ]
     if len(event_types) > MAX_EVENT_TYPES:
         count = len(event_types)
-        return [RuleFailure("webhook_event_types_count", f"at most {MAX_EVENT_TYPES} event types", f"事件类型最多 {MAX_EVENT_TYPES} 个", "event_types", MAX_EVENT_TYPES, count)]
+        return [
+            RuleFailure(
+                "webhook_event_types_count",
+                f"at most {MAX_EVENT_TYPES} event types",
+                f"事件类型最多 {MAX_EVENT_TYPES} 个",
+                "event_types",
+                MAX_EVENT_TYPES,
+                count,
+            )
+        ]
     return [
         RuleFailure(
-            "webhook_event_type_pattern", f"'{t}' is not an event type, 'aggregate.*' or '*'", f"「{t}」不是事件类型、'aggregate.*' 或 '*'", "event_types", PATTERN_EXAMPLE, t
+            "webhook_event_type_pattern",
+            f"'{t}' is not an event type, 'aggregate.*' or '*'",
+            f"「{t}」不是事件类型、'aggregate.*' 或 '*'",
+            "event_types",
+            PATTERN_EXAMPLE,
+            t,
         )
         for t in event_types
         if not EVENT_TYPE_PATTERN.match(t)
@@ -168,7 +233,10 @@ class WebhookSubscription(Aggregate):
 
         def apply(self, aggregate: WebhookSubscription) -> None:
             kept = [p for p in aggregate.previous_secrets if p["valid_until"] > self.timestamp]
-            aggregate.previous_secrets = [*kept, {"ref": self.previous_secret_ref, "valid_until": self.previous_valid_until}]
+            aggregate.previous_secrets = [
+                *kept,
+                {"ref": self.previous_secret_ref, "valid_until": self.previous_valid_until},
+            ]
             aggregate.secret_ref = self.secret_ref
             aggregate.rotated_at = self.timestamp
 
@@ -187,7 +255,9 @@ class WebhookSubscription(Aggregate):
         def apply(self, aggregate: WebhookSubscription) -> None:
             aggregate.status = "deleted"
 
-    def __init__(self, url: str, event_types: list[str], description: str, secret_ref: str, actor: dict[str, Any]) -> None:
+    def __init__(
+        self, url: str, event_types: list[str], description: str, secret_ref: str, actor: dict[str, Any]
+    ) -> None:
         self.url = url
         self.event_types = list(event_types)
         self.description = description
@@ -200,8 +270,24 @@ class WebhookSubscription(Aggregate):
         self.rotated_at: datetime | None = None
 
     @classmethod
-    def subscribe(cls, url: str, event_types: Sequence[str], description: str, secret_ref: str, actor: dict[str, Any], at: datetime) -> WebhookSubscription:
-        return cls._create(cls.Created, timestamp=at, url=url, event_types=list(dict.fromkeys(event_types)), description=description, secret_ref=secret_ref, actor=actor)
+    def subscribe(
+        cls,
+        url: str,
+        event_types: Sequence[str],
+        description: str,
+        secret_ref: str,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> WebhookSubscription:
+        return cls._create(
+            cls.Created,
+            timestamp=at,
+            url=url,
+            event_types=list(dict.fromkeys(event_types)),
+            description=description,
+            secret_ref=secret_ref,
+            actor=actor,
+        )
 
     @property
     def active(self) -> bool:
@@ -209,7 +295,14 @@ class WebhookSubscription(Aggregate):
 
     def rotate(self, secret_ref: str, actor: dict[str, Any], at: datetime) -> None:
         self._require_not_deleted()
-        self.trigger_event(self.SecretRotated, timestamp=at, secret_ref=secret_ref, previous_secret_ref=self.secret_ref, previous_valid_until=at + ROTATION_GRACE, actor=actor)
+        self.trigger_event(
+            self.SecretRotated,
+            timestamp=at,
+            secret_ref=secret_ref,
+            previous_secret_ref=self.secret_ref,
+            previous_valid_until=at + ROTATION_GRACE,
+            actor=actor,
+        )
 
     def disable(self, reason: str, actor: dict[str, Any], at: datetime) -> bool:
         """Disabled once; a repeat changes nothing (and says so)."""
@@ -225,7 +318,9 @@ class WebhookSubscription(Aggregate):
 
     def _require_not_deleted(self) -> None:
         if self.status == "deleted":
-            raise WebhookNotFoundError(f"no webhook '{self.id}'", f"没有回调订阅「{self.id}」", webhook=str(self.id))
+            raise WebhookNotFoundError(
+                f"no webhook '{self.id}'", f"没有回调订阅「{self.id}」", webhook=str(self.id)
+            )
 
     def signing_secret_refs(self, now: datetime) -> list[str]:
         """The current secret's reference, then each previous one still inside its grace period."""

@@ -59,7 +59,9 @@ class WebhookCommands:
             )
         return self.webhook_secret_vault
 
-    def webhook_signing_secrets(self: Any, subscription: WebhookSubscription, now: datetime) -> list[str]:
+    def webhook_signing_secrets(
+        self: Any, subscription: WebhookSubscription, now: datetime
+    ) -> list[str]:
         return [self._vault().reveal(ref) for ref in subscription.signing_secret_refs(now)]
 
     def get_webhook(self: Any, webhook_id: UUID | str) -> WebhookSubscription:
@@ -68,7 +70,9 @@ class WebhookCommands:
         except (AggregateNotFoundError, ValueError):
             subscription = None
         if not isinstance(subscription, WebhookSubscription) or subscription.status == "deleted":
-            raise WebhookNotFoundError(f"no webhook '{webhook_id}'", f"没有回调订阅「{webhook_id}」", webhook=str(webhook_id))
+            raise WebhookNotFoundError(
+                f"no webhook '{webhook_id}'", f"没有回调订阅「{webhook_id}」", webhook=str(webhook_id)
+            )
         return subscription
 
     def webhook_ids(self: Any) -> list[UUID]:
@@ -92,11 +96,22 @@ class WebhookCommands:
         subscription = self.get_webhook(webhook_id)
         if not subscription.active:
             reason = subscription.disabled_reason
-            raise WebhookDisabledError(f"webhook '{webhook_id}' is disabled: {reason}", f"回调订阅「{webhook_id}」已停用：{reason}", webhook=str(webhook_id))
+            raise WebhookDisabledError(
+                f"webhook '{webhook_id}' is disabled: {reason}",
+                f"回调订阅「{webhook_id}」已停用：{reason}",
+                webhook=str(webhook_id),
+            )
         return subscription
 
     def create_webhook(
-        self: Any, url: str, event_types: Sequence[str], description: str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None
+        self: Any,
+        url: str,
+        event_types: Sequence[str],
+        description: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """A new subscription; its secret is in the first answer only (a repeated idempotency
         key answers without it)."""
@@ -111,17 +126,32 @@ class WebhookCommands:
         ref = self._vault().keep(secret)  # before the events: a reference never names a missing secret
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            subscription = WebhookSubscription.subscribe(url, event_types, description or "", ref, actor.as_dict(), at)
+            subscription = WebhookSubscription.subscribe(
+                url, event_types, description or "", ref, actor.as_dict(), at
+            )
             directory = self._webhook_directory(at)
             directory.add(subscription.id, at)
             return [subscription, directory], subscription.public(at)
 
-        result = self.run("create_webhook", {"url": url, "event_types": list(event_types), "description": description}, decide, at=at, idempotency_key=idempotency_key)
+        result = self.run(
+            "create_webhook",
+            {"url": url, "event_types": list(event_types), "description": description},
+            decide,
+            at=at,
+            idempotency_key=idempotency_key,
+        )
         if not result.get("replayed"):
             result["secret"] = secret
         return result
 
-    def rotate_webhook_secret(self: Any, webhook_id: UUID | str, actor: Actor, *, at: datetime | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def rotate_webhook_secret(
+        self: Any,
+        webhook_id: UUID | str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         at = self._at(at)
         require_webhook_admin(actor)
         secret = new_secret()
@@ -132,12 +162,25 @@ class WebhookCommands:
             subscription.rotate(ref, actor.as_dict(), at)
             return [subscription], subscription.public(at)
 
-        result = self.run("rotate_webhook_secret", {"webhook": webhook_id}, decide, at=at, idempotency_key=idempotency_key)
+        result = self.run(
+            "rotate_webhook_secret",
+            {"webhook": webhook_id},
+            decide,
+            at=at,
+            idempotency_key=idempotency_key,
+        )
         if not result.get("replayed"):
             result["secret"] = secret
         return result
 
-    def disable_webhook(self: Any, webhook_id: UUID | str, reason: str, actor: Actor = SYSTEM, *, at: datetime | None = None) -> dict[str, Any]:
+    def disable_webhook(
+        self: Any,
+        webhook_id: UUID | str,
+        reason: str,
+        actor: Actor = SYSTEM,
+        *,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
         """Stops deliveries (the dispatcher does this on 410 Gone and after days of failures)."""
         at = self._at(at)
         require_webhook_admin(actor)
@@ -149,7 +192,9 @@ class WebhookCommands:
 
         return self.run("disable_webhook", {"webhook": webhook_id, "reason": reason}, decide, at=at)
 
-    def delete_webhook(self: Any, webhook_id: UUID | str, actor: Actor, *, at: datetime | None = None) -> dict[str, Any]:
+    def delete_webhook(
+        self: Any, webhook_id: UUID | str, actor: Actor, *, at: datetime | None = None
+    ) -> dict[str, Any]:
         at = self._at(at)
         require_webhook_admin(actor)
 

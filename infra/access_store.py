@@ -53,7 +53,9 @@ class AccessStore:
         returns the id the cookie carries (shown once)."""
         secret = secrets.token_urlsafe(32)
         with self.db.transaction() as sql:
-            sql.execute(f"DELETE FROM {self._table('page_sessions')} WHERE expires_at <= ?", (now,))  # ended sessions go as new ones come
+            sql.execute(
+                f"DELETE FROM {self._table('page_sessions')} WHERE expires_at <= ?", (now,)
+            )  # ended sessions go as new ones come
             sql.execute(
                 f"INSERT INTO {self._table('page_sessions')} (id_sha256, token_uuid, token_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 (_digest(secret), token_reference, token_id, now, now + lifetime),
@@ -63,16 +65,23 @@ class AccessStore:
     def session_token(self, secret: str, now: float) -> str | None:
         """The token a live session stands for (as ``open_session`` was given it)."""
         with self.db.transaction(write=False) as sql:
-            found = sql.scalar(f"SELECT token_uuid FROM {self._table('page_sessions')} WHERE id_sha256 = ? AND expires_at > ?", (_digest(secret), now))
+            found = sql.scalar(
+                f"SELECT token_uuid FROM {self._table('page_sessions')} WHERE id_sha256 = ? AND expires_at > ?",
+                (_digest(secret), now),
+            )
         return str(found) if found else None
 
     def close_session(self, secret: str) -> None:
         with self.db.transaction() as sql:
-            sql.execute(f"DELETE FROM {self._table('page_sessions')} WHERE id_sha256 = ?", (_digest(secret),))
+            sql.execute(
+                f"DELETE FROM {self._table('page_sessions')} WHERE id_sha256 = ?", (_digest(secret),)
+            )
 
     def close_sessions_of(self, token_id: str) -> int:
         with self.db.transaction() as sql:
-            return sql.execute(f"DELETE FROM {self._table('page_sessions')} WHERE token_id = ?", (token_id,))
+            return sql.execute(
+                f"DELETE FROM {self._table('page_sessions')} WHERE token_id = ?", (token_id,)
+            )
 
     # --- last use ----------------------------------------------------------------------------
 
@@ -97,7 +106,10 @@ class AccessStore:
         with self.db.transaction(write=False) as sql:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                rows = sql.rows(f"SELECT token_id, used_at FROM {self._table('token_last_used')} WHERE token_id IN ({', '.join('?' for _ in chunk)})", chunk)
+                rows = sql.rows(
+                    f"SELECT token_id, used_at FROM {self._table('token_last_used')} WHERE token_id IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                )
                 found.update({r["token_id"]: float(r["used_at"]) for r in rows})
         return found
 

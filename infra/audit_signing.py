@@ -46,9 +46,17 @@ class FileSigner:
             return self._key
 
     def _create(self) -> None:
-        spare = private_file(self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}"), home=self.home)
+        spare = private_file(
+            self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}"), home=self.home
+        )
         try:
-            spare.write_bytes(Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            spare.write_bytes(
+                Ed25519PrivateKey.generate().private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
             os.link(spare, self.path)
             log.info("audit signing key created", path=str(self.path))
         except FileExistsError:
@@ -58,21 +66,31 @@ class FileSigner:
 
     def _load(self) -> Ed25519PrivateKey:
         if self.path.stat().st_mode & 0o077:
-            log.warning("the audit signing key is readable by other users; chmod 600 it", path=str(self.path))
+            log.warning(
+                "the audit signing key is readable by other users; chmod 600 it", path=str(self.path)
+            )
         try:
             key = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
         except (ValueError, TypeError) as exc:
-            raise AuditKeyError(f"{self.path} is not a readable Ed25519 private key (PEM, unencrypted): {exc}") from None
+            raise AuditKeyError(
+                f"{self.path} is not a readable Ed25519 private key (PEM, unencrypted): {exc}"
+            ) from None
         if not isinstance(key, Ed25519PrivateKey):
             raise AuditKeyError(f"{self.path} holds a {type(key).__name__}, not an Ed25519 key")
         return key
 
     def public_key(self) -> bytes:
-        return self._private().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return (
+            self._private()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
 
     def sign(self, message: bytes) -> bytes:
         return self._private().sign(message)
 
 
 def audit_signer(settings: Settings) -> FileSigner:
-    return FileSigner(settings.audit_key_path or settings.home_dir / "audit-signing-key", settings.home_dir)
+    return FileSigner(
+        settings.audit_key_path or settings.home_dir / "audit-signing-key", settings.home_dir
+    )

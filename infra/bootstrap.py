@@ -39,18 +39,50 @@ class Services:
         self.app.close()
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now, configure_logs: bool = True) -> Services:
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    configure_logs: bool = True,
+) -> Services:
     settings = settings or Settings()
     if configure_logs:
         configure_logging(settings.log_format, settings.log_level)
     env = eventsourcing_env(settings)
-    app = Laurel(env=env, clock=clock)  # creates the store's tables; the rebuild processes' opener does not
+    app = Laurel(
+        env=env, clock=clock
+    )  # creates the store's tables; the rebuild processes' opener does not
     # (two PostgreSQL sessions running the same CREATE … IF NOT EXISTS can collide in the catalogue)
-    app.webhook_url_guard = AddressGuard(settings.webhook_allow_private).check_url  # SSRF guard at registration
-    structlog.get_logger("laurel").info("event store ready", backend=settings.backend, temporal=settings.temporal_address or "off")
-    scheduler = CampaignScheduler(app, settings.temporal_address, settings.temporal_namespace, reminder_offsets=reminder_offset_seconds(settings.reminder_offsets), task_queue=settings.temporal_task_queue)
+    app.webhook_url_guard = AddressGuard(
+        settings.webhook_allow_private
+    ).check_url  # SSRF guard at registration
+    structlog.get_logger("laurel").info(
+        "event store ready", backend=settings.backend, temporal=settings.temporal_address or "off"
+    )
+    scheduler = CampaignScheduler(
+        app,
+        settings.temporal_address,
+        settings.temporal_namespace,
+        reminder_offsets=reminder_offset_seconds(settings.reminder_offsets),
+        task_queue=settings.temporal_task_queue,
+    )
     webhooks = open_store(app)
     app.webhook_secret_vault = webhooks  # signing secrets beside the event store, not in its events
-    app.token_policy = TokenPolicy(timedelta(seconds=lifetime_seconds(settings.token_lifetime)), timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)))
+    app.token_policy = TokenPolicy(
+        timedelta(seconds=lifetime_seconds(settings.token_lifetime)),
+        timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)),
+    )
     access = AccessStore(open_db(app))
-    return Services(settings=settings, app=app, scheduler=scheduler, views=Views(app, opener=partial(Laurel, env={**env, "CREATE_TABLE": "no"}), signer=audit_signer(settings), checkpoint_every=settings.audit_checkpoint_every), webhooks=webhooks, access=access)
+    return Services(
+        settings=settings,
+        app=app,
+        scheduler=scheduler,
+        views=Views(
+            app,
+            opener=partial(Laurel, env={**env, "CREATE_TABLE": "no"}),
+            signer=audit_signer(settings),
+            checkpoint_every=settings.audit_checkpoint_every,
+        ),
+        webhooks=webhooks,
+        access=access,
+    )

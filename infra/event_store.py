@@ -37,7 +37,9 @@ class RowidSnapshotRecorder(SQLiteAggregateRecorder):
             super().create_table()
 
     def _create_table(self, c: SQLiteCursor) -> None:
-        c.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (self.events_table_name,))
+        c.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (self.events_table_name,)
+        )
         row = c.fetchone()
         if row is not None and "WITHOUT ROWID" in row[0].upper():
             self._convert_to_rowid(c)

@@ -28,7 +28,9 @@ from infra.temporal import connect, start_campaign_workflow
 from workflows.campaign import CampaignWorkflow
 from workflows.contracts import ExtendDeadline, campaign_workflow_id
 
-START_TIMEOUT = timedelta(seconds=5)  # how long creating a campaign waits on Temporal; then it is the reconciler's job
+START_TIMEOUT = timedelta(
+    seconds=5
+)  # how long creating a campaign waits on Temporal; then it is the reconciler's job
 log = structlog.get_logger("laurel.scheduler")
 
 
@@ -49,14 +51,29 @@ def domain_error_from(failure: WorkflowUpdateFailedError) -> DomainError:
         detail = cause.details[0] if isinstance(cause.details[0], dict) else {}
         cls = _error_classes().get(str(cause.type), errors.ConflictError)
         if issubclass(cls, errors.RuleViolationError):
-            return cls([RuleFailure(**f) for f in detail.get("failures", [])], cause.message, detail.get("message_zh", ""))
+            return cls(
+                [RuleFailure(**f) for f in detail.get("failures", [])],
+                cause.message,
+                detail.get("message_zh", ""),
+            )
         return cls(cause.message, detail.get("message_zh", ""))
     message = str(cause.message if isinstance(cause, ApplicationError) else failure)
-    return DeadlineExtensionRefusedError([RuleFailure("extension_valid", message, "延期请求不符合要求：" + message, "closes_at")])
+    return DeadlineExtensionRefusedError(
+        [RuleFailure("extension_valid", message, "延期请求不符合要求：" + message, "closes_at")]
+    )
 
 
 class CampaignScheduler:
-    def __init__(self, app: Laurel, address: str | None, namespace: str = "default", client: Client | None = None, reminder_offsets: list[int] | None = None, *, task_queue: str) -> None:
+    def __init__(
+        self,
+        app: Laurel,
+        address: str | None,
+        namespace: str = "default",
+        client: Client | None = None,
+        reminder_offsets: list[int] | None = None,
+        *,
+        task_queue: str,
+    ) -> None:
         self.app = app
         self.reminder_offsets = reminder_offsets
         self.address = address
@@ -64,7 +81,9 @@ class CampaignScheduler:
         self.task_queue = task_queue  # the stack's own: its workers hold this store
         self._client = client
         self._lock = asyncio.Lock()
-        self._confirmed: set[str] = set()  # campaigns whose workflow Temporal has (or had): never checked again
+        self._confirmed: set[str] = (
+            set()
+        )  # campaigns whose workflow Temporal has (or had): never checked again
 
     @property
     def enabled(self) -> bool:
@@ -78,7 +97,13 @@ class CampaignScheduler:
             return self._client
 
     async def _start(self, campaign: Any) -> str:
-        return await start_campaign_workflow(await self.client(), campaign, task_queue=self.task_queue, reminder_offsets=self.reminder_offsets, rpc_timeout=START_TIMEOUT)
+        return await start_campaign_workflow(
+            await self.client(),
+            campaign,
+            task_queue=self.task_queue,
+            reminder_offsets=self.reminder_offsets,
+            rpc_timeout=START_TIMEOUT,
+        )
 
     async def campaign_created(self, campaign_id: str) -> str | None:
         """Starts the new campaign's workflow, waiting on Temporal ``START_TIMEOUT`` at most.
@@ -87,9 +112,15 @@ class CampaignScheduler:
         if not self.enabled:
             return None
         try:
-            return await asyncio.wait_for(self._start(self.app.get_campaign(campaign_id)), START_TIMEOUT.total_seconds())
-        except Exception as exc:  # noqa: BLE001 - Temporal down, unreachable or slow: the reconciler's job now
-            log.warning("campaign workflow not started; the worker's reconciler will start it", campaign_id=campaign_id, error=repr(exc))
+            return await asyncio.wait_for(
+                self._start(self.app.get_campaign(campaign_id)), START_TIMEOUT.total_seconds()
+            )
+        except Exception as exc:
+            log.warning(
+                "campaign workflow not started; the worker's reconciler will start it",
+                campaign_id=campaign_id,
+                error=repr(exc),
+            )
             return None
 
     async def reconcile(self) -> list[str]:
@@ -98,7 +129,9 @@ class CampaignScheduler:
         phases), and a workflow Temporal knows, running or closed, is never started again."""
         client = await self.client()
         started: list[str] = []
-        for entry in await asyncio.to_thread(self.app.list_campaigns):  # store reads off the worker's event loop
+        for entry in await asyncio.to_thread(
+            self.app.list_campaigns
+        ):  # store reads off the worker's event loop
             campaign_id = str(entry["campaign_id"])
             if campaign_id in self._confirmed:
                 continue
@@ -107,13 +140,19 @@ class CampaignScheduler:
                 self._confirmed.add(campaign_id)
                 continue
             try:
-                await client.get_workflow_handle(campaign_workflow_id(campaign_id)).describe(rpc_timeout=START_TIMEOUT)
+                await client.get_workflow_handle(campaign_workflow_id(campaign_id)).describe(
+                    rpc_timeout=START_TIMEOUT
+                )
             except RPCError as error:
                 if error.status != RPCStatusCode.NOT_FOUND:
                     raise
                 await self._start(campaign)
                 started.append(campaign_id)
-                log.info("started a campaign's missing workflow", campaign_id=campaign_id, task_queue=self.task_queue)
+                log.info(
+                    "started a campaign's missing workflow",
+                    campaign_id=campaign_id,
+                    task_queue=self.task_queue,
+                )
             self._confirmed.add(campaign_id)
         return started
 
@@ -123,16 +162,38 @@ class CampaignScheduler:
         while True:
             try:
                 await self.reconcile()
-            except Exception as exc:  # noqa: BLE001 - any failure: retry next round
-                log.warning("reconciling campaign workflows failed; retrying", error=repr(exc), in_seconds=interval)
+            except Exception as exc:
+                log.warning(
+                    "reconciling campaign workflows failed; retrying",
+                    error=repr(exc),
+                    in_seconds=interval,
+                )
             await asyncio.sleep(interval)
 
-    async def extend_deadline(self, campaign_id: str, phase: str, closes_at: datetime, reason: str, actor: Actor, idempotency_key: str | None) -> Any:
+    async def extend_deadline(
+        self,
+        campaign_id: str,
+        phase: str,
+        closes_at: datetime,
+        reason: str,
+        actor: Actor,
+        idempotency_key: str | None,
+    ) -> Any:
         if not self.enabled:
-            return await run_in_threadpool(self.app.extend_deadline, campaign_id, phase, closes_at, reason, actor, idempotency_key=idempotency_key)
+            return await run_in_threadpool(
+                self.app.extend_deadline,
+                campaign_id,
+                phase,
+                closes_at,
+                reason,
+                actor,
+                idempotency_key=idempotency_key,
+            )
         update = ExtendDeadline(phase=phase, closes_at=closes_at, reason=reason, actor=actor.as_dict())
         try:
-            handle = (await self.client()).get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(str(campaign_id)))
+            handle = (await self.client()).get_workflow_handle_for(
+                CampaignWorkflow.run, campaign_workflow_id(str(campaign_id))
+            )
             try:
                 return await handle.execute_update(CampaignWorkflow.extend_deadline, update)
             except RPCError as error:
@@ -143,6 +204,18 @@ class CampaignScheduler:
                 return await handle.execute_update(CampaignWorkflow.extend_deadline, update)
         except WorkflowUpdateFailedError as failure:
             raise domain_error_from(failure) from None
-        except (RPCError, OSError, RuntimeError) as exc:  # Temporal away: the extension is not recorded; the client may retry
-            log.warning("deadline extension could not reach the campaign's workflow", campaign_id=campaign_id, error=repr(exc))
-            raise errors.ServiceUnavailableError("the campaign's workflow cannot be reached now; retry later", "暂时无法联系评选流程服务，请稍后重试", campaign=str(campaign_id)) from None
+        except (
+            RPCError,
+            OSError,
+            RuntimeError,
+        ) as exc:  # Temporal away: the extension is not recorded; the client may retry
+            log.warning(
+                "deadline extension could not reach the campaign's workflow",
+                campaign_id=campaign_id,
+                error=repr(exc),
+            )
+            raise errors.ServiceUnavailableError(
+                "the campaign's workflow cannot be reached now; retry later",
+                "暂时无法联系评选流程服务，请稍后重试",
+                campaign=str(campaign_id),
+            ) from None

@@ -18,30 +18,62 @@ class Settings(BaseSettings):
 
     database_url: str = ""  # empty: SQLite file under home_dir
     home_dir: Path = Path(".laurel")
-    temporal_address: str | None = None  # a cluster; unset: `laurel up` runs the embedded dev server and hands its address to its parts
-    temporal_namespace: str = "default"  # on a cluster (the embedded stack uses laurel-<hash of its home dir>)
-    temporal_dev_port: int = Field(7233, ge=1, le=65535)  # the embedded dev server's preferred port (taken: a free one is picked)
-    temporal_task_queue: str = Field("laurel", min_length=1)  # on a cluster: every worker, API and reconciler of one store shares it (the embedded stack: laurel-<hash>)
-    reconcile_interval: float = Field(30.0, gt=0)  # seconds between the worker's checks that every campaign has its workflow
+    temporal_address: str | None = (
+        None  # a cluster; unset: `laurel up` runs the embedded dev server and hands its address to its parts
+    )
+    temporal_namespace: str = (
+        "default"  # on a cluster (the embedded stack uses laurel-<hash of its home dir>)
+    )
+    temporal_dev_port: int = Field(
+        7233, ge=1, le=65535
+    )  # the embedded dev server's preferred port (taken: a free one is picked)
+    temporal_task_queue: str = Field(
+        "laurel", min_length=1
+    )  # on a cluster: every worker, API and reconciler of one store shares it (the embedded stack: laurel-<hash>)
+    reconcile_interval: float = Field(
+        30.0, gt=0
+    )  # seconds between the worker's checks that every campaign has its workflow
     admin_token: str | None = None
-    token_cache_seconds: float = Field(5.0, ge=0)  # how long the API trusts a token it has resolved (0: look it up every request)
+    token_cache_seconds: float = Field(
+        5.0, ge=0
+    )  # how long the API trusts a token it has resolved (0: look it up every request)
     token_lifetime: str = "P90D"  # a new token's lifetime when its request names no expires_at
-    token_max_lifetime: str = "P366D"  # the latest expires_at a new token may have (LAUREL_ADMIN_TOKEN never expires)
-    session_lifetime: str = "PT12H"  # a page session (the /ui cookie) ends this long after login, or at logout
-    public_url: str | None = None  # e.g. https://laurel.example.org: the only origin the login and logout forms accept (default: the address the server was reached at)
+    token_max_lifetime: str = (
+        "P366D"  # the latest expires_at a new token may have (LAUREL_ADMIN_TOKEN never expires)
+    )
+    session_lifetime: str = (
+        "PT12H"  # a page session (the /ui cookie) ends this long after login, or at logout
+    )
+    public_url: str | None = (
+        None  # e.g. https://laurel.example.org: the only origin the login and logout forms accept (default: the address the server was reached at)
+    )
     # Request limits: bodies are counted while they are read, before anything parses them.
     max_body_bytes: int = Field(1 << 20, ge=1024)  # a JSON request body
     max_import_bytes: int = Field(8 << 20, ge=1024)  # a CSV/XLSX import
     max_import_rows: int = Field(10_000, ge=1)  # rows of one import (parsing stops there)
-    auth_failure_limit: str = "20/minute"  # failed authentications per client address ('limits' notation); then 429
+    auth_failure_limit: str = (
+        "20/minute"  # failed authentications per client address ('limits' notation); then 429
+    )
     # Audit checkpoints (projections/audit): the signing key is a file outside the event store.
-    audit_key_path: Path | None = None  # None: <home_dir>/audit-signing-key (Ed25519, created 0600 on first use)
-    audit_checkpoint_every: int = Field(1000, ge=1)  # a signed checkpoint of the chain head at least every N events
-    api_threads: int = Field(POSTGRES_POOL_SIZE, ge=1)  # the API's thread pool: commands and sync routes running at once per process (one per pooled connection)
-    reminder_offsets: str = "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
+    audit_key_path: Path | None = (
+        None  # None: <home_dir>/audit-signing-key (Ed25519, created 0600 on first use)
+    )
+    audit_checkpoint_every: int = Field(
+        1000, ge=1
+    )  # a signed checkpoint of the chain head at least every N events
+    api_threads: int = Field(
+        POSTGRES_POOL_SIZE, ge=1
+    )  # the API's thread pool: commands and sync routes running at once per process (one per pooled connection)
+    reminder_offsets: str = (
+        "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
+    )
     # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
-    webhook_allow_private: bool = False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)
-    webhook_retry_schedule: str = "PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT14H,PT20H,PT24H"  # delay before each retry
+    webhook_allow_private: bool = (
+        False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)
+    )
+    webhook_retry_schedule: str = (
+        "PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT14H,PT20H,PT24H"  # delay before each retry
+    )
     webhook_retry_jitter: float = 0.2  # each delay times a random factor in [1 - j, 1 + j]
     webhook_disable_after: str = "P5D"  # an endpoint failing continuously this long is disabled
     webhook_timeout: float = 15.0  # seconds for a whole delivery attempt
@@ -63,7 +95,9 @@ class Settings(BaseSettings):
         try:
             reminder_offset_seconds(value)
         except Exception as exc:
-            raise ValueError("LAUREL_REMINDER_OFFSETS must list ISO 8601 durations or seconds, e.g. P3D,P1D") from exc
+            raise ValueError(
+                "LAUREL_REMINDER_OFFSETS must list ISO 8601 durations or seconds, e.g. P3D,P1D"
+            ) from exc
         return value
 
     @field_validator("token_lifetime", "token_max_lifetime", "session_lifetime")
@@ -97,7 +131,19 @@ def reminder_offset_seconds(spec: str) -> list[int]:
     """'P3D,P1D' or '259200,86400' -> [259200, 86400]."""
     from domain.templates import parse_duration
 
-    return sorted({int(parse_duration(float(p) if p.strip().replace(".", "", 1).isdigit() else p.strip(), "LAUREL_REMINDER_OFFSETS").total_seconds()) for p in spec.split(",") if p.strip()}, reverse=True)
+    return sorted(
+        {
+            int(
+                parse_duration(
+                    float(p) if p.strip().replace(".", "", 1).isdigit() else p.strip(),
+                    "LAUREL_REMINDER_OFFSETS",
+                ).total_seconds()
+            )
+            for p in spec.split(",")
+            if p.strip()
+        },
+        reverse=True,
+    )
 
 
 def lifetime_seconds(spec: str) -> float:
@@ -105,7 +151,9 @@ def lifetime_seconds(spec: str) -> float:
     from domain.templates import parse_duration
 
     text = spec.strip()
-    return parse_duration(float(text) if text.replace(".", "", 1).isdigit() else text, "lifetime").total_seconds()
+    return parse_duration(
+        float(text) if text.replace(".", "", 1).isdigit() else text, "lifetime"
+    ).total_seconds()
 
 
 def private_dir(path: Path) -> Path:
@@ -171,4 +219,8 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     if str(path) != ":memory:":
         private_file(path, home=settings.home_dir)
     # eventsourcing's SQLite store with a rowid snapshots table (see infra/event_store.py)
-    return {"PERSISTENCE_MODULE": "infra.event_store:SQLiteFactory", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+    return {
+        "PERSISTENCE_MODULE": "infra.event_store:SQLiteFactory",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }

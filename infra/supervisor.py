@@ -44,7 +44,13 @@ class Supervisor:
     BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
     STABLE_SECONDS = 60.0  # a child that ran this long starts its backoff afresh
 
-    def __init__(self, children: Sequence[Child], *, on_event: Callable[[str], None] | None = None, inherit_fds: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        children: Sequence[Child],
+        *,
+        on_event: Callable[[str], None] | None = None,
+        inherit_fds: Sequence[int] = (),
+    ) -> None:
         self.children = list(children)
         self.inherit_fds = tuple(inherit_fds)  # e.g. the data directory's lock
         self.stopping = threading.Event()
@@ -54,7 +60,14 @@ class Supervisor:
     def _spawn(self, child: Child) -> None:
         out = child.log_path.open("ab") if child.log_path else None
         try:
-            child.process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env}, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True, pass_fds=self.inherit_fds)
+            child.process = subprocess.Popen(
+                list(child.argv),
+                env={**os.environ, **child.env},
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+                start_new_session=True,
+                pass_fds=self.inherit_fds,
+            )
         finally:
             if out is not None:
                 out.close()  # the child has its own descriptor; a restart must not leak ours
@@ -68,7 +81,10 @@ class Supervisor:
             deadline = time.monotonic() + timeout
             while child.ready is not None and not child.ready():
                 if not child.alive():
-                    raise RuntimeError(f"{child.name} exited ({child.process.returncode if child.process else '?'}) before it was ready" + (f"; see {child.log_path}" if child.log_path else ""))
+                    raise RuntimeError(
+                        f"{child.name} exited ({child.process.returncode if child.process else '?'}) before it was ready"
+                        + (f"; see {child.log_path}" if child.log_path else "")
+                    )
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{child.name} was not ready within {timeout:.0f} s")
                 time.sleep(0.1)
@@ -89,7 +105,9 @@ class Supervisor:
                     pending[child.name] = now + delay
                     code = child.process.returncode if child.process else None
                     self.log.warning("child exited", child=child.name, code=code, restart_in=delay)
-                    self.on_event(f"{child.name} exited ({code}); restarting in {delay:.0f} s / 子进程退出，{delay:.0f} 秒后重启")
+                    self.on_event(
+                        f"{child.name} exited ({code}); restarting in {delay:.0f} s / 子进程退出，{delay:.0f} 秒后重启"
+                    )
                 elif now >= pending[child.name]:
                     del pending[child.name]
                     child.restarts += 1

@@ -40,7 +40,9 @@ async def connect(address: str, namespace: str = "default") -> Client:
     return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
 
 
-def build_worker(client: Client, app: Laurel, *, task_queue: str, max_concurrent_activities: int = 8) -> Worker:
+def build_worker(
+    client: Client, app: Laurel, *, task_queue: str, max_concurrent_activities: int = 8
+) -> Worker:
     """A worker on ``task_queue``: the one every process of a stack shares (settings), so the
     activities of this stack's workflows run against this stack's event store only."""
     activities = CampaignActivities(app)
@@ -59,14 +61,26 @@ def campaign_run(campaign: Campaign, reminder_offsets: list[int] | None = None) 
     return CampaignRun(
         **extra,
         campaign_id=str(campaign.id),
-        phases=[PhaseWindow(code=p.code, opens_at=p.opens_at, closes_at=p.closes_at, status=p.status) for p in campaign.phases],
+        phases=[
+            PhaseWindow(code=p.code, opens_at=p.opens_at, closes_at=p.closes_at, status=p.status)
+            for p in campaign.phases
+        ],
         steps=dict(campaign.steps),
         has_parent=campaign.parent_campaign_id is not None,
-        reinspection=[ReinspectionPlan(category=c.code) for c in campaign.categories if c.yearly_reinspection],
+        reinspection=[
+            ReinspectionPlan(category=c.code) for c in campaign.categories if c.yearly_reinspection
+        ],
     )
 
 
-async def start_campaign_workflow(client: Client, campaign: Campaign, *, task_queue: str, reminder_offsets: list[int] | None = None, rpc_timeout: timedelta | None = None) -> str:
+async def start_campaign_workflow(
+    client: Client,
+    campaign: Campaign,
+    *,
+    task_queue: str,
+    reminder_offsets: list[int] | None = None,
+    rpc_timeout: timedelta | None = None,
+) -> str:
     """Starts ``campaign-<id>`` on ``task_queue``. Idempotent by the workflow id: a running one
     is kept (``USE_EXISTING``) and a closed one is never started again (``REJECT_DUPLICATE``:
     a finished campaign's workflow stays finished)."""

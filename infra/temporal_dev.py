@@ -64,7 +64,24 @@ def dev_server_args(home: Path, port: int, ui_port: int, namespace: str) -> list
     """The command line of the dev server with its database under ``home`` (made if missing)
     and ``namespace`` created at launch (kept if the database has it already)."""
     home.mkdir(parents=True, exist_ok=True)
-    return [binary("temporal"), "server", "start-dev", "--headless", "--db-filename", str(home / "temporal.db"), "--port", str(port), "--ui-port", str(ui_port), "--ip", "127.0.0.1", "--namespace", namespace, "--log-level", "warn"]
+    return [
+        binary("temporal"),
+        "server",
+        "start-dev",
+        "--headless",
+        "--db-filename",
+        str(home / "temporal.db"),
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--ip",
+        "127.0.0.1",
+        "--namespace",
+        namespace,
+        "--log-level",
+        "warn",
+    ]
 
 
 def temporal_ready(address: str, namespace: str) -> bool:
@@ -72,13 +89,17 @@ def temporal_ready(address: str, namespace: str) -> bool:
     alone could be another stack's server."""
 
     async def probe() -> bool:
-        client = await asyncio.wait_for(Client.connect(address, namespace=namespace), PROBE_TIMEOUT.total_seconds())
+        client = await asyncio.wait_for(
+            Client.connect(address, namespace=namespace), PROBE_TIMEOUT.total_seconds()
+        )
         if not await client.service_client.check_health(timeout=PROBE_TIMEOUT):
             return False
-        await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace), timeout=PROBE_TIMEOUT)
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace), timeout=PROBE_TIMEOUT
+        )
         return True
 
     try:
         return asyncio.run(probe())
-    except Exception:  # noqa: BLE001 - refused, timed out, unknown namespace: not ready yet
+    except Exception:
         return False

@@ -59,7 +59,10 @@ LOG = Table(
         ("campaign_id", "text"),
         ("category", "text"),
         ("state", "text"),
-        ("scope", "text"),  # the path of the unit whose subtree reads it (None: the whole log's readers only)
+        (
+            "scope",
+            "text",
+        ),  # the path of the unit whose subtree reads it (None: the whole log's readers only)
         ("occurred_at", "text"),
         ("hash", "text"),
     ),
@@ -69,15 +72,29 @@ LOG = Table(
 HEAD = Table("audit_head", (("chain", "text"), ("position", "int"), ("hash", "text")), ("chain",))
 # What the log knows of an aggregate from its earlier events: a nomination's campaign,
 # category and state; the scope of every aggregate a unit's subtree reads (units included).
-SUBJECT = Table("audit_subject", (("subject", "text"), ("campaign_id", "text"), ("category", "text"), ("state", "text"), ("scope", "text")), ("subject",))
-UNIT_SCOPED = frozenset({"unit", "activity", "members"})  # scoped by the unit itself (activity registers, member rolls: their unit)
+SUBJECT = Table(
+    "audit_subject",
+    (
+        ("subject", "text"),
+        ("campaign_id", "text"),
+        ("category", "text"),
+        ("state", "text"),
+        ("scope", "text"),
+    ),
+    ("subject",),
+)
+UNIT_SCOPED = frozenset(
+    {"unit", "activity", "members"}
+)  # scoped by the unit itself (activity registers, member rolls: their unit)
 
 
 def event_id(originator_id: Any, version: int) -> str:
     """The stable id of a stored event (CloudEvents ``id``, ``webhook-id``): the UUID 5 of
     ``<originator_id>/<version>``, computed as ``uuid.uuid5`` does (without building UUID
     objects: this runs once per event in a rebuild)."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{originator_id}/{version}".encode()).digest()[:16])
+    digest = bytearray(
+        hashlib.sha1(_NAMESPACE_BYTES + f"{originator_id}/{version}".encode()).digest()[:16]
+    )
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     return uuid_text(digest.hex())
@@ -135,7 +152,7 @@ class Kind(NamedTuple):
 def kind_of(topic: str) -> Kind:
     try:
         cls = resolve_topic(topic)
-    except Exception:  # noqa: BLE001 - an unknown or unreadable topic is still a stored event: it gets its position
+    except Exception:
         name = event_class_type(SimpleNamespace(__qualname__=topic.rpartition(":")[2]))  # type: ignore[arg-type]
         return Kind(None, name, name.split(".")[0], (), False)
     name = event_class_type(cls)
@@ -182,20 +199,28 @@ class AuditLog(Projection):
 
     def decodes(self, notification: Any) -> bool:
         kind = self._kind(notification.topic)
-        return kind.cls is not None and (kind.must_decode or bytes(notification.state[: len(_STORED_TIMESTAMP)]) != _STORED_TIMESTAMP)
+        return kind.cls is not None and (
+            kind.must_decode or bytes(notification.state[: len(_STORED_TIMESTAMP)]) != _STORED_TIMESTAMP
+        )
 
     def apply(self, rows: Rows, event: Any, notification: Any) -> None:
         head = rows.get(HEAD, "main") or {"chain": "main", "position": 0, "hash": GENESIS}
         position = head["position"] + 1
         subject = str(notification.originator_id)
         digest = chain(head["hash"], position, notification, subject)
-        if self.anchors is not None and position in self.anchors.at and (signed := self.anchors.contradicted(position, digest)) is not None:
+        if (
+            self.anchors is not None
+            and position in self.anchors.at
+            and (signed := self.anchors.contradicted(position, digest)) is not None
+        ):
             raise CheckpointContradictedError(signed, digest, self.anchors.agreed)
         kind = self._kind(notification.topic)
         if event is None:
             state = bytes(notification.state)
             occurred_at = stored_instant(state)
-            assert occurred_at is not None or kind.cls is None, "decodes() asks for the event when the state is not plain JSON"
+            assert occurred_at is not None or kind.cls is None, (
+                "decodes() asks for the event when the state is not plain JSON"
+            )
             fields = _plain_fields(json.loads(state), kind.fields) if kind.fields else {}
         else:
             occurred_at = instant(event.timestamp)
@@ -221,20 +246,33 @@ class AuditLog(Projection):
         )
         rows.put(HEAD, {"chain": "main", "position": position, "hash": digest})
 
-    def _context(self, rows: Rows, kind: Kind, fields: dict[str, Any], subject: str) -> tuple[str | None, str | None, str | None, str | None]:
+    def _context(
+        self, rows: Rows, kind: Kind, fields: dict[str, Any], subject: str
+    ) -> tuple[str | None, str | None, str | None, str | None]:
         """(campaign, category, state after the event, scope) of the entry."""
         aggregate = kind.aggregate
         if aggregate not in ("campaign", "nomination") and aggregate not in UNIT_SCOPED:
             return None, None, None, None
         known = rows.get(SUBJECT, subject)
         if known is None:  # the aggregate's first event: a registration, a creation, a declaration
-            known = {"subject": subject, "campaign_id": None, "category": None, "state": None, "scope": None}
+            known = {
+                "subject": subject,
+                "campaign_id": None,
+                "category": None,
+                "state": None,
+                "scope": None,
+            }
             if aggregate == "unit":
-                known["scope"] = path_text([*fields.get("path", []), fields["code"]]) if fields.get("code") else None
+                known["scope"] = (
+                    path_text([*fields.get("path", []), fields["code"]]) if fields.get("code") else None
+                )
             elif aggregate == "campaign":
                 known["scope"] = _unit_scope(rows, fields.get("organiser_unit_id"))
             elif aggregate == "nomination":
-                known["campaign_id"], known["category"] = str(fields.get("campaign_id", "")) or None, fields.get("category")
+                known["campaign_id"], known["category"] = (
+                    str(fields.get("campaign_id", "")) or None,
+                    fields.get("category"),
+                )
                 campaign = rows.get(SUBJECT, known["campaign_id"]) if known["campaign_id"] else None
                 known["scope"] = campaign["scope"] if campaign else None
             else:
@@ -243,7 +281,11 @@ class AuditLog(Projection):
         if aggregate == "campaign":
             return subject, fields.get("category"), None, known["scope"]
         if aggregate == "nomination":
-            known["state"] = state_after_kind(kind.cls, known["state"], fields.get("decision")) if kind.cls is not None else known["state"]
+            known["state"] = (
+                state_after_kind(kind.cls, known["state"], fields.get("decision"))
+                if kind.cls is not None
+                else known["state"]
+            )
             rows.put(SUBJECT, known)
             return known["campaign_id"], known["category"], known["state"], known["scope"]
         return None, None, None, known["scope"]

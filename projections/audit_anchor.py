@@ -28,11 +28,15 @@ log = structlog.get_logger("laurel.audit")
 
 
 class AuditAnchor:
-    def __init__(self, app: Any, store: ViewStore, reader: AuditReader, signer: Signer | None, every: int) -> None:
+    def __init__(
+        self, app: Any, store: ViewStore, reader: AuditReader, signer: Signer | None, every: int
+    ) -> None:
         self.app, self.store, self.reader, self.signer, self.every = app, store, reader, signer, every
         self.book = CheckpointBook(store, app.mapper, self.trusted)
         self._lock = threading.Lock()
-        self._signed_through: int | None = None  # the last multiple of ``every`` this process signed or saw signed
+        self._signed_through: int | None = (
+            None  # the last multiple of ``every`` this process signed or saw signed
+        )
 
     def own_key(self) -> str | None:
         return b64(self.signer.public_key()) if self.signer is not None else None
@@ -64,21 +68,42 @@ class AuditAnchor:
             head, _ = self.reader.head()
             position = head if position is None else position
             if position <= 0:
-                raise NothingToCheckpointError("the audit log is empty: nothing to sign yet", "审计日志为空，暂无可签名内容")
+                raise NothingToCheckpointError(
+                    "the audit log is empty: nothing to sign yet", "审计日志为空，暂无可签名内容"
+                )
             own = self.own_key()
-            mine = sorted((c for c in self.book.checkpoints() if c.public_key == own), key=lambda c: c.position, reverse=True)
+            mine = sorted(
+                (c for c in self.book.checkpoints() if c.public_key == own),
+                key=lambda c: c.position,
+                reverse=True,
+            )
             existing = next((c for c in mine if c.position == position), None)
             if existing is not None:
                 return existing, False
-            base = next((c for c in mine if c.position < position and c.signature_problem({own}) is None), None)  # type: ignore[arg-type]
+            base = next(
+                (c for c in mine if c.position < position and c.signature_problem({own}) is None), None
+            )  # type: ignore[arg-type]
             # From the last checkpoint of this key: a view whose hash there differs fails at the next position.
-            result = self.reader.verify(after=base.position if base else 0, previous=base.hash if base else GENESIS, upto=position)
+            result = self.reader.verify(
+                after=base.position if base else 0,
+                previous=base.hash if base else GENESIS,
+                upto=position,
+            )
             if not result.ok:
-                raise AuditChainBrokenError(f"no checkpoint signed: {result.problem}", f"未签名检查点：{result.problem}", position=result.first_bad_position)
+                raise AuditChainBrokenError(
+                    f"no checkpoint signed: {result.problem}",
+                    f"未签名检查点：{result.problem}",
+                    position=result.first_bad_position,
+                )
             at = self.app.clock()
             checkpoint = Checkpoint.signed(self.signer, position, result.head, instant(at))
             record_checkpoint(self.app, checkpoint.public(), actor, at)
-            log.info("audit checkpoint signed", position=position, hash=checkpoint.hash, key_id=checkpoint.key_id)
+            log.info(
+                "audit checkpoint signed",
+                position=position,
+                hash=checkpoint.hash,
+                key_id=checkpoint.key_id,
+            )
             return checkpoint, True
 
     def sign_when_due(self, budget: int | None = None) -> None:
@@ -94,11 +119,15 @@ class AuditAnchor:
             return
         if self._signed_through is None:
             own = self.own_key()
-            self._signed_through = max((c.position for c in self.book.checkpoints() if c.public_key == own), default=0)
+            self._signed_through = max(
+                (c.position for c in self.book.checkpoints() if c.public_key == own), default=0
+            )
         if due <= self._signed_through or (budget is not None and due - self._signed_through > budget):
             return
         try:
             self.sign(SYSTEM.as_dict(), due)
-        except Exception as exc:  # noqa: BLE001 - a read must not fail for a checkpoint; the next multiple tries again
-            log.error("audit checkpoint not signed", position=due, error=type(exc).__name__, message=str(exc))
+        except Exception as exc:
+            log.error(
+                "audit checkpoint not signed", position=due, error=type(exc).__name__, message=str(exc)
+            )
         self._signed_through = due

@@ -40,7 +40,11 @@ CAMPAIGN = Table(
     ),
     ("campaign_id",),
 )
-COUNT = Table("category_state", (("campaign_id", "text"), ("category", "text"), ("state", "text"), ("n", "int")), ("campaign_id", "category", "state"))
+COUNT = Table(
+    "category_state",
+    (("campaign_id", "text"), ("category", "text"), ("state", "text"), ("n", "int")),
+    ("campaign_id", "category", "state"),
+)
 NOMINATION = Table(
     "nomination",
     (
@@ -63,7 +67,11 @@ NOMINATION = Table(
     ("nomination_id",),
     (("campaign_id", "category", "state"),),
 )
-UNIT = Table("unit", (("unit_id", "text"), ("name", "text"), ("name_zh", "text"), ("level", "text"), ("path", "text")), ("unit_id",))
+UNIT = Table(
+    "unit",
+    (("unit_id", "text"), ("name", "text"), ("name_zh", "text"), ("level", "text"), ("path", "text")),
+    ("unit_id",),
+)
 
 
 def path_text(codes: list[str]) -> str:
@@ -72,7 +80,17 @@ def path_text(codes: list[str]) -> str:
 
 
 def phases_of(row: Row) -> list[Phase]:
-    return [Phase(p["code"], p["name_zh"], p["name_en"], datetime.fromisoformat(p["opens_at"]), datetime.fromisoformat(p["closes_at"]), p["status"]) for p in json.loads(row["phases"])]
+    return [
+        Phase(
+            p["code"],
+            p["name_zh"],
+            p["name_en"],
+            datetime.fromisoformat(p["opens_at"]),
+            datetime.fromisoformat(p["closes_at"]),
+            p["status"],
+        )
+        for p in json.loads(row["phases"])
+    ]
 
 
 def _phases_json(phases: list[Phase]) -> str:
@@ -109,7 +127,16 @@ class CampaignBoard(Projection):
     # --- units and campaigns -----------------------------------------------------------------
 
     def unit_created(self, rows: Rows, event: Any, _n: Any) -> None:
-        rows.put(UNIT, {"unit_id": event.code, "name": event.name, "name_zh": event.name_zh, "level": event.level, "path": path_text([*event.path, event.code])})
+        rows.put(
+            UNIT,
+            {
+                "unit_id": event.code,
+                "name": event.name,
+                "name_zh": event.name_zh,
+                "level": event.level,
+                "path": path_text([*event.path, event.code]),
+            },
+        )
 
     def unit_renamed(self, rows: Rows, event: Any, _n: Any) -> None:
         unit = rows.get(UNIT, event.code)
@@ -135,7 +162,13 @@ class CampaignBoard(Projection):
                 "year": event.year,
                 "timezone": event.timezone,
                 "phases": _phases_json(list(event.phases)),
-                "categories": json.dumps([{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "quota": c.quota} for c in event.categories], ensure_ascii=False),
+                "categories": json.dumps(
+                    [
+                        {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "quota": c.quota}
+                        for c in event.categories
+                    ],
+                    ensure_ascii=False,
+                ),
                 "commended": "{}",
                 "silent_units": None,
                 "version": event.originator_version,
@@ -144,7 +177,9 @@ class CampaignBoard(Projection):
 
     def _campaign(self, rows: Rows, event: Any) -> Row:
         row = rows.get(CAMPAIGN, str(event.originator_id))
-        assert row is not None, f"campaign {event.originator_id} was not created before {type(event).__qualname__}"
+        assert row is not None, (
+            f"campaign {event.originator_id} was not created before {type(event).__qualname__}"
+        )
         row["version"] = event.originator_version
         return row
 
@@ -156,11 +191,19 @@ class CampaignBoard(Projection):
         rows.put(CAMPAIGN, row)
 
     def phase_opened(self, rows: Rows, event: Any, _n: Any) -> None:
-        self._with_phases(rows, event, lambda phases, i: [*phases[:i], replace(phases[i], status="open"), *phases[i + 1 :]])
+        self._with_phases(
+            rows,
+            event,
+            lambda phases, i: [*phases[:i], replace(phases[i], status="open"), *phases[i + 1 :]],
+        )
 
     def phase_closed(self, rows: Rows, event: Any, _n: Any) -> None:
         def close(phases: list[Phase], i: int) -> list[Phase]:
-            return [*phases[:i], replace(phases[i], status="closed", closes_at=min(phases[i].closes_at, event.closed_at)), *phases[i + 1 :]]
+            return [
+                *phases[:i],
+                replace(phases[i], status="closed", closes_at=min(phases[i].closes_at, event.closed_at)),
+                *phases[i + 1 :],
+            ]
 
         self._with_phases(rows, event, close)
 
@@ -182,7 +225,12 @@ class CampaignBoard(Projection):
     # --- nominations ---------------------------------------------------------------------------
 
     def _count(self, rows: Rows, campaign_id: str, category: str, state: str, delta: int) -> None:
-        row = rows.get(COUNT, campaign_id, category, state) or {"campaign_id": campaign_id, "category": category, "state": state, "n": 0}
+        row = rows.get(COUNT, campaign_id, category, state) or {
+            "campaign_id": campaign_id,
+            "category": category,
+            "state": state,
+            "n": 0,
+        }
         row["n"] += delta
         rows.put(COUNT, row)
 
@@ -210,7 +258,9 @@ class CampaignBoard(Projection):
 
     def _nomination(self, rows: Rows, event: Any) -> Row:
         row = rows.get(NOMINATION, str(event.originator_id))
-        assert row is not None, f"nomination {event.originator_id} was not declared before {type(event).__qualname__}"
+        assert row is not None, (
+            f"nomination {event.originator_id} was not declared before {type(event).__qualname__}"
+        )
         return row
 
     def moved(self, rows: Rows, event: Any, _n: Any, row: Row | None = None) -> None:

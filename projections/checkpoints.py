@@ -48,7 +48,11 @@ def key_id(public_key: bytes) -> str:
 
 
 def signed_bytes(position: int, head: str, signed_at: str, key: str) -> bytes:
-    return json.dumps({"hash": head, "key_id": key, "position": position, "purpose": PURPOSE, "signed_at": signed_at}, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        {"hash": head, "key_id": key, "position": position, "purpose": PURPOSE, "signed_at": signed_at},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
 
 
 def b64(data: bytes) -> str:
@@ -68,16 +72,32 @@ class Checkpoint:
     def signed(cls, signer: Signer, position: int, head: str, signed_at: str) -> Checkpoint:
         public = signer.public_key()
         key = key_id(public)
-        return cls(position, head, signed_at, key, b64(public), b64(signer.sign(signed_bytes(position, head, signed_at, key))))
+        return cls(
+            position,
+            head,
+            signed_at,
+            key,
+            b64(public),
+            b64(signer.sign(signed_bytes(position, head, signed_at, key))),
+        )
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Checkpoint:
         """From a checkpoint as published (the API, a kept file, an event's or CloudEvent's ``data``)."""
         found = data.get("checkpoint") or data
         try:
-            return cls(int(found["position"]), str(found["hash"]), str(found["signed_at"]), str(found["key_id"]), str(found["public_key"]), str(found["signature"]))
+            return cls(
+                int(found["position"]),
+                str(found["hash"]),
+                str(found["signed_at"]),
+                str(found["key_id"]),
+                str(found["public_key"]),
+                str(found["signature"]),
+            )
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not a checkpoint (needs position, hash, signed_at, key_id, public_key, signature): {exc}") from None
+            raise ValueError(
+                f"not a checkpoint (needs position, hash, signed_at, key_id, public_key, signature): {exc}"
+            ) from None
 
     def public(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +126,11 @@ class Checkpoint:
 
 
 def public_key_pem(raw: bytes) -> str:
-    return Ed25519PublicKey.from_public_bytes(raw).public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        Ed25519PublicKey.from_public_bytes(raw)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def read_public_key(text: str) -> str:
@@ -136,7 +160,10 @@ def read_checkpoints(text: str) -> list[Checkpoint]:
         items = document.get("items", [document]) if isinstance(document, dict) else document
     except json.JSONDecodeError:
         items = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [Checkpoint.of(item.get("data", item) if isinstance(item.get("data"), dict) else item) for item in items]
+    return [
+        Checkpoint.of(item.get("data", item) if isinstance(item.get("data"), dict) else item)
+        for item in items
+    ]
 
 
 Trust = Collection[str] | None  # the public keys (base64) to rely on; None: each checkpoint's own key
@@ -161,7 +188,19 @@ class CheckpointBook:
             for stored in self.store.recorder.select_events(AUDIT_ID, gt=self._version or None):
                 event = self.mapper.to_domain_event(stored)
                 if isinstance(event, Audit.CheckpointSigned):
-                    self._found.append((event.originator_version, Checkpoint(event.position, event.hash, event.signed_at, event.key_id, event.public_key, event.signature)))
+                    self._found.append(
+                        (
+                            event.originator_version,
+                            Checkpoint(
+                                event.position,
+                                event.hash,
+                                event.signed_at,
+                                event.key_id,
+                                event.public_key,
+                                event.signature,
+                            ),
+                        )
+                    )
                 self._version = event.originator_version
             return list(self._found)
 
@@ -179,7 +218,13 @@ class Anchoring:
     ``eager``: every signature is checked now (a verification reports them all); otherwise
     only a checkpoint the chain disagrees with is checked, when it does."""
 
-    def __init__(self, checkpoints: Iterable[Checkpoint], trusted: Callable[[], Trust] | Trust, *, eager: bool = True) -> None:
+    def __init__(
+        self,
+        checkpoints: Iterable[Checkpoint],
+        trusted: Callable[[], Trust] | Trust,
+        *,
+        eager: bool = True,
+    ) -> None:
         # a callable is asked once, when a signature is first checked
         self._trust_source: Callable[[], Trust] | None = trusted if callable(trusted) else None
         self._trusted: Trust = None if callable(trusted) else trusted
@@ -217,7 +262,10 @@ class Anchoring:
         return max(self.at, default=0)
 
     def invalid_public(self) -> list[dict[str, Any]]:
-        return [{"position": c.position, "key_id": c.key_id, "signed_at": c.signed_at, "problem": problem} for c, problem in self.invalid]
+        return [
+            {"position": c.position, "key_id": c.key_id, "signed_at": c.signed_at, "problem": problem}
+            for c, problem in self.invalid
+        ]
 
 
 class CheckpointContradictedError(ProjectionHaltedError):

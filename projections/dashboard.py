@@ -39,10 +39,26 @@ def assemble(campaign: Row, counts: list[Row], now: datetime, position: int) -> 
     for category in json.loads(campaign["categories"]):
         states = {s: by_category.get(category["code"], {}).get(s, 0) for s in STATES}
         done = int(commended.get(category["code"], 0))
-        categories.append(dict(category, commended=done, remaining=remaining_quota(category["quota"], done), nominations=sum(states.values()), states=states))
+        categories.append(
+            dict(
+                category,
+                commended=done,
+                remaining=remaining_quota(category["quota"], done),
+                nominations=sum(states.values()),
+                states=states,
+            )
+        )
 
     def phase_view(p: Any) -> dict[str, Any]:
-        return {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en, "opens_at": p.opens_at.isoformat(), "closes_at": p.closes_at.isoformat(), "status": p.status, "seconds_left": _seconds_left(p.closes_at, now)}
+        return {
+            "code": p.code,
+            "name_zh": p.name_zh,
+            "name_en": p.name_en,
+            "opens_at": p.opens_at.isoformat(),
+            "closes_at": p.closes_at.isoformat(),
+            "status": p.status,
+            "seconds_left": _seconds_left(p.closes_at, now),
+        }
 
     return {
         "campaign_id": campaign["campaign_id"],
@@ -66,10 +82,15 @@ class DashboardReader:
         self.store, self.mapper = store, mapper
 
     def current(self, campaign_id: str, now: datetime, position: int) -> dict[str, Any] | None:
-        found = self.store.rows(f"SELECT * FROM {self.store.table(CAMPAIGN)} WHERE campaign_id = ?", (campaign_id,))
+        found = self.store.rows(
+            f"SELECT * FROM {self.store.table(CAMPAIGN)} WHERE campaign_id = ?", (campaign_id,)
+        )
         if not found:
             return None
-        counts = self.store.rows(f"SELECT category, state, n FROM {self.store.table(COUNT)} WHERE campaign_id = ?", (campaign_id,))
+        counts = self.store.rows(
+            f"SELECT category, state, n FROM {self.store.table(COUNT)} WHERE campaign_id = ?",
+            (campaign_id,),
+        )
         return assemble(found[0], counts, now, position)
 
     def as_of(self, campaign_id: str, as_of: datetime) -> dict[str, Any] | None:
@@ -85,8 +106,12 @@ class DashboardReader:
             staged = StagedRows(rows)
             try:
                 board.apply(staged, self.mapper.to_domain_event(notification), notification)
-            except Exception as exc:  # noqa: BLE001 - as the runner does: an event the board cannot apply is passed over
-                log.warning("an event the campaign board cannot apply is passed over", notification_id=notification.id, error=type(exc).__name__)
+            except Exception as exc:
+                log.warning(
+                    "an event the campaign board cannot apply is passed over",
+                    notification_id=notification.id,
+                    error=type(exc).__name__,
+                )
                 continue
             staged.commit()
         campaign = rows.get(CAMPAIGN, campaign_id)
@@ -94,4 +119,3 @@ class DashboardReader:
             return None
         counts = [r for r in rows.all(COUNT) if r["campaign_id"] == campaign_id]
         return assemble(campaign, counts, as_of, logged[-1]["position"])
-

@@ -36,7 +36,9 @@ FAILURES = Table(
     ("projection", "notification_id"),
 )
 MESSAGE_LIMIT = 2000  # characters of the exception's text kept
-_BLAMELESS = frozenset({"OperationalError", "InterfaceError"})  # PEP 249 names, whichever driver raised them
+_BLAMELESS = frozenset(
+    {"OperationalError", "InterfaceError"}
+)  # PEP 249 names, whichever driver raised them
 
 
 def blameless(exc: BaseException) -> bool:
@@ -74,7 +76,10 @@ def forget(sql: Sql, ns: str, projection: str) -> None:
 
 def report(rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        log.error("a read model could not store an event; it moved past it (laurel projections failures)", **row)
+        log.error(
+            "a read model could not store an event; it moved past it (laurel projections failures)",
+            **row,
+        )
 
 
 class FailureReader:
@@ -83,9 +88,14 @@ class FailureReader:
 
     def failures(self, projections: tuple[str, ...]) -> list[dict[str, Any]]:
         marks = ", ".join("?" for _ in projections)
-        return self.store.rows(f"SELECT * FROM {self.store.table(FAILURES)} WHERE projection IN ({marks}) ORDER BY notification_id, projection", projections)
+        return self.store.rows(
+            f"SELECT * FROM {self.store.table(FAILURES)} WHERE projection IN ({marks}) ORDER BY notification_id, projection",
+            projections,
+        )
 
     def counts(self, projections: tuple[str, ...]) -> dict[str, int]:
-        rows = self.store.rows(f"SELECT projection, COUNT(*) AS n FROM {self.store.table(FAILURES)} GROUP BY projection")
+        rows = self.store.rows(
+            f"SELECT projection, COUNT(*) AS n FROM {self.store.table(FAILURES)} GROUP BY projection"
+        )
         found = {r["projection"]: int(r["n"]) for r in rows}
         return {name: found.get(name, 0) for name in projections}

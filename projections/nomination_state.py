@@ -1,4 +1,4 @@
-"""The state a nomination is in after each of its events (the states of DESIGN.md)."""
+"""The state a nomination is in after each of its events (the states of docs/concepts.md)."""
 
 from __future__ import annotations
 

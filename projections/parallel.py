@@ -52,11 +52,20 @@ def rebuild_group(runner: Runner, progress: Callable[[Progress], None] | None = 
     finally:
         runner.with_secondary_indexes()
     if runner.halted:
-        raise RebuildFailedError("; ".join(f"{name} stopped: {why}" for name, why in runner.halted.items()))
+        raise RebuildFailedError(
+            "; ".join(f"{name} stopped: {why}" for name, why in runner.halted.items())
+        )
     return done
 
 
-def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: int, reports: Any, trusted: tuple[str, ...] | None) -> None:
+def _child(
+    opener: Callable[[], Any],
+    names: list[str],
+    batch_size: int,
+    index: int,
+    reports: Any,
+    trusted: tuple[str, ...] | None,
+) -> None:
     from projections.checkpoints import CheckpointBook
     from projections.views import instances, select
 
@@ -72,7 +81,12 @@ def _child(opener: Callable[[], Any], names: list[str], batch_size: int, index: 
         app = opener()
         store = ViewStore(app.recorder)
         store.tune_for_rebuild()  # this process writes nothing but views, on its one connection
-        runner = Runner(store, app.mapper, instances(select(names), CheckpointBook(store, app.mapper, trusted)), batch_size=batch_size)
+        runner = Runner(
+            store,
+            app.mapper,
+            instances(select(names), CheckpointBook(store, app.mapper, trusted)),
+            batch_size=batch_size,
+        )
         done = rebuild_group(runner, report)
         reports.put(("done", index, done))
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent reports it
@@ -89,13 +103,25 @@ SILENT_DEATH_SECONDS = 2.0  # a child dead this long without a last report died 
 
 
 def rebuild_in_processes(
-    opener: Callable[[], Any], groups: list[list[type[Projection]]], batch_size: int, progress: Callable[[Progress], None] | None = None, trusted: tuple[str, ...] | None = None
+    opener: Callable[[], Any],
+    groups: list[list[type[Projection]]],
+    batch_size: int,
+    progress: Callable[[Progress], None] | None = None,
+    trusted: tuple[str, ...] | None = None,
 ) -> int:
     """Rebuilds each group in a process of its own; returns the notifications each read.
     ``trusted``: the public keys whose checkpoints hold the audit chain (None: any valid one)."""
     context = multiprocessing.get_context("spawn")  # no inherited connections or threads
     reports = context.Queue()
-    children = [context.Process(target=_child, args=(opener, [p.name for p in group], batch_size, i, reports, trusted), name=f"rebuild-{'+'.join(p.name for p in group)}", daemon=True) for i, group in enumerate(groups)]
+    children = [
+        context.Process(
+            target=_child,
+            args=(opener, [p.name for p in group], batch_size, i, reports, trusted),
+            name=f"rebuild-{'+'.join(p.name for p in group)}",
+            daemon=True,
+        )
+        for i, group in enumerate(groups)
+    ]
     latest: dict[int, Progress] = {}
     done: dict[int, int] = {}
     dead_since: dict[int, float] = {}
@@ -113,12 +139,23 @@ def rebuild_in_processes(
                 done[index] = value
             elif kind == "progress" and progress is not None:
                 latest[index] = value
-                slowest = min((latest.get(i, Progress(0, 0, value.target)) for i in range(len(children))), key=lambda p: p.position)
-                progress(Progress(slowest.processed, slowest.position, max(p.target for p in latest.values())))
+                slowest = min(
+                    (latest.get(i, Progress(0, 0, value.target)) for i in range(len(children))),
+                    key=lambda p: p.position,
+                )
+                progress(
+                    Progress(slowest.processed, slowest.position, max(p.target for p in latest.values()))
+                )
             now = time.monotonic()
             for i, child in enumerate(children):
-                if i not in done and not child.is_alive() and now - dead_since.setdefault(i, now) > SILENT_DEATH_SECONDS:
-                    raise RebuildFailedError(f"{child.name} exited with {child.exitcode} / 重建进程异常退出")
+                if (
+                    i not in done
+                    and not child.is_alive()
+                    and now - dead_since.setdefault(i, now) > SILENT_DEATH_SECONDS
+                ):
+                    raise RebuildFailedError(
+                        f"{child.name} exited with {child.exitcode} / 重建进程异常退出"
+                    )
     finally:
         for child in children:
             if child.is_alive() and len(done) < len(children):

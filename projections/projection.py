@@ -41,7 +41,7 @@ class Projection:
         if wanted is None:
             try:
                 wanted = resolve_topic(topic) in self._handlers
-            except Exception:  # noqa: BLE001 - a topic no class answers to (a forged row, a removed class) changes no view
+            except Exception:
                 wanted = False
             self._wanted[topic] = wanted
         return wanted

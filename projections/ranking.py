@@ -22,24 +22,46 @@ class RankingReader:
         self.store = store
 
     def ranking(self, campaign_id: str, category: str) -> dict[str, Any] | None:
-        campaign = self.store.rows(f"SELECT categories FROM {self.store.table(CAMPAIGN)} WHERE campaign_id = ?", (campaign_id,))
+        campaign = self.store.rows(
+            f"SELECT categories FROM {self.store.table(CAMPAIGN)} WHERE campaign_id = ?", (campaign_id,)
+        )
         if not campaign:
             return None
-        quota = next((c["quota"] for c in json.loads(campaign[0]["categories"]) if c["code"] == category), None)
+        quota = next(
+            (c["quota"] for c in json.loads(campaign[0]["categories"]) if c["code"] == category), None
+        )
         rows = self.store.rows(
             f"SELECT nomination_id, state, nominee_name, inspections, score_sum, lowest_score, failed, declared_at FROM {self.store.table(NOMINATION)} "
             "WHERE campaign_id = ? AND category = ? AND inspections > 0",
             (campaign_id, category),
         )
         by_id = {r["nomination_id"]: r for r in rows}
-        ranked = rank([Candidate(r["nomination_id"], score_of(r) or 0.0, r["lowest_score"] or 0.0, from_instant(r["declared_at"])) for r in rows])  # type: ignore[arg-type]
+        ranked = rank(
+            [
+                Candidate(
+                    r["nomination_id"],
+                    score_of(r) or 0.0,
+                    r["lowest_score"] or 0.0,
+                    from_instant(r["declared_at"]),
+                )
+                for r in rows
+            ]
+        )  # type: ignore[arg-type]
         return {
             "campaign_id": campaign_id,
             "category": category,
             "quota": quota,
             "tie_break": TIE_BREAK,
             "entries": [
-                {"rank": i, "id": c.nomination_id, "score": c.score, "lowest_score": c.lowest_score, "passed": by_id[c.nomination_id]["failed"] == 0, "state": by_id[c.nomination_id]["state"], "nominee": by_id[c.nomination_id]["nominee_name"]}
+                {
+                    "rank": i,
+                    "id": c.nomination_id,
+                    "score": c.score,
+                    "lowest_score": c.lowest_score,
+                    "passed": by_id[c.nomination_id]["failed"] == 0,
+                    "state": by_id[c.nomination_id]["state"],
+                    "nominee": by_id[c.nomination_id]["nominee_name"],
+                }
                 for i, c in enumerate(ranked, start=1)
             ],
         }

@@ -31,7 +31,10 @@ class RollupReader:
             f" WHERE {where} GROUP BY u.path, n.state",
             params,
         )
-        children = self.store.rows(f"SELECT unit_id, name, name_zh, level, path FROM {self.store.table(UNIT)} WHERE substr(path, 1, ?) = ? AND path <> ?", (len(prefix), prefix, prefix))
+        children = self.store.rows(
+            f"SELECT unit_id, name, name_zh, level, path FROM {self.store.table(UNIT)} WHERE substr(path, 1, ?) = ? AND path <> ?",
+            (len(prefix), prefix, prefix),
+        )
         depth = prefix.count("/") + 1
         direct = {c["unit_id"]: c for c in children if c["path"].count("/") == depth}
         total = _empty()
@@ -44,17 +47,41 @@ class RollupReader:
         return {
             **empty_rollup(unit_id, unit["name"], unit["name_zh"], unit["level"], campaign_id),
             **total,
-            "children": [{"unit_id": code, "name": direct[code]["name"], "name_zh": direct[code]["name_zh"], "level": direct[code]["level"], **per_child[code]} for code in sorted(direct)],
+            "children": [
+                {
+                    "unit_id": code,
+                    "name": direct[code]["name"],
+                    "name_zh": direct[code]["name_zh"],
+                    "level": direct[code]["level"],
+                    **per_child[code],
+                }
+                for code in sorted(direct)
+            ],
         }
 
 
-def empty_rollup(unit_id: str, name: str, name_zh: str, level: str, campaign_id: str | None) -> dict[str, Any]:
+def empty_rollup(
+    unit_id: str, name: str, name_zh: str, level: str, campaign_id: str | None
+) -> dict[str, Any]:
     """A unit with nothing below it counted (the shape every roll-up has)."""
-    return {"unit_id": unit_id, "name": name, "name_zh": name_zh, "level": level, "campaign_id": campaign_id, **_empty(), "children": []}
+    return {
+        "unit_id": unit_id,
+        "name": name,
+        "name_zh": name_zh,
+        "level": level,
+        "campaign_id": campaign_id,
+        **_empty(),
+        "children": [],
+    }
 
 
 def _empty() -> dict[str, Any]:
-    return {"nominations": 0, "states": dict.fromkeys(STATES, 0), "titles_active": 0, "titles_revoked": 0}
+    return {
+        "nominations": 0,
+        "states": dict.fromkeys(STATES, 0),
+        "titles_active": 0,
+        "titles_revoked": 0,
+    }
 
 
 def _add(into: dict[str, Any], state: str, n: int) -> None:

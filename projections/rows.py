@@ -122,7 +122,9 @@ class BatchRows:
             if self.cache.complete:
                 found = []
             else:
-                assert self.reader is not None, "a cache miss needs a reader unless the cache is complete"
+                assert self.reader is not None, (
+                    "a cache miss needs a reader unless the cache is complete"
+                )
                 found = self.reader.rows(table.select_statement(self.suffix, self.ns), key)
             self.cache.rows[slot] = found[0] if found else None
         row = self.cache.rows[slot]
@@ -171,7 +173,9 @@ class BatchRows:
             written += len(keys)
         for table, rows in [*upserts.values(), *self.appended.values()]:
             names = table.column_names
-            sql.executemany(table.upsert_statement(self.suffix, self.ns), [tuple(map(r.get, names)) for r in rows])
+            sql.executemany(
+                table.upsert_statement(self.suffix, self.ns), [tuple(map(r.get, names)) for r in rows]
+            )
             written += len(rows)
         self.dirty.clear()
         self.appended.clear()

@@ -46,7 +46,15 @@ class Progress:
 
 
 class Runner:
-    def __init__(self, store: ViewStore, mapper: Any, projections: Sequence[Projection], *, suffix: str = "", batch_size: int = 1000) -> None:
+    def __init__(
+        self,
+        store: ViewStore,
+        mapper: Any,
+        projections: Sequence[Projection],
+        *,
+        suffix: str = "",
+        batch_size: int = 1000,
+    ) -> None:
         self.store, self.mapper, self.projections = store, mapper, list(projections)
         self.suffix, self.batch_size = suffix, batch_size
         self.cache = RowCache()
@@ -60,16 +68,27 @@ class Runner:
     def setup(self) -> None:
         self.store.create([TRACKING, FAILURES])
         for p in self.projections:
-            if self.store.reshaped(p.tables, self.suffix):  # an upgrade changed its columns: rebuilt from zero
+            if self.store.reshaped(
+                p.tables, self.suffix
+            ):  # an upgrade changed its columns: rebuilt from zero
                 with self.store.transaction() as sql:
                     for table in p.tables:
                         sql.execute(f"DROP TABLE IF EXISTS {self.store.table(table, self.suffix)}")
-                    sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = 0 WHERE projection = ?", (self.tracking_name(p),))
+                    sql.execute(
+                        f"UPDATE {self.store.table(TRACKING)} SET position = 0 WHERE projection = ?",
+                        (self.tracking_name(p),),
+                    )
                     failures.forget(sql, self.store.ns, self.tracking_name(p))
-                failures.log.warning("a read model's tables changed shape; it is projected again from position zero", projection=p.name)
+                failures.log.warning(
+                    "a read model's tables changed shape; it is projected again from position zero",
+                    projection=p.name,
+                )
         self.store.create([t for p in self.projections for t in p.tables], self.suffix)
         with self.store.transaction() as sql:
-            sql.executemany(TRACKING.insert_missing_statement(ns=self.store.ns), [[self.tracking_name(p), 0] for p in self.projections])
+            sql.executemany(
+                TRACKING.insert_missing_statement(ns=self.store.ns),
+                [[self.tracking_name(p), 0] for p in self.projections],
+            )
 
     def committed_positions(self) -> dict[str, int]:
         """The tracking rows as committed now (read-only: this runner's state is untouched)."""
@@ -124,12 +143,20 @@ class Runner:
             except Exception as exc:
                 if blameless(exc):
                     raise
-                failures.log.warning("a batch failed; projecting it again event by event", error=type(exc).__name__, first=notifications[0].id, last=notifications[-1].id)
+                failures.log.warning(
+                    "a batch failed; projecting it again event by event",
+                    error=type(exc).__name__,
+                    first=notifications[0].id,
+                    last=notifications[-1].id,
+                )
                 moved = self._isolated(notifications, positions, active)
         except StaleRunnerError:
             self._forget()  # another runner moved first; re-read (and re-create a missing tracking row)
             with self.store.transaction() as sql:
-                sql.executemany(TRACKING.insert_missing_statement(ns=self.store.ns), [[self.tracking_name(p), 0] for p in self.projections])
+                sql.executemany(
+                    TRACKING.insert_missing_statement(ns=self.store.ns),
+                    [[self.tracking_name(p), 0] for p in self.projections],
+                )
             return len(notifications)
         except BaseException:
             self._forget()
@@ -138,7 +165,9 @@ class Runner:
         self.cache.trim()
         return len(notifications)
 
-    def _batched(self, notifications: Sequence[Any], positions: dict[str, int], active: list[Projection]) -> dict[str, int]:
+    def _batched(
+        self, notifications: Sequence[Any], positions: dict[str, int], active: list[Projection]
+    ) -> dict[str, int]:
         """The normal path: the whole batch in one transaction, one write per table."""
         last = notifications[-1].id
         if self.cache.complete:
@@ -161,9 +190,13 @@ class Runner:
                 except BaseException:
                     rows.discard()
                     raise
-        return {p.name: max(positions[p.name], last) for p in active}  # one already past the batch stays there
+        return {
+            p.name: max(positions[p.name], last) for p in active
+        }  # one already past the batch stays there
 
-    def _isolated(self, notifications: Sequence[Any], positions: dict[str, int], active: list[Projection]) -> dict[str, int]:
+    def _isolated(
+        self, notifications: Sequence[Any], positions: dict[str, int], active: list[Projection]
+    ) -> dict[str, int]:
         """The batch again, each (event, projection) in a savepoint of its own: what fails is
         rolled back to its savepoint and recorded, everything else commits together."""
         last = notifications[-1].id
@@ -176,7 +209,11 @@ class Runner:
             for notification in notifications:
                 event = None
                 for p in active:
-                    if p.name in halted or notification.id <= positions[p.name] or not p.wants(notification.topic):
+                    if (
+                        p.name in halted
+                        or notification.id <= positions[p.name]
+                        or not p.wants(notification.topic)
+                    ):
                         continue
                     rows = BatchRows(sql, self.cache, self.suffix, self.store.ns)
                     sql.execute("SAVEPOINT laurel_event")
@@ -190,24 +227,44 @@ class Runner:
                             raise
                         sql.execute("ROLLBACK TO SAVEPOINT laurel_event")
                         rows.discard()
-                        recorded.append(failures.record(sql, self.store.ns, self.tracking_name(p), notification, exc))
+                        recorded.append(
+                            failures.record(sql, self.store.ns, self.tracking_name(p), notification, exc)
+                        )
                         if isinstance(exc, ProjectionHaltedError):
                             halted[p.name], moved[p.name] = str(exc), notification.id - 1
                     sql.execute("RELEASE SAVEPOINT laurel_event")
             for p in active:
                 if p.name in halted:  # it stays before the event that halted it
-                    sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ?", (moved[p.name], self.tracking_name(p)))
+                    sql.execute(
+                        f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ?",
+                        (moved[p.name], self.tracking_name(p)),
+                    )
         failures.report(recorded)
         self.halted.update(halted)
         return moved
 
-    def _move_tracking(self, sql: Sql, positions: dict[str, int], active: list[Projection], last: int) -> None:
+    def _move_tracking(
+        self, sql: Sql, positions: dict[str, int], active: list[Projection], last: int
+    ) -> None:
         for p in active:
             old = positions[p.name]
-            if old < last and sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ? AND position = ?", (last, self.tracking_name(p), old)) != 1:
+            if (
+                old < last
+                and sql.execute(
+                    f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ? AND position = ?",
+                    (last, self.tracking_name(p), old),
+                )
+                != 1
+            ):
                 raise StaleRunnerError(p.name)
 
-    def _project(self, rows: BatchRows, notifications: Sequence[Any], positions: dict[str, int], active: list[Projection]) -> None:
+    def _project(
+        self,
+        rows: BatchRows,
+        notifications: Sequence[Any],
+        positions: dict[str, int],
+        active: list[Projection],
+    ) -> None:
         """Each notification to each projection past it that wants its topic, decoding it once
         and only when one needs the event."""
         decode = self.mapper.to_domain_event
@@ -219,7 +276,13 @@ class Runner:
                         event = decode(notification)
                     p.apply(rows, event, notification)
 
-    def catch_up(self, *, stop: int | None = None, max_events: int | None = None, progress: Callable[[Progress], None] | None = None) -> int:
+    def catch_up(
+        self,
+        *,
+        stop: int | None = None,
+        max_events: int | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> int:
         """Projects until nothing is pending (or ``stop``/``max_events`` is reached)."""
         target = 0  # only a progress report needs it: a read's catch-up skips the query
         if progress is not None:
@@ -235,7 +298,13 @@ class Runner:
                     progress(Progress(done, self.position(), max(target, self.position())))
         return done
 
-    def follow(self, stopping: threading.Event, *, poll_seconds: float = 0.2, on_batch: Callable[[int], None] | None = None) -> None:
+    def follow(
+        self,
+        stopping: threading.Event,
+        *,
+        poll_seconds: float = 0.2,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
         """Follows the log live until ``stopping`` is set."""
         while not stopping.is_set():
             done = self.catch_up(max_events=self.batch_size * 10)
@@ -251,11 +320,16 @@ class Runner:
                 for p in self.projections:
                     for table in p.tables:
                         sql.execute(f"DELETE FROM {self.store.table(table, self.suffix)}")
-                    sql.execute(f"UPDATE {self.store.table(TRACKING)} SET position = 0 WHERE projection = ?", (self.tracking_name(p),))
+                    sql.execute(
+                        f"UPDATE {self.store.table(TRACKING)} SET position = 0 WHERE projection = ?",
+                        (self.tracking_name(p),),
+                    )
                     failures.forget(sql, self.store.ns, self.tracking_name(p))
             self.resume()
             self.cache.clear(tables_empty=True)
-            self._positions = {p.name: 0 for p in self.projections}  # as committed here: a runner that moved since fails the tracking check
+            self._positions = {
+                p.name: 0 for p in self.projections
+            }  # as committed here: a runner that moved since fails the tracking check
             for p in self.projections:
                 p.prepare()
 
@@ -278,8 +352,13 @@ class Runner:
             self.store.drop([t for p in self.projections for t in p.tables], self.suffix)
             with self.store.transaction() as sql:
                 for p in self.projections:
-                    sql.execute(f"DELETE FROM {self.store.table(TRACKING)} WHERE projection = ?", (self.tracking_name(p),))
+                    sql.execute(
+                        f"DELETE FROM {self.store.table(TRACKING)} WHERE projection = ?",
+                        (self.tracking_name(p),),
+                    )
                     failures.forget(sql, self.store.ns, self.tracking_name(p))
             self.resume()
             self.cache.clear(tables_empty=True)  # setup() creates them empty
-            self._positions = {p.name: 0 for p in self.projections}  # as committed here: a runner that moved since fails the tracking check
+            self._positions = {
+                p.name: 0 for p in self.projections
+            }  # as committed here: a runner that moved since fails the tracking check

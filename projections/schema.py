@@ -34,19 +34,31 @@ class Table:
     def create_statements(self, dialect: str, suffix: str = "", ns: str = "") -> list[str]:
         table = self.physical(suffix, ns)
         cols = ", ".join(f"{c} {TYPES[dialect][t]}" for c, t in self.columns)
-        return [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))", *self.index_statements(suffix, ns)]
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))",
+            *self.index_statements(suffix, ns),
+        ]
 
     def index_statements(self, suffix: str = "", ns: str = "") -> list[str]:
-        return [f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {self.physical(suffix, ns)} ({', '.join(columns)})" for i, columns in enumerate(self.indexes)]
+        return [
+            f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {self.physical(suffix, ns)} ({', '.join(columns)})"
+            for i, columns in enumerate(self.indexes)
+        ]
 
     def drop_index_statements(self, suffix: str = "", ns: str = "") -> list[str]:
-        return [f"DROP INDEX IF EXISTS {ns}{self.physical(suffix)}_i{i}" for i in range(len(self.indexes))]
+        return [
+            f"DROP INDEX IF EXISTS {ns}{self.physical(suffix)}_i{i}" for i in range(len(self.indexes))
+        ]
 
     def upsert_statement(self, suffix: str = "", ns: str = "") -> str:
         """INSERT … ON CONFLICT DO UPDATE: the same text on SQLite (≥ 3.24) and PostgreSQL."""
         names = self.column_names
         updates = [c for c in names if c not in self.key]
-        conflict = f"ON CONFLICT ({', '.join(self.key)}) " + (f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}" if updates else "DO NOTHING")
+        conflict = f"ON CONFLICT ({', '.join(self.key)}) " + (
+            f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}"
+            if updates
+            else "DO NOTHING"
+        )
         return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) {conflict}"
 
     def insert_missing_statement(self, suffix: str = "", ns: str = "") -> str:
@@ -54,7 +66,9 @@ class Table:
         return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({', '.join(self.key)}) DO NOTHING"
 
     def delete_statement(self, suffix: str = "", ns: str = "") -> str:
-        return f"DELETE FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
+        return (
+            f"DELETE FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
+        )
 
     def select_statement(self, suffix: str = "", ns: str = "") -> str:
         return f"SELECT {', '.join(self.column_names)} FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"

@@ -32,7 +32,9 @@ class Sql:
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self._cursor.executemany(self._sql(statement), rows if isinstance(rows[0], tuple) else [tuple(r) for r in rows])
+            self._cursor.executemany(
+                self._sql(statement), rows if isinstance(rows[0], tuple) else [tuple(r) for r in rows]
+            )
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self._cursor.execute(self._sql(statement), tuple(params))
@@ -119,7 +121,10 @@ class ViewStore:
                 [getattr(self.datastore, "schema", "") or "", *names],
             )
         else:
-            rows = self.rows(f"SELECT m.name AS tbl, p.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN ({marks}) ORDER BY m.name, p.cid", names)
+            rows = self.rows(
+                f"SELECT m.name AS tbl, p.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN ({marks}) ORDER BY m.name, p.cid",
+                names,
+            )
         found: dict[str, list[str]] = {}
         for row in rows:
             found.setdefault(row["tbl"], []).append(row["name"])
@@ -128,7 +133,10 @@ class ViewStore:
     def reshaped(self, tables: Sequence[Table], suffix: str = "") -> bool:
         """Whether one of the tables exists with other columns than it declares now."""
         found = self.columns(tables, suffix)
-        return any(t.physical(suffix) in found and found[t.physical(suffix)] != list(t.column_names) for t in tables)
+        return any(
+            t.physical(suffix) in found and found[t.physical(suffix)] != list(t.column_names)
+            for t in tables
+        )
 
     def drop(self, tables: Sequence[Table], suffix: str = "") -> None:
         with self.transaction() as sql:
@@ -149,7 +157,10 @@ class ViewStore:
             found = raw.fetchall()
         if self.datastore.originator_id_type != "uuid":
             return list(map(Stored._make, found))
-        return [Stored(n, uuid_text(originator), version, topic, state) for n, originator, version, topic, state in found]
+        return [
+            Stored(n, uuid_text(originator), version, topic, state)
+            for n, originator, version, topic, state in found
+        ]
 
     @property
     def in_memory(self) -> bool:
@@ -163,7 +174,10 @@ class ViewStore:
         last batches, which the next runner projects again). Not for a connection that also
         appends events."""
         if not self.postgres:
-            with self.datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:  # outside a transaction; the cursor closed on leaving
+            with (
+                self.datastore.get_connection(commit=True) as connection,
+                connection.cursor() as cursor,
+            ):  # outside a transaction; the cursor closed on leaving
                 cursor.execute("PRAGMA cache_size = -65536")
                 cursor.execute("PRAGMA synchronous = NORMAL")
 
@@ -185,7 +199,13 @@ class ViewStore:
                 chunk,
             )
             found.extend(
-                Notification(id=r["notification_id"], originator_id=convert(r["originator_id"]), originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
+                Notification(
+                    id=r["notification_id"],
+                    originator_id=convert(r["originator_id"]),
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=bytes(r["state"]),
+                )
                 for r in rows
             )
         return found

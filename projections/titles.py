@@ -13,7 +13,13 @@ from projections.store import ViewStore
 
 NOMINEE = Table(
     "title_nominee",
-    (("nomination_id", "text"), ("campaign_id", "text"), ("category", "text"), ("nominee_name", "text"), ("nominee_unit_id", "text")),
+    (
+        ("nomination_id", "text"),
+        ("campaign_id", "text"),
+        ("category", "text"),
+        ("nominee_name", "text"),
+        ("nominee_unit_id", "text"),
+    ),
     ("nomination_id",),
 )
 TITLE = Table(
@@ -55,7 +61,16 @@ class TitleRegister(Projection):
         }
 
     def declared(self, rows: Rows, event: Any, _n: Any) -> None:
-        rows.put(NOMINEE, {"nomination_id": str(event.originator_id), "campaign_id": str(event.campaign_id), "category": event.category, "nominee_name": event.nominee.name, "nominee_unit_id": event.nominee.unit_id})
+        rows.put(
+            NOMINEE,
+            {
+                "nomination_id": str(event.originator_id),
+                "campaign_id": str(event.campaign_id),
+                "category": event.category,
+                "nominee_name": event.nominee.name,
+                "nominee_unit_id": event.nominee.unit_id,
+            },
+        )
 
     def commended(self, rows: Rows, event: Any, _n: Any) -> None:
         nominee = rows.get(NOMINEE, str(event.originator_id))
@@ -87,13 +102,27 @@ class TitleRegister(Projection):
         rows.put(TITLE, dict(self._title(rows, event), reinspection_due_by=instant(event.due_by)))
 
     def reinspected(self, rows: Rows, event: Any, _n: Any) -> None:
-        title = dict(self._title(rows, event), reinspection_due_by=None, last_reinspected_at=instant(event.timestamp), last_reinspection_passed=int(event.passed))
+        title = dict(
+            self._title(rows, event),
+            reinspection_due_by=None,
+            last_reinspected_at=instant(event.timestamp),
+            last_reinspection_passed=int(event.passed),
+        )
         if event.passed and event.next_anniversary is not None:
             title["anniversary"] = instant(event.next_anniversary)
         rows.put(TITLE, title)
 
     def revoked(self, rows: Rows, event: Any, _n: Any) -> None:
-        rows.put(TITLE, dict(self._title(rows, event), status="revoked", revoked_at=instant(event.timestamp), revocation_cause=event.cause, revocation_reason=event.reason))
+        rows.put(
+            TITLE,
+            dict(
+                self._title(rows, event),
+                status="revoked",
+                revoked_at=instant(event.timestamp),
+                revocation_cause=event.cause,
+                revocation_reason=event.reason,
+            ),
+        )
 
 
 def title_public(row: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +145,9 @@ def title_public(row: dict[str, Any]) -> dict[str, Any]:
         "reinspection_due_by": when("reinspection_due_by"),
         "next_reinspection_by": when("anniversary") if yearly and row["status"] == "active" else None,
         "last_reinspected_at": when("last_reinspected_at"),
-        "last_reinspection_passed": None if row["last_reinspection_passed"] is None else bool(row["last_reinspection_passed"]),
+        "last_reinspection_passed": None
+        if row["last_reinspection_passed"] is None
+        else bool(row["last_reinspection_passed"]),
         "revoked_at": when("revoked_at"),
         "revocation_cause": row["revocation_cause"],
         "revocation_reason": row["revocation_reason"],
@@ -127,21 +158,44 @@ class TitleReader:
     def __init__(self, store: ViewStore) -> None:
         self.store = store
 
-    def titles(self, *, campaign_id: str | None = None, category: str | None = None, status: str | None = None, after: str = "", limit: int = 100) -> list[dict[str, Any]]:
+    def titles(
+        self,
+        *,
+        campaign_id: str | None = None,
+        category: str | None = None,
+        status: str | None = None,
+        after: str = "",
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         where, params = ["nomination_id > ?"], [after]
         for column, value in (("campaign_id", campaign_id), ("category", category), ("status", status)):
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
-        rows = self.store.rows(f"SELECT * FROM {self.store.table(TITLE)} WHERE {' AND '.join(where)} ORDER BY nomination_id LIMIT ?", [*params, limit])
+        rows = self.store.rows(
+            f"SELECT * FROM {self.store.table(TITLE)} WHERE {' AND '.join(where)} ORDER BY nomination_id LIMIT ?",
+            [*params, limit],
+        )
         return [title_public(r) for r in rows]
 
-    def ids(self, campaign_id: str, category: str, *, status: str = "active", due: bool | None = None, after: str = "", limit: int = 500) -> list[str]:
+    def ids(
+        self,
+        campaign_id: str,
+        category: str,
+        *,
+        status: str = "active",
+        due: bool | None = None,
+        after: str = "",
+        limit: int = 500,
+    ) -> list[str]:
         """Title ids of a cohort in id order (the re-inspection batches page through these)."""
         where = "campaign_id = ? AND category = ? AND status = ? AND nomination_id > ?"
         if due is True:
             where += " AND reinspection_due_by IS NOT NULL"
         elif due is False:
             where += " AND reinspection_due_by IS NULL"
-        rows = self.store.rows(f"SELECT nomination_id FROM {self.store.table(TITLE)} WHERE {where} ORDER BY nomination_id LIMIT ?", (campaign_id, category, status, after, limit))
+        rows = self.store.rows(
+            f"SELECT nomination_id FROM {self.store.table(TITLE)} WHERE {where} ORDER BY nomination_id LIMIT ?",
+            (campaign_id, category, status, after, limit),
+        )
         return [r["nomination_id"] for r in rows]

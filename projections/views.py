@@ -56,7 +56,9 @@ def select(names: Sequence[str] | None) -> list[type[Projection]]:
         return list(PROJECTIONS)
     unknown = [n for n in names if n not in NAMES]
     if unknown:
-        raise UnknownProjectionError(f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(NAMES)} / 未知的投影")
+        raise UnknownProjectionError(
+            f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(NAMES)} / 未知的投影"
+        )
     return [p for p in PROJECTIONS if p.name in names]
 
 
@@ -88,7 +90,9 @@ class Views:
         self.catch_up_limit = catch_up_limit
         self.audit = AuditReader(self.store, self.mapper)
         self.anchor = AuditAnchor(app, self.store, self.audit, signer, checkpoint_every)
-        self.runner = Runner(self.store, self.mapper, instances(PROJECTIONS, self.anchor.book), batch_size=batch_size)
+        self.runner = Runner(
+            self.store, self.mapper, instances(PROJECTIONS, self.anchor.book), batch_size=batch_size
+        )
         self.runner.setup()
         self._failures = FailureReader(self.store)
         self._dashboards = DashboardReader(self.store, self.mapper)
@@ -99,9 +103,13 @@ class Views:
     # --- keeping current -------------------------------------------------------------------
 
     def catch_up(self, max_events: int | None = None) -> int:
-        done = self.runner.catch_up(max_events=max_events if max_events is not None else self.catch_up_limit)
+        done = self.runner.catch_up(
+            max_events=max_events if max_events is not None else self.catch_up_limit
+        )
         if done:
-            self.anchor.sign_when_due(budget=self.catch_up_limit)  # a read recomputes no more than it would project
+            self.anchor.sign_when_due(
+                budget=self.catch_up_limit
+            )  # a read recomputes no more than it would project
         return done
 
     def positions(self) -> dict[str, int]:
@@ -110,9 +118,13 @@ class Views:
     def lag(self) -> dict[str, int]:
         """Notifications not yet projected, per projection (re-read from the database)."""
         head = self.store.max_notification_id()
-        return {name: max(0, head - position) for name, position in self.runner.committed_positions().items()}
+        return {
+            name: max(0, head - position) for name, position in self.runner.committed_positions().items()
+        }
 
-    def follow(self, stopping: Any, on_batch: Callable[[int], None] | None = None, poll_seconds: float = 0.2) -> None:
+    def follow(
+        self, stopping: Any, on_batch: Callable[[int], None] | None = None, poll_seconds: float = 0.2
+    ) -> None:
         def after_batch(done: int) -> None:
             if done:
                 self.anchor.sign_when_due()
@@ -133,7 +145,13 @@ class Views:
         """Read models this process's runner stopped before an event they must not pass."""
         return dict(self.runner.halted)
 
-    def rebuild(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = REBUILD_BATCH, processes: bool = True) -> int:
+    def rebuild(
+        self,
+        names: Sequence[str] | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        batch_size: int = REBUILD_BATCH,
+        processes: bool = True,
+    ) -> int:
         """Empties the named read models and projects them again from position zero, the
         groups of ``parallel.GROUPS`` in processes of their own when there is more than one
         (and an ``opener``, and ``processes``); returns how many notifications were read.
@@ -145,19 +163,44 @@ class Views:
         if any(AuditLog in g for g in groups):
             self.anchor.preflight()
         try:
-            if processes and self.opener is not None and len(groups) > 1 and not self.store.in_memory:  # another process would see another database
+            if (
+                processes and self.opener is not None and len(groups) > 1 and not self.store.in_memory
+            ):  # another process would see another database
                 trusted = self.anchor.trusted() if self.anchor.book.checkpoints() else None
-                return rebuild_in_processes(self.opener, groups, batch_size, progress, tuple(trusted) if trusted else None)
-            return rebuild_group(Runner(self.store, self.mapper, instances([p for g in groups for p in g], self.anchor.book), batch_size=batch_size), progress)
+                return rebuild_in_processes(
+                    self.opener, groups, batch_size, progress, tuple(trusted) if trusted else None
+                )
+            return rebuild_group(
+                Runner(
+                    self.store,
+                    self.mapper,
+                    instances([p for g in groups for p in g], self.anchor.book),
+                    batch_size=batch_size,
+                ),
+                progress,
+            )
         finally:
             self.runner.resume()  # the shared runner re-reads its positions and drops its cache
 
-    def rebuild_and_compare(self, names: Sequence[str] | None = None, progress: Callable[[Progress], None] | None = None, batch_size: int = REBUILD_BATCH) -> list[TableDifference]:
+    def rebuild_and_compare(
+        self,
+        names: Sequence[str] | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        batch_size: int = REBUILD_BATCH,
+    ) -> list[TableDifference]:
         """Rebuilds into twin tables (``…__verify``) up to the live position and compares every
         row of every table; returns the tables that differ (none: the live views are sound)."""
         chosen = select(names)
-        live = Runner(self.store, self.mapper, instances(chosen, self.anchor.book), batch_size=batch_size)
-        twin = Runner(self.store, self.mapper, instances(chosen, self.anchor.book), suffix=VERIFY_SUFFIX, batch_size=batch_size)
+        live = Runner(
+            self.store, self.mapper, instances(chosen, self.anchor.book), batch_size=batch_size
+        )
+        twin = Runner(
+            self.store,
+            self.mapper,
+            instances(chosen, self.anchor.book),
+            suffix=VERIFY_SUFFIX,
+            batch_size=batch_size,
+        )
         twin.drop()
         twin.setup()
         twin.without_secondary_indexes()  # the twin is read once, in key order
@@ -169,8 +212,15 @@ class Views:
                 with self.store.transaction(commit=False) as sql:
                     if min(live.committed_positions().values()) != target:  # moved on meanwhile
                         continue
-                    return [d for p in chosen for t in p.tables if (d := self._compare(sql, p.name, t)) is not None]
-            raise RuntimeError("the live views kept moving; try again when the load is lower / 实时视图持续变化，请稍后重试")
+                    return [
+                        d
+                        for p in chosen
+                        for t in p.tables
+                        if (d := self._compare(sql, p.name, t)) is not None
+                    ]
+            raise RuntimeError(
+                "the live views kept moving; try again when the load is lower / 实时视图持续变化，请稍后重试"
+            )
         finally:
             twin.drop()
 
@@ -210,7 +260,9 @@ class Views:
         self.catch_up()
         return self._titles.ids(campaign_id, category, **filters)
 
-    def audit_entries(self, after: int = 0, limit: int = 100, within: str | None = None) -> list[AuditEntry]:
+    def audit_entries(
+        self, after: int = 0, limit: int = 100, within: str | None = None
+    ) -> list[AuditEntry]:
         """The log in its global order, or (``within`` a unit) the entries of that unit's subtree."""
         self.catch_up()
         if within is None:
@@ -226,7 +278,9 @@ class Views:
         self.catch_up()
         return self.audit.last_position()
 
-    def verify(self, checkpoints: Sequence[Checkpoint] = (), public_keys: Sequence[str] = ()) -> Verification:
+    def verify(
+        self, checkpoints: Sequence[Checkpoint] = (), public_keys: Sequence[str] = ()
+    ) -> Verification:
         """The chain against the stored events, every stored checkpoint and the auditor's
         (``checkpoints``, trusted with this instance's key and ``public_keys``)."""
         self.catch_up()
@@ -247,7 +301,10 @@ class Views:
         """Every stored checkpoint, with the position its own event holds in the log."""
         self.catch_up()
         logged = self.audit.of_subject(str(AUDIT_ID))
-        return [dict(c.public(), logged_position=logged.get(version, (None,))[0]) for version, c in self.anchor.book.entries()]
+        return [
+            dict(c.public(), logged_position=logged.get(version, (None,))[0])
+            for version, c in self.anchor.book.entries()
+        ]
 
     def public_key(self) -> dict[str, str]:
         """The key checkpoints are signed with (its PEM, its id)."""

@@ -22,7 +22,9 @@ def laurel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
-POSTGRES_URL = os.environ.get("LAUREL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laurel_test")
+POSTGRES_URL = os.environ.get(
+    "LAUREL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laurel_test"
+)
 
 
 def _postgres_problem() -> str | None:
@@ -31,7 +33,7 @@ def _postgres_problem() -> str | None:
 
         with psycopg.connect(POSTGRES_URL, connect_timeout=5) as conn:
             conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
     return None
 
@@ -80,4 +82,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-BACKENDS = pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+BACKENDS = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)

@@ -16,7 +16,16 @@ from temporalio.exceptions import ApplicationError
 from domain.actors import SYSTEM, Actor
 from domain.application import Laurel
 from domain.errors import DomainError
-from workflows.contracts import BatchOutcome, CampaignStatus, CampaignStep, ExtensionRequest, PhaseStep, PhaseWindow, Reminder, TitleBatch
+from workflows.contracts import (
+    BatchOutcome,
+    CampaignStatus,
+    CampaignStep,
+    ExtensionRequest,
+    PhaseStep,
+    PhaseWindow,
+    Reminder,
+    TitleBatch,
+)
 
 T = TypeVar("T")
 
@@ -28,14 +37,22 @@ def refusals_are_final(fn: Callable[..., T]) -> Callable[..., T]:
             return fn(*args, **kwargs)
         except DomainError as exc:
             failures = [f.as_dict() for f in getattr(exc, "failures", ())]
-            raise ApplicationError(exc.message_en, {"code": exc.code, "message_zh": exc.message_zh, "failures": failures}, type=exc.code, non_retryable=not exc.retryable) from exc
+            raise ApplicationError(
+                exc.message_en,
+                {"code": exc.code, "message_zh": exc.message_zh, "failures": failures},
+                type=exc.code,
+                non_retryable=not exc.retryable,
+            ) from exc
 
     return wrapper
 
 
 def status_of(app: Laurel, campaign_id: str) -> CampaignStatus:
     campaign = app.get_campaign(campaign_id)
-    phases = [PhaseWindow(code=p.code, opens_at=p.opens_at, closes_at=p.closes_at, status=p.status) for p in campaign.phases]
+    phases = [
+        PhaseWindow(code=p.code, opens_at=p.opens_at, closes_at=p.closes_at, status=p.status)
+        for p in campaign.phases
+    ]
     return CampaignStatus(campaign_id=campaign_id, current_phase=None, phases=phases)
 
 
@@ -56,7 +73,11 @@ class CampaignActivities:
     @activity.defn
     @refusals_are_final
     def remind(self, reminder: Reminder) -> bool:
-        return bool(self.app.remind_deadline(reminder.campaign_id, reminder.phase, reminder.offset_seconds, SYSTEM, at=reminder.at)["recorded"])
+        return bool(
+            self.app.remind_deadline(
+                reminder.campaign_id, reminder.phase, reminder.offset_seconds, SYSTEM, at=reminder.at
+            )["recorded"]
+        )
 
     @activity.defn
     @refusals_are_final
@@ -67,7 +88,15 @@ class CampaignActivities:
     @refusals_are_final
     def extend_deadline(self, request: ExtensionRequest) -> CampaignStatus:
         key = f"{request.campaign_id}:{request.phase}:extended-to:{request.closes_at.isoformat()}"
-        self.app.extend_deadline(request.campaign_id, request.phase, request.closes_at, request.reason, Actor.from_dict(request.actor), at=request.at, idempotency_key=key)
+        self.app.extend_deadline(
+            request.campaign_id,
+            request.phase,
+            request.closes_at,
+            request.reason,
+            Actor.from_dict(request.actor),
+            at=request.at,
+            idempotency_key=key,
+        )
         return status_of(self.app, request.campaign_id)
 
     @activity.defn
@@ -79,14 +108,33 @@ class CampaignActivities:
     @refusals_are_final
     def mark_reinspections_due(self, batch: TitleBatch) -> BatchOutcome:
         assert batch.due_by is not None
-        result = self.app.mark_reinspections_due(batch.campaign_id, batch.category, batch.due_by, batch.offset, batch.limit, SYSTEM, at=batch.at, idempotency_key=batch.key)
+        result = self.app.mark_reinspections_due(
+            batch.campaign_id,
+            batch.category,
+            batch.due_by,
+            batch.offset,
+            batch.limit,
+            SYSTEM,
+            at=batch.at,
+            idempotency_key=batch.key,
+        )
         return BatchOutcome(changed=result["marked"], next_offset=result["next_offset"])
 
     @activity.defn
     @refusals_are_final
     def revoke_unreinspected(self, batch: TitleBatch) -> BatchOutcome:
-        result = self.app.revoke_unreinspected(batch.campaign_id, batch.category, batch.offset, batch.limit, SYSTEM, at=batch.at, idempotency_key=batch.key)
-        return BatchOutcome(changed=len(result["revoked"]), next_offset=result["next_offset"], ids=result["revoked"])
+        result = self.app.revoke_unreinspected(
+            batch.campaign_id,
+            batch.category,
+            batch.offset,
+            batch.limit,
+            SYSTEM,
+            at=batch.at,
+            idempotency_key=batch.key,
+        )
+        return BatchOutcome(
+            changed=len(result["revoked"]), next_offset=result["next_offset"], ids=result["revoked"]
+        )
 
     @activity.defn
     @refusals_are_final

@@ -49,18 +49,32 @@ class CampaignWorkflow:
 
     @workflow.query
     def current_phase(self) -> CampaignStatus:
-        return CampaignStatus(campaign_id=self.campaign_id, current_phase=self.current, phases=self.phases, finished=self.finished)
+        return CampaignStatus(
+            campaign_id=self.campaign_id,
+            current_phase=self.current,
+            phases=self.phases,
+            finished=self.finished,
+        )
 
     @workflow.update
     async def extend_deadline(self, request: ExtendDeadline) -> CampaignStatus:
         status = await workflow.execute_activity_method(
             CampaignActivities.extend_deadline,
-            ExtensionRequest(campaign_id=self.campaign_id, phase=request.phase, closes_at=request.closes_at, reason=request.reason, actor=request.actor, at=workflow.now()),
+            ExtensionRequest(
+                campaign_id=self.campaign_id,
+                phase=request.phase,
+                closes_at=request.closes_at,
+                reason=request.reason,
+                actor=request.actor,
+                at=workflow.now(),
+            ),
             schedule_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
         known = {p.code: p.status for p in self.phases}
-        self.phases = [p.model_copy(update={"status": known.get(p.code, p.status)}) for p in status.phases]
+        self.phases = [
+            p.model_copy(update={"status": known.get(p.code, p.status)}) for p in status.phases
+        ]
         self.changed = True
         return self.current_phase()
 
@@ -89,7 +103,9 @@ class CampaignWorkflow:
         return next(p for p in self.phases if p.code == code)
 
     def _set_status(self, code: str, status: str) -> None:
-        self.phases = [p.model_copy(update={"status": status}) if p.code == code else p for p in self.phases]
+        self.phases = [
+            p.model_copy(update={"status": status}) if p.code == code else p for p in self.phases
+        ]
 
     async def _sleep_until(self, instant: Callable[[], datetime]) -> bool:
         """Sleeps until ``instant()``; wakes early (returning False) when a deadline changed."""
@@ -104,12 +120,17 @@ class CampaignWorkflow:
         return False
 
     async def _call(self, method: Callable, arg: object) -> object:
-        return await workflow.execute_activity_method(method, arg, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+        return await workflow.execute_activity_method(
+            method, arg, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+        )
 
     async def _run_phase(self, run: CampaignRun, code: str) -> None:
         while not await self._sleep_until(lambda: self._phase(code).opens_at):
             pass
-        await self._call(CampaignActivities.open_phase, PhaseStep(campaign_id=run.campaign_id, phase=code, at=workflow.now()))
+        await self._call(
+            CampaignActivities.open_phase,
+            PhaseStep(campaign_id=run.campaign_id, phase=code, at=workflow.now()),
+        )
         self._set_status(code, "open")
         self.current = code
         while True:
@@ -117,7 +138,11 @@ class CampaignWorkflow:
             now = workflow.now()
             if now >= closes_at:
                 break
-            upcoming = sorted(closes_at - timedelta(seconds=o) for o in run.reminder_offsets_seconds if closes_at - timedelta(seconds=o) > now)
+            upcoming = sorted(
+                closes_at - timedelta(seconds=o)
+                for o in run.reminder_offsets_seconds
+                if closes_at - timedelta(seconds=o) > now
+            )
             target = upcoming[0] if upcoming else closes_at
 
             def until_target(t: datetime = target) -> datetime:
@@ -126,24 +151,49 @@ class CampaignWorkflow:
             if not await self._sleep_until(until_target):
                 continue  # a deadline moved: recompute
             for offset in run.reminder_offsets_seconds:
-                if self._phase(code).closes_at - timedelta(seconds=offset) == target and workflow.now() < self._phase(code).closes_at:
-                    await self._call(CampaignActivities.remind, Reminder(campaign_id=run.campaign_id, phase=code, offset_seconds=offset, at=workflow.now()))
-        await self._call(CampaignActivities.close_phase, PhaseStep(campaign_id=run.campaign_id, phase=code, at=workflow.now()))
+                if (
+                    self._phase(code).closes_at - timedelta(seconds=offset) == target
+                    and workflow.now() < self._phase(code).closes_at
+                ):
+                    await self._call(
+                        CampaignActivities.remind,
+                        Reminder(
+                            campaign_id=run.campaign_id,
+                            phase=code,
+                            offset_seconds=offset,
+                            at=workflow.now(),
+                        ),
+                    )
+        await self._call(
+            CampaignActivities.close_phase,
+            PhaseStep(campaign_id=run.campaign_id, phase=code, at=workflow.now()),
+        )
         self._set_status(code, "closed")
         self.current = None
         if run.steps.get("declaration") == code:
-            await self._call(CampaignActivities.record_silent_units, CampaignStep(campaign_id=run.campaign_id, at=workflow.now()))
+            await self._call(
+                CampaignActivities.record_silent_units,
+                CampaignStep(campaign_id=run.campaign_id, at=workflow.now()),
+            )
         if run.steps.get("commendation") == code:
             await self._after_commendation(run)
 
     async def _after_commendation(self, run: CampaignRun) -> None:
         if run.has_parent:
-            await self._call(CampaignActivities.forward_commended, CampaignStep(campaign_id=run.campaign_id, at=workflow.now()))
+            await self._call(
+                CampaignActivities.forward_commended,
+                CampaignStep(campaign_id=run.campaign_id, at=workflow.now()),
+            )
         anniversary = one_year_later(self._phase(run.steps["commendation"]).closes_at)
         for plan in run.reinspection:
             await workflow.start_child_workflow(
                 ReinspectionWorkflow.run,
-                ReinspectionCycle(campaign_id=run.campaign_id, category=plan.category, anniversary=anniversary, due_ahead_days=plan.due_ahead_days),
+                ReinspectionCycle(
+                    campaign_id=run.campaign_id,
+                    category=plan.category,
+                    anniversary=anniversary,
+                    due_ahead_days=plan.due_ahead_days,
+                ),
                 id=reinspection_workflow_id(run.campaign_id, plan.category),
                 task_queue=workflow.info().task_queue,  # this stack's queue: its worker holds this campaign's store
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,

@@ -13,7 +13,9 @@ from temporalio.common import RetryPolicy
 DEFAULT_REMINDER_OFFSETS = (3 * 86400, 86400)  # 3 days and 1 day before each deadline
 DEFAULT_DUE_AHEAD_DAYS = 60
 BATCH_SIZE = 500
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1))
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+)
 
 
 def campaign_workflow_id(campaign_id: str) -> str:

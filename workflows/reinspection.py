@@ -39,13 +39,29 @@ class ReinspectionWorkflow:
         if remaining > 0:
             await asyncio.sleep(remaining)
 
-    async def _batches(self, method: Callable[[CampaignActivities, TitleBatch], BatchOutcome], cycle: ReinspectionCycle, stage: str, due_by: datetime | None) -> list[str]:
+    async def _batches(
+        self,
+        method: Callable[[CampaignActivities, TitleBatch], BatchOutcome],
+        cycle: ReinspectionCycle,
+        stage: str,
+        due_by: datetime | None,
+    ) -> list[str]:
         offset: int | None = 0
         touched: list[str] = []
         while offset is not None:
             key = f"{cycle.campaign_id}:{cycle.category}:{cycle.anniversary.date().isoformat()}:{stage}:{offset}"
-            batch = TitleBatch(campaign_id=cycle.campaign_id, category=cycle.category, offset=offset, limit=cycle.batch_size, due_by=due_by, at=workflow.now(), key=key)
-            outcome: BatchOutcome = await workflow.execute_activity_method(method, batch, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+            batch = TitleBatch(
+                campaign_id=cycle.campaign_id,
+                category=cycle.category,
+                offset=offset,
+                limit=cycle.batch_size,
+                due_by=due_by,
+                at=workflow.now(),
+                key=key,
+            )
+            outcome: BatchOutcome = await workflow.execute_activity_method(
+                method, batch, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+            )
             touched.extend(outcome.ids)
             offset = outcome.next_offset
         return touched
@@ -58,10 +74,32 @@ class ReinspectionWorkflow:
         self.stage = "awaiting_anniversary"
         await self._sleep_until(cycle.anniversary)
         self.stage = "revoking"
-        self.revoked = await self._batches(CampaignActivities.revoke_unreinspected, cycle, "revoke", None)
-        probe = TitleBatch(campaign_id=cycle.campaign_id, category=cycle.category, offset=0, limit=0, at=workflow.now(), key="count")
-        remaining = await workflow.execute_activity_method(CampaignActivities.count_active_titles, probe, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+        self.revoked = await self._batches(
+            CampaignActivities.revoke_unreinspected, cycle, "revoke", None
+        )
+        probe = TitleBatch(
+            campaign_id=cycle.campaign_id,
+            category=cycle.category,
+            offset=0,
+            limit=0,
+            at=workflow.now(),
+            key="count",
+        )
+        remaining = await workflow.execute_activity_method(
+            CampaignActivities.count_active_titles,
+            probe,
+            schedule_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
         self.stage = "done"
         if remaining:
-            workflow.continue_as_new(cycle.model_copy(update={"anniversary": one_year_later(cycle.anniversary), "year": cycle.year + 1}))
-        return {"year": cycle.year, "revoked": len(self.revoked), "active": remaining}  # a count: 100,000 ids would pass Temporal's 2 MB payload limit
+            workflow.continue_as_new(
+                cycle.model_copy(
+                    update={"anniversary": one_year_later(cycle.anniversary), "year": cycle.year + 1}
+                )
+            )
+        return {
+            "year": cycle.year,
+            "revoked": len(self.revoked),
+            "active": remaining,
+        }  # a count: 100,000 ids would pass Temporal's 2 MB payload limit

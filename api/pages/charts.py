@@ -29,7 +29,10 @@ def pipeline_svg(category_code: str, states: Mapping[str, int], t: Translator) -
     scale = max([1, *(int(states.get(s, 0)) for s in (*PIPELINE_STATES, *CLOSED_STATES))])
     parts: list[str] = []
     y = 0
-    for heading, group in ((t("dashboard.in_progress"), PIPELINE_STATES), (t("dashboard.closed_states"), CLOSED_STATES)):
+    for heading, group in (
+        (t("dashboard.in_progress"), PIPELINE_STATES),
+        (t("dashboard.closed_states"), CLOSED_STATES),
+    ):
         parts.append(f'<text x="0" y="{y + 17}" class="chart-head">{escape(heading)}</text>')
         y += HEAD_H
         for state in group:
@@ -45,7 +48,10 @@ def pipeline_svg(category_code: str, states: Mapping[str, int], t: Translator) -
             )
             y += ROW_H
         y += 6
-    label = escape(f"{t('dashboard.pipeline')}: " + ", ".join(f"{t.state(s)} {int(states.get(s, 0))}" for s in (*PIPELINE_STATES, *CLOSED_STATES)))
+    label = escape(
+        f"{t('dashboard.pipeline')}: "
+        + ", ".join(f"{t.state(s)} {int(states.get(s, 0))}" for s in (*PIPELINE_STATES, *CLOSED_STATES))
+    )
     return Markup(
         f'<svg class="pipeline" role="img" aria-label="{label}" viewBox="0 0 {WIDTH} {y}" width="{WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{label}</title>{''.join(parts)}</svg>"

@@ -37,7 +37,11 @@ def origin_of(scheme: str, host: str, port: int | None) -> str:
     scheme, host = scheme.lower(), host.lower()
     if ":" in host:
         host = f"[{host}]"
-    return f"{scheme}://{host}" if port in (None, DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{port}"
+    return (
+        f"{scheme}://{host}"
+        if port in (None, DEFAULT_PORTS.get(scheme))
+        else f"{scheme}://{host}:{port}"
+    )
 
 
 def url_origin(url: str) -> str | None:
@@ -80,20 +84,36 @@ def request_origin(request: Request) -> str | None:
 
 def require_own_origin(request: Request) -> None:
     settings = request.app.state.services.settings
-    allowed = own_origins(settings.public_url, request.scope.get("scheme", "http"), request.scope.get("server"))
+    allowed = own_origins(
+        settings.public_url, request.scope.get("scheme", "http"), request.scope.get("server")
+    )
     origin = request_origin(request)
     if origin not in allowed:
-        raise CrossSiteRequestError("The form was not sent from this site", "表单不是从本站提交的，已拒绝", origin=origin)
+        raise CrossSiteRequestError(
+            "The form was not sent from this site", "表单不是从本站提交的，已拒绝", origin=origin
+        )
 
 
 def form_token(binding: str, purpose: str) -> str:
     """The token a form of ``purpose`` carries for the cookie value ``binding``."""
-    return base64.urlsafe_b64encode(hmac.digest(binding.encode(), purpose.encode(), "sha256")).rstrip(b"=").decode()
+    return (
+        base64.urlsafe_b64encode(hmac.digest(binding.encode(), purpose.encode(), "sha256"))
+        .rstrip(b"=")
+        .decode()
+    )
 
 
 def require_token(binding: str | None, purpose: str, submitted: str) -> None:
-    if not binding or not submitted or not hmac.compare_digest(form_token(binding, purpose).encode(), submitted.encode()):
-        raise CrossSiteRequestError("The form's security token is missing or stale: reload the page", "表单安全校验未通过，请刷新页面后重试", purpose=purpose)
+    if (
+        not binding
+        or not submitted
+        or not hmac.compare_digest(form_token(binding, purpose).encode(), submitted.encode())
+    ):
+        raise CrossSiteRequestError(
+            "The form's security token is missing or stale: reload the page",
+            "表单安全校验未通过，请刷新页面后重试",
+            purpose=purpose,
+        )
 
 
 def guard(purpose: str, cookie: str) -> Callable[..., Awaitable[None]]:
@@ -114,4 +134,11 @@ def presession(request: Request) -> str:
 
 def keep_presession(request: Request, response: Response, value: str) -> None:
     if request.cookies.get(PRESESSION_COOKIE) != value:
-        response.set_cookie(PRESESSION_COOKIE, value, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/ui")
+        response.set_cookie(
+            PRESESSION_COOKIE,
+            value,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/ui",
+        )

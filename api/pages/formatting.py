@@ -49,13 +49,29 @@ def phase_countdowns(board: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for phase in board["phases"]:
         opens_at, closes_at = parse_instant(phase["opens_at"]), parse_instant(phase["closes_at"])
-        if phase.get("status") != "closed" and as_of is not None and opens_at is not None and as_of < opens_at:
+        if (
+            phase.get("status") != "closed"
+            and as_of is not None
+            and opens_at is not None
+            and as_of < opens_at
+        ):
             mode, seconds = "opens_in", (opens_at - as_of).total_seconds()
-        elif phase.get("status") != "closed" and phase.get("seconds_left") and (closes_at is None or as_of is None or as_of < closes_at):
+        elif (
+            phase.get("status") != "closed"
+            and phase.get("seconds_left")
+            and (closes_at is None or as_of is None or as_of < closes_at)
+        ):
             mode, seconds = "left", phase["seconds_left"]
         else:
             mode, seconds = "ended", 0
-        rows.append(dict(phase, countdown=mode, countdown_seconds=int(seconds), shown_status=shown_status(phase, as_of)))
+        rows.append(
+            dict(
+                phase,
+                countdown=mode,
+                countdown_seconds=int(seconds),
+                shown_status=shown_status(phase, as_of),
+            )
+        )
     return rows
 
 

@@ -56,7 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.silent_units": ("未申报的乡镇", "Townships that declared nothing"),
     "dashboard.silent_none": ("无", "None"),
     "dashboard.nomination_list": ("申报列表", "Nominations"),
-    "dashboard.more": ("仅显示前 {n} 条，完整列表见 API。", "Showing the first {n}; the API lists them all."),
+    "dashboard.more": (
+        "仅显示前 {n} 条，完整列表见 API。",
+        "Showing the first {n}; the API lists them all.",
+    ),
     "phase.name": ("阶段", "Phase"),
     "phase.opens_at": ("开始", "Opens"),
     "phase.closes_at": ("截止", "Closes"),
@@ -107,7 +110,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "compliance.verdict": ("结论", "Verdict"),
     "compliance.compliant": ("达标", "Compliant"),
     "compliance.short": ("未达标", "Falls short"),
-    "compliance.not_assessed": ("本年度未建立活动登记，不作评定", "No activity register this year: not assessed"),
+    "compliance.not_assessed": (
+        "本年度未建立活动登记，不作评定",
+        "No activity register this year: not assessed",
+    ),
     "compliance.shortfalls": ("未达标事项", "Shortfalls"),
     "compliance.none": ("无", "None"),
     "compliance.sessions": ("活动次数", "Sessions"),

@@ -28,12 +28,31 @@ from api.instants import checked_as_of
 from api.pages import csrf
 from api.pages.charts import pipeline_svg
 from api.pages.formatting import duration, local_time, phase_countdowns
-from api.pages.i18n import CLOSED_STATES, LANG_COOKIE, LANGUAGES, PIPELINE_STATES, Translator, language_of
+from api.pages.i18n import (
+    CLOSED_STATES,
+    LANG_COOKIE,
+    LANGUAGES,
+    PIPELINE_STATES,
+    Translator,
+    language_of,
+)
 from api.pages.timeline import timeline
 from api.problems import status_for
 from domain.actors import Actor, Role
-from domain.errors import AuthorizationError, CampaignNotFoundError, DomainError, NotFoundError, RuleFailure, RuleViolationError
-from domain.rules.jurisdiction import can_read_campaign, can_read_unit_records, require_read, require_role
+from domain.errors import (
+    AuthorizationError,
+    CampaignNotFoundError,
+    DomainError,
+    NotFoundError,
+    RuleFailure,
+    RuleViolationError,
+)
+from domain.rules.jurisdiction import (
+    can_read_campaign,
+    can_read_unit_records,
+    require_read,
+    require_role,
+)
 
 NOMINATIONS_SHOWN = 100
 YEAR = 365 * 24 * 3600
@@ -58,8 +77,19 @@ class PageRoute(APIRoute):
             except DomainError as exc:
                 return error_page(request, exc)
             except RequestValidationError as exc:  # a malformed query (as_of, year): 422 as in the API
-                failures = [RuleFailure(f"request_{e['type']}", e["msg"], "请求格式不正确：" + e["msg"], ".".join(str(p) for p in e["loc"][1:])) for e in exc.errors()]
-                return error_page(request, RuleViolationError(failures, "The request is not valid", "请求内容不符合要求"))
+                failures = [
+                    RuleFailure(
+                        f"request_{e['type']}",
+                        e["msg"],
+                        "请求格式不正确：" + e["msg"],
+                        ".".join(str(p) for p in e["loc"][1:]),
+                    )
+                    for e in exc.errors()
+                ]
+                return error_page(
+                    request,
+                    RuleViolationError(failures, "The request is not valid", "请求内容不符合要求"),
+                )
 
         return page_handler
 
@@ -71,13 +101,20 @@ router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 def templates() -> Jinja2Templates:
     """The templates next to this module, loaded on first use (nothing happens at import)."""
     found = Jinja2Templates(directory=Path(__file__).parent / "templates")
-    found.env.globals.update(local_time=local_time, duration=duration, PIPELINE_STATES=PIPELINE_STATES, CLOSED_STATES=CLOSED_STATES)
+    found.env.globals.update(
+        local_time=local_time,
+        duration=duration,
+        PIPELINE_STATES=PIPELINE_STATES,
+        CLOSED_STATES=CLOSED_STATES,
+    )
     return found
 
 
 async def page_actor(request: Request) -> Actor:
     try:
-        return await current_actor(request, None)  # credentials: read from the request itself (the parameter documents the scheme)
+        return await current_actor(
+            request, None
+        )  # credentials: read from the request itself (the parameter documents the scheme)
     except HTTPException as exc:
         if exc.status_code == 401:
             raise LoginRequired from None
@@ -96,9 +133,16 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     t = Translator(language_of(request))
     actor = getattr(request.state, "actor", None)
     session = request.cookies.get(SESSION_COOKIE)
-    logout_token = csrf.form_token(session, csrf.LOGOUT) if actor and session else None  # a bearer-header client has no session to end
+    logout_token = (
+        csrf.form_token(session, csrf.LOGOUT) if actor and session else None
+    )  # a bearer-header client has no session to end
     lang_url = relative(request.url.include_query_params(lang=t.other))
-    response = templates().TemplateResponse(request, name, {"t": t, "actor": actor, "lang_url": lang_url, "logout_token": logout_token, **context}, status_code=status)
+    response = templates().TemplateResponse(
+        request,
+        name,
+        {"t": t, "actor": actor, "lang_url": lang_url, "logout_token": logout_token, **context},
+        status_code=status,
+    )
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, t.lang, max_age=YEAR, httponly=True, samesite="lax")
     return response
@@ -107,8 +151,19 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 def error_page(request: Request, exc: DomainError) -> HTMLResponse:
     if isinstance(exc, AuthorizationError):
         actor = getattr(request.state, "actor", None)
-        structlog.get_logger("laurel.authz").warning("refused", code=exc.code, token_id=actor.token_id if actor else None, path=request.url.path, **exc.details)
-    return render(request, "error.html", {"error": exc, "failures": getattr(exc, "failures", ())}, status=status_for(exc))
+        structlog.get_logger("laurel.authz").warning(
+            "refused",
+            code=exc.code,
+            token_id=actor.token_id if actor else None,
+            path=request.url.path,
+            **exc.details,
+        )
+    return render(
+        request,
+        "error.html",
+        {"error": exc, "failures": getattr(exc, "failures", ())},
+        status=status_for(exc),
+    )
 
 
 def unit_names(app: Any, t: Translator) -> Callable[[str | None], str]:
@@ -135,22 +190,41 @@ def safe_next(target: str | None) -> str:
 # --- session -----------------------------------------------------------------------------------
 
 
-def login_page(request: Request, next_page: str | None, message: str | None, error: str | None, status: int = 200) -> Response:
+def login_page(
+    request: Request, next_page: str | None, message: str | None, error: str | None, status: int = 200
+) -> Response:
     """The login form, its token bound to the browser's pre-session cookie (set here if new)."""
     presession = csrf.presession(request)
-    context = {"next": safe_next(next_page), "message": message, "error": error, "csrf_token": csrf.form_token(presession, csrf.LOGIN)}
+    context = {
+        "next": safe_next(next_page),
+        "message": message,
+        "error": error,
+        "csrf_token": csrf.form_token(presession, csrf.LOGIN),
+    }
     response = render(request, "login.html", context, status=status)
     csrf.keep_presession(request, response, presession)
     return response
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next_page: Annotated[str | None, Query(alias="next")] = None, logged_out: bool = False) -> Response:
+def login_form(
+    request: Request,
+    next_page: Annotated[str | None, Query(alias="next")] = None,
+    logged_out: bool = False,
+) -> Response:
     return login_page(request, next_page, "login.logged_out" if logged_out else None, None)
 
 
-@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(csrf.guard(csrf.LOGIN, csrf.PRESESSION_COOKIE))])
-async def login(request: Request, token: Annotated[str, Form(max_length=200)], next_page: Annotated[str | None, Form(alias="next", max_length=2000)] = None) -> Response:
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    dependencies=[Depends(csrf.guard(csrf.LOGIN, csrf.PRESESSION_COOKIE))],
+)
+async def login(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)],
+    next_page: Annotated[str | None, Form(alias="next", max_length=2000)] = None,
+) -> Response:
     """A page session for the token: the cookie holds a random session id (only its hash is
     stored), never the token itself."""
     try:
@@ -161,7 +235,15 @@ async def login(request: Request, token: Annotated[str, Form(max_length=200)], n
         response.headers.update(exc.headers or {})
         return response
     response = RedirectResponse(safe_next(next_page), status_code=303)
-    response.set_cookie(SESSION_COOKIE, session, max_age=int(request.app.state.auth.session_lifetime), httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        session,
+        max_age=int(request.app.state.auth.session_lifetime),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -195,13 +277,26 @@ def campaign_list(request: Request, app: App, actor: PageActor) -> Response:
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def dashboard(request: Request, campaign_id: str, app: App, services: ServicesDep, actor: PageActor, as_of: Annotated[datetime | None, Query()] = None) -> Response:
+def dashboard(
+    request: Request,
+    campaign_id: str,
+    app: App,
+    services: ServicesDep,
+    actor: PageActor,
+    as_of: Annotated[datetime | None, Query()] = None,
+) -> Response:
     campaign = app.readable_campaign(campaign_id, actor)
     board = services.views.dashboard(str(campaign.id), checked_as_of(as_of) if as_of else None)
     if board is None:
-        raise CampaignNotFoundError(f"campaign {campaign.id} did not exist at {as_of}", f"评选活动在 {as_of} 时尚不存在", campaign=str(campaign.id))
+        raise CampaignNotFoundError(
+            f"campaign {campaign.id} did not exist at {as_of}",
+            f"评选活动在 {as_of} 时尚不存在",
+            campaign=str(campaign.id),
+        )
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
-    nominations, more = app.nomination_page(campaign.id, declared_within=own_unit, limit=NOMINATIONS_SHOWN)
+    nominations, more = app.nomination_page(
+        campaign.id, declared_within=own_unit, limit=NOMINATIONS_SHOWN
+    )
     t = Translator(language_of(request))
     charts = {c["code"]: pipeline_svg(c["code"], c["states"], t) for c in board["categories"]}
     categories = {c.code: c for c in campaign.categories}
@@ -230,16 +325,33 @@ def nomination_timeline(request: Request, nomination_id: str, app: App, actor: P
     names = unit_names(app, t)
     entries = timeline(app.history(nomination.id), t, campaign.timezone, names)
     return render(
-        request, "nomination.html", {"nomination": nomination, "campaign": campaign, "category": campaign.category(nomination.category), "entries": entries, "unit_name": names}
+        request,
+        "nomination.html",
+        {
+            "nomination": nomination,
+            "campaign": campaign,
+            "category": campaign.category(nomination.category),
+            "entries": entries,
+            "unit_name": names,
+        },
     )
 
 
 @router.get("/units/{unit_id}/compliance", response_class=HTMLResponse)
 def unit_compliance(
-    request: Request, unit_id: str, app: App, actor: PageActor, year: Annotated[int | None, Query(ge=1990, le=2100)] = None, through: date | None = None
+    request: Request,
+    unit_id: str,
+    app: App,
+    actor: PageActor,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    through: date | None = None,
 ) -> Response:
     unit = app.get_unit(unit_id)
     require_read(actor, can_read_unit_records(actor, unit), f"unit {unit_id}")
     year = year or app.clock().year
     result = app.compliance_of(unit_id, year, through=through)
-    return render(request, "compliance.html", {"unit": unit, "year": year, "result": result, "members": app.member_roll(unit_id)})
+    return render(
+        request,
+        "compliance.html",
+        {"unit": unit, "year": year, "result": result, "members": app.member_roll(unit_id)},
+    )

@@ -31,7 +31,12 @@ def _score(value: Any) -> str:
 def _inspection(data: dict[str, Any], t: Translator) -> list[tuple[str, str]]:
     inspection = data.get("inspection") or {}
     details = [
-        (t("event.verdict"), t(f"verdict.{inspection.get('verdict')}") if inspection.get("verdict") in ("pass", "fail") else str(inspection.get("verdict") or "")),
+        (
+            t("event.verdict"),
+            t(f"verdict.{inspection.get('verdict')}")
+            if inspection.get("verdict") in ("pass", "fail")
+            else str(inspection.get("verdict") or ""),
+        ),
         (t("event.score"), _score(inspection.get("weighted_score"))),
         (t("event.methods"), "、".join(t.method(m) for m in inspection.get("methods") or [])),
     ]
@@ -40,7 +45,9 @@ def _inspection(data: dict[str, Any], t: Translator) -> list[tuple[str, str]]:
     return details
 
 
-def _details(kind: str, data: dict[str, Any], t: Translator, timezone: str) -> tuple[list[str], list[tuple[str, str]], str | None]:
+def _details(
+    kind: str, data: dict[str, Any], t: Translator, timezone: str
+) -> tuple[list[str], list[tuple[str, str]], str | None]:
     """(reasons, other details, a link) of one event."""
     name = kind.rpartition(".")[2]
     if name == "declared":
@@ -52,12 +59,27 @@ def _details(kind: str, data: dict[str, Any], t: Translator, timezone: str) -> t
     if name in ("inspected", "reinspected"):
         return [], _inspection(data, t), None
     if name == "commended":
-        return [], [(t("event.rank"), str(data.get("rank"))), (t("event.score"), _score(data.get("score")))], None
+        return (
+            [],
+            [(t("event.rank"), str(data.get("rank"))), (t("event.score"), _score(data.get("score")))],
+            None,
+        )
     if name == "lapsed":
         return [str(data.get("reason") or "")], [(t("event.phase"), str(data.get("phase") or ""))], None
     if name == "revoked":
         cause = data.get("cause")
-        return [str(data.get("reason") or "")], [(t("event.cause"), t(f"cause.{cause}") if cause in ("reinspection_failed", "not_reinspected", "decision") else str(cause))], None
+        return (
+            [str(data.get("reason") or "")],
+            [
+                (
+                    t("event.cause"),
+                    t(f"cause.{cause}")
+                    if cause in ("reinspection_failed", "not_reinspected", "decision")
+                    else str(cause),
+                )
+            ],
+            None,
+        )
     if name == "withdrawn":
         return [str(data.get("reason") or "")], [], None
     if name == "reinspection_due":
@@ -68,7 +90,9 @@ def _details(kind: str, data: dict[str, Any], t: Translator, timezone: str) -> t
     return [], [], None
 
 
-def timeline(history: list[dict[str, Any]], t: Translator, timezone: str, unit_name: Callable[[str | None], str]) -> list[TimelineEntry]:
+def timeline(
+    history: list[dict[str, Any]], t: Translator, timezone: str, unit_name: Callable[[str | None], str]
+) -> list[TimelineEntry]:
     entries = []
     for event in history:
         actor = event.get("actor") or {}

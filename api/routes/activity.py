@@ -12,21 +12,59 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import App, CurrentActor, IdempotencyKey
 from api.imports import import_rows, table_body
 from api.responses import created
-from api.schemas import ActivityDayCreate, ActivityDayRecorded, CompliancePublic, ImportReport, MemberCreate, MemberPublic
+from api.schemas import (
+    ActivityDayCreate,
+    ActivityDayRecorded,
+    CompliancePublic,
+    ImportReport,
+    MemberCreate,
+    MemberPublic,
+)
 from domain.rules.jurisdiction import authorize, can_read_unit_records, require_read, require_role
 
 router = APIRouter(prefix="/v1/units", tags=["activity days"])
-SESSION_COLUMNS = ("session_id", "date", "kind", "hours", "topic", "expected", "attendees", "notice", "sign_in", "playback_log", "discussion_record", "feedback", "makeup_for", "reason")
+SESSION_COLUMNS = (
+    "session_id",
+    "date",
+    "kind",
+    "hours",
+    "topic",
+    "expected",
+    "attendees",
+    "notice",
+    "sign_in",
+    "playback_log",
+    "discussion_record",
+    "feedback",
+    "makeup_for",
+    "reason",
+)
 
 
-@router.post("/{unit_id}/members", status_code=201, response_model=MemberPublic, summary="Register a member of the unit / 登记党员")
-def register_member(unit_id: str, body: MemberCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = app.register_member(unit_id, body.id, body.name, body.status, body.leader, actor, idempotency_key=key)
+@router.post(
+    "/{unit_id}/members",
+    status_code=201,
+    response_model=MemberPublic,
+    summary="Register a member of the unit / 登记党员",
+)
+def register_member(
+    unit_id: str, body: MemberCreate, app: App, actor: CurrentActor, key: IdempotencyKey
+) -> Any:
+    result = app.register_member(
+        unit_id, body.id, body.name, body.status, body.leader, actor, idempotency_key=key
+    )
     return created(MemberPublic(**result), result["replayed"])
 
 
-@router.post("/{unit_id}/activity-days", status_code=201, response_model=ActivityDayRecorded, summary="Record (or correct) an activity day / 登记活动日")
-def record_activity_day(unit_id: str, body: ActivityDayCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+@router.post(
+    "/{unit_id}/activity-days",
+    status_code=201,
+    response_model=ActivityDayRecorded,
+    summary="Record (or correct) an activity day / 登记活动日",
+)
+def record_activity_day(
+    unit_id: str, body: ActivityDayCreate, app: App, actor: CurrentActor, key: IdempotencyKey
+) -> Any:
     session = body.model_dump(exclude={"reason"})
     result = app.record_activity(unit_id, session, actor, reason=body.reason, idempotency_key=key)
     status = 201 if result["outcome"] == "recorded" and not result["replayed"] else 200
@@ -34,7 +72,11 @@ def record_activity_day(unit_id: str, body: ActivityDayCreate, app: App, actor: 
 
 
 def _ids(cell: Any) -> list[str]:
-    return [p.strip() for p in str(cell or "").replace("，", ",").replace("、", ",").replace(";", ",").split(",") if p.strip()]
+    return [
+        p.strip()
+        for p in str(cell or "").replace("，", ",").replace("、", ",").replace(";", ",").split(",")
+        if p.strip()
+    ]
 
 
 def _flag(cell: Any) -> bool:
@@ -48,13 +90,21 @@ def _flag(cell: Any) -> bool:
     description="One row per session: session_id, date, kind, hours, topic, expected (member ids separated by commas, or 'all'), attendees (the sign-in list), notice, sign_in, playback_log, discussion_record, feedback (是/否 or true/false), makeup_for, reason.",
     openapi_extra=table_body(),
 )
-async def import_activity_days(unit_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+async def import_activity_days(
+    unit_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey
+) -> Any:
     require_role(actor, "record_activity")
-    authorize(actor, "record_activity", [await run_in_threadpool(app.get_unit, unit_id)])  # an unknown unit is 404, a foreign one 403, before any row
+    authorize(
+        actor, "record_activity", [await run_in_threadpool(app.get_unit, unit_id)]
+    )  # an unknown unit is 404, a foreign one 403, before any row
     members = list(app.member_roll(unit_id))
 
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
-        expected = members if str(row.get("expected") or "").strip().lower() in ("all", "全体") else _ids(row.get("expected"))
+        expected = (
+            members
+            if str(row.get("expected") or "").strip().lower() in ("all", "全体")
+            else _ids(row.get("expected"))
+        )
         on: object = row.get("date")  # a cell: a date or datetime from XLSX, text from CSV, or empty
         session = {
             "session_id": str(row.get("session_id") or "") or None,
@@ -64,28 +114,48 @@ async def import_activity_days(unit_id: str, request: Request, app: App, actor: 
             "topic": str(row.get("topic") or ""),
             "expected": expected,
             "attendees": _ids(row.get("attendees")),
-            "five_haves": {h: _flag(row.get(h)) for h in ("notice", "sign_in", "playback_log", "discussion_record", "feedback")},
+            "five_haves": {
+                h: _flag(row.get(h))
+                for h in ("notice", "sign_in", "playback_log", "discussion_record", "feedback")
+            },
             "makeup_for": str(row.get("makeup_for") or "") or None,
         }
-        result = app.record_activity(unit_id, session, actor, reason=str(row.get("reason") or ""), idempotency_key=row_key)
+        result = app.record_activity(
+            unit_id, session, actor, reason=str(row.get("reason") or ""), idempotency_key=row_key
+        )
         return dict(result, id=result["session_id"])
 
     return await import_rows(request, SESSION_COLUMNS, one, key)
 
 
-@router.get("/{unit_id}/compliance", response_model=CompliancePublic, summary="Activity-day compliance of a year / 活动日达标情况")
+@router.get(
+    "/{unit_id}/compliance",
+    response_model=CompliancePublic,
+    summary="Activity-day compliance of a year / 活动日达标情况",
+)
 def unit_compliance(
     unit_id: str,
     app: App,
     actor: CurrentActor,
     year: Annotated[int, Query(ge=1990, le=2100)],
-    through: Annotated[date | None, Query(description="judge the complete months before this date (default: today)")] = None,
+    through: Annotated[
+        date | None, Query(description="judge the complete months before this date (default: today)")
+    ] = None,
 ) -> Any:
     require_read(actor, can_read_unit_records(actor, app.get_unit(unit_id)), f"unit {unit_id}")
     result = app.compliance_of(unit_id, year, through=through)
     if result is None:
         judged_through = through or app.clock().date()
-        return {"unit_id": unit_id, "year": year, "through": judged_through.isoformat(), "months_checked": [], "compliant": None, "assessed": False, "shortfalls": [], "stats": {}}
+        return {
+            "unit_id": unit_id,
+            "year": year,
+            "through": judged_through.isoformat(),
+            "months_checked": [],
+            "compliant": None,
+            "assessed": False,
+            "shortfalls": [],
+            "stats": {},
+        }
     return {
         "unit_id": unit_id,
         "year": year,

@@ -38,17 +38,38 @@ def require_audit_reader(actor: Actor) -> None:
     """Auditors and admins read the log: of the root, all of it; of a unit, its subtree's."""
     require_role(actor, "read")
     if actor.role not in AUDIT_READERS:
-        raise RoleNotAllowedError(f"only auditors and admins may read {LOG}", f"仅审计员和管理员可以查看{LOG}", action="read_audit", role=actor.role)
+        raise RoleNotAllowedError(
+            f"only auditors and admins may read {LOG}",
+            f"仅审计员和管理员可以查看{LOG}",
+            action="read_audit",
+            role=actor.role,
+        )
 
 
-@router.get("/events", summary="Events in the global order / 按全局顺序列出事件", description="A page of events after position `after`; `next_after` continues. A token with a unit reads the events of its subtree's units, campaigns, nominations and registers; positions stay global.")
-async def events(actor: CurrentActor, services: ServicesDep, after: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=1000)) -> Any:
+@router.get(
+    "/events",
+    summary="Events in the global order / 按全局顺序列出事件",
+    description="A page of events after position `after`; `next_after` continues. A token with a unit reads the events of its subtree's units, campaigns, nominations and registers; positions stay global.",
+)
+async def events(
+    actor: CurrentActor,
+    services: ServicesDep,
+    after: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=1000),
+) -> Any:
     require_audit_reader(actor)
     entries = await run_in_threadpool(services.views.audit_entries, after, limit, actor.unit_id)
-    return {"items": [e.public() for e in entries], "next_after": entries[-1].position if entries else after}
+    return {
+        "items": [e.public() for e in entries],
+        "next_after": entries[-1].position if entries else after,
+    }
 
 
-@router.get("/verify", summary="Verify the hash chain / 校验哈希链", description="Recomputes every hash from the stored events and holds the chain to every stored signed checkpoint; names the first position that no longer matches, the first checkpoint the chain contradicts and every checkpoint whose signature fails.")
+@router.get(
+    "/verify",
+    summary="Verify the hash chain / 校验哈希链",
+    description="Recomputes every hash from the stored events and holds the chain to every stored signed checkpoint; names the first position that no longer matches, the first checkpoint the chain contradicts and every checkpoint whose signature fails.",
+)
 async def verify(actor: CurrentActor, services: ServicesDep) -> Any:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
     return (await run_in_threadpool(services.views.verify)).public()
@@ -63,7 +84,16 @@ class NdjsonResponse(StreamingResponse):
 @router.get(
     "/export",
     response_class=NdjsonResponse,
-    responses={200: {"content": {NdjsonResponse.media_type: {"schema": {"type": "string", "description": "one JSON object per line"}}}, "description": "the whole log, one event per line"}},
+    responses={
+        200: {
+            "content": {
+                NdjsonResponse.media_type: {
+                    "schema": {"type": "string", "description": "one JSON object per line"}
+                }
+            },
+            "description": "the whole log, one event per line",
+        }
+    },
     summary="Export the log as JSONL / 导出审计日志",
     description="One JSON object per line: position, event id, type, subject, version, occurred_at, prev_hash, hash, topic, the stored state the hash covers, and the data (the checkpoints' events included).",
 )
@@ -75,10 +105,16 @@ async def export(actor: CurrentActor, services: ServicesDep) -> StreamingRespons
         for record in records:
             yield (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
-    return NdjsonResponse(lines(), headers={"Content-Disposition": 'attachment; filename="laurel-audit.jsonl"'})
+    return NdjsonResponse(
+        lines(), headers={"Content-Disposition": 'attachment; filename="laurel-audit.jsonl"'}
+    )
 
 
-@router.get("/checkpoints", summary="Signed checkpoints / 签名检查点", description="Every signed checkpoint of the chain (position, hash, signed_at, key_id, public_key, signature) and the key this instance signs with: keep copies elsewhere and verify an export against them.")
+@router.get(
+    "/checkpoints",
+    summary="Signed checkpoints / 签名检查点",
+    description="Every signed checkpoint of the chain (position, hash, signed_at, key_id, public_key, signature) and the key this instance signs with: keep copies elsewhere and verify an export against them.",
+)
 async def checkpoints(actor: CurrentActor, services: ServicesDep) -> Any:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
     items = await run_in_threadpool(services.views.checkpoints)
@@ -89,8 +125,12 @@ async def checkpoints(actor: CurrentActor, services: ServicesDep) -> Any:
     "/checkpoints",
     status_code=201,
     response_model=CheckpointPublic,
-    responses={200: {"model": CheckpointPublic, "description": "the head was signed already: that checkpoint"}},
-    summary="Sign a checkpoint now / 立即签名检查点", description="Signs the chain's head after recomputing it from the stored events since the last checkpoint: 201 with the new checkpoint, 200 with the existing one when the head is signed already, 409 when the chain no longer matches the stored events.")
+    responses={
+        200: {"model": CheckpointPublic, "description": "the head was signed already: that checkpoint"}
+    },
+    summary="Sign a checkpoint now / 立即签名检查点",
+    description="Signs the chain's head after recomputing it from the stored events since the last checkpoint: 201 with the new checkpoint, 200 with the existing one when the head is signed already, 409 when the chain no longer matches the stored events.",
+)
 async def checkpoint(actor: CurrentActor, services: ServicesDep) -> JSONResponse:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
     signed, created = await run_in_threadpool(services.views.checkpoint, actor.as_dict())

@@ -18,24 +18,60 @@ from projections.rollup import empty_rollup
 router = APIRouter(tags=["read models"])
 
 
-@router.get("/v1/campaigns/{campaign_id}/dashboard", summary="Campaign dashboard / 评选看板", description="Counts per category and state, quota, commended, remaining, the current phase and every deadline with the seconds left. `as_of` recomputes it from the log up to that instant.")
-async def dashboard(campaign_id: str, app: App, actor: CurrentActor, services: ServicesDep, as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None) -> Any:
+@router.get(
+    "/v1/campaigns/{campaign_id}/dashboard",
+    summary="Campaign dashboard / 评选看板",
+    description="Counts per category and state, quota, commended, remaining, the current phase and every deadline with the seconds left. `as_of` recomputes it from the log up to that instant.",
+)
+async def dashboard(
+    campaign_id: str,
+    app: App,
+    actor: CurrentActor,
+    services: ServicesDep,
+    as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None,
+) -> Any:
     campaign = await run_in_threadpool(app.readable_campaign, campaign_id, actor)
-    board = await run_in_threadpool(services.views.dashboard, str(campaign.id), checked_as_of(as_of) if as_of else None)
+    board = await run_in_threadpool(
+        services.views.dashboard, str(campaign.id), checked_as_of(as_of) if as_of else None
+    )
     if board is None:
-        raise CampaignNotFoundError(f"campaign '{campaign_id}' did not exist at {as_of}", f"评选活动「{campaign_id}」在 {as_of} 时尚不存在", campaign=campaign_id)
+        raise CampaignNotFoundError(
+            f"campaign '{campaign_id}' did not exist at {as_of}",
+            f"评选活动「{campaign_id}」在 {as_of} 时尚不存在",
+            campaign=campaign_id,
+        )
     return board
 
 
-@router.get("/v1/campaigns/{campaign_id}/ranking", summary="Ranking of a category / 类别排名", description="Every inspected nomination in commendation order: score desc, lowest inspection score desc, declared_at asc, id asc.")
-async def ranking(campaign_id: str, app: App, actor: CurrentActor, services: ServicesDep, category: str = Query(..., description="category code, e.g. five_good_site")) -> Any:
+@router.get(
+    "/v1/campaigns/{campaign_id}/ranking",
+    summary="Ranking of a category / 类别排名",
+    description="Every inspected nomination in commendation order: score desc, lowest inspection score desc, declared_at asc, id asc.",
+)
+async def ranking(
+    campaign_id: str,
+    app: App,
+    actor: CurrentActor,
+    services: ServicesDep,
+    category: str = Query(..., description="category code, e.g. five_good_site"),
+) -> Any:
     campaign = await run_in_threadpool(app.readable_campaign, campaign_id, actor)
     campaign.category(category)  # an unknown category is a 422 naming the known ones
     return await run_in_threadpool(services.views.ranking, str(campaign.id), category)
 
 
-@router.get("/v1/units/{unit_id}/rollup", summary="Roll-up of a unit's subtree / 单位汇总", description="Nominations per state and titles (active, revoked) in the unit's subtree, in total and per child unit; optionally for one campaign.")
-async def rollup(unit_id: str, app: App, actor: CurrentActor, services: ServicesDep, campaign_id: str | None = Query(None)) -> Any:
+@router.get(
+    "/v1/units/{unit_id}/rollup",
+    summary="Roll-up of a unit's subtree / 单位汇总",
+    description="Nominations per state and titles (active, revoked) in the unit's subtree, in total and per child unit; optionally for one campaign.",
+)
+async def rollup(
+    unit_id: str,
+    app: App,
+    actor: CurrentActor,
+    services: ServicesDep,
+    campaign_id: str | None = Query(None),
+) -> Any:
     unit = await run_in_threadpool(app.get_unit, unit_id)
     require_read(actor, can_read_unit_records(actor, unit), f"unit {unit_id}")
     if campaign_id:
@@ -44,7 +80,11 @@ async def rollup(unit_id: str, app: App, actor: CurrentActor, services: Services
     return found or empty_rollup(unit.code, unit.name, unit.name_zh, unit.level, campaign_id)
 
 
-@router.get("/v1/titles", summary="Title register / 荣誉称号名册", description="Titles granted, active or revoked, with anniversary and re-inspection dates. With `campaign_id`: that campaign's (readers of the campaign); without: every title (auditors and unscoped admins).")
+@router.get(
+    "/v1/titles",
+    summary="Title register / 荣誉称号名册",
+    description="Titles granted, active or revoked, with anniversary and re-inspection dates. With `campaign_id`: that campaign's (readers of the campaign); without: every title (auditors and unscoped admins).",
+)
 async def titles(
     app: App,
     actor: CurrentActor,
@@ -59,5 +99,9 @@ async def titles(
         campaign_id = str((await run_in_threadpool(app.readable_campaign, campaign_id, actor)).id)
     else:
         require_whole_log_reader(actor, "the whole title register / 全部荣誉称号")
-    items = await run_in_threadpool(lambda: services.views.titles(campaign_id=campaign_id, category=category, status=status, after=after, limit=limit))
+    items = await run_in_threadpool(
+        lambda: services.views.titles(
+            campaign_id=campaign_id, category=category, status=status, after=after, limit=limit
+        )
+    )
     return {"items": items, "next_after": items[-1]["nomination_id"] if len(items) == limit else None}

@@ -20,6 +20,6 @@ def readyz(request: Request) -> JSONResponse:
     services = request.app.state.services
     try:
         position = services.app.recorder.max_notification_id() or 0
-    except Exception as exc:  # noqa: BLE001 - any store failure means not ready
+    except Exception as exc:
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ready", "backend": services.settings.backend, "position": position})

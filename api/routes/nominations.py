@@ -36,17 +36,46 @@ from domain.errors import RuleFailure, RuleViolationError
 from domain.rules.jurisdiction import authorize, require_role
 
 router = APIRouter(prefix="/v1", tags=["nominations"])
-NOMINATION_COLUMNS = ("category", "declaring_unit_id", "nominee_kind", "nominee_unit_id", "nominee_name", "nominee_person_id", "material")
+NOMINATION_COLUMNS = (
+    "category",
+    "declaring_unit_id",
+    "nominee_kind",
+    "nominee_unit_id",
+    "nominee_name",
+    "nominee_person_id",
+    "material",
+)
 
 
 def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
-    body = CommandResult(**{k: (str(v) if k == "id" else v) for k, v in result.items() if k in CommandResult.model_fields}).model_dump(mode="json", exclude_none=True)
-    return JSONResponse(body, status_code=200 if result.get("replayed") else status, headers={"ETag": f'"{result["version"]}"'})
+    body = CommandResult(
+        **{k: (str(v) if k == "id" else v) for k, v in result.items() if k in CommandResult.model_fields}
+    ).model_dump(mode="json", exclude_none=True)
+    return JSONResponse(
+        body,
+        status_code=200 if result.get("replayed") else status,
+        headers={"ETag": f'"{result["version"]}"'},
+    )
 
 
-@router.post("/campaigns/{campaign_id}/nominations", status_code=201, response_model=CommandResult, summary="Declare a nomination / 申报")
+@router.post(
+    "/campaigns/{campaign_id}/nominations",
+    status_code=201,
+    response_model=CommandResult,
+    summary="Declare a nomination / 申报",
+)
 async def declare(campaign_id: str, body: NominationCreate, cmd: Command) -> Any:
-    result = await run_in_threadpool(cmd.app.declare, campaign_id, body.category, body.declaring_unit_id, body.nominee.model_dump(), body.form, body.material, cmd.actor, idempotency_key=cmd.idempotency_key)
+    result = await run_in_threadpool(
+        cmd.app.declare,
+        campaign_id,
+        body.category,
+        body.declaring_unit_id,
+        body.nominee.model_dump(),
+        body.form,
+        body.material,
+        cmd.actor,
+        idempotency_key=cmd.idempotency_key,
+    )
     return command_response(result, 201)
 
 
@@ -57,12 +86,28 @@ async def declare(campaign_id: str, body: NominationCreate, cmd: Command) -> Any
     description="Columns: category, declaring_unit_id, nominee_kind, nominee_unit_id, nominee_name, nominee_person_id, material, and form.<field> for each declaration-form field. The report gives every row's outcome.",
     openapi_extra=table_body(),
 )
-async def import_nominations(campaign_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+async def import_nominations(
+    campaign_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey
+) -> Any:
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
         form = {k[5:]: v for k, v in row.items() if k.startswith("form.") and v not in (None, "")}
         form = {k: _cell(v) for k, v in form.items()}
-        nominee = {"kind": str(row.get("nominee_kind") or ""), "unit_id": str(row.get("nominee_unit_id") or ""), "name": str(row.get("nominee_name") or ""), "person_id": (str(row.get("nominee_person_id") or "") or None)}
-        return app.declare(campaign_id, str(row.get("category") or ""), str(row.get("declaring_unit_id") or ""), nominee, form, str(row.get("material") or ""), actor, idempotency_key=row_key)
+        nominee = {
+            "kind": str(row.get("nominee_kind") or ""),
+            "unit_id": str(row.get("nominee_unit_id") or ""),
+            "name": str(row.get("nominee_name") or ""),
+            "person_id": (str(row.get("nominee_person_id") or "") or None),
+        }
+        return app.declare(
+            campaign_id,
+            str(row.get("category") or ""),
+            str(row.get("declaring_unit_id") or ""),
+            nominee,
+            form,
+            str(row.get("material") or ""),
+            actor,
+            idempotency_key=row_key,
+        )
 
     def up_front(rows: list[dict[str, Any]]) -> None:
         """403 before any row when the file declares for a unit outside the declarer's subtree."""
@@ -72,7 +117,9 @@ async def import_nominations(campaign_id: str, request: Request, app: App, actor
 
     require_role(actor, "declare")
     await run_in_threadpool(app.readable_campaign, campaign_id, actor)
-    return await import_rows(request, NOMINATION_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows))
+    return await import_rows(
+        request, NOMINATION_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows)
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -98,34 +145,66 @@ def _decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         position = int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except Exception:  # noqa: BLE001 - any malformed cursor is the client's
+    except Exception:
         position = -1
     if position < 0:
-        raise RuleViolationError([RuleFailure("cursor_valid", "the cursor is not one this API returned", "分页游标无效", "cursor")])
+        raise RuleViolationError(
+            [
+                RuleFailure(
+                    "cursor_valid", "the cursor is not one this API returned", "分页游标无效", "cursor"
+                )
+            ]
+        )
     return position
 
 
-@router.get("/campaigns/{campaign_id}/nominations", response_model=NominationPage, summary="List nominations / 申报列表")
+@router.get(
+    "/campaigns/{campaign_id}/nominations",
+    response_model=NominationPage,
+    summary="List nominations / 申报列表",
+)
 def list_nominations(
     campaign_id: str,
     app: App,
     actor: CurrentActor,
     category: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
-    unit: Annotated[str | None, Query(max_length=64, description="declaring or nominee unit, or any unit above them")] = None,
+    unit: Annotated[
+        str | None, Query(max_length=64, description="declaring or nominee unit, or any unit above them")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     app.readable_campaign(campaign_id, actor)
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
-    page, position = app.nomination_page(campaign_id, category=category, state=state, unit=unit, declared_within=own_unit, start=_decode_cursor(cursor), limit=limit)
+    page, position = app.nomination_page(
+        campaign_id,
+        category=category,
+        state=state,
+        unit=unit,
+        declared_within=own_unit,
+        start=_decode_cursor(cursor),
+        limit=limit,
+    )
     items = [n.as_dict() for n in page]
-    next_cursor = base64.urlsafe_b64encode(str(position).encode()).decode() if position is not None else None
+    next_cursor = (
+        base64.urlsafe_b64encode(str(position).encode()).decode() if position is not None else None
+    )
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/nominations/{nomination_id}", response_model=NominationPublic, summary="Read a nomination, now or as of an instant / 查看申报（可按时点回溯）")
-def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response: Response, as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None) -> Any:
+@router.get(
+    "/nominations/{nomination_id}",
+    response_model=NominationPublic,
+    summary="Read a nomination, now or as of an instant / 查看申报（可按时点回溯）",
+)
+def read_nomination(
+    nomination_id: str,
+    app: App,
+    actor: CurrentActor,
+    response: Response,
+    as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None,
+) -> Any:
     nomination = app.readable_nomination(nomination_id, actor)
     if as_of is not None:
         nomination = app.nomination_as_of(nomination_id, checked_as_of(as_of))
@@ -133,38 +212,135 @@ def read_nomination(nomination_id: str, app: App, actor: CurrentActor, response:
     return nomination.as_dict()
 
 
-@router.get("/nominations/{nomination_id}/history", response_model=list[HistoryEvent], summary="Every event of a nomination / 申报全过程记录")
+@router.get(
+    "/nominations/{nomination_id}/history",
+    response_model=list[HistoryEvent],
+    summary="Every event of a nomination / 申报全过程记录",
+)
 def history(nomination_id: str, app: App, actor: CurrentActor, services: ServicesDep) -> Any:
     nomination = app.readable_nomination(nomination_id, actor)
     logged = services.views.positions_of(str(nomination.id))
-    return [dict(e, position=logged.get(e["version"], (None, None))[0], hash=logged.get(e["version"], (None, None))[1]) for e in app.history(nomination_id)]
+    return [
+        dict(
+            e,
+            position=logged.get(e["version"], (None, None))[0],
+            hash=logged.get(e["version"], (None, None))[1],
+        )
+        for e in app.history(nomination_id)
+    ]
 
 
-@router.post("/nominations/{nomination_id}/pre-review", response_model=CommandResult, summary="Pre-review: admit or reject / 初审")
+@router.post(
+    "/nominations/{nomination_id}/pre-review",
+    response_model=CommandResult,
+    summary="Pre-review: admit or reject / 初审",
+)
 async def pre_review(nomination_id: str, body: PreReviewCreate, cmd: VersionedCommand) -> Any:
-    return command_response(await run_in_threadpool(cmd.app.pre_review, nomination_id, body.decision, body.reasons, cmd.actor, checks=body.checks, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
+    return command_response(
+        await run_in_threadpool(
+            cmd.app.pre_review,
+            nomination_id,
+            body.decision,
+            body.reasons,
+            cmd.actor,
+            checks=body.checks,
+            idempotency_key=cmd.idempotency_key,
+            expected_version=cmd.expected_version,
+        )
+    )
 
 
-@router.post("/nominations/{nomination_id}/inspections", response_model=CommandResult, summary="Record an inspection / 考核验收")
+@router.post(
+    "/nominations/{nomination_id}/inspections",
+    response_model=CommandResult,
+    summary="Record an inspection / 考核验收",
+)
 async def inspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCommand) -> Any:
-    return command_response(await run_in_threadpool(cmd.app.inspect, nomination_id, body.methods, body.scores, body.verdict, cmd.actor, notes=body.notes, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
+    return command_response(
+        await run_in_threadpool(
+            cmd.app.inspect,
+            nomination_id,
+            body.methods,
+            body.scores,
+            body.verdict,
+            cmd.actor,
+            notes=body.notes,
+            idempotency_key=cmd.idempotency_key,
+            expected_version=cmd.expected_version,
+        )
+    )
 
 
-@router.post("/nominations/{nomination_id}/withdrawal", response_model=CommandResult, summary="Withdraw before commendation / 撤回申报")
+@router.post(
+    "/nominations/{nomination_id}/withdrawal",
+    response_model=CommandResult,
+    summary="Withdraw before commendation / 撤回申报",
+)
 async def withdraw(nomination_id: str, body: ReasonCreate, cmd: VersionedCommand) -> Any:
-    return command_response(await run_in_threadpool(cmd.app.withdraw, nomination_id, body.reason, cmd.actor, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
+    return command_response(
+        await run_in_threadpool(
+            cmd.app.withdraw,
+            nomination_id,
+            body.reason,
+            cmd.actor,
+            idempotency_key=cmd.idempotency_key,
+            expected_version=cmd.expected_version,
+        )
+    )
 
 
-@router.post("/nominations/{nomination_id}/revocation", response_model=CommandResult, summary="Revoke a granted title / 撤销荣誉")
+@router.post(
+    "/nominations/{nomination_id}/revocation",
+    response_model=CommandResult,
+    summary="Revoke a granted title / 撤销荣誉",
+)
 async def revoke(nomination_id: str, body: ReasonCreate, cmd: VersionedCommand) -> Any:
-    return command_response(await run_in_threadpool(cmd.app.revoke, nomination_id, body.reason, cmd.actor, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
+    return command_response(
+        await run_in_threadpool(
+            cmd.app.revoke,
+            nomination_id,
+            body.reason,
+            cmd.actor,
+            idempotency_key=cmd.idempotency_key,
+            expected_version=cmd.expected_version,
+        )
+    )
 
 
-@router.post("/nominations/{nomination_id}/re-inspections", response_model=CommandResult, summary="Yearly re-inspection of a title / 年度复查")
+@router.post(
+    "/nominations/{nomination_id}/re-inspections",
+    response_model=CommandResult,
+    summary="Yearly re-inspection of a title / 年度复查",
+)
 async def reinspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCommand) -> Any:
-    return command_response(await run_in_threadpool(cmd.app.reinspect, nomination_id, body.methods, body.scores, body.verdict, cmd.actor, notes=body.notes, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
+    return command_response(
+        await run_in_threadpool(
+            cmd.app.reinspect,
+            nomination_id,
+            body.methods,
+            body.scores,
+            body.verdict,
+            cmd.actor,
+            notes=body.notes,
+            idempotency_key=cmd.idempotency_key,
+            expected_version=cmd.expected_version,
+        )
+    )
 
 
-@router.post("/nominations/{nomination_id}/forwarding", response_model=CommandResult, summary="Forward to the parent campaign / 上报上级评选")
+@router.post(
+    "/nominations/{nomination_id}/forwarding",
+    response_model=CommandResult,
+    summary="Forward to the parent campaign / 上报上级评选",
+)
 async def forward(nomination_id: str, body: ForwardingCreate, cmd: VersionedCommand) -> Any:
-    return command_response(await run_in_threadpool(cmd.app.forward, nomination_id, cmd.actor, target_category=body.category, idempotency_key=cmd.idempotency_key, expected_version=cmd.expected_version))
+    return command_response(
+        await run_in_threadpool(
+            cmd.app.forward,
+            nomination_id,
+            cmd.actor,
+            target_category=body.category,
+            idempotency_key=cmd.idempotency_key,
+            expected_version=cmd.expected_version,
+        )
+    )

@@ -32,7 +32,9 @@ def unit_view(app: Any, unit: Any, actor: Actor, actor_unit: Any) -> dict[str, A
 
 @router.post("/units", status_code=201, response_model=UnitPublic, summary="Register a unit / 新增单位")
 def create_unit(body: UnitCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = app.register_unit(body.id, body.name, body.name_zh, body.level, body.parent_id, actor, idempotency_key=key)
+    result = app.register_unit(
+        body.id, body.name, body.name_zh, body.level, body.parent_id, actor, idempotency_key=key
+    )
     return created(UnitPublic(**result), result["replayed"])
 
 
@@ -40,7 +42,12 @@ def create_unit(body: UnitCreate, app: App, actor: CurrentActor, key: Idempotenc
 def list_units(
     app: App,
     actor: CurrentActor,
-    within: Annotated[Code | None, Query(description="the unit whose subtree to list (default: your token's unit; required for a token without a unit)")] = None,
+    within: Annotated[
+        Code | None,
+        Query(
+            description="the unit whose subtree to list (default: your token's unit; required for a token without a unit)"
+        ),
+    ] = None,
     level: Annotated[str | None, Query(max_length=32, description="only units of this level")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -48,23 +55,43 @@ def list_units(
     require_role(actor, "read")
     top = within or actor.unit_id
     if top is None:
-        raise RuleViolationError([RuleFailure("units_within_required", "name the unit whose subtree to list (?within=)", "请用 within 参数指明要列出哪个单位的下级", "within")])
+        raise RuleViolationError(
+            [
+                RuleFailure(
+                    "units_within_required",
+                    "name the unit whose subtree to list (?within=)",
+                    "请用 within 参数指明要列出哪个单位的下级",
+                    "within",
+                )
+            ]
+        )
     if not sees_all(actor):
         # Only a subtree this token holds: a superior's subtree would list its siblings.
         require_within(actor, [app.get_unit(top)], "read")
     units = [u for u in app.units_in_subtree(top) if level is None or u.level == level]
     page = units[offset : offset + limit]
     actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
-    return {"items": [unit_view(app, u, actor, actor_unit) for u in page], "next_offset": offset + limit if offset + limit < len(units) else None, "total": len(units)}
+    return {
+        "items": [unit_view(app, u, actor, actor_unit) for u in page],
+        "next_offset": offset + limit if offset + limit < len(units) else None,
+        "total": len(units),
+    }
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Read a unit / 查看单位")
 def read_unit(unit_id: str, app: App, actor: CurrentActor) -> Any:
-    return unit_view(app, app.readable_unit(unit_id, actor), actor, app.get_unit(actor.unit_id) if actor.unit_id else None)
+    return unit_view(
+        app,
+        app.readable_unit(unit_id, actor),
+        actor,
+        app.get_unit(actor.unit_id) if actor.unit_id else None,
+    )
 
 
 @router.post("/units/{unit_id}/rename", response_model=UnitPublic, summary="Rename a unit / 单位更名")
-def rename_unit(unit_id: str, body: UnitRename, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
+def rename_unit(
+    unit_id: str, body: UnitRename, app: App, actor: CurrentActor, key: IdempotencyKey
+) -> Any:
     result = app.rename_unit(unit_id, body.name, body.name_zh, body.reason, actor, idempotency_key=key)
     return UnitPublic(**result)
 
@@ -95,21 +122,39 @@ async def import_units(request: Request, app: App, actor: CurrentActor, key: Ide
         """403 before any row when a row would place a unit outside the actor's subtree."""
         placed: dict[str, str | None] = {}
         for row in rows:
-            code, parent = str(row.get("id") or "").strip(), (str(row.get("parent_id") or "").strip() or None)
+            code, parent = (
+                str(row.get("id") or "").strip(),
+                (str(row.get("parent_id") or "").strip() or None),
+            )
             placed[code] = parent
             seen = {code}
-            while parent in placed and parent not in seen:  # a parent earlier in the file: follow it up (a cycle fails its rows)
+            while (
+                parent in placed and parent not in seen
+            ):  # a parent earlier in the file: follow it up (a cycle fails its rows)
                 seen.add(parent)
                 parent = placed[parent]
             if parent is None:
                 if actor.unit_id is not None:
-                    raise OutsideJurisdictionError(f"row '{code}': a new root unit lies outside '{actor.unit_id}'", f"「{code}」为根单位，不在「{actor.unit_id}」的管辖范围内", action="manage_units", unit=code)
+                    raise OutsideJurisdictionError(
+                        f"row '{code}': a new root unit lies outside '{actor.unit_id}'",
+                        f"「{code}」为根单位，不在「{actor.unit_id}」的管辖范围内",
+                        action="manage_units",
+                        unit=code,
+                    )
             elif app.unit_exists(parent):  # an unknown parent fails its own row (404)
                 require_within(actor, [app.get_unit(parent)], "manage_units")
 
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
         return app.register_unit(
-            str(row.get("id") or "").strip(), str(row.get("name") or ""), str(row.get("name_zh") or ""), str(row.get("level") or "").strip(), (str(row.get("parent_id") or "").strip() or None), actor, idempotency_key=row_key
+            str(row.get("id") or "").strip(),
+            str(row.get("name") or ""),
+            str(row.get("name_zh") or ""),
+            str(row.get("level") or "").strip(),
+            (str(row.get("parent_id") or "").strip() or None),
+            actor,
+            idempotency_key=row_key,
         )
 
-    return await import_rows(request, UNIT_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows))
+    return await import_rows(
+        request, UNIT_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows)
+    )

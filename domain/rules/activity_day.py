@@ -47,24 +47,51 @@ def months_checked(year: int, through: date) -> tuple[int, ...]:
     return tuple(range(1, through.month))
 
 
-def _monthly_failures(sessions: list[Session], months: Iterable[int]) -> tuple[list[RuleFailure], dict[int, float]]:
+def _monthly_failures(
+    sessions: list[Session], months: Iterable[int]
+) -> tuple[list[RuleFailure], dict[int, float]]:
     failures, longest = [], {}
     for month in months:
         days = [s for s in sessions if s.kind == "all_member" and s.on.month == month]
         longest[month] = max((s.hours for s in days), default=0.0)
         if not days:
-            failures.append(RuleFailure("monthly_activity_day", f"no all-member activity day in month {month}", f"{month} 月未开展全体党员集中学习活动日", f"month.{month}", 1, 0))
+            failures.append(
+                RuleFailure(
+                    "monthly_activity_day",
+                    f"no all-member activity day in month {month}",
+                    f"{month} 月未开展全体党员集中学习活动日",
+                    f"month.{month}",
+                    1,
+                    0,
+                )
+            )
         elif longest[month] < HALF_DAY_HOURS:
             failures.append(
-                RuleFailure("activity_day_half_day", f"month {month}: the activity day lasted {longest[month]} h, less than half a day", f"{month} 月活动日不足半天（{longest[month]} 小时）", f"month.{month}", HALF_DAY_HOURS, longest[month])
+                RuleFailure(
+                    "activity_day_half_day",
+                    f"month {month}: the activity day lasted {longest[month]} h, less than half a day",
+                    f"{month} 月活动日不足半天（{longest[month]} 小时）",
+                    f"month.{month}",
+                    HALF_DAY_HOURS,
+                    longest[month],
+                )
             )
     return failures, longest
 
 
-def _member_failures(sessions: list[Session], members: Mapping[str, Member], required: int) -> tuple[list[RuleFailure], dict[str, int]]:
+def _member_failures(
+    sessions: list[Session], members: Mapping[str, Member], required: int
+) -> tuple[list[RuleFailure], dict[str, int]]:
     counts = {m: sum(1 for s in sessions if m in s.attendees) for m in members}
     failures = [
-        RuleFailure("member_sessions_per_year", f"{members[m].name} ({m}) attended {n} sessions; {required} required", f"党员{members[m].name}（{m}）参加 {n} 次，应不少于 {required} 次", f"member.{m}", required, n)
+        RuleFailure(
+            "member_sessions_per_year",
+            f"{members[m].name} ({m}) attended {n} sessions; {required} required",
+            f"党员{members[m].name}（{m}）参加 {n} 次，应不少于 {required} 次",
+            f"member.{m}",
+            required,
+            n,
+        )
         for m, n in sorted(counts.items())
         if n < required
     ]
@@ -81,7 +108,14 @@ def _attendance_failures(sessions: list[Session]) -> tuple[list[RuleFailure], di
         if expected and attended * 100 < percent * expected:
             name_zh = "全体党员集中学习" if kind == "all_member" else "分批分组学习"
             failures.append(
-                RuleFailure(f"{kind}_attendance", f"{kind.replace('_', '-')} attendance {rates[kind]} % is below {percent} %", f"{name_zh}出勤率 {rates[kind]}% 低于 {percent}%", f"attendance.{kind}", percent, rates[kind])
+                RuleFailure(
+                    f"{kind}_attendance",
+                    f"{kind.replace('_', '-')} attendance {rates[kind]} % is below {percent} %",
+                    f"{name_zh}出勤率 {rates[kind]}% 低于 {percent}%",
+                    f"attendance.{kind}",
+                    percent,
+                    rates[kind],
+                )
             )
     return failures, rates
 
@@ -92,23 +126,44 @@ def _five_haves_failures(sessions: list[Session]) -> list[RuleFailure]:
         missing = [h for h in FIVE_HAVES if not s.five_haves.get(h)]
         if missing and s.kind != "makeup":
             zh = "、".join(FIVE_HAVES[h] for h in missing)
-            failures.append(RuleFailure("five_haves", f"session {s.session_id} on {s.on.isoformat()} lacks: {', '.join(missing)}", f"{s.on.isoformat()} 活动缺少：{zh}", f"session.{s.session_id}", list(FIVE_HAVES), missing))
+            failures.append(
+                RuleFailure(
+                    "five_haves",
+                    f"session {s.session_id} on {s.on.isoformat()} lacks: {', '.join(missing)}",
+                    f"{s.on.isoformat()} 活动缺少：{zh}",
+                    f"session.{s.session_id}",
+                    list(FIVE_HAVES),
+                    missing,
+                )
+            )
     return failures
 
 
-def compliance(unit_id: str, year: int, members: Mapping[str, Member], sessions: Iterable[Session], through: date) -> Compliance:
+def compliance(
+    unit_id: str, year: int, members: Mapping[str, Member], sessions: Iterable[Session], through: date
+) -> Compliance:
     months = months_checked(year, through)
     in_scope = [s for s in sessions if s.on.year == year and s.on.month in months]
-    required = MIN_SESSIONS_PER_MEMBER if len(months) == 12 else MIN_SESSIONS_PER_MEMBER * len(months) // 12
+    required = (
+        MIN_SESSIONS_PER_MEMBER if len(months) == 12 else MIN_SESSIONS_PER_MEMBER * len(months) // 12
+    )
     monthly, longest = _monthly_failures(in_scope, months)
     per_member, counts = _member_failures(in_scope, members, required)
     attendance, rates = _attendance_failures(in_scope)
     shortfalls = [*monthly, *per_member, *attendance, *_five_haves_failures(in_scope)]
-    stats = {"sessions": len(in_scope), "required_sessions_per_member": required, "member_sessions": counts, "attendance_percent": rates, "longest_activity_day_hours": longest}
+    stats = {
+        "sessions": len(in_scope),
+        "required_sessions_per_member": required,
+        "member_sessions": counts,
+        "attendance_percent": rates,
+        "longest_activity_day_hours": longest,
+    }
     return Compliance(unit_id, year, through, months, tuple(shortfalls), stats)
 
 
-def eligibility_failures(collective: bool, person_id: str | None, roll: Mapping[str, Member], result: Compliance | None) -> list[RuleFailure]:
+def eligibility_failures(
+    collective: bool, person_id: str | None, roll: Mapping[str, Member], result: Compliance | None
+) -> list[RuleFailure]:
     """A collective whose organisation fell short cannot be recommended; nor can an
     individual who leads such an organisation. No register for the year: not assessed."""
     if result is None or result.compliant:
@@ -116,7 +171,11 @@ def eligibility_failures(collective: bool, person_id: str | None, roll: Mapping[
     if collective:
         rule, en, zh = "activity_day_collective", "the organisation", "该基层党组织"
     elif person_id and person_id in roll and roll[person_id].leader:
-        rule, en, zh = "activity_day_leader", f"{roll[person_id].name} leads an organisation that", f"{roll[person_id].name}所在党组织"
+        rule, en, zh = (
+            "activity_day_leader",
+            f"{roll[person_id].name} leads an organisation that",
+            f"{roll[person_id].name}所在党组织",
+        )
     else:
         return []
     summary = RuleFailure(

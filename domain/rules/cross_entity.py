@@ -11,7 +11,9 @@ from domain.errors import RuleFailure
 from domain.values import CrossEntityRule
 
 
-def cross_entity_failures(rule: CrossEntityRule, units_in_subtree: Sequence[str], qualified_units: Mapping[str, bool]) -> list[RuleFailure]:
+def cross_entity_failures(
+    rule: CrossEntityRule, units_in_subtree: Sequence[str], qualified_units: Mapping[str, bool]
+) -> list[RuleFailure]:
     """``units_in_subtree``: codes of the units of ``rule.unit_level`` under the nominee;
     ``qualified_units``: unit code -> whether it met ``rule.category``'s standard."""
     missing = sorted(code for code in units_in_subtree if not qualified_units.get(code))

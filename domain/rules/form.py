@@ -25,7 +25,14 @@ def form_failures(category: Category, form: Mapping[str, Any]) -> list[RuleFailu
     the wrong type."""
     declared = {spec.code for spec in category.form_fields}
     failures: list[RuleFailure] = [
-        RuleFailure("form_field_known", f"'{key}' is not a field of the {category.code} declaration form", f"「{key}」不是该类别申报表的栏目", f"form.{key}", sorted(declared), key)
+        RuleFailure(
+            "form_field_known",
+            f"'{key}' is not a field of the {category.code} declaration form",
+            f"「{key}」不是该类别申报表的栏目",
+            f"form.{key}",
+            sorted(declared),
+            key,
+        )
         for key in form
         if key not in declared
     ]

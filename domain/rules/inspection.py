@@ -24,14 +24,30 @@ def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
     return round(sum(float(scores[c.code]) * c.weight for c in category.criteria) / total_weight, 4)
 
 
-def inspection_failures(category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str) -> list[RuleFailure]:
+def inspection_failures(
+    category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str
+) -> list[RuleFailure]:
     failures: list[RuleFailure] = []
     if not methods:
-        failures.append(RuleFailure("inspection_methods_required", "at least one inspection method is required", "须至少采用一种考核方式", "methods"))
+        failures.append(
+            RuleFailure(
+                "inspection_methods_required",
+                "at least one inspection method is required",
+                "须至少采用一种考核方式",
+                "methods",
+            )
+        )
     unknown_methods = sorted(set(methods) - set(METHODS))
     if unknown_methods:
         failures.append(
-            RuleFailure("inspection_method_known", f"unknown methods {unknown_methods}", f"未知考核方式 {unknown_methods}", "methods", sorted(METHODS), unknown_methods)
+            RuleFailure(
+                "inspection_method_known",
+                f"unknown methods {unknown_methods}",
+                f"未知考核方式 {unknown_methods}",
+                "methods",
+                sorted(METHODS),
+                unknown_methods,
+            )
         )
     codes = {c.code for c in category.criteria}
     for criterion in category.criteria:
@@ -47,12 +63,35 @@ def inspection_failures(category: Category, methods: Sequence[str], scores: Mapp
             )
         elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
             failures.append(
-                RuleFailure("score_range", f"score for '{criterion.code}' must be 0-100", f"「{criterion.name_zh}」得分须在 0-100 之间", f"scores.{criterion.code}", "0-100", value)
+                RuleFailure(
+                    "score_range",
+                    f"score for '{criterion.code}' must be 0-100",
+                    f"「{criterion.name_zh}」得分须在 0-100 之间",
+                    f"scores.{criterion.code}",
+                    "0-100",
+                    value,
+                )
             )
     for extra in sorted(set(scores) - codes):
-        failures.append(RuleFailure("criterion_known", f"'{extra}' is not a criterion of {category.code}", f"「{extra}」不是该类别的评选标准", f"scores.{extra}"))
+        failures.append(
+            RuleFailure(
+                "criterion_known",
+                f"'{extra}' is not a criterion of {category.code}",
+                f"「{extra}」不是该类别的评选标准",
+                f"scores.{extra}",
+            )
+        )
     if verdict not in VERDICTS:
-        failures.append(RuleFailure("verdict_known", "verdict must be pass or fail", "结论须为 pass（合格）或 fail（不合格）", "verdict", list(VERDICTS), verdict))
+        failures.append(
+            RuleFailure(
+                "verdict_known",
+                "verdict must be pass or fail",
+                "结论须为 pass（合格）或 fail（不合格）",
+                "verdict",
+                list(VERDICTS),
+                verdict,
+            )
+        )
     if not failures and verdict == "pass":
         score = weighted_score(category, scores)
         if score < category.pass_mark:

@@ -1,4 +1,4 @@
-"""Roles and jurisdiction (DESIGN.md). A unit's jurisdiction is its subtree.
+"""Roles and jurisdiction. A unit's jurisdiction is its subtree.
 
 - admin: units, campaigns, tokens, webhooks anywhere in its subtree (no unit: everywhere);
 - declarer: declares and withdraws nominations whose declaring unit and nominee lie in its
@@ -68,7 +68,9 @@ def require_within(actor: Actor, units: Iterable[Unit], action: str) -> None:
 
 def sees_all(actor: Actor) -> bool:
     """The system, and admins and auditors without a unit (of the root)."""
-    return actor.role == Role.SYSTEM or (actor.role in (Role.ADMIN, Role.AUDITOR) and actor.unit_id is None)
+    return actor.role == Role.SYSTEM or (
+        actor.role in (Role.ADMIN, Role.AUDITOR) and actor.unit_id is None
+    )
 
 
 def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) -> bool:
@@ -105,10 +107,14 @@ def can_read_unit_records(actor: Actor, unit: Unit) -> bool:
 def can_read_unit(actor: Actor, unit: Unit, actor_unit: Unit | None) -> bool:
     """A unit itself (its name, level, place in the tree): what a token's subtree holds, and the
     units above the token's own (its superiors, e.g. the organiser of a campaign it declares in)."""
-    return can_read_unit_records(actor, unit) or (actor_unit is not None and unit.code in actor_unit.path)
+    return can_read_unit_records(actor, unit) or (
+        actor_unit is not None and unit.code in actor_unit.path
+    )
 
 
-def can_read_nomination(actor: Actor, organiser: Unit, declaring_unit: Unit, actor_unit: Unit | None) -> bool:
+def can_read_nomination(
+    actor: Actor, organiser: Unit, declaring_unit: Unit, actor_unit: Unit | None
+) -> bool:
     """Declarers read the nominations declared in their subtree; the others as for campaigns."""
     if actor.role == Role.DECLARER:
         return actor_unit is not None and declaring_unit.is_within(actor_unit.code)
@@ -118,7 +124,11 @@ def can_read_nomination(actor: Actor, organiser: Unit, declaring_unit: Unit, act
 def require_read(actor: Actor, allowed: bool, what: str) -> None:
     require_role(actor, "read")
     if not allowed:
-        raise OutsideJurisdictionError(f"{what} is outside the jurisdiction of '{actor.unit_id}'", f"{what} 不在「{actor.unit_id}」的管辖范围内", action="read")
+        raise OutsideJurisdictionError(
+            f"{what} is outside the jurisdiction of '{actor.unit_id}'",
+            f"{what} 不在「{actor.unit_id}」的管辖范围内",
+            action="read",
+        )
 
 
 def authorize(actor: Actor, action: str, units: Iterable[Unit] = ()) -> None:

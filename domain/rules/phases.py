@@ -22,9 +22,15 @@ def require_open(phase: Phase, step: str, at: datetime) -> None:
         return
     en, zh = STEP_NAMES.get(step, (step, step))
     if at < phase.opens_at and phase.status != "closed":
-        when_en, when_zh = f"opens at {phase.opens_at.isoformat()}", f"于 {phase.opens_at.isoformat()} 开始"
+        when_en, when_zh = (
+            f"opens at {phase.opens_at.isoformat()}",
+            f"于 {phase.opens_at.isoformat()} 开始",
+        )
     else:
-        when_en, when_zh = f"closed at {phase.closes_at.isoformat()}", f"已于 {phase.closes_at.isoformat()} 截止"
+        when_en, when_zh = (
+            f"closed at {phase.closes_at.isoformat()}",
+            f"已于 {phase.closes_at.isoformat()} 截止",
+        )
     raise PhaseNotOpenError(
         f"{en} is not open: phase '{phase.code}' {when_en}",
         f"{zh}不在办理期内：阶段「{phase.name_zh}」{when_zh}",
@@ -39,7 +45,12 @@ def phase_order_failures(phases: Sequence[Phase]) -> list[RuleFailure]:
     for i, phase in enumerate(phases):
         if phase.closes_at <= phase.opens_at:
             failures.append(
-                RuleFailure("phase_closes_after_opening", f"phase '{phase.code}' must close after it opens", f"阶段「{phase.name_zh}」的截止时间须晚于开始时间", f"deadlines.{phase.code}")
+                RuleFailure(
+                    "phase_closes_after_opening",
+                    f"phase '{phase.code}' must close after it opens",
+                    f"阶段「{phase.name_zh}」的截止时间须晚于开始时间",
+                    f"deadlines.{phase.code}",
+                )
             )
         if i and phases[i - 1].closes_at > phase.opens_at:
             failures.append(
@@ -63,22 +74,52 @@ def move_close(phases: Sequence[Phase], index: int, new_close: datetime) -> list
     return moved
 
 
-def extension_failures(phases: Sequence[Phase], index: int, new_close: datetime, reason: str, at: datetime) -> list[RuleFailure]:
+def extension_failures(
+    phases: Sequence[Phase], index: int, new_close: datetime, reason: str, at: datetime
+) -> list[RuleFailure]:
     """A deadline moves later, not into the past, not beyond the next phase's close, with a reason."""
     phase = phases[index]
     failures: list[RuleFailure] = []
     if not (reason or "").strip():
-        failures.append(RuleFailure("extension_reason_required", "a deadline extension needs a reason", "延期须说明理由", "reason"))
+        failures.append(
+            RuleFailure(
+                "extension_reason_required",
+                "a deadline extension needs a reason",
+                "延期须说明理由",
+                "reason",
+            )
+        )
     if phase.status == "closed" or phase.closes_at <= at:
         failures.append(
-            RuleFailure("extension_phase_not_closed", f"phase '{phase.code}' has already closed", f"阶段「{phase.name_zh}」已截止，不能延期", "phase", None, phase.closes_at.isoformat())
+            RuleFailure(
+                "extension_phase_not_closed",
+                f"phase '{phase.code}' has already closed",
+                f"阶段「{phase.name_zh}」已截止，不能延期",
+                "phase",
+                None,
+                phase.closes_at.isoformat(),
+            )
         )
     if new_close <= at:
-        failures.append(RuleFailure("extension_not_in_past", "the new deadline is in the past", "新的截止时间早于当前时间", "closes_at", f"> {at.isoformat()}", new_close.isoformat()))
+        failures.append(
+            RuleFailure(
+                "extension_not_in_past",
+                "the new deadline is in the past",
+                "新的截止时间早于当前时间",
+                "closes_at",
+                f"> {at.isoformat()}",
+                new_close.isoformat(),
+            )
+        )
     if new_close <= phase.closes_at:
         failures.append(
             RuleFailure(
-                "extension_moves_later", "an extension must move the deadline later", "延期后的截止时间须晚于原截止时间", "closes_at", f"> {phase.closes_at.isoformat()}", new_close.isoformat()
+                "extension_moves_later",
+                "an extension must move the deadline later",
+                "延期后的截止时间须晚于原截止时间",
+                "closes_at",
+                f"> {phase.closes_at.isoformat()}",
+                new_close.isoformat(),
             )
         )
     if index + 1 < len(phases) and new_close >= phases[index + 1].closes_at:

@@ -35,7 +35,12 @@ def remaining_quota(quota: int | None, already_commended: int) -> int | None:
     return None if quota is None else max(quota - already_commended, 0)
 
 
-def select_for_commendation(ranked: Sequence[Candidate], quota: int | None, already_commended: int, requested: Sequence[str] | None = None) -> list[Candidate]:
+def select_for_commendation(
+    ranked: Sequence[Candidate],
+    quota: int | None,
+    already_commended: int,
+    requested: Sequence[str] | None = None,
+) -> list[Candidate]:
     """The nominations to commend now: the top of the ranking that still fits the quota.
 
     With ``requested`` ids (a department's signed list) the list must be exactly the top
@@ -56,7 +61,9 @@ def select_for_commendation(ranked: Sequence[Candidate], quota: int | None, alre
 
 def best_first_failures(ranked: Sequence[Candidate], requested: Sequence[str]) -> list[RuleFailure]:
     top = {c.nomination_id for c in ranked[: len(requested)]}
-    skipped = [c.nomination_id for c in ranked[: len(requested)] if c.nomination_id not in set(requested)]
+    skipped = [
+        c.nomination_id for c in ranked[: len(requested)] if c.nomination_id not in set(requested)
+    ]
     if set(requested) == top:
         return []
     return [
@@ -71,7 +78,9 @@ def best_first_failures(ranked: Sequence[Candidate], requested: Sequence[str]) -
     ]
 
 
-def competitive_inspection_failures(quota: int | None, admitted: int, inspected: int) -> list[RuleFailure]:
+def competitive_inspection_failures(
+    quota: int | None, admitted: int, inspected: int
+) -> list[RuleFailure]:
     """差额考核: more nominees are inspected than the quota, unless fewer than the quota were
     ever admitted (then the whole field is inspected and there is nobody to compete with)."""
     if quota is None or admitted <= quota or inspected > quota:

@@ -22,7 +22,9 @@ def threshold_holds(threshold: Threshold, value: Any) -> bool:
     return bool(OPERATORS[threshold.op](value, threshold.value))
 
 
-def threshold_failures(category: Category, form: Mapping[str, Any], nominee_level: str = "") -> list[RuleFailure]:
+def threshold_failures(
+    category: Category, form: Mapping[str, Any], nominee_level: str = ""
+) -> list[RuleFailure]:
     failures: list[RuleFailure] = []
     for threshold in category.thresholds:
         if threshold.levels and nominee_level not in threshold.levels:
@@ -36,5 +38,14 @@ def threshold_failures(category: Category, form: Mapping[str, Any], nominee_leve
         else:
             en = f"{threshold.name_en}: must be {threshold.op} {threshold.value}, declared {value!r}"
             zh = f"{threshold.name_zh}：须{OPERATOR_WORDS_ZH[threshold.op]} {threshold.value}，申报为 {value!r}"
-        failures.append(RuleFailure(threshold.code, en, zh, f"form.{threshold.field}", f"{threshold.op} {threshold.value}", value))
+        failures.append(
+            RuleFailure(
+                threshold.code,
+                en,
+                zh,
+                f"form.{threshold.field}",
+                f"{threshold.op} {threshold.value}",
+                value,
+            )
+        )
     return failures

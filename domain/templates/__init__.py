@@ -91,7 +91,9 @@ def _category(raw: dict[str, Any]) -> Category:
         min_material_chars=int(raw.get("min_material_chars", 800)),
         nominee_levels=tuple(raw.get("nominee_levels", ())),
         form_fields=tuple(FormField(**f) for f in raw.get("form_fields", ())),
-        thresholds=tuple(Threshold(**{**t, "levels": tuple(t.get("levels", ()))}) for t in raw.get("thresholds", ())),
+        thresholds=tuple(
+            Threshold(**{**t, "levels": tuple(t.get("levels", ()))}) for t in raw.get("thresholds", ())
+        ),
         disqualifiers=tuple(raw.get("disqualifiers", ())),
         cross_entity=tuple(CrossEntityRule(**x) for x in raw.get("cross_entity", ())),
         yearly_reinspection=bool(raw.get("yearly_reinspection", False)),
@@ -127,7 +129,9 @@ def get_template(code: str) -> Template:
     try:
         return load_templates()[code]
     except KeyError:
-        raise TemplateNotFoundError(f"no campaign template '{code}'", f"没有评选模板「{code}」", template=code) from None
+        raise TemplateNotFoundError(
+            f"no campaign template '{code}'", f"没有评选模板「{code}」", template=code
+        ) from None
 
 
 def seed_date(spec: str, year: int, tz: ZoneInfo, *, end_of_day: bool) -> datetime:
@@ -149,7 +153,16 @@ def parse_duration(value: Any, field: str) -> timedelta:
         if d or h or mi or s:
             return timedelta(days=d, hours=h, minutes=mi, seconds=s)
     raise InvalidCampaignError(
-        [RuleFailure("duration_format", f"{field} must be positive seconds or an ISO 8601 duration such as PT5M", f"{field} 须为正的秒数或 ISO 8601 时长（如 PT5M）", field, None, value)]
+        [
+            RuleFailure(
+                "duration_format",
+                f"{field} must be positive seconds or an ISO 8601 duration such as PT5M",
+                f"{field} 须为正的秒数或 ISO 8601 时长（如 PT5M）",
+                field,
+                None,
+                value,
+            )
+        ]
     )
 
 
@@ -170,15 +183,40 @@ def instantiate(
     for name, supplied in (("durations", durations or {}), ("deadlines", deadlines or {})):
         for code in supplied:
             if code not in codes:
-                failures.append(RuleFailure("phase_known", f"'{code}' is not a phase of {template.code}", f"「{code}」不是该模板的阶段", f"{name}.{code}", codes, code))
+                failures.append(
+                    RuleFailure(
+                        "phase_known",
+                        f"'{code}' is not a phase of {template.code}",
+                        f"「{code}」不是该模板的阶段",
+                        f"{name}.{code}",
+                        codes,
+                        code,
+                    )
+                )
     if (year is None) == (starts_at is None):
-        failures.append(RuleFailure("year_or_starts_at", "give either a year or a start time", "须给出年份或开始时间之一", "year"))
+        failures.append(
+            RuleFailure(
+                "year_or_starts_at",
+                "give either a year or a start time",
+                "须给出年份或开始时间之一",
+                "year",
+            )
+        )
     if failures:
         raise InvalidCampaignError(failures)
 
     for code, closes_at in (deadlines or {}).items():
         if closes_at.tzinfo is None:
-            raise InvalidCampaignError([RuleFailure("timezone_required", "deadlines need a time zone (e.g. Z)", "截止时间须带时区（如 Z）", f"deadlines.{code}")])
+            raise InvalidCampaignError(
+                [
+                    RuleFailure(
+                        "timezone_required",
+                        "deadlines need a time zone (e.g. Z)",
+                        "截止时间须带时区（如 Z）",
+                        f"deadlines.{code}",
+                    )
+                ]
+            )
     overrides = {code: closes_at.astimezone(UTC) for code, closes_at in (deadlines or {}).items()}
     phases: list[Phase] = []
     if year is not None:
@@ -191,13 +229,26 @@ def instantiate(
     else:
         assert starts_at is not None
         if starts_at.tzinfo is None:
-            raise InvalidCampaignError([RuleFailure("timezone_required", "starts_at needs a time zone (e.g. Z)", "开始时间须带时区（如 Z）", "starts_at")])
+            raise InvalidCampaignError(
+                [
+                    RuleFailure(
+                        "timezone_required",
+                        "starts_at needs a time zone (e.g. Z)",
+                        "开始时间须带时区（如 Z）",
+                        "starts_at",
+                    )
+                ]
+            )
         # Back to back: each phase opens when the previous one closes and closes at its
         # deadline override, or after its duration.
         cursor = starts_at.astimezone(UTC)
         for spec in template.phases:
             given = (durations or {}).get(spec.code)
-            length = parse_duration(given, f"durations.{spec.code}") if given is not None else timedelta(days=spec.duration_days)
+            length = (
+                parse_duration(given, f"durations.{spec.code}")
+                if given is not None
+                else timedelta(days=spec.duration_days)
+            )
             closes = overrides.get(spec.code, cursor + length)
             phases.append(Phase(spec.code, spec.name_zh, spec.name_en, cursor, closes))
             cursor = closes
@@ -213,11 +264,29 @@ MAX_QUOTA = 100_000  # more than any department commends in one category: a larg
 def apply_quotas(categories: tuple[Category, ...], quotas: Mapping[str, Any] | None) -> list[Category]:
     quotas = quotas or {}
     codes = {c.code for c in categories}
-    failures = [RuleFailure("category_known", f"'{k}' is not a category", f"「{k}」不是评选类别", f"quotas.{k}", sorted(codes), k) for k in quotas if k not in codes]
+    failures = [
+        RuleFailure(
+            "category_known",
+            f"'{k}' is not a category",
+            f"「{k}」不是评选类别",
+            f"quotas.{k}",
+            sorted(codes),
+            k,
+        )
+        for k in quotas
+        if k not in codes
+    ]
     for k, v in quotas.items():
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_QUOTA):
             failures.append(
-                RuleFailure("quota_non_negative_integer", f"a quota is a whole number from 0 to {MAX_QUOTA} (or null: no quota)", f"名额须为 0 至 {MAX_QUOTA} 的整数（或 null 表示不限）", f"quotas.{k}", MAX_QUOTA, v)
+                RuleFailure(
+                    "quota_non_negative_integer",
+                    f"a quota is a whole number from 0 to {MAX_QUOTA} (or null: no quota)",
+                    f"名额须为 0 至 {MAX_QUOTA} 的整数（或 null 表示不限）",
+                    f"quotas.{k}",
+                    MAX_QUOTA,
+                    v,
+                )
             )
     if failures:
         raise InvalidCampaignError(failures)

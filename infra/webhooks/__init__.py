@@ -19,9 +19,19 @@ def open_store(app: Any) -> WebhookStore:
     return WebhookStore(open_db(app))
 
 
-def build_dispatcher(services: Any, *, clock: Callable[[], datetime] | None = None, store: WebhookStore | None = None) -> Dispatcher:
+def build_dispatcher(
+    services: Any, *, clock: Callable[[], datetime] | None = None, store: WebhookStore | None = None
+) -> Dispatcher:
     """A dispatcher over ``services`` (its own store connection unless one is given)."""
     settings = services.settings
     policy = RetryPolicy.from_settings(settings)
     sender = Sender(AddressGuard(settings.webhook_allow_private), timeout=policy.timeout)
-    return Dispatcher(services.app, services.views, store or open_store(services.app), sender, policy, source=settings.webhook_source, clock=clock or services.app.clock or utc_now)
+    return Dispatcher(
+        services.app,
+        services.views,
+        store or open_store(services.app),
+        sender,
+        policy,
+        source=settings.webhook_source,
+        clock=clock or services.app.clock or utc_now,
+    )

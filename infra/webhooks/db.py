@@ -39,7 +39,9 @@ class Db:
 class SqliteDb(Db):
     def __init__(self, path: str, lock_timeout: float = 30.0) -> None:
         self.path = path
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=lock_timeout)
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
+        )
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._lock = threading.Lock()
@@ -99,7 +101,9 @@ class PostgresDb(Db):
         with psycopg.connect(**kwargs, autocommit=True) as conn:
 
             def locked() -> bool:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_KEY, self.datastore.schema)).fetchone()
+                row = conn.execute(
+                    "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_KEY, self.datastore.schema)
+                ).fetchone()
                 assert row is not None, "a SELECT without FROM returns one row"
                 return bool(row[0])
 

@@ -78,7 +78,15 @@ class Dispatcher:
 
     def _message(self, subscription_id: str, entry: Any, replay_id: int = 0) -> Message:
         body = messages.body(messages.cloud_event(entry, self.source), replay=replay_id > 0).decode()
-        return Message(subscription_id, f"{replay_id}:{entry.subject}", entry.position, entry.event_id, entry.type, replay_id, body)
+        return Message(
+            subscription_id,
+            f"{replay_id}:{entry.subject}",
+            entry.position,
+            entry.event_id,
+            entry.type,
+            replay_id,
+            body,
+        )
 
     def fan_out(self) -> int:
         """Messages for the next batch of events; returns how many events it read."""
@@ -86,7 +94,9 @@ class Dispatcher:
         entries = self.views.audit_entries(position, self.batch_size)
         if not entries:
             return 0
-        subscriptions = self.subscriptions()  # after reading: a subscription created in the batch is known
+        subscriptions = (
+            self.subscriptions()
+        )  # after reading: a subscription created in the batch is known
         starts = {sid: int(row["start_after"]) for sid, row in self.store.endpoints().items()}
         new: dict[str, int] = {}
         queued: list[Message] = []
@@ -94,7 +104,11 @@ class Dispatcher:
             if entry.type == "webhook.created" and entry.subject not in starts:
                 starts[entry.subject] = new[entry.subject] = entry.position
             for sid, subscription in subscriptions.items():
-                if sid in starts and entry.position > starts[sid] and matches(subscription.event_types, entry.type):
+                if (
+                    sid in starts
+                    and entry.position > starts[sid]
+                    and matches(subscription.event_types, entry.type)
+                ):
                     queued.append(self._message(sid, entry))
         if self.store.enqueue(position, entries[-1].position, queued, new, self.now()):
             log.info("fanned out", after=position, to=entries[-1].position, messages=len(queued))
@@ -107,11 +121,34 @@ class Dispatcher:
             subscriptions = subscriptions if subscriptions is not None else self.subscriptions()
             cursor, until = int(job["cursor"]), int(job["until_position"])
             subscription = subscriptions.get(job["subscription_id"])
-            entries = [e for e in self.views.audit_entries(cursor, min(self.batch_size, until - cursor)) if e.position <= until] if subscription else []
-            queued = [self._message(job["subscription_id"], e, int(job["id"])) for e in entries if matches(subscription.event_types, e.type)] if subscription else []
+            entries = (
+                [
+                    e
+                    for e in self.views.audit_entries(cursor, min(self.batch_size, until - cursor))
+                    if e.position <= until
+                ]
+                if subscription
+                else []
+            )
+            queued = (
+                [
+                    self._message(job["subscription_id"], e, int(job["id"]))
+                    for e in entries
+                    if matches(subscription.event_types, e.type)
+                ]
+                if subscription
+                else []
+            )
             new = entries[-1].position if entries else until
             if self.store.advance_replay(int(job["id"]), cursor, new, queued, new >= until, self.now()):
-                log.info("replay queued", subscription=job["subscription_id"], replay=job["id"], after=cursor, to=new, messages=len(queued))
+                log.info(
+                    "replay queued",
+                    subscription=job["subscription_id"],
+                    replay=job["id"],
+                    after=cursor,
+                    to=new,
+                    messages=len(queued),
+                )
             worked += len(entries) or 1
         return worked
 
@@ -160,12 +197,24 @@ class Dispatcher:
             try:
                 found.append(self.store.reveal(ref))
             except LookupError as exc:
-                log.error("previous webhook signing secret missing; signing without it", subscription=str(subscription.id), error=str(exc))
+                log.error(
+                    "previous webhook signing secret missing; signing without it",
+                    subscription=str(subscription.id),
+                    error=str(exc),
+                )
         return found
 
-    async def send(self, message: dict[str, Any], subscription: WebhookSubscription, secrets: list[str]) -> Response:
+    async def send(
+        self, message: dict[str, Any], subscription: WebhookSubscription, secrets: list[str]
+    ) -> Response:
         body = message["body"].encode()
-        headers = messages.headers(secrets, message["event_id"], int(self.clock().timestamp()), body, replay=message["replay_id"] > 0)
+        headers = messages.headers(
+            secrets,
+            message["event_id"],
+            int(self.clock().timestamp()),
+            body,
+            replay=message["replay_id"] > 0,
+        )
         return await self.sender.post(subscription.url, headers, body)
 
     def outcome(self, message: dict[str, Any], response: Response, now: float) -> tuple[Attempt, str]:
@@ -177,13 +226,26 @@ class Dispatcher:
         elif response.status_code == 410:
             outcome, status = "gone", "failed"
         else:
-            retry_after = retry_after_seconds(response.retry_after, self.clock()) if response.status_code in (429, 503) else None
+            retry_after = (
+                retry_after_seconds(response.retry_after, self.clock())
+                if response.status_code in (429, 503)
+                else None
+            )
             delay = self.policy.next_delay(attempt, retry_after)
             if delay is None:
                 outcome, status = "failed", "failed"
             else:
                 outcome, status, next_at = "retrying", "pending", now + delay
-        return Attempt(attempt, now, response.status_code, outcome, response.latency_ms, response.excerpt, response.error, next_at), status
+        return Attempt(
+            attempt,
+            now,
+            response.status_code,
+            outcome,
+            response.latency_ms,
+            response.excerpt,
+            response.error,
+            next_at,
+        ), status
 
     def settle(self, results: list[tuple[dict[str, Any], Response]]) -> None:
         """Records the outcomes; disables an endpoint that answered 410 or has failed too long."""
@@ -213,7 +275,11 @@ class Dispatcher:
                 self.disable(sid, GONE_REASON)
             elif failing_since is not None and now - float(failing_since) >= self.policy.disable_after:
                 span = self.policy.disable_after
-                en, zh = (f"{span / 86400:g} days", f"{span / 86400:g} 天") if span >= 86400 else (f"{span:g} s", f"{span:g} 秒")
+                en, zh = (
+                    (f"{span / 86400:g} days", f"{span / 86400:g} 天")
+                    if span >= 86400
+                    else (f"{span:g} s", f"{span:g} 秒")
+                )
                 self.disable(sid, f"every delivery failed for {en} / 连续 {zh} 投递失败，订阅已停用")
 
     def disable(self, subscription_id: str, reason: str) -> None:
@@ -244,7 +310,11 @@ class Dispatcher:
                 if worked:
                     continue
                 next_due = self.store.next_due_at()
-                wait = poll_interval if next_due is None else min(poll_interval, max(0.0, next_due - self.now()))
+                wait = (
+                    poll_interval
+                    if next_due is None
+                    else min(poll_interval, max(0.0, next_due - self.now()))
+                )
                 await asyncio.sleep(max(wait, 0.01))
         finally:
             await self.sender.aclose()

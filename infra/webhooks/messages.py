@@ -22,7 +22,17 @@ from projections.checkpoints import CHECKPOINT_TYPE
 
 CONTENT_TYPE = "application/cloudevents+json"
 THIN_FIELDS = (
-    *("reason", "decision", "phase", "closes_at", "rank", "score", "verdict", "declaring_unit_id", "nominee"),
+    *(
+        "reason",
+        "decision",
+        "phase",
+        "closes_at",
+        "rank",
+        "score",
+        "verdict",
+        "declaring_unit_id",
+        "nominee",
+    ),
     *("due_by", "forwarded_from", "year", "organiser_unit_id", "template_code"),
 )
 CHECKPOINT_FIELDS = ("position", "hash", "signed_at", "key_id", "public_key", "signature")
@@ -43,8 +53,16 @@ def cloud_event(entry: AuditEntry, source: str) -> dict[str, Any]:
         "state": entry.state,
         "actor": entry.actor,
     }
-    data.update({k: entry.data[k] for k in THIN_FIELDS if entry.data.get(k) is not None and len(json.dumps(entry.data[k], default=str)) <= 500})
-    if entry.type == CHECKPOINT_TYPE:  # the whole signed checkpoint: a receiver keeps it to verify exports with
+    data.update(
+        {
+            k: entry.data[k]
+            for k in THIN_FIELDS
+            if entry.data.get(k) is not None and len(json.dumps(entry.data[k], default=str)) <= 500
+        }
+    )
+    if (
+        entry.type == CHECKPOINT_TYPE
+    ):  # the whole signed checkpoint: a receiver keeps it to verify exports with
         data["checkpoint"] = {k: entry.data[k] for k in CHECKPOINT_FIELDS if k in entry.data}
     event = {
         "specversion": "1.0",
@@ -52,27 +70,37 @@ def cloud_event(entry: AuditEntry, source: str) -> dict[str, Any]:
         "source": source,
         "type": entry.type,
         "subject": entry.subject,
-        "time": entry.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if entry.occurred_at else None,
+        "time": entry.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if entry.occurred_at
+        else None,
         "sequence": sequence(entry.position),
         "datacontenttype": "application/json",
         "data": data,
     }
-    return {k: v for k, v in event.items() if v is not None}  # "time" is optional: an event stored without one has none
+    return {
+        k: v for k, v in event.items() if v is not None
+    }  # "time" is optional: an event stored without one has none
 
 
 def body(event: dict[str, Any], replay: bool = False) -> bytes:
     """The bytes sent; a replayed event carries the extension attribute ``replay: true``."""
-    return json.dumps({**event, "replay": True} if replay else event, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(
+        {**event, "replay": True} if replay else event, ensure_ascii=False, separators=(",", ":")
+    ).encode()
 
 
 def signature(secrets: Sequence[str], msg_id: str, timestamp: int, payload: bytes) -> str:
     """``v1,<base64 HMAC-SHA256 of id.timestamp.body>`` per secret, space-separated."""
     signed = f"{msg_id}.{timestamp}.".encode() + payload
     keys = [base64.b64decode(s.removeprefix(SECRET_PREFIX)) for s in secrets]
-    return " ".join("v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode() for key in keys)
+    return " ".join(
+        "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode() for key in keys
+    )
 
 
-def headers(secrets: Sequence[str], msg_id: str, timestamp: int, payload: bytes, *, replay: bool = False) -> dict[str, str]:
+def headers(
+    secrets: Sequence[str], msg_id: str, timestamp: int, payload: bytes, *, replay: bool = False
+) -> dict[str, str]:
     result = {
         "content-type": CONTENT_TYPE,
         "user-agent": "Laurel-Webhooks/1",

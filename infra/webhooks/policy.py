@@ -28,7 +28,10 @@ MIN_RETRY_AFTER = 1.0
 def durations(spec: str, name: str) -> tuple[float, ...]:
     """'PT5S,PT5M' or '5,300' -> (5.0, 300.0)."""
     parts = [p.strip() for p in spec.split(",") if p.strip()]
-    return tuple(parse_duration(float(p) if p.replace(".", "", 1).isdigit() else p, name).total_seconds() for p in parts)
+    return tuple(
+        parse_duration(float(p) if p.replace(".", "", 1).isdigit() else p, name).total_seconds()
+        for p in parts
+    )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ def failure(exc: BaseException, latency_ms: float = 0.0) -> Response:
 class GuardedTransport(httpx.AsyncBaseTransport):
     def __init__(self, guard: AddressGuard) -> None:
         self.guard = guard
-        self.inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0), retries=0)
+        self.inner = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_keepalive_connections=0), retries=0
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
@@ -63,7 +65,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 class Sender:
     def __init__(self, guard: AddressGuard, timeout: float = 15.0) -> None:
         self.timeout = timeout
-        self.client = httpx.AsyncClient(transport=GuardedTransport(guard), timeout=timeout, follow_redirects=False)
+        self.client = httpx.AsyncClient(
+            transport=GuardedTransport(guard), timeout=timeout, follow_redirects=False
+        )
 
     async def post(self, url: str, headers: dict[str, str], body: bytes) -> Response:
         started = time.perf_counter()
@@ -79,13 +83,27 @@ class Sender:
                         excerpt += chunk
                         if len(excerpt) >= EXCERPT:
                             break
-                    error = f"redirect to {response.headers.get('location')} not followed / 不跟随重定向" if response.is_redirect else None
-                    return Response(response.status_code, elapsed(), excerpt[:EXCERPT].decode("utf-8", "replace"), error, response.headers.get("retry-after"))
+                    error = (
+                        f"redirect to {response.headers.get('location')} not followed / 不跟随重定向"
+                        if response.is_redirect
+                        else None
+                    )
+                    return Response(
+                        response.status_code,
+                        elapsed(),
+                        excerpt[:EXCERPT].decode("utf-8", "replace"),
+                        error,
+                        response.headers.get("retry-after"),
+                    )
         except WebhookInvalidError as exc:
-            return Response(None, elapsed(), error="refused: " + "; ".join(f"{f.message_en} / {f.message_zh}" for f in exc.failures))
+            return Response(
+                None,
+                elapsed(),
+                error="refused: " + "; ".join(f"{f.message_en} / {f.message_zh}" for f in exc.failures),
+            )
         except TimeoutError:
             return Response(None, elapsed(), error=f"timed out after {self.timeout:g} s / 超时")
-        except Exception as exc:  # noqa: BLE001 - httpx.HTTPError, InvalidURL, anything: a failed attempt, never a stalled round
+        except Exception as exc:
             return failure(exc, elapsed())
 
     async def aclose(self) -> None:

@@ -36,7 +36,9 @@ CHECKS = (
 # IPv6 addresses that carry an IPv4 one (RFC 6052, 3056, 4380, 4291, 2765, 8215): a receiver
 # at [2002:7f00:1::] is 127.0.0.1 behind a 6to4 relay, yet looks global as an IPv6 address.
 NAT64_WELL_KNOWN = ip_network("64:ff9b::/96")
-NAT64_LOCAL_USE = ip_network("64:ff9b:1::/48")  # the IPv4 bits' place depends on the operator's prefix length
+NAT64_LOCAL_USE = ip_network(
+    "64:ff9b:1::/48"
+)  # the IPv4 bits' place depends on the operator's prefix length
 IPV4_TRANSLATED = ip_network("::ffff:0:0:0/96")  # SIIT (RFC 2765): inside a translator's network only
 IPV4_COMPATIBLE = ip_network("::/96")  # deprecated by RFC 4291
 
@@ -63,7 +65,10 @@ def tunnel_refusal(ip: IPv6Address) -> tuple[str, str] | None:
     SIIT network."""
     if ip.teredo is not None:
         server, client = ip.teredo
-        return f"a Teredo tunnel address (server {server}, client {client})", f"Teredo 隧道地址（服务器 {server}，客户端 {client}）"
+        return (
+            f"a Teredo tunnel address (server {server}, client {client})",
+            f"Teredo 隧道地址（服务器 {server}，客户端 {client}）",
+        )
     if ip in NAT64_WELL_KNOWN:
         return f"a NAT64 address (translated to {low32(ip)})", f"NAT64 转换地址（对应 {low32(ip)}）"
     if ip in NAT64_LOCAL_USE:
@@ -71,7 +76,10 @@ def tunnel_refusal(ip: IPv6Address) -> tuple[str, str] | None:
     if ip in IPV4_TRANSLATED:
         return f"an IPv4-translated address of {low32(ip)}", f"IPv4 转换地址（对应 {low32(ip)}）"
     if ip in IPV4_COMPATIBLE and int(ip) > 1:  # :: and ::1 are judged as what they are
-        return f"an IPv4-compatible address of {low32(ip)} (deprecated)", f"IPv4 兼容地址（对应 {low32(ip)}，已废弃）"
+        return (
+            f"an IPv4-compatible address of {low32(ip)} (deprecated)",
+            f"IPv4 兼容地址（对应 {low32(ip)}，已废弃）",
+        )
     return None
 
 
@@ -86,7 +94,11 @@ def refusal(address: str) -> tuple[str, str] | None:
             # versions for these prefixes (6to4 of 127.0.0.1 counts as global).
             inner, form = carried
             why = range_refusal(inner)
-            return None if why is None else (f"a {form} address of {inner}, {why[0]}", f"{form} 地址，内嵌 {inner}（{why[1]}）")
+            return (
+                None
+                if why is None
+                else (f"a {form} address of {inner}, {why[0]}", f"{form} 地址，内嵌 {inner}（{why[1]}）")
+            )
     return range_refusal(ip)
 
 
@@ -114,7 +126,16 @@ class AddressGuard:
             httpx.URL(url)
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
             raise WebhookInvalidError(
-                [RuleFailure("webhook_url_readable", f"the HTTP client cannot read the URL: {exc}", f"HTTP 客户端无法解析该 URL：{exc}", "url", None, repr(url))]
+                [
+                    RuleFailure(
+                        "webhook_url_readable",
+                        f"the HTTP client cannot read the URL: {exc}",
+                        f"HTTP 客户端无法解析该 URL：{exc}",
+                        "url",
+                        None,
+                        repr(url),
+                    )
+                ]
             ) from None
         parts = urlsplit(url)
         self.addresses(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
@@ -125,7 +146,16 @@ class AddressGuard:
             infos = self.resolver(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError, ValueError) as exc:
             raise WebhookInvalidError(
-                [RuleFailure("webhook_url_resolvable", f"the host '{host}' does not resolve: {exc}", f"无法解析主机「{host}」：{exc}", "url", None, host)]
+                [
+                    RuleFailure(
+                        "webhook_url_resolvable",
+                        f"the host '{host}' does not resolve: {exc}",
+                        f"无法解析主机「{host}」：{exc}",
+                        "url",
+                        None,
+                        host,
+                    )
+                ]
             ) from None
         found = list(dict.fromkeys(str(info[4][0]) for info in infos))
         return self.checked(host, found)
@@ -138,11 +168,26 @@ class AddressGuard:
             return addresses
         failures = [
             RuleFailure(
-                "webhook_address_public", f"'{host}' resolves to {address}, {why[0]}", f"「{host}」解析为 {address}（{why[1]}），不允许作为回调地址", "url", "public", address
+                "webhook_address_public",
+                f"'{host}' resolves to {address}, {why[0]}",
+                f"「{host}」解析为 {address}（{why[1]}），不允许作为回调地址",
+                "url",
+                "public",
+                address,
             )
             for address in addresses
             if (why := refusal(address)) is not None
         ]
         if failures or not addresses:
-            raise WebhookInvalidError(failures or [RuleFailure("webhook_url_resolvable", f"'{host}' has no address", f"「{host}」没有地址", "url")])
+            raise WebhookInvalidError(
+                failures
+                or [
+                    RuleFailure(
+                        "webhook_url_resolvable",
+                        f"'{host}' has no address",
+                        f"「{host}」没有地址",
+                        "url",
+                    )
+                ]
+            )
         return addresses

@@ -49,8 +49,23 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {ns}webhook_secrets (ref TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at {real} NOT NULL)",
     "INSERT INTO {ns}webhook_state (name, position) VALUES ('fanout', 0) ON CONFLICT (name) DO NOTHING",
 )
-TYPES = {False: {"int": "INTEGER", "real": "REAL", "pk": "INTEGER PRIMARY KEY"}, True: {"int": "BIGINT", "real": "DOUBLE PRECISION", "pk": "BIGSERIAL PRIMARY KEY"}}
-MESSAGE_COLUMNS = ("subscription_id", "lane", "position", "event_id", "type", "replay_id", "body", "status", "attempts", "next_attempt_at", "created_at")
+TYPES = {
+    False: {"int": "INTEGER", "real": "REAL", "pk": "INTEGER PRIMARY KEY"},
+    True: {"int": "BIGINT", "real": "DOUBLE PRECISION", "pk": "BIGSERIAL PRIMARY KEY"},
+}
+MESSAGE_COLUMNS = (
+    "subscription_id",
+    "lane",
+    "position",
+    "event_id",
+    "type",
+    "replay_id",
+    "body",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,19 @@ class Message:
     body: str
 
     def row(self, now: float) -> tuple[Any, ...]:
-        return (self.subscription_id, self.lane, self.position, self.event_id, self.type, self.replay_id, self.body, "pending", 0, now, now)
+        return (
+            self.subscription_id,
+            self.lane,
+            self.position,
+            self.event_id,
+            self.type,
+            self.replay_id,
+            self.body,
+            "pending",
+            0,
+            now,
+            now,
+        )
 
 
 @dataclass(frozen=True)
@@ -84,7 +111,10 @@ class Attempt:
 class WebhookStore:
     def __init__(self, db: Db) -> None:
         self.db = db
-        self.t = {name: f"{db.ns}webhook_{name}" for name in ("state", "endpoints", "messages", "replays", "attempts", "secrets")}
+        self.t = {
+            name: f"{db.ns}webhook_{name}"
+            for name in ("state", "endpoints", "messages", "replays", "attempts", "secrets")
+        }
         self.setup()
 
     def setup(self) -> None:
@@ -102,7 +132,10 @@ class WebhookStore:
     def keep(self, secret: str) -> str:
         ref = str(uuid.uuid4())
         with self.db.transaction() as sql:
-            sql.execute(f"INSERT INTO {self.t['secrets']} (ref, secret, created_at) VALUES (?, ?, ?)", (ref, secret, time.time()))
+            sql.execute(
+                f"INSERT INTO {self.t['secrets']} (ref, secret, created_at) VALUES (?, ?, ?)",
+                (ref, secret, time.time()),
+            )
         return ref
 
     def reveal(self, ref: str) -> str:
@@ -122,13 +155,24 @@ class WebhookStore:
         with self.db.transaction(write=False) as sql:
             return {r["subscription_id"]: r for r in sql.rows(f"SELECT * FROM {self.t['endpoints']}")}
 
-    def enqueue(self, old: int, new: int, messages: Sequence[Message], starts: dict[str, int], now: float) -> bool:
+    def enqueue(
+        self, old: int, new: int, messages: Sequence[Message], starts: dict[str, int], now: float
+    ) -> bool:
         """Moves the fan-out position from ``old`` to ``new`` with the messages of that range;
         False (nothing written) when another dispatcher moved it first."""
         with self.db.transaction() as sql:
-            if sql.execute(f"UPDATE {self.t['state']} SET position = ? WHERE name = 'fanout' AND position = ?", (new, old)) != 1:
+            if (
+                sql.execute(
+                    f"UPDATE {self.t['state']} SET position = ? WHERE name = 'fanout' AND position = ?",
+                    (new, old),
+                )
+                != 1
+            ):
                 return False
-            sql.executemany(f"INSERT INTO {self.t['endpoints']} (subscription_id, start_after) VALUES (?, ?) ON CONFLICT (subscription_id) DO NOTHING", list(starts.items()))
+            sql.executemany(
+                f"INSERT INTO {self.t['endpoints']} (subscription_id, start_after) VALUES (?, ?) ON CONFLICT (subscription_id) DO NOTHING",
+                list(starts.items()),
+            )
             self._insert(sql, messages, now)
         return True
 
@@ -140,15 +184,36 @@ class WebhookStore:
 
     # --- replays ------------------------------------------------------------------------------
 
-    def request_replay(self, subscription_id: str, after: int, until: int, requested_by: str, now: float, idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+    def request_replay(
+        self,
+        subscription_id: str,
+        after: int,
+        until: int,
+        requested_by: str,
+        now: float,
+        idempotency_key: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
         """A replay of the positions in (after, until]; a repeated key returns the first (False)."""
         with self.db.transaction() as sql:
-            if idempotency_key and (first := sql.rows(f"SELECT * FROM {self.t['replays']} WHERE idempotency_key = ?", (idempotency_key,))):
+            if idempotency_key and (
+                first := sql.rows(
+                    f"SELECT * FROM {self.t['replays']} WHERE idempotency_key = ?", (idempotency_key,)
+                )
+            ):
                 return first[0], False
             rows = sql.rows(
                 f"INSERT INTO {self.t['replays']} (subscription_id, after_position, until_position, cursor, requested_at, requested_by, idempotency_key, done_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                (subscription_id, after, until, after, now, requested_by, idempotency_key, now if until <= after else None),
+                (
+                    subscription_id,
+                    after,
+                    until,
+                    after,
+                    now,
+                    requested_by,
+                    idempotency_key,
+                    now if until <= after else None,
+                ),
             )
         return rows[0], True
 
@@ -156,9 +221,17 @@ class WebhookStore:
         with self.db.transaction(write=False) as sql:
             return sql.rows(f"SELECT * FROM {self.t['replays']} WHERE done_at IS NULL ORDER BY id")
 
-    def advance_replay(self, replay_id: int, old: int, new: int, messages: Sequence[Message], done: bool, now: float) -> bool:
+    def advance_replay(
+        self, replay_id: int, old: int, new: int, messages: Sequence[Message], done: bool, now: float
+    ) -> bool:
         with self.db.transaction() as sql:
-            if sql.execute(f"UPDATE {self.t['replays']} SET cursor = ?, done_at = ? WHERE id = ? AND cursor = ?", (new, now if done else None, replay_id, old)) != 1:
+            if (
+                sql.execute(
+                    f"UPDATE {self.t['replays']} SET cursor = ?, done_at = ? WHERE id = ? AND cursor = ?",
+                    (new, now if done else None, replay_id, old),
+                )
+                != 1
+            ):
                 return False
             self._insert(sql, messages, now)
         return True
@@ -178,17 +251,28 @@ class WebhookStore:
 
     def next_due_at(self) -> float | None:
         with self.db.transaction(write=False) as sql:
-            value = sql.scalar(f"SELECT MIN(next_attempt_at) FROM {self.t['messages']} WHERE status = 'pending'")
+            value = sql.scalar(
+                f"SELECT MIN(next_attempt_at) FROM {self.t['messages']} WHERE status = 'pending'"
+            )
         return float(value) if value is not None else None
 
-    def record(self, outcomes: Sequence[tuple[dict[str, Any], Attempt, str]]) -> dict[str, dict[str, Any]]:
+    def record(
+        self, outcomes: Sequence[tuple[dict[str, Any], Attempt, str]]
+    ) -> dict[str, dict[str, Any]]:
         """Each attempt in the log, each message's new status and its endpoint's health, in one
         transaction; returns the endpoints' rows after it (by subscription id)."""
         endpoints = self.t["endpoints"]
         with self.db.transaction() as sql:
             for message, attempt, status in outcomes:
-                next_at = attempt.next_attempt_at if attempt.next_attempt_at is not None else attempt.attempted_at
-                sql.execute(f"UPDATE {self.t['messages']} SET status = ?, attempts = ?, next_attempt_at = ? WHERE id = ?", (status, attempt.attempt, next_at, message["id"]))
+                next_at = (
+                    attempt.next_attempt_at
+                    if attempt.next_attempt_at is not None
+                    else attempt.attempted_at
+                )
+                sql.execute(
+                    f"UPDATE {self.t['messages']} SET status = ?, attempts = ?, next_attempt_at = ? WHERE id = ?",
+                    (status, attempt.attempt, next_at, message["id"]),
+                )
                 sql.execute(
                     f"INSERT INTO {self.t['attempts']} (message_id, subscription_id, event_id, type, position, replay_id, attempt, attempted_at,"
                     " status_code, outcome, latency_ms, response_excerpt, error, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -196,11 +280,24 @@ class WebhookStore:
                      attempt.attempted_at, attempt.status_code, attempt.outcome, attempt.latency_ms, attempt.response_excerpt, attempt.error, attempt.next_attempt_at),
                 )  # fmt: skip
                 if attempt.outcome == "delivered":
-                    sql.execute(f"UPDATE {endpoints} SET failing_since = NULL, last_success_at = ? WHERE subscription_id = ?", (attempt.attempted_at, message["subscription_id"]))
+                    sql.execute(
+                        f"UPDATE {endpoints} SET failing_since = NULL, last_success_at = ? WHERE subscription_id = ?",
+                        (attempt.attempted_at, message["subscription_id"]),
+                    )
                 else:
-                    sql.execute(f"UPDATE {endpoints} SET failing_since = COALESCE(failing_since, ?) WHERE subscription_id = ?", (attempt.attempted_at, message["subscription_id"]))
+                    sql.execute(
+                        f"UPDATE {endpoints} SET failing_since = COALESCE(failing_since, ?) WHERE subscription_id = ?",
+                        (attempt.attempted_at, message["subscription_id"]),
+                    )
             ids = sorted({message["subscription_id"] for message, _, _ in outcomes})
-            rows = sql.rows(f"SELECT * FROM {endpoints} WHERE subscription_id IN ({', '.join('?' for _ in ids)})", ids) if ids else []
+            rows = (
+                sql.rows(
+                    f"SELECT * FROM {endpoints} WHERE subscription_id IN ({', '.join('?' for _ in ids)})",
+                    ids,
+                )
+                if ids
+                else []
+            )
         return {r["subscription_id"]: r for r in rows}
 
     def cancel_pending(self, subscription_ids: Iterable[str]) -> int:
@@ -209,11 +306,16 @@ class WebhookStore:
             return 0
         with self.db.transaction() as sql:
             marks = ", ".join("?" for _ in ids)
-            return sql.execute(f"UPDATE {self.t['messages']} SET status = 'cancelled' WHERE status = 'pending' AND subscription_id IN ({marks})", ids)
+            return sql.execute(
+                f"UPDATE {self.t['messages']} SET status = 'cancelled' WHERE status = 'pending' AND subscription_id IN ({marks})",
+                ids,
+            )
 
     # --- reads for the API ----------------------------------------------------------------------
 
-    def attempts(self, subscription_id: str, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+    def attempts(
+        self, subscription_id: str, limit: int = 50, before: int | None = None
+    ) -> list[dict[str, Any]]:
         """The delivery log, newest first; ``before``: an attempt id (the next page)."""
         with self.db.transaction(write=False) as sql:
             return sql.rows(
@@ -223,7 +325,17 @@ class WebhookStore:
 
     def health(self, subscription_id: str) -> dict[str, Any]:
         with self.db.transaction(write=False) as sql:
-            pending = sql.scalar(f"SELECT COUNT(*) AS n FROM {self.t['messages']} WHERE subscription_id = ? AND status = 'pending'", (subscription_id,))
-            endpoint = sql.rows(f"SELECT * FROM {self.t['endpoints']} WHERE subscription_id = ?", (subscription_id,))
+            pending = sql.scalar(
+                f"SELECT COUNT(*) AS n FROM {self.t['messages']} WHERE subscription_id = ? AND status = 'pending'",
+                (subscription_id,),
+            )
+            endpoint = sql.rows(
+                f"SELECT * FROM {self.t['endpoints']} WHERE subscription_id = ?", (subscription_id,)
+            )
         row = endpoint[0] if endpoint else {}
-        return {"pending": int(pending or 0), "failing_since": row.get("failing_since"), "last_success_at": row.get("last_success_at"), "start_after": row.get("start_after")}
+        return {
+            "pending": int(pending or 0),
+            "failing_since": row.get("failing_since"),
+            "last_success_at": row.get("last_success_at"),
+            "start_after": row.get("start_after"),
+        }

@@ -62,15 +62,23 @@ def server(database_url: str) -> Iterator[Server]:
 
 
 @contextmanager
-def running_server(database_url: str, clock: Callable[[], datetime] | None = None, **settings: Any) -> Iterator[Server]:
+def running_server(
+    database_url: str, clock: Callable[[], datetime] | None = None, **settings: Any
+) -> Iterator[Server]:
     """``settings``: Settings fields to set (e.g. ``token_cache_seconds=1``). Every test client
     comes from one address, and some fail authentication on purpose many times (the
     authorization matrix): the failure limit is lifted unless a test sets it."""
     settings.setdefault("auth_failure_limit", "100000/minute")
     kwargs = {"clock": clock} if clock else {}
-    services = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, **settings), configure_logs=False, **kwargs)
+    services = bootstrap(
+        Settings(database_url=database_url, admin_token=ADMIN_TOKEN, **settings),
+        configure_logs=False,
+        **kwargs,
+    )
     port = free_port()
-    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

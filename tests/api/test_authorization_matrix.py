@@ -16,7 +16,7 @@ request's target (plus no token and an unknown token). The targets all live in c
     auditor   global = an auditor without a unit (of the root: reads everything)
               inside = auditor@city-1      outside = auditor@city-2 (reads its subtree, writes nothing)
 
-Rules (DESIGN.md "Roles and jurisdiction", domain/rules/jurisdiction.py): admin manages
+Rules (domain/rules/jurisdiction.py): admin manages
 units, campaigns and tokens in its subtree; declarer declares and withdraws for nominations
 whose declaring unit and nominee lie in its subtree; reviewer pre-reviews, commends,
 revokes, forwards and extends deadlines for campaigns organised in its subtree; inspector
@@ -48,7 +48,15 @@ import pytest
 from api.tabular import XLSX
 from tests.api.conftest import ADMIN_TOKEN, Server, running_server
 from tests.conftest import BACKENDS, backend_url
-from tests.integration.world import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKS, declarer, material, scores_for
+from tests.integration.world import (
+    ADMIN,
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    SITE_CHECKS,
+    declarer,
+    material,
+    scores_for,
+)
 
 PROBLEM = "application/problem+json"
 FORBIDDEN_TYPES = {"urn:laurel:problem:role-not-allowed", "urn:laurel:problem:outside-jurisdiction"}
@@ -57,7 +65,15 @@ HOUR = timedelta(hours=1)
 DAY = 86400
 CATEGORY = "five_good_site"
 METHODS = ["document_review", "site_visit"]
-NOMINATION_COLUMNS = ["category", "declaring_unit_id", "nominee_kind", "nominee_unit_id", "nominee_name", "nominee_person_id", "material"]
+NOMINATION_COLUMNS = [
+    "category",
+    "declaring_unit_id",
+    "nominee_kind",
+    "nominee_unit_id",
+    "nominee_name",
+    "nominee_person_id",
+    "material",
+]
 
 UNITS = (
     ("city-1", "Sample City", "示范市", "city", None),
@@ -112,17 +128,47 @@ PRINCIPALS = (
 AUTHENTICATED = frozenset(p.key for p in PRINCIPALS if p.authenticated)
 # Read a city-1 campaign: root readers; admins/reviewers/inspectors/auditors when city-1 lies
 # in their subtree; declarers when the campaign covers their unit (town-2 is covered too).
-CAMPAIGN_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "declarer-outside", "reviewer-inside", "inspector-inside", "auditor-global", "auditor-inside"})
+CAMPAIGN_READERS = frozenset(
+    {
+        "admin-global",
+        "admin-inside",
+        "declarer-inside",
+        "declarer-outside",
+        "reviewer-inside",
+        "inspector-inside",
+        "auditor-global",
+        "auditor-inside",
+    }
+)
 # Read a nomination declared by town-1 in a city-1 campaign: declarers only within town-1.
 NOMINATION_READERS = CAMPAIGN_READERS - {"declarer-outside"}
 ADMINS_INSIDE = frozenset({"admin-global", "admin-inside"})
 # A unit and its records (roll-up, subtree listing): tokens of the unit or of a unit above it,
 # and root readers; a sibling township's token reads neither.
-TOWN_1_RECORD_READERS = frozenset({"admin-global", "admin-inside", "declarer-inside", "reviewer-inside", "inspector-inside", "auditor-global", "auditor-inside"})
+TOWN_1_RECORD_READERS = frozenset(
+    {
+        "admin-global",
+        "admin-inside",
+        "declarer-inside",
+        "reviewer-inside",
+        "inspector-inside",
+        "auditor-global",
+        "auditor-inside",
+    }
+)
 # The whole audit log, its export and the whole title register span every jurisdiction.
 WHOLE_LOG_READERS = frozenset({"admin-global", "auditor-global"})
 # The audit events: admins and auditors, each seeing its subtree's entries (root: all).
-AUDIT_READERS = frozenset({"admin-global", "admin-inside", "admin-outside", "auditor-global", "auditor-inside", "auditor-outside"})
+AUDIT_READERS = frozenset(
+    {
+        "admin-global",
+        "admin-inside",
+        "admin-outside",
+        "auditor-global",
+        "auditor-inside",
+        "auditor-outside",
+    }
+)
 AUDIT_SEES_CITY_1 = frozenset({"admin-global", "admin-inside", "auditor-global", "auditor-inside"})
 # Tokens: admins list their subtree's; root readers every token.
 TOKEN_LISTERS = frozenset({"admin-global", "admin-inside", "admin-outside", "auditor-global"})
@@ -174,7 +220,13 @@ class Matrix:
     def create_campaign(self, current: str, organiser: str = "city-1", **extra: Any) -> Campaign:
         """Over HTTP, as the bootstrap admin, with ``current`` open now."""
         starts_at, durations, opens = phase_plan(current, datetime.now(UTC))
-        body = {"template": "five-good-sites", "organiser_unit_id": organiser, "starts_at": iso(starts_at), "durations": durations, **extra}
+        body = {
+            "template": "five-good-sites",
+            "organiser_unit_id": organiser,
+            "starts_at": iso(starts_at),
+            "durations": durations,
+            **extra,
+        }
         response = self.clients["root"].post("/v1/campaigns", json=body)
         assert response.status_code == 201, response.text
         assert response.json()["current_phase"] == current
@@ -183,7 +235,14 @@ class Matrix:
     def fresh_campaign(self, current: str) -> Campaign:
         """Directly through the application (faster), with ``current`` open now."""
         starts_at, durations, opens = phase_plan(current, datetime.now(UTC))
-        result = self.app.create_campaign("five-good-sites", "city-1", ADMIN, starts_at=starts_at, durations=durations, quotas={CATEGORY: None})
+        result = self.app.create_campaign(
+            "five-good-sites",
+            "city-1",
+            ADMIN,
+            starts_at=starts_at,
+            durations=durations,
+            quotas={CATEGORY: None},
+        )
         return Campaign(str(result["id"]), opens)
 
     def nomination(self, campaign: Campaign | str, upto: str) -> str:
@@ -194,9 +253,27 @@ class Matrix:
         n = self.unique()
         step = timedelta(minutes=5, milliseconds=n)
         nominee = {"kind": "site", "unit_id": "vil-1-01", "name": f"Matrix site {n} / 站点{n}"}
-        nid = str(self.app.declare(c.id, CATEGORY, "town-1", nominee, {}, material(900), declarer("town-1"), at=c.opens[0] + step)["id"])
+        nid = str(
+            self.app.declare(
+                c.id,
+                CATEGORY,
+                "town-1",
+                nominee,
+                {},
+                material(900),
+                declarer("town-1"),
+                at=c.opens[0] + step,
+            )["id"]
+        )
         if upto in ("admitted", "inspected", "commended"):
-            self.app.pre_review(nid, "admit", ["材料翔实 / thorough"], CITY_REVIEWER, checks=SITE_CHECKS, at=c.opens[1] + step)
+            self.app.pre_review(
+                nid,
+                "admit",
+                ["材料翔实 / thorough"],
+                CITY_REVIEWER,
+                checks=SITE_CHECKS,
+                at=c.opens[1] + step,
+            )
         if upto in ("inspected", "commended"):
             self.app.inspect(nid, METHODS, scores_for(85), "pass", CITY_INSPECTOR, at=c.opens[2] + step)
         if upto == "commended":
@@ -213,7 +290,10 @@ def build_world(server: Server) -> Matrix:
     m = Matrix(server, datetime.now(UTC))
     root = m.clients["root"] = server.client(ADMIN_TOKEN)
     for uid, name, name_zh, level, parent in UNITS:
-        response = root.post("/v1/units", json={"id": uid, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent})
+        response = root.post(
+            "/v1/units",
+            json={"id": uid, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent},
+        )
         assert response.status_code == 201, response.text
     for p in PRINCIPALS:
         if p.role == "anonymous":
@@ -224,7 +304,9 @@ def build_world(server: Server) -> Matrix:
         elif p.role == "bad-token":
             m.clients[p.key] = server.client("lrl_no_such_token_anywhere")
         else:
-            response = root.post("/v1/tokens", json={"role": p.role, "unit_id": p.unit_id, "label": f"matrix {p.key}"})
+            response = root.post(
+                "/v1/tokens", json={"role": p.role, "unit_id": p.unit_id, "label": f"matrix {p.key}"}
+            )
             assert response.status_code == 201, response.text
             m.clients[p.key] = server.client(response.json()["token"])
             m.matrix_token_ids[p.key] = response.json()["id"]
@@ -234,15 +316,21 @@ def build_world(server: Server) -> Matrix:
     m.campaigns["inspecting"] = m.create_campaign("inspection")
     m.campaigns["commending"] = m.create_campaign("commendation", **no_quota)
     # county-1's campaign, forwarding to city-1's campaign that is declaring now.
-    m.campaigns["forwarding"] = m.create_campaign("commendation", organiser="county-1", parent_campaign_id=m.campaigns["declaring"].id, **no_quota)
+    m.campaigns["forwarding"] = m.create_campaign(
+        "commendation", organiser="county-1", parent_campaign_id=m.campaigns["declaring"].id, **no_quota
+    )
     m.shared_nomination = m.nomination("commending", "commended")
     return m
 
 
 @pytest.fixture(scope="module")
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """tests.conftest's ``database_url`` at module scope: one world per backend for the module."""
-    with backend_url(request, getattr(request, "param", "sqlite"), tmp_path_factory.mktemp("authz")) as url:
+    with backend_url(
+        request, getattr(request, "param", "sqlite"), tmp_path_factory.mktemp("authz")
+    ) as url:
         yield url
 
 
@@ -314,16 +402,25 @@ def _nominations_csv(m: Matrix) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(NOMINATION_COLUMNS)
-    writer.writerow([CATEGORY, "town-1", "site", "vil-1-02", f"Imported site {n} / 导入站点{n}", "", material(900)])
+    writer.writerow(
+        [CATEGORY, "town-1", "site", "vil-1-02", f"Imported site {n} / 导入站点{n}", "", material(900)]
+    )
     return out.getvalue().encode()
 
 
 def _inspection() -> dict[str, Any]:
-    return {"methods": METHODS, "scores": scores_for(88), "verdict": "pass", "notes": "三簿一册记录规范 / registers kept"}
+    return {
+        "methods": METHODS,
+        "scores": scores_for(88),
+        "verdict": "pass",
+        "notes": "三簿一册记录规范 / registers kept",
+    }
 
 
 def templates_list(m: Matrix) -> Call:
-    return Call("GET", "/v1/templates", check=lambda r: {t["code"] for t in r.json()} >= {"five-good-sites"})
+    return Call(
+        "GET", "/v1/templates", check=lambda r: {t["code"] for t in r.json()} >= {"five-good-sites"}
+    )
 
 
 def template_show(m: Matrix) -> Call:
@@ -332,13 +429,34 @@ def template_show(m: Matrix) -> Call:
 
 def unit_create(m: Matrix) -> Call:
     n = m.unique()
-    body = {"id": f"vil-1-u{n}", "name": f"New village {n}", "name_zh": f"新村{n}", "level": "village", "parent_id": "town-1"}
-    return Call("POST", "/v1/units", json=body, check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-1"])
+    body = {
+        "id": f"vil-1-u{n}",
+        "name": f"New village {n}",
+        "name_zh": f"新村{n}",
+        "level": "village",
+        "parent_id": "town-1",
+    }
+    return Call(
+        "POST",
+        "/v1/units",
+        json=body,
+        check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-1"],
+    )
 
 
 def unit_create_root(m: Matrix) -> Call:
     n = m.unique()
-    return Call("POST", "/v1/units", json={"id": f"city-r{n}", "name": f"New city {n}", "name_zh": f"新市{n}", "level": "city", "parent_id": None})
+    return Call(
+        "POST",
+        "/v1/units",
+        json={
+            "id": f"city-r{n}",
+            "name": f"New city {n}",
+            "name_zh": f"新市{n}",
+            "level": "city",
+            "parent_id": None,
+        },
+    )
 
 
 def unit_read(m: Matrix) -> Call:
@@ -346,21 +464,35 @@ def unit_read(m: Matrix) -> Call:
 
 
 def units_list(m: Matrix) -> Call:
-    return Call("GET", "/v1/units?within=town-1", check=lambda r: {u["id"] for u in r.json()["items"]} >= {"town-1", "vil-1-01"})
+    return Call(
+        "GET",
+        "/v1/units?within=town-1",
+        check=lambda r: {u["id"] for u in r.json()["items"]} >= {"town-1", "vil-1-01"},
+    )
 
 
 def unit_rename(m: Matrix) -> Call:
     n = m.unique()
     m.app.register_unit(f"vil-1-r{n}", f"Village {n}", f"旧村{n}", "village", "town-1", ADMIN)
     body = {"name": f"Renamed {n}", "name_zh": f"新名村{n}", "reason": "村名规范 / official name"}
-    return Call("POST", f"/v1/units/vil-1-r{n}/rename", json=body, check=lambda r: r.json()["name_zh"] == f"新名村{n}")
+    return Call(
+        "POST",
+        f"/v1/units/vil-1-r{n}/rename",
+        json=body,
+        check=lambda r: r.json()["name_zh"] == f"新名村{n}",
+    )
 
 
 def unit_move(m: Matrix) -> Call:
     n = m.unique()
     m.app.register_unit(f"vil-1-m{n}", f"Village {n}", f"迁村{n}", "village", "town-1", ADMIN)
     body = {"parent_id": "town-2", "reason": "区划调整 / boundaries redrawn"}
-    return Call("POST", f"/v1/units/vil-1-m{n}/move", json=body, check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-2"])
+    return Call(
+        "POST",
+        f"/v1/units/vil-1-m{n}/move",
+        json=body,
+        check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-2"],
+    )
 
 
 def units_import(m: Matrix) -> Call:
@@ -370,11 +502,18 @@ def units_import(m: Matrix) -> Call:
 
 
 def token_create(m: Matrix) -> Call:
-    return Call("POST", "/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "matrix"}, check=lambda r: r.json()["token"].startswith("lrl_"))
+    return Call(
+        "POST",
+        "/v1/tokens",
+        json={"role": "declarer", "unit_id": "town-1", "label": "matrix"},
+        check=lambda r: r.json()["token"].startswith("lrl_"),
+    )
 
 
 def token_create_unscoped(m: Matrix) -> Call:
-    return Call("POST", "/v1/tokens", json={"role": "auditor", "unit_id": None, "label": "matrix unscoped"})
+    return Call(
+        "POST", "/v1/tokens", json={"role": "auditor", "unit_id": None, "label": "matrix unscoped"}
+    )
 
 
 def tokens_list(m: Matrix) -> Call:
@@ -384,12 +523,21 @@ def tokens_list(m: Matrix) -> Call:
 
 def token_revoke(m: Matrix) -> Call:
     fresh = m.app.issue_token("declarer", "town-1", "to be revoked", ADMIN)["id"]
-    return Call("DELETE", f"/v1/tokens/{fresh}?reason=持有人调离", check=lambda r: r.json()["revoked"] is True)
+    return Call(
+        "DELETE", f"/v1/tokens/{fresh}?reason=持有人调离", check=lambda r: r.json()["revoked"] is True
+    )
 
 
 def campaign_create(m: Matrix) -> Call:
-    body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": iso(m.now + timedelta(days=30)), "durations": dict.fromkeys(PHASES, DAY)}
-    return Call("POST", "/v1/campaigns", json=body, check=lambda r: r.json()["organiser_unit_id"] == "city-1")
+    body = {
+        "template": "five-good-sites",
+        "organiser_unit_id": "city-1",
+        "starts_at": iso(m.now + timedelta(days=30)),
+        "durations": dict.fromkeys(PHASES, DAY),
+    }
+    return Call(
+        "POST", "/v1/campaigns", json=body, check=lambda r: r.json()["organiser_unit_id"] == "city-1"
+    )
 
 
 def campaigns_list(m: Matrix) -> Call:
@@ -410,20 +558,39 @@ def deadline_extension(m: Matrix) -> Call:
         phase = next(p for p in r.json()["phases"] if p["code"] == "declaration")
         assert datetime.fromisoformat(phase["closes_at"]) == closes_at
 
-    return Call("POST", f"/v1/campaigns/{campaign.id}/phases/declaration/extension", json={"closes_at": iso(closes_at), "reason": "暴雨延误 / rainstorms"}, check=check)
+    return Call(
+        "POST",
+        f"/v1/campaigns/{campaign.id}/phases/declaration/extension",
+        json={"closes_at": iso(closes_at), "reason": "暴雨延误 / rainstorms"},
+        check=check,
+    )
 
 
 def declare(m: Matrix) -> Call:
-    return Call("POST", f"/v1/campaigns/{m.campaigns['declaring'].id}/nominations", json=_nomination_body(m), check=_state("declared"))
+    return Call(
+        "POST",
+        f"/v1/campaigns/{m.campaigns['declaring'].id}/nominations",
+        json=_nomination_body(m),
+        check=_state("declared"),
+    )
 
 
 def nominations_import(m: Matrix) -> Call:
-    return Call("POST", f"/v1/campaigns/{m.campaigns['declaring'].id}/nominations:import", content=_nominations_csv(m), headers={"Content-Type": "text/csv"})
+    return Call(
+        "POST",
+        f"/v1/campaigns/{m.campaigns['declaring'].id}/nominations:import",
+        content=_nominations_csv(m),
+        headers={"Content-Type": "text/csv"},
+    )
 
 
 def nominations_list(m: Matrix) -> Call:
     target = m.shared_nomination
-    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/nominations?limit=500", visible=lambda r: target in {n["id"] for n in r.json()["items"]})
+    return Call(
+        "GET",
+        f"/v1/campaigns/{m.campaigns['commending'].id}/nominations?limit=500",
+        visible=lambda r: target in {n["id"] for n in r.json()["items"]},
+    )
 
 
 def nomination_read(m: Matrix) -> Call:
@@ -431,39 +598,65 @@ def nomination_read(m: Matrix) -> Call:
 
 
 def nomination_history(m: Matrix) -> Call:
-    return Call("GET", f"/v1/nominations/{m.shared_nomination}/history", check=lambda r: r.json()[0]["type"] == "nomination.declared")
+    return Call(
+        "GET",
+        f"/v1/nominations/{m.shared_nomination}/history",
+        check=lambda r: r.json()[0]["type"] == "nomination.declared",
+    )
 
 
 def pre_review(m: Matrix) -> Call:
     nid = m.nomination("pre_reviewing", "declared")
-    return Call("POST", f"/v1/nominations/{nid}/pre-review", json={"decision": "admit", "reasons": [], "checks": SITE_CHECKS}, check=_state("admitted"))
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/pre-review",
+        json={"decision": "admit", "reasons": [], "checks": SITE_CHECKS},
+        check=_state("admitted"),
+    )
 
 
 def inspect(m: Matrix) -> Call:
     nid = m.nomination("inspecting", "admitted")
-    return Call("POST", f"/v1/nominations/{nid}/inspections", json=_inspection(), check=_state("inspected"))
+    return Call(
+        "POST", f"/v1/nominations/{nid}/inspections", json=_inspection(), check=_state("inspected")
+    )
 
 
 def withdraw(m: Matrix) -> Call:
     nid = m.nomination("declaring", "declared")
-    return Call("POST", f"/v1/nominations/{nid}/withdrawal", json={"reason": "申报单位撤回 / withdrawn by the township"}, check=_state("withdrawn"))
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/withdrawal",
+        json={"reason": "申报单位撤回 / withdrawn by the township"},
+        check=_state("withdrawn"),
+    )
 
 
 def revoke(m: Matrix) -> Call:
     nid = m.nomination("commending", "commended")
-    return Call("POST", f"/v1/nominations/{nid}/revocation", json={"reason": "设备长期停用 / equipment idle"}, check=_state("revoked"))
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/revocation",
+        json={"reason": "设备长期停用 / equipment idle"},
+        check=_state("revoked"),
+    )
 
 
 def reinspect(m: Matrix) -> Call:
     nid = m.nomination("commending", "commended")
-    return Call("POST", f"/v1/nominations/{nid}/re-inspections", json=_inspection(), check=_state("commended"))
+    return Call(
+        "POST", f"/v1/nominations/{nid}/re-inspections", json=_inspection(), check=_state("commended")
+    )
 
 
 def forward(m: Matrix) -> Call:
     nid = m.nomination("forwarding", "commended")
 
     def check(r: httpx.Response) -> None:
-        assert r.json()["state"] == "forwarded" and r.json()["forwarded_to"]["campaign_id"] == m.campaigns["declaring"].id, r.text
+        assert (
+            r.json()["state"] == "forwarded"
+            and r.json()["forwarded_to"]["campaign_id"] == m.campaigns["declaring"].id
+        ), r.text
 
     return Call("POST", f"/v1/nominations/{nid}/forwarding", json={}, check=check)
 
@@ -471,7 +664,12 @@ def forward(m: Matrix) -> Call:
 def commend(m: Matrix) -> Call:
     campaign = m.fresh_campaign("commendation")
     nid = m.nomination(campaign, "inspected")
-    return Call("POST", f"/v1/campaigns/{campaign.id}/commendations", json={"category": CATEGORY}, check=lambda r: [c["id"] for c in r.json()["commended"]] == [nid])
+    return Call(
+        "POST",
+        f"/v1/campaigns/{campaign.id}/commendations",
+        json={"category": CATEGORY},
+        check=lambda r: [c["id"] for c in r.json()["commended"]] == [nid],
+    )
 
 
 def commendations_xlsx(m: Matrix) -> Call:
@@ -483,11 +681,17 @@ def commendations_xlsx(m: Matrix) -> Call:
 
 def dashboard(m: Matrix) -> Call:
     target = m.campaigns["commending"].id
-    return Call("GET", f"/v1/campaigns/{target}/dashboard", check=lambda r: r.json()["campaign_id"] == target)
+    return Call(
+        "GET", f"/v1/campaigns/{target}/dashboard", check=lambda r: r.json()["campaign_id"] == target
+    )
 
 
 def ranking(m: Matrix) -> Call:
-    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/ranking?category={CATEGORY}", check=lambda r: r.json()["category"] == CATEGORY)
+    return Call(
+        "GET",
+        f"/v1/campaigns/{m.campaigns['commending'].id}/ranking?category={CATEGORY}",
+        check=lambda r: r.json()["category"] == CATEGORY,
+    )
 
 
 def rollup(m: Matrix) -> Call:
@@ -495,7 +699,11 @@ def rollup(m: Matrix) -> Call:
 
 
 def campaign_titles(m: Matrix) -> Call:
-    return Call("GET", f"/v1/titles?campaign_id={m.campaigns['commending'].id}", check=lambda r: "items" in r.json())
+    return Call(
+        "GET",
+        f"/v1/titles?campaign_id={m.campaigns['commending'].id}",
+        check=lambda r: "items" in r.json(),
+    )
 
 
 def all_titles(m: Matrix) -> Call:
@@ -504,7 +712,11 @@ def all_titles(m: Matrix) -> Call:
 
 def audit_events(m: Matrix) -> Call:
     target = m.shared_nomination
-    return Call("GET", "/v1/audit/events?limit=1000", visible=lambda r: target in {e["subject"] for e in r.json()["items"]})
+    return Call(
+        "GET",
+        "/v1/audit/events?limit=1000",
+        visible=lambda r: target in {e["subject"] for e in r.json()["items"]},
+    )
 
 
 def webhooks_list(m: Matrix) -> Call:
@@ -533,16 +745,29 @@ ENDPOINTS = (
     Endpoint("POST /v1/units:import", units_import, ADMINS_INSIDE),
     Endpoint("POST /v1/tokens", token_create, ADMINS_INSIDE, 201),
     Endpoint("POST /v1/tokens (unscoped)", token_create_unscoped, frozenset({"admin-global"}), 201),
-    Endpoint("GET /v1/tokens", tokens_list, TOKEN_LISTERS, sees=frozenset({"admin-global", "admin-inside", "auditor-global"})),
+    Endpoint(
+        "GET /v1/tokens",
+        tokens_list,
+        TOKEN_LISTERS,
+        sees=frozenset({"admin-global", "admin-inside", "auditor-global"}),
+    ),
     Endpoint("DELETE /v1/tokens/{id}", token_revoke, ADMINS_INSIDE),
     Endpoint("POST /v1/campaigns", campaign_create, ADMINS_INSIDE, 201),
     Endpoint("GET /v1/campaigns", campaigns_list, AUTHENTICATED, sees=CAMPAIGN_READERS),
     Endpoint("GET /v1/campaigns/{id}", campaign_read, CAMPAIGN_READERS),
-    Endpoint("POST /v1/campaigns/{id}/phases/{phase}/extension", deadline_extension, frozenset({"reviewer-inside"})),
+    Endpoint(
+        "POST /v1/campaigns/{id}/phases/{phase}/extension",
+        deadline_extension,
+        frozenset({"reviewer-inside"}),
+    ),
     Endpoint("POST /v1/campaigns/{id}/nominations", declare, frozenset({"declarer-inside"}), 201),
     # declarer-outside may read the campaign, but the file declares for town-1: refused whole, up front.
-    Endpoint("POST /v1/campaigns/{id}/nominations:import", nominations_import, frozenset({"declarer-inside"})),
-    Endpoint("GET /v1/campaigns/{id}/nominations", nominations_list, CAMPAIGN_READERS, sees=NOMINATION_READERS),
+    Endpoint(
+        "POST /v1/campaigns/{id}/nominations:import", nominations_import, frozenset({"declarer-inside"})
+    ),
+    Endpoint(
+        "GET /v1/campaigns/{id}/nominations", nominations_list, CAMPAIGN_READERS, sees=NOMINATION_READERS
+    ),
     Endpoint("GET /v1/nominations/{id}", nomination_read, NOMINATION_READERS),
     Endpoint("GET /v1/nominations/{id}/history", nomination_history, NOMINATION_READERS),
     Endpoint("POST /v1/nominations/{id}/pre-review", pre_review, frozenset({"reviewer-inside"})),
@@ -569,7 +794,9 @@ CASES = [
         endpoint,
         principal,
         id=f"{endpoint.name} as {principal.key}",
-        marks=[pytest.mark.xfail(strict=True, reason=endpoint.bugs[principal.key])] if principal.key in endpoint.bugs else [],
+        marks=[pytest.mark.xfail(strict=True, reason=endpoint.bugs[principal.key])]
+        if principal.key in endpoint.bugs
+        else [],
     )
     for endpoint in ENDPOINTS
     for principal in PRINCIPALS
@@ -580,16 +807,24 @@ def test_matrix_covers_every_endpoint_and_principal() -> None:
     assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 39
     assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
     for endpoint in ENDPOINTS:
-        assert endpoint.allowed <= AUTHENTICATED and endpoint.rows_refused <= AUTHENTICATED and set(endpoint.bugs) <= AUTHENTICATED
+        assert (
+            endpoint.allowed <= AUTHENTICATED
+            and endpoint.rows_refused <= AUTHENTICATED
+            and set(endpoint.bugs) <= AUTHENTICATED
+        )
 
 
 @BACKENDS
 @pytest.mark.parametrize(("endpoint", "principal"), CASES)
 def test_authorization(matrix: Matrix, endpoint: Endpoint, principal: Principal) -> None:
     call = endpoint.build(matrix)
-    response = matrix.client(principal).request(call.method, call.url, json=call.json, content=call.content, headers=call.headers)
+    response = matrix.client(principal).request(
+        call.method, call.url, json=call.json, content=call.content, headers=call.headers
+    )
     expected = endpoint.expected(principal)
-    assert response.status_code == expected, f"{endpoint.name} as {principal.key}: expected {expected}, got {response.status_code}: {response.text[:500]}"
+    assert response.status_code == expected, (
+        f"{endpoint.name} as {principal.key}: expected {expected}, got {response.status_code}: {response.text[:500]}"
+    )
 
     if expected in (401, 403):
         assert response.headers["content-type"] == PROBLEM, response.headers
@@ -613,4 +848,6 @@ def test_authorization(matrix: Matrix, endpoint: Endpoint, principal: Principal)
         assert call.check(response) is not False, response.text[:500]
     if endpoint.sees is not None:
         assert call.visible is not None
-        assert call.visible(response) == (principal.key in endpoint.sees), f"{endpoint.name} as {principal.key}: target listed = {call.visible(response)}"
+        assert call.visible(response) == (principal.key in endpoint.sees), (
+            f"{endpoint.name} as {principal.key}: target listed = {call.visible(response)}"
+        )

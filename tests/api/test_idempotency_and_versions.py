@@ -1,6 +1,6 @@
 """Idempotency-Key and If-Match/ETag over real HTTP, on SQLite and PostgreSQL.
 
-DESIGN.md "HTTP API v1": every POST accepts ``Idempotency-Key`` (a repeat returns the first
+The API contract: every POST accepts ``Idempotency-Key`` (a repeat returns the first
 response and appends nothing; the same key with another body is 422; keys are scoped per
 token); nomination reads return ``ETag: "<version>"`` and writes accept ``If-Match`` — a
 stale version is 412, a write that lost a race is 409, and no event is ever lost.
@@ -84,7 +84,9 @@ class World:
         return next(self.counter)
 
     def token(self, role: str, unit_id: str | None) -> str:
-        response = self.admin.post("/v1/tokens", json={"role": role, "unit_id": unit_id, "label": f"{role} test"})
+        response = self.admin.post(
+            "/v1/tokens", json={"role": role, "unit_id": unit_id, "label": f"{role} test"}
+        )
         assert response.status_code == 201, response.text
         return response.json()["token"]
 
@@ -94,7 +96,13 @@ class World:
         k = PHASES.index(current)
         starts_at = datetime.now(UTC) - k * HOUR - timedelta(minutes=10)
         durations = {code: 3600 if i < k else DAY for i, code in enumerate(PHASES)}
-        body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": iso(starts_at), "durations": durations, "quotas": {CATEGORY: None}}
+        body = {
+            "template": "five-good-sites",
+            "organiser_unit_id": "city-1",
+            "starts_at": iso(starts_at),
+            "durations": durations,
+            "quotas": {CATEGORY: None},
+        }
         response = self.admin.post("/v1/campaigns", json=body)
         assert response.status_code == 201, response.text
         assert response.json()["current_phase"] == current
@@ -104,7 +112,11 @@ class World:
         return {
             "category": CATEGORY,
             "declaring_unit_id": "town-1",
-            "nominee": {"kind": "site", "unit_id": village, "name": name or f"Site {self.unique()} / 站点"},
+            "nominee": {
+                "kind": "site",
+                "unit_id": village,
+                "name": name or f"Site {self.unique()} / 站点",
+            },
             "form": {},
             "material": material(900),
         }
@@ -113,8 +125,26 @@ class World:
         """A nomination at version 2 (declared, admitted), prepared in the past phases."""
         step = timedelta(minutes=5, milliseconds=self.unique())
         body = self.declaration()
-        nid = str(self.app.declare(campaign.id, CATEGORY, "town-1", body["nominee"], {}, body["material"], DECLARER, at=campaign.opens[0] + step)["id"])
-        self.app.pre_review(nid, "admit", ["材料翔实 / thorough"], REVIEWER, checks=SITE_CHECKS, at=campaign.opens[1] + step)
+        nid = str(
+            self.app.declare(
+                campaign.id,
+                CATEGORY,
+                "town-1",
+                body["nominee"],
+                {},
+                body["material"],
+                DECLARER,
+                at=campaign.opens[0] + step,
+            )["id"]
+        )
+        self.app.pre_review(
+            nid,
+            "admit",
+            ["材料翔实 / thorough"],
+            REVIEWER,
+            checks=SITE_CHECKS,
+            at=campaign.opens[1] + step,
+        )
         return nid
 
     def history(self, nomination_id: str) -> list[dict[str, Any]]:
@@ -129,7 +159,10 @@ def world(server: Server) -> Iterator[World]:
     w.clients["admin"] = server.client(ADMIN_TOKEN)
     try:
         for code, name, name_zh, level, parent in UNITS:
-            response = w.admin.post("/v1/units", json={"id": code, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent})
+            response = w.admin.post(
+                "/v1/units",
+                json={"id": code, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent},
+            )
             assert response.status_code == 201, response.text
         for key, role, unit in (
             ("declarer", "declarer", "town-1"),
@@ -166,14 +199,22 @@ def test_repeated_declaration_with_the_same_key_replays_the_first_response(world
     campaign = world.campaign("declaration")
     body = world.declaration()
     headers = {"Idempotency-Key": "declare-once-1"}
-    first = world.clients["declarer"].post(f"/v1/campaigns/{campaign.id}/nominations", json=body, headers=headers)
+    first = world.clients["declarer"].post(
+        f"/v1/campaigns/{campaign.id}/nominations", json=body, headers=headers
+    )
     assert first.status_code == 201, first.text
-    assert (first.json()["state"], first.json()["version"], first.json()["replayed"]) == ("declared", 1, False)
+    assert (first.json()["state"], first.json()["version"], first.json()["replayed"]) == (
+        "declared",
+        1,
+        False,
+    )
     assert first.headers["etag"] == '"1"'
     position = world.position()
 
     for _ in range(3):
-        again = world.clients["declarer"].post(f"/v1/campaigns/{campaign.id}/nominations", json=body, headers=headers)
+        again = world.clients["declarer"].post(
+            f"/v1/campaigns/{campaign.id}/nominations", json=body, headers=headers
+        )
         assert again.status_code == 200, again.text
         assert again.json() == dict(first.json(), replayed=True)
         assert again.headers["etag"] == '"1"'
@@ -191,10 +232,40 @@ def test_repeats_of_every_kind_of_post_append_nothing(world: World, kind: str) -
     campaign = world.campaign("inspection")
     nid = world.admitted(campaign)
     client, path, body, created = {
-        "unit": (world.admin, "/v1/units", {"id": "vil-1-09", "name": "Village 1-9", "name_zh": "前双村1-9", "level": "village", "parent_id": "town-1"}, 201),
-        "token": (world.admin, "/v1/tokens", {"role": "auditor", "unit_id": "city-1", "label": "auditor"}, 201),
-        "campaign": (world.admin, "/v1/campaigns", {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": iso(datetime.now(UTC) - timedelta(minutes=5))}, 201),
-        "inspection": (world.clients["inspector"], f"/v1/nominations/{nid}/inspections", inspection(), 200),
+        "unit": (
+            world.admin,
+            "/v1/units",
+            {
+                "id": "vil-1-09",
+                "name": "Village 1-9",
+                "name_zh": "前双村1-9",
+                "level": "village",
+                "parent_id": "town-1",
+            },
+            201,
+        ),
+        "token": (
+            world.admin,
+            "/v1/tokens",
+            {"role": "auditor", "unit_id": "city-1", "label": "auditor"},
+            201,
+        ),
+        "campaign": (
+            world.admin,
+            "/v1/campaigns",
+            {
+                "template": "five-good-sites",
+                "organiser_unit_id": "city-1",
+                "starts_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
+            },
+            201,
+        ),
+        "inspection": (
+            world.clients["inspector"],
+            f"/v1/nominations/{nid}/inspections",
+            inspection(),
+            200,
+        ),
     }[kind]
     headers = {"Idempotency-Key": f"once-{kind}"}
     first = client.post(path, json=body, headers=headers)
@@ -209,39 +280,58 @@ def test_repeats_of_every_kind_of_post_append_nothing(world: World, kind: str) -
         assert first.json()["token"] and again.json()["token"] is None
         assert again.json() == dict(first.json(), token=None, replayed=True)
     elif kind == "inspection":
-        assert again.json() == dict(first.json(), replayed=True) and again.headers["etag"] == first.headers["etag"] == '"3"'
+        assert (
+            again.json() == dict(first.json(), replayed=True)
+            and again.headers["etag"] == first.headers["etag"] == '"3"'
+        )
     elif kind == "unit":  # the unit as it is now (unchanged here), marked as the replay it is
         assert again.json() == dict(first.json(), replayed=True)
     else:  # a campaign answers with the resource as it is now (unchanged here)
         assert again.json() == first.json()
     if kind == "inspection":
-        assert [e["type"] for e in world.history(nid)] == ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected"]
+        assert [e["type"] for e in world.history(nid)] == [
+            "nomination.declared",
+            "nomination.pre_reviewed",
+            "nomination.inspected",
+        ]
 
 
 def test_the_same_key_with_another_body_is_422_and_appends_nothing(world: World) -> None:
     campaign = world.campaign("declaration")
     url = f"/v1/campaigns/{campaign.id}/nominations"
     headers = {"Idempotency-Key": "reused-key"}
-    first = world.clients["declarer"].post(url, json=world.declaration("Site A / 站点甲"), headers=headers)
+    first = world.clients["declarer"].post(
+        url, json=world.declaration("Site A / 站点甲"), headers=headers
+    )
     assert first.status_code == 201, first.text
     position = world.position()
 
-    other = world.clients["declarer"].post(url, json=world.declaration("Site B / 站点乙"), headers=headers)
+    other = world.clients["declarer"].post(
+        url, json=world.declaration("Site B / 站点乙"), headers=headers
+    )
     body = assert_problem(other, 422, "urn:laurel:problem:idempotency-key-reused")
     assert [f["rule"] for f in body["failures"]] == ["idempotency_key_reused"]
     assert body["failures"][0]["field"] == "Idempotency-Key"
     # the same key on another endpoint (another command) is a reuse too
-    withdrawal = world.clients["declarer"].post(f"/v1/nominations/{first.json()['id']}/withdrawal", json={"reason": "changed my mind"}, headers=headers)
+    withdrawal = world.clients["declarer"].post(
+        f"/v1/nominations/{first.json()['id']}/withdrawal",
+        json={"reason": "changed my mind"},
+        headers=headers,
+    )
     assert_problem(withdrawal, 422, "urn:laurel:problem:idempotency-key-reused")
 
     assert world.position() == position
     assert [e["type"] for e in world.history(first.json()["id"])] == ["nomination.declared"]
     # and the first request still replays
-    again = world.clients["declarer"].post(url, json=world.declaration("Site A / 站点甲"), headers=headers)
+    again = world.clients["declarer"].post(
+        url, json=world.declaration("Site A / 站点甲"), headers=headers
+    )
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
 
-def test_an_overlong_key_on_a_command_is_a_422_naming_the_header_and_appends_nothing(world: World) -> None:
+def test_an_overlong_key_on_a_command_is_a_422_naming_the_header_and_appends_nothing(
+    world: World,
+) -> None:
     """The command routes read their headers through one dependency (api/deps.py
     ``CommandContext``); its key check is the one every other POST makes."""
     declaring = world.campaign("declaration")
@@ -254,10 +344,14 @@ def test_an_overlong_key_on_a_command_is_a_422_naming_the_header_and_appends_not
     for client, path, body in attempts:
         refused = client.post(path, json=body, headers={"Idempotency-Key": "k" * 201, "If-Match": '"2"'})
         problem = assert_problem(refused, 422, "urn:laurel:problem:request-invalid")
-        assert [(f["rule"], f["field"]) for f in problem["failures"]] == [("request_string_too_long", "Idempotency-Key")]
+        assert [(f["rule"], f["field"]) for f in problem["failures"]] == [
+            ("request_string_too_long", "Idempotency-Key")
+        ]
     assert world.position() == position
     for client, path, body in attempts:
-        accepted = client.post(path, json=body, headers={"Idempotency-Key": "k" * 200, "If-Match": '"2"'})
+        accepted = client.post(
+            path, json=body, headers={"Idempotency-Key": "k" * 200, "If-Match": '"2"'}
+        )
         assert accepted.status_code in (200, 201), accepted.text
     assert [e["type"] for e in world.history(nid)][-1] == "nomination.inspected"
 
@@ -275,13 +369,20 @@ def test_keys_are_scoped_per_token(world: World) -> None:
     campaign = world.campaign("declaration")
     url = f"/v1/campaigns/{campaign.id}/nominations"
     one = world.clients["declarer"].post(url, json=world.declaration("Site C / 站点丙"), headers=headers)
-    two = world.clients["declarer-2"].post(url, json=world.declaration("Site D / 站点丁"), headers=headers)
+    two = world.clients["declarer-2"].post(
+        url, json=world.declaration("Site D / 站点丁"), headers=headers
+    )
     assert one.status_code == 201 and two.status_code == 201, (one.text, two.text)
     assert one.json()["id"] != two.json()["id"]
     listed = world.admin.get(f"/v1/campaigns/{campaign.id}/nominations").json()["items"]
     assert {n["id"] for n in listed} == {one.json()["id"], two.json()["id"]}
     # each token still replays its own
-    assert world.clients["declarer-2"].post(url, json=world.declaration("Site D / 站点丁"), headers=headers).json()["id"] == two.json()["id"]
+    assert (
+        world.clients["declarer-2"]
+        .post(url, json=world.declaration("Site D / 站点丁"), headers=headers)
+        .json()["id"]
+        == two.json()["id"]
+    )
 
 
 def test_racing_repeats_of_one_key_append_once(world: World) -> None:
@@ -291,14 +392,21 @@ def test_racing_repeats_of_one_key_append_once(world: World) -> None:
     url = f"/v1/campaigns/{campaign.id}/nominations"
     # what one keyed declaration appends (the nomination, the campaign's roster, the receipt)
     position = world.position()
-    single = world.clients["declarer"].post(url, json=world.declaration(), headers={"Idempotency-Key": "single-key"})
+    single = world.clients["declarer"].post(
+        url, json=world.declaration(), headers={"Idempotency-Key": "single-key"}
+    )
     assert single.status_code == 201, single.text
     appended_by_one = world.position() - position
 
     body = world.declaration("Raced site / 并发站点")
     token = world.clients["declarer"].headers["authorization"].removeprefix("Bearer ")
     position = world.position()
-    responses = race(world.server, token, 10, lambda client, _: client.post(url, json=body, headers={"Idempotency-Key": "raced-key"}))
+    responses = race(
+        world.server,
+        token,
+        10,
+        lambda client, _: client.post(url, json=body, headers={"Idempotency-Key": "raced-key"}),
+    )
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] * 9 + [201], [r.text for r in responses]
@@ -317,7 +425,9 @@ def test_a_nomination_read_returns_its_version_as_etag(world: World) -> None:
     read = world.admin.get(f"/v1/nominations/{nid}")
     assert read.status_code == 200
     assert read.headers["etag"] == '"2"' and read.json()["version"] == 2
-    declared_then = world.admin.get(f"/v1/nominations/{nid}", params={"as_of": iso(campaign.opens[0] + timedelta(minutes=30))})
+    declared_then = world.admin.get(
+        f"/v1/nominations/{nid}", params={"as_of": iso(campaign.opens[0] + timedelta(minutes=30))}
+    )
     assert declared_then.status_code == 200, declared_then.text
     assert declared_then.headers["etag"] == '"1"' and declared_then.json()["state"] == "declared"
     done = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection())
@@ -331,7 +441,11 @@ def test_a_stale_if_match_is_412_and_appends_nothing(world: World, stale: str, s
     campaign = world.campaign("inspection")
     nid = world.admitted(campaign)
     position = world.position()
-    client, body = (world.clients["inspector"], inspection()) if step == "inspections" else (world.clients["declarer"], {"reason": "站点撤并 / site merged"})
+    client, body = (
+        (world.clients["inspector"], inspection())
+        if step == "inspections"
+        else (world.clients["declarer"], {"reason": "站点撤并 / site merged"})
+    )
     response = client.post(f"/v1/nominations/{nid}/{step}", json=body, headers={"If-Match": stale})
     body = assert_problem(response, 412, "urn:laurel:problem:stale-version")
     assert body["current"] == 2 and body["expected"] == int(stale.removeprefix("W/").strip('"'))
@@ -345,15 +459,33 @@ def test_the_current_if_match_succeeds_and_returns_the_new_etag(world: World) ->
     nid = world.admitted(campaign)
     etag = world.admin.get(f"/v1/nominations/{nid}").headers["etag"]
     assert etag == '"2"'
-    first = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(total=80), headers={"If-Match": etag})
+    first = world.clients["inspector"].post(
+        f"/v1/nominations/{nid}/inspections", json=inspection(total=80), headers={"If-Match": etag}
+    )
     assert first.status_code == 200, first.text
-    assert first.headers["etag"] == '"3"' and first.json()["version"] == 3 and first.json()["state"] == "inspected"
+    assert (
+        first.headers["etag"] == '"3"'
+        and first.json()["version"] == 3
+        and first.json()["state"] == "inspected"
+    )
     # chain on the returned ETag; the old one is now stale
-    second = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(total=90), headers={"If-Match": first.headers["etag"]})
+    second = world.clients["inspector"].post(
+        f"/v1/nominations/{nid}/inspections",
+        json=inspection(total=90),
+        headers={"If-Match": first.headers["etag"]},
+    )
     assert second.status_code == 200 and second.headers["etag"] == '"4"'
-    assert_problem(world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": etag}), 412, "urn:laurel:problem:stale-version")
+    assert_problem(
+        world.clients["inspector"].post(
+            f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": etag}
+        ),
+        412,
+        "urn:laurel:problem:stale-version",
+    )
     # "*" means "any version"
-    star = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(total=70), headers={"If-Match": "*"})
+    star = world.clients["inspector"].post(
+        f"/v1/nominations/{nid}/inspections", json=inspection(total=70), headers={"If-Match": "*"}
+    )
     assert star.status_code == 200 and star.headers["etag"] == '"5"'
     assert [e["version"] for e in world.history(nid)] == [1, 2, 3, 4, 5]
 
@@ -364,10 +496,14 @@ def test_a_conditional_write_repeated_with_its_key_replays_instead_of_412(world:
     campaign = world.campaign("inspection")
     nid = world.admitted(campaign)
     headers = {"If-Match": '"2"', "Idempotency-Key": "conditional-once"}
-    first = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(), headers=headers)
+    first = world.clients["inspector"].post(
+        f"/v1/nominations/{nid}/inspections", json=inspection(), headers=headers
+    )
     assert first.status_code == 200 and first.headers["etag"] == '"3"'
     position = world.position()
-    again = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(), headers=headers)
+    again = world.clients["inspector"].post(
+        f"/v1/nominations/{nid}/inspections", json=inspection(), headers=headers
+    )
     assert again.status_code == 200, again.text
     assert again.json() == dict(first.json(), replayed=True)
     assert world.position() == position and len(world.history(nid)) == 3
@@ -386,17 +522,23 @@ def test_a_conditional_write_repeated_with_its_key_replays_instead_of_412(world:
         pytest.param('"' + "9" * 5000 + '"', id="5000-digits"),  # int() refuses > 4300 digits
     ],
 )
-def test_a_malformed_if_match_is_a_422_problem_naming_the_header(world: World, if_match: str | bytes) -> None:
+def test_a_malformed_if_match_is_a_422_problem_naming_the_header(
+    world: World, if_match: str | bytes
+) -> None:
     campaign = world.campaign("inspection")
     nid = world.admitted(campaign)
     position = world.position()
-    response = world.clients["inspector"].post(f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": if_match})
+    response = world.clients["inspector"].post(
+        f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": if_match}
+    )
     body = assert_problem(response, 422)
     assert [f["field"] for f in body["failures"]] == ["If-Match"], body
     assert world.position() == position and len(world.history(nid)) == 2
 
 
-def race(server: Server, token: str, n: int, request: Callable[[httpx.Client, int], httpx.Response]) -> list[httpx.Response]:
+def race(
+    server: Server, token: str, n: int, request: Callable[[httpx.Client, int], httpx.Response]
+) -> list[httpx.Response]:
     """``n`` threads, each with its own connection, released together."""
     clients = [server.client(token) for _ in range(n)]
     barrier = threading.Barrier(n)
@@ -407,7 +549,7 @@ def race(server: Server, token: str, n: int, request: Callable[[httpx.Client, in
             clients[i].get("/healthz")  # open the connection before the start line
             barrier.wait(timeout=30)
             results[i] = request(clients[i], i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
@@ -429,14 +571,26 @@ def test_concurrent_writes_with_the_same_if_match_one_wins_none_is_lost(world: W
     # what one inspection appends, measured on another nomination
     other = world.admitted(campaign)
     position = world.position()
-    assert world.clients["inspector"].post(f"/v1/nominations/{other}/inspections", json=inspection()).status_code == 200
+    assert (
+        world.clients["inspector"]
+        .post(f"/v1/nominations/{other}/inspections", json=inspection())
+        .status_code
+        == 200
+    )
     appended_by_one = world.position() - position
 
     nid = world.admitted(campaign)
     token = world.clients["inspector"].headers["authorization"].removeprefix("Bearer ")
     position = world.position()
     url = f"/v1/nominations/{nid}/inspections"
-    responses = race(world.server, token, 10, lambda client, i: client.post(url, json=inspection(notes=f"inspector {i}"), headers={"If-Match": '"2"'}))
+    responses = race(
+        world.server,
+        token,
+        10,
+        lambda client, i: client.post(
+            url, json=inspection(notes=f"inspector {i}"), headers={"If-Match": '"2"'}
+        ),
+    )
 
     winners = [r for r in responses if r.status_code == 200]
     losers = [r for r in responses if r.status_code != 200]
@@ -444,7 +598,10 @@ def test_concurrent_writes_with_the_same_if_match_one_wins_none_is_lost(world: W
     assert winners[0].headers["etag"] == '"3"'
     for loser in losers:
         body = assert_problem(loser, loser.status_code)
-        assert (loser.status_code, body["type"]) in {(412, "urn:laurel:problem:stale-version"), (409, "urn:laurel:problem:concurrency-conflict")}, body
+        assert (loser.status_code, body["type"]) in {
+            (412, "urn:laurel:problem:stale-version"),
+            (409, "urn:laurel:problem:concurrency-conflict"),
+        }, body
     history = world.history(nid)
     assert [e["version"] for e in history] == [1, 2, 3]
     assert world.position() == position + appended_by_one
@@ -460,10 +617,17 @@ def test_concurrent_unconditional_writes_all_land(world: World) -> None:
     nid = world.admitted(campaign)
     token = world.clients["inspector"].headers["authorization"].removeprefix("Bearer ")
     url = f"/v1/nominations/{nid}/inspections"
-    responses = race(world.server, token, 10, lambda client, i: client.post(url, json=inspection(notes=f"inspector {i}")))
+    responses = race(
+        world.server,
+        token,
+        10,
+        lambda client, i: client.post(url, json=inspection(notes=f"inspector {i}")),
+    )
 
     assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]
     assert sorted(r.json()["version"] for r in responses) == list(range(3, 13))
     history = world.history(nid)
     assert [e["version"] for e in history] == list(range(1, 13))
-    assert sorted(e["data"]["inspection"]["notes"] for e in history[2:]) == sorted(f"inspector {i}" for i in range(10))
+    assert sorted(e["data"]["inspection"]["notes"] for e in history[2:]) == sorted(
+        f"inspector {i}" for i in range(10)
+    )

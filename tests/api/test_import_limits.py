@@ -37,20 +37,36 @@ from tests.conftest import BACKENDS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM = "application/problem+json"
 ROWS = 2_000  # the row cap in these tests: a fifth of the default 10,000
-BYTES = (8 << 20) * ROWS // 10_000  # the byte cap in the defaults' ratio (8 MiB per 10,000 rows): 1,677,721
+BYTES = (
+    (8 << 20) * ROWS // 10_000
+)  # the byte cap in the defaults' ratio (8 MiB per 10,000 rows): 1,677,721
 HEADER = ["编号 / id", "name", "name_zh", "level", "parent_id", "备注 / note"]
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PARENTS = [
     {"id": "city-1", "name": "Sample City", "name_zh": "示范市", "level": "city"},
-    {"id": "county-1", "name": "Yijun County", "name_zh": "宜君县", "level": "county", "parent_id": "city-1"},
-    {"id": "town-1", "name": "Peng Township", "name_zh": "彭镇", "level": "township", "parent_id": "county-1"},
+    {
+        "id": "county-1",
+        "name": "Yijun County",
+        "name_zh": "宜君县",
+        "level": "county",
+        "parent_id": "city-1",
+    },
+    {
+        "id": "town-1",
+        "name": "Peng Township",
+        "name_zh": "彭镇",
+        "level": "township",
+        "parent_id": "county-1",
+    },
 ]
 
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -65,14 +81,29 @@ def serving(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def limited(database_url: str, app: Any = None, rows: int = ROWS, size: int = BYTES) -> Iterator[tuple[httpx.Client, Services]]:
+def limited(
+    database_url: str, app: Any = None, rows: int = ROWS, size: int = BYTES
+) -> Iterator[tuple[httpx.Client, Services]]:
     """The API over ``database_url`` with the caps at ``rows`` rows and ``size`` bytes, built as
     ``laurel api`` builds it (the start-up heap frozen), and the township every village hangs under."""
-    services = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, max_import_rows=rows, max_import_bytes=size), configure_logs=False)
+    services = bootstrap(
+        Settings(
+            database_url=database_url,
+            admin_token=ADMIN_TOKEN,
+            max_import_rows=rows,
+            max_import_bytes=size,
+        ),
+        configure_logs=False,
+    )
     try:
         api = app(services) if app else create_app(services)
         settle_heap()
-        with serving(api) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=300) as admin:
+        with (
+            serving(api) as base,
+            httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=300
+            ) as admin,
+        ):
             for unit in PARENTS:
                 assert admin.post("/v1/units", json=unit).status_code == 201
             yield admin, services
@@ -94,7 +125,9 @@ def xlsx(rows: int, target: int = 0, seed: int = 7) -> bytes:
     with ``target``, each row padded with random text so that the file is just under ``target``
     bytes (random CJK text hardly compresses, like real materials)."""
     rnd = random.Random(seed)
-    pool = "".join(chr(rnd.randrange(0x4E00, 0x9FA5)) for _ in range(1 << 18))  # far wider than deflate's 32 KiB window
+    pool = "".join(
+        chr(rnd.randrange(0x4E00, 0x9FA5)) for _ in range(1 << 18)
+    )  # far wider than deflate's 32 KiB window
 
     def build(pad: int) -> bytes:
         book = Workbook(write_only=True)
@@ -141,7 +174,10 @@ def rewritten(body: bytes, changes: dict[str, Any]) -> bytes:
 
 
 def csv_of(rows: int) -> bytes:
-    return ("id,name,name_zh,level,parent_id\n" + "".join(f"vil-{i:05d},Village {i},村{i},village,town-1\n" for i in range(rows))).encode()
+    return (
+        "id,name,name_zh,level,parent_id\n"
+        + "".join(f"vil-{i:05d},Village {i},村{i},village,town-1\n" for i in range(rows))
+    ).encode()
 
 
 def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -176,7 +212,12 @@ print(json.dumps(latencies), flush=True)
 
 def probed(base_url: str, action: Any) -> tuple[Any, list[float]]:
     """``action()``'s result and the /healthz latencies (ms, sorted) measured while it ran."""
-    prober = subprocess.Popen([sys.executable, "-c", PROBER, base_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    prober = subprocess.Popen(
+        [sys.executable, "-c", PROBER, base_url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert prober.stdout is not None and prober.stdout.readline().strip() == "ready"
         result = action()
@@ -214,7 +255,9 @@ def test_healthz_answers_quickly_while_an_import_at_both_caps_runs(database_url:
         seen = figures(f"{len(body)} bytes, {ROWS} rows imported", seconds, probes)
         print(seen)
         report = response.json()
-        assert response.status_code == 200 and (report["created"], report["failed"]) == (ROWS, 0), str(report)[:500]
+        assert response.status_code == 200 and (report["created"], report["failed"]) == (ROWS, 0), str(
+            report
+        )[:500]
         assert_responsive(probes, seen)
 
 
@@ -222,7 +265,10 @@ def test_healthz_answers_quickly_while_an_import_at_both_caps_runs(database_url:
 def test_healthz_answers_quickly_while_the_largest_import_is_parsed(database_url: str) -> None:
     """The defaults (8 MiB, 10,000 rows) and the most parsing one request can cause: a file
     just under 8 MiB whose 10,001st row is the first past the cap."""
-    size, rows = Settings.model_fields["max_import_bytes"].default, Settings.model_fields["max_import_rows"].default
+    size, rows = (
+        Settings.model_fields["max_import_bytes"].default,
+        Settings.model_fields["max_import_rows"].default,
+    )
     body = xlsx(rows + 1, size)
     with limited(database_url, rows=rows, size=size) as (admin, services):
         before = position(services)
@@ -230,7 +276,9 @@ def test_healthz_answers_quickly_while_the_largest_import_is_parsed(database_url
         seen = figures(f"{len(body)} bytes, {rows + 1} rows refused", seconds, probes)
         print(seen)
         problem = refused(response, 422, "import-invalid")
-        assert [(f["rule"], f["expected"]) for f in problem["failures"]] == [("table_max_rows", rows)], problem
+        assert [(f["rule"], f["expected"]) for f in problem["failures"]] == [("table_max_rows", rows)], (
+            problem
+        )
         assert position(services) == before
         assert_responsive(probes, seen)
 
@@ -242,7 +290,13 @@ def test_healthz_answers_quickly_while_the_largest_import_is_parsed(database_url
 def test_a_body_over_the_byte_cap_is_413_and_appends_nothing(database_url: str) -> None:
     with limited(database_url) as (admin, services):
         before = position(services)
-        declared = refused(admin.post("/v1/units:import", content=b"x" * (BYTES + 1), headers={"Content-Type": "text/csv"}), 413, "payload-too-large")
+        declared = refused(
+            admin.post(
+                "/v1/units:import", content=b"x" * (BYTES + 1), headers={"Content-Type": "text/csv"}
+            ),
+            413,
+            "payload-too-large",
+        )
         assert str(BYTES) in declared["detail"]
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: only counting the bytes finds out
@@ -250,10 +304,19 @@ def test_a_body_over_the_byte_cap_is_413_and_appends_nothing(database_url: str) 
             for _ in range(BYTES // 65_536 + 2):
                 yield b"#" * 65_536 + b"\n"
 
-        streamed = refused(admin.post("/v1/units:import", content=chunks(), headers={"Content-Type": "text/csv"}), 413, "payload-too-large")
+        streamed = refused(
+            admin.post("/v1/units:import", content=chunks(), headers={"Content-Type": "text/csv"}),
+            413,
+            "payload-too-large",
+        )
         assert str(BYTES) in streamed["detail"]
         assert position(services) == before
-        assert admin.post("/v1/units:import", content=csv_of(1), headers={"Content-Type": "text/csv"}).json()["created"] == 1
+        assert (
+            admin.post(
+                "/v1/units:import", content=csv_of(1), headers={"Content-Type": "text/csv"}
+            ).json()["created"]
+            == 1
+        )
 
 
 # --- the row cap, the zip bomb, the sheet's claims, the empty table -----------------------------
@@ -264,9 +327,18 @@ def test_more_rows_than_the_cap_is_422_naming_the_cap_and_appends_nothing(databa
     with limited(database_url) as (admin, services):
         before = position(services)
         for body, content_type in [(csv_of(ROWS + 1), "text/csv"), (xlsx(ROWS + 1), XLSX)]:
-            problem = refused(admin.post("/v1/units:import", content=body, headers={"Content-Type": content_type}), 422, "import-invalid")
-            assert [(f["rule"], f["field"], f["expected"]) for f in problem["failures"]] == [("table_max_rows", "body", ROWS)], problem
-            assert str(ROWS) in problem["failures"][0]["message_en"] and problem["failures"][0]["message_zh"]
+            problem = refused(
+                admin.post("/v1/units:import", content=body, headers={"Content-Type": content_type}),
+                422,
+                "import-invalid",
+            )
+            assert [(f["rule"], f["field"], f["expected"]) for f in problem["failures"]] == [
+                ("table_max_rows", "body", ROWS)
+            ], problem
+            assert (
+                str(ROWS) in problem["failures"][0]["message_en"]
+                and problem["failures"][0]["message_zh"]
+            )
         assert position(services) == before
 
 
@@ -282,7 +354,11 @@ def test_reading_stops_at_the_first_row_past_the_cap(database_url: str) -> None:
     body = rewritten(xlsx(ROWS + 4000), {"xl/worksheets/sheet1.xml": broken_after_the_cap})
     with limited(database_url) as (admin, services):
         before = position(services)
-        problem = refused(admin.post("/v1/units:import", content=body, headers={"Content-Type": XLSX}), 422, "import-invalid")
+        problem = refused(
+            admin.post("/v1/units:import", content=body, headers={"Content-Type": XLSX}),
+            422,
+            "import-invalid",
+        )
         assert [f["rule"] for f in problem["failures"]] == ["table_max_rows"], problem
         assert position(services) == before
 
@@ -293,9 +369,19 @@ SST = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings
 def shared_strings_bomb(unzipped: int) -> bytes:
     """A valid one-row workbook with a shared-strings table holding one string of ``unzipped``
     bytes: a few hundred kilobytes zipped, which openpyxl reads whole into memory on opening."""
-    table = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>' + b"A" * unzipped + b"</t></si></sst>"
+    table = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+        + b"A" * unzipped
+        + b"</t></si></sst>"
+    )
     override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST}"/></Types>'.encode()
-    return rewritten(xlsx(1), {"xl/sharedStrings.xml": lambda _: table, "[Content_Types].xml": lambda types: types.replace(b"</Types>", override)})
+    return rewritten(
+        xlsx(1),
+        {
+            "xl/sharedStrings.xml": lambda _: table,
+            "[Content_Types].xml": lambda types: types.replace(b"</Types>", override),
+        },
+    )
 
 
 @SQLITE
@@ -304,8 +390,14 @@ def test_a_zip_bomb_is_refused_before_it_is_unzipped(database_url: str) -> None:
     assert len(body) < BYTES // 4
     with limited(database_url) as (admin, services):
         before = position(services)
-        problem = refused(admin.post("/v1/units:import", content=body, headers={"Content-Type": XLSX}), 422, "import-invalid")
-        assert [(f["rule"], f["field"], f["expected"]) for f in problem["failures"]] == [("xlsx_unzipped_max_bytes", "body", BYTES * 16)], problem
+        problem = refused(
+            admin.post("/v1/units:import", content=body, headers={"Content-Type": XLSX}),
+            422,
+            "import-invalid",
+        )
+        assert [(f["rule"], f["field"], f["expected"]) for f in problem["failures"]] == [
+            ("xlsx_unzipped_max_bytes", "body", BYTES * 16)
+        ], problem
         assert problem["failures"][0]["actual"] > 64 << 20
         assert position(services) == before
 
@@ -325,7 +417,9 @@ def test_refusing_a_zip_bomb_holds_no_more_than_a_few_megabytes() -> None:
 
 def claiming(dimension: str, rows: int) -> bytes:
     def claim(sheet: bytes) -> bytes:
-        claimed, found = re.subn(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), sheet)
+        claimed, found = re.subn(
+            rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), sheet
+        )
         assert found == 1
         return claimed
 
@@ -336,7 +430,9 @@ def claiming(dimension: str, rows: int) -> bytes:
 def test_the_sheets_own_size_claim_is_ignored(database_url: str) -> None:
     """A sheet claiming 'A1:XFD100' was read 16,384 cells wide and cut at row 100."""
     with limited(database_url) as (admin, _services):
-        report = admin.post("/v1/units:import", content=claiming("A1:XFD100", 200), headers={"Content-Type": XLSX}).json()
+        report = admin.post(
+            "/v1/units:import", content=claiming("A1:XFD100", 200), headers={"Content-Type": XLSX}
+        ).json()
         assert (report["created"], report["failed"]) == (200, 0), str(report)[:300]
 
 
@@ -356,11 +452,28 @@ def test_a_claimed_sheet_width_costs_no_memory() -> None:
 def test_a_header_without_data_rows_is_422_naming_the_body(database_url: str) -> None:
     with limited(database_url) as (admin, services):
         before = position(services)
-        for body, content_type in [(b"id,name,name_zh,level,parent_id\n\n,,,,\n", "text/csv"), (xlsx(0), XLSX)]:
-            problem = refused(admin.post("/v1/units:import", content=body, headers={"Content-Type": content_type}), 422, "import-invalid")
-            assert [(f["rule"], f["field"]) for f in problem["failures"]] == [("table_has_rows", "body")], problem
-        unknown = refused(admin.post("/v1/units:import", content=b"colour,size\nred,3\n", headers={"Content-Type": "text/csv"}), 422, "import-invalid")
-        assert [(f["rule"], f["field"]) for f in unknown["failures"]] == [("table_header", "body")], unknown
+        for body, content_type in [
+            (b"id,name,name_zh,level,parent_id\n\n,,,,\n", "text/csv"),
+            (xlsx(0), XLSX),
+        ]:
+            problem = refused(
+                admin.post("/v1/units:import", content=body, headers={"Content-Type": content_type}),
+                422,
+                "import-invalid",
+            )
+            assert [(f["rule"], f["field"]) for f in problem["failures"]] == [
+                ("table_has_rows", "body")
+            ], problem
+        unknown = refused(
+            admin.post(
+                "/v1/units:import", content=b"colour,size\nred,3\n", headers={"Content-Type": "text/csv"}
+            ),
+            422,
+            "import-invalid",
+        )
+        assert [(f["rule"], f["field"]) for f in unknown["failures"]] == [("table_header", "body")], (
+            unknown
+        )
         assert position(services) == before
 
 
@@ -372,17 +485,36 @@ def test_a_cell_the_row_cannot_convert_is_that_rows_error_not_a_500(database_url
     """'four' hours (float() refuses it) used to be a 500 after the rows before it were written."""
     with limited(database_url) as (admin, _services):
         declarer = httpx.Client(
-            base_url=admin.base_url, headers={"Authorization": "Bearer " + admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()["token"]}
+            base_url=admin.base_url,
+            headers={
+                "Authorization": "Bearer "
+                + admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()[
+                    "token"
+                ]
+            },
         )
         with declarer:
-            assert declarer.post("/v1/units/town-1/members", json={"id": "m1", "name": "党员"}).status_code == 201
+            assert (
+                declarer.post("/v1/units/town-1/members", json={"id": "m1", "name": "党员"}).status_code
+                == 201
+            )
             sheet = (
                 "session_id,date,kind,hours,topic,expected,attendees,notice,sign_in,playback_log,discussion_record,feedback\n"
                 "s1,2022-01-10,all_member,4,party_building,all,m1,是,是,是,是,是\n"
                 "s2,2022-02-10,all_member,four,party_building,all,m1,是,是,是,是,是\n"
                 "s3,2022-03-10,all_member,4,party_building,all,m1,是,是,是,是,是\n"
             )
-            response = declarer.post("/v1/units/town-1/activity-days:import", content=sheet.encode(), headers={"Content-Type": "text/csv"})
+            response = declarer.post(
+                "/v1/units/town-1/activity-days:import",
+                content=sheet.encode(),
+                headers={"Content-Type": "text/csv"},
+            )
         report = response.json()
-        assert response.status_code == 200 and [r["status"] for r in report["rows"]] == ["created", "error", "created"], response.text
-        assert [(e["rule"], e["status"]) for e in report["rows"][1]["errors"]] == [("row_readable", 422)] and "four" in report["rows"][1]["errors"][0]["message_en"]
+        assert response.status_code == 200 and [r["status"] for r in report["rows"]] == [
+            "created",
+            "error",
+            "created",
+        ], response.text
+        assert [(e["rule"], e["status"]) for e in report["rows"][1]["errors"]] == [
+            ("row_readable", 422)
+        ] and "four" in report["rows"][1]["errors"][0]["message_en"]

@@ -21,7 +21,17 @@ from api.pages.i18n import EVENT_NAMES, MESSAGES, ROLE_NAMES, STATE_NAMES, Trans
 from domain.nominations import STATES
 from tests.api.conftest import ADMIN_TOKEN, Server, running_server
 from tests.api.page_session import login, logout
-from tests.integration.world import ADMIN, CITY_REVIEWER, COMMENDING, DECLARING, PRE_REVIEWING, SITE_CHECKS, build_city, declare_site, five_good_campaign
+from tests.integration.world import (
+    ADMIN,
+    CITY_REVIEWER,
+    COMMENDING,
+    DECLARING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    build_city,
+    declare_site,
+    five_good_campaign,
+)
 from tests.integration.world import declarer as declarer_of  # the fixture is called world
 
 
@@ -40,16 +50,25 @@ def world(tmp_path: Path) -> Iterator[tuple[Server, dict[str, Any]]]:
         app = server.services.app
         city = build_city(app, townships=2, villages=2)
         campaign_id = str(five_good_campaign(app))
-        ids = [declare_site(app, campaign_id, town, village) for town in city.townships for village in city.villages[town]]
+        ids = [
+            declare_site(app, campaign_id, town, village)
+            for town in city.townships
+            for village in city.villages[town]
+        ]
         app.pre_review(ids[0], "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
         app.pre_review(ids[3], "reject", ["材料雷同 / copied material"], CITY_REVIEWER, at=PRE_REVIEWING)
-        tokens = {role: app.issue_token(role, unit, role, ADMIN)["token"] for role, unit in (("declarer", "town-1"), ("reviewer", "city-1"))}
+        tokens = {
+            role: app.issue_token(role, unit, role, ADMIN)["token"]
+            for role, unit in (("declarer", "town-1"), ("reviewer", "city-1"))
+        }
         clock.now = COMMENDING
         yield server, {"campaign_id": campaign_id, "ids": ids, "tokens": tokens}
 
 
 def bar_count(html: str, state: str, category: str = "five_good_site") -> int:
-    found = re.search(rf'class="chart-count" data-category="{category}" data-state="{state}">(\d+)</text>', html)
+    found = re.search(
+        rf'class="chart-count" data-category="{category}" data-state="{state}">(\d+)</text>', html
+    )
     assert found, state
     return int(found.group(1))
 
@@ -70,7 +89,11 @@ def test_pages_send_a_visitor_without_a_session_to_the_login_form(world) -> None
         assert response.status_code == 303
         assert response.headers["location"] == f"/ui/login?next=/ui/campaigns/{script['campaign_id']}"
         form = anonymous.get(response.headers["location"])
-        assert form.status_code == 200 and 'name="token"' in form.text and f'value="/ui/campaigns/{script["campaign_id"]}"' in form.text
+        assert (
+            form.status_code == 200
+            and 'name="token"' in form.text
+            and f'value="/ui/campaigns/{script["campaign_id"]}"' in form.text
+        )
 
 
 def test_login_sets_an_httponly_session_cookie_and_logout_clears_it(world) -> None:
@@ -79,7 +102,9 @@ def test_login_sets_an_httponly_session_cookie_and_logout_clears_it(world) -> No
         refused = login(client, "lrl_unknown")
         assert refused.status_code == 401 and "令牌无效、已过期或已撤销" in refused.text
         accepted = login(client, ADMIN_TOKEN, "//evil.example/")
-        assert accepted.status_code == 303 and accepted.headers["location"] == "/ui/"  # never off the site
+        assert (
+            accepted.status_code == 303 and accepted.headers["location"] == "/ui/"
+        )  # never off the site
         cookie = accepted.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
         assert client.get("/ui/").status_code == 200
@@ -101,7 +126,12 @@ def test_a_declarer_sees_only_the_nominations_of_its_township(world) -> None:
     with browser(server, script["tokens"]["declarer"]) as declarer:
         board = declarer.get(f"/ui/campaigns/{script['campaign_id']}")
         assert board.status_code == 200
-        assert ids[0] in board.text and ids[1] in board.text and ids[2] not in board.text and ids[3] not in board.text
+        assert (
+            ids[0] in board.text
+            and ids[1] in board.text
+            and ids[2] not in board.text
+            and ids[3] not in board.text
+        )
         own = declarer.get(f"/ui/nominations/{ids[0]}")
         assert own.status_code == 200 and "申报" in own.text
         other = declarer.get(f"/ui/nominations/{ids[3]}")
@@ -127,11 +157,23 @@ def test_the_dashboard_page_replays_the_campaign_as_of_an_instant(world) -> None
         assert before.status_code == 200 and "数据截至" in before.text
         assert bar_count(before.text, "declared") == 4 and bar_count(before.text, "rejected") == 0
         now = client.get(path).text
-        assert bar_count(now, "declared") == 2 and bar_count(now, "admitted") == 1 and bar_count(now, "rejected") == 1
-        assert client.get(path, params={"as_of": "2022-10-20T10:00:00"}).status_code == 422  # no time zone
-        assert client.get(path, params={"as_of": "2000-01-01T00:00:00Z"}).status_code == 404  # before the campaign
+        assert (
+            bar_count(now, "declared") == 2
+            and bar_count(now, "admitted") == 1
+            and bar_count(now, "rejected") == 1
+        )
+        assert (
+            client.get(path, params={"as_of": "2022-10-20T10:00:00"}).status_code == 422
+        )  # no time zone
+        assert (
+            client.get(path, params={"as_of": "2000-01-01T00:00:00Z"}).status_code == 404
+        )  # before the campaign
         garbled = client.get(path, params={"as_of": "yesterday"})
-        assert garbled.status_code == 422 and garbled.headers["content-type"].startswith("text/html") and "<code>as_of</code>" in garbled.text
+        assert (
+            garbled.status_code == 422
+            and garbled.headers["content-type"].startswith("text/html")
+            and "<code>as_of</code>" in garbled.text
+        )
 
 
 def test_the_pipeline_chart_draws_every_state_and_escapes_names() -> None:
@@ -142,7 +184,9 @@ def test_the_pipeline_chart_draws_every_state_and_escapes_names() -> None:
 
 def test_the_catalogue_speaks_both_languages() -> None:
     for table in (MESSAGES, STATE_NAMES, ROLE_NAMES, EVENT_NAMES):
-        assert all(zh and en and zh != en for zh, en in table.values()), [k for k, v in table.items() if not all(v)]
+        assert all(zh and en and zh != en for zh, en in table.values()), [
+            k for k, v in table.items() if not all(v)
+        ]
     assert set(STATE_NAMES) == set(STATES)
     assert duration(3 * 86400 + 4 * 3600 + 5, Translator("zh")) == "3天 4小时 0分 5秒"
     assert duration(65, Translator("en")) == "1m 5s"
@@ -164,13 +208,32 @@ def test_the_compliance_page_names_every_shortfall_the_api_names(world) -> None:
             "expected": ["m1", "m2", "m3"],
             "attendees": ["m1", "m2"],
         }
-        app.record_activity("town-1", dict(session, five_haves=dict.fromkeys(("notice", "sign_in", "playback_log", "discussion_record", "feedback"), True)), town)
-    with server.client(script["tokens"]["reviewer"]) as api, browser(server, script["tokens"]["reviewer"]) as client:
+        app.record_activity(
+            "town-1",
+            dict(
+                session,
+                five_haves=dict.fromkeys(
+                    ("notice", "sign_in", "playback_log", "discussion_record", "feedback"), True
+                ),
+            ),
+            town,
+        )
+    with (
+        server.client(script["tokens"]["reviewer"]) as api,
+        browser(server, script["tokens"]["reviewer"]) as client,
+    ):
         expected = api.get("/v1/units/town-1/compliance", params={"year": 2022}).json()
         page = client.get("/ui/units/town-1/compliance", params={"year": 2022})
-        assert page.status_code == 200 and 'data-compliant="false"' in page.text and "未达标" in page.text
-        assert re.findall(r'<li data-rule="([a-z_]+)">', page.text) == [f["rule"] for f in expected["shortfalls"]]
-        assert 'data-assessed="false"' in client.get("/ui/units/town-1/compliance", params={"year": 2021}).text
+        assert (
+            page.status_code == 200 and 'data-compliant="false"' in page.text and "未达标" in page.text
+        )
+        assert re.findall(r'<li data-rule="([a-z_]+)">', page.text) == [
+            f["rule"] for f in expected["shortfalls"]
+        ]
+        assert (
+            'data-assessed="false"'
+            in client.get("/ui/units/town-1/compliance", params={"year": 2021}).text
+        )
     with browser(server, script["tokens"]["declarer"]) as declarer:
         assert declarer.get("/ui/units/town-2/compliance", params={"year": 2022}).status_code == 403
 
@@ -183,13 +246,22 @@ def test_no_page_carries_inline_script_or_style(world) -> None:
     and styles are files under /static (the charts are inline SVG, drawn with attributes)."""
     server, script = world
     with browser(server, script["tokens"]["reviewer"]) as client:
-        pages = ["/ui/", f"/ui/campaigns/{script['campaign_id']}", f"/ui/nominations/{script['ids'][3]}", "/ui/units/town-1/compliance?year=2022", "/ui/campaigns/nope", "/ui/login"]
+        pages = [
+            "/ui/",
+            f"/ui/campaigns/{script['campaign_id']}",
+            f"/ui/nominations/{script['ids'][3]}",
+            "/ui/units/town-1/compliance?year=2022",
+            "/ui/campaigns/nope",
+            "/ui/login",
+        ]
         for path in pages:
             html = client.get(path).text
             assert INLINE_CODE.findall(html) == [], path
             for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
                 assert client.get(asset).status_code == 200, asset
         board = client.get(pages[1]).text
-        units = re.search(r'<script src="/static/pages/countdown.js" data-units="([^"]+)"></script>', board)
+        units = re.search(
+            r'<script src="/static/pages/countdown.js" data-units="([^"]+)"></script>', board
+        )
         assert units and json.loads(html_text.unescape(units.group(1))) == ["天", "小时", "分", "秒"]
         assert '<progress class="fill" max="' in board

@@ -20,18 +20,32 @@ def test_read_models_answer_over_http(database_url: str) -> None:
 
         board = admin.get(f"/v1/campaigns/{campaign_id}/dashboard").json()
         site = next(c for c in board["categories"] if c["code"] == "five_good_site")
-        assert site["states"]["commended"] == 2 and site["states"]["revoked"] == 1 and site["commended"] == 3
+        assert (
+            site["states"]["commended"] == 2
+            and site["states"]["revoked"] == 1
+            and site["commended"] == 3
+        )
         assert board["position"] == admin.get("/v1/audit/events?after=0&limit=1000").json()["next_after"]
 
-        naive = admin.get(f"/v1/campaigns/{campaign_id}/dashboard", params={"as_of": "2022-10-20T00:00:00"})
+        naive = admin.get(
+            f"/v1/campaigns/{campaign_id}/dashboard", params={"as_of": "2022-10-20T00:00:00"}
+        )
         assert naive.status_code == 422 and naive.json()["failures"][0]["rule"] == "as_of_timezone"
-        before = admin.get(f"/v1/campaigns/{campaign_id}/dashboard", params={"as_of": "2000-01-01T00:00:00Z"})
+        before = admin.get(
+            f"/v1/campaigns/{campaign_id}/dashboard", params={"as_of": "2000-01-01T00:00:00Z"}
+        )
         assert before.status_code == 404 and before.headers["content-type"] == "application/problem+json"
 
-        unknown = admin.get(f"/v1/campaigns/{campaign_id}/ranking", params={"category": "no_such_category"})
+        unknown = admin.get(
+            f"/v1/campaigns/{campaign_id}/ranking", params={"category": "no_such_category"}
+        )
         assert unknown.status_code == 422
-        ranking = admin.get(f"/v1/campaigns/{campaign_id}/ranking", params={"category": "five_good_site"}).json()
-        assert [e["id"] for e in ranking["entries"]] == [e["id"] for e in server.services.app.ranking(campaign_id, "five_good_site")["entries"]]
+        ranking = admin.get(
+            f"/v1/campaigns/{campaign_id}/ranking", params={"category": "five_good_site"}
+        ).json()
+        assert [e["id"] for e in ranking["entries"]] == [
+            e["id"] for e in server.services.app.ranking(campaign_id, "five_good_site")["entries"]
+        ]
 
         history = admin.get(f"/v1/nominations/{ids[0]}/history").json()
         assert all(e["position"] and len(e["hash"]) == 64 for e in history)
@@ -43,18 +57,28 @@ def test_read_models_answer_over_http(database_url: str) -> None:
 
         assert admin.get("/v1/audit/verify").json()["ok"] is True
         exported = admin.get("/v1/audit/export")
-        assert exported.headers["content-type"] == "application/x-ndjson" and exported.text.count("\n") == board["position"]
+        assert (
+            exported.headers["content-type"] == "application/x-ndjson"
+            and exported.text.count("\n") == board["position"]
+        )
 
-        titles = admin.get("/v1/titles", params={"campaign_id": campaign_id, "status": "active"}).json()["items"]
+        titles = admin.get("/v1/titles", params={"campaign_id": campaign_id, "status": "active"}).json()[
+            "items"
+        ]
         assert len(titles) == 2 and all(t["status"] == "active" for t in titles)
 
         cookie_only = server.client(token=None)
         assert login(cookie_only, ADMIN_TOKEN).status_code == 303
-        assert cookie_only.get(f"/v1/campaigns/{campaign_id}/dashboard").status_code == 200  # the page session reads
-        refused = cookie_only.post("/v1/units", json={"id": "x-1", "name": "X", "name_zh": "某", "level": "city"})
-        assert refused.status_code == 401  # but a cookie alone never writes through /v1 (no cross-site form posts)
+        assert (
+            cookie_only.get(f"/v1/campaigns/{campaign_id}/dashboard").status_code == 200
+        )  # the page session reads
+        refused = cookie_only.post(
+            "/v1/units", json={"id": "x-1", "name": "X", "name_zh": "某", "level": "city"}
+        )
+        assert (
+            refused.status_code == 401
+        )  # but a cookie alone never writes through /v1 (no cross-site form posts)
 
         server.services.app.register_unit("vil-1-99", "Village 1-99", "新村", "village", "town-1", ADMIN)
         metrics = admin.get("/metrics").text
         assert 'laurel_projection_lag_events{projection="audit"}' in metrics
-

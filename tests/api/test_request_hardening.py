@@ -34,16 +34,26 @@ class World:
         return int(self.server.services.app.recorder.max_notification_id() or 0)
 
     def declaration(self, **changes: Any) -> dict[str, Any]:
-        body = {"category": "five_good_site", "declaring_unit_id": "town-1", "nominee": {"kind": "site", "unit_id": "vil-1", "name": "前双村远教站点"}, "form": {}, "material": material(900)}
+        body = {
+            "category": "five_good_site",
+            "declaring_unit_id": "town-1",
+            "nominee": {"kind": "site", "unit_id": "vil-1", "name": "前双村远教站点"},
+            "form": {},
+            "material": material(900),
+        }
         body.update(changes)
         return body
 
 
 @pytest.fixture(scope="module")
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """tests.conftest's ``database_url`` at module scope: one world per backend for the module
     (every case here is refused before it changes anything, or counts what it appends)."""
-    with backend_url(request, getattr(request, "param", "sqlite"), tmp_path_factory.mktemp("hardening")) as url:
+    with backend_url(
+        request, getattr(request, "param", "sqlite"), tmp_path_factory.mktemp("hardening")
+    ) as url:
         yield url
 
 
@@ -52,14 +62,40 @@ def world(database_url: str) -> Iterator[World]:
     with running_server(database_url) as server, server.client() as admin:
         for unit in (
             {"id": "city-1", "name": "City", "name_zh": "示范市", "level": "city"},
-            {"id": "county-1", "name": "County", "name_zh": "宜君县", "level": "county", "parent_id": "city-1"},
-            {"id": "town-1", "name": "Town", "name_zh": "彭镇", "level": "township", "parent_id": "county-1"},
-            {"id": "vil-1", "name": "Village", "name_zh": "前双村", "level": "village", "parent_id": "town-1"},
+            {
+                "id": "county-1",
+                "name": "County",
+                "name_zh": "宜君县",
+                "level": "county",
+                "parent_id": "city-1",
+            },
+            {
+                "id": "town-1",
+                "name": "Town",
+                "name_zh": "彭镇",
+                "level": "township",
+                "parent_id": "county-1",
+            },
+            {
+                "id": "vil-1",
+                "name": "Village",
+                "name_zh": "前双村",
+                "level": "village",
+                "parent_id": "town-1",
+            },
         ):
             assert admin.post("/v1/units", json=unit).status_code == 201
         token = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()["token"]
         starts = datetime.now(UTC) - timedelta(minutes=5)
-        campaign = admin.post("/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": starts.isoformat(), "durations": {"declaration": 86400}})
+        campaign = admin.post(
+            "/v1/campaigns",
+            json={
+                "template": "five-good-sites",
+                "organiser_unit_id": "city-1",
+                "starts_at": starts.isoformat(),
+                "durations": {"declaration": 86400},
+            },
+        )
         assert campaign.status_code == 201, campaign.text
         with server.client(token) as declarer:
             yield World(server, admin, declarer, campaign.json()["id"])
@@ -79,11 +115,21 @@ def fields(problem: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\ud800"])
-def test_a_nominee_name_with_a_control_character_is_a_422_naming_it_and_appends_nothing(world: World, char: str) -> None:
+def test_a_nominee_name_with_a_control_character_is_a_422_naming_it_and_appends_nothing(
+    world: World, char: str
+) -> None:
     before = world.events()
     body = world.declaration(nominee={"kind": "site", "unit_id": "vil-1", "name": f"前双村{char}站点"})
-    content = httpx.Request("POST", "/", json=body).content if char != "\ud800" else _json_with_lone_surrogate(body)
-    response = world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", content=content, headers={"Content-Type": "application/json"})
+    content = (
+        httpx.Request("POST", "/", json=body).content
+        if char != "\ud800"
+        else _json_with_lone_surrogate(body)
+    )
+    response = world.declarer.post(
+        f"/v1/campaigns/{world.campaign}/nominations",
+        content=content,
+        headers={"Content-Type": "application/json"},
+    )
     assert fields(assert_problem(response, 422)) == ["nominee.name"]
     assert world.events() == before
 
@@ -95,16 +141,30 @@ def _json_with_lone_surrogate(body: dict[str, Any]) -> bytes:
 
 
 def test_a_unit_name_with_a_nul_is_refused(world: World) -> None:
-    response = world.admin.post("/v1/units", json={"id": "vil-2", "name": "Bad\x00", "name_zh": "坏村", "level": "village", "parent_id": "town-1"})
+    response = world.admin.post(
+        "/v1/units",
+        json={
+            "id": "vil-2",
+            "name": "Bad\x00",
+            "name_zh": "坏村",
+            "level": "village",
+            "parent_id": "town-1",
+        },
+    )
     assert fields(assert_problem(response, 422)) == ["name"]
 
 
 def test_a_form_text_and_a_reason_with_control_characters_are_refused(world: World) -> None:
-    response = world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration(material=material(900) + "\x00"))
+    response = world.declarer.post(
+        f"/v1/campaigns/{world.campaign}/nominations",
+        json=world.declaration(material=material(900) + "\x00"),
+    )
     assert fields(assert_problem(response, 422)) == ["material"]
 
 
-@pytest.mark.parametrize("query", ["category=five%00good", "state=%00", "unit=%1b", "limit=5&cursor=%07"])
+@pytest.mark.parametrize(
+    "query", ["category=five%00good", "state=%00", "unit=%1b", "limit=5&cursor=%07"]
+)
 def test_a_query_parameter_with_a_control_character_is_a_422_not_a_500(world: World, query: str) -> None:
     response = world.admin.get(f"/v1/campaigns/{world.campaign}/nominations?{query}")
     problem = assert_problem(response, 422)
@@ -116,9 +176,24 @@ def test_a_nul_in_the_titles_filter_on_postgres_is_a_422(world: World) -> None:
 
 
 def test_read_models_keep_answering_after_a_refused_nul(world: World) -> None:
-    world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration(nominee={"kind": "site", "unit_id": "vil-1", "name": "坏\x00"}))
-    assert world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration()).status_code == 201
-    for path in (f"/v1/campaigns/{world.campaign}/dashboard", f"/v1/campaigns/{world.campaign}/ranking?category=five_good_site", "/v1/units/city-1/rollup", "/v1/audit/events", "/v1/audit/verify", "/v1/titles"):
+    world.declarer.post(
+        f"/v1/campaigns/{world.campaign}/nominations",
+        json=world.declaration(nominee={"kind": "site", "unit_id": "vil-1", "name": "坏\x00"}),
+    )
+    assert (
+        world.declarer.post(
+            f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration()
+        ).status_code
+        == 201
+    )
+    for path in (
+        f"/v1/campaigns/{world.campaign}/dashboard",
+        f"/v1/campaigns/{world.campaign}/ranking?category=five_good_site",
+        "/v1/units/city-1/rollup",
+        "/v1/audit/events",
+        "/v1/audit/verify",
+        "/v1/titles",
+    ):
         assert world.admin.get(path).status_code == 200, path
 
 
@@ -129,7 +204,9 @@ def test_an_unauthenticated_large_post_is_refused_before_its_body_is_read(world:
     """401 arrives while the client is still sending: the server never reads the 100 MB."""
     host, port = world.server.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(f"POST /v1/units HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {100 << 20}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /v1/units HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {100 << 20}\r\n\r\n".encode()
+        )
         sock.sendall(b"{" + b" " * 65536)
         started = time.monotonic()
         answer = sock.recv(4096).decode("latin-1")
@@ -156,7 +233,9 @@ def test_a_body_larger_than_its_content_length_claims_is_still_capped(world: Wor
             yield b"a" * 65536
         yield b'"}'
 
-    response = world.admin.post("/v1/units", content=chunks(), headers={"Content-Type": "application/json"})  # chunked: no Content-Length
+    response = world.admin.post(
+        "/v1/units", content=chunks(), headers={"Content-Type": "application/json"}
+    )  # chunked: no Content-Length
     assert_problem(response, 413)
 
 
@@ -164,27 +243,43 @@ def test_json_nested_far_too_deep_is_a_4xx_not_a_500(world: World) -> None:
     deep: Any = 1
     for _ in range(900):
         deep = {"x": deep}
-    response = world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration(form={"rate": deep}))
+    response = world.declarer.post(
+        f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration(form={"rate": deep})
+    )
     assert fields(assert_problem(response, 422)) == ["form.rate"]
     raw = b'{"form": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    response = world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", content=raw, headers={"Content-Type": "application/json"})
+    response = world.declarer.post(
+        f"/v1/campaigns/{world.campaign}/nominations",
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code in (400, 422) and response.headers["content-type"] == PROBLEM
 
 
 def test_an_unknown_form_field_is_a_422_naming_it(world: World) -> None:
-    response = world.declarer.post(f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration(form={"no_such_field": 1}))
+    response = world.declarer.post(
+        f"/v1/campaigns/{world.campaign}/nominations", json=world.declaration(form={"no_such_field": 1})
+    )
     problem = assert_problem(response, 422)
-    assert [(f["rule"], f["field"]) for f in problem["failures"]] == [("form_field_known", "form.no_such_field")]
+    assert [(f["rule"], f["field"]) for f in problem["failures"]] == [
+        ("form_field_known", "form.no_such_field")
+    ]
 
 
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("/v1/units", {"id": "vil-9", "name": "N" * 201, "level": "village", "parent_id": "town-1"}, "name"),
+        (
+            "/v1/units",
+            {"id": "vil-9", "name": "N" * 201, "level": "village", "parent_id": "town-1"},
+            "name",
+        ),
         ("/v1/tokens", {"role": "declarer", "unit_id": "town-1", "label": "L" * 201}, "label"),
     ],
 )
-def test_free_text_beyond_its_documented_length_is_refused(world: World, path: str, body: dict[str, Any], field: str) -> None:
+def test_free_text_beyond_its_documented_length_is_refused(
+    world: World, path: str, body: dict[str, Any], field: str
+) -> None:
     assert fields(assert_problem(world.admin.post(path, json=body), 422)) == [field]
 
 
@@ -210,17 +305,30 @@ def test_every_free_text_field_documents_its_length_limit(world: World) -> None:
 
 @pytest.mark.parametrize("quota", [10**30, -1, 100_001])
 def test_a_quota_out_of_range_is_refused(world: World, quota: int) -> None:
-    body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": quota}}
-    assert fields(assert_problem(world.admin.post("/v1/campaigns", json=body), 422)) == ["quotas.five_good_site"]
+    body = {
+        "template": "five-good-sites",
+        "organiser_unit_id": "city-1",
+        "year": 2022,
+        "quotas": {"five_good_site": quota},
+    }
+    assert fields(assert_problem(world.admin.post("/v1/campaigns", json=body), 422)) == [
+        "quotas.five_good_site"
+    ]
 
 
 @pytest.mark.parametrize("score", ["NaN", "Infinity", "-Infinity", "101", "-1"])
 def test_a_score_outside_its_range_or_not_finite_is_refused(world: World, score: str) -> None:
     content = f'{{"methods": ["site_visit"], "scores": {{"party_attention": {score}}}, "verdict": "fail"}}'.encode()
-    response = world.admin.post("/v1/nominations/00000000-0000-0000-0000-000000000000/inspections", content=content, headers={"Content-Type": "application/json"})
+    response = world.admin.post(
+        "/v1/nominations/00000000-0000-0000-0000-000000000000/inspections",
+        content=content,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code in (404, 422)  # an unknown nomination may be found missing first…
     if score in ("NaN", "Infinity", "-Infinity"):
-        assert fields(assert_problem(response, 422)) == ["scores.party_attention"]  # …but a non-number never gets that far
+        assert fields(assert_problem(response, 422)) == [
+            "scores.party_attention"
+        ]  # …but a non-number never gets that far
 
 
 # --- 15. no silent coercion ------------------------------------------------------------------------
@@ -229,15 +337,34 @@ def test_a_score_outside_its_range_or_not_finite_is_refused(world: World, score:
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("/v1/campaigns", {"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": True}}, "quotas.five_good_site"),
-        ("/v1/campaigns", {"template": "five-good-sites", "organiser_unit_id": "city-1", "year": "2022"}, "year"),
-        ("/v1/campaigns", {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": 1700000000}, "starts_at"),
+        (
+            "/v1/campaigns",
+            {
+                "template": "five-good-sites",
+                "organiser_unit_id": "city-1",
+                "year": 2022,
+                "quotas": {"five_good_site": True},
+            },
+            "quotas.five_good_site",
+        ),
+        (
+            "/v1/campaigns",
+            {"template": "five-good-sites", "organiser_unit_id": "city-1", "year": "2022"},
+            "year",
+        ),
+        (
+            "/v1/campaigns",
+            {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": 1700000000},
+            "starts_at",
+        ),
         ("/v1/units/town-1/members", {"id": "m-1", "name": "王建国", "leader": "yes"}, "leader"),
         ("/v1/units", {"id": 5, "name": "Five", "level": "city"}, "id"),
         ("/v1/tokens", {"role": "declarer", "unit_id": "town-1", "label": 7}, "label"),
     ],
 )
-def test_a_json_value_of_the_wrong_type_is_a_422_naming_the_field(world: World, path: str, body: dict[str, Any], field: str) -> None:
+def test_a_json_value_of_the_wrong_type_is_a_422_naming_the_field(
+    world: World, path: str, body: dict[str, Any], field: str
+) -> None:
     before = world.events()
     assert fields(assert_problem(world.admin.post(path, json=body), 422)) == [field]
     assert world.events() == before
@@ -249,7 +376,9 @@ RECEIVER = "https://93.184.216.34/laurel"  # a global address literal: registrat
 def test_a_replay_position_of_the_wrong_type_is_refused(world: World) -> None:
     created = world.admin.post("/v1/webhooks", json={"url": RECEIVER})
     assert created.status_code == 201, created.text
-    response = world.admin.post(f"/v1/webhooks/{created.json()['id']}/replay", json={"after_position": True})
+    response = world.admin.post(
+        f"/v1/webhooks/{created.json()['id']}/replay", json={"after_position": True}
+    )
     assert fields(assert_problem(response, 422)) == ["after_position"]
 
 
@@ -257,10 +386,24 @@ def test_a_webhook_replay_honours_its_idempotency_key(world: World) -> None:
     created = world.admin.post("/v1/webhooks", json={"url": RECEIVER})
     assert created.status_code == 201, created.text
     hook = created.json()["id"]
-    first = world.admin.post(f"/v1/webhooks/{hook}/replay", json={"after_position": 0}, headers={"Idempotency-Key": "replay-1"})
-    again = world.admin.post(f"/v1/webhooks/{hook}/replay", json={"after_position": 0}, headers={"Idempotency-Key": "replay-1"})
-    assert (first.status_code, again.status_code) == (202, 200) and first.json()["id"] == again.json()["id"]
-    other = world.admin.post(f"/v1/webhooks/{hook}/replay", json={"after_position": 1}, headers={"Idempotency-Key": "replay-1"})
+    first = world.admin.post(
+        f"/v1/webhooks/{hook}/replay",
+        json={"after_position": 0},
+        headers={"Idempotency-Key": "replay-1"},
+    )
+    again = world.admin.post(
+        f"/v1/webhooks/{hook}/replay",
+        json={"after_position": 0},
+        headers={"Idempotency-Key": "replay-1"},
+    )
+    assert (first.status_code, again.status_code) == (202, 200) and first.json()["id"] == again.json()[
+        "id"
+    ]
+    other = world.admin.post(
+        f"/v1/webhooks/{hook}/replay",
+        json={"after_position": 1},
+        headers={"Idempotency-Key": "replay-1"},
+    )
     assert [f["rule"] for f in assert_problem(other, 422)["failures"]] == ["idempotency_key_reused"]
 
 
@@ -268,7 +411,11 @@ def test_a_webhook_replay_honours_its_idempotency_key(world: World) -> None:
 
 
 def test_an_empty_if_match_is_a_422_naming_the_header(world: World) -> None:
-    response = world.declarer.post("/v1/nominations/00000000-0000-0000-0000-000000000000/withdrawal", json={"reason": "r"}, headers={"If-Match": ""})
+    response = world.declarer.post(
+        "/v1/nominations/00000000-0000-0000-0000-000000000000/withdrawal",
+        json={"reason": "r"},
+        headers={"If-Match": ""},
+    )
     assert fields(assert_problem(response, 422)) == ["If-Match"]
 
 

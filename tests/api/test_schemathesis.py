@@ -9,7 +9,7 @@ cases in both generation modes — positive (valid per the schema) and negative 
 A share of the cases get the path parameters of the seeded objects, and a share get the
 references in their JSON body (unit, template, category, campaign ids) pointed at them, so
 that requests reach real aggregates and the rules behind them, not only 404s. Every request
-carries the bootstrap admin token. The properties asserted are DESIGN.md's error contract:
+carries the bootstrap admin token. The properties asserted are the API's error contract:
 
 * no response is a 5xx;
 * every 4xx/5xx response is ``application/problem+json``;
@@ -49,7 +49,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.app import create_app
 from infra.settings import Settings
@@ -91,18 +95,29 @@ def _operations() -> list[tuple[str, str]]:
     added later are fuzzed without editing this file."""
     document = create_app(SimpleNamespace(settings=Settings(token_cache_seconds=0))).openapi()  # type: ignore[arg-type]
     verbs = ("get", "put", "post", "patch", "delete")
-    return [(verb.upper(), path) for path, item in document["paths"].items() for verb in verbs if verb in item]
+    return [
+        (verb.upper(), path)
+        for path, item in document["paths"].items()
+        for verb in verbs
+        if verb in item
+    ]
 
 
 OPERATIONS = _operations()
 # Known bugs outside the files this suite may fix: {(METHOD, path): reason}. The fuzzing of
 # these operations is expected to fail (strict: an unexpected pass is reported too).
-KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (method, path) -> "BUG: …" marks a fuzz target xfail(strict)
+KNOWN_BUGS: dict[
+    tuple[str, str], str
+] = {}  # (method, path) -> "BUG: …" marks a fuzz target xfail(strict)
 CASES: collections.Counter[tuple[str, str]] = collections.Counter()  # cases sent per operation
 
 
 def _param(method: str, path: str) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(method, path)])] if (method, path) in KNOWN_BUGS else []
+    marks = (
+        [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(method, path)])]
+        if (method, path) in KNOWN_BUGS
+        else []
+    )
     return pytest.param(method, path, id=f"{method} {path}", marks=marks)
 
 
@@ -116,17 +131,46 @@ def iso(moment: datetime) -> str:
 def seed(server: Server) -> dict[str, str]:
     """A small world over HTTP; returns real values for the document's path parameters."""
     with server.client(ADMIN_TOKEN) as admin:
-        for code, level, parent in (("city-1", "city", None), ("county-1", "county", "city-1"), ("town-1", "township", "county-1"), ("vil-1-01", "village", "town-1")):
-            response = admin.post("/v1/units", json={"id": code, "name": code.title(), "name_zh": code, "level": level, "parent_id": parent})
+        for code, level, parent in (
+            ("city-1", "city", None),
+            ("county-1", "county", "city-1"),
+            ("town-1", "township", "county-1"),
+            ("vil-1-01", "village", "town-1"),
+        ):
+            response = admin.post(
+                "/v1/units",
+                json={
+                    "id": code,
+                    "name": code.title(),
+                    "name_zh": code,
+                    "level": level,
+                    "parent_id": parent,
+                },
+            )
             assert response.status_code == 201, response.text
-        body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": iso(datetime.now(UTC) - timedelta(minutes=5)), "durations": {"declaration": 86400}}
+        body = {
+            "template": "five-good-sites",
+            "organiser_unit_id": "city-1",
+            "starts_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
+            "durations": {"declaration": 86400},
+        }
         campaign = admin.post("/v1/campaigns", json=body)
-        assert campaign.status_code == 201 and campaign.json()["current_phase"] == "declaration", campaign.text
-        declarer = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "seed"}).json()["token"]
+        assert campaign.status_code == 201 and campaign.json()["current_phase"] == "declaration", (
+            campaign.text
+        )
+        declarer = admin.post(
+            "/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "seed"}
+        ).json()["token"]
     with server.client(declarer) as client:
         nominee = {"kind": "site", "unit_id": "vil-1-01", "name": "Qianshuang site / 前双村站点"}
         nomination = client.post(
-            f"/v1/campaigns/{campaign.json()['id']}/nominations", json={"category": "five_good_site", "declaring_unit_id": "town-1", "nominee": nominee, "material": material(900)}
+            f"/v1/campaigns/{campaign.json()['id']}/nominations",
+            json={
+                "category": "five_good_site",
+                "declaring_unit_id": "town-1",
+                "nominee": nominee,
+                "material": material(900),
+            },
         )
         assert nomination.status_code == 201, nomination.text
     return {
@@ -144,9 +188,13 @@ def seed(server: Server) -> dict[str, str]:
 def check(response: schemathesis.Response, label: str, case: schemathesis.Case) -> None:
     content_type = (response.headers.get("content-type") or [""])[0]
     reproduce = case.as_curl_command()
-    assert response.status_code < 500, f"{label}: {response.status_code} {response.content[:500]!r}\n{reproduce}"
+    assert response.status_code < 500, (
+        f"{label}: {response.status_code} {response.content[:500]!r}\n{reproduce}"
+    )
     if response.status_code >= 400:
-        assert content_type.split(";")[0].strip() == PROBLEM, f"{label}: {response.status_code} with content-type {content_type!r}\n{reproduce}"
+        assert content_type.split(";")[0].strip() == PROBLEM, (
+            f"{label}: {response.status_code} with content-type {content_type!r}\n{reproduce}"
+        )
     case.validate_response(response, checks=CONFORMANCE)
 
 
@@ -183,7 +231,9 @@ def fuzz_schema(server: Server) -> tuple[Any, dict[str, str]]:
 
 @SQLITE_ONLY
 @pytest.mark.parametrize(("method", "path"), [_param(m, p) for m, p in OPERATIONS])
-def test_operation_never_5xx_and_errors_are_problem_json(server: Server, fuzz_schema: tuple[Any, dict[str, str]], method: str, path: str) -> None:
+def test_operation_never_5xx_and_errors_are_problem_json(
+    server: Server, fuzz_schema: tuple[Any, dict[str, str]], method: str, path: str
+) -> None:
     schema, real = fuzz_schema
     operation = schema[path][method.lower()]
     fixed = {name: value for name, value in real.items() if "{" + name + "}" in path}
@@ -194,7 +244,15 @@ def test_operation_never_5xx_and_errors_are_problem_json(server: Server, fuzz_sc
     assert CASES[(method, path)] >= 1, f"{label}: no case was generated"
 
 
-def fuzz_mode(server: Server, operation: Any, mode: GenerationMode, fixed: dict[str, str], real: dict[str, str], session: requests.Session, key: tuple[str, str]) -> None:
+def fuzz_mode(
+    server: Server,
+    operation: Any,
+    mode: GenerationMode,
+    fixed: dict[str, str],
+    real: dict[str, str],
+    session: requests.Session,
+    key: tuple[str, str],
+) -> None:
     """Up to MAX_EXAMPLES cases of one generation mode; half with the seeded path parameters."""
     label = f"{' '.join(key)} [{mode.value}]"
     strategies = [operation.as_strategy(mode, headers=AUTH, path_parameters=fixed)] if fixed else []
@@ -208,7 +266,11 @@ def fuzz_mode(server: Server, operation: Any, mode: GenerationMode, fixed: dict[
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         # generated requests are slow next to plain data, and schemathesis filters much of
         # what it draws (e.g. a negative string path parameter does not exist)
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
     )
     @given(case=st.one_of(strategies), anchored=st.booleans())
     def fuzz(case: schemathesis.Case, anchored: bool) -> None:
@@ -248,33 +310,50 @@ OUT_OF_RANGE_CAMPAIGNS = {
     "starts-9999": {"starts_at": "9999-12-31T00:00:00Z"},  # start + durations overflows
     "starts-0001-plus-14h": {"starts_at": "0001-01-01T00:00:00+14:00"},  # UTC conversion overflows
     "duration-1e308": {"starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": 1e308}},
-    "duration-P999999999D": {"starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": "P999999999D"}},
+    "duration-P999999999D": {
+        "starts_at": "2026-01-05T00:00:00Z",
+        "durations": {"declaration": "P999999999D"},
+    },
     "deadline-9999": {"year": 2022, "deadlines": {"commendation": "9999-12-31T23:59:59Z"}},
 }
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("extra", list(OUT_OF_RANGE_CAMPAIGNS.values()), ids=list(OUT_OF_RANGE_CAMPAIGNS))
-def test_campaign_instants_out_of_range_are_422_not_500(world: tuple[httpx.Client, dict[str, str]], extra: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "extra", list(OUT_OF_RANGE_CAMPAIGNS.values()), ids=list(OUT_OF_RANGE_CAMPAIGNS)
+)
+def test_campaign_instants_out_of_range_are_422_not_500(
+    world: tuple[httpx.Client, dict[str, str]], extra: dict[str, Any]
+) -> None:
     admin, _ = world
-    response = admin.post("/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", **extra})
+    response = admin.post(
+        "/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", **extra}
+    )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
 
 
 NON_JSON_NUMBERS = {
-    "duration-NaN": ("/v1/campaigns", '{"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": NaN}}'),
+    "duration-NaN": (
+        "/v1/campaigns",
+        '{"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": NaN}}',
+    ),
     "duration-Infinity": (
         "/v1/campaigns",
         '{"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": Infinity}}',
     ),
-    "quota-1e999": ("/v1/campaigns", '{"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": 1e999}}'),
+    "quota-1e999": (
+        "/v1/campaigns",
+        '{"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": 1e999}}',
+    ),
 }
 
 
 @SQLITE_ONLY
 @pytest.mark.parametrize(("path", "raw"), list(NON_JSON_NUMBERS.values()), ids=list(NON_JSON_NUMBERS))
-def test_nan_and_infinity_are_refused_as_invalid_requests(world: tuple[httpx.Client, dict[str, str]], path: str, raw: str) -> None:
+def test_nan_and_infinity_are_refused_as_invalid_requests(
+    world: tuple[httpx.Client, dict[str, str]], path: str, raw: str
+) -> None:
     """Python's JSON parser accepts NaN and Infinity; they are not JSON, and a NaN echoed in
     a rule failure used to make the problem body itself unserialisable (500)."""
     admin, _ = world
@@ -285,7 +364,9 @@ def test_nan_and_infinity_are_refused_as_invalid_requests(world: tuple[httpx.Cli
 
 
 @SQLITE_ONLY
-def test_nan_in_a_declaration_form_never_reaches_the_event_store(server: Server, world: tuple[httpx.Client, dict[str, str]]) -> None:
+def test_nan_in_a_declaration_form_never_reaches_the_event_store(
+    server: Server, world: tuple[httpx.Client, dict[str, str]]
+) -> None:
     admin, real = world
     declarer = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()["token"]
     position = server.services.app.recorder.max_notification_id()
@@ -298,14 +379,20 @@ def test_nan_in_a_declaration_form_never_reaches_the_event_store(server: Server,
     }
     raw = json.dumps(body).replace('"NAN"', "NaN")
     with server.client(declarer) as client:
-        response = client.post(f"/v1/campaigns/{real['campaign_id']}/nominations", content=raw, headers={"content-type": "application/json"})
+        response = client.post(
+            f"/v1/campaigns/{real['campaign_id']}/nominations",
+            content=raw,
+            headers={"content-type": "application/json"},
+        )
     assert response.status_code == 422, response.text
     assert response.json()["type"] == "urn:laurel:problem:request-invalid"
     assert server.services.app.recorder.max_notification_id() == position
 
 
 @SQLITE_ONLY
-def test_an_unexpected_error_leaves_the_connection_usable(server: Server, world: tuple[httpx.Client, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_leaves_the_connection_usable(
+    server: Server, world: tuple[httpx.Client, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A 500 is a problem+json response and the keep-alive connection survives it (before,
     the exception was re-raised past the response, uvicorn closed the connection, and the
     client's next request on it was reset)."""
@@ -333,7 +420,9 @@ def test_an_unexpected_error_leaves_the_connection_usable(server: Server, world:
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
-def test_as_of_at_the_ends_of_time_is_a_client_error(world: tuple[httpx.Client, dict[str, str]], as_of: str) -> None:
+def test_as_of_at_the_ends_of_time_is_a_client_error(
+    world: tuple[httpx.Client, dict[str, str]], as_of: str
+) -> None:
     admin, real = world
     response = admin.get(f"/v1/nominations/{real['nomination_id']}", params={"as_of": as_of})
     assert response.status_code < 500, response.text
@@ -350,9 +439,15 @@ def test_a_negative_cursor_is_refused(world: tuple[httpx.Client, dict[str, str]]
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("target", ["units", "nominations"])
-def test_a_csv_with_a_bare_carriage_return_is_not_a_500(world: tuple[httpx.Client, dict[str, str]], target: str) -> None:
+def test_a_csv_with_a_bare_carriage_return_is_not_a_500(
+    world: tuple[httpx.Client, dict[str, str]], target: str
+) -> None:
     admin, real = world
-    path = "/v1/units:import" if target == "units" else f"/v1/campaigns/{real['campaign_id']}/nominations:import"
+    path = (
+        "/v1/units:import"
+        if target == "units"
+        else f"/v1/campaigns/{real['campaign_id']}/nominations:import"
+    )
     response = admin.post(path, content=b"\r0", headers={"content-type": "text/csv"})
     # a table refused as a whole (422 import-invalid), read with a per-row report (200), or the
     # admin refused before reading it (403: admins do not declare)

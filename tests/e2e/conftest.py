@@ -28,11 +28,15 @@ def _has_cjk_font() -> bool:
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return False
-    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False, timeout=30)
+    found = subprocess.run(
+        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False, timeout=30
+    )
     return bool(found.stdout.strip())
 
 
-@pytest.fixture(scope="module")  # not session: a live sync_playwright keeps an event loop running, and later asyncio.run() calls (the Temporal tests) would fail
+@pytest.fixture(
+    scope="module"
+)  # not session: a live sync_playwright keeps an event loop running, and later asyncio.run() calls (the Temporal tests) would fail
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
@@ -43,7 +47,9 @@ def browser() -> Iterator[Any]:
     if not _has_cjk_font():
         _unavailable("no CJK font: Chinese would render as boxes (apt-get install fonts-wqy-microhei)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         try:
             yield chromium
         finally:

@@ -17,13 +17,17 @@ PARTS = ("worker", "projections", "webhooks", "api")
 
 def children(parent: int) -> dict[str, int]:
     """part -> pid (``temporal`` for the dev server; ``pid:<n>`` for anything else)."""
-    rows = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    rows = subprocess.run(
+        ["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[1:]
     found: dict[str, int] = {}
     for row in rows:
         pid, ppid, args = (row.split(None, 2) + [""])[:3]
         if int(ppid) != parent:
             continue
-        name = next((p for p in PARTS if f"api.cli {p}" in args), "temporal" if "start-dev" in args else f"pid:{pid}")
+        name = next(
+            (p for p in PARTS if f"cli {p}" in args), "temporal" if "start-dev" in args else f"pid:{pid}"
+        )
         found[name] = int(pid)
     return found
 
@@ -41,21 +45,40 @@ def wait_for(condition: Callable[[], bool], timeout: float = 90.0, step: float =
 def stack_env(tmp_path: Path, dev_port: int, token: str, **extra: str) -> dict[str, str]:
     """The environment of a ``laurel up`` in ``tmp_path``: the embedded SQLite store, the
     dev-server port asked for, and ``extra`` (``LAUREL_*`` names) on top."""
-    env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"), LAUREL_TEMPORAL_DEV_PORT=str(dev_port), LAUREL_ADMIN_TOKEN=token)
-    for name in ("LAUREL_DATABASE_URL", "LAUREL_TEMPORAL_ADDRESS", "LAUREL_TEMPORAL_NAMESPACE", "LAUREL_TEMPORAL_TASK_QUEUE"):
+    env = dict(
+        os.environ,
+        LAUREL_HOME_DIR=str(tmp_path / ".laurel"),
+        LAUREL_TEMPORAL_DEV_PORT=str(dev_port),
+        LAUREL_ADMIN_TOKEN=token,
+    )
+    for name in (
+        "LAUREL_DATABASE_URL",
+        "LAUREL_TEMPORAL_ADDRESS",
+        "LAUREL_TEMPORAL_NAMESPACE",
+        "LAUREL_TEMPORAL_TASK_QUEUE",
+    ):
         env.pop(name, None)
     return {**env, **extra}
 
 
-def start_stack(tmp_path: Path, port: int, dev_port: int, token: str, **extra: str) -> subprocess.Popen[str]:
+def start_stack(
+    tmp_path: Path, port: int, dev_port: int, token: str, **extra: str
+) -> subprocess.Popen[str]:
     """``laurel up`` in ``tmp_path`` on the embedded SQLite store and its own dev-server port;
     what the supervisor prints goes to ``tmp_path/up.log`` (a file, never a pipe that could fill)."""
     with (tmp_path / "up.log").open("w") as out:
-        return subprocess.Popen(up_command(port), env=stack_env(tmp_path, dev_port, token, **extra), cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            up_command(port),
+            env=stack_env(tmp_path, dev_port, token, **extra),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
 
 def up_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "api.cli", "up", "--port", str(port)]
+    return [sys.executable, "-m", "cli", "up", "--port", str(port)]
 
 
 def recorded_stack(tmp_path: Path) -> dict[str, Any]:
@@ -80,5 +103,12 @@ def stop_stack(up: subprocess.Popen[str], tmp_path: Path) -> str:
 
 def stack_logs(tmp_path: Path, lines: int = 15) -> str:
     """The supervisor's output and the tail of each part's log, for an assertion's message."""
-    parts = [("up", tmp_path / "up.log"), *((f.stem, f) for f in sorted((tmp_path / ".laurel" / "logs").glob("*.log")))]
-    return "\n".join(f"--- {name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) for name, path in parts if path.exists())
+    parts = [
+        ("up", tmp_path / "up.log"),
+        *((f.stem, f) for f in sorted((tmp_path / ".laurel" / "logs").glob("*.log"))),
+    ]
+    return "\n".join(
+        f"--- {name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        for name, path in parts
+        if path.exists()
+    )

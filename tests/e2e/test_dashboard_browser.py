@@ -73,7 +73,11 @@ def scripted_year(app: Laurel) -> Script:
     world = build_city(app, townships=2, villages=6)
     campaign_id = five_good_campaign(app, quotas={"five_good_site": 4})
     app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
-    ids = [declare_site(app, campaign_id, town, village, name=f"{app.get_unit(village).name_zh}远教站点") for town in world.townships for village in world.villages[town]]
+    ids = [
+        declare_site(app, campaign_id, town, village, name=f"{app.get_unit(village).name_zh}远教站点")
+        for town in world.townships
+        for village in world.villages[town]
+    ]
     app.withdraw(ids[11], WITHDRAWAL, declarer("town-2"), at=DECLARING + timedelta(hours=2))
     app.close_phase(campaign_id, "declaration", ADMIN, at=PRE_REVIEWING - timedelta(days=1))
     app.open_phase(campaign_id, "pre_review", ADMIN, at=PRE_REVIEWING)
@@ -82,14 +86,26 @@ def scripted_year(app: Laurel) -> Script:
         app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
     app.open_phase(campaign_id, "inspection", ADMIN, at=INSPECTING)
     for i, nid in enumerate(ids[:6]):
-        app.inspect(nid, ["document_review", "site_visit", "live_operation"], scores_for(96 - i * 3), "pass", CITY_INSPECTOR, notes="现场操作熟练", at=INSPECTING)
-    app.close_phase(campaign_id, "inspection", ADMIN, at=COMMENDING - timedelta(days=1))  # ids[6:9] lapse
+        app.inspect(
+            nid,
+            ["document_review", "site_visit", "live_operation"],
+            scores_for(96 - i * 3),
+            "pass",
+            CITY_INSPECTOR,
+            notes="现场操作熟练",
+            at=INSPECTING,
+        )
+    app.close_phase(
+        campaign_id, "inspection", ADMIN, at=COMMENDING - timedelta(days=1)
+    )  # ids[6:9] lapse
     app.open_phase(campaign_id, "commendation", ADMIN, at=COMMENDING)
     app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=ids[:3], at=COMMENDING)
     app.revoke(ids[2], "弄虚作假 / false claims", CITY_REVIEWER, at=COMMENDING + timedelta(days=1))
     # A campaign of another city: the city-1 reviewer must not see it.
     app.register_unit("city-2", "Other City", "邻市", "city", None, ADMIN)
-    other = app.create_campaign("five-good-sites", "city-2", ADMIN, year=2022, at=DECLARING - timedelta(days=2))["id"]
+    other = app.create_campaign(
+        "five-good-sites", "city-2", ADMIN, year=2022, at=DECLARING - timedelta(days=2)
+    )["id"]
     token = app.issue_token("reviewer", "city-1", "市委组织部 初审", ADMIN)["token"]
     return Script(str(campaign_id), str(other), ids, token)
 
@@ -97,8 +113,14 @@ def scripted_year(app: Laurel) -> Script:
 def page_numbers(page: Any, category: str) -> dict[str, Any]:
     """What the dashboard shows for a category: each state's bar count and the quota figures."""
     card = page.locator(f'[data-testid="category"][data-category="{category}"]')
-    states = {el.get_attribute("data-state"): int(el.text_content()) for el in card.locator("svg text.chart-count").all()}
-    fields = {el.get_attribute("data-field"): el.text_content().strip() for el in card.locator("[data-field]").all()}
+    states = {
+        el.get_attribute("data-state"): int(el.text_content())
+        for el in card.locator("svg text.chart-count").all()
+    }
+    fields = {
+        el.get_attribute("data-field"): el.text_content().strip()
+        for el in card.locator("[data-field]").all()
+    }
     return {"states": states, **fields}
 
 
@@ -112,18 +134,35 @@ def api_numbers(category: dict[str, Any], no_quota: str) -> dict[str, Any]:
     }
 
 
-def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tmp_path: Path, browser: Any, artifacts: Path) -> None:
+def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
+    tmp_path: Path, browser: Any, artifacts: Path
+) -> None:
     clock = Clock(DECLARING - timedelta(days=2))
     with running_server(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
         script = scripted_year(server.services.app)
         clock.now = NOW
-        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {script.reviewer_token}"}) as api:
+        with httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {script.reviewer_token}"}
+        ) as api:
             board = api.get(f"/v1/campaigns/{script.campaign_id}/dashboard").json()
             # A script may read the pages with the bearer header; without a session a page sends the browser to log in.
             assert api.get("/ui/").status_code == 200
-            assert httpx.get(f"{server.base_url}/ui/", follow_redirects=False).headers["location"] == "/ui/login?next=/ui/"
+            assert (
+                httpx.get(f"{server.base_url}/ui/", follow_redirects=False).headers["location"]
+                == "/ui/login?next=/ui/"
+            )
         sites = next(c for c in board["categories"] if c["code"] == "five_good_site")
-        assert sites["states"] == {"declared": 1, "admitted": 0, "rejected": 1, "inspected": 3, "commended": 2, "withdrawn": 1, "lapsed": 3, "revoked": 1, "forwarded": 0}
+        assert sites["states"] == {
+            "declared": 1,
+            "admitted": 0,
+            "rejected": 1,
+            "inspected": 3,
+            "commended": 2,
+            "withdrawn": 1,
+            "lapsed": 3,
+            "revoked": 1,
+            "forwarded": 0,
+        }
 
         context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
         context.set_default_timeout(10_000)
@@ -144,7 +183,9 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         page.wait_for_url(f"{server.base_url}/ui/")
         cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
         assert cookie["httpOnly"] and page.evaluate("document.cookie").find(script.reviewer_token) == -1
-        listed = page.locator("[data-campaign-id]").evaluate_all("rows => rows.map(r => r.dataset.campaignId)")
+        listed = page.locator("[data-campaign-id]").evaluate_all(
+            "rows => rows.map(r => r.dataset.campaignId)"
+        )
         assert listed == [script.campaign_id]  # not the other city's campaign
 
         # The dashboard (活动看板), in Chinese: the numbers are the API's.
@@ -153,7 +194,9 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         assert page.locator("html").get_attribute("lang") == "zh-CN"
         assert page.locator('[data-testid="campaign-name"]').text_content() == board["name_zh"]
         for category in board["categories"]:
-            assert page_numbers(page, category["code"]) == api_numbers(category, "不限名额"), category["code"]
+            assert page_numbers(page, category["code"]) == api_numbers(category, "不限名额"), category[
+                "code"
+            ]
         current = page.locator('[data-testid="current-phase"]')
         assert current.get_attribute("data-code") == board["current_phase"]["code"] == "commendation"
         assert current.text_content() == board["current_phase"]["name_zh"]
@@ -164,9 +207,14 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         time.sleep(1.5)  # the countdown script (a static file, allowed by the policy) ticks
         assert left.text_content() != shown and "天" in left.text_content()
         assert page.evaluate("window.__violations") == []
-        assert page.locator('[data-testid="category"] svg text.chart-label').first.text_content() == "已申报"
+        assert (
+            page.locator('[data-testid="category"] svg text.chart-label').first.text_content()
+            == "已申报"
+        )
         page.screenshot(path=str(artifacts / "dashboard-full.png"), full_page=True)
-        page.screenshot(path=str(artifacts / "dashboard.png"), clip={"x": 0, "y": 0, "width": 1200, "height": 1000})
+        page.screenshot(
+            path=str(artifacts / "dashboard.png"), clip={"x": 0, "y": 0, "width": 1200, "height": 1000}
+        )
         if os.environ.get("LAUREL_UPDATE_SCREENSHOT") == "1":
             shutil.copyfile(artifacts / "dashboard.png", DOCS_SCREENSHOT)
 
@@ -174,10 +222,18 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         page.click('[data-testid="lang-switch"]')
         page.wait_for_url("**lang=en")
         assert page.locator("html").get_attribute("lang") == "en"
-        assert page.locator('[data-testid="category"] svg text.chart-label').first.text_content() == "Declared"
+        assert (
+            page.locator('[data-testid="category"] svg text.chart-label').first.text_content()
+            == "Declared"
+        )
         for category in board["categories"]:
-            assert page_numbers(page, category["code"]) == api_numbers(category, "No fixed quota"), category["code"]
-        assert page.locator('[data-testid="current-phase"]').text_content() == board["current_phase"]["name_en"]
+            assert page_numbers(page, category["code"]) == api_numbers(category, "No fixed quota"), (
+                category["code"]
+            )
+        assert (
+            page.locator('[data-testid="current-phase"]').text_content()
+            == board["current_phase"]["name_en"]
+        )
         page.screenshot(path=str(artifacts / "dashboard-en.png"), full_page=True)
 
         # A rejected site's timeline (全过程记录): who did what, and why.
@@ -185,19 +241,38 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         page.wait_for_url(f"**/ui/nominations/{script.ids[10]}")
         assert page.locator("html").get_attribute("lang") == "en"  # the cookie kept the choice
         events = page.locator("[data-event-type]")
-        assert events.evaluate_all("els => els.map(e => e.dataset.eventType)") == ["nomination.declared", "nomination.pre_reviewed"]
+        assert events.evaluate_all("els => els.map(e => e.dataset.eventType)") == [
+            "nomination.declared",
+            "nomination.pre_reviewed",
+        ]
         assert "Declarer" in events.nth(0).locator('[data-testid="actor"]').text_content()
         reviewed = events.nth(1)
-        assert reviewed.locator('[data-testid="actor"]').text_content() == "Actor: Reviewer · Sample City · tok-reviewer"
+        assert (
+            reviewed.locator('[data-testid="actor"]').text_content()
+            == "Actor: Reviewer · Sample City · tok-reviewer"
+        )
         assert reviewed.locator('[data-testid="reasons"] li').all_text_contents() == [REJECTION]
         page.screenshot(path=str(artifacts / "timeline-en.png"), full_page=True)
 
         # A revoked title's whole year, back in Chinese.
         page.goto(f"{server.base_url}/ui/nominations/{script.ids[2]}?lang=zh")
-        kinds = page.locator("[data-event-type]").evaluate_all("els => els.map(e => e.dataset.eventType)")
-        assert kinds == ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected", "nomination.commended", "nomination.revoked"]
-        assert page.locator('[data-event-type="nomination.revoked"] [data-testid="reasons"] li').all_text_contents() == ["弄虚作假 / false claims"]
-        assert page.locator('[data-event-type="nomination.inspected"] [data-testid="actor"]').text_content() == "操作人: 考核人 · 示范市 · tok-inspector"
+        kinds = page.locator("[data-event-type]").evaluate_all(
+            "els => els.map(e => e.dataset.eventType)"
+        )
+        assert kinds == [
+            "nomination.declared",
+            "nomination.pre_reviewed",
+            "nomination.inspected",
+            "nomination.commended",
+            "nomination.revoked",
+        ]
+        assert page.locator(
+            '[data-event-type="nomination.revoked"] [data-testid="reasons"] li'
+        ).all_text_contents() == ["弄虚作假 / false claims"]
+        assert (
+            page.locator('[data-event-type="nomination.inspected"] [data-testid="actor"]').text_content()
+            == "操作人: 考核人 · 示范市 · tok-inspector"
+        )
         page.screenshot(path=str(artifacts / "timeline.png"), full_page=True)
 
         # The other city's campaign is refused on the page as in the API.
@@ -212,4 +287,6 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(tm
         assert not [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
         assert page.evaluate("window.__violations") == []
         context.close()
-        assert [line for line in console if "Content Security Policy" in line or line.startswith("pageerror")] == []
+        assert [
+            line for line in console if "Content Security Policy" in line or line.startswith("pageerror")
+        ] == []

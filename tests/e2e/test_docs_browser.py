@@ -42,16 +42,30 @@ def test_docs_render_the_operations_offline(tmp_path: Path, browser: Any, artifa
         assert console == []  # rendering logged nothing: no blocked asset, no refused script
         page.screenshot(path=str(artifacts / "docs-offline.png"))
         # Open an operation, try it out and look at a schema: what a reader does, under the policy.
-        operation = page.locator(".opblock").filter(has=page.locator('.opblock-summary-path[data-path="/v1/campaigns"]')).first
+        operation = (
+            page.locator(".opblock")
+            .filter(has=page.locator('.opblock-summary-path[data-path="/v1/campaigns"]'))
+            .first
+        )
         operation.locator(".opblock-summary").click()
         operation.locator(".try-out__btn").click()
         operation.locator(".execute").click()
         operation.locator(".responses-wrapper .live-responses-table").wait_for()
-        operation.locator(".response-col_status", has_text="401").first.wait_for()  # no token given: the API's answer, rendered
-        schema = page.locator("section.models article.json-schema-2020-12").first  # the schemas (OpenAPI 3.1), listed open
+        operation.locator(
+            ".response-col_status", has_text="401"
+        ).first.wait_for()  # no token given: the API's answer, rendered
+        schema = page.locator(
+            "section.models article.json-schema-2020-12"
+        ).first  # the schemas (OpenAPI 3.1), listed open
         schema.locator(".json-schema-2020-12-expand-deep-button").click()
         schema.locator(".json-schema-2020-12-property").first.wait_for()
         context.close()
         assert off_site == []  # nothing even tried to leave the machine
         # The try-out's 401 is logged as a failed resource; nothing else may be.
-        assert [line for line in console if "Content Security Policy" in line or line.startswith("pageerror") or "status of 401" not in line] == []
+        assert [
+            line
+            for line in console
+            if "Content Security Policy" in line
+            or line.startswith("pageerror")
+            or "status of 401" not in line
+        ] == []

@@ -33,7 +33,9 @@ class Load:
     key until it is acknowledged (the API may be down meanwhile)."""
 
     def __init__(self, base_url: str, token: str, campaign_id: str, villages: list[str]) -> None:
-        self.client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        self.client = httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
         self.campaign_id, self.villages = campaign_id, villages
         self.acknowledged: dict[str, str] = {}  # key -> nomination id
         self.retries = 0
@@ -45,10 +47,19 @@ class Load:
             if self.stop.is_set():
                 return
             key = uuid.uuid4().hex
-            body = {"category": "five_good_site", "declaring_unit_id": "town-1", "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, "material": material()}
+            body = {
+                "category": "five_good_site",
+                "declaring_unit_id": "town-1",
+                "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                "material": material(),
+            }
             while not self.stop.is_set():
                 try:
-                    response = self.client.post(f"/v1/campaigns/{self.campaign_id}/nominations", json=body, headers={"Idempotency-Key": key})
+                    response = self.client.post(
+                        f"/v1/campaigns/{self.campaign_id}/nominations",
+                        json=body,
+                        headers={"Idempotency-Key": key},
+                    )
                 except httpx.HTTPError:
                     self.retries += 1
                     time.sleep(0.1)
@@ -68,16 +79,39 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
     env = dict(os.environ, LAUREL_HOME_DIR=str(tmp_path / ".laurel"))
     env.pop("LAUREL_DATABASE_URL", None)
     up = start_stack(tmp_path, port, dev_port, TOKEN)
-    admin = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    admin = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
     try:
-        assert _wait(lambda: admin.get("/readyz").status_code == 200 and stack_started(tmp_path)), "the stack did not come up\n" + stack_logs(tmp_path)
-        units = ["city-1,City,示范市,city,", "county-1,County,示范县,county,city-1", "town-1,Town 1,彭镇1,township,county-1", "town-2,Town 2,彭镇2,township,county-1"]
+        assert _wait(lambda: admin.get("/readyz").status_code == 200 and stack_started(tmp_path)), (
+            "the stack did not come up\n" + stack_logs(tmp_path)
+        )
+        units = [
+            "city-1,City,示范市,city,",
+            "county-1,County,示范县,county,city-1",
+            "town-1,Town 1,彭镇1,township,county-1",
+            "town-2,Town 2,彭镇2,township,county-1",
+        ]
         villages = [f"vil-1-{v:03d}" for v in range(1, 161)]
         units += [f"{v},Village {v},前双村{v},village,town-1" for v in villages]
-        admin.post("/v1/units:import", content=("id,name,name_zh,level,parent_id\n" + "\n".join(units) + "\n").encode(), headers={"Content-Type": "text/csv"}).raise_for_status()
-        declarer = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "load"}).json()["token"]
+        admin.post(
+            "/v1/units:import",
+            content=("id,name,name_zh,level,parent_id\n" + "\n".join(units) + "\n").encode(),
+            headers={"Content-Type": "text/csv"},
+        ).raise_for_status()
+        declarer = admin.post(
+            "/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "load"}
+        ).json()["token"]
         starts = datetime.now(UTC) + timedelta(seconds=2)
-        campaign = admin.post("/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": starts.isoformat(), "durations": {"declaration": 45, "pre_review": 10, "inspection": 30, "commendation": 30}}).json()
+        campaign = admin.post(
+            "/v1/campaigns",
+            json={
+                "template": "five-good-sites",
+                "organiser_unit_id": "city-1",
+                "starts_at": starts.isoformat(),
+                "durations": {"declaration": 45, "pre_review": 10, "inspection": 30, "commendation": 30},
+            },
+        ).json()
         cid = campaign["id"]
         time.sleep(2.5)
 
@@ -87,7 +121,9 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
             time.sleep(4)
             victim = _children(up.pid)[part]
             os.kill(victim, signal.SIGKILL)
-            assert _wait(lambda v=victim, p=part: _children(up.pid).get(p) not in (None, v)), f"{part} was not restarted\n" + stack_logs(tmp_path)
+            assert _wait(lambda v=victim, p=part: _children(up.pid).get(p) not in (None, v)), (
+                f"{part} was not restarted\n" + stack_logs(tmp_path)
+            )
         assert _wait(lambda: not load.thread.is_alive(), timeout=60), "the load did not finish"
         load.stop.set()
         acknowledged = set(load.acknowledged.values())
@@ -95,10 +131,14 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
 
         declared: list[str] = []
         after = 0
-        while page := admin.get("/v1/audit/events", params={"after": after, "limit": 1000}).json()["items"]:
+        while page := admin.get("/v1/audit/events", params={"after": after, "limit": 1000}).json()[
+            "items"
+        ]:
             declared += [e["subject"] for e in page if e["type"] == "nomination.declared"]
             after = page[-1]["position"]
-        assert sorted(declared) == sorted(acknowledged), "every acknowledged declaration exactly once, nothing else"
+        assert sorted(declared) == sorted(acknowledged), (
+            "every acknowledged declaration exactly once, nothing else"
+        )
 
         # The timers still fire: the declaration and pre-review deadlines pass, every declared
         # nomination (none was pre-reviewed) lapses, and the silent township is recorded.
@@ -108,7 +148,15 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
             return site["states"]["lapsed"] == len(acknowledged) and board["silent_units"] == ["town-2"]
 
         assert _wait(lambda: lapsed(), timeout=90), admin.get(f"/v1/campaigns/{cid}/dashboard").text
-        verify = subprocess.run([sys.executable, "-m", "api.cli", "projections", "rebuild", "--verify"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+        verify = subprocess.run(
+            [sys.executable, "-m", "cli", "projections", "rebuild", "--verify"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert verify.returncode == 0, verify.stderr
         assert admin.get("/v1/audit/verify").json()["ok"] is True
     finally:

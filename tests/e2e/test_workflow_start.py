@@ -40,7 +40,22 @@ class DevServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        args = [binary("temporal"), "server", "start-dev", "--headless", "--db-filename", str(self.home / "temporal.db"), "--port", str(self.port), "--ip", "127.0.0.1", "--log-level", "warn", "--namespace", NAMESPACE]
+        args = [
+            binary("temporal"),
+            "server",
+            "start-dev",
+            "--headless",
+            "--db-filename",
+            str(self.home / "temporal.db"),
+            "--port",
+            str(self.port),
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "warn",
+            "--namespace",
+            NAMESPACE,
+        ]
         with (self.home / "temporal.log").open("ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         assert wait_for(self.healthy, timeout=60), "the dev server did not come up"
@@ -78,10 +93,23 @@ def test_a_campaign_created_while_temporal_is_away_gets_its_workflow_once(tmp_pa
     server = DevServer(tmp_path, free_port())
     server.start()
     port = free_port()
-    up = start_stack(tmp_path, port, free_port(), TOKEN, LAUREL_TEMPORAL_ADDRESS=server.address, LAUREL_TEMPORAL_NAMESPACE=NAMESPACE, LAUREL_TEMPORAL_TASK_QUEUE=QUEUE, LAUREL_RECONCILE_INTERVAL="1")
-    admin = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    up = start_stack(
+        tmp_path,
+        port,
+        free_port(),
+        TOKEN,
+        LAUREL_TEMPORAL_ADDRESS=server.address,
+        LAUREL_TEMPORAL_NAMESPACE=NAMESPACE,
+        LAUREL_TEMPORAL_TASK_QUEUE=QUEUE,
+        LAUREL_RECONCILE_INTERVAL="1",
+    )
+    admin = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+    )
     try:
-        assert wait_for(lambda: admin.get("/readyz").status_code == 200 and stack_started(tmp_path)), "the stack did not come up\n" + stack_logs(tmp_path)
+        assert wait_for(lambda: admin.get("/readyz").status_code == 200 and stack_started(tmp_path)), (
+            "the stack did not come up\n" + stack_logs(tmp_path)
+        )
         seed_city(admin)
         campaigns = [_create(admin)]  # Temporal up: the API starts the workflow itself
 
@@ -96,11 +124,18 @@ def test_a_campaign_created_while_temporal_is_away_gets_its_workflow_once(tmp_pa
             server.freeze(False)
 
         for cid in campaigns:
-            assert wait_for(lambda c=cid: set(PHASES) <= closings(admin, c).keys(), timeout=120), f"{cid}: the deadlines did not fire\n" + stack_logs(tmp_path)
-            assert wait_for(lambda c=cid: workflow_status(server.address, NAMESPACE, f"campaign-{c}") == "COMPLETED", timeout=30)
+            assert wait_for(lambda c=cid: set(PHASES) <= closings(admin, c).keys(), timeout=120), (
+                f"{cid}: the deadlines did not fire\n" + stack_logs(tmp_path)
+            )
+            assert wait_for(
+                lambda c=cid: workflow_status(server.address, NAMESPACE, f"campaign-{c}") == "COMPLETED",
+                timeout=30,
+            )
         time.sleep(3)  # three more reconciler rounds after every workflow finished
         for cid in campaigns:
-            assert workflow_runs(server.address, NAMESPACE, f"campaign-{cid}") == 1, f"{cid}: its workflow ran more than once"
+            assert workflow_runs(server.address, NAMESPACE, f"campaign-{cid}") == 1, (
+                f"{cid}: its workflow ran more than once"
+            )
             closed = closings(admin, cid)
             assert {phase: len(closed[phase]) for phase in PHASES} == dict.fromkeys(PHASES, 1), closed
         assert len(admin.get("/v1/campaigns").json()) == len(campaigns)

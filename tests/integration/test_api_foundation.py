@@ -21,8 +21,13 @@ from infra.settings import Settings
 
 @pytest.fixture
 def client(tmp_path):
-    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", admin_token="adm"), configure_logs=False)
-    with TestClient(create_app(services), raise_server_exceptions=False, headers={"Authorization": "Bearer adm"}) as http:
+    services = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", admin_token="adm"),
+        configure_logs=False,
+    )
+    with TestClient(
+        create_app(services), raise_server_exceptions=False, headers={"Authorization": "Bearer adm"}
+    ) as http:
         yield http
     services.close()
 
@@ -37,7 +42,11 @@ def test_templates_list_the_three_seed_campaigns(client):
     codes = [t["code"] for t in client.get("/v1/templates").json()]
     assert codes == ["double-strengthen", "five-good-sites", "four-creations-three-selections"]
     five_good = client.get("/v1/templates/five-good-sites").json()
-    assert {c["code"]: c["quota"] for c in five_good["categories"]} == {"five_good_site": 50, "outstanding_administrator": 30, "advanced_worker": 20}
+    assert {c["code"]: c["quota"] for c in five_good["categories"]} == {
+        "five_good_site": 50,
+        "outstanding_administrator": 30,
+        "advanced_worker": 20,
+    }
 
 
 def test_unknown_template_path_and_method_are_problem_json(client):
@@ -50,14 +59,19 @@ def test_unknown_template_path_and_method_are_problem_json(client):
     anonymous = client.get("/v1/templates", headers={"Authorization": ""})
     assert anonymous.status_code == 401 and anonymous.json()["type"] == "urn:laurel:problem:unauthorized"
     not_allowed = client.delete("/v1/templates")
-    assert not_allowed.status_code == 405 and not_allowed.json()["type"] == "urn:laurel:problem:method-not-allowed"
+    assert (
+        not_allowed.status_code == 405
+        and not_allowed.json()["type"] == "urn:laurel:problem:method-not-allowed"
+    )
 
 
 def test_an_idempotency_key_over_200_characters_is_a_422_naming_the_header_and_appends_nothing(client):
     unit = {"id": "city-9", "name": "City 9", "name_zh": "九市", "level": "city"}
     refused = client.post("/v1/units", json=unit, headers={"Idempotency-Key": "k" * 201})
     assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
-    assert [(f["rule"], f["field"]) for f in refused.json()["failures"]] == [("request_string_too_long", "Idempotency-Key")]
+    assert [(f["rule"], f["field"]) for f in refused.json()["failures"]] == [
+        ("request_string_too_long", "Idempotency-Key")
+    ]
     assert client.get("/v1/units/city-9").status_code == 404
     assert client.post("/v1/units", json=unit, headers={"Idempotency-Key": "k" * 200}).status_code == 201
 
@@ -68,7 +82,11 @@ def test_the_openapi_document_states_the_bearer_scheme_and_the_headers_each_oper
     that read them, with their limits."""
     document = client.get("/openapi.json").json()
     paths = document["paths"]
-    assert document["components"]["securitySchemes"]["HTTPBearer"] == {"type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["HTTPBearer"]["description"]}
+    assert document["components"]["securitySchemes"]["HTTPBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": document["components"]["securitySchemes"]["HTTPBearer"]["description"],
+    }
 
     def headers(method: str, path: str) -> list[str]:
         return [p["name"] for p in paths[path][method].get("parameters", []) if p["in"] == "header"]
@@ -77,7 +95,10 @@ def test_the_openapi_document_states_the_bearer_scheme_and_the_headers_each_oper
     assert "security" not in paths["/healthz"]["get"]
     assert headers("get", "/v1/templates") == []
     assert headers("post", "/v1/campaigns/{campaign_id}/nominations") == ["Idempotency-Key"]
-    assert headers("post", "/v1/nominations/{nomination_id}/pre-review") == ["Idempotency-Key", "If-Match"]
+    assert headers("post", "/v1/nominations/{nomination_id}/pre-review") == [
+        "Idempotency-Key",
+        "If-Match",
+    ]
     assert headers("post", "/v1/campaigns/{campaign_id}/commendations") == ["Idempotency-Key"]
     assert headers("get", "/healthz") == []
     key = next(p for p in paths["/v1/units"]["post"]["parameters"] if p["name"] == "Idempotency-Key")
@@ -93,8 +114,14 @@ def test_every_operation_documents_its_error_responses_as_problems(client):
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
                 if status[0] in "45":
-                    assert list(response["content"]) == ["application/problem+json"], (method, path, status)
-                    assert response["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        method,
+                        path,
+                        status,
+                    )
+                    assert response["content"]["application/problem+json"]["schema"] == {
+                        "$ref": "#/components/schemas/Problem"
+                    }
 
 
 def test_the_server_thread_pool_has_as_many_places_as_laurel_api_threads(tmp_path, monkeypatch):
@@ -104,8 +131,17 @@ def test_the_server_thread_pool_has_as_many_places_as_laurel_api_threads(tmp_pat
     try:
         with TestClient(create_app(services), headers={"Authorization": "Bearer adm"}) as http:
             assert http.portal is not None
-            assert http.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == 3
-            assert http.post("/v1/units", json={"id": "city-3", "name": "City 3", "name_zh": "三市", "level": "city"}).status_code == 201
+            assert (
+                http.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+                == 3
+            )
+            assert (
+                http.post(
+                    "/v1/units",
+                    json={"id": "city-3", "name": "City 3", "name_zh": "三市", "level": "city"},
+                ).status_code
+                == 201
+            )
     finally:
         services.close()
     assert Settings().api_threads == 3
@@ -126,7 +162,9 @@ def _first_match(routes: list[BaseRoute], path: str, method: str) -> BaseRoute |
 def test_every_route_is_the_apps_own_and_the_first_to_match_its_path(tmp_path):
     """The routers' routes are put straight into the app's list, commands first
     (api/app.py ``add_routes``): no route may shadow another that was before it."""
-    services = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'routes.sqlite3'}"), configure_logs=False)
+    services = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'routes.sqlite3'}"), configure_logs=False
+    )
     try:
         routes = create_app(services).routes
     finally:
@@ -138,13 +176,21 @@ def test_every_route_is_the_apps_own_and_the_first_to_match_its_path(tmp_path):
             assert _first_match(routes, _sample_path(route), method) is route, (method, route.path)
             checked += 1
     assert checked > 50
-    assert [r.path for r in routes[:2]] == ["/v1/campaigns/{campaign_id}/nominations", "/v1/campaigns/{campaign_id}/nominations:import"]
+    assert [r.path for r in routes[:2]] == [
+        "/v1/campaigns/{campaign_id}/nominations",
+        "/v1/campaigns/{campaign_id}/nominations:import",
+    ]
 
 
 def test_the_document_keeps_its_tag_order(client):
     document = client.get("/openapi.json").json()
     assert [t["name"] for t in document["tags"]] == TAGS
-    used = {tag for operations in document["paths"].values() for operation in operations.values() for tag in operation.get("tags", [])}
+    used = {
+        tag
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for tag in operation.get("tags", [])
+    }
     assert used == set(TAGS)
 
 

@@ -21,7 +21,11 @@ pytestmark = BACKENDS
 
 def city(app: Any, code: str) -> list[str]:
     """A city with a county, a township and two villages; returns the unit codes."""
-    units = [(code, "city", None), (f"{code}-county", "county", code), (f"{code}-town", "township", f"{code}-county")]
+    units = [
+        (code, "city", None),
+        (f"{code}-county", "county", code),
+        (f"{code}-town", "township", f"{code}-county"),
+    ]
     units += [(f"{code}-vil-{v}", "village", f"{code}-town") for v in (1, 2)]
     for unit, level, parent in units:
         app.register_unit(unit, f"{unit} ({level})", f"{unit} 单位", level, parent, ADMIN)
@@ -29,18 +33,31 @@ def city(app: Any, code: str) -> list[str]:
 
 
 def campaign_of(app: Any, organiser: str) -> dict[str, Any]:
-    campaign_id = app.create_campaign("five-good-sites", organiser, ADMIN, year=2022, at=DECLARING - timedelta(days=2))["id"]
+    campaign_id = app.create_campaign(
+        "five-good-sites", organiser, ADMIN, year=2022, at=DECLARING - timedelta(days=2)
+    )["id"]
     app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
     town = f"{organiser}-town"
     nominations = [
-        app.declare(campaign_id, "five_good_site", town, {"kind": "site", "unit_id": f"{organiser}-vil-{v}", "name": f"{organiser} 站点 {v}"}, {}, material(), declarer(town), at=DECLARING)["id"]
+        app.declare(
+            campaign_id,
+            "five_good_site",
+            town,
+            {"kind": "site", "unit_id": f"{organiser}-vil-{v}", "name": f"{organiser} 站点 {v}"},
+            {},
+            material(),
+            declarer(town),
+            at=DECLARING,
+        )["id"]
         for v in (1, 2)
     ]
     return {"id": str(campaign_id), "nominations": [str(n) for n in nominations]}
 
 
 def token(app: Any, role: str, unit: str | None) -> str:
-    return app.issue_token(role, unit, f"{role} {unit or 'root'}", Actor("tok-admin", "admin", None))["token"]
+    return app.issue_token(role, unit, f"{role} {unit or 'root'}", Actor("tok-admin", "admin", None))[
+        "token"
+    ]
 
 
 def every_entry(client: Any, page: int = 1000) -> list[dict[str, Any]]:
@@ -56,21 +73,39 @@ def every_entry(client: Any, page: int = 1000) -> list[dict[str, Any]]:
         after = body["next_after"]
 
 
-def test_a_city_auditor_reads_its_subtrees_entries_and_only_a_root_auditor_reads_the_whole_log(database_url: str, tmp_path: Path) -> None:
+def test_a_city_auditor_reads_its_subtrees_entries_and_only_a_root_auditor_reads_the_whole_log(
+    database_url: str, tmp_path: Path
+) -> None:
     with running_server(database_url, home_dir=tmp_path) as server:
         app = server.services.app
         units_a, units_b = city(app, "city-a"), city(app, "city-b")
         campaign_a, campaign_b = campaign_of(app, "city-a"), campaign_of(app, "city-b")
         app.register_member("city-a-vil-1", "m-1", "张三", "member", True, declarer("city-a-town"))
         app.register_member("city-b-vil-1", "m-1", "李四", "member", True, declarer("city-b-town"))
-        clients = {name: server.client(token(app, role, unit)) for name, role, unit in [
-            ("auditor-a", "auditor", "city-a"), ("admin-a", "admin", "city-a"), ("auditor-root", "auditor", None), ("declarer-a", "declarer", "city-a-town"),
-        ]}
+        clients = {
+            name: server.client(token(app, role, unit))
+            for name, role, unit in [
+                ("auditor-a", "auditor", "city-a"),
+                ("admin-a", "admin", "city-a"),
+                ("auditor-root", "auditor", None),
+                ("declarer-a", "declarer", "city-a-town"),
+            ]
+        }
 
         everything = every_entry(clients["auditor-root"])
-        assert [e["position"] for e in everything] == list(range(1, server.services.views.store.max_notification_id() + 1))
-        within_a = {str(unit_uuid(u)) for u in units_a} | {campaign_a["id"], *campaign_a["nominations"], str(roll_uuid("city-a-vil-1"))}
-        of_b = {str(unit_uuid(u)) for u in units_b} | {campaign_b["id"], *campaign_b["nominations"], str(roll_uuid("city-b-vil-1"))}
+        assert [e["position"] for e in everything] == list(
+            range(1, server.services.views.store.max_notification_id() + 1)
+        )
+        within_a = {str(unit_uuid(u)) for u in units_a} | {
+            campaign_a["id"],
+            *campaign_a["nominations"],
+            str(roll_uuid("city-a-vil-1")),
+        }
+        of_b = {str(unit_uuid(u)) for u in units_b} | {
+            campaign_b["id"],
+            *campaign_b["nominations"],
+            str(roll_uuid("city-b-vil-1")),
+        }
         expected = [e for e in everything if e["subject"] in within_a]
         assert {e["aggregate"] for e in expected} == {"unit", "campaign", "nomination", "members"}
 
@@ -78,11 +113,16 @@ def test_a_city_auditor_reads_its_subtrees_entries_and_only_a_root_auditor_reads
             seen = every_entry(clients[reader], page=3)  # paged by the global positions
             assert seen == expected, reader
             assert not {e["subject"] for e in seen} & of_b
-        assert {e["aggregate"] for e in everything} - {e["aggregate"] for e in expected} >= {"token", "directory"}  # the root's alone
+        assert {e["aggregate"] for e in everything} - {e["aggregate"] for e in expected} >= {
+            "token",
+            "directory",
+        }  # the root's alone
 
         for path in ("/v1/audit/verify", "/v1/audit/export", "/v1/audit/checkpoints"):
             refused = clients["auditor-a"].get(path)
-            assert refused.status_code == 403 and refused.headers["content-type"].startswith("application/problem+json"), (path, refused.text)
+            assert refused.status_code == 403 and refused.headers["content-type"].startswith(
+                "application/problem+json"
+            ), (path, refused.text)
             assert clients["auditor-root"].get(path).status_code == 200, path
         assert clients["auditor-a"].post("/v1/audit/checkpoints").status_code == 403
         assert clients["admin-a"].get("/v1/audit/verify").status_code == 403

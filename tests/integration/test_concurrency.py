@@ -9,7 +9,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from domain.errors import ConcurrencyConflictError, DomainError, InvalidTransitionError, QuotaExceededError, StaleVersionError
+from domain.errors import (
+    ConcurrencyConflictError,
+    DomainError,
+    InvalidTransitionError,
+    QuotaExceededError,
+    StaleVersionError,
+)
 from tests.conftest import BACKENDS
 from tests.integration.world import (
     CITY_INSPECTOR,
@@ -47,7 +53,6 @@ def outcome(results: list[Any]) -> Counter[str]:
     return Counter("won" if isinstance(r, dict) else type(r).__name__ for r in results)
 
 
-
 @BACKENDS
 def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(database_url):
     with running_services(database_url) as services:
@@ -57,7 +62,17 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
         nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="站点")
 
         # Round 1: fifty reviewers pre-review the same declared nomination.
-        results = race(WRITERS, lambda i: app.pre_review(nid, "admit" if i % 2 else "reject", [f"reason {i}"], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING))
+        results = race(
+            WRITERS,
+            lambda i: app.pre_review(
+                nid,
+                "admit" if i % 2 else "reject",
+                [f"reason {i}"],
+                CITY_REVIEWER,
+                checks=SITE_CHECKS,
+                at=PRE_REVIEWING,
+            ),
+        )
         counts = outcome(results)
         assert counts["won"] == 1, counts
         assert set(counts) <= {"won", "InvalidTransitionError", "ConcurrencyConflictError"}
@@ -68,7 +83,18 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
         # Rounds 2..4: fifty inspectors each send If-Match on the current version.
         for _ in range(3):
             version = app.get_nomination(nid).version
-            results = race(WRITERS, lambda i, v=version: app.inspect(nid, ["site_visit"], scores_for(60 + i % 40), "pass", CITY_INSPECTOR, at=INSPECTING, expected_version=v))
+            results = race(
+                WRITERS,
+                lambda i, v=version: app.inspect(
+                    nid,
+                    ["site_visit"],
+                    scores_for(60 + i % 40),
+                    "pass",
+                    CITY_INSPECTOR,
+                    at=INSPECTING,
+                    expected_version=v,
+                ),
+            )
             counts = outcome(results)
             assert counts["won"] == 1, counts
             assert set(counts) <= {"won", "StaleVersionError", "ConcurrencyConflictError"}
@@ -89,14 +115,27 @@ def test_fifty_concurrent_inspections_without_if_match_are_all_kept_once(databas
         nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="站点")
         app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
 
-        results = race(WRITERS, lambda i: app.inspect(nid, ["site_visit"], scores_for(60 + i % 40), "pass", CITY_INSPECTOR, at=INSPECTING, notes=f"inspector {i}"))
+        results = race(
+            WRITERS,
+            lambda i: app.inspect(
+                nid,
+                ["site_visit"],
+                scores_for(60 + i % 40),
+                "pass",
+                CITY_INSPECTOR,
+                at=INSPECTING,
+                notes=f"inspector {i}",
+            ),
+        )
 
         won = [r for r in results if isinstance(r, dict)]
         lost = [r for r in results if isinstance(r, ConcurrencyConflictError)]
         assert len(won) + len(lost) == WRITERS
         notes = [i.notes for i in app.get_nomination(nid).inspections]
         assert len(notes) == len(set(notes)) == len(won)  # every acknowledged write exactly once
-        assert sorted(notes) == sorted(f"inspector {i}" for i, r in enumerate(results) if isinstance(r, dict))
+        assert sorted(notes) == sorted(
+            f"inspector {i}" for i, r in enumerate(results) if isinstance(r, dict)
+        )
 
 
 @BACKENDS
@@ -108,7 +147,9 @@ def test_idempotent_repeats_under_concurrency_append_once(database_url):
         village = world.villages["town-1"][0]
         results = race(
             20,
-            lambda i: declare_site(app, campaign_id, "town-1", village, name="站点", idempotency_key="declare-once"),
+            lambda i: declare_site(
+                app, campaign_id, "town-1", village, name="站点", idempotency_key="declare-once"
+            ),
         )
         ids = set(results)
         assert len(ids) == 1 and isinstance(results[0], str), results
@@ -129,13 +170,26 @@ def test_two_racing_commendations_never_exceed_the_quota(database_url):
             ids.append(nid)
 
         for _ in range(3):
-            results = race(2, lambda i: app.commend(campaign_id, "five_good_site", CITY_REVIEWER, at=COMMENDING))
-            assert all(isinstance(r, dict | QuotaExceededError | ConcurrencyConflictError) for r in results), results
+            results = race(
+                2, lambda i: app.commend(campaign_id, "five_good_site", CITY_REVIEWER, at=COMMENDING)
+            )
+            assert all(
+                isinstance(r, dict | QuotaExceededError | ConcurrencyConflictError) for r in results
+            ), results
 
         top_five = ids[::-1][:5]
-        explicit = race(2, lambda i: app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=top_five[:3], at=COMMENDING))
+        explicit = race(
+            2,
+            lambda i: app.commend(
+                campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=top_five[:3], at=COMMENDING
+            ),
+        )
         assert not any(isinstance(r, dict) and r["commended"] for r in explicit)
         commended = app.campaign_nominations(campaign_id, state="commended")
         assert sorted(str(n.id) for n in commended) == sorted(top_five)
         assert app.get_campaign(campaign_id).commended_count("five_good_site") == 5
-        assert not any(isinstance(r, InvalidTransitionError | StaleVersionError) for r in explicit if not isinstance(r, dict))
+        assert not any(
+            isinstance(r, InvalidTransitionError | StaleVersionError)
+            for r in explicit
+            if not isinstance(r, dict)
+        )

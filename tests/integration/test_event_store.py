@@ -16,7 +16,9 @@ AT = datetime(2026, 10, 1, tzinfo=UTC)
 
 def snapshots_table_sql(path) -> str:
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT sql FROM sqlite_master WHERE name = 'stored_snapshots'").fetchone()[0]
+        return conn.execute("SELECT sql FROM sqlite_master WHERE name = 'stored_snapshots'").fetchone()[
+            0
+        ]
 
 
 def app_with_a_snapshotted_unit(path, *, interval: int) -> Laurel:
@@ -29,7 +31,9 @@ def app_with_a_snapshotted_unit(path, *, interval: int) -> Laurel:
     Snapshotting.snapshotting_intervals[Unit] = interval
     app = Snapshotting(env=eventsourcing_env(Settings(database_url=f"sqlite:///{path}")))
     app.register_unit("city-1", "City", "示范市", "city", None, ADMIN, at=AT)
-    app.register_unit("county-1", "County", "宜君县", "county", "city-1", ADMIN, at=AT)  # city-1 at version 2
+    app.register_unit(
+        "county-1", "County", "宜君县", "county", "city-1", ADMIN, at=AT
+    )  # city-1 at version 2
     return app
 
 
@@ -56,7 +60,9 @@ def test_without_rowid_snapshots_table_is_converted_keeping_its_snapshots(tmp_pa
     try:
         assert "WITHOUT ROWID" not in snapshots_table_sql(path).upper()
         assert reopened.snapshots is not None
-        assert [s.originator_version for s in reopened.snapshots.get(reopened.get_unit("city-1").id)] == [2]
+        assert [
+            s.originator_version for s in reopened.snapshots.get(reopened.get_unit("city-1").id)
+        ] == [2]
         assert reopened.get_unit("city-1").version == 2
     finally:
         reopened.close()

@@ -37,14 +37,28 @@ def test_seed_000_pipeline_commends_exactly_the_quota_best_scores_first(database
             town = world.townships[i % 2]
             village = world.villages[town][i // 2]
             result = app.declare(
-                campaign_id, "five_good_site", town, {"kind": "site", "unit_id": village, "name": f"{village} 站点"}, {}, material(), declarer(town), at=DECLARING + timedelta(minutes=i)
+                campaign_id,
+                "five_good_site",
+                town,
+                {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                {},
+                material(),
+                declarer(town),
+                at=DECLARING + timedelta(minutes=i),
             )
             nominations.append(result["id"])
         for i, nid in enumerate(nominations):
             app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
             # 70 pass with distinct scores 61..95.5, 10 fail; two share a score (tie-break by time).
             score = 61 + (i % 70) * 0.5 if i < 70 else 40
-            app.inspect(nid, ["document_review", "site_visit"], scores_for(score), "pass" if i < 70 else "fail", CITY_INSPECTOR, at=INSPECTING)
+            app.inspect(
+                nid,
+                ["document_review", "site_visit"],
+                scores_for(score),
+                "pass" if i < 70 else "fail",
+                CITY_INSPECTOR,
+                at=INSPECTING,
+            )
 
         result = app.commend(campaign_id, "five_good_site", CITY_REVIEWER, at=COMMENDING)
 
@@ -53,7 +67,14 @@ def test_seed_000_pipeline_commends_exactly_the_quota_best_scores_first(database
         commended = app.campaign_nominations(campaign_id, category="five_good_site", state="commended")
         assert len(commended) == 50
         scores = sorted((n.score for n in commended), reverse=True)
-        all_passed = sorted((n.score for n in app.campaign_nominations(campaign_id, category="five_good_site") if n.passed), reverse=True)
+        all_passed = sorted(
+            (
+                n.score
+                for n in app.campaign_nominations(campaign_id, category="five_good_site")
+                if n.passed
+            ),
+            reverse=True,
+        )
         assert scores == all_passed[:50]
         assert [c["rank"] for c in result["commended"]] == list(range(1, 51))
         again = app.commend(campaign_id, "five_good_site", CITY_REVIEWER, at=COMMENDING)
@@ -69,7 +90,16 @@ def test_declaration_after_the_deadline_is_refused_and_appends_nothing(database_
         campaign_id = five_good_campaign(app)
         before = app.recorder.max_notification_id()
         with pytest.raises(PhaseNotOpenError):
-            app.declare(campaign_id, "five_good_site", "town-1", {"kind": "site", "unit_id": world.villages["town-1"][0], "name": "站点"}, {}, material(), declarer("town-1"), at=PRE_REVIEWING)
+            app.declare(
+                campaign_id,
+                "five_good_site",
+                "town-1",
+                {"kind": "site", "unit_id": world.villages["town-1"][0], "name": "站点"},
+                {},
+                material(),
+                declarer("town-1"),
+                at=PRE_REVIEWING,
+            )
         assert app.recorder.max_notification_id() == before
 
 

@@ -23,8 +23,14 @@ def test_the_home_folder_the_store_and_the_admin_token_are_private(tmp_path: Pat
         settings = ensure_admin_token(Settings(home_dir=home))
         services = bootstrap(settings, configure_logs=False)
         try:
-            services.app.register_unit("city-1", "City", "示范市", "city", None, Actor("tok", "admin", None))  # writes: the WAL exists
-            files = [home / "laurel.sqlite3", home / "admin-token", *[p for p in home.iterdir() if p.name.startswith("laurel.sqlite3-")]]
+            services.app.register_unit(
+                "city-1", "City", "示范市", "city", None, Actor("tok", "admin", None)
+            )  # writes: the WAL exists
+            files = [
+                home / "laurel.sqlite3",
+                home / "admin-token",
+                *[p for p in home.iterdir() if p.name.startswith("laurel.sqlite3-")],
+            ]
             assert mode(home) == 0o700
             assert len(files) >= 3, files
             assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
@@ -34,9 +40,14 @@ def test_the_home_folder_the_store_and_the_admin_token_are_private(tmp_path: Pat
         os.umask(old)
 
 
-def test_a_store_named_outside_the_home_folder_is_private_but_its_folder_is_left_alone(tmp_path: Path) -> None:
+def test_a_store_named_outside_the_home_folder_is_private_but_its_folder_is_left_alone(
+    tmp_path: Path,
+) -> None:
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)
-    services = bootstrap(Settings(database_url=f"sqlite:///{shared / 'laurel.sqlite3'}", home_dir=tmp_path / ".laurel"), configure_logs=False)
+    services = bootstrap(
+        Settings(database_url=f"sqlite:///{shared / 'laurel.sqlite3'}", home_dir=tmp_path / ".laurel"),
+        configure_logs=False,
+    )
     services.close()
     assert mode(shared / "laurel.sqlite3") == 0o600 and mode(shared) == 0o755

@@ -24,19 +24,42 @@ pytestmark = BACKENDS
 
 
 def laurel(database_url: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, LAUREL_DATABASE_URL=database_url, LAUREL_HOME_DIR=str(home), LAUREL_LOG_FORMAT="json")
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    env = dict(
+        os.environ, LAUREL_DATABASE_URL=database_url, LAUREL_HOME_DIR=str(home), LAUREL_LOG_FORMAT="json"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-def test_a_killed_runner_resumes_without_skipping_or_double_counting(database_url: str, tmp_path: Path) -> None:
+def test_a_killed_runner_resumes_without_skipping_or_double_counting(
+    database_url: str, tmp_path: Path
+) -> None:
     with running_services(database_url, clock=lambda: LATER) as services:
         scripted_campaign(services)
         for i in range(300):  # a longer log, so that the kill lands mid-way
-            services.app.register_unit(f"vil-1-x{i}", f"Village x{i}", f"新村{i}", "village", "town-1", ADMIN)
+            services.app.register_unit(
+                f"vil-1-x{i}", f"Village x{i}", f"新村{i}", "village", "town-1", ADMIN
+            )
         services.views.runner.reset()
         total = services.views.store.max_notification_id()
-        env = dict(os.environ, LAUREL_DATABASE_URL=database_url, LAUREL_HOME_DIR=str(tmp_path), LAUREL_LOG_FORMAT="json")
-        runner = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run", "--batch-size", "3", "--poll", "0.05"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = dict(
+            os.environ,
+            LAUREL_DATABASE_URL=database_url,
+            LAUREL_HOME_DIR=str(tmp_path),
+            LAUREL_LOG_FORMAT="json",
+        )
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "cli", "projections", "run", "--batch-size", "3", "--poll", "0.05"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 60
             while min(services.views.lag().values()) >= total - 20 and time.monotonic() < deadline:
@@ -47,7 +70,12 @@ def test_a_killed_runner_resumes_without_skipping_or_double_counting(database_ur
             runner.kill()
         lag = services.views.lag()
         assert 0 < min(lag.values()) < total, f"the runner should die mid-log (lag {lag} of {total})"
-        resumed = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run", "--batch-size", "7"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        resumed = subprocess.Popen(
+            [sys.executable, "-m", "cli", "projections", "run", "--batch-size", "7"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 60
             while max(services.views.lag().values()) > 0 and time.monotonic() < deadline:
@@ -61,7 +89,9 @@ def test_a_killed_runner_resumes_without_skipping_or_double_counting(database_ur
     assert "equal a rebuild" in result.stderr
 
 
-def test_audit_commands_verify_export_and_name_a_tampered_position(database_url: str, tmp_path: Path) -> None:
+def test_audit_commands_verify_export_and_name_a_tampered_position(
+    database_url: str, tmp_path: Path
+) -> None:
     with running_services(database_url, clock=lambda: LATER) as services:
         scripted_campaign(services)
         entries = services.views.audit_entries(limit=1000)
@@ -76,7 +106,13 @@ def test_audit_commands_verify_export_and_name_a_tampered_position(database_url:
     previous = "0" * 64  # the auditor's independent check, as the README shows it
     for r in lines:
         canonical = json.dumps(
-            {"position": r["position"], "originator_id": r["subject"], "originator_version": r["version"], "topic": r["topic"], "state_sha256": hashlib.sha256(r["state"].encode()).hexdigest()},
+            {
+                "position": r["position"],
+                "originator_id": r["subject"],
+                "originator_version": r["version"],
+                "topic": r["topic"],
+                "state_sha256": hashlib.sha256(r["state"].encode()).hexdigest(),
+            },
             sort_keys=True,
             separators=(",", ":"),
         )
@@ -84,7 +120,10 @@ def test_audit_commands_verify_export_and_name_a_tampered_position(database_url:
         previous = r["hash"]
     target = entries[len(entries) // 2]
     with running_services(database_url) as services, services.views.store.transaction() as sql:
-        sql.execute(f"UPDATE {store.events_table} SET topic = topic || ' ' WHERE {store.notification_column} = ?", (target.notification_id,))
+        sql.execute(
+            f"UPDATE {store.events_table} SET topic = topic || ' ' WHERE {store.notification_column} = ?",
+            (target.notification_id,),
+        )
     broken = laurel(database_url, tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert f"position {target.position}" in broken.stderr

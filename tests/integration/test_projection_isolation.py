@@ -49,8 +49,18 @@ def smuggled_declaration(app: Any, campaign_id: str, town: str, village: str, na
     campaign = app.get_campaign(campaign_id, for_update=True)
     nominee = Nominee(kind="site", unit_id=village, name=name, level=app.get_unit(village).level)
     actor = declarer(town).as_dict()
-    nomination = Nomination.declare(campaign.id, "five_good_site", town, nominee, {}, material(), actor, DECLARING)
-    campaign.register_nomination(str(nomination.id), "five_good_site", nominee_key("five_good_site", village, None, name), town, village, actor, DECLARING)
+    nomination = Nomination.declare(
+        campaign.id, "five_good_site", town, nominee, {}, material(), actor, DECLARING
+    )
+    campaign.register_nomination(
+        str(nomination.id),
+        "five_good_site",
+        nominee_key("five_good_site", village, None, name),
+        town,
+        village,
+        actor,
+        DECLARING,
+    )
     app.save(nomination, campaign)
     return str(nomination.id)
 
@@ -58,8 +68,24 @@ def smuggled_declaration(app: Any, campaign_id: str, town: str, village: str, na
 def orphan_pre_review(app: Any) -> Any:
     """A pre-review of a nomination whose declaration is not in the log (written with the
     library's recorder): the campaign board has no row to move."""
-    nomination = Nomination.declare(uuid4(), "five_good_site", "town-1", Nominee("site", "vil-1-01", "孤儿站点"), {}, material(), declarer("town-1").as_dict(), DECLARING)
-    nomination.trigger_event(Nomination.PreReviewed, timestamp=PRE_REVIEWING, decision="admit", reasons=[], checks={}, actor=CITY_REVIEWER.as_dict())
+    nomination = Nomination.declare(
+        uuid4(),
+        "five_good_site",
+        "town-1",
+        Nominee("site", "vil-1-01", "孤儿站点"),
+        {},
+        material(),
+        declarer("town-1").as_dict(),
+        DECLARING,
+    )
+    nomination.trigger_event(
+        Nomination.PreReviewed,
+        timestamp=PRE_REVIEWING,
+        decision="admit",
+        reasons=[],
+        checks={},
+        actor=CITY_REVIEWER.as_dict(),
+    )
     _declared, reviewed = nomination.collect_events()
     app.recorder.insert_events([app.mapper.to_stored_event(reviewed)])
     return reviewed
@@ -77,7 +103,9 @@ def commended_campaign(app: Any, smuggle: Any) -> dict[str, Any]:
     for nid in (smuggled, after):
         if nid is not None:
             app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-    app.inspect(after, ["document_review", "site_visit"], scores_for(92), "pass", CITY_INSPECTOR, at=INSPECTING)
+    app.inspect(
+        after, ["document_review", "site_visit"], scores_for(92), "pass", CITY_INSPECTOR, at=INSPECTING
+    )
     app.close_phase(campaign_id, "inspection", ADMIN, at=INSPECTING + timedelta(days=14))
     app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=[after], at=COMMENDING)
     return {"campaign_id": campaign_id, "before": before, "smuggled": smuggled, "after": after}
@@ -90,46 +118,74 @@ def every_read_answers(server: Any, script: dict[str, Any]) -> None:
     board = client.get(f"/v1/campaigns/{campaign_id}/dashboard")
     assert board.status_code == 200, board.text
     site = next(c for c in board.json()["categories"] if c["code"] == "five_good_site")
-    assert site["states"]["commended"] == 1 and site["commended"] == 1  # the events after the bad one are projected
+    assert (
+        site["states"]["commended"] == 1 and site["commended"] == 1
+    )  # the events after the bad one are projected
     ranking = client.get(f"/v1/campaigns/{campaign_id}/ranking", params={"category": "five_good_site"})
-    assert ranking.status_code == 200 and [e["id"] for e in ranking.json()["entries"]] == [after], ranking.text
+    assert ranking.status_code == 200 and [e["id"] for e in ranking.json()["entries"]] == [after], (
+        ranking.text
+    )
     titles = client.get("/v1/titles", params={"campaign_id": campaign_id})
-    assert titles.status_code == 200 and [t["nomination_id"] for t in titles.json()["items"]] == [after], titles.text
+    assert titles.status_code == 200 and [t["nomination_id"] for t in titles.json()["items"]] == [
+        after
+    ], titles.text
     page = client.get(f"/ui/campaigns/{campaign_id}")
     assert page.status_code == 200, page.text
 
     events = client.get("/v1/audit/events", params={"limit": 1000})
     assert events.status_code == 200, events.text
-    assert [e["position"] for e in events.json()["items"]] == list(range(1, total + 1))  # the audit chain gave every event its place
+    assert [e["position"] for e in events.json()["items"]] == list(
+        range(1, total + 1)
+    )  # the audit chain gave every event its place
     verified = client.get("/v1/audit/verify")
     assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
     exported = client.get("/v1/audit/export")
     assert exported.status_code == 200 and len(exported.text.splitlines()) == total, exported.text[:500]
 
 
-def test_a_nominee_name_a_view_cannot_store_stops_no_read_and_no_later_event(database_url: str, tmp_path: Path) -> None:
+def test_a_nominee_name_a_view_cannot_store_stops_no_read_and_no_later_event(
+    database_url: str, tmp_path: Path
+) -> None:
     with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app = server.services.app
-        script = commended_campaign(app, lambda app, cid, villages: smuggled_declaration(app, cid, "town-1", villages[1], NUL_NAME))
+        script = commended_campaign(
+            app,
+            lambda app, cid, villages: smuggled_declaration(app, cid, "town-1", villages[1], NUL_NAME),
+        )
 
         every_read_answers(server, script)
 
         views = server.services.views
         failures = views.failures()
-        if views.store.postgres:  # PostgreSQL's text cannot hold NUL: both views holding the name quarantine the declaration
+        if (
+            views.store.postgres
+        ):  # PostgreSQL's text cannot hold NUL: both views holding the name quarantine the declaration
             declared = views.audit.of_subject(script["smuggled"])[1][0]
             notification_id = views.audit_entries(after=declared - 1, limit=1)[0].notification_id
             quarantined = {(f["projection"], f["notification_id"]) for f in failures}
             assert {("campaigns", notification_id), ("titles", notification_id)} <= quarantined, failures
-            first = next(f for f in failures if f["projection"] == "campaigns" and f["notification_id"] == notification_id)
+            first = next(
+                f
+                for f in failures
+                if f["projection"] == "campaigns" and f["notification_id"] == notification_id
+            )
             assert first["error"] == "DataError" and "NUL" in first["message"]
-            assert first["originator_id"] == script["smuggled"] and first["originator_version"] == 1 and first["topic"].endswith("Nomination.Declared") and first["first_seen"]
-            assert views.failure_counts()["campaigns"] >= 2  # the declaration and the pre-review that found no row
+            assert (
+                first["originator_id"] == script["smuggled"]
+                and first["originator_version"] == 1
+                and first["topic"].endswith("Nomination.Declared")
+                and first["first_seen"]
+            )
+            assert (
+                views.failure_counts()["campaigns"] >= 2
+            )  # the declaration and the pre-review that found no row
         else:  # SQLite stores it
             assert failures == []
 
 
-def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_it(database_url: str, tmp_path: Path) -> None:
+def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_it(
+    database_url: str, tmp_path: Path
+) -> None:
     orphans: list[Any] = []
 
     def smuggle(app: Any, _campaign_id: str, _villages: list[str]) -> None:
@@ -143,15 +199,22 @@ def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_
         (failure,) = views.failures()
         orphan = orphans[0]
         assert failure["projection"] == "campaigns" and failure["error"] == "AssertionError"
-        assert failure["originator_id"] == str(orphan.originator_id) and failure["originator_version"] == 2
-        assert failure["topic"].endswith("Nomination.PreReviewed") and "was not declared" in failure["message"]
+        assert (
+            failure["originator_id"] == str(orphan.originator_id) and failure["originator_version"] == 2
+        )
+        assert (
+            failure["topic"].endswith("Nomination.PreReviewed")
+            and "was not declared" in failure["message"]
+        )
         assert views.failure_counts() == {"audit": 0, "campaigns": 1, "titles": 0}
         assert views.lag() == {"audit": 0, "campaigns": 0, "titles": 0}
 
         # A rebuild meets it again, records it again and equals the live views.
         assert views.rebuild_and_compare() == []
         views.rebuild(processes=False)
-        assert [(f["projection"], f["notification_id"]) for f in views.failures()] == [("campaigns", failure["notification_id"])]
+        assert [(f["projection"], f["notification_id"]) for f in views.failures()] == [
+            ("campaigns", failure["notification_id"])
+        ]
         assert views.dashboard(script["campaign_id"])["categories"]
 
 
@@ -174,7 +237,9 @@ def test_a_database_error_is_not_blamed_on_the_event(database_url: str, tmp_path
 
         board.apply = locked  # type: ignore[method-assign]
         runner = Runner(views.store, views.mapper, views.runner.projections, batch_size=4)
-        with pytest.raises(Exception, match="database is locked") as raised:  # the store's transaction re-raises it as its own OperationalError
+        with pytest.raises(
+            Exception, match="database is locked"
+        ) as raised:  # the store's transaction re-raises it as its own OperationalError
             runner.catch_up()
         assert type(raised.value).__name__ == "OperationalError"
         runner.catch_up()
@@ -193,12 +258,20 @@ def test_the_failures_command_lists_the_quarantined_events(database_url: str, tm
     listed = laurel(database_url, tmp_path, "projections", "failures", "--json")
     assert listed.returncode == 1, listed.stderr  # like verify: something to look at
     (row,) = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert row["projection"] == "campaigns" and row["originator_id"] == str(orphan.originator_id) and row["error"] == "AssertionError"
+    assert (
+        row["projection"] == "campaigns"
+        and row["originator_id"] == str(orphan.originator_id)
+        and row["error"] == "AssertionError"
+    )
     table = laurel(database_url, tmp_path, "projections", "failures")
-    assert table.returncode == 1 and "campaigns" in table.stdout and "AssertionError" in table.stdout, table.stdout + table.stderr
+    assert table.returncode == 1 and "campaigns" in table.stdout and "AssertionError" in table.stdout, (
+        table.stdout + table.stderr
+    )
 
 
-def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothing(database_url: str, tmp_path: Path) -> None:
+def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
     """A row whose topic names no class (written straight into the store, or left by a class
     since removed): the audit chain logs it by its topic's name, the other views pass it by."""
     from eventsourcing.persistence import StoredEvent
@@ -209,22 +282,41 @@ def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothin
         app = server.services.app
         build_city(app, townships=1, villages=2)
         stray = uuid4()
-        app.recorder.insert_events([StoredEvent(originator_id=stray, originator_version=1, topic="domain.gone:Vanished.Happened", state=b"\x00 not JSON")])
+        app.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=stray,
+                    originator_version=1,
+                    topic="domain.gone:Vanished.Happened",
+                    state=b"\x00 not JSON",
+                )
+            ]
+        )
         app.register_unit("town-9", "Township 9", "彭镇9", "township", "county-1", ADMIN)
         client = server.client()
         items = client.get("/v1/audit/events", params={"limit": 1000}).json()["items"]
         logged = next(e for e in items if e["subject"] == str(stray))
-        assert logged["type"] == "vanished.happened" and logged["data"] == {} and logged["occurred_at"] is None
-        assert items[-1]["type"] == "unit.child_added" and [e["position"] for e in items] == list(range(1, len(items) + 1))
+        assert (
+            logged["type"] == "vanished.happened"
+            and logged["data"] == {}
+            and logged["occurred_at"] is None
+        )
+        assert items[-1]["type"] == "unit.child_added" and [e["position"] for e in items] == list(
+            range(1, len(items) + 1)
+        )
         assert client.get("/v1/audit/verify").json()["ok"] is True
         assert len(client.get("/v1/audit/export").text.splitlines()) == len(items)
         assert client.get("/v1/units/town-9/rollup").status_code == 200
-        entry = next(e for e in server.services.views.audit_entries(limit=1000) if e.subject == str(stray))
+        entry = next(
+            e for e in server.services.views.audit_entries(limit=1000) if e.subject == str(stray)
+        )
         assert "time" not in cloud_event(entry, "urn:laurel")
         assert server.services.views.failures() == []
 
 
-def test_a_dashboard_as_of_an_instant_passes_over_an_event_the_board_cannot_apply(database_url: str, tmp_path: Path) -> None:
+def test_a_dashboard_as_of_an_instant_passes_over_an_event_the_board_cannot_apply(
+    database_url: str, tmp_path: Path
+) -> None:
     from domain.campaigns import Campaign
 
     with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
@@ -232,12 +324,35 @@ def test_a_dashboard_as_of_an_instant_passes_over_an_event_the_board_cannot_appl
         world = build_city(app, townships=1, villages=2)
         campaign_id = five_good_campaign(app)
         campaign = app.get_campaign(campaign_id)
-        unknown = Campaign.PhaseOpened(originator_id=campaign.id, originator_version=campaign.version + 1, timestamp=DECLARING, phase="no-such-phase", actor=ADMIN.as_dict())
-        app.recorder.insert_events([app.mapper.to_stored_event(unknown)])  # the aggregate could not replay it; the views must
-        declared = Nomination.declare(campaign.id, "five_good_site", "town-1", Nominee("site", world.villages["town-1"][0], "前双村站点", level="village"), {}, material(), declarer("town-1").as_dict(), DECLARING)
+        unknown = Campaign.PhaseOpened(
+            originator_id=campaign.id,
+            originator_version=campaign.version + 1,
+            timestamp=DECLARING,
+            phase="no-such-phase",
+            actor=ADMIN.as_dict(),
+        )
+        app.recorder.insert_events(
+            [app.mapper.to_stored_event(unknown)]
+        )  # the aggregate could not replay it; the views must
+        declared = Nomination.declare(
+            campaign.id,
+            "five_good_site",
+            "town-1",
+            Nominee("site", world.villages["town-1"][0], "前双村站点", level="village"),
+            {},
+            material(),
+            declarer("town-1").as_dict(),
+            DECLARING,
+        )
         app.save(declared)
         then = views.dashboard(campaign_id, as_of=DECLARING + timedelta(hours=1))
         now = views.dashboard(campaign_id)
         assert then is not None and now is not None
-        assert next(c for c in then["categories"] if c["code"] == "five_good_site")["states"]["declared"] == 1 == next(c for c in now["categories"] if c["code"] == "five_good_site")["states"]["declared"]
-        assert [(f["projection"], f["error"]) for f in views.failures()] == [("campaigns", "StopIteration")]
+        assert (
+            next(c for c in then["categories"] if c["code"] == "five_good_site")["states"]["declared"]
+            == 1
+            == next(c for c in now["categories"] if c["code"] == "five_good_site")["states"]["declared"]
+        )
+        assert [(f["projection"], f["error"]) for f in views.failures()] == [
+            ("campaigns", "StopIteration")
+        ]

@@ -39,15 +39,37 @@ def scripted_campaign(services: Any) -> dict[str, Any]:
     world = build_city(app, townships=2, villages=6)
     campaign_id = five_good_campaign(app)
     app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
-    ids = [declare_site(app, campaign_id, town, world.villages[town][v]) for town in world.townships for v in range(5)]
-    app.withdraw(ids[9], "站点搬迁 / the site moved", declarer("town-2"), at=DECLARING + timedelta(hours=1))
+    ids = [
+        declare_site(app, campaign_id, town, world.villages[town][v])
+        for town in world.townships
+        for v in range(5)
+    ]
+    app.withdraw(
+        ids[9], "站点搬迁 / the site moved", declarer("town-2"), at=DECLARING + timedelta(hours=1)
+    )
     app.pre_review(ids[8], "reject", ["材料不实 / material not true"], CITY_REVIEWER, at=PRE_REVIEWING)
     for nid in ids[:8]:
         app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
     for i, nid in enumerate(ids[:6]):
-        app.inspect(nid, ["document_review", "site_visit"], scores_for(95 - i * 3), "pass" if i < 5 else "fail", CITY_INSPECTOR, at=INSPECTING)
-    app.inspect(ids[1], ["site_visit"], scores_for(99), "pass", CITY_INSPECTOR, at=INSPECTING + timedelta(hours=1))
-    app.close_phase(campaign_id, "inspection", ADMIN, at=INSPECTING + timedelta(days=14))  # ids[6], ids[7] lapse
+        app.inspect(
+            nid,
+            ["document_review", "site_visit"],
+            scores_for(95 - i * 3),
+            "pass" if i < 5 else "fail",
+            CITY_INSPECTOR,
+            at=INSPECTING,
+        )
+    app.inspect(
+        ids[1],
+        ["site_visit"],
+        scores_for(99),
+        "pass",
+        CITY_INSPECTOR,
+        at=INSPECTING + timedelta(hours=1),
+    )
+    app.close_phase(
+        campaign_id, "inspection", ADMIN, at=INSPECTING + timedelta(days=14)
+    )  # ids[6], ids[7] lapse
     app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=ids[:3], at=COMMENDING)
     app.revoke(ids[2], "弄虚作假 / false claims", CITY_REVIEWER, at=COMMENDING + timedelta(days=3))
     return {"campaign_id": campaign_id, "ids": ids, "world": world}
@@ -60,13 +82,29 @@ def test_read_models_agree_with_the_aggregates_and_with_a_rebuild(database_url: 
 
         board = views.dashboard(campaign_id)
         site = next(c for c in board["categories"] if c["code"] == "five_good_site")
-        states = {s: sum(1 for n in app.campaign_nominations(campaign_id, category="five_good_site") if n.state == s) for s in site["states"]}
+        states = {
+            s: sum(
+                1
+                for n in app.campaign_nominations(campaign_id, category="five_good_site")
+                if n.state == s
+            )
+            for s in site["states"]
+        }
         assert site["states"] == states
-        assert states["commended"] == 2 and states["revoked"] == 1 and states["lapsed"] >= 2 and states["withdrawn"] == 1 and states["rejected"] == 1
+        assert (
+            states["commended"] == 2
+            and states["revoked"] == 1
+            and states["lapsed"] >= 2
+            and states["withdrawn"] == 1
+            and states["rejected"] == 1
+        )
         assert site["commended"] == 3  # quota use counts the revoked title's award
         assert site["remaining"] == site["quota"] - 3
 
-        assert views.ranking(campaign_id, "five_good_site")["entries"] == app.ranking(campaign_id, "five_good_site")["entries"]
+        assert (
+            views.ranking(campaign_id, "five_good_site")["entries"]
+            == app.ranking(campaign_id, "five_good_site")["entries"]
+        )
 
         town = views.rollup("town-1")
         assert town["nominations"] == 5 and town["titles_active"] == 2 and town["titles_revoked"] == 1
@@ -88,9 +126,15 @@ def test_dashboard_as_of_an_instant_is_recomputed_from_the_log(database_url: str
         script = scripted_campaign(services)
         then = services.views.dashboard(script["campaign_id"], as_of=PRE_REVIEWING - timedelta(hours=1))
         site = next(c for c in then["categories"] if c["code"] == "five_good_site")
-        assert site["states"]["declared"] == 9 and site["states"]["withdrawn"] == 1 and site["commended"] == 0
+        assert (
+            site["states"]["declared"] == 9
+            and site["states"]["withdrawn"] == 1
+            and site["commended"] == 0
+        )
         assert then["current_phase"]["code"] != "commendation"
-        assert services.views.dashboard(script["campaign_id"], as_of=DECLARING - timedelta(days=30)) is None
+        assert (
+            services.views.dashboard(script["campaign_id"], as_of=DECLARING - timedelta(days=30)) is None
+        )
 
 
 def test_a_crash_inside_a_batch_neither_skips_nor_double_counts(database_url: str) -> None:
@@ -100,7 +144,9 @@ def test_a_crash_inside_a_batch_neither_skips_nor_double_counts(database_url: st
         views.rebuild()  # a clean start, then a runner that dies while writing its third batch
         views.runner.reset()
 
-        class Crash(BaseException):  # the process dying (an event the views cannot store is another matter: test_projection_isolation)
+        class Crash(
+            BaseException
+        ):  # the process dying (an event the views cannot store is another matter: test_projection_isolation)
             pass
 
         calls = {"n": 0}
@@ -121,7 +167,10 @@ def test_a_crash_inside_a_batch_neither_skips_nor_double_counts(database_url: st
         assert 0 < small.position() < views.store.max_notification_id()
         Runner(views.store, views.mapper, views.runner.projections, batch_size=7).catch_up()
         assert views.rebuild_and_compare() == []
-        assert views.ranking(script["campaign_id"], "five_good_site")["entries"] == services.app.ranking(script["campaign_id"], "five_good_site")["entries"]
+        assert (
+            views.ranking(script["campaign_id"], "five_good_site")["entries"]
+            == services.app.ranking(script["campaign_id"], "five_good_site")["entries"]
+        )
 
 
 def test_audit_verify_is_clean_until_a_stored_event_is_altered(database_url: str) -> None:
@@ -130,14 +179,26 @@ def test_audit_verify_is_clean_until_a_stored_event_is_altered(database_url: str
         views = services.views
         clean = views.verify()
         entries = views.audit_entries(after=0, limit=10_000)
-        assert clean.ok and clean.pending == 0 and clean.checked == len(entries) and clean.head == entries[-1].hash
+        assert (
+            clean.ok
+            and clean.pending == 0
+            and clean.checked == len(entries)
+            and clean.head == entries[-1].hash
+        )
         assert [e.position for e in entries] == list(range(1, len(entries) + 1))
-        assert entries[-1].type == "nomination.revoked" and entries[-1].state == "revoked" and entries[-1].campaign_id
+        assert (
+            entries[-1].type == "nomination.revoked"
+            and entries[-1].state == "revoked"
+            and entries[-1].campaign_id
+        )
         target = next(e for e in entries if e.type == "nomination.pre_reviewed")
         with views.store.transaction() as sql:
             sql.execute(
                 f"UPDATE {views.store.events_table} SET state = ? WHERE {views.store.notification_column} = ?",
-                (b'{"decision":"admit","reasons":[],"checks":{},"actor":{"token_id":"forged"}}', target.notification_id),
+                (
+                    b'{"decision":"admit","reasons":[],"checks":{},"actor":{"token_id":"forged"}}',
+                    target.notification_id,
+                ),
             )
         broken = views.verify()
         assert not broken.ok
@@ -151,11 +212,12 @@ def test_two_runners_on_the_same_views_never_apply_an_event_twice(database_url: 
         scripted_campaign(services)
         views.runner.reset()
         first = Runner(views.store, views.mapper, views.runner.projections, batch_size=5)
-        second = Runner(views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=3)
+        second = Runner(
+            views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=3
+        )
         while first.run_batch() + second.run_batch():
             pass
         assert views.rebuild_and_compare() == []
-
 
 
 def test_a_metrics_scrape_between_two_runners_does_not_corrupt_the_views(database_url: str) -> None:
@@ -180,10 +242,14 @@ def test_a_rebuild_beside_a_running_follower_loses_no_event(database_url: str) -
     with running_services(database_url, clock=lambda: LATER) as services:
         build_city(services.app, townships=2, villages=10)
         views = services.views
-        rebuild = Runner(views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=5)
+        rebuild = Runner(
+            views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=5
+        )
         rebuild.setup()
         rebuild.reset()
-        follower = Runner(views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=5)
+        follower = Runner(
+            views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=5
+        )
         follower.run_batch()  # another process projects a batch meanwhile
         rebuild.catch_up()
         result = views.verify()
@@ -208,7 +274,17 @@ def test_verify_names_a_stored_event_the_log_passed_over(database_url: str) -> N
                 previous = chain(previous, victim.position + offset, notification)
                 sql.execute(
                     f"INSERT INTO {views.store.table(LOG)} (position, notification_id, event_id, type, aggregate, subject, version, occurred_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (victim.position + offset, entry.notification_id, entry.event_id, entry.type, entry.aggregate, entry.subject, entry.version, "2022-01-01T00:00:00.000000Z", previous),
+                    (
+                        victim.position + offset,
+                        entry.notification_id,
+                        entry.event_id,
+                        entry.type,
+                        entry.aggregate,
+                        entry.subject,
+                        entry.version,
+                        "2022-01-01T00:00:00.000000Z",
+                        previous,
+                    ),
                 )
         result = views.audit.verify()
         assert not result.ok and "no position" in result.problem, result
@@ -218,7 +294,11 @@ def _view_rows(views: Any) -> dict[str, list[dict[str, Any]]]:
     from projections.views import PROJECTIONS
 
     store = views.store
-    return {t.name: store.rows(f"SELECT * FROM {store.table(t)} ORDER BY {', '.join(t.key)}") for p in PROJECTIONS for t in p.tables}
+    return {
+        t.name: store.rows(f"SELECT * FROM {store.table(t)} ORDER BY {', '.join(t.key)}")
+        for p in PROJECTIONS
+        for t in p.tables
+    }
 
 
 def test_a_rebuild_in_processes_equals_one_in_this_process(database_url: str) -> None:
@@ -262,7 +342,9 @@ def test_an_in_memory_store_is_rebuilt_in_this_process(database_url: str) -> Non
     with running_services("sqlite:///:memory:", clock=lambda: LATER) as services:
         campaign_id = scripted_campaign(services)["campaign_id"]
         views = services.views
-        assert views.opener is not None and views.rebuild() == views.store.max_notification_id() > 0  # another process would see another, empty database
+        assert (
+            views.opener is not None and views.rebuild() == views.store.max_notification_id() > 0
+        )  # another process would see another, empty database
         assert views.dashboard(campaign_id)["categories"]
 
 
@@ -291,11 +373,15 @@ def test_the_runners_log_read_matches_the_librarys(database_url: str) -> None:
         store = services.views.store
         ours = store.log(3, 50, stop=40)
         theirs = store.recorder.select_notifications(3, 50, stop=40)
-        assert [(n.id, str(n.originator_id), n.originator_version, n.topic, bytes(n.state)) for n in ours] == [
+        assert [
+            (n.id, str(n.originator_id), n.originator_version, n.topic, bytes(n.state)) for n in ours
+        ] == [
             (n.id, str(n.originator_id), n.originator_version, n.topic, bytes(n.state)) for n in theirs
         ]
         assert len(ours) == 38
-        assert [services.app.mapper.to_domain_event(n).originator_id for n in ours] == [services.app.mapper.to_domain_event(n).originator_id for n in theirs]
+        assert [services.app.mapper.to_domain_event(n).originator_id for n in ours] == [
+            services.app.mapper.to_domain_event(n).originator_id for n in theirs
+        ]
 
 
 def test_a_read_model_whose_columns_changed_is_projected_again_from_zero(database_url: str) -> None:
@@ -316,7 +402,10 @@ def test_a_read_model_whose_columns_changed_is_projected_again_from_zero(databas
                 sql.execute(statement)
         assert views.lag()["audit"] == 0  # its tracking row says it is current
         upgraded = Views(services.app)
-        assert upgraded.lag()["audit"] == views.store.max_notification_id() and upgraded.lag()["campaigns"] == 0
+        assert (
+            upgraded.lag()["audit"] == views.store.max_notification_id()
+            and upgraded.lag()["campaigns"] == 0
+        )
         assert upgraded.verify().ok and upgraded.verify().checked == views.store.max_notification_id()
         assert {e.aggregate for e in upgraded.audit_entries(limit=1000)} >= {"unit"}
         assert upgraded.audit_entries(within="town-1")  # the new column is filled

@@ -47,7 +47,9 @@ class World:
 
 
 @contextmanager
-def running_services(database_url: str, clock: Callable[[], datetime] | None = None) -> Iterator[Services]:
+def running_services(
+    database_url: str, clock: Callable[[], datetime] | None = None
+) -> Iterator[Services]:
     kwargs = {"clock": clock} if clock else {}
     services = bootstrap(Settings(database_url=database_url), configure_logs=False, **kwargs)
     try:
@@ -73,7 +75,9 @@ def build_city(app: Laurel, townships: int = 2, villages: int = 45) -> World:
 
 
 def five_good_campaign(app: Laurel, **kwargs) -> str:
-    return app.create_campaign("five-good-sites", "city-1", ADMIN, year=2022, at=DECLARING - timedelta(days=2), **kwargs)["id"]
+    return app.create_campaign(
+        "five-good-sites", "city-1", ADMIN, year=2022, at=DECLARING - timedelta(days=2), **kwargs
+    )["id"]
 
 
 def scores_for(total: float) -> dict[str, float]:
@@ -84,7 +88,18 @@ def scores_for(total: float) -> dict[str, float]:
 SITE_CHECKS = {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}
 
 
-def declare_site(app: Laurel, campaign_id: str, town: str, village: str, *, name: str | None = None, at: datetime = DECLARING, **kwargs) -> str:
+def declare_site(
+    app: Laurel,
+    campaign_id: str,
+    town: str,
+    village: str,
+    *,
+    name: str | None = None,
+    at: datetime = DECLARING,
+    **kwargs,
+) -> str:
     """A five-good-site declaration by the township's declarer; returns the nomination id."""
     nominee = {"kind": "site", "unit_id": village, "name": name or f"{village} 站点"}
-    return app.declare(campaign_id, "five_good_site", town, nominee, {}, material(), declarer(town), at=at, **kwargs)["id"]
+    return app.declare(
+        campaign_id, "five_good_site", town, nominee, {}, material(), declarer(town), at=at, **kwargs
+    )["id"]

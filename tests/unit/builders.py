@@ -50,7 +50,10 @@ UNIT_TREE: tuple[tuple[str, str, str, str, str | None], ...] = (
     (CITY, "Shifan City", "示范市", "city", None),
     (COUNTY, "Yijun County", "宜君县", "county", CITY),
     (TOWNSHIP, "Peng Town", "彭镇", "township", COUNTY),
-    *((code, code.replace("-cun", " Village").title(), zh, "village", TOWNSHIP) for code, zh in PENG_ZHEN_VILLAGES.items()),
+    *(
+        (code, code.replace("-cun", " Village").title(), zh, "village", TOWNSHIP)
+        for code, zh in PENG_ZHEN_VILLAGES.items()
+    ),
     (OTHER_TOWNSHIP, "Qipan Town", "棋盘镇", "township", COUNTY),
     (OTHER_TOWNSHIP_VILLAGE, "Mazhuang Village", "马庄村", "village", OTHER_TOWNSHIP),
     (AGENCY, "Yijun County Agriculture Bureau", "宜君县农业局", "agency", COUNTY),
@@ -126,7 +129,12 @@ PLATFORM_FORM = {  # seed 001, advanced teaching-service platform: every thresho
     "satisfaction_rate": 93.0,
     "feedback_rounds": 4,
 }
-MODEL_VILLAGE_FORM = {"telecom_mode_in_activity_room": True, "screen_inches": 55, "registers_kept": True, "fixed_study_day": True}
+MODEL_VILLAGE_FORM = {
+    "telecom_mode_in_activity_room": True,
+    "screen_inches": 55,
+    "registers_kept": True,
+    "fixed_study_day": True,
+}
 MODEL_TOWNSHIP_FORM = {"typical_cases": 3, "administrators_fully_trained": True}
 ADVANCED_COUNTY_FORM = {"typical_cases": 2}
 
@@ -170,8 +178,16 @@ FOUR_CREATIONS_2017 = Timeline(
     commendation=utc(2017, 11, 25, 2),
     after_commendation=utc(2017, 12, 1, 2),
 )
-TIMELINES = {"five-good-sites": FIVE_GOOD_2022, "double-strengthen": DOUBLE_STRENGTHEN_2011, "four-creations-three-selections": FOUR_CREATIONS_2017}
-SEED_YEARS = {"five-good-sites": 2022, "double-strengthen": 2011, "four-creations-three-selections": 2017}
+TIMELINES = {
+    "five-good-sites": FIVE_GOOD_2022,
+    "double-strengthen": DOUBLE_STRENGTHEN_2011,
+    "four-creations-three-selections": FOUR_CREATIONS_2017,
+}
+SEED_YEARS = {
+    "five-good-sites": 2022,
+    "double-strengthen": 2011,
+    "four-creations-three-selections": 2017,
+}
 
 
 def category(template: str, code: str) -> Category:
@@ -195,7 +211,9 @@ def declared_nomination(
         campaign_id=uuid4(),
         category=category_code,
         declaring_unit_id=TOWNSHIP,
-        nominee=Nominee(kind=category(template, category_code).nominee_kind, unit_id=VILLAGE, name="前双村远教站点"),
+        nominee=Nominee(
+            kind=category(template, category_code).nominee_kind, unit_id=VILLAGE, name="前双村远教站点"
+        ),
         form=dict(form or {}),
         material=TYPICAL_MATERIAL,
         actor=TOWNSHIP_DECLARER.as_dict(),
@@ -228,9 +246,19 @@ class World:
     def events_recorded(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
-    def campaign(self, template: str = "five-good-sites", organiser: str = CITY, *, year: int | None = None, quotas: dict[str, Any] | None = None, **kwargs: Any) -> CampaignRef:
+    def campaign(
+        self,
+        template: str = "five-good-sites",
+        organiser: str = CITY,
+        *,
+        year: int | None = None,
+        quotas: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> CampaignRef:
         year = SEED_YEARS[template] if year is None and "starts_at" not in kwargs else year
-        created = self.app.create_campaign(template, organiser, ADMIN, year=year, quotas=quotas, at=utc(2010, 1, 1), **kwargs)
+        created = self.app.create_campaign(
+            template, organiser, ADMIN, year=year, quotas=quotas, at=utc(2010, 1, 1), **kwargs
+        )
         return CampaignRef(created["id"], template, TIMELINES[template])
 
     def declare(
@@ -250,12 +278,42 @@ class World:
         idempotency_key: str | None = None,
     ) -> str:
         cat = campaign.category(category)
-        nominee = {"kind": kind or cat.nominee_kind, "unit_id": unit, "name": name or f"{UNIT_NAMES_ZH[unit]}远教站点", "person_id": person_id}
-        result = self.app.declare(campaign.id, category, declaring_unit, nominee, form or {}, material, actor, at=at or campaign.when.declaration, idempotency_key=idempotency_key)
+        nominee = {
+            "kind": kind or cat.nominee_kind,
+            "unit_id": unit,
+            "name": name or f"{UNIT_NAMES_ZH[unit]}远教站点",
+            "person_id": person_id,
+        }
+        result = self.app.declare(
+            campaign.id,
+            category,
+            declaring_unit,
+            nominee,
+            form or {},
+            material,
+            actor,
+            at=at or campaign.when.declaration,
+            idempotency_key=idempotency_key,
+        )
         return result["id"]
 
-    def admit(self, campaign: CampaignRef, nomination_id: str, *, checks: dict[str, Any] | None = None, actor: Actor = CITY_REVIEWER, at: datetime | None = None) -> dict[str, Any]:
-        return self.app.pre_review(nomination_id, "admit", [], actor, checks=FIVE_PROTECTIONS_OK if checks is None else checks, at=at or campaign.when.pre_review)
+    def admit(
+        self,
+        campaign: CampaignRef,
+        nomination_id: str,
+        *,
+        checks: dict[str, Any] | None = None,
+        actor: Actor = CITY_REVIEWER,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        return self.app.pre_review(
+            nomination_id,
+            "admit",
+            [],
+            actor,
+            checks=FIVE_PROTECTIONS_OK if checks is None else checks,
+            at=at or campaign.when.pre_review,
+        )
 
     def inspect(
         self,

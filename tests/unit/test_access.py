@@ -10,11 +10,22 @@ from builders import ADMIN, CITY, CITY_AUDITOR, COUNTY, COUNTY_ADMIN, OTHER_COUN
 
 from domain.access import AccessToken
 from domain.actors import Actor
-from domain.errors import OutsideJurisdictionError, RoleNotAllowedError, RuleViolationError, TokenNotFoundError
+from domain.errors import (
+    OutsideJurisdictionError,
+    RoleNotAllowedError,
+    RuleViolationError,
+    TokenNotFoundError,
+)
 from domain.rules.jurisdiction import can_read_campaign, can_read_unit, require_whole_log_reader
 
 
-def issued(world: World, role: str = "declarer", unit: str | None = TOWNSHIP, actor: Actor = ADMIN, **kwargs: object) -> dict:
+def issued(
+    world: World,
+    role: str = "declarer",
+    unit: str | None = TOWNSHIP,
+    actor: Actor = ADMIN,
+    **kwargs: object,
+) -> dict:
     return world.app.issue_token(role, unit, f"{role} of {unit}", actor, **kwargs)
 
 
@@ -27,9 +38,15 @@ def test_a_token_lives_the_default_lifetime_unless_told_otherwise(world: World) 
 
 @pytest.mark.parametrize(
     ("offset", "rule"),
-    [(timedelta(days=-1), "token_expiry_future"), (timedelta(0), "token_expiry_future"), (timedelta(days=367), "token_lifetime_max")],
+    [
+        (timedelta(days=-1), "token_expiry_future"),
+        (timedelta(0), "token_expiry_future"),
+        (timedelta(days=367), "token_lifetime_max"),
+    ],
 )
-def test_a_token_expiry_must_lie_ahead_within_the_maximum(world: World, offset: timedelta, rule: str) -> None:
+def test_a_token_expiry_must_lie_ahead_within_the_maximum(
+    world: World, offset: timedelta, rule: str
+) -> None:
     with pytest.raises(RuleViolationError) as refused:
         issued(world, expires_at=world.now + offset)
     assert [(f.rule, f.field) for f in refused.value.failures] == [(rule, "expires_at")]
@@ -42,10 +59,16 @@ def test_an_expired_token_no_longer_authenticates(world: World) -> None:
     assert world.app.authenticate(token["token"]) is None
 
 
-def test_a_revoked_token_no_longer_authenticates_and_the_revocation_records_actor_and_reason(world: World) -> None:
+def test_a_revoked_token_no_longer_authenticates_and_the_revocation_records_actor_and_reason(
+    world: World,
+) -> None:
     token = issued(world)
     revoked = world.app.revoke_token(token["id"], "持有人调离 / holder moved", ADMIN)
-    assert (revoked["revoked"], revoked["revoked_by"], revoked["revocation_reason"]) == (True, ADMIN.token_id, "持有人调离 / holder moved")
+    assert (revoked["revoked"], revoked["revoked_by"], revoked["revocation_reason"]) == (
+        True,
+        ADMIN.token_id,
+        "持有人调离 / holder moved",
+    )
     assert world.app.authenticate(token["token"]) is None
     events = list(world.app.events.get(world.app._token(token["id"]).id))
     assert isinstance(events[-1], AccessToken.Revoked) and events[-1].actor["token_id"] == ADMIN.token_id
@@ -87,7 +110,9 @@ def test_a_declarer_may_not_list_tokens(world: World) -> None:
 
 
 def test_tokens_issued_before_the_directory_existed_are_listed(world: World) -> None:
-    old = AccessToken.issue("lrl_an_old_secret", "reviewer", CITY, "old", ADMIN.as_dict(), world.now, None)
+    old = AccessToken.issue(
+        "lrl_an_old_secret", "reviewer", CITY, "old", ADMIN.as_dict(), world.now, None
+    )
     world.app.save(old)  # as the first release stored it: no directory entry
     token = issued(world)
     listed = {t["id"]: t for t in world.app.list_tokens(ADMIN)}
@@ -105,7 +130,9 @@ def test_an_auditor_of_a_city_reads_only_that_citys_campaigns_and_units(world: W
     city, county, other = (world.app.get_unit(c) for c in (CITY, COUNTY, OTHER_COUNTY))
     county_auditor = Actor("tok-yijun-auditor", "auditor", COUNTY)
     assert can_read_campaign(CITY_AUDITOR, county, city)
-    assert can_read_campaign(county_auditor, county, county) and not can_read_campaign(county_auditor, other, county)
+    assert can_read_campaign(county_auditor, county, county) and not can_read_campaign(
+        county_auditor, other, county
+    )
     assert can_read_unit(county_auditor, city, county)  # a superior is readable
     assert not can_read_unit(county_auditor, other, county)  # a sibling is not
 

@@ -16,8 +16,19 @@ MEMBERS = {f"m{i:04d}": Member(f"m{i:04d}", f"党员{i}", "member", leader=(i ==
 FULL_YEAR = date(2023, 1, 1)
 
 
-def session(month: int, attendees, expected=None, kind="all_member", hours=4.0, haves=None, day=10, sid=None) -> Session:
-    return Session(sid or f"{kind}-{month}-{day}", date(2022, month, day), kind, hours, "party_building", tuple(expected if expected is not None else MEMBERS), tuple(attendees), haves or dict(ALL_HAVES))
+def session(
+    month: int, attendees, expected=None, kind="all_member", hours=4.0, haves=None, day=10, sid=None
+) -> Session:
+    return Session(
+        sid or f"{kind}-{month}-{day}",
+        date(2022, month, day),
+        kind,
+        hours,
+        "party_building",
+        tuple(expected if expected is not None else MEMBERS),
+        tuple(attendees),
+        haves or dict(ALL_HAVES),
+    )
 
 
 def monthly_full_attendance(members=MEMBERS) -> list[Session]:
@@ -46,7 +57,10 @@ def test_activity_day_shorter_than_half_a_day_is_named():
 @pytest.mark.parametrize(("attended", "compliant"), [(7, False), (8, True)])
 def test_member_sessions_per_year_boundary_7_vs_8(attended, compliant):
     members = {"m1": Member("m1", "张三", "member"), "m2": Member("m2", "李四", "probationary")}
-    sessions = [session(m, ["m2"] + (["m1"] if m <= attended else []), expected=["m1", "m2"]) for m in range(1, 13)]
+    sessions = [
+        session(m, ["m2"] + (["m1"] if m <= attended else []), expected=["m1", "m2"])
+        for m in range(1, 13)
+    ]
     result = compliance("vil-1", 2022, members, sessions, FULL_YEAR)
     shortfalls = [f for f in result.shortfalls if f.rule == "member_sessions_per_year"]
     assert (not shortfalls) is compliant
@@ -57,12 +71,25 @@ def test_member_sessions_per_year_boundary_7_vs_8(attended, compliant):
 def test_member_sessions_count_make_ups():
     members = {"m1": Member("m1", "张三", "member")}
     sessions = [session(m, ["m1"] if m <= 7 else [], expected=["m1"]) for m in range(1, 13)]
-    makeup = Session("makeup-1", date(2022, 12, 20), "makeup", 2.0, "party_building", (), ("m1",), {}, makeup_for="all_member-8-10")
+    makeup = Session(
+        "makeup-1",
+        date(2022, 12, 20),
+        "makeup",
+        2.0,
+        "party_building",
+        (),
+        ("m1",),
+        {},
+        makeup_for="all_member-8-10",
+    )
     result = compliance("vil-1", 2022, members, [*sessions, makeup], FULL_YEAR)
     assert "member_sessions_per_year" not in rules(result)
 
 
-@pytest.mark.parametrize(("kind", "attended", "compliant"), [("all_member", 849, False), ("all_member", 850, True), ("group", 749, False), ("group", 750, True)])
+@pytest.mark.parametrize(
+    ("kind", "attended", "compliant"),
+    [("all_member", 849, False), ("all_member", 850, True), ("group", 749, False), ("group", 750, True)],
+)
 def test_attendance_boundaries_84_9_vs_85_and_74_9_vs_75(kind, attended, compliant):
     ids = list(MEMBERS)
     measured = session(1, ids[:attended], ids, kind=kind, day=20, sid="measured")
@@ -77,7 +104,10 @@ def test_five_haves_each_missing_one_is_named():
     haves = dict(ALL_HAVES, discussion_record=False, feedback=False)
     sessions = [session(m, MEMBERS, haves=haves if m == 4 else None) for m in range(1, 13)]
     result = compliance("vil-1", 2022, MEMBERS, sessions, FULL_YEAR)
-    assert rules(result) == ["five_haves"] and result.shortfalls[0].actual == ["discussion_record", "feedback"]
+    assert rules(result) == ["five_haves"] and result.shortfalls[0].actual == [
+        "discussion_record",
+        "feedback",
+    ]
 
 
 def test_running_year_judges_only_complete_months_and_prorates_sessions():
@@ -89,8 +119,13 @@ def test_running_year_judges_only_complete_months_and_prorates_sessions():
 
 
 def test_eligibility_refuses_a_collective_and_a_leader_but_not_a_plain_member():
-    failing = compliance("vil-1", 2022, MEMBERS, [s for s in monthly_full_attendance() if s.on.month != 2], FULL_YEAR)
-    assert [f.rule for f in eligibility_failures(True, None, MEMBERS, failing)][:2] == ["activity_day_collective", "monthly_activity_day"]
+    failing = compliance(
+        "vil-1", 2022, MEMBERS, [s for s in monthly_full_attendance() if s.on.month != 2], FULL_YEAR
+    )
+    assert [f.rule for f in eligibility_failures(True, None, MEMBERS, failing)][:2] == [
+        "activity_day_collective",
+        "monthly_activity_day",
+    ]
     assert eligibility_failures(False, "m0000", MEMBERS, failing)[0].rule == "activity_day_leader"
     assert eligibility_failures(False, "m0001", MEMBERS, failing) == []
     assert eligibility_failures(True, None, MEMBERS, None) == []
@@ -104,12 +139,26 @@ def test_activity_register_correction_needs_a_reason_and_keeps_both_records():
     app.register_unit("town-1", "Town", "彭镇", "township", "county-1", admin, at=at)
     declarer = Actor("t-decl", "declarer", "town-1")
     app.register_member("town-1", "m1", "张三", "member", True, declarer, at=at)
-    record = {"session_id": "2022-02", "date": "2022-02-10", "kind": "all_member", "hours": 4, "topic": "party_building", "expected": ["m1"], "attendees": [], "five_haves": ALL_HAVES}
+    record = {
+        "session_id": "2022-02",
+        "date": "2022-02-10",
+        "kind": "all_member",
+        "hours": 4,
+        "topic": "party_building",
+        "expected": ["m1"],
+        "attendees": [],
+        "five_haves": ALL_HAVES,
+    }
     assert app.record_activity("town-1", record, declarer, at=at)["outcome"] == "recorded"
     with pytest.raises(ActivityRecordInvalidError) as refused:
         app.record_activity("town-1", dict(record, attendees=["m1"]), declarer, at=at)
     assert [f.rule for f in refused.value.failures] == ["correction_reason_required"]
-    assert app.record_activity("town-1", dict(record, attendees=["m1"]), declarer, reason="签到表漏录", at=at)["outcome"] == "corrected"
+    assert (
+        app.record_activity(
+            "town-1", dict(record, attendees=["m1"]), declarer, reason="签到表漏录", at=at
+        )["outcome"]
+        == "corrected"
+    )
     register = app.activity_register("town-1", 2022)
     types = [type(e).__name__ for e in app.events.get(register.id)]
     assert types == ["Opened", "SessionRecorded", "SessionCorrected"]

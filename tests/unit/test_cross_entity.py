@@ -45,20 +45,46 @@ def four_creations(world: World) -> CampaignRef:
 
 
 def model_village(world: World, campaign: CampaignRef, unit: str, score: float = 85, **kwargs) -> str:
-    return world.inspected(campaign, unit, score, category="model_village", form=MODEL_VILLAGE_FORM, reviewer=COUNTY_REVIEWER, inspector=COUNTY_INSPECTOR, **kwargs)
+    return world.inspected(
+        campaign,
+        unit,
+        score,
+        category="model_village",
+        form=MODEL_VILLAGE_FORM,
+        reviewer=COUNTY_REVIEWER,
+        inspector=COUNTY_INSPECTOR,
+        **kwargs,
+    )
 
 
 def model_township(world: World, campaign: CampaignRef, score: float = 88) -> str:
-    return world.inspected(campaign, TOWNSHIP, score, category="model_township", form=MODEL_TOWNSHIP_FORM, name="彭镇", reviewer=COUNTY_REVIEWER, inspector=COUNTY_INSPECTOR)
+    return world.inspected(
+        campaign,
+        TOWNSHIP,
+        score,
+        category="model_township",
+        form=MODEL_TOWNSHIP_FORM,
+        name="彭镇",
+        reviewer=COUNTY_REVIEWER,
+        inspector=COUNTY_INSPECTOR,
+    )
 
 
 def commend(world: World, campaign: CampaignRef, category: str, **kwargs) -> dict:
-    return world.app.commend(campaign.id, category, COUNTY_REVIEWER, at=FOUR_CREATIONS_2017.commendation, **kwargs)
+    return world.app.commend(
+        campaign.id, category, COUNTY_REVIEWER, at=FOUR_CREATIONS_2017.commendation, **kwargs
+    )
 
 
 # --- the pure rule ---------------------------------------------------------------------------------
 
-RULE = CrossEntityRule(EVERY_VILLAGE, "village", "model_village", "辖区内各村（社区）站点全部达到示范标准", "Every village site meets the model standard")
+RULE = CrossEntityRule(
+    EVERY_VILLAGE,
+    "village",
+    "model_village",
+    "辖区内各村（社区）站点全部达到示范标准",
+    "Every village site meets the model standard",
+)
 
 
 def test_cross_entity_rule_holds_when_every_unit_qualified() -> None:
@@ -78,7 +104,9 @@ def test_cross_entity_rule_names_every_unqualified_or_missing_unit() -> None:
 # --- through the application ----------------------------------------------------------------------
 
 
-def test_model_township_commended_when_every_village_site_passed_model_village(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_commended_when_every_village_site_passed_model_village(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
     township = model_township(world, four_creations)
@@ -88,15 +116,21 @@ def test_model_township_commended_when_every_village_site_passed_model_village(w
     assert world.state(township) == "commended"
 
 
-def test_model_township_commended_when_its_villages_were_commended_first(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_commended_when_its_villages_were_commended_first(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
     township = model_township(world, four_creations)
-    assert len(commend(world, four_creations, "model_village")["commended"]) == len(VILLAGES)  # no quota: all passed
+    assert len(commend(world, four_creations, "model_village")["commended"]) == len(
+        VILLAGES
+    )  # no quota: all passed
     assert [c["id"] for c in commend(world, four_creations, "model_township")["commended"]] == [township]
 
 
-def test_model_township_not_selected_when_one_village_failed_inspection(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_not_selected_when_one_village_failed_inspection(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit, score=40 if unit == VILLAGE else 85)
     township = model_township(world, four_creations)
@@ -108,32 +142,48 @@ def test_model_township_not_selected_when_one_village_failed_inspection(world: W
     assert world.state(township) == "inspected"
 
 
-def test_model_township_not_selected_when_a_village_was_never_declared(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_not_selected_when_a_village_was_never_declared(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         if unit != "shiqiao-cun":  # 石桥村 did not take part
             model_village(world, four_creations, unit)
     township = model_township(world, four_creations)
     result = commend(world, four_creations, "model_township")
-    assert [(x["id"], x["failures"][0]["actual"]) for x in result["not_selected"]] == [(township, ["shiqiao-cun"])]
+    assert [(x["id"], x["failures"][0]["actual"]) for x in result["not_selected"]] == [
+        (township, ["shiqiao-cun"])
+    ]
 
 
-def test_model_township_not_selected_when_a_village_is_only_admitted(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_not_selected_when_a_village_is_only_admitted(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES[1:]:
         model_village(world, four_creations, unit)
-    pending = world.declare(four_creations, VILLAGES[0], category="model_village", form=MODEL_VILLAGE_FORM)
+    pending = world.declare(
+        four_creations, VILLAGES[0], category="model_village", form=MODEL_VILLAGE_FORM
+    )
     world.admit(four_creations, pending, actor=COUNTY_REVIEWER)
     model_township(world, four_creations)
-    assert commend(world, four_creations, "model_township")["not_selected"][0]["failures"][0]["actual"] == [VILLAGES[0]]
+    assert commend(world, four_creations, "model_township")["not_selected"][0]["failures"][0][
+        "actual"
+    ] == [VILLAGES[0]]
 
 
-def test_model_township_ignores_villages_of_other_townships(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_ignores_villages_of_other_townships(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
-    township = model_township(world, four_creations)  # 棋盘镇's 马庄村 has no nomination: irrelevant to 彭镇
+    township = model_township(
+        world, four_creations
+    )  # 棋盘镇's 马庄村 has no nomination: irrelevant to 彭镇
     assert [c["id"] for c in commend(world, four_creations, "model_township")["commended"]] == [township]
 
 
-def test_model_township_requested_by_name_refused_while_a_village_falls_short(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_requested_by_name_refused_while_a_village_falls_short(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES[1:]:
         model_village(world, four_creations, unit)
     township = model_township(world, four_creations)
@@ -142,7 +192,9 @@ def test_model_township_requested_by_name_refused_while_a_village_falls_short(wo
     assert EVERY_VILLAGE in [f.rule for f in refused.value.failures]
 
 
-def test_advanced_county_not_selected_while_a_village_of_another_township_falls_short(world: World, four_creations: CampaignRef) -> None:
+def test_advanced_county_not_selected_while_a_village_of_another_township_falls_short(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
     county = world.inspected(
@@ -158,15 +210,23 @@ def test_advanced_county_not_selected_while_a_village_of_another_township_falls_
         inspector=COUNTY_INSPECTOR,
     )
     result = commend(world, four_creations, "advanced_county")
-    assert [(x["id"], x["failures"][0]["rule"], x["failures"][0]["actual"]) for x in result["not_selected"]] == [
-        (county, "every_site_meets_model_standard", [OTHER_TOWNSHIP_VILLAGE])
-    ]
+    assert [
+        (x["id"], x["failures"][0]["rule"], x["failures"][0]["actual"]) for x in result["not_selected"]
+    ] == [(county, "every_site_meets_model_standard", [OTHER_TOWNSHIP_VILLAGE])]
 
 
-def test_advanced_county_commended_when_every_village_in_the_county_qualified(world: World, four_creations: CampaignRef) -> None:
+def test_advanced_county_commended_when_every_village_in_the_county_qualified(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
-    model_village(world, four_creations, OTHER_TOWNSHIP_VILLAGE, declaring_unit=OTHER_TOWNSHIP, actor=OTHER_TOWNSHIP_DECLARER)
+    model_village(
+        world,
+        four_creations,
+        OTHER_TOWNSHIP_VILLAGE,
+        declaring_unit=OTHER_TOWNSHIP,
+        actor=OTHER_TOWNSHIP_DECLARER,
+    )
     county = world.inspected(
         four_creations,
         COUNTY,
@@ -186,19 +246,39 @@ def test_advanced_county_commended_when_every_village_in_the_county_qualified(wo
 
 
 @pytest.mark.parametrize(("cases", "refused"), [(2, True), (3, False), (7, False)])
-def test_model_township_needs_at_least_3_typical_cases(world: World, four_creations: CampaignRef, cases: int, refused: bool) -> None:
-    nid = world.declare(four_creations, TOWNSHIP, category="model_township", name="彭镇", form=dict(MODEL_TOWNSHIP_FORM, typical_cases=cases))
+def test_model_township_needs_at_least_3_typical_cases(
+    world: World, four_creations: CampaignRef, cases: int, refused: bool
+) -> None:
+    nid = world.declare(
+        four_creations,
+        TOWNSHIP,
+        category="model_township",
+        name="彭镇",
+        form=dict(MODEL_TOWNSHIP_FORM, typical_cases=cases),
+    )
     if refused:
         with pytest.raises(PreReviewRefusedError) as error:
             world.admit(four_creations, nid, actor=COUNTY_REVIEWER)
-        assert [(f.rule, f.actual) for f in error.value.failures] == [("typical_cases_at_least_3", cases)]
+        assert [(f.rule, f.actual) for f in error.value.failures] == [
+            ("typical_cases_at_least_3", cases)
+        ]
     else:
         assert world.admit(four_creations, nid, actor=COUNTY_REVIEWER)["state"] == "admitted"
 
 
 @pytest.mark.parametrize(("cases", "refused"), [(1, True), (2, False)])
-def test_advanced_county_needs_at_least_2_typical_cases(world: World, four_creations: CampaignRef, cases: int, refused: bool) -> None:
-    nid = world.declare(four_creations, COUNTY, category="advanced_county", name="宜君县", form={"typical_cases": cases}, declaring_unit=COUNTY, actor=COUNTY_DECLARER)
+def test_advanced_county_needs_at_least_2_typical_cases(
+    world: World, four_creations: CampaignRef, cases: int, refused: bool
+) -> None:
+    nid = world.declare(
+        four_creations,
+        COUNTY,
+        category="advanced_county",
+        name="宜君县",
+        form={"typical_cases": cases},
+        declaring_unit=COUNTY,
+        actor=COUNTY_DECLARER,
+    )
     if refused:
         with pytest.raises(PreReviewRefusedError) as error:
             world.admit(four_creations, nid, actor=COUNTY_REVIEWER)
@@ -207,15 +287,30 @@ def test_advanced_county_needs_at_least_2_typical_cases(world: World, four_creat
         assert world.admit(four_creations, nid, actor=COUNTY_REVIEWER)["state"] == "admitted"
 
 
-def test_model_township_needs_every_administrator_trained(world: World, four_creations: CampaignRef) -> None:
-    nid = world.declare(four_creations, TOWNSHIP, category="model_township", name="彭镇", form=dict(MODEL_TOWNSHIP_FORM, administrators_fully_trained=False))
+def test_model_township_needs_every_administrator_trained(
+    world: World, four_creations: CampaignRef
+) -> None:
+    nid = world.declare(
+        four_creations,
+        TOWNSHIP,
+        category="model_township",
+        name="彭镇",
+        form=dict(MODEL_TOWNSHIP_FORM, administrators_fully_trained=False),
+    )
     with pytest.raises(PreReviewRefusedError) as error:
         world.admit(four_creations, nid, actor=COUNTY_REVIEWER)
     assert [f.rule for f in error.value.failures] == ["administrators_fully_trained"]
 
 
-def test_model_village_needs_a_screen_of_at_least_50_inches(world: World, four_creations: CampaignRef) -> None:
-    nid = world.declare(four_creations, VILLAGE, category="model_village", form=dict(MODEL_VILLAGE_FORM, screen_inches=42))
+def test_model_village_needs_a_screen_of_at_least_50_inches(
+    world: World, four_creations: CampaignRef
+) -> None:
+    nid = world.declare(
+        four_creations,
+        VILLAGE,
+        category="model_village",
+        form=dict(MODEL_VILLAGE_FORM, screen_inches=42),
+    )
     with pytest.raises(PreReviewRefusedError) as error:
         world.admit(four_creations, nid, actor=COUNTY_REVIEWER)
     assert [f.rule for f in error.value.failures] == ["screen_at_least_50_inches"]
@@ -225,7 +320,9 @@ def test_model_village_needs_a_screen_of_at_least_50_inches(world: World, four_c
 # --- a revoked one does not (the first two were defects, fixed in 49b2c67) ---------------------------
 
 
-def test_model_township_commended_when_a_village_holds_a_passed_nomination_beside_a_failed_one(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_commended_when_a_village_holds_a_passed_nomination_beside_a_failed_one(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
     # 前双村 was declared a second time under another site name, and that one failed
@@ -243,24 +340,44 @@ def test_model_township_commended_after_its_commended_villages_were_forwarded(wo
         durations={"mobilisation": 1, "creation": 1, "self_inspection": 1, "declaration": "P30D"},
         at=utc(2017, 1, 1),
     )
-    county = world.campaign("four-creations-three-selections", COUNTY, parent_campaign_id=city_campaign["id"])
+    county = world.campaign(
+        "four-creations-three-selections", COUNTY, parent_campaign_id=city_campaign["id"]
+    )
     for unit in VILLAGES:
         model_village(world, county, unit)
     township = model_township(world, county)
     commended = commend(world, county, "model_village")["commended"]
     forward_at = FOUR_CREATIONS_2017.commendation + timedelta(hours=1)
-    world.app.forward(commended[0]["id"], COUNTY_REVIEWER, at=forward_at)  # the best village goes up to 示范市
+    world.app.forward(
+        commended[0]["id"], COUNTY_REVIEWER, at=forward_at
+    )  # the best village goes up to 示范市
     assert world.state(commended[0]["id"]) == "forwarded"
-    result = world.app.commend(county.id, "model_township", COUNTY_REVIEWER, at=forward_at + timedelta(hours=1))
+    result = world.app.commend(
+        county.id, "model_township", COUNTY_REVIEWER, at=forward_at + timedelta(hours=1)
+    )
     assert [c["id"] for c in result["commended"]] == [township]
 
 
-def test_model_township_not_selected_once_a_village_title_was_revoked(world: World, four_creations: CampaignRef) -> None:
+def test_model_township_not_selected_once_a_village_title_was_revoked(
+    world: World, four_creations: CampaignRef
+) -> None:
     for unit in VILLAGES:
         model_village(world, four_creations, unit)
     township = model_township(world, four_creations)
     villages = {c["id"] for c in commend(world, four_creations, "model_village")["commended"]}
     revoked = next(n for n in villages if world.app.get_nomination(n).nominee.unit_id == VILLAGE)
-    world.app.revoke(revoked, "站点设备挪作他用", COUNTY_REVIEWER, at=FOUR_CREATIONS_2017.commendation + timedelta(hours=1))
-    result = world.app.commend(four_creations.id, "model_township", COUNTY_REVIEWER, at=FOUR_CREATIONS_2017.commendation + timedelta(hours=2))
-    assert [(x["id"], x["failures"][0]["actual"]) for x in result["not_selected"]] == [(township, [VILLAGE])]
+    world.app.revoke(
+        revoked,
+        "站点设备挪作他用",
+        COUNTY_REVIEWER,
+        at=FOUR_CREATIONS_2017.commendation + timedelta(hours=1),
+    )
+    result = world.app.commend(
+        four_creations.id,
+        "model_township",
+        COUNTY_REVIEWER,
+        at=FOUR_CREATIONS_2017.commendation + timedelta(hours=2),
+    )
+    assert [(x["id"], x["failures"][0]["actual"]) for x in result["not_selected"]] == [
+        (township, [VILLAGE])
+    ]

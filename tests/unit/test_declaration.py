@@ -50,7 +50,9 @@ def test_form_required_fields_only_the_missing_ones_named() -> None:
 
 
 def test_form_required_fields_hold_when_form_is_complete() -> None:
-    assert form_failures(category("double-strengthen", "advanced_teaching_platform"), PLATFORM_FORM) == []
+    assert (
+        form_failures(category("double-strengthen", "advanced_teaching_platform"), PLATFORM_FORM) == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,31 +82,54 @@ def test_declaration_refused_naming_every_missing_platform_field(world: World) -
     with pytest.raises(DeclarationInvalidError) as refused:
         world.declare(campaign, TOWNSHIP, category="advanced_teaching_platform", form={})
     failures = refused.value.failures
-    assert [(f.rule, f.field) for f in failures] == [("form_field_required", f"form.{code}") for code in PLATFORM_FIELDS]
+    assert [(f.rule, f.field) for f in failures] == [
+        ("form_field_required", f"form.{code}") for code in PLATFORM_FIELDS
+    ]
     assert all(code in f.message_en for code, f in zip(PLATFORM_FIELDS, failures, strict=True))
     assert refused.value.message_en.startswith("8 rule(s) failed")
 
 
 def test_declaration_accepted_when_platform_form_is_complete(world: World) -> None:
     campaign = world.campaign("double-strengthen", COUNTY)
-    nomination_id = world.declare(campaign, TOWNSHIP, category="advanced_teaching_platform", form=PLATFORM_FORM)
+    nomination_id = world.declare(
+        campaign, TOWNSHIP, category="advanced_teaching_platform", form=PLATFORM_FORM
+    )
     assert world.app.get_nomination(nomination_id).form == PLATFORM_FORM
 
 
-def test_declaration_refused_naming_every_failed_rule_at_once(world: World, five_good: CampaignRef) -> None:
+def test_declaration_refused_naming_every_failed_rule_at_once(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(DeclarationInvalidError) as refused:
-        world.declare(five_good, COUNTY, kind="person", name="  ", material="太短", declaring_unit=COUNTY, actor=COUNTY_DECLARER)
-    assert {f.rule for f in refused.value.failures} == {"nominee_kind", "nominee_level", "nominee_name_required", "typical_material_min_length"}
+        world.declare(
+            five_good,
+            COUNTY,
+            kind="person",
+            name="  ",
+            material="太短",
+            declaring_unit=COUNTY,
+            actor=COUNTY_DECLARER,
+        )
+    assert {f.rule for f in refused.value.failures} == {
+        "nominee_kind",
+        "nominee_level",
+        "nominee_name_required",
+        "typical_material_min_length",
+    }
 
 
-def test_declaration_nominee_level_refused_when_an_agency_is_nominated_as_five_good_site(world: World, five_good: CampaignRef) -> None:
+def test_declaration_nominee_level_refused_when_an_agency_is_nominated_as_five_good_site(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(DeclarationInvalidError) as refused:
         world.declare(five_good, AGENCY, declaring_unit=COUNTY, actor=COUNTY_DECLARER)
     (failure,) = refused.value.failures
     assert (failure.rule, failure.actual) == ("nominee_level", "agency")
 
 
-def test_declaration_nominee_refused_when_outside_the_declaring_units_jurisdiction(world: World, five_good: CampaignRef) -> None:
+def test_declaration_nominee_refused_when_outside_the_declaring_units_jurisdiction(
+    world: World, five_good: CampaignRef
+) -> None:
     # 宜君县's declarer may act for both townships, but 棋盘镇's 马庄村 cannot be declared by 彭镇.
     with pytest.raises(DeclarationInvalidError) as refused:
         world.declare(five_good, OTHER_TOWNSHIP_VILLAGE, declaring_unit=TOWNSHIP, actor=COUNTY_DECLARER)
@@ -115,37 +140,54 @@ def test_declaration_refused_when_declaring_unit_is_outside_the_campaign_organis
     campaign = world.campaign("five-good-sites", COUNTY)  # organised by 宜君县
     baishi_declarer = Actor("tok-baishi-declarer", "declarer", OTHER_COUNTY_TOWNSHIP)  # 黎阳县白石镇
     with pytest.raises(DeclarationInvalidError) as refused:
-        world.declare(campaign, OTHER_COUNTY_VILLAGE, declaring_unit=OTHER_COUNTY_TOWNSHIP, actor=baishi_declarer)
+        world.declare(
+            campaign, OTHER_COUNTY_VILLAGE, declaring_unit=OTHER_COUNTY_TOWNSHIP, actor=baishi_declarer
+        )
     assert [f.rule for f in refused.value.failures] == ["declaring_unit_in_campaign"]
 
 
 def test_declaration_category_must_be_one_of_the_campaign(world: World, five_good: CampaignRef) -> None:
     with pytest.raises(CategoryUnknownError) as refused:
         world.app.declare(
-            five_good.id, "model_village", TOWNSHIP, {"kind": "site", "unit_id": VILLAGE, "name": "前双村"}, {}, TYPICAL_MATERIAL, TOWNSHIP_DECLARER, at=five_good.when.declaration
+            five_good.id,
+            "model_village",
+            TOWNSHIP,
+            {"kind": "site", "unit_id": VILLAGE, "name": "前双村"},
+            {},
+            TYPICAL_MATERIAL,
+            TOWNSHIP_DECLARER,
+            at=five_good.when.declaration,
         )
     (failure,) = refused.value.failures
     assert failure.rule == "category_known"
     assert failure.expected == ["five_good_site", "outstanding_administrator", "advanced_worker"]
 
 
-def test_declaration_refused_as_duplicate_when_nominee_already_declared_in_category(world: World, five_good: CampaignRef) -> None:
+def test_declaration_refused_as_duplicate_when_nominee_already_declared_in_category(
+    world: World, five_good: CampaignRef
+) -> None:
     first = world.declare(five_good, VILLAGE, name="前双村远教站点")
     with pytest.raises(DuplicateNominationError) as refused:
         world.declare(five_good, VILLAGE, name=" 前双村远教站点 ")
     assert refused.value.details["nomination"] == first
 
 
-def test_declaration_same_nominee_allowed_again_after_withdrawal(world: World, five_good: CampaignRef) -> None:
+def test_declaration_same_nominee_allowed_again_after_withdrawal(
+    world: World, five_good: CampaignRef
+) -> None:
     first = world.declare(five_good, VILLAGE)
     world.app.withdraw(first, "材料需要补充", TOWNSHIP_DECLARER, at=five_good.when.declaration)
     second = world.declare(five_good, VILLAGE)
     assert second != first and world.state(second) == "declared"
 
 
-def test_declaration_same_person_may_be_declared_in_two_categories(world: World, five_good: CampaignRef) -> None:
+def test_declaration_same_person_may_be_declared_in_two_categories(
+    world: World, five_good: CampaignRef
+) -> None:
     person = {"person_id": "610222198001010011"}
-    administrator = world.declare(five_good, VILLAGE, category="outstanding_administrator", name="王建军", **person)
+    administrator = world.declare(
+        five_good, VILLAGE, category="outstanding_administrator", name="王建军", **person
+    )
     worker = world.declare(five_good, VILLAGE, category="advanced_worker", name="王建军", **person)
     assert administrator != worker
 
@@ -154,16 +196,28 @@ def test_declaration_same_person_may_be_declared_in_two_categories(world: World,
 
 
 def test_nominee_key_identifies_a_person_by_person_id_whatever_the_name() -> None:
-    assert nominee_key("advanced_worker", VILLAGE, "610222198001010011", "王建军") == nominee_key("advanced_worker", VILLAGE, "610222198001010011", "王 建军")
-    assert nominee_key("advanced_worker", VILLAGE, "610222198001010011", "王建军") != nominee_key("advanced_worker", VILLAGE, "610222198203030022", "王建军")
+    assert nominee_key("advanced_worker", VILLAGE, "610222198001010011", "王建军") == nominee_key(
+        "advanced_worker", VILLAGE, "610222198001010011", "王 建军"
+    )
+    assert nominee_key("advanced_worker", VILLAGE, "610222198001010011", "王建军") != nominee_key(
+        "advanced_worker", VILLAGE, "610222198203030022", "王建军"
+    )
 
 
 def test_nominee_key_falls_back_to_the_trimmed_name_without_person_id() -> None:
-    assert nominee_key("five_good_site", VILLAGE, None, " 前双村远教站点 ") == nominee_key("five_good_site", VILLAGE, None, "前双村远教站点")
-    assert nominee_key("five_good_site", VILLAGE, None, "前双村远教站点") != nominee_key("advanced_worker", VILLAGE, None, "前双村远教站点")
+    assert nominee_key("five_good_site", VILLAGE, None, " 前双村远教站点 ") == nominee_key(
+        "five_good_site", VILLAGE, None, "前双村远教站点"
+    )
+    assert nominee_key("five_good_site", VILLAGE, None, "前双村远教站点") != nominee_key(
+        "advanced_worker", VILLAGE, None, "前双村远教站点"
+    )
 
 
-def test_nominee_key_blank_person_id_falls_back_to_the_name(world: World, five_good: CampaignRef) -> None:
-    assert nominee_key("advanced_worker", VILLAGE, "", "王建军") != nominee_key("advanced_worker", VILLAGE, "", "李秀兰")
+def test_nominee_key_blank_person_id_falls_back_to_the_name(
+    world: World, five_good: CampaignRef
+) -> None:
+    assert nominee_key("advanced_worker", VILLAGE, "", "王建军") != nominee_key(
+        "advanced_worker", VILLAGE, "", "李秀兰"
+    )
     world.declare(five_good, VILLAGE, category="advanced_worker", name="王建军", person_id="")
     world.declare(five_good, VILLAGE, category="advanced_worker", name="李秀兰", person_id="")

@@ -4,7 +4,18 @@ with the weighted score; several inspections aggregate (mean) and pass only if a
 from __future__ import annotations
 
 import pytest
-from builders import CITY_INSPECTOR, CITY_REVIEWER, FIVE_GOOD_2022, FIVE_PROTECTIONS_OK, VILLAGE, CampaignRef, World, category, declared_nomination, uniform_scores
+from builders import (
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    FIVE_GOOD_2022,
+    FIVE_PROTECTIONS_OK,
+    VILLAGE,
+    CampaignRef,
+    World,
+    category,
+    declared_nomination,
+    uniform_scores,
+)
 
 from domain.errors import InspectionInvalidError
 from domain.rules.inspection import METHODS, inspection_failures, weighted_score
@@ -14,12 +25,19 @@ PLATFORM = category("double-strengthen", "advanced_teaching_platform")  # weight
 ALL_METHODS = ["document_review", "site_visit", "live_operation", "questionnaire"]
 
 
-def rules(scores: dict[str, object], verdict: str = "pass", methods: list[str] = ALL_METHODS, cat=SITE) -> list[str]:
+def rules(
+    scores: dict[str, object], verdict: str = "pass", methods: list[str] = ALL_METHODS, cat=SITE
+) -> list[str]:
     return [f.rule for f in inspection_failures(cat, methods, scores, verdict)]
 
 
 def test_inspection_methods_are_the_four_of_seed_000() -> None:
-    assert METHODS == {"document_review": "查阅资料", "site_visit": "实地考察", "live_operation": "现场操作", "questionnaire": "问卷调查"}
+    assert METHODS == {
+        "document_review": "查阅资料",
+        "site_visit": "实地考察",
+        "live_operation": "现场操作",
+        "questionnaire": "问卷调查",
+    }
 
 
 def test_inspection_valid_when_every_criterion_scored_and_verdict_consistent() -> None:
@@ -30,7 +48,10 @@ def test_inspection_every_criterion_must_be_scored() -> None:
     scores = uniform_scores(SITE, 80)
     del scores["programmes_watched"], scores["effect"]
     failures = inspection_failures(SITE, ALL_METHODS, scores, "pass")
-    assert [(f.rule, f.field) for f in failures] == [("criterion_scored", "scores.programmes_watched"), ("criterion_scored", "scores.effect")]
+    assert [(f.rule, f.field) for f in failures] == [
+        ("criterion_scored", "scores.programmes_watched"),
+        ("criterion_scored", "scores.effect"),
+    ]
 
 
 def test_inspection_score_of_an_unknown_criterion_refused() -> None:
@@ -52,7 +73,9 @@ def test_inspection_needs_at_least_one_method() -> None:
 
 
 def test_inspection_unknown_methods_refused_and_named() -> None:
-    (failure,) = inspection_failures(SITE, ["site_visit", "phone_call", "guesswork"], uniform_scores(SITE, 80), "pass")
+    (failure,) = inspection_failures(
+        SITE, ["site_visit", "phone_call", "guesswork"], uniform_scores(SITE, 80), "pass"
+    )
     assert (failure.rule, failure.actual) == ("inspection_method_known", ["guesswork", "phone_call"])
 
 
@@ -64,7 +87,11 @@ def test_inspection_pass_verdict_needs_weighted_score_at_least_the_pass_mark() -
     assert SITE.pass_mark == 60
     assert rules(uniform_scores(SITE, 60)) == []
     (failure,) = inspection_failures(SITE, ALL_METHODS, uniform_scores(SITE, 59.9), "pass")
-    assert (failure.rule, failure.expected, failure.actual) == ("verdict_consistent_with_scores", 60, 59.9)
+    assert (failure.rule, failure.expected, failure.actual) == (
+        "verdict_consistent_with_scores",
+        60,
+        59.9,
+    )
 
 
 def test_inspection_fail_verdict_allowed_whatever_the_score() -> None:
@@ -106,7 +133,9 @@ def test_inspection_refused_leaves_the_nomination_unchanged() -> None:
     assert (nomination.state, nomination.inspections) == ("admitted", [])
 
 
-def test_several_inspections_aggregate_as_the_mean_and_pass_when_all_pass(world: World, five_good: CampaignRef) -> None:
+def test_several_inspections_aggregate_as_the_mean_and_pass_when_all_pass(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
     world.inspect(five_good, nomination_id, 80)
@@ -123,17 +152,33 @@ def test_several_inspections_fail_when_any_one_fails(world: World, five_good: Ca
     world.inspect(five_good, nomination_id, 90, verdict="fail")
     nomination = world.app.get_nomination(nomination_id)
     assert (nomination.score, nomination.passed) == (92.5, False)
-    result = world.app.commend(five_good.id, "five_good_site", CITY_REVIEWER, at=FIVE_GOOD_2022.commendation)
+    result = world.app.commend(
+        five_good.id, "five_good_site", CITY_REVIEWER, at=FIVE_GOOD_2022.commendation
+    )
     assert result["commended"] == []
 
 
-def test_inspection_records_methods_scores_inspector_and_time(world: World, five_good: CampaignRef) -> None:
+def test_inspection_records_methods_scores_inspector_and_time(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
-    world.app.inspect(nomination_id, ["site_visit", "questionnaire"], uniform_scores(SITE, 88), "pass", CITY_INSPECTOR, notes="五防落实到位", at=FIVE_GOOD_2022.inspection)
+    world.app.inspect(
+        nomination_id,
+        ["site_visit", "questionnaire"],
+        uniform_scores(SITE, 88),
+        "pass",
+        CITY_INSPECTOR,
+        notes="五防落实到位",
+        at=FIVE_GOOD_2022.inspection,
+    )
     (inspection,) = world.app.get_nomination(nomination_id).as_dict()["inspections"]
     assert inspection["methods"] == ["site_visit", "questionnaire"]
     assert inspection["scores"] == uniform_scores(SITE, 88.0)
-    assert (inspection["weighted_score"], inspection["verdict"], inspection["notes"]) == (88.0, "pass", "五防落实到位")
+    assert (inspection["weighted_score"], inspection["verdict"], inspection["notes"]) == (
+        88.0,
+        "pass",
+        "五防落实到位",
+    )
     assert inspection["inspector"] == CITY_INSPECTOR.as_dict()
     assert inspection["at"] == FIVE_GOOD_2022.inspection

@@ -42,20 +42,36 @@ def county_campaign(world: World) -> CampaignRef:
     return world.campaign("five-good-sites", COUNTY)
 
 
-def test_declarer_refused_for_a_village_outside_its_township(world: World, five_good: CampaignRef) -> None:
+def test_declarer_refused_for_a_village_outside_its_township(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(OutsideJurisdictionError) as refused:
-        world.declare(five_good, OTHER_TOWNSHIP_VILLAGE, declaring_unit=TOWNSHIP, actor=TOWNSHIP_DECLARER)
+        world.declare(
+            five_good, OTHER_TOWNSHIP_VILLAGE, declaring_unit=TOWNSHIP, actor=TOWNSHIP_DECLARER
+        )
     assert refused.value.details == {"action": "declare", "unit": OTHER_TOWNSHIP_VILLAGE}
     assert refused.value.code == "outside-jurisdiction"
 
 
-def test_declarer_refused_to_declare_on_behalf_of_another_township(world: World, five_good: CampaignRef) -> None:
+def test_declarer_refused_to_declare_on_behalf_of_another_township(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(OutsideJurisdictionError):
         world.declare(five_good, VILLAGE, declaring_unit=TOWNSHIP, actor=OTHER_TOWNSHIP_DECLARER)
 
 
 def test_declarer_may_declare_within_its_own_subtree(world: World, five_good: CampaignRef) -> None:
-    assert world.state(world.declare(five_good, OTHER_TOWNSHIP_VILLAGE, declaring_unit="qipan-zhen", actor=OTHER_TOWNSHIP_DECLARER)) == "declared"
+    assert (
+        world.state(
+            world.declare(
+                five_good,
+                OTHER_TOWNSHIP_VILLAGE,
+                declaring_unit="qipan-zhen",
+                actor=OTHER_TOWNSHIP_DECLARER,
+            )
+        )
+        == "declared"
+    )
 
 
 def test_declarer_without_a_unit_refused(world: World, five_good: CampaignRef) -> None:
@@ -63,7 +79,9 @@ def test_declarer_without_a_unit_refused(world: World, five_good: CampaignRef) -
         world.declare(five_good, VILLAGE, actor=Actor("tok-stray", "declarer", None))
 
 
-def test_withdrawal_refused_for_a_declarer_of_another_township(world: World, five_good: CampaignRef) -> None:
+def test_withdrawal_refused_for_a_declarer_of_another_township(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     with pytest.raises(OutsideJurisdictionError):
         world.app.withdraw(nomination_id, "误报", OTHER_TOWNSHIP_DECLARER, at=FIVE_GOOD_2022.declaration)
@@ -71,14 +89,18 @@ def test_withdrawal_refused_for_a_declarer_of_another_township(world: World, fiv
 
 
 @pytest.mark.parametrize("actor", [CITY_REVIEWER, CITY_INSPECTOR, CITY_AUDITOR])
-def test_declaration_refused_for_roles_other_than_declarer(world: World, five_good: CampaignRef, actor: Actor) -> None:
+def test_declaration_refused_for_roles_other_than_declarer(
+    world: World, five_good: CampaignRef, actor: Actor
+) -> None:
     with pytest.raises(RoleNotAllowedError) as refused:
         world.declare(five_good, VILLAGE, actor=actor)
     assert refused.value.details == {"action": "declare", "role": actor.role}
 
 
 @pytest.mark.parametrize("actor", [TOWNSHIP_DECLARER, CITY_INSPECTOR, CITY_AUDITOR])
-def test_pre_review_refused_for_roles_other_than_reviewer(world: World, five_good: CampaignRef, actor: Actor) -> None:
+def test_pre_review_refused_for_roles_other_than_reviewer(
+    world: World, five_good: CampaignRef, actor: Actor
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     with pytest.raises(RoleNotAllowedError):
         world.admit(five_good, nomination_id, actor=actor)
@@ -97,10 +119,14 @@ def test_commendation_refused_for_an_inspector(world: World, five_good: Campaign
         world.app.commend(five_good.id, "five_good_site", CITY_INSPECTOR, at=FIVE_GOOD_2022.commendation)
 
 
-def test_reviewer_of_an_ancestor_unit_may_act_for_a_county_campaign(world: World, county_campaign: CampaignRef) -> None:
+def test_reviewer_of_an_ancestor_unit_may_act_for_a_county_campaign(
+    world: World, county_campaign: CampaignRef
+) -> None:
     nomination_id = world.declare(county_campaign, VILLAGE)
     assert world.admit(county_campaign, nomination_id, actor=CITY_REVIEWER)["state"] == "admitted"
-    assert world.inspect(county_campaign, nomination_id, 80, actor=CITY_INSPECTOR)["state"] == "inspected"
+    assert (
+        world.inspect(county_campaign, nomination_id, 80, actor=CITY_INSPECTOR)["state"] == "inspected"
+    )
 
 
 def test_reviewer_of_the_organiser_may_act(world: World, county_campaign: CampaignRef) -> None:
@@ -108,7 +134,9 @@ def test_reviewer_of_the_organiser_may_act(world: World, county_campaign: Campai
     assert world.admit(county_campaign, nomination_id, actor=COUNTY_REVIEWER)["state"] == "admitted"
 
 
-def test_reviewer_of_a_subordinate_unit_refused_for_the_city_campaign(world: World, five_good: CampaignRef) -> None:
+def test_reviewer_of_a_subordinate_unit_refused_for_the_city_campaign(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     with pytest.raises(OutsideJurisdictionError):
         world.admit(five_good, nomination_id, actor=COUNTY_REVIEWER)
@@ -119,10 +147,19 @@ def test_reviewer_of_a_sibling_county_refused(world: World, county_campaign: Cam
     with pytest.raises(OutsideJurisdictionError):
         world.admit(county_campaign, nomination_id, actor=OTHER_COUNTY_REVIEWER)
     with pytest.raises(OutsideJurisdictionError):
-        world.app.extend_deadline(county_campaign.id, "declaration", utc(2022, 10, 22), "延期", OTHER_COUNTY_REVIEWER, at=FIVE_GOOD_2022.declaration)
+        world.app.extend_deadline(
+            county_campaign.id,
+            "declaration",
+            utc(2022, 10, 22),
+            "延期",
+            OTHER_COUNTY_REVIEWER,
+            at=FIVE_GOOD_2022.declaration,
+        )
 
 
-def test_inspector_of_a_subordinate_unit_refused_for_the_city_campaign(world: World, five_good: CampaignRef) -> None:
+def test_inspector_of_a_subordinate_unit_refused_for_the_city_campaign(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
     with pytest.raises(OutsideJurisdictionError):
@@ -134,11 +171,31 @@ def test_auditor_cannot_write_anything(world: World, five_good: CampaignRef) -> 
     recorded = world.events_recorded()
     attempts = [
         lambda: world.app.withdraw(nomination_id, "审计", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection),
-        lambda: world.app.inspect(nomination_id, ["site_visit"], uniform_scores(five_good.category("five_good_site"), 90), "pass", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection),
-        lambda: world.app.commend(five_good.id, "five_good_site", CITY_AUDITOR, at=FIVE_GOOD_2022.commendation),
-        lambda: world.app.extend_deadline(five_good.id, "inspection", utc(2022, 11, 12), "延期", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection),
-        lambda: world.app.close_phase(five_good.id, "inspection", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection),
-        lambda: world.app.register_unit("xin-cun", "Xin Village", "新村", "village", TOWNSHIP, CITY_AUDITOR),
+        lambda: world.app.inspect(
+            nomination_id,
+            ["site_visit"],
+            uniform_scores(five_good.category("five_good_site"), 90),
+            "pass",
+            CITY_AUDITOR,
+            at=FIVE_GOOD_2022.inspection,
+        ),
+        lambda: world.app.commend(
+            five_good.id, "five_good_site", CITY_AUDITOR, at=FIVE_GOOD_2022.commendation
+        ),
+        lambda: world.app.extend_deadline(
+            five_good.id,
+            "inspection",
+            utc(2022, 11, 12),
+            "延期",
+            CITY_AUDITOR,
+            at=FIVE_GOOD_2022.inspection,
+        ),
+        lambda: world.app.close_phase(
+            five_good.id, "inspection", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection
+        ),
+        lambda: world.app.register_unit(
+            "xin-cun", "Xin Village", "新村", "village", TOWNSHIP, CITY_AUDITOR
+        ),
         lambda: world.app.create_campaign("five-good-sites", CITY, CITY_AUDITOR, year=2023),
     ]
     for attempt in attempts:
@@ -149,7 +206,9 @@ def test_auditor_cannot_write_anything(world: World, five_good: CampaignRef) -> 
 
 def test_auditor_may_read(world: World, five_good: CampaignRef) -> None:
     authorize(CITY_AUDITOR, "read", [world.app.get_unit(VILLAGE)])
-    assert "auditor" in ACTIONS["read"] and all("auditor" not in roles for action, roles in ACTIONS.items() if action != "read")
+    assert "auditor" in ACTIONS["read"] and all(
+        "auditor" not in roles for action, roles in ACTIONS.items() if action != "read"
+    )
 
 
 def test_system_actor_may_do_anything_anywhere(world: World) -> None:
@@ -159,18 +218,32 @@ def test_system_actor_may_do_anything_anywhere(world: World) -> None:
 
 def test_scoped_admin_refused_outside_its_subtree(world: World) -> None:
     with pytest.raises(OutsideJurisdictionError):
-        world.app.register_unit("xin-cun", "Xin Village", "新村", "village", OTHER_COUNTY_TOWNSHIP, COUNTY_ADMIN)
+        world.app.register_unit(
+            "xin-cun", "Xin Village", "新村", "village", OTHER_COUNTY_TOWNSHIP, COUNTY_ADMIN
+        )
     with pytest.raises(OutsideJurisdictionError):
         world.app.create_campaign("five-good-sites", OTHER_COUNTY, COUNTY_ADMIN, year=2023)
 
 
 def test_scoped_admin_may_manage_its_own_subtree(world: World) -> None:
-    assert world.app.register_unit("xin-cun", "Xin Village", "新村", "village", TOWNSHIP, COUNTY_ADMIN)["path"] == [CITY, COUNTY, TOWNSHIP]
-    assert world.app.create_campaign("five-good-sites", COUNTY, COUNTY_ADMIN, year=2023)["organiser_unit_id"] == COUNTY
+    assert world.app.register_unit("xin-cun", "Xin Village", "新村", "village", TOWNSHIP, COUNTY_ADMIN)[
+        "path"
+    ] == [CITY, COUNTY, TOWNSHIP]
+    assert (
+        world.app.create_campaign("five-good-sites", COUNTY, COUNTY_ADMIN, year=2023)[
+            "organiser_unit_id"
+        ]
+        == COUNTY
+    )
 
 
 def test_unscoped_admin_may_manage_anywhere(world: World) -> None:
-    assert world.app.register_unit("xin-cun", "Xin Village", "新村", "village", OTHER_COUNTY_TOWNSHIP, ADMIN)["parent_id"] == OTHER_COUNTY_TOWNSHIP
+    assert (
+        world.app.register_unit(
+            "xin-cun", "Xin Village", "新村", "village", OTHER_COUNTY_TOWNSHIP, ADMIN
+        )["parent_id"]
+        == OTHER_COUNTY_TOWNSHIP
+    )
 
 
 def test_scoped_admin_refused_to_register_a_root_unit(world: World) -> None:

@@ -55,14 +55,18 @@ def test_material_min_length_fails_when_material_is_missing() -> None:
     assert [f.actual for f in material_failures(None, 800)] == [0]
 
 
-def test_declaration_refused_when_material_has_799_characters(world: World, five_good: CampaignRef) -> None:
+def test_declaration_refused_when_material_has_799_characters(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(DeclarationInvalidError) as refused:
         world.declare(five_good, VILLAGE, material=material_of(799))
     assert [f.rule for f in refused.value.failures] == ["typical_material_min_length"]
     assert refused.value.code == "declaration-invalid"
 
 
-def test_declaration_accepted_when_material_has_800_characters(world: World, five_good: CampaignRef) -> None:
+def test_declaration_accepted_when_material_has_800_characters(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE, material=material_of(800))
     assert world.state(nomination_id) == "declared"
     assert world.app.get_nomination(nomination_id).material == material_of(800)

@@ -65,20 +65,28 @@ def test_require_open_says_when_the_phase_closed_after_it_closes() -> None:
 # --- gating through the application ---------------------------------------------------------------
 
 
-def test_declaration_refused_before_the_declaration_phase_opens(world: World, five_good: CampaignRef) -> None:
+def test_declaration_refused_before_the_declaration_phase_opens(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(PhaseNotOpenError):
         world.declare(five_good, VILLAGE, at=DECLARATION_OPENS - SECOND)
 
 
-def test_declaration_accepted_from_the_first_second_of_the_phase(world: World, five_good: CampaignRef) -> None:
+def test_declaration_accepted_from_the_first_second_of_the_phase(
+    world: World, five_good: CampaignRef
+) -> None:
     assert world.state(world.declare(five_good, VILLAGE, at=DECLARATION_OPENS)) == "declared"
 
 
-def test_declaration_accepted_until_the_last_second_before_the_deadline(world: World, five_good: CampaignRef) -> None:
+def test_declaration_accepted_until_the_last_second_before_the_deadline(
+    world: World, five_good: CampaignRef
+) -> None:
     assert world.state(world.declare(five_good, VILLAGE, at=DECLARATION_CLOSES - SECOND)) == "declared"
 
 
-def test_declaration_refused_after_the_declaration_deadline(world: World, five_good: CampaignRef) -> None:
+def test_declaration_refused_after_the_declaration_deadline(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(PhaseNotOpenError) as refused:
         world.declare(five_good, VILLAGE, at=DECLARATION_CLOSES)
     assert refused.value.code == "phase-not-open"
@@ -92,7 +100,9 @@ def test_pre_review_refused_during_the_declaration_phase(world: World, five_good
 
 
 @pytest.mark.parametrize("at", [PRE_REVIEW_CLOSES - SECOND, INSPECTION_CLOSES])
-def test_inspection_refused_outside_the_inspection_window(world: World, five_good: CampaignRef, at) -> None:
+def test_inspection_refused_outside_the_inspection_window(
+    world: World, five_good: CampaignRef, at
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
     with pytest.raises(PhaseNotOpenError):
@@ -101,28 +111,38 @@ def test_inspection_refused_outside_the_inspection_window(world: World, five_goo
 
 
 @pytest.mark.parametrize("at", [PRE_REVIEW_CLOSES, INSPECTION_CLOSES - SECOND])
-def test_inspection_accepted_inside_the_inspection_window(world: World, five_good: CampaignRef, at) -> None:
+def test_inspection_accepted_inside_the_inspection_window(
+    world: World, five_good: CampaignRef, at
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
     assert world.inspect(five_good, nomination_id, 80, at=at)["state"] == "inspected"
 
 
 @pytest.mark.parametrize("at", [INSPECTION_CLOSES - SECOND, COMMENDATION_CLOSES])
-def test_commendation_refused_outside_the_commendation_window(world: World, five_good: CampaignRef, at) -> None:
+def test_commendation_refused_outside_the_commendation_window(
+    world: World, five_good: CampaignRef, at
+) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 85)
     with pytest.raises(PhaseNotOpenError):
         world.app.commend(five_good.id, "five_good_site", CITY_REVIEWER, at=at)
     assert world.state(nomination_id) == "inspected"
 
 
-def test_commendation_accepted_inside_the_commendation_window(world: World, five_good: CampaignRef) -> None:
+def test_commendation_accepted_inside_the_commendation_window(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 85)
     result = world.app.commend(five_good.id, "five_good_site", CITY_REVIEWER, at=INSPECTION_CLOSES)
     assert [c["id"] for c in result["commended"]] == [nomination_id]
 
 
-def test_declaration_refused_inside_the_window_once_the_phase_was_closed_early(world: World, five_good: CampaignRef) -> None:
-    world.app.close_phase(five_good.id, "declaration", CITY_REVIEWER, reason="提前截止", at=utc(2022, 10, 18))
+def test_declaration_refused_inside_the_window_once_the_phase_was_closed_early(
+    world: World, five_good: CampaignRef
+) -> None:
+    world.app.close_phase(
+        five_good.id, "declaration", CITY_REVIEWER, reason="提前截止", at=utc(2022, 10, 18)
+    )
     with pytest.raises(PhaseNotOpenError):
         world.declare(five_good, VILLAGE, at=utc(2022, 10, 19))
     phase = world.app.get_campaign(five_good.id).phase("declaration")
@@ -132,7 +152,9 @@ def test_declaration_refused_inside_the_window_once_the_phase_was_closed_early(w
 # --- deadline extension ---------------------------------------------------------------------------
 
 
-def extension_rules(new_close, reason: str = "因防汛工作推迟申报", at=FIVE_GOOD_2022.declaration, index: int = 0) -> list[str]:
+def extension_rules(
+    new_close, reason: str = "因防汛工作推迟申报", at=FIVE_GOOD_2022.declaration, index: int = 0
+) -> list[str]:
     return [f.rule for f in extension_failures(five_good_phases(), index, new_close, reason, at)]
 
 
@@ -152,7 +174,10 @@ def test_deadline_extension_refused_when_it_does_not_move_the_deadline_later() -
 
 def test_deadline_extension_refused_into_the_past() -> None:
     at = utc(2022, 10, 19)
-    assert extension_rules(utc(2022, 10, 18), at=at) == ["extension_not_in_past", "extension_moves_later"]
+    assert extension_rules(utc(2022, 10, 18), at=at) == [
+        "extension_not_in_past",
+        "extension_moves_later",
+    ]
 
 
 def test_deadline_extension_refused_once_the_phase_has_closed() -> None:
@@ -169,7 +194,11 @@ def test_deadline_extension_of_the_last_phase_has_no_next_phase_limit() -> None:
 
 
 def test_deadline_extension_names_every_failed_rule() -> None:
-    assert extension_rules(utc(2022, 10, 1), reason="", at=utc(2022, 10, 19)) == ["extension_reason_required", "extension_not_in_past", "extension_moves_later"]
+    assert extension_rules(utc(2022, 10, 1), reason="", at=utc(2022, 10, 19)) == [
+        "extension_reason_required",
+        "extension_not_in_past",
+        "extension_moves_later",
+    ]
 
 
 def test_move_close_moves_the_next_phases_opening_with_it() -> None:
@@ -180,15 +209,23 @@ def test_move_close_moves_the_next_phases_opening_with_it() -> None:
 
 
 def test_move_close_leaves_a_later_next_phase_alone() -> None:
-    phases = instantiate(get_template("double-strengthen"), year=2011)  # assessment closes 31 Aug, commendation opens 1 Oct
+    phases = instantiate(
+        get_template("double-strengthen"), year=2011
+    )  # assessment closes 31 Aug, commendation opens 1 Oct
     moved = move_close(phases, 3, utc(2012, 9, 15))
     assert moved[4].opens_at == phases[4].opens_at
 
 
-def test_deadline_extension_lets_declarations_in_and_holds_pre_review_back(world: World, five_good: CampaignRef) -> None:
+def test_deadline_extension_lets_declarations_in_and_holds_pre_review_back(
+    world: World, five_good: CampaignRef
+) -> None:
     new_close = utc(2022, 10, 22, 16)
-    summary = world.app.extend_deadline(five_good.id, "declaration", new_close, "因防汛工作推迟申报", CITY_REVIEWER, at=utc(2022, 10, 19))
-    assert [(p["code"], p["closes_at"]) for p in summary["phases"][:1]] == [("declaration", new_close.isoformat())]
+    summary = world.app.extend_deadline(
+        five_good.id, "declaration", new_close, "因防汛工作推迟申报", CITY_REVIEWER, at=utc(2022, 10, 19)
+    )
+    assert [(p["code"], p["closes_at"]) for p in summary["phases"][:1]] == [
+        ("declaration", new_close.isoformat())
+    ]
     assert summary["phases"][1]["opens_at"] == new_close.isoformat()
     nomination_id = world.declare(five_good, VILLAGE, at=utc(2022, 10, 21))
     with pytest.raises(PhaseNotOpenError):
@@ -196,29 +233,50 @@ def test_deadline_extension_lets_declarations_in_and_holds_pre_review_back(world
     assert world.admit(five_good, nomination_id, at=new_close)["state"] == "admitted"
 
 
-def test_deadline_extension_recorded_with_previous_deadline_and_trimmed_reason(world: World, five_good: CampaignRef) -> None:
-    world.app.extend_deadline(five_good.id, "declaration", utc(2022, 10, 22, 16), "  因防汛工作推迟申报 ", CITY_REVIEWER, at=utc(2022, 10, 19))
+def test_deadline_extension_recorded_with_previous_deadline_and_trimmed_reason(
+    world: World, five_good: CampaignRef
+) -> None:
+    world.app.extend_deadline(
+        five_good.id,
+        "declaration",
+        utc(2022, 10, 22, 16),
+        "  因防汛工作推迟申报 ",
+        CITY_REVIEWER,
+        at=utc(2022, 10, 19),
+    )
     campaign = world.app.get_campaign(five_good.id)
     (event,) = [e for e in world.app.events.get(campaign.id) if type(e).__name__ == "DeadlineExtended"]
-    assert (event.previous_closes_at, event.closes_at, event.reason) == (DECLARATION_CLOSES, utc(2022, 10, 22, 16), "因防汛工作推迟申报")
+    assert (event.previous_closes_at, event.closes_at, event.reason) == (
+        DECLARATION_CLOSES,
+        utc(2022, 10, 22, 16),
+        "因防汛工作推迟申报",
+    )
 
 
-def test_deadline_extension_refused_through_the_application_beyond_the_next_close(world: World, five_good: CampaignRef) -> None:
+def test_deadline_extension_refused_through_the_application_beyond_the_next_close(
+    world: World, five_good: CampaignRef
+) -> None:
     with pytest.raises(DeadlineExtensionRefusedError) as refused:
-        world.app.extend_deadline(five_good.id, "declaration", utc(2022, 10, 26), "再延期", CITY_REVIEWER, at=utc(2022, 10, 19))
+        world.app.extend_deadline(
+            five_good.id, "declaration", utc(2022, 10, 26), "再延期", CITY_REVIEWER, at=utc(2022, 10, 19)
+        )
     assert [f.rule for f in refused.value.failures] == ["extension_before_next_phase_closes"]
 
 
 def test_deadline_extension_refused_for_an_unknown_phase(world: World, five_good: CampaignRef) -> None:
     with pytest.raises(PhaseUnknownError) as refused:
-        world.app.extend_deadline(five_good.id, "mobilisation", utc(2022, 10, 26), "延期", CITY_REVIEWER, at=utc(2022, 10, 19))
+        world.app.extend_deadline(
+            five_good.id, "mobilisation", utc(2022, 10, 26), "延期", CITY_REVIEWER, at=utc(2022, 10, 19)
+        )
     assert [f.rule for f in refused.value.failures] == ["phase_known"]
 
 
 # --- closing a phase lapses what still waits on it ---------------------------------------------
 
 
-def test_close_phase_lapses_nominations_still_waiting_for_pre_review(world: World, five_good: CampaignRef) -> None:
+def test_close_phase_lapses_nominations_still_waiting_for_pre_review(
+    world: World, five_good: CampaignRef
+) -> None:
     waiting = world.declare(five_good, VILLAGE)
     admitted = world.declare(five_good, "houshuang-cun")
     world.admit(five_good, admitted)
@@ -227,11 +285,17 @@ def test_close_phase_lapses_nominations_still_waiting_for_pre_review(world: Worl
     result = world.app.close_phase(five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES)
     assert result["closed"] is True
     assert result["lapsed"] == [waiting]
-    assert [world.state(n) for n in (waiting, admitted, withdrawn)] == ["lapsed", "admitted", "withdrawn"]
+    assert [world.state(n) for n in (waiting, admitted, withdrawn)] == [
+        "lapsed",
+        "admitted",
+        "withdrawn",
+    ]
     assert "pre-review" in world.app.get_nomination(waiting).closing_reason
 
 
-def test_close_phase_lapses_admitted_nominations_never_inspected(world: World, five_good: CampaignRef) -> None:
+def test_close_phase_lapses_admitted_nominations_never_inspected(
+    world: World, five_good: CampaignRef
+) -> None:
     admitted = world.declare(five_good, VILLAGE)
     world.admit(five_good, admitted)
     inspected = world.inspected(five_good, "houshuang-cun", 75)
@@ -240,21 +304,31 @@ def test_close_phase_lapses_admitted_nominations_never_inspected(world: World, f
     assert (world.state(admitted), world.state(inspected)) == ("lapsed", "inspected")
 
 
-def test_close_phase_is_idempotent_and_a_repeat_appends_nothing(world: World, five_good: CampaignRef) -> None:
+def test_close_phase_is_idempotent_and_a_repeat_appends_nothing(
+    world: World, five_good: CampaignRef
+) -> None:
     world.declare(five_good, VILLAGE)
     world.app.close_phase(five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES)
     recorded = world.events_recorded()
-    again = world.app.close_phase(five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES + timedelta(hours=1))
+    again = world.app.close_phase(
+        five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES + timedelta(hours=1)
+    )
     assert (again["closed"], again["lapsed"]) == (False, [])
     assert world.events_recorded() == recorded
 
 
-def test_close_phase_lapses_both_waiting_steps_when_one_phase_holds_pre_review_and_inspection(world: World) -> None:
+def test_close_phase_lapses_both_waiting_steps_when_one_phase_holds_pre_review_and_inspection(
+    world: World,
+) -> None:
     campaign = world.campaign("four-creations-three-selections", COUNTY)
     declared = world.declare(campaign, VILLAGE, category="model_village", form=MODEL_VILLAGE_FORM)
-    admitted = world.declare(campaign, "houshuang-cun", category="model_village", form=MODEL_VILLAGE_FORM)
+    admitted = world.declare(
+        campaign, "houshuang-cun", category="model_village", form=MODEL_VILLAGE_FORM
+    )
     world.admit(campaign, admitted, actor=COUNTY_REVIEWER)
-    result = world.app.close_phase(campaign.id, "preliminary_acceptance", COUNTY_REVIEWER, at=utc(2017, 11, 20, 16))
+    result = world.app.close_phase(
+        campaign.id, "preliminary_acceptance", COUNTY_REVIEWER, at=utc(2017, 11, 20, 16)
+    )
     assert sorted(result["lapsed"]) == sorted([declared, admitted])
     assert world.state(declared) == world.state(admitted) == "lapsed"
 

@@ -48,7 +48,9 @@ def test_platform_thresholds_all_hold_for_a_form_meeting_seed_001() -> None:
         ("feedback_rounds", 4, 3, "feedback_at_least_4"),
     ],
 )
-def test_platform_threshold_boundary_passes_at_the_limit_and_fails_just_beyond(field: str, passing: float, failing: float, rule: str) -> None:
+def test_platform_threshold_boundary_passes_at_the_limit_and_fails_just_beyond(
+    field: str, passing: float, failing: float, rule: str
+) -> None:
     assert platform_failures(**{field: passing}) == []
     assert platform_failures(**{field: failing}) == [rule]
 
@@ -72,14 +74,26 @@ def test_threshold_fails_when_the_declared_value_is_missing_or_not_a_number(valu
 
 def test_is_true_threshold_needs_literally_true() -> None:
     demo_site = category("double-strengthen", "five_good_demo_site")
-    rules = lambda accepted: [f.rule for f in threshold_failures(demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95})]
+    rules = lambda accepted: [
+        f.rule
+        for f in threshold_failures(
+            demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95}
+        )
+    ]
     assert rules(True) == []
     assert rules(False) == rules(1) == rules("yes") == ["county_acceptance_passed"]
 
 
 def test_pre_review_refused_naming_every_failed_threshold(world: World) -> None:
     campaign = world.campaign("double-strengthen", COUNTY)
-    weak = dict(PLATFORM_FORM, operation_rate=94.9, downtime_days=30, operation_bulletins=1, satisfaction_rate=89, feedback_rounds=3)
+    weak = dict(
+        PLATFORM_FORM,
+        operation_rate=94.9,
+        downtime_days=30,
+        operation_bulletins=1,
+        satisfaction_rate=89,
+        feedback_rounds=3,
+    )
     nomination_id = world.declare(campaign, TOWNSHIP, category="advanced_teaching_platform", form=weak)
     with pytest.raises(PreReviewRefusedError) as refused:
         world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)
@@ -105,7 +119,9 @@ def test_pre_review_admits_platform_exactly_at_every_boundary(world: World) -> N
         "satisfaction_rate": 90,
         "feedback_rounds": 4,
     }
-    nomination_id = world.declare(campaign, TOWNSHIP, category="advanced_teaching_platform", form=at_limits)
+    nomination_id = world.declare(
+        campaign, TOWNSHIP, category="advanced_teaching_platform", form=at_limits
+    )
     assert world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)["state"] == "admitted"
 
 
@@ -130,30 +146,47 @@ def test_five_protections_refused_when_checks_are_missing(checks: dict[str, obje
 
 
 def test_five_protections_disqualifies_equipment_not_running_normally() -> None:
-    failures = five_protections_failures({"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": False})
+    failures = five_protections_failures(
+        {"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": False}
+    )
     assert [f.rule for f in failures] == ["equipment_runs_normally"]
 
 
 def test_five_protections_disqualifies_hardware_damaged_by_missing_protections() -> None:
-    failures = five_protections_failures({"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": True})
+    failures = five_protections_failures(
+        {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": True}
+    )
     assert [f.rule for f in failures] == ["five_protections_in_place"]
     assert "主板" in failures[0].message_zh
 
 
 def test_five_protections_names_both_failures_together() -> None:
-    failures = five_protections_failures({"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True})
+    failures = five_protections_failures(
+        {"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True}
+    )
     assert [f.rule for f in failures] == ["equipment_runs_normally", "five_protections_in_place"]
 
 
-def test_five_good_site_admission_refused_when_hardware_damaged(world: World, five_good: CampaignRef) -> None:
+def test_five_good_site_admission_refused_when_hardware_damaged(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     with pytest.raises(PreReviewRefusedError) as refused:
-        world.admit(five_good, nomination_id, checks={"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True})
-    assert [f.rule for f in refused.value.failures] == ["equipment_runs_normally", "five_protections_in_place"]
+        world.admit(
+            five_good,
+            nomination_id,
+            checks={"equipment_runs_normally": False, "hardware_damaged_by_missing_protections": True},
+        )
+    assert [f.rule for f in refused.value.failures] == [
+        "equipment_runs_normally",
+        "five_protections_in_place",
+    ]
     assert world.state(nomination_id) == "declared"
 
 
-def test_five_good_site_admission_refused_without_the_checks(world: World, five_good: CampaignRef) -> None:
+def test_five_good_site_admission_refused_without_the_checks(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     with pytest.raises(PreReviewRefusedError) as refused:
         world.admit(five_good, nomination_id, checks={})
@@ -170,7 +203,9 @@ def test_five_good_site_admitted_with_checks_recorded(world: World, five_good: C
 
 def test_five_protections_not_required_for_person_categories() -> None:
     nomination = declared_nomination(category_code="advanced_worker")
-    nomination.pre_review(category("five-good-sites", "advanced_worker"), "admit", [], {}, {}, nomination.declared_at)
+    nomination.pre_review(
+        category("five-good-sites", "advanced_worker"), "admit", [], {}, {}, nomination.declared_at
+    )
     assert nomination.state == "admitted"
 
 
@@ -181,15 +216,26 @@ def test_five_protections_not_required_for_person_categories() -> None:
 def test_pre_review_rejection_refused_without_a_reason(reasons: list[str]) -> None:
     nomination = declared_nomination()
     with pytest.raises(PreReviewRefusedError) as refused:
-        nomination.pre_review(category("five-good-sites", "five_good_site"), "reject", reasons, {}, {}, nomination.declared_at)
+        nomination.pre_review(
+            category("five-good-sites", "five_good_site"),
+            "reject",
+            reasons,
+            {},
+            {},
+            nomination.declared_at,
+        )
     assert [f.rule for f in refused.value.failures] == ["rejection_reason_required"]
     assert nomination.state == "declared"
 
 
-def test_pre_review_rejection_of_a_damaged_site_recorded_with_its_reason(world: World, five_good: CampaignRef) -> None:
+def test_pre_review_rejection_of_a_damaged_site_recorded_with_its_reason(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     reason = " 因“五防”不到位，雷击损坏电脑主板 "
-    world.app.pre_review(nomination_id, "reject", [reason, ""], CITY_REVIEWER, at=five_good.when.pre_review)
+    world.app.pre_review(
+        nomination_id, "reject", [reason, ""], CITY_REVIEWER, at=five_good.when.pre_review
+    )
     view = world.app.get_nomination(nomination_id).as_dict()
     assert view["state"] == "rejected"
     assert view["pre_review"]["reasons"] == [reason.strip()]
@@ -198,7 +244,14 @@ def test_pre_review_rejection_of_a_damaged_site_recorded_with_its_reason(world: 
 def test_pre_review_decision_must_be_admit_or_reject() -> None:
     nomination = declared_nomination()
     with pytest.raises(PreReviewRefusedError) as refused:
-        nomination.pre_review(category("five-good-sites", "five_good_site"), "approve", ["ok"], FIVE_PROTECTIONS_OK, {}, nomination.declared_at)
+        nomination.pre_review(
+            category("five-good-sites", "five_good_site"),
+            "approve",
+            ["ok"],
+            FIVE_PROTECTIONS_OK,
+            {},
+            nomination.declared_at,
+        )
     assert [f.rule for f in refused.value.failures] == ["decision_known"]
 
 
@@ -207,16 +260,31 @@ def test_pre_review_decision_must_be_admit_or_reject() -> None:
 AGENCY_SITE_FORM = {"county_acceptance_passed": True, "satisfaction_rate": 95}
 
 
-def test_five_good_demo_site_of_a_village_admitted_without_the_agency_study_figures(world: World) -> None:
+def test_five_good_demo_site_of_a_village_admitted_without_the_agency_study_figures(
+    world: World,
+) -> None:
     campaign = world.campaign("double-strengthen", COUNTY)
-    nomination_id = world.declare(campaign, VILLAGE, category="five_good_demo_site", form=AGENCY_SITE_FORM)
+    nomination_id = world.declare(
+        campaign, VILLAGE, category="five_good_demo_site", form=AGENCY_SITE_FORM
+    )
     assert world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)["state"] == "admitted"
 
 
 def test_five_good_demo_site_of_an_agency_refused_below_the_seed_001_study_figures(world: World) -> None:
     campaign = world.campaign("double-strengthen", COUNTY)
     weak = dict(AGENCY_SITE_FORM, monthly_sessions=1, yearly_hours=20, monthly_tutoring=0)
-    nomination_id = world.declare(campaign, AGENCY, category="five_good_demo_site", form=weak, declaring_unit=COUNTY, actor=COUNTY_DECLARER)
+    nomination_id = world.declare(
+        campaign,
+        AGENCY,
+        category="five_good_demo_site",
+        form=weak,
+        declaring_unit=COUNTY,
+        actor=COUNTY_DECLARER,
+    )
     with pytest.raises(PreReviewRefusedError) as refused:
         world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)
-    assert {f.field for f in refused.value.failures} == {"form.monthly_sessions", "form.yearly_hours", "form.monthly_tutoring"}
+    assert {f.field for f in refused.value.failures} == {
+        "form.monthly_sessions",
+        "form.yearly_hours",
+        "form.monthly_tutoring",
+    }

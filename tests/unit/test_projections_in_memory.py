@@ -17,7 +17,13 @@ AT = datetime(2022, 10, 17, 2, tzinfo=UTC)
 
 
 def stored(position: int, event: object, state: bytes) -> SimpleNamespace:
-    return SimpleNamespace(id=position * 10, originator_id=event.originator_id, originator_version=event.originator_version, topic="domain.units:Unit.Registered", state=state)  # type: ignore[attr-defined]
+    return SimpleNamespace(
+        id=position * 10,
+        originator_id=event.originator_id,
+        originator_version=event.originator_version,
+        topic="domain.units:Unit.Registered",
+        state=state,
+    )  # type: ignore[attr-defined]
 
 
 def test_each_logged_event_is_chained_to_the_one_before() -> None:
@@ -29,9 +35,18 @@ def test_each_logged_event_is_chained_to_the_one_before() -> None:
     log.apply(rows, events[0], first)
     log.apply(rows, events[1], second)
     logged = sorted(rows.all(LOG), key=lambda r: r["position"])
-    assert [(r["position"], r["type"]) for r in logged] == [(1, "unit.registered"), (2, "unit.registered")]
+    assert [(r["position"], r["type"]) for r in logged] == [
+        (1, "unit.registered"),
+        (2, "unit.registered"),
+    ]
     canonical = json.dumps(
-        {"position": 1, "originator_id": str(first.originator_id), "originator_version": 1, "topic": first.topic, "state_sha256": hashlib.sha256(b'{"a":1}').hexdigest()},
+        {
+            "position": 1,
+            "originator_id": str(first.originator_id),
+            "originator_version": 1,
+            "topic": first.topic,
+            "state_sha256": hashlib.sha256(b'{"a":1}').hexdigest(),
+        },
         sort_keys=True,
         separators=(",", ":"),
     )
@@ -63,10 +78,19 @@ def test_the_audit_reads_an_events_instant_from_its_stored_json() -> None:
     from projections.audit import stored_instant
 
     prefix = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
-    assert stored_instant(prefix + b'2022-05-01T00:00:00+00:00"},"a":1}') == "2022-05-01T00:00:00.000000Z"
-    assert stored_instant(prefix + b'2022-05-01T00:00:00.000120+00:00"}}') == "2022-05-01T00:00:00.000120Z"
+    assert (
+        stored_instant(prefix + b'2022-05-01T00:00:00+00:00"},"a":1}') == "2022-05-01T00:00:00.000000Z"
+    )
+    assert (
+        stored_instant(prefix + b'2022-05-01T00:00:00.000120+00:00"}}') == "2022-05-01T00:00:00.000120Z"
+    )
     assert stored_instant(prefix + b'2022-05-01T08:00:00+08:00"}}') == "2022-05-01T00:00:00.000000Z"
-    assert stored_instant(b'{"a":1,"timestamp":{"_type_":"datetime_iso","_data_":"2022-05-01T00:00:00+00:00"}}') is None  # not first: decode instead
+    assert (
+        stored_instant(
+            b'{"a":1,"timestamp":{"_type_":"datetime_iso","_data_":"2022-05-01T00:00:00+00:00"}}'
+        )
+        is None
+    )  # not first: decode instead
     assert stored_instant(b"\x78\x9c compressed") is None
 
 
@@ -77,7 +101,11 @@ def test_the_event_id_is_the_uuid5_of_subject_and_version() -> None:
 
     for i in range(200):
         subject = uuid.uuid4()
-        assert event_id(subject, i) == event_id(str(subject), i) == str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{subject}/{i}"))
+        assert (
+            event_id(subject, i)
+            == event_id(str(subject), i)
+            == str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{subject}/{i}"))
+        )
 
 
 def test_rebuild_groups_keep_the_audit_chain_apart() -> None:
@@ -85,5 +113,8 @@ def test_rebuild_groups_keep_the_audit_chain_apart() -> None:
     from projections.titles import TitleRegister
     from projections.views import PROJECTIONS
 
-    assert [[p.name for p in g] for g in groups_of(list(PROJECTIONS))] == [["audit"], ["campaigns", "titles"]]
+    assert [[p.name for p in g] for g in groups_of(list(PROJECTIONS))] == [
+        ["audit"],
+        ["campaigns", "titles"],
+    ]
     assert [[p.name for p in g] for g in groups_of([TitleRegister])] == [["titles"]]

@@ -1,5 +1,5 @@
 """Reads: a nomination as it stood at a past instant (as-of), its history with the event
-type names of DESIGN.md, and a campaign's nominations filtered by category, state and unit."""
+type names of the event catalogue (docs/api.md), and a campaign's nominations filtered by category, state and unit."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def commended(world: World, five_good: CampaignRef) -> str:
         (utc(2030, 1, 1), "commended", 4),
     ],
 )
-def test_nomination_as_of_shows_the_state_at_each_instant_used(world: World, commended: str, at, state: str, version: int) -> None:
+def test_nomination_as_of_shows_the_state_at_each_instant_used(
+    world: World, commended: str, at, state: str, version: int
+) -> None:
     past = world.app.nomination_as_of(commended, at)
     assert (past.state, past.version) == (state, version)
 
@@ -66,7 +68,9 @@ def test_nomination_as_of_before_its_declaration_not_found(world: World, commend
         world.app.nomination_as_of(commended, FIVE_GOOD_2022.declaration - timedelta(seconds=1))
 
 
-def test_nomination_as_of_an_earlier_instant_keeps_the_earlier_score(world: World, five_good: CampaignRef) -> None:
+def test_nomination_as_of_an_earlier_instant_keeps_the_earlier_score(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 90)
     world.inspect(five_good, nomination_id, 70, at=FIVE_GOOD_2022.inspection + timedelta(days=2))
     assert world.app.nomination_as_of(nomination_id, FIVE_GOOD_2022.inspection + HOUR).score == 90.0
@@ -75,12 +79,25 @@ def test_nomination_as_of_an_earlier_instant_keeps_the_earlier_score(world: Worl
 
 def test_history_lists_every_event_with_its_type_time_and_actor(world: World, commended: str) -> None:
     history = world.app.history(commended)
-    assert [e["type"] for e in history] == ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected", "nomination.commended"]
+    assert [e["type"] for e in history] == [
+        "nomination.declared",
+        "nomination.pre_reviewed",
+        "nomination.inspected",
+        "nomination.commended",
+    ]
     assert [e["version"] for e in history] == [1, 2, 3, 4]
     assert [e["occurred_at"] for e in history] == [
-        t.isoformat() for t in (FIVE_GOOD_2022.declaration, FIVE_GOOD_2022.pre_review, FIVE_GOOD_2022.inspection, FIVE_GOOD_2022.commendation)
+        t.isoformat()
+        for t in (
+            FIVE_GOOD_2022.declaration,
+            FIVE_GOOD_2022.pre_review,
+            FIVE_GOOD_2022.inspection,
+            FIVE_GOOD_2022.commendation,
+        )
     ]
-    assert [e["actor"] for e in history] == [a.as_dict() for a in (TOWNSHIP_DECLARER, CITY_REVIEWER, CITY_INSPECTOR, CITY_REVIEWER)]
+    assert [e["actor"] for e in history] == [
+        a.as_dict() for a in (TOWNSHIP_DECLARER, CITY_REVIEWER, CITY_INSPECTOR, CITY_REVIEWER)
+    ]
     assert history[1]["data"]["decision"] == "admit"
     assert history[3]["data"]["rank"] == 1
 
@@ -98,7 +115,17 @@ def test_event_type_names_follow_design_md() -> None:
     def name(cls: type) -> str:
         return event_type(cls.__new__(cls))
 
-    assert [name(c) for c in (Nomination.Declared, Nomination.PreReviewed, Nomination.Inspected, Nomination.Commended, Nomination.Withdrawn, Nomination.Lapsed)] == [
+    assert [
+        name(c)
+        for c in (
+            Nomination.Declared,
+            Nomination.PreReviewed,
+            Nomination.Inspected,
+            Nomination.Commended,
+            Nomination.Withdrawn,
+            Nomination.Lapsed,
+        )
+    ] == [
         "nomination.declared",
         "nomination.pre_reviewed",
         "nomination.inspected",
@@ -106,13 +133,29 @@ def test_event_type_names_follow_design_md() -> None:
         "nomination.withdrawn",
         "nomination.lapsed",
     ]
-    assert [name(c) for c in (Nomination.ReinspectionDue, Nomination.Reinspected, Nomination.Revoked, Nomination.Forwarded)] == [
+    assert [
+        name(c)
+        for c in (
+            Nomination.ReinspectionDue,
+            Nomination.Reinspected,
+            Nomination.Revoked,
+            Nomination.Forwarded,
+        )
+    ] == [
         "nomination.reinspection_due",
         "nomination.reinspected",
         "nomination.revoked",
         "nomination.forwarded",
     ]
-    assert [name(c) for c in (Campaign.Created, Campaign.PhaseOpened, Campaign.PhaseClosed, Campaign.DeadlineExtended)] == [
+    assert [
+        name(c)
+        for c in (
+            Campaign.Created,
+            Campaign.PhaseOpened,
+            Campaign.PhaseClosed,
+            Campaign.DeadlineExtended,
+        )
+    ] == [
         "campaign.created",
         "campaign.phase_opened",
         "campaign.phase_closed",
@@ -120,9 +163,13 @@ def test_event_type_names_follow_design_md() -> None:
     ]
 
 
-def test_campaign_nominations_filtered_by_category_state_and_unit(world: World, five_good: CampaignRef) -> None:
+def test_campaign_nominations_filtered_by_category_state_and_unit(
+    world: World, five_good: CampaignRef
+) -> None:
     ours = world.declare(five_good, VILLAGE)
-    theirs = world.declare(five_good, OTHER_TOWNSHIP_VILLAGE, declaring_unit=OTHER_TOWNSHIP, actor=OTHER_TOWNSHIP_DECLARER)
+    theirs = world.declare(
+        five_good, OTHER_TOWNSHIP_VILLAGE, declaring_unit=OTHER_TOWNSHIP, actor=OTHER_TOWNSHIP_DECLARER
+    )
     world.admit(five_good, theirs)
     person = world.declare(five_good, VILLAGE, category="advanced_worker", name="李秀兰")
     ids = lambda found: [str(n.id) for n in found]

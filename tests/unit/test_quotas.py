@@ -13,13 +13,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import QuotaExceededError
-from domain.rules.quotas import Candidate, best_first_failures, competitive_inspection_failures, rank, remaining_quota, select_for_commendation
+from domain.rules.quotas import (
+    Candidate,
+    best_first_failures,
+    competitive_inspection_failures,
+    rank,
+    remaining_quota,
+    select_for_commendation,
+)
 
 T0 = utc(2022, 10, 16)
 
 
 def cand(nid: str, score: float, lowest: float | None = None, declared_hours: int = 0) -> Candidate:
-    return Candidate(nid, score, score if lowest is None else lowest, T0 + timedelta(hours=declared_hours))
+    return Candidate(
+        nid, score, score if lowest is None else lowest, T0 + timedelta(hours=declared_hours)
+    )
 
 
 def ids(candidates: list[Candidate]) -> list[str]:
@@ -36,7 +45,10 @@ def test_ranking_tie_on_score_goes_to_the_higher_lowest_inspection_score() -> No
 
 
 def test_ranking_tie_on_both_scores_goes_to_the_earlier_declaration() -> None:
-    assert ids(rank([cand("a-late", 80, declared_hours=5), cand("z-early", 80, declared_hours=1)])) == ["z-early", "a-late"]
+    assert ids(rank([cand("a-late", 80, declared_hours=5), cand("z-early", 80, declared_hours=1)])) == [
+        "z-early",
+        "a-late",
+    ]
 
 
 def test_ranking_full_tie_goes_to_the_smaller_nomination_id() -> None:
@@ -115,11 +127,15 @@ def test_best_scores_first_refuses_an_id_that_is_not_ranked() -> None:
         (None, 9, 1, True),  # no quota: nothing to compete for
     ],
 )
-def test_competitive_inspection_needs_more_inspected_than_the_quota_unless_few_were_admitted(quota, admitted, inspected, ok: bool) -> None:
+def test_competitive_inspection_needs_more_inspected_than_the_quota_unless_few_were_admitted(
+    quota, admitted, inspected, ok: bool
+) -> None:
     failures = competitive_inspection_failures(quota, admitted, inspected)
     assert (failures == []) is ok
     if not ok:
-        assert [(f.rule, f.expected, f.actual) for f in failures] == [("competitive_inspection", f"> {quota}", inspected)]
+        assert [(f.rule, f.expected, f.actual) for f in failures] == [
+            ("competitive_inspection", f"> {quota}", inspected)
+        ]
 
 
 # --- properties -----------------------------------------------------------------------------------
@@ -137,8 +153,14 @@ candidates = st.lists(
 )
 
 
-@given(candidates, st.one_of(st.none(), st.integers(min_value=0, max_value=40)), st.integers(min_value=0, max_value=40))
-def test_selection_never_exceeds_the_remaining_quota_for_any_scores(field: list[Candidate], quota: int | None, already: int) -> None:
+@given(
+    candidates,
+    st.one_of(st.none(), st.integers(min_value=0, max_value=40)),
+    st.integers(min_value=0, max_value=40),
+)
+def test_selection_never_exceeds_the_remaining_quota_for_any_scores(
+    field: list[Candidate], quota: int | None, already: int
+) -> None:
     ranked = rank(field)
     chosen = select_for_commendation(ranked, quota, already)
     if quota is not None:
@@ -164,7 +186,9 @@ def test_campaign_award_beyond_the_quota_raises_quota_exceeded() -> None:
     campaign_ref = world.campaign("five-good-sites", quotas={"five_good_site": 2})
     campaign = world.app.get_campaign(campaign_ref.id)
     with pytest.raises(QuotaExceededError) as refused:
-        campaign.award("five_good_site", ["n1", "n2", "n3"], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation)
+        campaign.award(
+            "five_good_site", ["n1", "n2", "n3"], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation
+        )
     assert refused.value.details == {"quota": 2, "commended": 0}
     campaign.award("five_good_site", ["n1", "n2"], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation)
     with pytest.raises(QuotaExceededError) as refused:
@@ -176,5 +200,10 @@ def test_campaign_award_beyond_the_quota_raises_quota_exceeded() -> None:
 def test_campaign_award_unlimited_when_the_category_has_no_quota() -> None:
     world = World()
     campaign = world.app.get_campaign(world.campaign("four-creations-three-selections", COUNTY).id)
-    campaign.award("model_village", [f"n{i}" for i in range(200)], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation)
+    campaign.award(
+        "model_village",
+        [f"n{i}" for i in range(200)],
+        CITY_REVIEWER.as_dict(),
+        FIVE_GOOD_2022.commendation,
+    )
     assert campaign.commended_count("model_village") == 200

@@ -4,7 +4,16 @@ pass keeps the title and moves its anniversary a year on, a fail revokes it (取
 from __future__ import annotations
 
 import pytest
-from builders import CITY_INSPECTOR, CITY_REVIEWER, FIVE_GOOD_2022, VILLAGE, CampaignRef, World, uniform_scores, utc
+from builders import (
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    FIVE_GOOD_2022,
+    VILLAGE,
+    CampaignRef,
+    World,
+    uniform_scores,
+    utc,
+)
 
 from domain.errors import InspectionInvalidError, InvalidTransitionError, RoleNotAllowedError
 
@@ -21,17 +30,37 @@ def titled(world: World, five_good: CampaignRef) -> str:
     return nomination_id
 
 
-def reinspect(world: World, campaign: CampaignRef, nomination_id: str, score: float, verdict: str, at=NEXT_YEAR, **kwargs) -> dict:
-    return world.app.reinspect(nomination_id, METHODS, uniform_scores(campaign.category("five_good_site"), score), verdict, CITY_INSPECTOR, at=at, **kwargs)
+def reinspect(
+    world: World,
+    campaign: CampaignRef,
+    nomination_id: str,
+    score: float,
+    verdict: str,
+    at=NEXT_YEAR,
+    **kwargs,
+) -> dict:
+    return world.app.reinspect(
+        nomination_id,
+        METHODS,
+        uniform_scores(campaign.category("five_good_site"), score),
+        verdict,
+        CITY_INSPECTOR,
+        at=at,
+        **kwargs,
+    )
 
 
-def test_commended_five_good_site_holds_a_title_due_for_yearly_reinspection(world: World, titled: str) -> None:
+def test_commended_five_good_site_holds_a_title_due_for_yearly_reinspection(
+    world: World, titled: str
+) -> None:
     title = world.app.get_nomination(titled).title
     assert title["active"] is True and title["yearly_reinspection"] is True
     assert title["anniversary"] == utc(2023, 11, 30, 16)
 
 
-def test_reinspection_pass_keeps_the_title_and_moves_the_anniversary_a_year(world: World, five_good: CampaignRef, titled: str) -> None:
+def test_reinspection_pass_keeps_the_title_and_moves_the_anniversary_a_year(
+    world: World, five_good: CampaignRef, titled: str
+) -> None:
     reinspect(world, five_good, titled, 82, "pass")
     nomination = world.app.get_nomination(titled)
     assert nomination.state == "commended" and nomination.title_active
@@ -40,7 +69,9 @@ def test_reinspection_pass_keeps_the_title_and_moves_the_anniversary_a_year(worl
     assert len(nomination.inspections) == 1  # the original inspection is untouched
 
 
-def test_reinspection_passed_twice_moves_the_anniversary_two_years(world: World, five_good: CampaignRef, titled: str) -> None:
+def test_reinspection_passed_twice_moves_the_anniversary_two_years(
+    world: World, five_good: CampaignRef, titled: str
+) -> None:
     reinspect(world, five_good, titled, 82, "pass")
     reinspect(world, five_good, titled, 79, "pass", at=utc(2024, 10, 28))
     assert world.app.get_nomination(titled).title["anniversary"] == utc(2025, 11, 30, 16)
@@ -58,19 +89,25 @@ def test_reinspection_fail_revokes_the_title(world: World, five_good: CampaignRe
     assert world.app.history(titled)[-1]["data"]["cause"] == "reinspection_failed"
 
 
-def test_reinspection_refused_once_the_title_is_revoked(world: World, five_good: CampaignRef, titled: str) -> None:
+def test_reinspection_refused_once_the_title_is_revoked(
+    world: World, five_good: CampaignRef, titled: str
+) -> None:
     reinspect(world, five_good, titled, 48, "fail")
     with pytest.raises(InvalidTransitionError):
         reinspect(world, five_good, titled, 90, "pass", at=utc(2024, 10, 28))
 
 
-def test_reinspection_refused_for_a_nomination_without_a_title(world: World, five_good: CampaignRef) -> None:
+def test_reinspection_refused_for_a_nomination_without_a_title(
+    world: World, five_good: CampaignRef
+) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 86)
     with pytest.raises(InvalidTransitionError):
         reinspect(world, five_good, nomination_id, 90, "pass")
 
 
-def test_reinspection_follows_the_inspection_rules(world: World, five_good: CampaignRef, titled: str) -> None:
+def test_reinspection_follows_the_inspection_rules(
+    world: World, five_good: CampaignRef, titled: str
+) -> None:
     with pytest.raises(InspectionInvalidError) as refused:
         reinspect(world, five_good, titled, 55, "pass")
     assert [f.rule for f in refused.value.failures] == ["verdict_consistent_with_scores"]
@@ -79,14 +116,25 @@ def test_reinspection_follows_the_inspection_rules(world: World, five_good: Camp
 
 def test_reinspection_refused_for_a_reviewer(world: World, five_good: CampaignRef, titled: str) -> None:
     with pytest.raises(RoleNotAllowedError):
-        world.app.reinspect(titled, METHODS, uniform_scores(five_good.category("five_good_site"), 90), "pass", CITY_REVIEWER, at=NEXT_YEAR)
+        world.app.reinspect(
+            titled,
+            METHODS,
+            uniform_scores(five_good.category("five_good_site"), 90),
+            "pass",
+            CITY_REVIEWER,
+            at=NEXT_YEAR,
+        )
 
 
-def test_reinspection_due_is_marked_once_and_cleared_by_the_reinspection(world: World, five_good: CampaignRef, titled: str) -> None:
+def test_reinspection_due_is_marked_once_and_cleared_by_the_reinspection(
+    world: World, five_good: CampaignRef, titled: str
+) -> None:
     due_by = utc(2023, 11, 15, 2)
     world.app.mark_reinspection_due(titled, due_by, CITY_INSPECTOR, at=utc(2023, 10, 1))
     version = world.app.get_nomination(titled).version
-    world.app.mark_reinspection_due(titled, due_by, CITY_INSPECTOR, at=utc(2023, 10, 2))  # same due date: nothing new
+    world.app.mark_reinspection_due(
+        titled, due_by, CITY_INSPECTOR, at=utc(2023, 10, 2)
+    )  # same due date: nothing new
     nomination = world.app.get_nomination(titled)
     assert nomination.version == version and nomination.title["reinspection_due_by"] == due_by
     reinspect(world, five_good, titled, 88, "pass")
@@ -99,5 +147,9 @@ def test_revocation_by_decision_needs_a_reviewer_and_a_reason(world: World, titl
     world.app.revoke(titled, "申报材料弄虚作假", CITY_REVIEWER, at=NEXT_YEAR)
     assert world.state(titled) == "revoked"
     revoked = world.app.history(titled)[-1]
-    assert (revoked["type"], revoked["data"]["reason"], revoked["data"]["cause"]) == ("nomination.revoked", "申报材料弄虚作假", "decision")
+    assert (revoked["type"], revoked["data"]["reason"], revoked["data"]["cause"]) == (
+        "nomination.revoked",
+        "申报材料弄虚作假",
+        "decision",
+    )
     assert revoked["actor"] == CITY_REVIEWER.as_dict()

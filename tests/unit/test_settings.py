@@ -22,9 +22,16 @@ def test_unreadable_reminder_offsets_are_a_settings_error():
 
 
 def test_postgres_url_selects_the_postgres_recorder_with_its_schema():
-    env = eventsourcing_env(Settings(database_url="postgresql://laurel:pw@db.example:5433/laurel?schema=s1"))
+    env = eventsourcing_env(
+        Settings(database_url="postgresql://laurel:pw@db.example:5433/laurel?schema=s1")
+    )
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"], env["POSTGRES_SCHEMA"]) == ("db.example", "5433", "laurel", "s1")
+    assert (
+        env["POSTGRES_HOST"],
+        env["POSTGRES_PORT"],
+        env["POSTGRES_DBNAME"],
+        env["POSTGRES_SCHEMA"],
+    ) == ("db.example", "5433", "laurel", "s1")
 
 
 def test_unknown_database_scheme_is_refused():

@@ -24,7 +24,11 @@ def failure_rules(error: pytest.ExceptionInfo) -> list[str]:
 
 
 def test_templates_all_three_seed_campaigns_load() -> None:
-    assert sorted(load_templates()) == ["double-strengthen", "five-good-sites", "four-creations-three-selections"]
+    assert sorted(load_templates()) == [
+        "double-strengthen",
+        "five-good-sites",
+        "four-creations-three-selections",
+    ]
 
 
 @pytest.mark.parametrize("code", sorted(SEED_YEARS))
@@ -50,20 +54,44 @@ def test_five_good_sites_2022_dates_follow_seed_000_in_china_time() -> None:
 
 def test_double_strengthen_2011_runs_into_2012_as_seed_001() -> None:
     phases = {p.code: p for p in instantiate(get_template("double-strengthen"), year=2011)}
-    assert (phases["creation"].opens_at, phases["creation"].closes_at) == (utc(2011, 7, 31, 16), utc(2011, 9, 30, 16))
-    assert (phases["assessment"].opens_at, phases["assessment"].closes_at) == (utc(2012, 7, 31, 16), utc(2012, 8, 31, 16))
-    assert (phases["commendation"].opens_at, phases["commendation"].closes_at) == (utc(2012, 9, 30, 16), utc(2012, 10, 31, 16))
-    assert get_template("double-strengthen").steps == {"declaration": "creation", "pre_review": "assessment", "inspection": "assessment", "commendation": "commendation"}
+    assert (phases["creation"].opens_at, phases["creation"].closes_at) == (
+        utc(2011, 7, 31, 16),
+        utc(2011, 9, 30, 16),
+    )
+    assert (phases["assessment"].opens_at, phases["assessment"].closes_at) == (
+        utc(2012, 7, 31, 16),
+        utc(2012, 8, 31, 16),
+    )
+    assert (phases["commendation"].opens_at, phases["commendation"].closes_at) == (
+        utc(2012, 9, 30, 16),
+        utc(2012, 10, 31, 16),
+    )
+    assert get_template("double-strengthen").steps == {
+        "declaration": "creation",
+        "pre_review": "assessment",
+        "inspection": "assessment",
+        "commendation": "commendation",
+    }
 
 
 def test_four_creations_2017_assessment_month_holds_three_phases() -> None:
     phases = {p.code: p for p in instantiate(get_template("four-creations-three-selections"), year=2017)}
-    assert (phases["declaration"].opens_at, phases["declaration"].closes_at) == (utc(2017, 10, 31, 16), utc(2017, 11, 10, 16))
-    assert (phases["preliminary_acceptance"].closes_at, phases["determination"].closes_at) == (utc(2017, 11, 20, 16), utc(2017, 11, 30, 16))
+    assert (phases["declaration"].opens_at, phases["declaration"].closes_at) == (
+        utc(2017, 10, 31, 16),
+        utc(2017, 11, 10, 16),
+    )
+    assert (phases["preliminary_acceptance"].closes_at, phases["determination"].closes_at) == (
+        utc(2017, 11, 20, 16),
+        utc(2017, 11, 30, 16),
+    )
 
 
 def test_five_good_sites_categories_and_quotas_follow_seed_000() -> None:
-    assert [(c.code, c.quota) for c in FIVE_GOOD.categories] == [("five_good_site", 50), ("outstanding_administrator", 30), ("advanced_worker", 20)]
+    assert [(c.code, c.quota) for c in FIVE_GOOD.categories] == [
+        ("five_good_site", 50),
+        ("outstanding_administrator", 30),
+        ("advanced_worker", 20),
+    ]
     site = FIVE_GOOD.categories[0]
     assert site.yearly_reinspection and site.disqualifiers == ("five_protections",)
     assert [len(c.criteria) for c in FIVE_GOOD.categories] == [5, 5, 3]
@@ -72,14 +100,24 @@ def test_five_good_sites_categories_and_quotas_follow_seed_000() -> None:
 
 def test_double_strengthen_quotas_follow_seed_001() -> None:
     quotas = {c.code: c.quota for c in get_template("double-strengthen").categories}
-    assert quotas == {"advanced_teaching_platform": 5, "five_good_demo_site": 20, "outstanding_site_administrator": 20, "study_and_apply_model": 20, "model_department": None}
+    assert quotas == {
+        "advanced_teaching_platform": 5,
+        "five_good_demo_site": 20,
+        "outstanding_site_administrator": 20,
+        "study_and_apply_model": 20,
+        "model_department": None,
+    }
 
 
 def test_four_creations_sets_no_quotas_and_carries_the_cross_entity_rules() -> None:
     categories = {c.code: c for c in get_template("four-creations-three-selections").categories}
     assert all(c.quota is None for c in categories.values())
-    assert [(x.unit_level, x.category) for x in categories["model_township"].cross_entity] == [("village", "model_village")]
-    assert [(x.unit_level, x.category) for x in categories["advanced_county"].cross_entity] == [("village", "model_village")]
+    assert [(x.unit_level, x.category) for x in categories["model_township"].cross_entity] == [
+        ("village", "model_village")
+    ]
+    assert [(x.unit_level, x.category) for x in categories["advanced_county"].cross_entity] == [
+        ("village", "model_village")
+    ]
 
 
 def test_template_unknown_code_not_found() -> None:
@@ -97,8 +135,12 @@ def test_template_instantiated_from_a_start_time_with_its_own_durations() -> Non
 
 def test_template_durations_in_seconds_or_iso_8601_give_the_same_phases() -> None:
     start = utc(2026, 11, 23, 10)
-    in_seconds = instantiate(FIVE_GOOD, starts_at=start, durations={"declaration": 300, "pre_review": 90.5})
-    in_iso = instantiate(FIVE_GOOD, starts_at=start, durations={"declaration": "PT5M", "pre_review": "PT1M30.5S"})
+    in_seconds = instantiate(
+        FIVE_GOOD, starts_at=start, durations={"declaration": 300, "pre_review": 90.5}
+    )
+    in_iso = instantiate(
+        FIVE_GOOD, starts_at=start, durations={"declaration": "PT5M", "pre_review": "PT1M30.5S"}
+    )
     assert in_seconds == in_iso
     assert in_iso[0].closes_at == start + timedelta(minutes=5)
     assert in_iso[2].opens_at == start + timedelta(minutes=6, seconds=30.5)
@@ -106,7 +148,13 @@ def test_template_durations_in_seconds_or_iso_8601_give_the_same_phases() -> Non
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("PT5M", timedelta(minutes=5)), ("P1DT2H", timedelta(hours=26)), ("P3D", timedelta(days=3)), ("PT0.5S", timedelta(seconds=0.5)), (1, timedelta(seconds=1))],
+    [
+        ("PT5M", timedelta(minutes=5)),
+        ("P1DT2H", timedelta(hours=26)),
+        ("P3D", timedelta(days=3)),
+        ("PT0.5S", timedelta(seconds=0.5)),
+        (1, timedelta(seconds=1)),
+    ],
 )
 def test_duration_parsed_from_seconds_or_iso_8601(text: object, expected: timedelta) -> None:
     assert parse_duration(text, "durations.x") == expected
@@ -116,24 +164,37 @@ def test_duration_parsed_from_seconds_or_iso_8601(text: object, expected: timede
 def test_duration_refused_unless_positive(bad: object) -> None:
     with pytest.raises(InvalidCampaignError) as refused:
         parse_duration(bad, "durations.declaration")
-    assert [(f.rule, f.field) for f in refused.value.failures] == [("duration_format", "durations.declaration")]
+    assert [(f.rule, f.field) for f in refused.value.failures] == [
+        ("duration_format", "durations.declaration")
+    ]
 
 
 def test_template_deadline_override_moves_the_close_and_the_next_opening() -> None:
     phases = instantiate(FIVE_GOOD, year=2022, deadlines={"declaration": utc(2022, 10, 22, 16)})
-    assert spans(phases)[:2] == [("declaration", utc(2022, 10, 15, 16), utc(2022, 10, 22, 16)), ("pre_review", utc(2022, 10, 22, 16), utc(2022, 10, 25, 16))]
+    assert spans(phases)[:2] == [
+        ("declaration", utc(2022, 10, 15, 16), utc(2022, 10, 22, 16)),
+        ("pre_review", utc(2022, 10, 22, 16), utc(2022, 10, 25, 16)),
+    ]
 
 
 def test_template_deadline_override_on_a_start_time_phase_chains_the_next_phase_from_it() -> None:
     start = utc(2026, 11, 23, 10)
-    phases = instantiate(FIVE_GOOD, starts_at=start, durations={"declaration": "PT5M", "pre_review": "PT5M"}, deadlines={"declaration": start + timedelta(minutes=7)})
+    phases = instantiate(
+        FIVE_GOOD,
+        starts_at=start,
+        durations={"declaration": "PT5M", "pre_review": "PT5M"},
+        deadlines={"declaration": start + timedelta(minutes=7)},
+    )
     assert phases[0].closes_at == phases[1].opens_at == start + timedelta(minutes=7)
     assert phases[1].closes_at == start + timedelta(minutes=12)  # pre-review keeps its five minutes
 
 
 def test_template_absolute_deadlines_for_every_phase_chain_the_phases_from_a_start_time() -> None:
     start = utc(2026, 11, 23, 10)
-    deadlines = {code: start + timedelta(minutes=5 * (i + 1)) for i, code in enumerate(["declaration", "pre_review", "inspection", "commendation"])}
+    deadlines = {
+        code: start + timedelta(minutes=5 * (i + 1))
+        for i, code in enumerate(["declaration", "pre_review", "inspection", "commendation"])
+    }
     phases = instantiate(FIVE_GOOD, starts_at=start, deadlines=deadlines)
     assert spans(phases) == [
         ("declaration", start, deadlines["declaration"]),
@@ -173,19 +234,39 @@ def test_template_needs_either_a_year_or_a_start_time(kwargs: dict) -> None:
 
 def test_template_unknown_phases_in_overrides_all_named() -> None:
     with pytest.raises(InvalidCampaignError) as refused:
-        instantiate(FIVE_GOOD, starts_at=utc(2026, 1, 1), durations={"mobilisation": 60}, deadlines={"assessment": utc(2026, 2, 1)})
-    assert [(f.rule, f.field) for f in refused.value.failures] == [("phase_known", "durations.mobilisation"), ("phase_known", "deadlines.assessment")]
+        instantiate(
+            FIVE_GOOD,
+            starts_at=utc(2026, 1, 1),
+            durations={"mobilisation": 60},
+            deadlines={"assessment": utc(2026, 2, 1)},
+        )
+    assert [(f.rule, f.field) for f in refused.value.failures] == [
+        ("phase_known", "durations.mobilisation"),
+        ("phase_known", "deadlines.assessment"),
+    ]
 
 
 def test_quota_overrides_replace_only_the_named_categories() -> None:
     categories = apply_quotas(FIVE_GOOD.categories, {"five_good_site": 3, "advanced_worker": None})
-    assert [(c.code, c.quota) for c in categories] == [("five_good_site", 3), ("outstanding_administrator", 30), ("advanced_worker", None)]
+    assert [(c.code, c.quota) for c in categories] == [
+        ("five_good_site", 3),
+        ("outstanding_administrator", 30),
+        ("advanced_worker", None),
+    ]
     assert FIVE_GOOD.categories[0].quota == 50  # the template itself is untouched
 
 
 def test_quota_overrides_refused_naming_every_bad_entry() -> None:
     with pytest.raises(InvalidCampaignError) as refused:
-        apply_quotas(FIVE_GOOD.categories, {"model_village": 5, "five_good_site": -1, "advanced_worker": 2.5, "outstanding_administrator": True})
+        apply_quotas(
+            FIVE_GOOD.categories,
+            {
+                "model_village": 5,
+                "five_good_site": -1,
+                "advanced_worker": 2.5,
+                "outstanding_administrator": True,
+            },
+        )
     assert [(f.rule, f.field) for f in refused.value.failures] == [
         ("category_known", "quotas.model_village"),
         ("quota_non_negative_integer", "quotas.five_good_site"),
@@ -196,7 +277,13 @@ def test_quota_overrides_refused_naming_every_bad_entry() -> None:
 
 def test_campaign_created_from_a_start_time_takes_its_year_from_the_first_phase(world: World) -> None:
     summary = world.app.create_campaign(
-        "five-good-sites", CITY, ADMIN, starts_at=utc(2026, 11, 23, 10), durations={"declaration": "PT5M"}, quotas={"five_good_site": 3}, at=utc(2026, 11, 23, 9)
+        "five-good-sites",
+        CITY,
+        ADMIN,
+        starts_at=utc(2026, 11, 23, 10),
+        durations={"declaration": "PT5M"},
+        quotas={"five_good_site": 3},
+        at=utc(2026, 11, 23, 9),
     )
     assert summary["year"] == 2026
     assert summary["phases"][0]["closes_at"] == utc(2026, 11, 23, 10, 5).isoformat()
@@ -206,6 +293,12 @@ def test_campaign_created_from_a_start_time_takes_its_year_from_the_first_phase(
 
 def test_campaign_creation_refused_for_an_invalid_instantiation(world: World) -> None:
     with pytest.raises(InvalidCampaignError):
-        world.app.create_campaign("five-good-sites", CITY, ADMIN, starts_at=utc(2026, 11, 23), durations={"declaration": "five minutes"})
+        world.app.create_campaign(
+            "five-good-sites",
+            CITY,
+            ADMIN,
+            starts_at=utc(2026, 11, 23),
+            durations={"declaration": "five minutes"},
+        )
     with pytest.raises(TemplateNotFoundError):
         world.app.create_campaign("no-such-template", CITY, ADMIN, year=2022)

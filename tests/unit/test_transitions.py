@@ -8,7 +8,14 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from builders import FIVE_GOOD_2022, FIVE_PROTECTIONS_OK, category, declared_nomination, uniform_scores, utc
+from builders import (
+    FIVE_GOOD_2022,
+    FIVE_PROTECTIONS_OK,
+    category,
+    declared_nomination,
+    uniform_scores,
+    utc,
+)
 
 from domain.errors import InvalidTransitionError
 from domain.nominations import Nomination, one_year_later
@@ -28,7 +35,9 @@ def admitted() -> Nomination:
 
 def inspected(score: float = 80, verdict: str = "pass") -> Nomination:
     nomination = admitted()
-    nomination.inspect(SITE, METHODS, uniform_scores(SITE, score), verdict, "", INSPECTOR, FIVE_GOOD_2022.inspection)
+    nomination.inspect(
+        SITE, METHODS, uniform_scores(SITE, score), verdict, "", INSPECTOR, FIVE_GOOD_2022.inspection
+    )
     return nomination
 
 
@@ -59,13 +68,17 @@ def test_pre_review_refused_after_a_rejection() -> None:
     nomination = declared_nomination()
     nomination.pre_review(SITE, "reject", ["设备无法正常运行"], {}, REVIEWER, FIVE_GOOD_2022.pre_review)
     with pytest.raises(InvalidTransitionError):
-        nomination.pre_review(SITE, "admit", [], FIVE_PROTECTIONS_OK, REVIEWER, FIVE_GOOD_2022.pre_review)
+        nomination.pre_review(
+            SITE, "admit", [], FIVE_PROTECTIONS_OK, REVIEWER, FIVE_GOOD_2022.pre_review
+        )
 
 
 def test_inspection_refused_before_admission() -> None:
     nomination = declared_nomination()
     with pytest.raises(InvalidTransitionError) as refused:
-        nomination.inspect(SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection)
+        nomination.inspect(
+            SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection
+        )
     assert refused.value.details["state"] == "declared"
     assert nomination.inspections == []
 
@@ -74,13 +87,17 @@ def test_inspection_refused_for_a_rejected_nomination() -> None:
     nomination = declared_nomination()
     nomination.pre_review(SITE, "reject", ["材料不实"], {}, REVIEWER, FIVE_GOOD_2022.pre_review)
     with pytest.raises(InvalidTransitionError):
-        nomination.inspect(SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection)
+        nomination.inspect(
+            SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection
+        )
 
 
 def test_inspection_refused_after_commendation() -> None:
     nomination = commended()
     with pytest.raises(InvalidTransitionError):
-        nomination.inspect(SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection)
+        nomination.inspect(
+            SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection
+        )
 
 
 def test_commendation_refused_for_a_failed_nomination() -> None:
@@ -169,7 +186,12 @@ def test_revocation_refused_twice() -> None:
 def test_lapse_only_from_the_state_waiting_on_that_step(build, step: str, lapses: bool) -> None:
     nomination = build()
     before = (nomination.state, nomination.version)
-    assert nomination.lapse(step, step, "截止时仍未办理", {"role": "system"}, FIVE_GOOD_2022.after_commendation) is lapses
+    assert (
+        nomination.lapse(
+            step, step, "截止时仍未办理", {"role": "system"}, FIVE_GOOD_2022.after_commendation
+        )
+        is lapses
+    )
     if lapses:
         assert nomination.state == "lapsed" and nomination.closing_reason == "截止时仍未办理"
     else:
@@ -180,7 +202,10 @@ def test_lapse_of_a_withdrawn_nomination_appends_nothing() -> None:
     nomination = declared_nomination()
     nomination.withdraw("撤回", {}, FIVE_GOOD_2022.declaration)
     version = nomination.version
-    assert nomination.lapse("pre_review", "pre_review", "截止", {}, FIVE_GOOD_2022.after_commendation) is False
+    assert (
+        nomination.lapse("pre_review", "pre_review", "截止", {}, FIVE_GOOD_2022.after_commendation)
+        is False
+    )
     assert nomination.version == version
 
 

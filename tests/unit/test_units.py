@@ -6,10 +6,27 @@ its villages (seed 002); each unit knows its ancestors (jurisdiction) and its ch
 from __future__ import annotations
 
 import pytest
-from builders import ADMIN, AGENCY, CITY, COUNTY, OTHER_TOWNSHIP, PENG_ZHEN_VILLAGES, TOWNSHIP, VILLAGE, World, utc
+from builders import (
+    ADMIN,
+    AGENCY,
+    CITY,
+    COUNTY,
+    OTHER_TOWNSHIP,
+    PENG_ZHEN_VILLAGES,
+    TOWNSHIP,
+    VILLAGE,
+    World,
+    utc,
+)
 
 from domain.actors import Actor
-from domain.errors import DuplicateUnitError, InvalidUnitError, OutsideJurisdictionError, UnitMoveRefusedError, UnitNotFoundError
+from domain.errors import (
+    DuplicateUnitError,
+    InvalidUnitError,
+    OutsideJurisdictionError,
+    UnitMoveRefusedError,
+    UnitNotFoundError,
+)
 from domain.units import Unit, unit_placement_failures
 
 
@@ -19,13 +36,34 @@ def tree() -> dict[str, Unit]:
     city = Unit.register(CITY, "Shifan City", "示范市", "city", None, ADMIN.as_dict(), at)
     county = Unit.register(COUNTY, "Yijun County", "宜君县", "county", city, ADMIN.as_dict(), at)
     township = Unit.register(TOWNSHIP, "Peng Town", "彭镇", "township", county, ADMIN.as_dict(), at)
-    village = Unit.register(VILLAGE, "Qianshuang Village", "前双村", "village", township, ADMIN.as_dict(), at)
-    agency = Unit.register(AGENCY, "Agriculture Bureau", "宜君县农业局", "agency", county, ADMIN.as_dict(), at)
-    district = Unit.register("guanli-qu", "Management District", "管理区", "management_district", township, ADMIN.as_dict(), at)
-    return {"city": city, "county": county, "township": township, "village": village, "agency": agency, "management_district": district}
+    village = Unit.register(
+        VILLAGE, "Qianshuang Village", "前双村", "village", township, ADMIN.as_dict(), at
+    )
+    agency = Unit.register(
+        AGENCY, "Agriculture Bureau", "宜君县农业局", "agency", county, ADMIN.as_dict(), at
+    )
+    district = Unit.register(
+        "guanli-qu",
+        "Management District",
+        "管理区",
+        "management_district",
+        township,
+        ADMIN.as_dict(),
+        at,
+    )
+    return {
+        "city": city,
+        "county": county,
+        "township": township,
+        "village": village,
+        "agency": agency,
+        "management_district": district,
+    }
 
 
-def placement(level: str, parent_level: str | None, code: str = "xin", name: str = "新单位") -> list[str]:
+def placement(
+    level: str, parent_level: str | None, code: str = "xin", name: str = "新单位"
+) -> list[str]:
     parent = tree()[parent_level] if parent_level else None
     return [f.rule for f in unit_placement_failures(code, level, parent, "", name)]
 
@@ -68,7 +106,11 @@ def test_unit_placement_refused_under_any_other_level(level: str, parent_level: 
 
 def test_unit_placement_failure_names_the_expected_parent_level() -> None:
     (failure,) = unit_placement_failures("xin-cun", "village", tree()["county"], "Xin", "新村")
-    assert (failure.field, failure.expected, failure.actual) == ("parent_id", ["township", "management_district"], "county")
+    assert (failure.field, failure.expected, failure.actual) == (
+        "parent_id",
+        ["township", "management_district"],
+        "county",
+    )
     assert "乡镇/街道" in failure.message_zh
 
 
@@ -92,7 +134,11 @@ def test_unit_aggregate_records_its_path_and_its_parent_records_the_child() -> N
 def test_register_unit_refused_naming_every_failure(world: World) -> None:
     with pytest.raises(InvalidUnitError) as refused:
         world.app.register_unit("", "", "", "village", COUNTY, ADMIN)
-    assert [f.rule for f in refused.value.failures] == ["unit_id_format", "unit_name_required", "unit_parent_level"]
+    assert [f.rule for f in refused.value.failures] == [
+        "unit_id_format",
+        "unit_name_required",
+        "unit_parent_level",
+    ]
 
 
 def test_register_unit_refused_for_an_existing_code(world: World) -> None:
@@ -117,7 +163,12 @@ def test_units_in_subtree_walks_breadth_first_from_the_unit(world: World) -> Non
     subtree = [u.code for u in world.app.units_in_subtree(TOWNSHIP)]
     assert subtree[0] == TOWNSHIP and sorted(subtree[1:]) == sorted(PENG_ZHEN_VILLAGES)
     county = [u.level for u in world.app.units_in_subtree(COUNTY)]
-    assert county[0] == "county" and county.count("township") == 2 and county.count("agency") == 1 and county.count("village") == 6
+    assert (
+        county[0] == "county"
+        and county.count("township") == 2
+        and county.count("agency") == 1
+        and county.count("village") == 6
+    )
 
 
 def test_a_township_registers_straight_under_a_county_level_city(world: World) -> None:
@@ -127,16 +178,26 @@ def test_a_township_registers_straight_under_a_county_level_city(world: World) -
 
 
 def test_a_village_registers_under_a_management_district(world: World) -> None:
-    world.app.register_unit("guanli-1", "District 1", "第一管理区", "management_district", TOWNSHIP, ADMIN)
+    world.app.register_unit(
+        "guanli-1", "District 1", "第一管理区", "management_district", TOWNSHIP, ADMIN
+    )
     village = world.app.register_unit("xin-cun", "Xin Village", "新村", "village", "guanli-1", ADMIN)
     assert village["path"] == [CITY, COUNTY, TOWNSHIP, "guanli-1"]
 
 
 def test_renaming_a_unit_keeps_the_old_names_in_its_history(world: World) -> None:
-    result = world.app.rename_unit(TOWNSHIP, "Peng Town (new)", "彭镇（新）", "撤乡设镇 / became a town", ADMIN)
+    result = world.app.rename_unit(
+        TOWNSHIP, "Peng Town (new)", "彭镇（新）", "撤乡设镇 / became a town", ADMIN
+    )
     assert (result["name"], result["name_zh"]) == ("Peng Town (new)", "彭镇（新）")
-    (renamed,) = [e for e in world.app.events.get(world.app.get_unit(TOWNSHIP).id) if isinstance(e, Unit.Renamed)]
-    assert (renamed.previous_name_zh, renamed.reason, renamed.actor["token_id"]) == ("彭镇", "撤乡设镇 / became a town", ADMIN.token_id)
+    (renamed,) = [
+        e for e in world.app.events.get(world.app.get_unit(TOWNSHIP).id) if isinstance(e, Unit.Renamed)
+    ]
+    assert (renamed.previous_name_zh, renamed.reason, renamed.actor["token_id"]) == (
+        "彭镇",
+        "撤乡设镇 / became a town",
+        ADMIN.token_id,
+    )
 
 
 def test_renaming_needs_a_reason_and_a_name(world: World) -> None:
@@ -151,9 +212,16 @@ def test_moving_a_township_moves_its_whole_subtree(world: World) -> None:
     village = world.app.get_unit(VILLAGE)
     assert village.path == [CITY, "county-b", TOWNSHIP]
     assert village.is_within("county-b") and not village.is_within(COUNTY)
-    assert TOWNSHIP not in world.app.get_unit(COUNTY).children and TOWNSHIP in world.app.get_unit("county-b").children
+    assert (
+        TOWNSHIP not in world.app.get_unit(COUNTY).children
+        and TOWNSHIP in world.app.get_unit("county-b").children
+    )
     (moved,) = [e for e in world.app.events.get(village.id) if isinstance(e, Unit.Moved)]
-    assert (moved.moved, moved.previous_path, moved.reason) == (TOWNSHIP, [CITY, COUNTY, TOWNSHIP], "区划调整 / boundaries redrawn")
+    assert (moved.moved, moved.previous_path, moved.reason) == (
+        TOWNSHIP,
+        [CITY, COUNTY, TOWNSHIP],
+        "区划调整 / boundaries redrawn",
+    )
 
 
 def test_a_unit_cannot_move_into_its_own_subtree_or_under_the_wrong_level(world: World) -> None:
@@ -176,5 +244,7 @@ def test_a_move_that_takes_an_open_nomination_out_of_its_jurisdiction_is_refused
     world.app.register_unit("zhen-b", "Town B", "乙镇", "township", COUNTY, ADMIN)
     with pytest.raises(UnitMoveRefusedError) as refused:
         world.app.move_unit(VILLAGE, "zhen-b", "村庄合并 / villages merged", ADMIN)
-    assert [(f.rule, f.actual) for f in refused.value.failures] == [("unit_move_keeps_open_nominations", nid)]
+    assert [(f.rule, f.actual) for f in refused.value.failures] == [
+        ("unit_move_keeps_open_nominations", nid)
+    ]
     assert world.app.get_unit(VILLAGE).path == [CITY, COUNTY, TOWNSHIP]  # nothing moved

@@ -25,7 +25,18 @@ from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings
 from infra.webhooks import build_dispatcher
 from tests.api.conftest import ADMIN_TOKEN, free_port
-from tests.integration.world import CITY_INSPECTOR, CITY_REVIEWER, INSPECTING, PRE_REVIEWING, SITE_CHECKS, build_city, declare_site, declarer, five_good_campaign, scores_for
+from tests.integration.world import (
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    INSPECTING,
+    PRE_REVIEWING,
+    SITE_CHECKS,
+    build_city,
+    declare_site,
+    declarer,
+    five_good_campaign,
+    scores_for,
+)
 
 RECEIVER = Path(__file__).with_name("receiver.py")
 ADMIN = Actor("tok-admin", "admin", None)
@@ -46,8 +57,15 @@ def fast_settings(database_url: str, **overrides: Any) -> Settings:
 def environment(settings: Settings, home: Path) -> dict[str, str]:
     """The LAUREL_* environment of ``settings`` for a ``laurel`` process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAUREL_")}
-    env.update({f"LAUREL_{k.upper()}": str(int(v) if isinstance(v, bool) else v) for k, v in FAST.items()})
-    env.update(LAUREL_DATABASE_URL=settings.database_url, LAUREL_HOME_DIR=str(home), LAUREL_LOG_FORMAT="json", LAUREL_WEBHOOK_TIMEOUT=str(settings.webhook_timeout))
+    env.update(
+        {f"LAUREL_{k.upper()}": str(int(v) if isinstance(v, bool) else v) for k, v in FAST.items()}
+    )
+    env.update(
+        LAUREL_DATABASE_URL=settings.database_url,
+        LAUREL_HOME_DIR=str(home),
+        LAUREL_LOG_FORMAT="json",
+        LAUREL_WEBHOOK_TIMEOUT=str(settings.webhook_timeout),
+    )
     return env
 
 
@@ -64,7 +82,11 @@ def services_for(database_url: str, **overrides: Any) -> Iterator[Services]:
 def serving(services: Services) -> Iterator[str]:
     """The HTTP API over ``services`` (uvicorn in a thread); yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for(lambda: server.started, 15, "uvicorn")
@@ -88,7 +110,12 @@ class Receiver:
         self.process: subprocess.Popen[str] | None = None
 
     def start(self, *secrets: str) -> Receiver:
-        self.process = subprocess.Popen([sys.executable, str(RECEIVER), str(self.port), *secrets], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, str(RECEIVER), str(self.port), *secrets],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
         return self
 
@@ -122,7 +149,10 @@ def dispatching(services: Services, **kwargs: Any) -> Iterator[Any]:
     """A dispatcher over ``services`` in a thread of the test process (own store connection)."""
     dispatcher = build_dispatcher(services, **kwargs)
     stop = threading.Event()
-    thread = threading.Thread(target=lambda: asyncio.run(dispatcher.run(stop, services.settings.webhook_poll_interval)), daemon=True)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(dispatcher.run(stop, services.settings.webhook_poll_interval)),
+        daemon=True,
+    )
     thread.start()
     try:
         yield dispatcher
@@ -151,7 +181,9 @@ def nomination_events(app: Any, nominations: int) -> list[str]:
     for nid in ids:
         app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
     for nid in ids:
-        app.inspect(nid, ["document_review", "site_visit"], scores_for(90), "pass", CITY_INSPECTOR, at=INSPECTING)
+        app.inspect(
+            nid, ["document_review", "site_visit"], scores_for(90), "pass", CITY_INSPECTOR, at=INSPECTING
+        )
     for (town, _), nid in zip(villages, ids, strict=True):
         app.withdraw(nid, "站点合并 / sites merged", declarer(town), at=INSPECTING + timedelta(hours=1))
     return ids

@@ -11,13 +11,31 @@ from typing import Any
 from domain.actors import SYSTEM
 from infra.bootstrap import Services
 from tests.conftest import BACKENDS
-from tests.webhooks.conftest import ADMIN, Receiver, client, dispatching, nomination_events, services_for, serving, wait_for
+from tests.webhooks.conftest import (
+    ADMIN,
+    Receiver,
+    client,
+    dispatching,
+    nomination_events,
+    services_for,
+    serving,
+    wait_for,
+)
 
-NOMINATION_STEPS = ["nomination.declared", "nomination.pre_reviewed", "nomination.inspected", "nomination.withdrawn"]
+NOMINATION_STEPS = [
+    "nomination.declared",
+    "nomination.pre_reviewed",
+    "nomination.inspected",
+    "nomination.withdrawn",
+]
 
 
-def subscribe(services: Services, url: str, types: tuple[str, ...] = ("nomination.*",), **kwargs: Any) -> tuple[str, str]:
-    created = services.app.create_webhook(url, list(types), "测试接收端 / test receiver", ADMIN, **kwargs)
+def subscribe(
+    services: Services, url: str, types: tuple[str, ...] = ("nomination.*",), **kwargs: Any
+) -> tuple[str, str]:
+    created = services.app.create_webhook(
+        url, list(types), "测试接收端 / test receiver", ADMIN, **kwargs
+    )
     return created["id"], created["secret"]
 
 
@@ -43,14 +61,18 @@ def assert_in_order_per_subject(accepted: list[dict[str, Any]]) -> None:
 
 
 @BACKENDS
-def test_consumer_down_then_failing_then_up_gets_every_event_in_order_per_nomination(database_url: str) -> None:
+def test_consumer_down_then_failing_then_up_gets_every_event_in_order_per_nomination(
+    database_url: str,
+) -> None:
     with services_for(database_url) as services:
         receiver = Receiver()  # not started: connection refused
         try:
             webhook, secret = subscribe(services, receiver.url)
             with dispatching(services) as dispatcher:
                 ids = nomination_events(services.app, 50)  # 200 nomination events while nobody listens
-                wait_for(lambda: len(dispatcher.store.attempts(webhook, 100)) >= 50, 30, "refused attempts")
+                wait_for(
+                    lambda: len(dispatcher.store.attempts(webhook, 100)) >= 50, 30, "refused attempts"
+                )
                 assert {a["status_code"] for a in dispatcher.store.attempts(webhook, 100)} == {None}
                 receiver.start(secret)
                 receiver.control(default=500)
@@ -58,7 +80,11 @@ def test_consumer_down_then_failing_then_up_gets_every_event_in_order_per_nomina
                 receiver.control(default=200)
                 expected = expected_events(services, "nomination.")
                 assert len(expected) == 200
-                wait_for(lambda: {r["ce_id"] for r in receiver.accepted()} >= set(expected), 60, "every event accepted")
+                wait_for(
+                    lambda: {r["ce_id"] for r in receiver.accepted()} >= set(expected),
+                    60,
+                    "every event accepted",
+                )
             log = receiver.log()
         finally:
             receiver.stop()
@@ -75,13 +101,19 @@ def test_consumer_down_then_failing_then_up_gets_every_event_in_order_per_nomina
         assert record["webhook_id"] == record["ce_id"]
         requests_per_event[record["ce_id"]].add(record["webhook_id"])
         entry = expected[record["ce_id"]]
-        assert (record["type"], record["sequence"], record["data"]["state"]) == (entry.type, f"{entry.position:020d}", entry.state)
+        assert (record["type"], record["sequence"], record["data"]["state"]) == (
+            entry.type,
+            f"{entry.position:020d}",
+            entry.state,
+        )
     assert all(len(ids) == 1 for ids in requests_per_event.values())
     assert len(log) > len(expected)  # the 500s were retried: duplicates of the same webhook-id
 
 
 @BACKENDS
-def test_410_gone_disables_the_subscription_and_stops_deliveries(database_url: str, receiver: Receiver) -> None:
+def test_410_gone_disables_the_subscription_and_stops_deliveries(
+    database_url: str, receiver: Receiver
+) -> None:
     with services_for(database_url) as services:
         webhook, secret = subscribe(services, receiver.url, ("unit.*",))
         receiver.start(secret)
@@ -111,17 +143,23 @@ def test_retry_after_on_429_and_503_is_honoured(database_url: str, receiver: Rec
         with dispatching(services) as dispatcher:
             register_units(services, 1)
             wait_for(lambda: receiver.accepted(), 20, "delivery")
-            wait_for(lambda: dispatcher.store.health(webhook)["pending"] == 0, 20, "the delivery recorded")  # settled after the 200 arrives
+            wait_for(
+                lambda: dispatcher.store.health(webhook)["pending"] == 0, 20, "the delivery recorded"
+            )  # settled after the 200 arrives
             attempts = sorted(dispatcher.store.attempts(webhook), key=lambda a: a["id"])
         times = [r["received_at"] for r in receiver.log()]
     assert [r["answered"] for r in receiver.log()] == [429, 503, 200]
-    assert times[1] - times[0] >= 1.95 and times[2] - times[1] >= 0.95  # the schedule alone says 0.2 s, then 0.4 s
+    assert (
+        times[1] - times[0] >= 1.95 and times[2] - times[1] >= 0.95
+    )  # the schedule alone says 0.2 s, then 0.4 s
     assert [round(a["next_attempt_at"] - a["attempted_at"]) for a in attempts[:2]] == [2, 1]
     assert [a["outcome"] for a in attempts] == ["retrying", "retrying", "delivered"]
 
 
 @BACKENDS
-def test_replay_resends_exactly_the_events_after_the_position(database_url: str, receiver: Receiver) -> None:
+def test_replay_resends_exactly_the_events_after_the_position(
+    database_url: str, receiver: Receiver
+) -> None:
     with services_for(database_url) as services, serving(services) as base, client(base) as http:
         created = http.post("/v1/webhooks", json={"url": receiver.url, "event_types": ["unit.*"]}).json()
         receiver.start(created["secret"])
@@ -133,14 +171,31 @@ def test_replay_resends_exactly_the_events_after_the_position(database_url: str,
             wait_for(lambda: len(receiver.accepted()) == len(expected) == 8, 20, "live deliveries")
             positions = sorted(e.position for e in expected.values())
             after = positions[3]
-            replay = http.post(f"/v1/webhooks/{created['id']}/replay", json={"after_position": after}, headers={"Idempotency-Key": "r1"})
+            replay = http.post(
+                f"/v1/webhooks/{created['id']}/replay",
+                json={"after_position": after},
+                headers={"Idempotency-Key": "r1"},
+            )
             assert replay.status_code == 202, replay.text
-            assert (replay.json()["after_position"], replay.json()["until_position"]) == (after, services.views.max_position())
-            again = http.post(f"/v1/webhooks/{created['id']}/replay", json={"after_position": after}, headers={"Idempotency-Key": "r1"})
+            assert (replay.json()["after_position"], replay.json()["until_position"]) == (
+                after,
+                services.views.max_position(),
+            )
+            again = http.post(
+                f"/v1/webhooks/{created['id']}/replay",
+                json={"after_position": after},
+                headers={"Idempotency-Key": "r1"},
+            )
             assert again.status_code == 200 and again.json()["id"] == replay.json()["id"]
-            wait_for(lambda: len([r for r in receiver.accepted() if r["replay"]]) >= 4, 20, "replayed deliveries")
+            wait_for(
+                lambda: len([r for r in receiver.accepted() if r["replay"]]) >= 4,
+                20,
+                "replayed deliveries",
+            )
             time.sleep(0.3)  # nothing more arrives
-            deliveries = http.get(f"/v1/webhooks/{created['id']}/deliveries", params={"limit": 100}).json()["items"]
+            deliveries = http.get(
+                f"/v1/webhooks/{created['id']}/deliveries", params={"limit": 100}
+            ).json()["items"]
         log = receiver.log()
     originals = {r["ce_id"]: r for r in log if not r["replay"]}
     replayed = [r for r in log if r["replay"]]
@@ -148,28 +203,53 @@ def test_replay_resends_exactly_the_events_after_the_position(database_url: str,
     for record in replayed:
         assert record["verified"] == [True] and record["webhook_id"] == record["ce_id"]
         original = originals[record["ce_id"]]
-        assert (original["type"], original["sequence"], original["data"]) == (record["type"], record["sequence"], record["data"])
+        assert (original["type"], original["sequence"], original["data"]) == (
+            record["type"],
+            record["sequence"],
+            record["data"],
+        )
     assert_in_order_per_subject(replayed)
     assert len(deliveries) == 12 and {d["replay"] for d in deliveries} == {True, False}
-    assert all(d["status_code"] == 200 and d["outcome"] == "delivered" and d["latency_ms"] >= 0 and d["response_excerpt"] == "status 200" for d in deliveries)
+    assert all(
+        d["status_code"] == 200
+        and d["outcome"] == "delivered"
+        and d["latency_ms"] >= 0
+        and d["response_excerpt"] == "status 200"
+        for d in deliveries
+    )
 
 
 @BACKENDS
-def test_rotation_signs_with_both_secrets_for_24_hours_then_with_the_new_one(database_url: str, receiver: Receiver) -> None:
+def test_rotation_signs_with_both_secrets_for_24_hours_then_with_the_new_one(
+    database_url: str, receiver: Receiver
+) -> None:
     now = datetime.now(UTC)
     with services_for(database_url) as services:
         fresh, old = subscribe(services, receiver.url, ("unit.registered",))
         new = services.app.rotate_webhook_secret(fresh, ADMIN)["secret"]
-        stale, stale_old = subscribe(services, receiver.url.replace("/hook", "/stale"), ("unit.registered",), at=now - timedelta(hours=26))
-        stale_new = services.app.rotate_webhook_secret(stale, ADMIN, at=now - timedelta(hours=25))["secret"]
+        stale, stale_old = subscribe(
+            services,
+            receiver.url.replace("/hook", "/stale"),
+            ("unit.registered",),
+            at=now - timedelta(hours=26),
+        )
+        stale_new = services.app.rotate_webhook_secret(stale, ADMIN, at=now - timedelta(hours=25))[
+            "secret"
+        ]
         receiver.start()
         with dispatching(services):
             receiver.control(secrets=[old, new, stale_old, stale_new])
             register_units(services, 1)
             wait_for(lambda: len(receiver.accepted()) == 2, 20, "both subscriptions")
     by_path = {r["path"]: r for r in receiver.log()}
-    assert by_path["/hook"]["verified"] == [True, True, False, False] and by_path["/hook"]["signature"].count("v1,") == 2
-    assert by_path["/stale"]["verified"] == [False, False, False, True] and by_path["/stale"]["signature"].count("v1,") == 1
+    assert (
+        by_path["/hook"]["verified"] == [True, True, False, False]
+        and by_path["/hook"]["signature"].count("v1,") == 2
+    )
+    assert (
+        by_path["/stale"]["verified"] == [False, False, False, True]
+        and by_path["/stale"]["signature"].count("v1,") == 1
+    )
 
 
 @BACKENDS
@@ -181,49 +261,89 @@ def test_an_endpoint_failing_continuously_is_disabled(database_url: str, receive
         with dispatching(services):
             register_units(services, 1)
             wait_for(lambda: services.app.get_webhook(webhook).status == "disabled", 20, "disabled")
-        assert services.app.get_webhook(webhook).disabled_reason.startswith("every delivery failed for 1.5 s")
+        assert services.app.get_webhook(webhook).disabled_reason.startswith(
+            "every delivery failed for 1.5 s"
+        )
     first, last = receiver.log()[0]["received_at"], receiver.log()[-1]["received_at"]
     assert last - first >= 1.4
 
 
 @BACKENDS
-def test_ssrf_guard_checks_addresses_again_on_every_connection(database_url: str, receiver: Receiver, tmp_path: Any) -> None:
+def test_ssrf_guard_checks_addresses_again_on_every_connection(
+    database_url: str, receiver: Receiver, tmp_path: Any
+) -> None:
     receiver.start()
     with services_for(database_url, webhook_allow_private=True) as registering:
         by_ip, _ = subscribe(registering, receiver.url, ("unit.*",))
         by_name, _ = subscribe(registering, receiver.url.replace("127.0.0.1", "localhost"), ("unit.*",))
-    with services_for(database_url, webhook_allow_private=False) as services, dispatching(services) as dispatcher:
+    with (
+        services_for(database_url, webhook_allow_private=False) as services,
+        dispatching(services) as dispatcher,
+    ):
         register_units(services, 1)
-        wait_for(lambda: dispatcher.store.attempts(by_ip) and dispatcher.store.attempts(by_name), 20, "attempts")
+        wait_for(
+            lambda: dispatcher.store.attempts(by_ip) and dispatcher.store.attempts(by_name),
+            20,
+            "attempts",
+        )
         attempts = dispatcher.store.attempts(by_ip) + dispatcher.store.attempts(by_name)
     assert receiver.log() == []
-    assert all(a["status_code"] is None and a["error"].startswith("refused:") and a["outcome"] == "retrying" for a in attempts)
+    assert all(
+        a["status_code"] is None and a["error"].startswith("refused:") and a["outcome"] == "retrying"
+        for a in attempts
+    )
 
 
 @BACKENDS
-def test_only_a_2xx_within_the_timeout_counts_and_redirects_are_not_followed(database_url: str, receiver: Receiver) -> None:
+def test_only_a_2xx_within_the_timeout_counts_and_redirects_are_not_followed(
+    database_url: str, receiver: Receiver
+) -> None:
     with services_for(database_url, webhook_timeout=1.0) as services:
         webhook, secret = subscribe(services, receiver.url, ("unit.registered",))
         receiver.start(secret)
-        receiver.control(plan=[[302, {"Location": receiver.url.replace("/hook", "/elsewhere")}]], default=200, delay=0.0)
+        receiver.control(
+            plan=[[302, {"Location": receiver.url.replace("/hook", "/elsewhere")}]],
+            default=200,
+            delay=0.0,
+        )
         with dispatching(services) as dispatcher:
             register_units(services, 1)
             wait_for(lambda: receiver.accepted(), 20, "delivery after the redirect")
             receiver.control(delay=1.5)
             register_units(services, 1, prefix="slow")
-            wait_for(lambda: [a for a in dispatcher.store.attempts(webhook) if a["error"] and "timed out" in a["error"]], 20, "a timeout")
+            wait_for(
+                lambda: [
+                    a
+                    for a in dispatcher.store.attempts(webhook)
+                    if a["error"] and "timed out" in a["error"]
+                ],
+                20,
+                "a timeout",
+            )
             receiver.control(delay=0.0)
-            wait_for(lambda: dispatcher.store.health(webhook)["pending"] == 0, 20, "delivery after the timeout")
+            wait_for(
+                lambda: dispatcher.store.health(webhook)["pending"] == 0,
+                20,
+                "delivery after the timeout",
+            )
             attempts = sorted(dispatcher.store.attempts(webhook), key=lambda a: a["id"])
     log = receiver.log()
     assert {r["path"] for r in log} == {"/hook"}  # the redirect was not followed
-    assert attempts[0]["status_code"] == 302 and "not followed" in attempts[0]["error"] and attempts[0]["outcome"] == "retrying"
+    assert (
+        attempts[0]["status_code"] == 302
+        and "not followed" in attempts[0]["error"]
+        and attempts[0]["outcome"] == "retrying"
+    )
     slow = [r for r in log if r["ce_id"] == log[-1]["ce_id"]]
-    assert len(slow) >= 2 and {r["webhook_id"] for r in slow} == {log[-1]["ce_id"]}  # answered 200 too late, sent again
+    assert len(slow) >= 2 and {r["webhook_id"] for r in slow} == {
+        log[-1]["ce_id"]
+    }  # answered 200 too late, sent again
 
 
 @BACKENDS
-def test_a_subscription_gets_the_events_after_its_creation_until_it_is_deleted(database_url: str, receiver: Receiver) -> None:
+def test_a_subscription_gets_the_events_after_its_creation_until_it_is_deleted(
+    database_url: str, receiver: Receiver
+) -> None:
     with services_for(database_url) as services:
         register_units(services, 2, prefix="before")
         webhook, secret = subscribe(services, receiver.url, ("unit.registered",))
@@ -234,5 +354,9 @@ def test_a_subscription_gets_the_events_after_its_creation_until_it_is_deleted(d
             services.app.delete_webhook(webhook, ADMIN)
             register_units(services, 2, prefix="deleted")
             time.sleep(0.5)
-        names = {e.event_id: e.data["code"] for e in services.views.audit_entries(0, 1000) if e.type == "unit.registered"}
+        names = {
+            e.event_id: e.data["code"]
+            for e in services.views.audit_entries(0, 1000)
+            if e.type == "unit.registered"
+        }
     assert sorted(names[r["ce_id"]] for r in receiver.log()) == ["after-0", "after-1"]

@@ -11,7 +11,15 @@ from collections import defaultdict
 from pathlib import Path
 
 from tests.conftest import BACKENDS
-from tests.webhooks.conftest import ADMIN, Receiver, environment, fast_settings, nomination_events, services_for, wait_for
+from tests.webhooks.conftest import (
+    ADMIN,
+    Receiver,
+    environment,
+    fast_settings,
+    nomination_events,
+    services_for,
+    wait_for,
+)
 from tests.webhooks.test_delivery import assert_in_order_per_subject, expected_events
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,17 +28,27 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_dispatcher(database_url: str, home: Path, log: Path) -> subprocess.Popen[bytes]:
     env = environment(fast_settings(database_url), home)
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "api.cli", "webhooks", "dispatch"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "cli", "webhooks", "dispatch"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def alive(process: subprocess.Popen[bytes], log: Path) -> bool:
     """False while ``process`` runs; fails the test with its log when it died."""
-    assert process.poll() is None, f"the dispatcher exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+    assert process.poll() is None, (
+        f"the dispatcher exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+    )
     return False
 
 
 @BACKENDS
-def test_dispatcher_killed_mid_batch_and_restarted_loses_nothing(database_url: str, receiver: Receiver, tmp_path: Path) -> None:
+def test_dispatcher_killed_mid_batch_and_restarted_loses_nothing(
+    database_url: str, receiver: Receiver, tmp_path: Path
+) -> None:
     log = tmp_path / "dispatcher.log"
     with services_for(database_url) as services:
         created = services.app.create_webhook(receiver.url, ["nomination.*"], "crash test", ADMIN)
@@ -41,14 +59,22 @@ def test_dispatcher_killed_mid_batch_and_restarted_loses_nothing(database_url: s
             nomination_events(services.app, 50)
             expected = expected_events(services, "nomination.")
             assert len(expected) == 200
-            wait_for(lambda: len(receiver.accepted()) >= 40 or alive(first, log), 60, "the first deliveries")
+            wait_for(
+                lambda: len(receiver.accepted()) >= 40 or alive(first, log), 60, "the first deliveries"
+            )
             first.send_signal(signal.SIGKILL)
             first.wait(10)
             delivered_before = {r["ce_id"] for r in receiver.accepted()}
             assert len(delivered_before) < 200, "the kill came too late to be mid-batch"
             second = start_dispatcher(database_url, tmp_path, log)
             try:
-                wait_for(lambda: {r["ce_id"] for r in receiver.accepted()} >= set(expected) or alive(second, log), 90, "every event after the restart")
+                wait_for(
+                    lambda: (
+                        {r["ce_id"] for r in receiver.accepted()} >= set(expected) or alive(second, log)
+                    ),
+                    90,
+                    "every event after the restart",
+                )
             finally:
                 second.terminate()
                 second.wait(10)

@@ -34,7 +34,12 @@ ENTRY = AuditEntry(
     state="admitted",
     occurred_at=datetime(2022, 10, 22, 2, tzinfo=UTC),
     actor={"token_id": "tok-reviewer", "role": "reviewer", "unit_id": "city-1"},
-    data={"decision": "admit", "reasons": [], "checks": {"equipment_runs_normally": True}, "material": "前双村" * 400},
+    data={
+        "decision": "admit",
+        "reasons": [],
+        "checks": {"equipment_runs_normally": True},
+        "material": "前双村" * 400,
+    },
     hash="0" * 64,
     notification_id=42,
 )
@@ -64,7 +69,12 @@ def test_signature_verifies_with_the_standardwebhooks_library_for_every_secret()
 def test_payload_is_a_structured_cloudevent_with_thin_data() -> None:
     body = messages.body(messages.cloud_event(ENTRY, "urn:laurel"))
     event = from_http_event(HTTPMessage(headers={"content-type": messages.CONTENT_TYPE}, body=body))
-    assert (event.get_id(), event.get_type(), event.get_source(), event.get_subject()) == (ENTRY.event_id, "nomination.pre_reviewed", "urn:laurel", ENTRY.subject)
+    assert (event.get_id(), event.get_type(), event.get_source(), event.get_subject()) == (
+        ENTRY.event_id,
+        "nomination.pre_reviewed",
+        "urn:laurel",
+        ENTRY.subject,
+    )
     assert event.get_time() == ENTRY.occurred_at
     assert event.get_attributes()["sequence"] == "00000000000000000042"
     data = event.get_data()
@@ -104,7 +114,9 @@ def test_replay_is_marked_in_the_event_and_a_header() -> None:
         (["*"], "token.issued", False),
     ],
 )
-def test_event_type_patterns_match_deliverable_types(patterns: list[str], event_type: str, expected: bool) -> None:
+def test_event_type_patterns_match_deliverable_types(
+    patterns: list[str], event_type: str, expected: bool
+) -> None:
     assert matches(patterns, event_type) is expected
 
 
@@ -114,7 +126,10 @@ def test_default_retry_schedule_spans_about_three_days_with_jitter() -> None:
     assert delays[:3] == [5, 300, 1800]
     assert timedelta(days=3) < timedelta(seconds=sum(delays)) < timedelta(days=3.5)
     assert policy.next_delay(policy.max_attempts) is None  # the tenth attempt was the last
-    low, high = RetryPolicy(random=lambda: 0.0).next_delay(2), RetryPolicy(random=lambda: 0.999999).next_delay(2)
+    low, high = (
+        RetryPolicy(random=lambda: 0.0).next_delay(2),
+        RetryPolicy(random=lambda: 0.999999).next_delay(2),
+    )
     assert low == pytest.approx(240) and high == pytest.approx(360, rel=1e-3)
 
 
@@ -128,7 +143,20 @@ def test_retry_after_wins_over_the_schedule_and_is_capped_at_a_day() -> None:
     assert retry_after_seconds("soon", now) is None
 
 
-NOT_PUBLIC = ("127.0.0.1", "10.0.0.1", "169.254.169.254", "::1", "192.168.1.20", "172.16.0.5", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::ffff:127.0.0.1", "fe80::1", "fc00::1")
+NOT_PUBLIC = (
+    "127.0.0.1",
+    "10.0.0.1",
+    "169.254.169.254",
+    "::1",
+    "192.168.1.20",
+    "172.16.0.5",
+    "100.64.0.1",
+    "0.0.0.0",
+    "224.0.0.1",
+    "::ffff:127.0.0.1",
+    "fe80::1",
+    "fc00::1",
+)
 
 
 @pytest.mark.parametrize("address", NOT_PUBLIC)
@@ -136,7 +164,9 @@ def test_ssrf_refuses_non_public_addresses(address: str) -> None:
     assert refusal(address) is not None
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "8.8.8.8"]
+)
 def test_ssrf_allows_public_addresses(address: str) -> None:
     assert refusal(address) is None
 
@@ -151,7 +181,11 @@ def fake_resolver(mapping: dict[str, list[str]]) -> Any:
 
 
 def test_ssrf_refuses_a_name_if_any_of_its_addresses_is_private() -> None:
-    guard = AddressGuard(resolver=fake_resolver({"mixed.example": ["93.184.215.14", "10.0.0.7"], "public.example": ["93.184.215.14"]}))
+    guard = AddressGuard(
+        resolver=fake_resolver(
+            {"mixed.example": ["93.184.215.14", "10.0.0.7"], "public.example": ["93.184.215.14"]}
+        )
+    )
     with pytest.raises(WebhookInvalidError) as refused:
         guard.check_url("https://mixed.example/hook")
     assert [f.actual for f in refused.value.failures] == ["10.0.0.7"]
@@ -182,11 +216,19 @@ def test_retry_after_zero_or_in_the_past_cannot_spend_the_retries_in_seconds() -
     past = retry_after_seconds("Mon, 23 Nov 2026 11:00:00 GMT", datetime(2026, 11, 23, 12, tzinfo=UTC))
     assert past == 0 and policy.next_delay(2, retry_after=past) == 30
     assert policy.next_delay(2, retry_after=45) == 45  # above the floor: what it asks
-    assert sum(policy.next_delay(n, retry_after=0) or 0 for n in range(1, policy.max_attempts)) > 7 * 3600
+    assert (
+        sum(policy.next_delay(n, retry_after=0) or 0 for n in range(1, policy.max_attempts)) > 7 * 3600
+    )
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
     dispatcher = Dispatcher(None, None, None, None, policy, clock=lambda: now)  # type: ignore[arg-type]
-    attempt, status = dispatcher.outcome({"attempts": 0}, Response(429, 1.0, retry_after="0"), now.timestamp())
-    assert (status, attempt.outcome, attempt.next_attempt_at) == ("pending", "retrying", now.timestamp() + 1)
+    attempt, status = dispatcher.outcome(
+        {"attempts": 0}, Response(429, 1.0, retry_after="0"), now.timestamp()
+    )
+    assert (status, attempt.outcome, attempt.next_attempt_at) == (
+        "pending",
+        "retrying",
+        now.timestamp() + 1,
+    )
 
 
 @pytest.mark.parametrize(
@@ -227,6 +269,10 @@ def test_the_sender_turns_any_exception_into_a_failed_attempt() -> None:
             await sender.aclose()
 
     invalid = asyncio.run(post(Sender(AddressGuard(allow_private=True)), "https://example.org/a\x01b"))
-    assert invalid.status_code is None and invalid.error is not None and invalid.error.startswith("InvalidURL: ")
+    assert (
+        invalid.status_code is None
+        and invalid.error is not None
+        and invalid.error.startswith("InvalidURL: ")
+    )
     crashed = asyncio.run(post(Sender(AddressGuard(resolver=exploding)), "https://example.org/hook"))
     assert (crashed.status_code, crashed.error) == (None, "RuntimeError: resolver exploded")

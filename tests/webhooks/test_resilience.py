@@ -48,7 +48,9 @@ def legacy_subscription(services: Services, url: str, monkeypatch: pytest.Monkey
         patch.setattr("domain.webhooks_commands.url_failures", lambda _url: [])
         patch.setattr("domain.execution.control_character_failures", lambda _values: [])
         patch.setattr(services.app, "webhook_url_guard", None)
-        return services.app.create_webhook(url, ["unit.registered"], "registered before the URL rules", ADMIN)["id"]
+        return services.app.create_webhook(
+            url, ["unit.registered"], "registered before the URL rules", ADMIN
+        )["id"]
 
 
 def one_round(dispatcher: Dispatcher) -> int:
@@ -62,22 +64,33 @@ def one_round(dispatcher: Dispatcher) -> int:
 
 
 @BACKENDS
-def test_a_url_the_http_client_refuses_fails_alone_and_the_round_is_recorded(database_url: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_url_the_http_client_refuses_fails_alone_and_the_round_is_recorded(
+    database_url: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with services_for(database_url) as services:
         good, secret = subscribe(services, receiver.url, ("unit.registered",))
         bad = legacy_subscription(services, "https://example.org/a\x01b", monkeypatch)
         receiver.start(secret)
         register_units(services, 1)
-        one_round(build_dispatcher(services, store=services.webhooks))  # the real sender: httpx.InvalidURL was not an HTTPError
+        one_round(
+            build_dispatcher(services, store=services.webhooks)
+        )  # the real sender: httpx.InvalidURL was not an HTTPError
         assert [r["answered"] for r in receiver.log()] == [200]
         [failed] = services.webhooks.attempts(bad)
-        assert (failed["status_code"], failed["outcome"]) == (None, "retrying") and failed["error"].startswith("InvalidURL: ")
+        assert (failed["status_code"], failed["outcome"]) == (None, "retrying") and failed[
+            "error"
+        ].startswith("InvalidURL: ")
         assert [a["outcome"] for a in services.webhooks.attempts(good)] == ["delivered"]
-        assert services.webhooks.health(good)["pending"] == 0 and services.webhooks.health(bad)["pending"] == 1
+        assert (
+            services.webhooks.health(good)["pending"] == 0
+            and services.webhooks.health(bad)["pending"] == 1
+        )
 
 
 @BACKENDS
-def test_an_exception_while_sending_is_a_failed_attempt_not_the_end_of_the_round(database_url: str) -> None:
+def test_an_exception_while_sending_is_a_failed_attempt_not_the_end_of_the_round(
+    database_url: str,
+) -> None:
     with services_for(database_url) as services:
         good, _ = subscribe(services, OK_URL, ("unit.registered",))
         bad, _ = subscribe(services, "http://127.0.0.1:9/explodes", ("unit.registered",))
@@ -88,18 +101,26 @@ def test_an_exception_while_sending_is_a_failed_attempt_not_the_end_of_the_round
         assert [a["outcome"] for a in services.webhooks.attempts(good)] == ["delivered", "delivered"]
         failed = services.webhooks.attempts(bad)
         assert len(failed) == 2  # one lane per unit: both heads were tried
-        assert all(a["outcome"] == "retrying" and a["error"] == "RuntimeError: the sender exploded" for a in failed)
+        assert all(
+            a["outcome"] == "retrying" and a["error"] == "RuntimeError: the sender exploded"
+            for a in failed
+        )
 
 
 @BACKENDS
-def test_a_missing_signing_secret_fails_its_subscription_alone_until_the_secret_is_rotated(database_url: str) -> None:
+def test_a_missing_signing_secret_fails_its_subscription_alone_until_the_secret_is_rotated(
+    database_url: str,
+) -> None:
     now = [datetime.now(UTC)]
     with services_for(database_url) as services:
         _good, _ = subscribe(services, OK_URL, ("unit.registered",))
         broken, _ = subscribe(services, "http://127.0.0.1:9/broken", ("unit.registered",))
         store = services.webhooks
         with store.db.transaction() as sql:
-            sql.execute(f"DELETE FROM {store.t['secrets']} WHERE ref = ?", (services.app.get_webhook(broken).secret_ref,))
+            sql.execute(
+                f"DELETE FROM {store.t['secrets']} WHERE ref = ?",
+                (services.app.get_webhook(broken).secret_ref,),
+            )
         dispatcher = build_dispatcher(services, store=store, clock=lambda: now[0])
         sender = FakeSender()
         dispatcher.sender = sender  # type: ignore[assignment]
@@ -108,16 +129,28 @@ def test_a_missing_signing_secret_fails_its_subscription_alone_until_the_secret_
         assert [url for url, _ in sender.posts] == [OK_URL]
         [failed] = store.attempts(broken)
         assert (failed["status_code"], failed["outcome"]) == (None, "retrying")
-        assert failed["error"].startswith("signing secret missing, nothing sent; rotate the secret") and "签名密钥缺失" in failed["error"]
-        assert services.app.get_webhook(broken).active  # not disabled: retried, and repaired by a rotation
+        assert (
+            failed["error"].startswith("signing secret missing, nothing sent; rotate the secret")
+            and "签名密钥缺失" in failed["error"]
+        )
+        assert services.app.get_webhook(
+            broken
+        ).active  # not disabled: retried, and repaired by a rotation
 
         new = services.app.rotate_webhook_secret(broken, ADMIN)["secret"]
-        now[0] += timedelta(seconds=5)  # the retry is due; the missing secret is still in its grace period
+        now[0] += timedelta(
+            seconds=5
+        )  # the retry is due; the missing secret is still in its grace period
         one_round(dispatcher)
         [(url, headers)] = sender.posts[1:]
-        assert url == "http://127.0.0.1:9/broken" and headers["webhook-signature"].count("v1,") == 1  # the new secret only
+        assert (
+            url == "http://127.0.0.1:9/broken" and headers["webhook-signature"].count("v1,") == 1
+        )  # the new secret only
         assert [a["outcome"] for a in store.attempts(broken)] == ["delivered", "retrying"]
-        assert Webhook(new).verify(body(store, store.attempts(broken)[0]["message_id"]), headers)["id"] == headers["webhook-id"]
+        assert (
+            Webhook(new).verify(body(store, store.attempts(broken)[0]["message_id"]), headers)["id"]
+            == headers["webhook-id"]
+        )
 
 
 def body(store: Any, message_id: int) -> str:
@@ -132,4 +165,6 @@ def test_an_application_without_a_secret_vault_refuses_to_keep_secrets() -> None
     assert app.webhook_ids() == []  # nothing recorded
     app.webhook_secret_vault = MemoryVault()  # unit tests wire one explicitly
     created = app.create_webhook("http://127.0.0.1:9/hook", ["*"], "", ADMIN)
-    assert app.webhook_signing_secrets(app.get_webhook(created["id"]), datetime.now(UTC)) == [created["secret"]]
+    assert app.webhook_signing_secrets(app.get_webhook(created["id"]), datetime.now(UTC)) == [
+        created["secret"]
+    ]

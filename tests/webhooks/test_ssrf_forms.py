@@ -22,7 +22,15 @@ from tests.webhooks.test_subscriptions_api import SQLITE_ONLY, subscribe
 def teredo(server: str, client_address: str) -> str:
     """2001:0:<server>:<flags>:<port ^ 0xffff>:<client ^ 0xffffffff> (RFC 4380)."""
     client_bits = int(ipaddress.IPv4Address(client_address)) ^ 0xFFFFFFFF
-    return str(ipaddress.IPv6Address((0x20010000 << 96) | (int(ipaddress.IPv4Address(server)) << 64) | (0x8000 << 48) | (0xFFFF << 32) | client_bits))
+    return str(
+        ipaddress.IPv6Address(
+            (0x20010000 << 96)
+            | (int(ipaddress.IPv4Address(server)) << 64)
+            | (0x8000 << 48)
+            | (0xFFFF << 32)
+            | client_bits
+        )
+    )
 
 
 # address -> the form the refusal must name
@@ -52,7 +60,11 @@ REFUSED = {
     "::ffff:0:a00:1": "IPv4-translated",
     "::ffff:0:808:808": "IPv4-translated",  # SIIT-internal (RFC 2765): refused outright
 }
-ALLOWED = ("2002:808:808::1", "::ffff:808:808", "2606:2800:21f:cb07:6820:80da:af6b:8b2c")  # a public IPv4 behind 6to4 or mapped
+ALLOWED = (
+    "2002:808:808::1",
+    "::ffff:808:808",
+    "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+)  # a public IPv4 behind 6to4 or mapped
 
 
 @pytest.mark.parametrize("address", REFUSED)
@@ -77,8 +89,12 @@ def test_a_name_resolving_to_an_embedded_form_is_refused_when_connecting(address
     resolver = fake_resolver({"rebound.example": [address]})
     with pytest.raises(WebhookInvalidError) as refused:
         AddressGuard(resolver=resolver).addresses("rebound.example", 443)
-    assert [(f.rule, f.field, f.actual) for f in refused.value.failures] == [("webhook_address_public", "url", address)]
-    assert AddressGuard(allow_private=True, resolver=resolver).addresses("rebound.example", 443) == [address]
+    assert [(f.rule, f.field, f.actual) for f in refused.value.failures] == [
+        ("webhook_address_public", "url", address)
+    ]
+    assert AddressGuard(allow_private=True, resolver=resolver).addresses("rebound.example", 443) == [
+        address
+    ]
 
     async def post() -> Any:
         sender = Sender(AddressGuard(resolver=resolver), timeout=5)
@@ -88,7 +104,9 @@ def test_a_name_resolving_to_an_embedded_form_is_refused_when_connecting(address
             await sender.aclose()
 
     sent = asyncio.run(post())
-    assert sent.status_code is None and sent.error.startswith("refused:") and REFUSED[address] in sent.error
+    assert (
+        sent.status_code is None and sent.error.startswith("refused:") and REFUSED[address] in sent.error
+    )
 
 
 def test_the_dispatcher_refuses_a_6to4_literal_before_connecting() -> None:
@@ -104,18 +122,34 @@ def test_the_dispatcher_refuses_a_6to4_literal_before_connecting() -> None:
 
 
 @SQLITE_ONLY
-def test_registration_over_http_refuses_every_embedded_form_unless_private_is_allowed(database_url: str) -> None:
+def test_registration_over_http_refuses_every_embedded_form_unless_private_is_allowed(
+    database_url: str,
+) -> None:
     urls = [f"http://[{address}]:9/hook" for address in REFUSED]
-    with services_for(database_url, webhook_allow_private=False) as services, serving(services) as base, client(base) as http:
+    with (
+        services_for(database_url, webhook_allow_private=False) as services,
+        serving(services) as base,
+        client(base) as http,
+    ):
         for url in urls:
             refused = subscribe(http, url)
             assert refused.status_code == 422, (url, refused.text)
             problem = refused.json()
             assert problem["type"] == "urn:laurel:problem:webhook-invalid"
-            assert [(f["rule"], f["field"]) for f in problem["failures"]] == [("webhook_address_public", "url")], (url, problem)
+            assert [(f["rule"], f["field"]) for f in problem["failures"]] == [
+                ("webhook_address_public", "url")
+            ], (url, problem)
         assert http.get("/v1/webhooks").json() == []
         before = services.app.recorder.max_notification_id() or 0
-        assert subscribe(http, "http://[2002:808:808::1]:9/hook").status_code == 201  # 6to4 of a public address
+        assert (
+            subscribe(http, "http://[2002:808:808::1]:9/hook").status_code == 201
+        )  # 6to4 of a public address
         assert services.app.recorder.max_notification_id() > before
-    with services_for(database_url, webhook_allow_private=True) as services, serving(services) as base, client(base) as http:
-        assert subscribe(http, urls[0]).status_code == 201  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1 still allows them
+    with (
+        services_for(database_url, webhook_allow_private=True) as services,
+        serving(services) as base,
+        client(base) as http,
+    ):
+        assert (
+            subscribe(http, urls[0]).status_code == 201
+        )  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1 still allows them

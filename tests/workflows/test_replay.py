@@ -27,6 +27,8 @@ def test_recorded_history_replays_deterministically(path: Path):
     history = WorkflowHistory.from_json(f"{path.stem}-workflow", json.loads(path.read_text()))
 
     async def replay() -> None:
-        await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
+        await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(
+            history
+        )
 
     asyncio.run(replay())

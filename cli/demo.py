@@ -27,8 +27,20 @@ SEED_002 = (
 )
 CHECKS = {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}
 CRITERIA = {
-    "five_good_site": ["party_attention", "site_management", "programmes_watched", "equipment_running", "effect"],
-    "outstanding_administrator": ["political_stance", "dedication", "equipment_skill", "organising_ability", "teaching_results"],
+    "five_good_site": [
+        "party_attention",
+        "site_management",
+        "programmes_watched",
+        "equipment_running",
+        "effect",
+    ],
+    "outstanding_administrator": [
+        "political_stance",
+        "dedication",
+        "equipment_skill",
+        "organising_ability",
+        "teaching_results",
+    ],
     "advanced_worker": ["political_quality", "leadership_coordination", "site_guidance"],
 }
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -48,24 +60,37 @@ class Outcome:
 def material(village: str, rng: random.Random) -> str:
     text = ""
     while len(text) < 900:
-        text += SEED_002.format(village=village, trained=rng.randint(300, 2000), projects=rng.randint(3, 15))
+        text += SEED_002.format(
+            village=village, trained=rng.randint(300, 2000), projects=rng.randint(3, 15)
+        )
     return text
 
 
 class Demo:
     def __init__(self, url: str, token: str, console: Console, *, seed: int = 2022) -> None:
-        self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        self.http = httpx.Client(
+            base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
         self.url, self.console, self.rng = url.rstrip("/"), console, random.Random(seed)
         self.suffix = datetime.now(UTC).strftime("%m%d%H%M%S")  # each run its own city
 
-    def call(self, method: str, path: str, ok: tuple[int, ...] = (200, 201), client: httpx.Client | None = None, **kwargs: Any) -> httpx.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        ok: tuple[int, ...] = (200, 201),
+        client: httpx.Client | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         response = (client or self.http).request(method, path, **kwargs)
         if response.status_code not in ok:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text[:400]}")
         return response
 
     def token(self, role: str, unit: str) -> httpx.Client:
-        secret = self.call("POST", "/v1/tokens", json={"role": role, "unit_id": unit, "label": f"demo {role}"}).json()["token"]
+        secret = self.call(
+            "POST", "/v1/tokens", json={"role": role, "unit_id": unit, "label": f"demo {role}"}
+        ).json()["token"]
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {secret}"}, timeout=60)
 
     # --- the world ----------------------------------------------------------------------------
@@ -87,15 +112,27 @@ class Demo:
                     rows.append(f"{village},Village {t}-{v},前双村{t}-{v},village,{town}")
                     townships[town].append(village)
         body = "id,name,name_zh,level,parent_id\n" + "\n".join(rows) + "\n"
-        report = self.call("POST", "/v1/units:import", content=body.encode(), headers={"Content-Type": "text/csv"}).json()
-        self.console.print(f"units: {sum(1 for r in report['rows'] if r['status'] != 'error')} imported (1 city, 2 counties, 8 townships, 240 villages) / 单位已导入")
+        report = self.call(
+            "POST", "/v1/units:import", content=body.encode(), headers={"Content-Type": "text/csv"}
+        ).json()
+        self.console.print(
+            f"units: {sum(1 for r in report['rows'] if r['status'] != 'error')} imported (1 city, 2 counties, 8 townships, 240 villages) / 单位已导入"
+        )
         return city, townships
 
     def create_campaign(self, city: str) -> dict[str, Any]:
         starts = datetime.now(UTC) + timedelta(seconds=5)
-        body = {"template": "five-good-sites", "organiser_unit_id": city, "starts_at": starts.isoformat(), "durations": PHASE_SECONDS}
+        body = {
+            "template": "five-good-sites",
+            "organiser_unit_id": city,
+            "starts_at": starts.isoformat(),
+            "durations": PHASE_SECONDS,
+        }
         campaign = self.call("POST", "/v1/campaigns", json=body).json()
-        self.console.print(f"campaign {campaign['id']} — phases: " + ", ".join(f"{p['code']} → {p['closes_at'][11:19]}" for p in campaign["phases"]))
+        self.console.print(
+            f"campaign {campaign['id']} — phases: "
+            + ", ".join(f"{p['code']} → {p['closes_at'][11:19]}" for p in campaign["phases"])
+        )
         return campaign
 
     # --- the pipeline ---------------------------------------------------------------------------
@@ -111,7 +148,9 @@ class Demo:
             phase = next(p for p in board["phases"] if p["code"] == code)
             wait = (datetime.fromisoformat(phase["opens_at"]) - datetime.now(UTC)).total_seconds()
             if not told:
-                self.console.print(f"[dim]waiting {max(wait, 1):.0f} s for {code} to open (the deadline before it fires on its own) / 等待「{code}」阶段开始[/dim]")
+                self.console.print(
+                    f"[dim]waiting {max(wait, 1):.0f} s for {code} to open (the deadline before it fires on its own) / 等待「{code}」阶段开始[/dim]"
+                )
                 told = True
             time.sleep(min(max(wait, 0.5), 5))
 
@@ -123,35 +162,73 @@ class Demo:
             for i in range(count):
                 town = towns[i % len(towns)]
                 client = self.declarers[town]
-                offset = 0 if category == "five_good_site" else 15  # persons from other villages than the sites
+                offset = (
+                    0 if category == "five_good_site" else 15
+                )  # persons from other villages than the sites
                 village = townships[town][(i // len(towns) + offset) % 30]
-                name = f"{village} 站点" if category == "five_good_site" else self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
-                nominee: dict[str, Any] = {"kind": "site" if category == "five_good_site" else "person", "unit_id": village, "name": name}
+                name = (
+                    f"{village} 站点"
+                    if category == "five_good_site"
+                    else self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+                )
+                nominee: dict[str, Any] = {
+                    "kind": "site" if category == "five_good_site" else "person",
+                    "unit_id": village,
+                    "name": name,
+                }
                 if nominee["kind"] == "person":
                     nominee["person_id"] = f"p-{village}-{category[:3]}"
                 text = material(village[-5:], self.rng)
                 if i % 40 == 7:
                     text = text[:300]  # deliberately bad: material under 800 characters
-                response = client.post(f"/v1/campaigns/{campaign_id}/nominations", json={"category": category, "declaring_unit_id": town, "nominee": nominee, "form": {}, "material": text})
+                response = client.post(
+                    f"/v1/campaigns/{campaign_id}/nominations",
+                    json={
+                        "category": category,
+                        "declaring_unit_id": town,
+                        "nominee": nominee,
+                        "form": {},
+                        "material": text,
+                    },
+                )
                 if response.status_code == 201:
                     outcome.declared.append((response.json()["id"], category))
                 else:
-                    outcome.refused.append(f"{category} {village}: {response.status_code} {response.json().get('title', '')}")
-        self.console.print(f"declared {len(outcome.declared)}, refused {len(outcome.refused)} (the deliberately bad ones) / 申报 {len(outcome.declared)} 个，退回 {len(outcome.refused)} 个")
+                    outcome.refused.append(
+                        f"{category} {village}: {response.status_code} {response.json().get('title', '')}"
+                    )
+        self.console.print(
+            f"declared {len(outcome.declared)}, refused {len(outcome.refused)} (the deliberately bad ones) / 申报 {len(outcome.declared)} 个，退回 {len(outcome.refused)} 个"
+        )
         return outcome
 
     def pre_review(self, outcome: Outcome) -> None:
         for n, (nid, category) in enumerate(outcome.declared):
             if n % 9 == 4:
-                self.call("POST", f"/v1/nominations/{nid}/pre-review", client=self.reviewer, json={"decision": "reject", "reasons": ["材料与实际不符 / material does not match the site"]})
+                self.call(
+                    "POST",
+                    f"/v1/nominations/{nid}/pre-review",
+                    client=self.reviewer,
+                    json={
+                        "decision": "reject",
+                        "reasons": ["材料与实际不符 / material does not match the site"],
+                    },
+                )
                 outcome.rejected.append(nid)
             elif n % 13 == 6:
                 continue  # left waiting: the pre-review deadline lapses it
             else:
                 checks = CHECKS if category == "five_good_site" else {}
-                self.call("POST", f"/v1/nominations/{nid}/pre-review", client=self.reviewer, json={"decision": "admit", "reasons": [], "checks": checks})
+                self.call(
+                    "POST",
+                    f"/v1/nominations/{nid}/pre-review",
+                    client=self.reviewer,
+                    json={"decision": "admit", "reasons": [], "checks": checks},
+                )
                 outcome.admitted.append(nid)
-        self.console.print(f"pre-review: {len(outcome.admitted)} admitted, {len(outcome.rejected)} rejected, the rest left to lapse / 初审完成")
+        self.console.print(
+            f"pre-review: {len(outcome.admitted)} admitted, {len(outcome.rejected)} rejected, the rest left to lapse / 初审完成"
+        )
 
     def inspect(self, outcome: Outcome) -> None:
         categories = dict(outcome.declared)
@@ -159,14 +236,24 @@ class Demo:
             if n % 11 == 3:
                 continue  # not inspected in time: lapses when inspection closes
             score = self.rng.randint(55, 99)
-            body = {"methods": ["document_review", "site_visit"], "scores": dict.fromkeys(CRITERIA[categories[nid]], score), "verdict": "pass" if score >= 60 else "fail", "notes": "实地查看设备运行和学用记录"}
+            body = {
+                "methods": ["document_review", "site_visit"],
+                "scores": dict.fromkeys(CRITERIA[categories[nid]], score),
+                "verdict": "pass" if score >= 60 else "fail",
+                "notes": "实地查看设备运行和学用记录",
+            }
             self.call("POST", f"/v1/nominations/{nid}/inspections", client=self.inspector, json=body)
             outcome.inspected.append(nid)
         self.console.print(f"inspected {len(outcome.inspected)} / 考核 {len(outcome.inspected)} 个")
 
     def commend(self, campaign_id: str) -> None:
         for category in CRITERIA:
-            result = self.call("POST", f"/v1/campaigns/{campaign_id}/commendations", client=self.reviewer, json={"category": category}).json()
+            result = self.call(
+                "POST",
+                f"/v1/campaigns/{campaign_id}/commendations",
+                client=self.reviewer,
+                json={"category": category},
+            ).json()
             self.console.print(f"commended {len(result.get('commended', []))} in {category} / 表彰")
 
     def run(self, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -190,11 +277,23 @@ class Demo:
     def print_board(self, board: dict[str, Any]) -> None:
         table = Table(title=f"{board['name_zh']}\n{board['name_en']}")
         states = ["declared", "admitted", "rejected", "inspected", "lapsed", "commended"]
-        headers = ["类别 category", "申报\ndecl", "初审\nadmit", "不通过\nrej", "考核\ninsp", "逾期\nlapsed", "表彰\ncomm", "名额\nquota", "剩余\nleft"]
+        headers = [
+            "类别 category",
+            "申报\ndecl",
+            "初审\nadmit",
+            "不通过\nrej",
+            "考核\ninsp",
+            "逾期\nlapsed",
+            "表彰\ncomm",
+            "名额\nquota",
+            "剩余\nleft",
+        ]
         for i, column in enumerate(headers):
             table.add_column(column, justify="left" if i == 0 else "right")
         for c in board["categories"]:
-            table.add_row(c["code"], *(str(c["states"][s]) for s in states), str(c["quota"]), str(c["remaining"]))
+            table.add_row(
+                c["code"], *(str(c["states"][s]) for s in states), str(c["quota"]), str(c["remaining"])
+            )
         self.console.print(table)
         for c in board["categories"]:
             if c["quota"] is not None and c["commended"] > c["quota"]:

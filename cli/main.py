@@ -8,13 +8,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_projections import audit_cli, projections_cli
-from api.cli_tokens import token_cli
+from cli.projections import audit_cli, projections_cli
+from cli.signals import exit_on_sigterm
+from cli.tokens import token_cli
 from domain.templates import get_template, load_templates
 from infra.bootstrap import bootstrap
 
-cli = typer.Typer(help="Laurel — commendation campaigns, event-sourced (远程教育评选表彰系统)", no_args_is_help=True)
-templates_cli = typer.Typer(help="Campaign templates shipped with Laurel (评选模板)", no_args_is_help=True)
+cli = typer.Typer(
+    help="Laurel — commendation campaigns, event-sourced (远程教育评选表彰系统)", no_args_is_help=True
+)
+templates_cli = typer.Typer(
+    help="Campaign templates shipped with Laurel (评选模板)", no_args_is_help=True
+)
 cli.add_typer(templates_cli, name="templates")
 cli.add_typer(token_cli, name="token")
 webhooks_cli = typer.Typer(help="Webhook delivery (回调投递)", no_args_is_help=True)
@@ -29,7 +34,9 @@ def templates_list() -> None:
     """List the templates: code, names, categories and quotas."""
     table = Table("code", "名称 / name", "categories (quota)")
     for template in load_templates().values():
-        cats = ", ".join(f"{c.code} ({c.quota if c.quota is not None else '—'})" for c in template.categories)
+        cats = ", ".join(
+            f"{c.code} ({c.quota if c.quota is not None else '—'})" for c in template.categories
+        )
         table.add_row(template.code, f"{template.name_zh}\n{template.name_en}", cats)
     console.print(table)
 
@@ -49,7 +56,7 @@ def webhooks_dispatch() -> None:
     from infra.webhooks import build_dispatcher
     from infra.webhooks.dispatcher import serve
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     services = bootstrap()
     console.print(f"webhook dispatcher ({services.settings.backend}) / 回调投递进程已启动")
     try:
@@ -66,29 +73,31 @@ def check() -> None:
     services = bootstrap()
     try:
         services.app.recorder.max_notification_id()
-        console.print(f"[green]event store reachable[/green] ({services.settings.backend}) / 事件存储可用")
+        console.print(
+            f"[green]event store reachable[/green] ({services.settings.backend}) / 事件存储可用"
+        )
     finally:
         services.close()
-
-
-def _exit_on_sigterm() -> None:
-    """SIGTERM ends the process through ``finally`` blocks (uvicorn re-raises the signal after
-    its own shutdown; the default action would skip them and orphan the dev server)."""
-    import signal
-
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
 
 
 def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    _exit_on_sigterm()
-    if workers > 1:  # each worker process builds its own services (commands stay safe: the store's constraints decide)
-        console.print(f"[bold green]Laurel[/bold green] on http://{host}:{port}, {workers} worker processes  (API docs: /docs · 接口文档)")
-        uvicorn.run("api.asgi:from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    exit_on_sigterm()
+    if (
+        workers > 1
+    ):  # each worker process builds its own services (commands stay safe: the store's constraints decide)
+        console.print(
+            f"[bold green]Laurel[/bold green] on http://{host}:{port}, {workers} worker processes  (API docs: /docs · 接口文档)"
+        )
+        uvicorn.run(
+            "api.asgi:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
         return
 
     from api.app import create_app, settle_heap
@@ -97,7 +106,9 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
     try:
         app = create_app(services)
         settle_heap()
-        console.print(f"[bold green]Laurel[/bold green] on http://{host}:{port}  (API docs: /docs · 接口文档)")
+        console.print(
+            f"[bold green]Laurel[/bold green] on http://{host}:{port}  (API docs: /docs · 接口文档)"
+        )
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         services.close()
@@ -122,21 +133,27 @@ def worker() -> None:
     Temporal of the laurel up running on LAUREL_HOME_DIR."""
     import asyncio
 
-    from api.stack import with_running_temporal
+    from cli.stack import with_running_temporal
     from infra.settings import Settings
     from infra.temporal import build_worker
 
     settings = with_running_temporal(Settings())
     if not settings.temporal_address:
-        console.print("[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] and no laurel up runs on this data directory / 未设置 Temporal 地址")
+        console.print(
+            "[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] and no laurel up runs on this data directory / 未设置 Temporal 地址"
+        )
         raise typer.Exit(2)
     services = bootstrap(settings)
 
     async def run() -> None:
         scheduler = services.scheduler
         client = await scheduler.client()
-        console.print(f"worker on {settings.temporal_address}, namespace '{scheduler.namespace}', task queue '{scheduler.task_queue}' / 工作进程已启动")
-        async with asyncio.TaskGroup() as group:  # either failing ends the process (the supervisor restarts it)
+        console.print(
+            f"worker on {settings.temporal_address}, namespace '{scheduler.namespace}', task queue '{scheduler.task_queue}' / 工作进程已启动"
+        )
+        async with (
+            asyncio.TaskGroup() as group
+        ):  # either failing ends the process (the supervisor restarts it)
             group.create_task(build_worker(client, services.app, task_queue=scheduler.task_queue).run())
             group.create_task(scheduler.reconcile_forever(settings.reconcile_interval))
 
@@ -158,7 +175,7 @@ def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
     that dies is restarted. One stack per data directory: a second laurel up there exits
     with an error. Prints the admin token (LAUREL_ADMIN_TOKEN, or one generated once into
     .laurel/admin-token). Ctrl-C or SIGTERM stops everything."""
-    from api.stack import run_stack
+    from cli.stack import run_stack
 
     code = run_stack(port, console)
     if code:
@@ -167,14 +184,20 @@ def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
 
 @cli.command()
 def demo(
-    url: str = typer.Option(None, help="the running stack (default: the laurel up running on LAUREL_HOME_DIR, else http://127.0.0.1:8000)"),
-    token: str = typer.Option(None, help="an admin token (default: LAUREL_ADMIN_TOKEN, or the one laurel up printed, from .laurel/admin-token)"),
+    url: str = typer.Option(
+        None,
+        help="the running stack (default: the laurel up running on LAUREL_HOME_DIR, else http://127.0.0.1:8000)",
+    ),
+    token: str = typer.Option(
+        None,
+        help="an admin token (default: LAUREL_ADMIN_TOKEN, or the one laurel up printed, from .laurel/admin-token)",
+    ),
 ) -> None:
     """Drive the seed-000 campaign end to end against the running stack (about 4 minutes):
     a city of 8 townships × 30 villages, ~150 declarations, pre-review, inspection, deadlines
     firing, commendation within quota; prints the dashboard and its page's URL."""
-    from api.demo import Demo
-    from api.stack import running_stack
+    from cli.demo import Demo
+    from cli.stack import running_stack
     from infra.settings import Settings
 
     settings = Settings()
@@ -183,16 +206,23 @@ def demo(
     if not secret and (settings.home_dir / "admin-token").exists():
         secret = (settings.home_dir / "admin-token").read_text().strip()
     if not secret:
-        console.print("[red]no admin token[/red]: pass --token or set LAUREL_ADMIN_TOKEN / 请提供管理员令牌")
+        console.print(
+            "[red]no admin token[/red]: pass --token or set LAUREL_ADMIN_TOKEN / 请提供管理员令牌"
+        )
         raise typer.Exit(2)
     try:
-        board = Demo(url or (stack["api_url"] if stack else "http://127.0.0.1:8000"), secret, console).run()
+        board = Demo(
+            url or (stack["api_url"] if stack else "http://127.0.0.1:8000"), secret, console
+        ).run()
     except (RuntimeError, OSError) as exc:
         console.print(f"[red]demo failed / 演示失败[/red]: {exc}")
         raise typer.Exit(1) from None
     if stack and not url:  # where its workflow is: this stack's own Temporal namespace
         temporal = stack["temporal"]
-        console.print(f"workflow / 工作流: temporal workflow describe -w campaign-{board['campaign_id']} --address {temporal['address']} --namespace {temporal['namespace']}", soft_wrap=True)
+        console.print(
+            f"workflow / 工作流: temporal workflow describe -w campaign-{board['campaign_id']} --address {temporal['address']} --namespace {temporal['namespace']}",
+            soft_wrap=True,
+        )
 
 
 def main() -> None:

@@ -42,12 +42,20 @@ def token_create(
     role: str = typer.Option(..., help="admin | declarer | reviewer | inspector | auditor"),
     unit: str = typer.Option(None, help="the token's unit (its jurisdiction is that unit's subtree)"),
     label: str = typer.Option("", help="who holds it"),
-    expires_at: Annotated[datetime | None, typer.Option(help="ISO 8601 with a time zone (default: now + LAUREL_TOKEN_LIFETIME)", formats=INSTANT_FORMATS)] = None,
+    expires_at: Annotated[
+        datetime | None,
+        typer.Option(
+            help="ISO 8601 with a time zone (default: now + LAUREL_TOKEN_LIFETIME)",
+            formats=INSTANT_FORMATS,
+        ),
+    ] = None,
 ) -> None:
     """Create a token and print its secret once."""
     with services_for_cli() as services:
         result = services.app.issue_token(role, unit, label, OPERATOR, expires_at=expires_at)
-    console.print(f"token id: {result['id']}  role: {result['role']}  unit: {result['unit_id']}  expires: {result['expires_at']}")
+    console.print(
+        f"token id: {result['id']}  role: {result['role']}  unit: {result['unit_id']}  expires: {result['expires_at']}"
+    )
     console.print(f"[bold]{result['token']}[/bold]   (shown once / 仅显示一次)")
 
 
@@ -68,14 +76,28 @@ def token_list(include_revoked: bool = typer.Option(False, "--all", help="revoke
         if t["revoked"] and not include_revoked:
             continue
         last = datetime.fromtimestamp(used[t["id"]]).astimezone() if t["id"] in used else None
-        table.add_row(t["id"], t["role"], t["unit_id"] or "(all)", t["label"], _when(t["created_at"]), _when(t["expires_at"]), _when(last), _when(t["revoked_at"]) if t["revoked"] else "")
+        table.add_row(
+            t["id"],
+            t["role"],
+            t["unit_id"] or "(all)",
+            t["label"],
+            _when(t["created_at"]),
+            _when(t["expires_at"]),
+            _when(last),
+            _when(t["revoked_at"]) if t["revoked"] else "",
+        )
     console.print(table)
 
 
 @token_cli.command("revoke")
-def token_revoke(token_id: str = typer.Argument(..., help="tok_…"), reason: str = typer.Option(..., help="why (recorded with the revocation)")) -> None:
+def token_revoke(
+    token_id: str = typer.Argument(..., help="tok_…"),
+    reason: str = typer.Option(..., help="why (recorded with the revocation)"),
+) -> None:
     """Revoke a token for good: API processes refuse it within LAUREL_TOKEN_CACHE_SECONDS, its page sessions end at once."""
     with services_for_cli() as services:
         result = services.app.revoke_token(token_id, reason, OPERATOR)
         services.access.close_sessions_of(token_id)
-    console.print(f"revoked / 已撤销: {result['id']} ({result['role']}, {result['unit_id'] or 'all units'}) at {_when(result['revoked_at'])}")
+    console.print(
+        f"revoked / 已撤销: {result['id']} ({result['role']}, {result['unit_id'] or 'all units'}) at {_when(result['revoked_at'])}"
+    )

@@ -12,17 +12,33 @@ from typing import Annotated
 import structlog
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from infra.bootstrap import bootstrap
 from projections.audit_reader import Verification, verify_records
-from projections.checkpoints import CHECKPOINT_TYPE, Anchoring, Checkpoint, CheckpointContradictedError, read_checkpoints, read_public_key
+from projections.checkpoints import (
+    CHECKPOINT_TYPE,
+    Anchoring,
+    Checkpoint,
+    CheckpointContradictedError,
+    read_checkpoints,
+    read_public_key,
+)
 from projections.parallel import RebuildFailedError
 from projections.runner import Progress as Step
 from projections.views import NAMES, UnknownProjectionError, select
 
-projections_cli = typer.Typer(help="Read models: follow the log, rebuild, compare (投影/读模型)", no_args_is_help=True)
+projections_cli = typer.Typer(
+    help="Read models: follow the log, rebuild, compare (投影/读模型)", no_args_is_help=True
+)
 audit_cli = typer.Typer(help="The tamper-evident audit log (审计日志)", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)  # whole lines: positions and hashes are searched for
 
@@ -33,13 +49,15 @@ def projections_run(
     batch_size: int = typer.Option(1000, help="events per transaction"),
 ) -> None:
     """Follow the event log live and keep every read model current (Ctrl-C stops)."""
-    from api.cli import _exit_on_sigterm
+    from cli.signals import exit_on_sigterm
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     services = bootstrap()
     services.views.runner.batch_size = batch_size
     log = structlog.get_logger("laurel.projections")
-    console.print(f"projection runner ({services.settings.backend}): {', '.join(NAMES)} / 投影进程已启动")
+    console.print(
+        f"projection runner ({services.settings.backend}): {', '.join(NAMES)} / 投影进程已启动"
+    )
 
     def on_batch(done: int) -> None:
         if done:
@@ -67,15 +85,24 @@ def _progress_bar() -> Progress:
 
 @projections_cli.command("rebuild")
 def projections_rebuild(
-    name: Annotated[list[str] | None, typer.Argument(help=f"projections to rebuild ({', '.join(NAMES)}); all when omitted")] = None,
-    verify: Annotated[bool, typer.Option("--verify", help="rebuild into fresh tables and compare them with the live ones (the live ones are left alone)")] = False,
+    name: Annotated[
+        list[str] | None,
+        typer.Argument(help=f"projections to rebuild ({', '.join(NAMES)}); all when omitted"),
+    ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="rebuild into fresh tables and compare them with the live ones (the live ones are left alone)",
+        ),
+    ] = False,
 ) -> None:
     """Rebuild read models from position zero (progress with events/s and ETA)."""
     import time
 
-    from api.cli import _exit_on_sigterm
+    from cli.signals import exit_on_sigterm
 
-    _exit_on_sigterm()  # SIGTERM unwinds, so the rebuild processes are stopped too
+    exit_on_sigterm()  # SIGTERM unwinds, so the rebuild processes are stopped too
 
     try:
         select(name or None)
@@ -90,7 +117,12 @@ def projections_rebuild(
             started = time.perf_counter()
 
             def progress(step: Step) -> None:
-                bar.update(task, completed=step.position, total=max(step.target, step.position), rate=step.processed / max(time.perf_counter() - started, 1e-9))
+                bar.update(
+                    task,
+                    completed=step.position,
+                    total=max(step.target, step.position),
+                    rate=step.processed / max(time.perf_counter() - started, 1e-9),
+                )
 
             if verify:
                 differences = services.views.rebuild_and_compare(name or None, progress=progress)
@@ -107,23 +139,33 @@ def projections_rebuild(
                     raise typer.Exit(1) from None
         elapsed = time.perf_counter() - started
         if not verify:
-            console.print(f"rebuilt {', '.join(name or NAMES)}: {done:,} events in {elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} events/s) / 重建完成")
+            console.print(
+                f"rebuilt {', '.join(name or NAMES)}: {done:,} events in {elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} events/s) / 重建完成"
+            )
             return
         if not differences:
-            console.print(f"[green]the live read models equal a rebuild[/green] ({', '.join(name or NAMES)}) / 实时读模型与重建结果一致")
+            console.print(
+                f"[green]the live read models equal a rebuild[/green] ({', '.join(name or NAMES)}) / 实时读模型与重建结果一致"
+            )
             return
         table = Table("projection", "table", "live rows", "rebuilt rows", "first differing key")
         for d in differences:
-            table.add_row(d.projection, d.table, str(d.live_rows), str(d.rebuilt_rows), str(d.first_difference))
+            table.add_row(
+                d.projection, d.table, str(d.live_rows), str(d.rebuilt_rows), str(d.first_difference)
+            )
         console.print(table)
-        console.print("[red]the live read models differ from a rebuild[/red] / 实时读模型与重建结果不一致")
+        console.print(
+            "[red]the live read models differ from a rebuild[/red] / 实时读模型与重建结果不一致"
+        )
         raise typer.Exit(1)
     finally:
         services.close()
 
 
 @projections_cli.command("failures")
-def projections_failures(as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
+def projections_failures(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
     """List the events a read model could not store and moved past; exit 1 when there are any."""
     services = bootstrap()
     try:
@@ -134,7 +176,9 @@ def projections_failures(as_json: Annotated[bool, typer.Option("--json", help="o
         if as_json:
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{row['projection']}  notification {row['notification_id']}  {row['originator_id']} v{row['originator_version']}  {row['topic']}  (first seen {row['first_seen']})")
+            print(
+                f"{row['projection']}  notification {row['notification_id']}  {row['originator_id']} v{row['originator_version']}  {row['topic']}  (first seen {row['first_seen']})"
+            )
             print(f"    {row['error']}: {row['message']}")
     console.print(f"{len(found)} event(s) set aside by the read models / 读模型跳过的事件：{len(found)}")
     if found:
@@ -145,12 +189,17 @@ def _report(result: Verification) -> None:
     """Prints a verification; exit 1 when it failed."""
     held = f", {result.checkpoints} signed checkpoint(s) agree" if result.checkpoints else ""
     if result.ok:
-        console.print(f"[green]audit log intact[/green]: {result.checked:,} events{held}, head {result.head} / 审计日志完整" + (f" ({result.pending} not yet logged)" if result.pending else ""))
+        console.print(
+            f"[green]audit log intact[/green]: {result.checked:,} events{held}, head {result.head} / 审计日志完整"
+            + (f" ({result.pending} not yet logged)" if result.pending else "")
+        )
         return
     where = f" at position {result.first_bad_position}" if result.first_bad_position else ""
     console.print(f"[red]audit log broken{where}[/red]: {result.problem}")
     for bad in result.invalid_checkpoints:
-        console.print(f"[red]checkpoint at position {bad['position']} ({bad['key_id']}, signed {bad['signed_at']})[/red]: {bad['problem']}")
+        console.print(
+            f"[red]checkpoint at position {bad['position']} ({bad['key_id']}, signed {bad['signed_at']})[/red]: {bad['problem']}"
+        )
     raise typer.Exit(1)
 
 
@@ -164,8 +213,17 @@ def _read(path: Path, reader: object, what: str) -> object:
 
 @audit_cli.command("verify")
 def audit_verify(
-    checkpoints: Annotated[Path | None, typer.Option("--checkpoints", help="checkpoints kept elsewhere (JSON from GET /v1/audit/checkpoints, or JSON lines)")] = None,
-    public_key: Annotated[list[Path] | None, typer.Option("--public-key", help="a public key (PEM) to trust besides this instance's")] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            help="checkpoints kept elsewhere (JSON from GET /v1/audit/checkpoints, or JSON lines)",
+        ),
+    ] = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option("--public-key", help="a public key (PEM) to trust besides this instance's"),
+    ] = None,
 ) -> None:
     """Recompute the hash chain from the stored events and hold it to every signed checkpoint
     (the stored ones and --checkpoints); exit 1 naming the first bad position or checkpoint."""
@@ -181,13 +239,22 @@ def audit_verify(
 
 @audit_cli.command("verify-export")
 def audit_verify_export(
-    log: Annotated[Path, typer.Argument(help="a JSONL export (laurel audit export, GET /v1/audit/export)")],
-    public_key: Annotated[list[Path], typer.Option("--public-key", help="the public key (PEM) the checkpoints were signed with")],
-    checkpoints: Annotated[Path | None, typer.Option("--checkpoints", help="checkpoints kept elsewhere")] = None,
+    log: Annotated[
+        Path, typer.Argument(help="a JSONL export (laurel audit export, GET /v1/audit/export)")
+    ],
+    public_key: Annotated[
+        list[Path],
+        typer.Option("--public-key", help="the public key (PEM) the checkpoints were signed with"),
+    ],
+    checkpoints: Annotated[
+        Path | None, typer.Option("--checkpoints", help="checkpoints kept elsewhere")
+    ] = None,
 ) -> None:
     """Verify an export offline (no database): recompute its chain and hold it to the kept
     checkpoints and to those the export carries, trusting only --public-key."""
-    kept: list[Checkpoint] = list(_read(checkpoints, read_checkpoints, "checkpoints")) if checkpoints else []  # type: ignore[call-overload]
+    kept: list[Checkpoint] = (
+        list(_read(checkpoints, read_checkpoints, "checkpoints")) if checkpoints else []
+    )  # type: ignore[call-overload]
     keys = [_read(k, read_public_key, "public key") for k in public_key]
 
     def records() -> object:
@@ -200,7 +267,11 @@ def audit_verify_export(
                         yield {"position": f"line {number}"}
 
     try:
-        carried = [Checkpoint.of(r["data"]) for r in records() if r.get("type") == CHECKPOINT_TYPE and isinstance(r.get("data"), dict)]  # type: ignore[attr-defined]
+        carried = [
+            Checkpoint.of(r["data"])
+            for r in records()
+            if r.get("type") == CHECKPOINT_TYPE and isinstance(r.get("data"), dict)
+        ]  # type: ignore[attr-defined]
         result = verify_records(records(), Anchoring([*kept, *carried], set(keys)))  # type: ignore[arg-type]
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot read the export {log}[/red]: {exc}")
@@ -209,7 +280,11 @@ def audit_verify_export(
 
 
 @audit_cli.command("export")
-def audit_export(output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")] = None) -> None:
+def audit_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")
+    ] = None,
+) -> None:
     """Write every event with its hash as JSON lines."""
     services = bootstrap()
     out = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -240,11 +315,17 @@ def audit_checkpoint() -> None:
     finally:
         services.close()
     print(json.dumps(signed.public()))
-    console.print(("signed" if created else "already signed") + f" at position {signed.position} / 检查点已签名")
+    console.print(
+        ("signed" if created else "already signed") + f" at position {signed.position} / 检查点已签名"
+    )
 
 
 @audit_cli.command("checkpoints")
-def audit_checkpoints(output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")] = None) -> None:
+def audit_checkpoints(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")
+    ] = None,
+) -> None:
     """Write every stored checkpoint as JSON lines (keep the file where the auditors are)."""
     services = bootstrap()
     try:

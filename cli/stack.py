@@ -23,7 +23,14 @@ from rich.console import Console
 from infra.bootstrap import bootstrap
 from infra.settings import Settings, ensure_admin_token, private_dir
 from infra.supervisor import AlreadyRunning, Child, Supervisor, hold_lock, lock_held
-from infra.temporal_dev import dev_server_args, embedded_name, pick_port, port_free, port_open, temporal_ready
+from infra.temporal_dev import (
+    dev_server_args,
+    embedded_name,
+    pick_port,
+    port_free,
+    port_open,
+    temporal_ready,
+)
 
 LOCK, RECORD = "up.lock", "stack.json"
 
@@ -43,14 +50,23 @@ class TemporalTarget:
         return int(self.address.rsplit(":", 1)[1])
 
     def env(self) -> dict[str, str]:
-        return {"LAUREL_TEMPORAL_ADDRESS": self.address, "LAUREL_TEMPORAL_NAMESPACE": self.namespace, "LAUREL_TEMPORAL_TASK_QUEUE": self.task_queue}
+        return {
+            "LAUREL_TEMPORAL_ADDRESS": self.address,
+            "LAUREL_TEMPORAL_NAMESPACE": self.namespace,
+            "LAUREL_TEMPORAL_TASK_QUEUE": self.task_queue,
+        }
 
 
 def temporal_target(settings: Settings, home: Path, api_port: int) -> TemporalTarget:
     """The cluster named in the settings, or the embedded dev server: its configured port
     when free, else a free one (and a free UI port), and the home dir's own namespace and queue."""
     if settings.temporal_address:
-        return TemporalTarget(settings.temporal_address, settings.temporal_namespace, settings.temporal_task_queue, embedded=False)
+        return TemporalTarget(
+            settings.temporal_address,
+            settings.temporal_namespace,
+            settings.temporal_task_queue,
+            embedded=False,
+        )
     name = embedded_name(home)
     dev_port = pick_port(settings.temporal_dev_port, frozenset({api_port}))
     ui_port = pick_port(dev_port + 1000, frozenset({api_port, dev_port}))
@@ -59,22 +75,39 @@ def temporal_target(settings: Settings, home: Path, api_port: int) -> TemporalTa
 
 def children(settings: Settings, port: int, temporal: TemporalTarget) -> list[Child]:
     home = Path(settings.home_dir).resolve()
-    env = {"LAUREL_HOME_DIR": str(home), "LAUREL_ADMIN_TOKEN": settings.admin_token or "", **temporal.env()}
+    env = {
+        "LAUREL_HOME_DIR": str(home),
+        "LAUREL_ADMIN_TOKEN": settings.admin_token or "",
+        **temporal.env(),
+    }
     if settings.database_url:
         env["LAUREL_DATABASE_URL"] = settings.database_url
-    laurel = [sys.executable, "-m", "api.cli"]
+    laurel = [sys.executable, "-m", "cli"]
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     stack = []
     if temporal.embedded:
         assert temporal.ui_port is not None
         args = dev_server_args(home, temporal.port, temporal.ui_port, temporal.namespace)
-        stack.append(Child("temporal", args, ready=lambda: temporal_ready(temporal.address, temporal.namespace), log_path=logs / "temporal.log"))
+        stack.append(
+            Child(
+                "temporal",
+                args,
+                ready=lambda: temporal_ready(temporal.address, temporal.namespace),
+                log_path=logs / "temporal.log",
+            )
+        )
     stack += [
         Child("worker", [*laurel, "worker"], env, log_path=logs / "worker.log"),
         Child("projections", [*laurel, "projections", "run"], env, log_path=logs / "projections.log"),
         Child("webhooks", [*laurel, "webhooks", "dispatch"], env, log_path=logs / "webhooks.log"),
-        Child("api", [*laurel, "api", "--port", str(port)], env, ready=lambda: port_open("127.0.0.1", port), log_path=logs / "api.log"),
+        Child(
+            "api",
+            [*laurel, "api", "--port", str(port)],
+            env,
+            ready=lambda: port_open("127.0.0.1", port),
+            log_path=logs / "api.log",
+        ),
     ]
     return stack
 
@@ -98,11 +131,22 @@ def with_running_temporal(settings: Settings) -> Settings:
     if record is None:
         return settings
     temporal = record["temporal"]
-    return settings.model_copy(update={"temporal_address": temporal["address"], "temporal_namespace": temporal["namespace"], "temporal_task_queue": temporal["task_queue"]})
+    return settings.model_copy(
+        update={
+            "temporal_address": temporal["address"],
+            "temporal_namespace": temporal["namespace"],
+            "temporal_task_queue": temporal["task_queue"],
+        }
+    )
 
 
 def _record(home: Path, port: int, temporal: TemporalTarget) -> None:
-    record = {"pid": os.getpid(), "home": str(home), "api_url": f"http://127.0.0.1:{port}", "temporal": asdict(temporal)}
+    record = {
+        "pid": os.getpid(),
+        "home": str(home),
+        "api_url": f"http://127.0.0.1:{port}",
+        "temporal": asdict(temporal),
+    }
     partial = home / f"{RECORD}.tmp"
     partial.write_text(json.dumps(record, indent=1))
     partial.replace(home / RECORD)  # readers never see half a record
@@ -111,7 +155,9 @@ def _record(home: Path, port: int, temporal: TemporalTarget) -> None:
 def _refusal(home: Path) -> str:
     other = running_stack(home) or {}
     who = f" (pid {other['pid']}, {other['api_url']})" if other else ""
-    if other and not _alive(int(other["pid"])):  # killed with SIGKILL: its children still run and hold the lock
+    if other and not _alive(
+        int(other["pid"])
+    ):  # killed with SIGKILL: its children still run and hold the lock
         who = f" (its supervisor, pid {other['pid']}, is gone but parts it started still run: fuser -v {home / LOCK} lists them)"
     return (
         f"[red]laurel up is already running on {home}[/red]{who}: one stack per data directory. "
@@ -140,13 +186,21 @@ def run_stack(port: int, console: Console) -> int:
         console.print(_refusal(home), soft_wrap=True)
         return 1
     if not port_free(port):
-        console.print(f"[red]port {port} is in use[/red]: pass --port / 端口 {port} 已被占用", soft_wrap=True)
+        console.print(
+            f"[red]port {port} is in use[/red]: pass --port / 端口 {port} 已被占用", soft_wrap=True
+        )
         return 1
     settings = ensure_admin_token(settings)
     temporal = temporal_target(settings, home, port)
     _record(home, port, temporal)
-    bootstrap(settings).close()  # the event store and the read-model tables exist before any child starts
-    supervisor = Supervisor(children(settings, port, temporal), on_event=lambda message: console.print(f"[dim]{message}[/dim]"), inherit_fds=(lock,))
+    bootstrap(
+        settings
+    ).close()  # the event store and the read-model tables exist before any child starts
+    supervisor = Supervisor(
+        children(settings, port, temporal),
+        on_event=lambda message: console.print(f"[dim]{message}[/dim]"),
+        inherit_fds=(lock,),
+    )
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -155,9 +209,14 @@ def run_stack(port: int, console: Console) -> int:
     code = 0
     try:
         supervisor.start()
-        console.print(f"[bold green]Laurel[/bold green] on http://127.0.0.1:{port}  (pages: /ui/ · API docs: /docs · 接口文档)")
+        console.print(
+            f"[bold green]Laurel[/bold green] on http://127.0.0.1:{port}  (pages: /ui/ · API docs: /docs · 接口文档)"
+        )
         console.print(f"admin token / 管理员令牌: [bold]{settings.admin_token}[/bold]")
-        console.print(f"store: {settings.backend} · Temporal: {_describe(settings, temporal)} · logs: {home / 'logs'}  — Ctrl-C stops everything / 按 Ctrl-C 全部停止", soft_wrap=True)
+        console.print(
+            f"store: {settings.backend} · Temporal: {_describe(settings, temporal)} · logs: {home / 'logs'}  — Ctrl-C stops everything / 按 Ctrl-C 全部停止",
+            soft_wrap=True,
+        )
         supervisor.watch()
     except (KeyboardInterrupt, SystemExit):
         pass
@@ -175,5 +234,9 @@ def _describe(settings: Settings, temporal: TemporalTarget) -> str:
     where = f"namespace {temporal.namespace}, task queue {temporal.task_queue}"
     if not temporal.embedded:
         return f"{temporal.address} ({where})"
-    moved = f"; port {settings.temporal_dev_port} was taken" if temporal.port != settings.temporal_dev_port else ""
+    moved = (
+        f"; port {settings.temporal_dev_port} was taken"
+        if temporal.port != settings.temporal_dev_port
+        else ""
+    )
     return f"embedded dev server {temporal.address} ({where}{moved})"

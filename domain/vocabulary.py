@@ -1,0 +1,101 @@
+"""The domain's vocabulary: every state, status, decision, verdict, role and level as a typed
+term with its zh-CN and English labels beside it. The pages, the spreadsheets and the API take
+their labels from here and nowhere else.
+
+A term is a ``StrEnum``: it equals, hashes and serialises as its code (``"declared"``), so
+stored events and JSON keep the plain strings they always had."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+
+class Term(StrEnum):
+    """A code with its labels: ``Term.X.zh``, ``Term.X.en``, ``Term.X.label("en")``."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, code: str, zh: str = "", en: str = "") -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.zh = zh or code
+        member.en = en or code
+        return member
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class NominationState(Term):
+    DECLARED = "declared", "已申报", "Declared"
+    ADMITTED = "admitted", "初审通过", "Admitted"
+    REJECTED = "rejected", "初审未通过", "Rejected"
+    INSPECTED = "inspected", "已考核", "Inspected"
+    COMMENDED = "commended", "已表彰", "Commended"
+    WITHDRAWN = "withdrawn", "已撤回", "Withdrawn"
+    LAPSED = "lapsed", "已逾期", "Lapsed"
+    REVOKED = "revoked", "已撤销荣誉", "Revoked"
+    FORWARDED = "forwarded", "已上报", "Forwarded"
+
+
+# On the way to a decision, in pipeline order; and the states a nomination ends in.
+OPEN_STATES = (NominationState.DECLARED, NominationState.ADMITTED, NominationState.INSPECTED)
+PIPELINE_STATES = (*OPEN_STATES, NominationState.COMMENDED)
+CLOSED_STATES = (
+    NominationState.REJECTED,
+    NominationState.WITHDRAWN,
+    NominationState.LAPSED,
+    NominationState.REVOKED,
+    NominationState.FORWARDED,
+)
+# A nominee whose nomination ended in one of these may be declared again.
+REDECLARABLE_STATES = (NominationState.WITHDRAWN, NominationState.REJECTED, NominationState.LAPSED)
+
+
+class PhaseStatus(Term):
+    SCHEDULED = "scheduled", "未开始", "Scheduled"
+    OPEN = "open", "进行中", "Open"
+    CLOSED = "closed", "已截止", "Closed"
+
+
+class PreReviewDecision(Term):
+    ADMIT = "admit", "通过", "Admitted"
+    REJECT = "reject", "不予通过", "Rejected"
+
+
+class InspectionVerdict(Term):
+    PASS = "pass", "合格", "Pass"
+    FAIL = "fail", "不合格", "Fail"
+
+
+class InspectionMethod(Term):
+    DOCUMENT_REVIEW = "document_review", "查阅资料", "Document review"
+    SITE_VISIT = "site_visit", "实地考察", "Site visit"
+    LIVE_OPERATION = "live_operation", "现场操作", "Live operation"
+    QUESTIONNAIRE = "questionnaire", "问卷调查", "Questionnaire"
+
+
+class RevocationCause(Term):
+    DECISION = "decision", "决定撤销", "Decision"
+    REINSPECTION_FAILED = "reinspection_failed", "复查不合格", "Re-inspection failed"
+    NOT_REINSPECTED = "not_reinspected", "逾期未复查", "Not re-inspected in time"
+
+
+class Role(Term):
+    ADMIN = "admin", "管理员", "Administrator"
+    DECLARER = "declarer", "申报人", "Declarer"
+    REVIEWER = "reviewer", "初审人", "Reviewer"
+    INSPECTOR = "inspector", "考核人", "Inspector"
+    AUDITOR = "auditor", "审计员", "Auditor"
+    SYSTEM = "system", "系统（流程引擎）", "System (workflow)"  # Temporal workflows and other automation
+
+
+class Level(Term):
+    CITY = "city", "市/州", "City / prefecture"
+    COUNTY = "county", "县/区", "County / district"
+    TOWNSHIP = "township", "乡镇/街道", "Township / street"
+    MANAGEMENT_DISTRICT = "management_district", "管理区", "Management district"  # seed 002
+    VILLAGE = "village", "村/社区", "Village / community"
+    AGENCY = "agency", "机关", "Agency"  # a government agency under a county
