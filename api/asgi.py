@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.app import create_app, settle_heap
+from api.app import create_app
 from infra.bootstrap import bootstrap
 
 
 def from_environment() -> FastAPI:
     services = bootstrap()
-    app = create_app(services)
-    app.router.on_shutdown.append(services.close)
-    settle_heap()
-    return app
+    return create_app(services, on_shutdown=services.close)

@@ -1,5 +1,6 @@
-"""Who makes a request: the bearer token of ``Authorization``, or the page session behind the
-/ui cookie. Failed authentications are limited per client address (the ``limits`` library,
+"""Who makes a request: the bearer token of ``Authorization`` (FastAPI's ``HTTPBearer``
+scheme, which the OpenAPI document states), or the page session behind the /ui cookie.
+Failed authentications are limited per client address (the ``limits`` library,
 a moving window kept in this process): past the limit every attempt from that address gets
 429 with ``Retry-After`` before any token is looked at, so a guesser learns nothing more."""
 
@@ -14,6 +15,7 @@ from uuid import UUID
 
 import structlog
 from fastapi import HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -22,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from api.metrics import HttpMetrics
 from api.token_cache import TokenCache
 from domain.actors import Actor, Role
-from infra.settings import lifetime_seconds
 
 if TYPE_CHECKING:
     from infra.bootstrap import Services
@@ -30,6 +31,14 @@ if TYPE_CHECKING:
 SESSION_COOKIE = "laurel_session"  # the page session's id (api/pages login); never the token itself
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BOOTSTRAP_ADMIN = Actor(token_id="bootstrap-admin", role=Role.ADMIN, unit_id=None)
+
+# The route dependency (``Security(bearer)``) and the guard, which authenticates a request
+# with a body before reading it, both read the token through it.
+bearer = HTTPBearer(
+    auto_error=False,
+    description="`Authorization: Bearer <token>` (or, for reads and the pages, the session cookie "
+    "of /ui/login)",
+)
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -42,15 +51,9 @@ class Authenticator:
         self.metrics = metrics
         self.tokens = TokenCache(services.settings.token_cache_seconds, now=lambda: services.app.clock())
         self.limit = parse(services.settings.auth_failure_limit)
-        self.session_lifetime = lifetime_seconds(services.settings.session_lifetime)
+        self.session_lifetime = services.settings.session_seconds
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.log = structlog.get_logger("laurel.auth")
-
-    @staticmethod
-    def _bearer(request: Request) -> str:
-        authorization = request.headers.get("authorization", "")
-        scheme, _, credentials = authorization.partition(" ")
-        return credentials.strip() if scheme.lower() == "bearer" else ""
 
     @staticmethod
     def _session(request: Request) -> str:
@@ -70,7 +73,8 @@ class Authenticator:
             self.metrics.auth_throttled.inc()
             raise HTTPException(
                 429,
-                f"too many failed authentications from this address; retry in {retry_after} s / 认证失败次数过多，请 {retry_after} 秒后重试",
+                f"too many failed authentications from this address; retry in {retry_after} s"
+                f" / 认证失败次数过多，请 {retry_after} 秒后重试",
                 headers={"Retry-After": str(retry_after)},
             )
 
@@ -79,14 +83,14 @@ class Authenticator:
         self.metrics.auth_failures.labels(how).inc()
         self.log.warning("authentication failed", client=client, credential=how, path=request.url.path)
 
-    async def actor(self, request: Request) -> Actor:
-        """The request's actor; 401 without a valid credential, 429 for an address that failed
-        too often. A token seen in the last seconds costs no database read and no thread trip."""
+    async def actor(self, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Actor:
+        """The actor of the request's bearer ``credentials`` (``bearer``'s) or page session;
+        401 without a valid one, 429 for an address that failed too often. A token seen in the
+        last seconds costs no database read and no thread trip."""
         client = self._client(request)
         self._refuse_if_throttled(client)
-        secret = self._bearer(request)
-        if secret:
-            actor = await self._token_actor(secret)
+        if credentials is not None:
+            actor = await self._token_actor(credentials.credentials)
             if actor is None:
                 self._failed(client, request, "bearer")
                 raise unauthorized("unknown, expired or revoked token / 令牌无效、已过期或已撤销")
@@ -94,9 +98,8 @@ class Authenticator:
         session = self._session(request)
         if session:
             actor = await run_in_threadpool(self.session_actor, session)
-            if (
-                actor is None
-            ):  # an ended session (256 random bits: nothing to guess), not counted as a failure
+            # An ended session (256 random bits: nothing to guess) is not counted as a failure.
+            if actor is None:
                 raise unauthorized("the session has ended; log in again / 会话已结束，请重新登录")
             return actor
         raise unauthorized("a bearer token is required / 需要访问令牌")
@@ -118,7 +121,7 @@ class Authenticator:
         return actor
 
     def _look_up(self, secret: str) -> tuple[Actor | None, datetime | None]:
-        token = self.services.app.authenticate(secret)
+        token = self.services.app.access.authenticate(secret)
         if token is None:
             return None, None
         self.services.access.touch(token.token_id, time.time())
@@ -130,7 +133,7 @@ class Authenticator:
         reference = self.services.access.session_token(session, time.time())
         if reference == BOOTSTRAP_ADMIN.token_id:
             return BOOTSTRAP_ADMIN if self.services.settings.admin_token else None
-        token = self.services.app.valid_token(UUID(reference)) if reference else None
+        token = self.services.app.access.valid_token(UUID(reference)) if reference else None
         if token is None:
             return None
         self.services.access.touch(token.token_id, time.time())
@@ -151,7 +154,7 @@ class Authenticator:
         if self._is_bootstrap_admin(secret):
             reference, token_id = BOOTSTRAP_ADMIN.token_id, BOOTSTRAP_ADMIN.token_id
         else:
-            token = self.services.app.authenticate(secret)
+            token = self.services.app.access.authenticate(secret)
             if token is None:
                 return None
             reference, token_id = str(token.id), token.token_id

@@ -8,16 +8,18 @@ document states them and their limits as they are checked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Authenticator
+from api.auth import Authenticator, bearer
 from domain.actors import Actor
 from domain.application import Laurel
+from domain.commands import Command as DomainCommand
 from domain.rules.text import describe, forbidden_character
 from infra.bootstrap import Services
 
@@ -26,22 +28,19 @@ ETAG_DIGITS = (
     18  # an If-Match version: int() refuses more than 4300 digits; no aggregate has 10^18 events
 )
 
-bearer = HTTPBearer(
-    auto_error=False,
-    description="`Authorization: Bearer <token>` (or, for reads and the pages, the session cookie of /ui/login)",
-)
-
 
 async def get_services(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 async def get_app(request: Request) -> Laurel:
-    return request.app.state.services.app
+    return (await get_services(request)).app
 
 
 def authenticator(request: Request) -> Authenticator:
-    return request.app.state.auth
+    auth: Authenticator = request.app.state.auth
+    return auth
 
 
 async def current_actor(
@@ -51,7 +50,7 @@ async def current_actor(
     cookie): 401 without, 429 after too many failures from the client's address."""
     actor = getattr(request.state, "actor", None)
     if actor is None:
-        actor = await authenticator(request).actor(request)
+        actor = await authenticator(request).actor(request, credentials)
         request.state.actor = actor
     structlog.contextvars.bind_contextvars(token_id=actor.token_id)
     return actor
@@ -70,7 +69,9 @@ async def idempotency_key(
         Header(
             alias="Idempotency-Key",
             max_length=IDEMPOTENCY_KEY_MAX,
-            description="a repeat of the request returns the first response and appends nothing / 幂等键",
+            description=(
+                "a repeat of the request returns the first response and appends nothing / 幂等键"
+            ),
         ),
     ] = None,
 ) -> str | None:
@@ -96,7 +97,8 @@ async def expected_version(
         Header(
             alias="If-Match",
             max_length=64,
-            description='the ETag of the nomination read, e.g. "3" (or *) / 版本号',
+            description='the version (ETag) of the record the command changes, as read, e.g. "3" '
+            "(or *) / 版本号",
         ),
     ] = None,
 ) -> int | None:
@@ -118,12 +120,23 @@ async def expected_version(
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     """What a command route takes from its request: the application, the actor, the
-    Idempotency-Key and (for commands on one nomination) the If-Match version."""
+    Idempotency-Key and (for a command that changes one record) the If-Match version."""
 
     app: Laurel
     actor: Actor
     idempotency_key: str | None
     expected_version: int | None = None
+
+    async def execute(self, command: DomainCommand) -> dict[str, Any]:
+        """Runs ``command`` as the request's actor, with its key and If-Match version, in the
+        thread pool (it reads and writes the event store)."""
+        return await run_in_threadpool(
+            self.app.execute,
+            command,
+            self.actor,
+            idempotency_key=self.idempotency_key,
+            expected_version=self.expected_version,
+        )
 
 
 async def command_context(
@@ -141,7 +154,8 @@ async def versioned_command_context(
     key: Annotated[str | None, Depends(idempotency_key)],
     version: Annotated[int | None, Depends(expected_version)],
 ) -> CommandContext:
-    """A command on one nomination: If-Match may name the version it expects."""
+    """A command that changes one record (a nomination, a campaign): If-Match may name the
+    version of it the client read (its ETag)."""
     return CommandContext(request.app.state.services.app, actor, key, version)
 
 

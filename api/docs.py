@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse
 from api.static_files import STATIC_URL
 
 SWAGGER = f"{STATIC_URL}/swagger-ui"
-INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)  # a <script> without attributes: no src
+# A <script> without attributes: no src.
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def script_hashes(html: str) -> list[str]:
@@ -33,7 +34,17 @@ def docs_policy(html: str) -> str:
     data: SVGs of its stylesheet; its styles otherwise come from that file (React sets style
     properties through the DOM, which a policy does not govern)."""
     scripts = " ".join(["'self'", *script_hashes(html)])
-    return f"default-src 'self'; script-src {scripts}; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def install(app: FastAPI) -> None:

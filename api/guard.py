@@ -19,14 +19,14 @@ from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.auth import Authenticator
+from api.auth import Authenticator, bearer
 from domain.errors import RuleFailure, TextInvalidError
 from domain.rules.text import control_character_failures
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class PayloadTooLarge(Exception):
+class PayloadTooLargeError(Exception):
     def __init__(self, limit: int) -> None:
         self.limit = limit
 
@@ -54,14 +54,15 @@ class RequestGuard:
             return
         if scope["path"].startswith("/v1/"):
             try:
-                scope.setdefault("state", {})["actor"] = await self.auth.actor(request)
+                actor = await self.auth.actor(request, await bearer(request))
+                scope.setdefault("state", {})["actor"] = actor
             except HTTPException as exc:
                 await (await problems.http_error(request, exc))(scope, receive, send)
                 return
         limit = self.limit_for(scope["path"])
         try:
             body = await _read_body(scope, receive, limit)
-        except PayloadTooLarge:
+        except PayloadTooLargeError:
             await _too_large(request, limit, scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -79,7 +80,7 @@ def _parameter_failures(scope: Scope) -> list[RuleFailure]:
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(limit)
+        raise PayloadTooLargeError(limit)
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -88,7 +89,7 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(limit)
+            raise PayloadTooLargeError(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break

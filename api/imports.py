@@ -51,9 +51,10 @@ async def import_rows(
     """Reads the file, then ``check(rows)`` (a refusal of the whole file, e.g. a 403), then runs
     ``one`` per row in a worker thread; returns the per-row report."""
     settings = request.app.state.services.settings
-    body = (
-        await request.body()
-    )  # already bounded by api.guard (LAUREL_MAX_IMPORT_BYTES, 413 beyond) as it arrived
+    # Bounded by api.guard as it arrived (LAUREL_MAX_IMPORT_BYTES, 413 beyond).
+    body = await request.body()
+    # The raw body and its media type come from the Request, as FastAPI reads a body declared in
+    # openapi_extra; OpenAPI ignores a header parameter named Content-Type.
     parse = partial(
         read_rows,
         body,
@@ -94,10 +95,8 @@ async def import_rows(
                         "errors": [dict(f, status=status_for(exc)) for f in failures],
                     }
                 )
-            except (
-                ValueError,
-                TypeError,
-            ) as exc:  # a cell the row's command cannot convert ('four' hours): that row's error, not a 500
+            # A cell the row's command cannot convert ('four' hours): that row's error, not a 500.
+            except (ValueError, TypeError) as exc:
                 structlog.get_logger("laurel.imports").warning(
                     "row refused", row=number, error=f"{type(exc).__name__}: {exc}"
                 )

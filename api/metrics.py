@@ -1,10 +1,12 @@
-"""Prometheus metrics of one app instance (its own registry: no import-time globals)."""
+"""Prometheus metrics of one app instance (its own registry: no import-time globals), served
+at /metrics."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -88,3 +90,12 @@ class HttpMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", summary="Prometheus metrics / 监控指标", response_class=Response)
+def prometheus(request: Request) -> Response:
+    # A sync route: the projection lag is read from the database, in the thread pool.
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -14,8 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain import errors
@@ -60,61 +62,36 @@ PROBLEM_DESCRIPTIONS = {
     413: "the body is larger than the limit / 请求过大",
     422: "a field or rule is not satisfied: every failure is listed / 校验未通过",
     429: "too many failed authentications from this address (see Retry-After) / 请求过多",
-    503: "a service the command needs cannot be reached now; nothing was recorded, retry later / 服务暂不可用",
 }
 
 
-PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
-COMMAND_METHODS = ("post", "put", "patch", "delete")
+MEDIA_TYPE = "application/problem+json"
+PROBLEM_REFERENCE = {"$ref": "#/components/schemas/Problem"}
 
 
-def document_problems(document: dict[str, Any]) -> dict[str, Any]:
-    """States in the OpenAPI document every error an operation can answer, each as
-    ``application/problem+json`` with the ``Problem`` schema (FastAPI's own 422 entry, an
-    ``application/json`` ``HTTPValidationError``, is replaced), and the 200 an Idempotency-Key
-    repeat answers beside each 201. The errors follow from the operation itself: every
-    authenticated one may answer 401/403/404/405/422/429; one with a body 400 and 413; a
-    command 409; one reading If-Match 412. FastAPI's "extending OpenAPI" hook (``app.openapi``)."""
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(problem_schema.pop("$defs", {}))
-    schemas["Problem"] = problem_schema
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
-    reference = {"schema": {"$ref": "#/components/schemas/Problem"}}
-    for path, operations in document.get("paths", {}).items():
-        if path in PUBLIC_PATHS:
-            continue
-        for method, operation in operations.items():
-            statuses = [401, 403, 404, 405, 422, 429]
-            if "requestBody" in operation:
-                statuses += [400, 413]
-            if method in COMMAND_METHODS:
-                statuses.append(409)
-            if any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
-                statuses.append(412)
-            responses = operation.setdefault("responses", {})
-            for status in sorted(statuses):
-                responses[str(status)] = {
-                    "description": PROBLEM_DESCRIPTIONS[status],
-                    "content": {MEDIA_TYPE: reference},
-                }
-            for (
-                status,
-                response,
-            ) in responses.items():  # an error the route declares itself (e.g. 503) is a problem too
-                if status[:1] in "45":
-                    response["content"] = {MEDIA_TYPE: reference}
-            if "201" in responses and "200" not in responses:
-                responses["200"] = {
-                    **responses["201"],
-                    "description": "an Idempotency-Key repeat: the first response again, nothing appended / 幂等重放",
-                }
-    return document
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """FastAPI ``responses=`` entries stating ``statuses`` as ``application/problem+json``
+    bodies of the ``Problem`` schema. A ``model`` would be listed under the route's own media
+    type (``application/json``), hence the reference: ``document`` adds the schema it names."""
+    return {
+        status: {
+            "description": PROBLEM_DESCRIPTIONS[status],
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_REFERENCE}},
+        }
+        for status in statuses
+    }
+
+
+# What any operation behind a token may answer (the guard, the actor dependency, validation,
+# routing and the domain's table); stating 422 here also replaces FastAPI's own entry.
+AUTHENTICATED = responses(401, 403, 404, 405, 422, 429)
+# And a command: a body that is not JSON or too large, a state or a concurrent write in the way.
+COMMAND = responses(400, 409, 413)
+# And a command reading If-Match.
+VERSIONED_COMMAND = responses(400, 409, 412, 413)
 
 
 PROBLEM_TYPE = "urn:laurel:problem:{}"
-MEDIA_TYPE = "application/problem+json"
 RESERVED = frozenset(
     {
         "type",
@@ -137,7 +114,6 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.ConflictError, 409),
     (errors.RuleViolationError, 422),
     (errors.AuthorizationError, 403),
-    (errors.ServiceUnavailableError, 503),
 ]
 
 
@@ -237,11 +213,11 @@ HTTP_CODES = {
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers at this path (Starlette's 405 names only the methods of
     the first route whose path matched)."""
+    scope = {**request.scope, "method": "GET"}
     methods: set[str] = set()
-    for route in request.app.routes:
-        pattern = getattr(route, "path_regex", None)
-        if pattern is not None and pattern.match(request.url.path) and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods
     return sorted(methods)
 
 
@@ -301,14 +277,18 @@ class UnexpectedErrors:
 
 
 def document(app: FastAPI) -> None:
-    """The app's OpenAPI document states every error response (``document_problems``)."""
+    """FastAPI's document with the ``Problem`` schema the ``responses`` entries refer to
+    ("Extending OpenAPI" in FastAPI's docs: the generated document, kept once made)."""
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document_problems(
-                FastAPI.openapi(app)
-            )  # FastAPI builds and keeps it; the errors are added once
-        return app.openapi_schema  # type: ignore[return-value]
+        if app.openapi_schema:
+            return app.openapi_schema
+        generated = FastAPI.openapi(app)
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = generated.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(problem_schema.pop("$defs", {}), Problem=problem_schema)
+        app.openapi_schema = generated
+        return generated
 
     app.openapi = openapi  # type: ignore[method-assign]
 

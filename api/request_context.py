@@ -33,9 +33,8 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = (
-            given if REQUEST_ID.fullmatch(given) else new_request_id()
-        )  # echoed and logged: only a safe, short one is kept
+        # Echoed and logged: only a safe, short one is kept.
+        rid = given if REQUEST_ID.fullmatch(given) else new_request_id()
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)

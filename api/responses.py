@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -13,3 +15,15 @@ def created(
     return JSONResponse(
         body.model_dump(mode="json"), status_code=200 if replayed else status, headers=headers
     )
+
+
+def replayed(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a creating command's 200: what ``created`` answers to an
+    Idempotency-Key repeat."""
+    return {
+        200: {
+            "model": model,
+            "description": "an Idempotency-Key repeat: the first response again, nothing appended"
+            " / 幂等重放",
+        }
+    }

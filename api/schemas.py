@@ -3,7 +3,10 @@ allows extra fields to be added later without breaking clients.
 
 Requests are strict: a JSON value of the wrong type is a 422 naming the field (``true`` is not
 a quota of 1, ``"yes"`` not a boolean), every text has a length limit and refuses control
-characters (``Text``), every collection a size limit, and instants are ISO 8601 texts."""
+characters (``Text``), every collection a size limit, and instants are ISO 8601 texts.
+
+States, roles, decisions, verdicts, methods and levels are the vocabulary's terms
+(``domain.vocabulary``): the OpenAPI document lists each one's codes."""
 
 from __future__ import annotations
 
@@ -28,13 +31,25 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from domain.access import ISSUABLE_ROLES
 from domain.errors import InvalidCampaignError
 from domain.rules.text import describe, forbidden_character
 from domain.templates import MAX_QUOTA, parse_duration
-
-Level = Literal["city", "county", "township", "management_district", "village", "agency"]
-TokenRole = Literal["admin", "declarer", "reviewer", "inspector", "auditor"]
-Method = Literal["document_review", "site_visit", "live_operation", "questionnaire"]
+from domain.vocabulary import (
+    FiveHave,
+    InspectionMethod,
+    InspectionVerdict,
+    Level,
+    MemberStatus,
+    NominationState,
+    PhaseStatus,
+    PreReviewDecision,
+    RevocationCause,
+    Role,
+    SessionKind,
+    StudyTopic,
+    TitleStatus,
+)
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
@@ -44,7 +59,8 @@ def _printable(value: str) -> str:
     if char is not None:
         raise PydanticCustomError(
             "text_control_character",
-            "text may hold tab, newline and carriage return but no other control character; found {char}",
+            "text may hold tab, newline and carriage return but no other control character; "
+            "found {char}",
             {"char": describe(char)},
         )
     return value
@@ -59,7 +75,20 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _issuable(value: Any) -> Any:
+    """A token is issued for a person's role, never the workflows' ``system``."""
+    if value not in ISSUABLE_ROLES:
+        expected = ", ".join(f"'{r}'" for r in ISSUABLE_ROLES)
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+    return value
+
+
 Text = Annotated[StrictStr, AfterValidator(_printable)]
+TokenRole = Annotated[
+    Role,
+    BeforeValidator(_issuable),
+    WithJsonSchema({"type": "string", "enum": [str(r) for r in ISSUABLE_ROLES]}),
+]
 Code = Annotated[
     StrictStr, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN)
 ]  # unit ids, category, phase and template codes
@@ -138,7 +167,7 @@ class UnitPublic(BaseModel):
     id: str
     name: str
     name_zh: str
-    level: str
+    level: Level
     parent_id: str | None
     path: list[str]
     children: list[str]
@@ -172,7 +201,8 @@ class TokenCreate(Model):
     label: Text = Field("", max_length=200, examples=["彭镇党委申报员 / Peng township declarer"])
     expires_at: Instant | None = Field(
         None,
-        description="with a time zone; default: now + LAUREL_TOKEN_LIFETIME, at most now + LAUREL_TOKEN_MAX_LIFETIME / 有效期",
+        description="with a time zone; default: now + LAUREL_TOKEN_LIFETIME, "
+        "at most now + LAUREL_TOKEN_MAX_LIFETIME / 有效期",
     )
 
     @field_validator("expires_at")
@@ -183,7 +213,7 @@ class TokenCreate(Model):
 
 class TokenPublic(BaseModel):
     id: str
-    role: str
+    role: Role
     unit_id: str | None
     label: str
     created_at: datetime
@@ -263,7 +293,7 @@ class PhasePublic(BaseModel):
     name_en: str
     opens_at: datetime
     closes_at: datetime
-    status: str
+    status: PhaseStatus
 
 
 class CategorySummary(BaseModel):
@@ -329,7 +359,8 @@ class NominationCreate(Model):
     form: dict[Code, FormValue] = Field(
         default_factory=dict,
         max_length=100,
-        description="the declaration form's fields as the template declares them (number, integer, percent, boolean, text)",
+        description="the declaration form's fields as the template declares them "
+        "(number, integer, percent, boolean, text)",
         examples=[{"operation_rate": 97.5}],
     )
     material: Text = Field(
@@ -341,7 +372,7 @@ class NominationCreate(Model):
 
 class CommandResult(BaseModel):
     id: str
-    state: str
+    state: NominationState
     version: int
     replayed: bool = False
     warnings: list[dict[str, Any]] = Field(
@@ -352,7 +383,7 @@ class CommandResult(BaseModel):
 
 
 class PreReviewCreate(Model):
-    decision: Literal["admit", "reject"]
+    decision: PreReviewDecision
     reasons: list[Annotated[Text, Field(min_length=1, max_length=1000)]] = Field(
         default_factory=list, max_length=20, examples=[["材料翔实 / Material thorough"]]
     )
@@ -364,7 +395,7 @@ class PreReviewCreate(Model):
 
 
 class InspectionCreate(Model):
-    methods: list[Method] = Field(
+    methods: list[InspectionMethod] = Field(
         min_length=1, max_length=4, examples=[["document_review", "site_visit"]]
     )
     scores: dict[Code, Number] = Field(
@@ -380,7 +411,7 @@ class InspectionCreate(Model):
             }
         ],
     )
-    verdict: Literal["pass", "fail"]
+    verdict: InspectionVerdict
     notes: Text = Field("", max_length=5000, examples=["三簿一册记录规范 / registers kept to standard"])
 
 
@@ -427,7 +458,7 @@ class NominationPublic(BaseModel):
     version: int
     campaign_id: str
     category: str
-    state: str
+    state: NominationState
     state_zh: str
 
 
@@ -436,14 +467,50 @@ class NominationPage(BaseModel):
     next_cursor: str | None
 
 
+class ActorPublic(BaseModel):
+    """Who did it: the token, its role and its unit (none: the whole tree)."""
+
+    token_id: str
+    role: Role
+    unit_id: str | None = None
+
+
 class HistoryEvent(BaseModel):
     position: int | None = None  # in the global audit order
     version: int
     type: str
     occurred_at: datetime
-    actor: dict[str, Any] | None
+    actor: ActorPublic | None
     data: dict[str, Any]
     hash: str | None = None  # the audit chain's hash at that position
+
+
+class TitlePublic(BaseModel):
+    """A title granted (荣誉称号), active or revoked (``domain.values.Title``)."""
+
+    nomination_id: str
+    campaign_id: str
+    category: str
+    nominee: str
+    nominee_unit_id: str
+    nominee_person_id: str | None = None
+    status: TitleStatus
+    granted_at: datetime
+    rank: int
+    anniversary: datetime
+    yearly_reinspection: bool
+    reinspection_due_by: datetime | None = None
+    next_reinspection_by: datetime | None = None
+    last_reinspected_at: datetime | None = None
+    last_reinspection_passed: bool | None = None
+    revoked_at: datetime | None = None
+    revocation_cause: RevocationCause | None = None
+    revocation_reason: str | None = None
+
+
+class TitlePage(BaseModel):
+    items: list[TitlePublic]
+    next_after: str | None = Field(None, description="the last nomination id of this page")
 
 
 class ImportRow(BaseModel):
@@ -465,9 +532,7 @@ class ImportReport(BaseModel):
 class MemberCreate(Model):
     id: Code = Field(examples=["m-0012"])
     name: Text = Field(min_length=1, max_length=100, examples=["王建国"])
-    status: Literal["member", "probationary"] = Field(
-        "member", description="党员 member · 预备党员 probationary"
-    )
+    status: MemberStatus = Field(MemberStatus.MEMBER, description="党员 member · 预备党员 probationary")
     leader: StrictBool = Field(False, description="leads the unit's party organisation / 党组织负责人")
 
 
@@ -475,7 +540,7 @@ class MemberPublic(BaseModel):
     unit_id: str
     id: str
     name: str
-    status: str
+    status: MemberStatus
     leader: bool
     replayed: bool = False
 
@@ -485,20 +550,16 @@ class ActivityDayCreate(Model):
         None, description="defaults to the date; the same id again corrects the record"
     )
     date: StrictStr = Field(examples=["2022-03-10"], pattern=r"^\d{4}-\d{2}-\d{2}$")
-    kind: Literal["all_member", "group", "makeup"] = "all_member"
+    kind: SessionKind = SessionKind.ALL_MEMBER
     hours: Number = Field(gt=0, le=24, examples=[4])
-    topic: Literal[
-        "political_theory", "party_building", "rural_policy_law", "applied_technology", "health_culture"
-    ] = Field(description="one of the five studies / 五学习")
+    topic: StudyTopic = Field(description="one of the five studies / 五学习")
     expected: list[Code] = Field(
         default_factory=list, max_length=5000, description="members expected (all-member: every member)"
     )
     attendees: list[Code] = Field(
         default_factory=list, max_length=5000, description="the sign-in list / 签到名单"
     )
-    five_haves: dict[
-        Literal["notice", "sign_in", "playback_log", "discussion_record", "feedback"], StrictBool
-    ] = Field(
+    five_haves: dict[FiveHave, StrictBool] = Field(
         examples=[
             {
                 "notice": True,

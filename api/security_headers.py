@@ -9,15 +9,16 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # img-src data:: the pages' empty favicon (<link rel="icon" href="data:,">).
-PAGE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self';"
+    " form-action 'self'; frame-ancestors 'none'"
+)
 DEFAULTS = (
     (b"content-security-policy", PAGE_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (
-        b"referrer-policy",
-        b"same-origin",
-    ),  # the Referer the login form's Origin check falls back on; never sent off-site
+    # The Referer the login form's Origin check falls back on; never sent off-site.
+    (b"referrer-policy", b"same-origin"),
 )
 
 

@@ -110,14 +110,14 @@ def refuse_zip_bomb(body: bytes, max_unzipped: int) -> None:
         )
 
 
-class _UnsizedSheet(ReadOnlyWorksheet):
+class _UnsizedSheet(ReadOnlyWorksheet):  # type: ignore[misc]  # openpyxl is untyped
     def _get_size(self) -> None:
         """The sheet's <dimension> is the file's own claim, never read: "A1:XFD1000" made every
         row 16,384 cells wide and a short claim cut rows off; without one, openpyxl parsed the
         whole sheet looking for it (to </sheetData>) before the first row, past any row cap."""
 
 
-class _FirstSheetReader(ExcelReader):
+class _FirstSheetReader(ExcelReader):  # type: ignore[misc]  # openpyxl is untyped
     """openpyxl's read-only loader, opening only the first worksheet, as an ``_UnsizedSheet``."""
 
     def read_worksheets(self) -> None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import signal
@@ -59,20 +60,21 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.stores import store_url, write_results
-from infra.bootstrap import Services, bootstrap
-from infra.settings import Settings
-from tests.api.conftest import free_port
-from tests.integration.world import (
+from bench.fixtures import (
     ADMIN,
     CITY_INSPECTOR,
     CITY_REVIEWER,
     SITE_CHECKS,
     build_city,
     declarer,
+    free_port,
     material,
-    scores_for,
+    site_scores,
 )
+from bench.stores import store_url, write_results
+from domain.commands import Commend, CreateCampaign, Declare, Inspect, PreReview
+from infra.bootstrap import Services, bootstrap
+from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "lrl_admin_bench_" + uuid.uuid4().hex
@@ -212,13 +214,15 @@ def prepare(services: Services, clients: int, rounds: int) -> list[Targets]:
 
     def campaign(current: str) -> tuple[str, list[datetime]]:
         starts_at, durations, opens = phase_plan(current, now)
-        result = app.create_campaign(
-            "five-good-sites",
-            "city-1",
+        result = app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id="city-1",
+                starts_at=starts_at,
+                durations=durations,
+                quotas={CATEGORY: None},
+            ),
             ADMIN,
-            starts_at=starts_at,
-            durations=durations,
-            quotas={CATEGORY: None},
         )
         return str(result["id"]), opens
 
@@ -228,28 +232,36 @@ def prepare(services: Services, clients: int, rounds: int) -> list[Targets]:
         for k, village in enumerate(t.villages[:rounds]):
             step = timedelta(minutes=5, seconds=k)
             nid = str(
-                app.declare(
-                    cid,
-                    CATEGORY,
-                    t.town,
-                    {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
-                    {},
-                    MATERIAL,
+                app.execute(
+                    Declare(
+                        campaign_id=cid,
+                        category=CATEGORY,
+                        declaring_unit_id=t.town,
+                        nominee={"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                        form={},
+                        material=MATERIAL,
+                    ),
                     declarer(t.town),
                     at=opens[0] + step,
                 )["id"]
             )
             if len(opens) > 2:
-                app.pre_review(
-                    nid,
-                    "admit",
-                    ["材料翔实 / thorough"],
+                app.execute(
+                    PreReview(
+                        nomination_id=nid,
+                        decision="admit",
+                        reasons=["材料翔实 / thorough"],
+                        checks=SITE_CHECKS,
+                    ),
                     CITY_REVIEWER,
-                    checks=SITE_CHECKS,
                     at=opens[1] + step,
                 )
             if len(opens) > 3:
-                app.inspect(nid, METHODS, scores_for(85), "pass", CITY_INSPECTOR, at=opens[2] + step)
+                app.execute(
+                    Inspect(nomination_id=nid, methods=METHODS, scores=site_scores(85), verdict="pass"),
+                    CITY_INSPECTOR,
+                    at=opens[2] + step,
+                )
             ids.append(nid)
         return cid, ids
 
@@ -368,34 +380,49 @@ def run_direct(services: Services, targets: list[Targets], rounds: int) -> Run:
             # timed() calls each at once: the loop variables are bound for that call
             timed(
                 "declare",
-                lambda: app.declare(
-                    t.declaring,
-                    CATEGORY,
-                    t.town,
-                    {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
-                    {},
-                    MATERIAL,
+                lambda: app.execute(
+                    Declare(
+                        campaign_id=t.declaring,
+                        category=CATEGORY,
+                        declaring_unit_id=t.town,
+                        nominee={"kind": "site", "unit_id": village, "name": f"{village} 站点"},
+                        form={},
+                        material=MATERIAL,
+                    ),
                     actor,
                 ),
             )
             timed(
                 "pre_review",
-                lambda: app.pre_review(
-                    t.pre_reviewing[k],
-                    "admit",
-                    ["材料翔实 / thorough"],
+                lambda: app.execute(
+                    PreReview(
+                        nomination_id=t.pre_reviewing[k],
+                        decision="admit",
+                        reasons=["材料翔实 / thorough"],
+                        checks=SITE_CHECKS,
+                    ),
                     CITY_REVIEWER,
-                    checks=SITE_CHECKS,
                 ),
             )
             timed(
                 "inspect",
-                lambda: app.inspect(t.inspecting[k], METHODS, scores_for(85), "pass", CITY_INSPECTOR),
+                lambda: app.execute(
+                    Inspect(
+                        nomination_id=t.inspecting[k],
+                        methods=METHODS,
+                        scores=site_scores(85),
+                        verdict="pass",
+                    ),
+                    CITY_INSPECTOR,
+                ),
             )
             timed(
                 "commend",
-                lambda: app.commend(
-                    t.commending, CATEGORY, CITY_REVIEWER, nomination_ids=[t.commendable[k]]
+                lambda: app.execute(
+                    Commend(
+                        campaign_id=t.commending, category=CATEGORY, nomination_ids=[t.commendable[k]]
+                    ),
+                    CITY_REVIEWER,
                 ),
             )
 
@@ -465,7 +492,7 @@ def requests_for(t: Targets, k: int, tokens: Tokens) -> list[tuple[str, str, dic
         (
             "inspect",
             f"/v1/nominations/{t.inspecting[k]}/inspections",
-            {"methods": METHODS, "scores": scores_for(85), "verdict": "pass"},
+            {"methods": METHODS, "scores": site_scores(85), "verdict": "pass"},
             tokens.inspector,
             200,
         ),
@@ -571,7 +598,7 @@ def ticks(exclude: tuple[int, ...] = ()) -> dict[int, tuple[float, str]]:
     out = {}
     for d in Path("/proc").iterdir():
         if d.name.isdigit() and int(d.name) not in (os.getpid(), *exclude):
-            try:
+            with contextlib.suppress(OSError, ValueError, IndexError):  # the process ended
                 out[int(d.name)] = (
                     proc_cpu(int(d.name)),
                     (d / "cmdline")
@@ -580,8 +607,6 @@ def ticks(exclude: tuple[int, ...] = ()) -> dict[int, tuple[float, str]]:
                     .decode(errors="replace")
                     .strip()[:90],
                 )
-            except (OSError, ValueError, IndexError):
-                pass
     return out
 
 
@@ -679,7 +704,9 @@ def main() -> None:
                             prepare(services, clients, rounds),
                         )
                         console.print(
-                            f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared {2 * clients * rounds * 6} commands of state in {time.perf_counter() - started:.1f} s; {note}"
+                            f"{clients} clients, pair {repeat + 1}/{args.repeats}: prepared "
+                            f"{2 * clients * rounds * 6} commands of state in "
+                            f"{time.perf_counter() - started:.1f} s; {note}"
                         )
                         if repeat % 2 == 0:
                             direct = run_direct(direct_services, direct_targets, rounds)
@@ -735,9 +762,10 @@ def main() -> None:
     figures = {
         "backend": args.backend,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "server": f"python -m cli api --workers {args.workers} (uvicorn), separate process; server log level "
-        + args.server_log_level,
+        "machine": f"{platform.node()} {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}",
+        "server": f"python -m cli api --workers {args.workers} (uvicorn), separate process; "
+        "server log level " + args.server_log_level,
         "loadgen": "asyncio",
         "ops_per_kind": args.ops,
         "repeats": args.repeats,

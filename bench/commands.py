@@ -18,10 +18,7 @@ from eventsourcing.domain import Aggregate
 from rich.console import Console
 from rich.table import Table
 
-from bench.stores import store_url, write_results
-from infra.bootstrap import bootstrap
-from infra.settings import Settings
-from tests.integration.world import (
+from bench.fixtures import (
     CITY_INSPECTOR,
     CITY_REVIEWER,
     DECLARING,
@@ -32,8 +29,12 @@ from tests.integration.world import (
     declarer,
     five_good_campaign,
     material,
-    scores_for,
+    site_scores,
 )
+from bench.stores import store_url, write_results
+from domain.commands import Declare, Inspect, PreReview
+from infra.bootstrap import bootstrap
+from infra.settings import Settings
 
 
 class Probe(Aggregate):
@@ -63,13 +64,15 @@ def main() -> None:
 
         started = time.perf_counter()
         ids = [
-            app.declare(
-                campaign_id,
-                "five_good_site",
-                "town-1",
-                {"kind": "site", "unit_id": v, "name": v},
-                {},
-                material(),
+            app.execute(
+                Declare(
+                    campaign_id=campaign_id,
+                    category="five_good_site",
+                    declaring_unit_id="town-1",
+                    nominee={"kind": "site", "unit_id": v, "name": v},
+                    form={},
+                    material=material(),
+                ),
                 declarer("town-1"),
                 at=DECLARING,
             )["id"]
@@ -78,8 +81,18 @@ def main() -> None:
         declare_rate = args.n / (time.perf_counter() - started)
         started = time.perf_counter()
         for nid in ids:
-            app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-            app.inspect(nid, ["site_visit"], scores_for(80), "pass", CITY_INSPECTOR, at=INSPECTING)
+            app.execute(
+                PreReview(nomination_id=nid, decision="admit", reasons=[], checks=SITE_CHECKS),
+                CITY_REVIEWER,
+                at=PRE_REVIEWING,
+            )
+            app.execute(
+                Inspect(
+                    nomination_id=nid, methods=["site_visit"], scores=site_scores(80), verdict="pass"
+                ),
+                CITY_INSPECTOR,
+                at=INSPECTING,
+            )
         review_rate = 2 * args.n / (time.perf_counter() - started)
         services.close()
 

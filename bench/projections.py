@@ -41,13 +41,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from bench.fixtures import ADMIN, SYSTEM
 from bench.stores import store_url, write_results
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign, nominee_key
+from domain.commands import CreateCampaign
 from domain.nominations import Nomination
 from domain.units import Unit
 from domain.values import Category, Nominee
+from domain.vocabulary import Role
 from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings, eventsourcing_env
 from projections.views import REBUILD_BATCH
@@ -105,8 +108,6 @@ def stored_events(url: str) -> int:
 
 # --- generating the log --------------------------------------------------------------------
 
-ADMIN = Actor("bench-admin", "admin", None)
-
 
 @dataclass
 class Place:
@@ -161,7 +162,7 @@ class Builder:
 
     def units(self, cities: int, at: datetime) -> list[Place]:
         places: list[Place] = []
-        who = ADMIN.as_dict()
+        who = ADMIN
         for c in range(1, cities + 1):
             city = Unit.register(f"city-{c}", f"City {c}", f"示范市{c}", "city", None, who, at)
             place = Place(city.code)
@@ -213,18 +214,18 @@ class Builder:
         }
 
     def run_campaign(
-        self, campaign: Campaign, declared: list[Nomination], registered_by: dict[str, Any], year: int
+        self, campaign: Campaign, declared: list[Nomination], registered_by: Actor, year: int
     ) -> list[Nomination]:
         """Walks declared nominations through pre-review, inspection and commendation inside the
         campaign's phase windows; returns the commended ones."""
         rng = self.rng
         reviewer = Actor(
-            f"bench-reviewer-{campaign.organiser_unit_id}", "reviewer", campaign.organiser_unit_id
-        ).as_dict()
+            f"bench-reviewer-{campaign.organiser_unit_id}", Role.REVIEWER, campaign.organiser_unit_id
+        )
         inspector = Actor(
-            f"bench-inspector-{campaign.organiser_unit_id}", "inspector", campaign.organiser_unit_id
-        ).as_dict()
-        system = Actor("system", "system", None).as_dict()
+            f"bench-inspector-{campaign.organiser_unit_id}", Role.INSPECTOR, campaign.organiser_unit_id
+        )
+        system = SYSTEM
 
         def inside(code: str, start: float = 0.05, end: float = 0.9) -> datetime:
             phase = campaign.phase(code)
@@ -345,7 +346,7 @@ class Builder:
         category: str,
         declaring: str,
         nominee: Nominee,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
         *,
         forwarded_from: dict[str, Any] | None = None,
@@ -378,17 +379,19 @@ class Builder:
     def county_campaign(
         self, county: str, towns: dict[str, list[str]], year: int, parent: Campaign
     ) -> list[Nomination]:
-        cid = self.app.create_campaign(
-            "five-good-sites",
-            county,
+        cid = self.app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id=county,
+                year=year,
+                parent_campaign_id=parent.id,
+            ),
             ADMIN,
-            year=year,
-            parent_campaign_id=parent.id,
             at=datetime(year, 10, 1, tzinfo=UTC),
         )["id"]
         self.out.events += 2  # campaign.created + the directory's listing (saved by the command)
         campaign = self.app.get_campaign(cid, for_update=True)
-        system = Actor("system", "system", None).as_dict()
+        system = SYSTEM
         decl = campaign.phase("declaration")
         campaign.open_phase("declaration", system, decl.opens_at)
         declared: list[Nomination] = []
@@ -399,7 +402,7 @@ class Builder:
             )
 
         for town, villages in towns.items():
-            declarer = Actor(f"bench-declarer-{town}", "declarer", town).as_dict()
+            declarer = Actor(f"bench-declarer-{town}", Role.DECLARER, town)
             for v in villages:
                 if self.rng.random() < 0.6:
                     declared.append(
@@ -449,7 +452,7 @@ class Builder:
                 )
         self.out.campaigns += 1
         return self.run_campaign(
-            campaign, declared, Actor("bench-declarer", "declarer", county).as_dict(), year
+            campaign, declared, Actor("bench-declarer", Role.DECLARER, county), year
         )
 
     def city_year(self, place: Place, year: int) -> None:
@@ -462,18 +465,20 @@ class Builder:
             "inspection": 14 * 86400,
             "commendation": 20 * 86400,
         }
-        cid = self.app.create_campaign(
-            "five-good-sites",
-            place.city,
+        cid = self.app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id=place.city,
+                starts_at=start,
+                durations=durations,
+            ),
             ADMIN,
-            starts_at=start,
-            durations=durations,
             at=start - timedelta(days=60),
         )["id"]
         self.out.events += 2
         city_campaign = self.app.get_campaign(cid, for_update=True)
         self.out.campaigns += 1
-        system = Actor("system", "system", None).as_dict()
+        system = SYSTEM
         forwards: list[tuple[Nomination, str]] = []
         for county, towns in place.counties.items():
             if self.out.events >= self.target:
@@ -484,7 +489,7 @@ class Builder:
         city_campaign.open_phase("declaration", system, start)
         declared: list[Nomination] = []
         for source, county in forwards:
-            reviewer = Actor(f"bench-reviewer-{county}", "reviewer", county).as_dict()
+            reviewer = Actor(f"bench-reviewer-{county}", Role.REVIEWER, county)
             at = start + timedelta(days=1, minutes=self.rng.randint(0, 2000))
             provenance = {
                 "campaign_id": str(source.campaign_id),
@@ -506,14 +511,14 @@ class Builder:
             self.stage(source)
             declared.append(target)
         self.run_campaign(
-            city_campaign, declared, Actor("bench-declarer", "declarer", place.city).as_dict(), year
+            city_campaign, declared, Actor("bench-declarer", Role.DECLARER, place.city), year
         )
 
     def reinspect_titles(self, year: int) -> None:
         """Last year's five-good-site titles fall due 60 days before their anniversary; 90 %
         pass their re-inspection, the rest are revoked."""
-        inspector = Actor("bench-inspector-reinspection", "inspector", None).as_dict()
-        system = Actor("system", "system", None).as_dict()
+        inspector = Actor("bench-inspector-reinspection", Role.INSPECTOR, None)
+        system = SYSTEM
         keep: list[tuple[Nomination, Category, datetime]] = []
         for nom, category, anniversary in self.titles:
             if anniversary.year != year or not nom.title_active:
@@ -596,7 +601,10 @@ def prepare(url: str, events: int, console: Console) -> Generated | None:
         f"{out.years[0]}-{out.years[-1]}" if out.years else "none"
     )  # a small log may end inside its first year
     console.print(
-        f"generated {out.events:,} events in {out.seconds:,.1f} s ({out.events / out.seconds:,.0f} events/s): {out.units:,} units, {out.campaigns:,} campaigns, {out.nominations:,} nominations, {out.titles:,} commended, years {years}"
+        f"generated {out.events:,} events in {out.seconds:,.1f} s "
+        f"({out.events / out.seconds:,.0f} events/s): {out.units:,} units, "
+        f"{out.campaigns:,} campaigns, {out.nominations:,} nominations, "
+        f"{out.titles:,} commended, years {years}"
     )
     return out
 
@@ -652,7 +660,8 @@ def rebuild(services: Services, console: Console) -> tuple[int, float, float]:
         seconds = time.perf_counter() - started
         cpu = time.process_time() + children_cpu() - cpu
         console.print(
-            f"rebuild: {done:,} events in {seconds:.1f} s wall, {cpu:.1f} s CPU (this process and the rebuild processes)"
+            f"rebuild: {done:,} events in {seconds:.1f} s wall, {cpu:.1f} s CPU "
+            "(this process and the rebuild processes)"
         )
         return done, seconds, cpu
 

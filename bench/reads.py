@@ -72,7 +72,8 @@ def main() -> None:
                 started = time.perf_counter()
                 views.rebuild()
                 console.print(
-                    f"read models rebuilt first ({lag:,} events pending) in {time.perf_counter() - started:.1f} s"
+                    f"read models rebuilt first ({lag:,} events pending) in "
+                    f"{time.perf_counter() - started:.1f} s"
                 )
             events = store.max_notification_id()
             campaigns = store.rows(
@@ -81,7 +82,8 @@ def main() -> None:
             sizes = {
                 r["campaign_id"]: r["n"]
                 for r in store.rows(
-                    f"SELECT campaign_id, COUNT(*) AS n FROM {store.table(LOG)} WHERE campaign_id IS NOT NULL GROUP BY campaign_id"
+                    f"SELECT campaign_id, COUNT(*) AS n FROM {store.table(LOG)} "
+                    "WHERE campaign_id IS NOT NULL GROUP BY campaign_id"
                 )
             }
             nominations = store.rows(f"SELECT nomination_id, declared_at FROM {store.table(NOMINATION)}")
@@ -117,7 +119,9 @@ def main() -> None:
                 (r["nomination_id"], from_instant(r["declared_at"]) + timedelta(days=rng.uniform(0, 60)))
                 for r in chosen
             ]  # type: ignore[operator]
-            nomination_as_of = timed([lambda i=i, t=t: app.nomination_as_of(i, t) for i, t in moments])
+            nomination_as_of = timed(
+                [lambda i=i, t=t: app.queries.nomination_as_of(i, t) for i, t in moments]
+            )
             others = rng.sample(
                 nominations, min(args.n, len(nominations))
             )  # not in the aggregate cache yet, as the as-of reads' were

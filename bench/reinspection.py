@@ -7,7 +7,8 @@ re-inspection, and at the anniversary the rest are revoked. Baseline measured in
 run: how fast the real dev server starts workflows, i.e. what one workflow per title would
 cost just to start.
 
-    .venv/bin/python -m bench.reinspection [--titles 100000] [--baseline-workflows 300] [--backend sqlite|postgres]
+    .venv/bin/python -m bench.reinspection [--titles 100000] [--baseline-workflows 300]
+        [--backend sqlite|postgres]
 
 Prints a table and writes bench/results/reinspection.json."""
 
@@ -30,23 +31,21 @@ from temporalio import workflow
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench.fixtures import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer
 from bench.stores import store_url, write_results
-from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign, nominee_key
+from domain.commands import CreateCampaign, RegisterUnit, Reinspect
 from domain.nominations import Nomination
 from domain.values import Nominee
 from infra.settings import Settings, eventsourcing_env
 from infra.temporal import binary, build_worker
-
-TASK_QUEUE = "laurel-bench"
 from workflows.contracts import ReinspectionCycle, reinspection_workflow_id
 from workflows.reinspection import ReinspectionWorkflow
 
-ADMIN = Actor("bench-admin", "admin", None)
-REVIEWER = Actor("bench-reviewer", "reviewer", "city-1")
-INSPECTOR = Actor("bench-inspector", "inspector", "city-1")
-DECLARER = Actor("bench-declarer", "declarer", "town-1")
+TASK_QUEUE = "laurel-bench"
+
+DECLARER = declarer("town-1")
 SCORES = dict.fromkeys(
     ["party_attention", "site_management", "programmes_watched", "equipment_running", "effect"], 80
 )
@@ -71,18 +70,40 @@ class BulkLaurel(Laurel):
 
 
 def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
-    app.register_unit("city-1", "City", "示范市", "city", None, ADMIN, at=start)
-    app.register_unit("county-1", "County", "宜君县", "county", "city-1", ADMIN, at=start)
-    app.register_unit("town-1", "Town", "彭镇", "township", "county-1", ADMIN, at=start)
-    app.register_unit("vil-1", "Village", "前双村", "village", "town-1", ADMIN, at=start)
-    durations = {"declaration": 86400, "pre_review": 86400, "inspection": 86400, "commendation": 86400}
-    cid = app.create_campaign(
-        "five-good-sites",
-        "city-1",
+    app.execute(
+        RegisterUnit(code="city-1", name="City", name_zh="示范市", level="city", parent_id=None),
         ADMIN,
-        starts_at=start,
-        durations=durations,
-        quotas={"five_good_site": None},
+        at=start,
+    )
+    app.execute(
+        RegisterUnit(
+            code="county-1", name="County", name_zh="宜君县", level="county", parent_id="city-1"
+        ),
+        ADMIN,
+        at=start,
+    )
+    app.execute(
+        RegisterUnit(code="town-1", name="Town", name_zh="彭镇", level="township", parent_id="county-1"),
+        ADMIN,
+        at=start,
+    )
+    app.execute(
+        RegisterUnit(
+            code="vil-1", name="Village", name_zh="前双村", level="village", parent_id="town-1"
+        ),
+        ADMIN,
+        at=start,
+    )
+    durations = {"declaration": 86400, "pre_review": 86400, "inspection": 86400, "commendation": 86400}
+    cid = app.execute(
+        CreateCampaign(
+            template="five-good-sites",
+            organiser_unit_id="city-1",
+            starts_at=start,
+            durations=durations,
+            quotas={"five_good_site": None},
+        ),
+        ADMIN,
         at=start,
     )["id"]
     campaign = app.get_campaign(cid, for_update=True)
@@ -101,7 +122,7 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
                     who,
                     {},
                     MATERIAL,
-                    DECLARER.as_dict(),
+                    DECLARER,
                     start + timedelta(hours=1),
                 )
                 campaign.register_nomination(
@@ -110,11 +131,11 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
                     nominee_key("five_good_site", "vil-1", None, who.name),
                     "town-1",
                     "vil-1",
-                    DECLARER.as_dict(),
+                    DECLARER,
                     start + timedelta(hours=1),
                 )
                 nom.pre_review(
-                    category, "admit", [], CHECKS, REVIEWER.as_dict(), start + timedelta(days=1, hours=1)
+                    category, "admit", [], CHECKS, CITY_REVIEWER, start + timedelta(days=1, hours=1)
                 )
                 nom.inspect(
                     category,
@@ -122,13 +143,13 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
                     SCORES,
                     "pass",
                     "",
-                    INSPECTOR.as_dict(),
+                    CITY_INSPECTOR,
                     start + timedelta(days=2, hours=1),
                 )
                 nom.commend(
                     i + 1,
                     category,
-                    REVIEWER.as_dict(),
+                    CITY_REVIEWER,
                     start + timedelta(days=3, hours=1),
                     campaign.title_anniversary(),
                 )
@@ -136,7 +157,7 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
             campaign.award(
                 "five_good_site",
                 [str(x.id) for x in nominations],
-                REVIEWER.as_dict(),
+                CITY_REVIEWER,
                 start + timedelta(days=3, hours=1),
             )
             app.save(campaign, *nominations)
@@ -194,11 +215,15 @@ async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: in
             while (await handle.query(ReinspectionWorkflow.progress))["stage"] != "awaiting_anniversary":
                 await asyncio.sleep(0.2)
             figures["mark_due_seconds"] = round(time.perf_counter() - started, 1)
-            titles = app.titles(cid, "five_good_site")
+            titles = app.queries.titles(cid, "five_good_site")
             reinspect_at = await env.get_current_time()
             started = time.perf_counter()
             for nid in titles[:passing]:  # one command each, as inspectors would record them
-                app.reinspect(nid, ["site_visit"], SCORES, "pass", INSPECTOR, at=reinspect_at)
+                app.execute(
+                    Reinspect(nomination_id=nid, methods=["site_visit"], scores=SCORES, verdict="pass"),
+                    CITY_INSPECTOR,
+                    at=reinspect_at,
+                )
             figures["reinspect_seconds"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
             first_run = env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
@@ -252,7 +277,9 @@ def main() -> None:
         passing = args.titles // 10
         figures = asyncio.run(cohort_cycle(app, cid, anniversary, passing))
         t0 = time.perf_counter()
-        states = app.title_states(cid, "five_good_site")  # reads every title, like the yearly count
+        states = app.queries.title_states(
+            cid, "five_good_site"
+        )  # reads every title, like the yearly count
         states_seconds = time.perf_counter() - t0
         app.close()
     rate = asyncio.run(baseline_start_rate(args.baseline_workflows))

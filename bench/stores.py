@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import postgres_schema
+from bench.fixtures import postgres_schema
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/laurel_test"
 

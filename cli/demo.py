@@ -116,7 +116,8 @@ class Demo:
             "POST", "/v1/units:import", content=body.encode(), headers={"Content-Type": "text/csv"}
         ).json()
         self.console.print(
-            f"units: {sum(1 for r in report['rows'] if r['status'] != 'error')} imported (1 city, 2 counties, 8 townships, 240 villages) / 单位已导入"
+            f"units: {sum(1 for r in report['rows'] if r['status'] != 'error')} imported (1 city, 2 "
+            "counties, 8 townships, 240 villages) / 单位已导入"
         )
         return city, townships
 
@@ -128,7 +129,7 @@ class Demo:
             "starts_at": starts.isoformat(),
             "durations": PHASE_SECONDS,
         }
-        campaign = self.call("POST", "/v1/campaigns", json=body).json()
+        campaign: dict[str, Any] = self.call("POST", "/v1/campaigns", json=body).json()
         self.console.print(
             f"campaign {campaign['id']} — phases: "
             + ", ".join(f"{p['code']} → {p['closes_at'][11:19]}" for p in campaign["phases"])
@@ -149,7 +150,8 @@ class Demo:
             wait = (datetime.fromisoformat(phase["opens_at"]) - datetime.now(UTC)).total_seconds()
             if not told:
                 self.console.print(
-                    f"[dim]waiting {max(wait, 1):.0f} s for {code} to open (the deadline before it fires on its own) / 等待「{code}」阶段开始[/dim]"
+                    f"[dim]waiting {max(wait, 1):.0f} s for {code} to open (the deadline before it "
+                    f"fires on its own) / 等待「{code}」阶段开始[/dim]"
                 )
                 told = True
             time.sleep(min(max(wait, 0.5), 5))
@@ -195,10 +197,12 @@ class Demo:
                     outcome.declared.append((response.json()["id"], category))
                 else:
                     outcome.refused.append(
-                        f"{category} {village}: {response.status_code} {response.json().get('title', '')}"
+                        f"{category} {village}: {response.status_code} "
+                        f"{response.json().get('title', '')}"
                     )
         self.console.print(
-            f"declared {len(outcome.declared)}, refused {len(outcome.refused)} (the deliberately bad ones) / 申报 {len(outcome.declared)} 个，退回 {len(outcome.refused)} 个"
+            f"declared {len(outcome.declared)}, refused {len(outcome.refused)} (the deliberately "
+            f"bad ones) / 申报 {len(outcome.declared)} 个，退回 {len(outcome.refused)} 个"
         )
         return outcome
 
@@ -227,7 +231,8 @@ class Demo:
                 )
                 outcome.admitted.append(nid)
         self.console.print(
-            f"pre-review: {len(outcome.admitted)} admitted, {len(outcome.rejected)} rejected, the rest left to lapse / 初审完成"
+            f"pre-review: {len(outcome.admitted)} admitted, {len(outcome.rejected)} rejected, the "
+            "rest left to lapse / 初审完成"
         )
 
     def inspect(self, outcome: Outcome) -> None:
@@ -270,7 +275,7 @@ class Demo:
         self.inspect(outcome)
         self.wait_for_phase(cid, "commendation")
         self.commend(cid)
-        board = self.call("GET", f"/v1/campaigns/{cid}/dashboard").json()
+        board: dict[str, Any] = self.call("GET", f"/v1/campaigns/{cid}/dashboard").json()
         self.print_board(board)
         return board
 

@@ -84,11 +84,11 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     exit_on_sigterm()
-    if (
-        workers > 1
-    ):  # each worker process builds its own services (commands stay safe: the store's constraints decide)
+    # Each worker process builds its own services (commands stay safe: the store's constraints decide).
+    if workers > 1:
         console.print(
-            f"[bold green]Laurel[/bold green] on http://{host}:{port}, {workers} worker processes  (API docs: /docs · 接口文档)"
+            f"[bold green]Laurel[/bold green] on http://{host}:{port}, {workers} worker processes  "
+            "(API docs: /docs · 接口文档)"
         )
         uvicorn.run(
             "api.asgi:from_environment",
@@ -100,12 +100,11 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         )
         return
 
-    from api.app import create_app, settle_heap
+    from api.app import create_app
 
     services = bootstrap()
     try:
         app = create_app(services)
-        settle_heap()
         console.print(
             f"[bold green]Laurel[/bold green] on http://{host}:{port}  (API docs: /docs · 接口文档)"
         )
@@ -121,7 +120,7 @@ def api(
     workers: int = typer.Option(1, min=1, help="uvicorn worker processes (one GIL each)"),
 ) -> None:
     """Serve the HTTP API with uvicorn (Ctrl-C stops it). With LAUREL_TEMPORAL_ADDRESS set,
-    new campaigns start their workflows and extensions go through them."""
+    new campaigns start their workflows and an extended deadline is signalled to its workflow."""
     _serve(host, port, workers)
 
 
@@ -140,7 +139,8 @@ def worker() -> None:
     settings = with_running_temporal(Settings())
     if not settings.temporal_address:
         console.print(
-            "[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] and no laurel up runs on this data directory / 未设置 Temporal 地址"
+            "[red]LAUREL_TEMPORAL_ADDRESS is not set[/red] and no laurel up runs on this data "
+            "directory / 未设置 Temporal 地址"
         )
         raise typer.Exit(2)
     services = bootstrap(settings)
@@ -149,7 +149,8 @@ def worker() -> None:
         scheduler = services.scheduler
         client = await scheduler.client()
         console.print(
-            f"worker on {settings.temporal_address}, namespace '{scheduler.namespace}', task queue '{scheduler.task_queue}' / 工作进程已启动"
+            f"worker on {settings.temporal_address}, namespace '{scheduler.namespace}', task queue "
+            f"'{scheduler.task_queue}' / 工作进程已启动"
         )
         async with (
             asyncio.TaskGroup() as group
@@ -186,11 +187,17 @@ def up(port: int = typer.Option(8000, help="TCP port of the API")) -> None:
 def demo(
     url: str = typer.Option(
         None,
-        help="the running stack (default: the laurel up running on LAUREL_HOME_DIR, else http://127.0.0.1:8000)",
+        help=(
+            "the running stack (default: the laurel up running on LAUREL_HOME_DIR, else "
+            "http://127.0.0.1:8000)"
+        ),
     ),
     token: str = typer.Option(
         None,
-        help="an admin token (default: LAUREL_ADMIN_TOKEN, or the one laurel up printed, from .laurel/admin-token)",
+        help=(
+            "an admin token (default: LAUREL_ADMIN_TOKEN, or the one laurel up printed, from "
+            ".laurel/admin-token)"
+        ),
     ),
 ) -> None:
     """Drive the seed-000 campaign end to end against the running stack (about 4 minutes):
@@ -220,7 +227,8 @@ def demo(
     if stack and not url:  # where its workflow is: this stack's own Temporal namespace
         temporal = stack["temporal"]
         console.print(
-            f"workflow / 工作流: temporal workflow describe -w campaign-{board['campaign_id']} --address {temporal['address']} --namespace {temporal['namespace']}",
+            f"workflow / 工作流: temporal workflow describe -w campaign-{board['campaign_id']} "
+            f"--address {temporal['address']} --namespace {temporal['namespace']}",
             soft_wrap=True,
         )
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import structlog
 import typer
@@ -24,6 +25,7 @@ from rich.table import Table
 
 from infra.bootstrap import bootstrap
 from projections.audit_reader import Verification, verify_records
+from projections.catalog import NAMES, UnknownProjectionError, select
 from projections.checkpoints import (
     CHECKPOINT_TYPE,
     Anchoring,
@@ -34,7 +36,8 @@ from projections.checkpoints import (
 )
 from projections.parallel import RebuildFailedError
 from projections.runner import Progress as Step
-from projections.views import NAMES, UnknownProjectionError, select
+
+T = TypeVar("T")
 
 projections_cli = typer.Typer(
     help="Read models: follow the log, rebuild, compare (投影/读模型)", no_args_is_help=True
@@ -93,7 +96,10 @@ def projections_rebuild(
         bool,
         typer.Option(
             "--verify",
-            help="rebuild into fresh tables and compare them with the live ones (the live ones are left alone)",
+            help=(
+                "rebuild into fresh tables and compare them with the live ones (the live ones are left "
+                "alone)"
+            ),
         ),
     ] = False,
 ) -> None:
@@ -131,7 +137,9 @@ def projections_rebuild(
                     done = services.views.rebuild(name or None, progress=progress)
                 except CheckpointContradictedError as exc:
                     console.print(
-                        f"[red]rebuild refused[/red]: {exc}\nnothing was changed: the read models are as they were (campaigns and titles can be rebuilt alone) / 已拒绝重建，读模型未作改动"
+                        f"[red]rebuild refused[/red]: {exc}\nnothing was changed: the read models "
+                        "are as they were (campaigns and titles can be rebuilt alone) / "
+                        "已拒绝重建，读模型未作改动"
                     )
                     raise typer.Exit(1) from None
                 except RebuildFailedError as exc:
@@ -140,12 +148,14 @@ def projections_rebuild(
         elapsed = time.perf_counter() - started
         if not verify:
             console.print(
-                f"rebuilt {', '.join(name or NAMES)}: {done:,} events in {elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} events/s) / 重建完成"
+                f"rebuilt {', '.join(name or NAMES)}: {done:,} events in {elapsed:.1f} s "
+                f"({done / max(elapsed, 1e-9):,.0f} events/s) / 重建完成"
             )
             return
         if not differences:
             console.print(
-                f"[green]the live read models equal a rebuild[/green] ({', '.join(name or NAMES)}) / 实时读模型与重建结果一致"
+                f"[green]the live read models equal a rebuild[/green] ({', '.join(name or NAMES)}) "
+                "/ 实时读模型与重建结果一致"
             )
             return
         table = Table("projection", "table", "live rows", "rebuilt rows", "first differing key")
@@ -177,7 +187,9 @@ def projections_failures(
             print(json.dumps(row, ensure_ascii=False))
         else:
             print(
-                f"{row['projection']}  notification {row['notification_id']}  {row['originator_id']} v{row['originator_version']}  {row['topic']}  (first seen {row['first_seen']})"
+                f"{row['projection']}  notification {row['notification_id']}  "
+                f"{row['originator_id']} v{row['originator_version']}  {row['topic']}  (first seen "
+                f"{row['first_seen']})"
             )
             print(f"    {row['error']}: {row['message']}")
     console.print(f"{len(found)} event(s) set aside by the read models / 读模型跳过的事件：{len(found)}")
@@ -190,22 +202,23 @@ def _report(result: Verification) -> None:
     held = f", {result.checkpoints} signed checkpoint(s) agree" if result.checkpoints else ""
     if result.ok:
         console.print(
-            f"[green]audit log intact[/green]: {result.checked:,} events{held}, head {result.head} / 审计日志完整"
-            + (f" ({result.pending} not yet logged)" if result.pending else "")
+            f"[green]audit log intact[/green]: {result.checked:,} events{held}, head {result.head} "
+            "/ 审计日志完整" + (f" ({result.pending} not yet logged)" if result.pending else "")
         )
         return
     where = f" at position {result.first_bad_position}" if result.first_bad_position else ""
     console.print(f"[red]audit log broken{where}[/red]: {result.problem}")
     for bad in result.invalid_checkpoints:
         console.print(
-            f"[red]checkpoint at position {bad['position']} ({bad['key_id']}, signed {bad['signed_at']})[/red]: {bad['problem']}"
+            f"[red]checkpoint at position {bad['position']} ({bad['key_id']}, signed "
+            f"{bad['signed_at']})[/red]: {bad['problem']}"
         )
     raise typer.Exit(1)
 
 
-def _read(path: Path, reader: object, what: str) -> object:
+def _read(path: Path, reader: Callable[[str], T], what: str) -> T:
     try:
-        return reader(path.read_text(encoding="utf-8"))  # type: ignore[operator]
+        return reader(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot read the {what} {path}[/red]: {exc}")
         raise typer.Exit(2) from None
@@ -231,7 +244,7 @@ def audit_verify(
     keys = [_read(k, read_public_key, "public key") for k in public_key or []]
     services = bootstrap()
     try:
-        result = services.views.verify(kept, keys)  # type: ignore[arg-type]
+        result = services.views.verify(kept, keys)
     finally:
         services.close()
     _report(result)
@@ -252,12 +265,10 @@ def audit_verify_export(
 ) -> None:
     """Verify an export offline (no database): recompute its chain and hold it to the kept
     checkpoints and to those the export carries, trusting only --public-key."""
-    kept: list[Checkpoint] = (
-        list(_read(checkpoints, read_checkpoints, "checkpoints")) if checkpoints else []
-    )  # type: ignore[call-overload]
+    kept = _read(checkpoints, read_checkpoints, "checkpoints") if checkpoints else []
     keys = [_read(k, read_public_key, "public key") for k in public_key]
 
-    def records() -> object:
+    def records() -> Iterator[dict[str, Any]]:
         with log.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 if line.strip():
@@ -271,8 +282,8 @@ def audit_verify_export(
             Checkpoint.of(r["data"])
             for r in records()
             if r.get("type") == CHECKPOINT_TYPE and isinstance(r.get("data"), dict)
-        ]  # type: ignore[attr-defined]
-        result = verify_records(records(), Anchoring([*kept, *carried], set(keys)))  # type: ignore[arg-type]
+        ]
+        result = verify_records(records(), Anchoring([*kept, *carried], set(keys)))
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot read the export {log}[/red]: {exc}")
         raise typer.Exit(2) from None
@@ -303,12 +314,12 @@ def audit_export(
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign a checkpoint of the chain's head now and print it (JSON)."""
-    from domain.actors import Actor
+    from domain.actors import Actor, Role
     from domain.errors import DomainError
 
     services = bootstrap()
     try:
-        signed, created = services.views.checkpoint(Actor("cli-operator", "admin", None).as_dict())
+        signed, created = services.views.checkpoint(Actor("cli-operator", Role.ADMIN))
     except DomainError as exc:
         console.print(f"[red]{exc.message_en}[/red] / {exc.message_zh}")
         raise typer.Exit(1) from None

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from infra.bootstrap import bootstrap
 from infra.settings import Settings, ensure_admin_token, private_dir
-from infra.supervisor import AlreadyRunning, Child, Supervisor, hold_lock, lock_held
+from infra.supervisor import AlreadyRunningError, Child, Supervisor, hold_lock, lock_held
 from infra.temporal_dev import (
     dev_server_args,
     embedded_name,
@@ -158,7 +158,10 @@ def _refusal(home: Path) -> str:
     if other and not _alive(
         int(other["pid"])
     ):  # killed with SIGKILL: its children still run and hold the lock
-        who = f" (its supervisor, pid {other['pid']}, is gone but parts it started still run: fuser -v {home / LOCK} lists them)"
+        who = (
+            f" (its supervisor, pid {other['pid']}, is gone but parts it started still run: fuser -v "
+            f"{home / LOCK} lists them)"
+        )
     return (
         f"[red]laurel up is already running on {home}[/red]{who}: one stack per data directory. "
         f"Stop it first, or set LAUREL_HOME_DIR to another directory (the lock: {home / LOCK}). "
@@ -182,7 +185,7 @@ def run_stack(port: int, console: Console) -> int:
     home = private_dir(Path(settings.home_dir).resolve())
     try:
         lock = hold_lock(home / LOCK)  # held until this process and every child it hands it to are gone
-    except AlreadyRunning:
+    except AlreadyRunningError:
         console.print(_refusal(home), soft_wrap=True)
         return 1
     if not port_free(port):
@@ -210,11 +213,13 @@ def run_stack(port: int, console: Console) -> int:
     try:
         supervisor.start()
         console.print(
-            f"[bold green]Laurel[/bold green] on http://127.0.0.1:{port}  (pages: /ui/ · API docs: /docs · 接口文档)"
+            f"[bold green]Laurel[/bold green] on http://127.0.0.1:{port}  (pages: /ui/ · API docs: "
+            "/docs · 接口文档)"
         )
         console.print(f"admin token / 管理员令牌: [bold]{settings.admin_token}[/bold]")
         console.print(
-            f"store: {settings.backend} · Temporal: {_describe(settings, temporal)} · logs: {home / 'logs'}  — Ctrl-C stops everything / 按 Ctrl-C 全部停止",
+            f"store: {settings.backend} · Temporal: {_describe(settings, temporal)} · logs: "
+            f"{home / 'logs'}  — Ctrl-C stops everything / 按 Ctrl-C 全部停止",
             soft_wrap=True,
         )
         supervisor.watch()

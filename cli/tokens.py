@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.actors import Actor, Role
+from domain.commands import IssueToken, RevokeToken
 from domain.errors import DomainError
 from infra.bootstrap import Services, bootstrap
 
@@ -52,9 +53,12 @@ def token_create(
 ) -> None:
     """Create a token and print its secret once."""
     with services_for_cli() as services:
-        result = services.app.issue_token(role, unit, label, OPERATOR, expires_at=expires_at)
+        result = services.app.execute(
+            IssueToken(role=role, unit_id=unit, label=label, expires_at=expires_at), OPERATOR
+        )
     console.print(
-        f"token id: {result['id']}  role: {result['role']}  unit: {result['unit_id']}  expires: {result['expires_at']}"
+        f"token id: {result['id']}  role: {result['role']}  unit: {result['unit_id']}  expires: "
+        f"{result['expires_at']}"
     )
     console.print(f"[bold]{result['token']}[/bold]   (shown once / 仅显示一次)")
 
@@ -69,7 +73,7 @@ def _when(value: Any) -> str:
 def token_list(include_revoked: bool = typer.Option(False, "--all", help="revoked tokens too")) -> None:
     """Every token: id, role, unit, label, created, expires, last used, revoked."""
     with services_for_cli() as services:
-        tokens = services.app.list_tokens(OPERATOR)
+        tokens = services.app.access.list_tokens(OPERATOR)
         used = services.access.last_used(t["id"] for t in tokens)
     table = Table("id", "role", "unit", "label", "created", "expires", "last used", "revoked")
     for t in tokens:
@@ -94,10 +98,12 @@ def token_revoke(
     token_id: str = typer.Argument(..., help="tok_…"),
     reason: str = typer.Option(..., help="why (recorded with the revocation)"),
 ) -> None:
-    """Revoke a token for good: API processes refuse it within LAUREL_TOKEN_CACHE_SECONDS, its page sessions end at once."""
+    """Revoke a token for good: API processes refuse it within LAUREL_TOKEN_CACHE_SECONDS, its
+    page sessions end at once."""
     with services_for_cli() as services:
-        result = services.app.revoke_token(token_id, reason, OPERATOR)
+        result = services.app.execute(RevokeToken(token_id=token_id, reason=reason), OPERATOR)
         services.access.close_sessions_of(token_id)
     console.print(
-        f"revoked / 已撤销: {result['id']} ({result['role']}, {result['unit_id'] or 'all units'}) at {_when(result['revoked_at'])}"
+        f"revoked / 已撤销: {result['id']} ({result['role']}, {result['unit_id'] or 'all units'}) at "
+        f"{_when(result['revoked_at'])}"
     )

@@ -13,8 +13,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.actors import Actor, Role
+from domain.actors import Actor, upcast_actor
 from domain.ids import LAUREL_NAMESPACE
+from domain.vocabulary import Role
 
 TOKEN_PREFIX = "lrl_"
 ISSUABLE_ROLES = (Role.ADMIN, Role.DECLARER, Role.REVIEWER, Role.INSPECTOR, Role.AUDITOR)
@@ -35,24 +36,28 @@ def token_uuid(hashed: str) -> UUID:
 
 class AccessToken(Aggregate):
     class Issued(Aggregate.Created):
-        class_version = 2
+        class_version = 3
 
         token_id: str
         secret_sha256: str
-        role: str
+        role: Role
         unit_id: str | None
         label: str
-        actor: dict[str, Any]
+        actor: Actor
         expires_at: datetime | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["expires_at"] = None  # tokens issued before lifetimes existed never expire
 
-    class Revoked(Aggregate.Event):
-        class_version = 2
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            upcast_actor(state)  # version 2 kept the actor as a dict
 
-        actor: dict[str, Any]
+    class Revoked(Aggregate.Event):
+        class_version = 3
+
+        actor: Actor
         reason: str
 
         def apply(self, aggregate: AccessToken) -> None:
@@ -63,19 +68,23 @@ class AccessToken(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["reason"] = ""
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            upcast_actor(state)  # version 2 kept the actor as a dict
+
     def __init__(
         self,
         token_id: str,
         secret_sha256: str,
-        role: str,
+        role: Role,
         unit_id: str | None,
         label: str,
-        actor: dict[str, Any],
+        actor: Actor,
         expires_at: datetime | None,
     ) -> None:
         self.token_id = token_id
         self.secret_sha256 = secret_sha256
-        self.role = role
+        self.role = Role(role)
         self.unit_id = unit_id
         self.label = label
         self.issued_by = actor
@@ -87,10 +96,10 @@ class AccessToken(Aggregate):
     def issue(
         cls,
         secret: str,
-        role: str,
+        role: Role,
         unit_id: str | None,
         label: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
         expires_at: datetime | None,
     ) -> AccessToken:
@@ -109,7 +118,7 @@ class AccessToken(Aggregate):
             expires_at=expires_at,
         )
 
-    def revoke(self, reason: str, actor: dict[str, Any], at: datetime) -> bool:
+    def revoke(self, reason: str, actor: Actor, at: datetime) -> bool:
         """False when it was revoked already (a repeat changes nothing)."""
         if not self.active:
             return False
@@ -130,11 +139,11 @@ class AccessToken(Aggregate):
             "unit_id": self.unit_id,
             "label": self.label,
             "created_at": self.created_on,
-            "created_by": self.issued_by.get("token_id"),
+            "created_by": self.issued_by.token_id,
             "expires_at": self.expires_at,
             "revoked": not self.active,
             "revoked_at": self.revocation["at"] if self.revocation else None,
-            "revoked_by": self.revocation["by"].get("token_id") if self.revocation else None,
+            "revoked_by": self.revocation["by"].token_id if self.revocation else None,
             "revocation_reason": self.revocation["reason"] if self.revocation else None,
         }
 

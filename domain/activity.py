@@ -15,25 +15,12 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.actors import Actor, upcast_actor
 from domain.errors import RuleFailure, RuleViolationError
 from domain.ids import LAUREL_NAMESPACE
+from domain.vocabulary import FiveHave, MemberStatus, SessionKind, StudyTopic, Term
 
-KINDS = {"all_member": "全体党员集中学习", "group": "分批分组学习", "makeup": "补课"}
-TOPICS = {
-    "political_theory": "政治理论",
-    "party_building": "党建知识",
-    "rural_policy_law": "农村政策法规",
-    "applied_technology": "先进适用科技",
-    "health_culture": "健康娱乐文化",
-}
-FIVE_HAVES = {
-    "notice": "事前有通告",
-    "sign_in": "党员有签到",
-    "playback_log": "播放有登记",
-    "discussion_record": "讨论有记录",
-    "feedback": "信息有反馈",
-}
-MEMBER_STATUSES = {"member": "党员", "probationary": "预备党员"}
+FIVE_HAVES = tuple(FiveHave)
 
 
 class ActivityRecordInvalidError(RuleViolationError):
@@ -48,25 +35,40 @@ def register_uuid(unit_id: str, year: int) -> UUID:
     return uuid5(LAUREL_NAMESPACE, f"activity:{unit_id}:{year}")
 
 
+def _term_of(cls: type[Term], code: str) -> Term | str:
+    """The term ``code`` names, or ``code`` itself for the rules to refuse by name."""
+    return cls.parse(code) or code
+
+
 @dataclass(frozen=True)
 class Member:
     member_id: str
     name: str
-    status: str  # member | probationary
+    status: MemberStatus | str  # a code that names no status stays as given, for the rule to refuse
     leader: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _term_of(MemberStatus, self.status))
 
 
 @dataclass(frozen=True)
 class Session:
+    """A session as recorded; a kind or topic that names no term is kept as given (and
+    refused by ``session_failures``)."""
+
     session_id: str
     on: date
-    kind: str  # all_member | group | makeup
+    kind: SessionKind | str
     hours: float
-    topic: str
+    topic: StudyTopic | str
     expected: tuple[str, ...]
     attendees: tuple[str, ...]
-    five_haves: dict[str, bool]
+    five_haves: dict[str, bool]  # each of the five haves (FiveHave codes) -> kept or not
     makeup_for: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _term_of(SessionKind, self.kind))
+        object.__setattr__(self, "topic", _term_of(StudyTopic, self.topic))
 
 
 def session_failures(session: Session, year: int, members: dict[str, Member]) -> list[RuleFailure]:
@@ -87,13 +89,13 @@ def session_failures(session: Session, year: int, members: dict[str, Member]) ->
             year,
             session.on.isoformat(),
         )
-    if session.kind not in KINDS:
+    if SessionKind.parse(session.kind) is None:
         fail(
             "session_kind_known",
             "kind must be all_member, group or makeup",
             "活动类型须为 all_member、group 或 makeup",
             "kind",
-            list(KINDS),
+            SessionKind.codes(),
             session.kind,
         )
     if not 0 < session.hours <= 24:
@@ -105,13 +107,13 @@ def session_failures(session: Session, year: int, members: dict[str, Member]) ->
             "0-24",
             session.hours,
         )
-    if session.topic not in TOPICS:
+    if StudyTopic.parse(session.topic) is None:
         fail(
             "session_topic_known",
             "topic must be one of the five studies",
             "学习主题须为“五学习”之一",
             "topic",
-            list(TOPICS),
+            StudyTopic.codes(),
             session.topic,
         )
     unknown = sorted(set(session.expected + session.attendees) - set(members))
@@ -124,19 +126,19 @@ def session_failures(session: Session, year: int, members: dict[str, Member]) ->
             None,
             unknown[:10],
         )
-    if session.kind != "makeup" and not session.expected:
+    if session.kind != SessionKind.MAKEUP and not session.expected:
         fail("expected_members_required", "list the members expected", "须列出应参加的党员", "expected")
-    missing_haves = sorted(set(FIVE_HAVES) - set(session.five_haves))
+    missing_haves = sorted(set(FiveHave.codes()) - set(session.five_haves))
     if missing_haves:
         fail(
             "five_haves_recorded",
             f"record each of the five haves as true/false: {missing_haves}",
             f"“五个有”须逐项填写：{missing_haves}",
             "five_haves",
-            list(FIVE_HAVES),
+            FiveHave.codes(),
             missing_haves,
         )
-    if session.kind == "makeup" and not session.makeup_for:
+    if session.kind == SessionKind.MAKEUP and not session.makeup_for:
         fail(
             "makeup_for_required",
             "a make-up names the session it makes up for",
@@ -147,12 +149,21 @@ def session_failures(session: Session, year: int, members: dict[str, Member]) ->
 
 
 class MemberRoll(Aggregate):
-    class Opened(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Opened(Event, Aggregate.Created):
         unit_id: str
 
-    class MemberRegistered(Aggregate.Event):
+    class MemberRegistered(Event):
         member: Member
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: MemberRoll) -> None:
             aggregate.members[self.member.member_id] = self.member
@@ -165,7 +176,7 @@ class MemberRoll(Aggregate):
     def open(cls, unit_id: str, at: datetime) -> MemberRoll:
         return cls._create(cls.Opened, id=roll_uuid(unit_id), timestamp=at, unit_id=unit_id)
 
-    def register(self, member: Member, actor: dict[str, Any], at: datetime) -> None:
+    def register(self, member: Member, actor: Actor, at: datetime) -> None:
         """Registers a member, or records a change to one (the history keeps both)."""
         failures = []
         if not member.member_id.strip() or not member.name.strip():
@@ -174,14 +185,14 @@ class MemberRoll(Aggregate):
                     "member_id_and_name", "a member needs an id and a name", "党员须有编号和姓名", "id"
                 )
             )
-        if member.status not in MEMBER_STATUSES:
+        if MemberStatus.parse(member.status) is None:
             failures.append(
                 RuleFailure(
                     "member_status_known",
                     "status is member or probationary",
                     "身份须为 member（党员）或 probationary（预备党员）",
                     "status",
-                    list(MEMBER_STATUSES),
+                    MemberStatus.codes(),
                     member.status,
                 )
             )
@@ -192,21 +203,30 @@ class MemberRoll(Aggregate):
 
 
 class ActivityRegister(Aggregate):
-    class Opened(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Opened(Event, Aggregate.Created):
         unit_id: str
         year: int
 
-    class SessionRecorded(Aggregate.Event):
+    class SessionRecorded(Event):
         session: Session
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: ActivityRegister) -> None:
             aggregate.sessions[self.session.session_id] = self.session
 
-    class SessionCorrected(Aggregate.Event):
+    class SessionCorrected(Event):
         session: Session
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: ActivityRegister) -> None:
             aggregate.sessions[self.session.session_id] = self.session
@@ -227,7 +247,7 @@ class ActivityRegister(Aggregate):
         session: Session,
         members: dict[str, Member],
         reason: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
     ) -> str:
         """Records a session; the same id again corrects it (a reason is then required).

@@ -1,81 +1,53 @@
-"""The use cases of Laurel (an eventsourcing ``Application``).
+"""Laurel, the eventsourcing ``Application``: ``execute`` runs every use case.
 
-Each command loads what it needs, checks role and jurisdiction, applies the rules through
-the aggregates, and saves every aggregate it changed in one transaction (see
-``CommandRunner.run``). Rules that depend on time get ``at`` (default: the clock)."""
+A use case is a command (``domain/commands.py``) and its handler (``domain/handlers/``): the
+handler loads what it needs, checks role and jurisdiction, decides through the aggregates and
+says what to save; ``execute`` saves it in one transaction, retries on a conflict and keeps
+idempotency receipts. Reads are on ``queries``, ``access`` and ``webhooks``
+(``domain/queries.py``, ``domain/access_reads.py``, ``domain/webhook_reads.py``)."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.access_commands import AccessCommands
+from domain.access_reads import AccessReads
 from domain.activity import ActivityRegister, MemberRoll
-from domain.activity_commands import ActivityCommands
 from domain.actors import Actor
 from domain.campaigns import Campaign
-from domain.commendation import CommendationCommands
-from domain.directory import DIRECTORY_ID, CampaignDirectory
-from domain.errors import (
-    CampaignNotFoundError,
-    DuplicateUnitError,
-    InvalidCampaignError,
-    NominationNotFoundError,
-    RuleFailure,
-    UnitMoveRefusedError,
-    UnitNotFoundError,
-)
-from domain.execution import CommandRunner, check_version
-from domain.ids import unit_uuid
-from domain.nomination_commands import NominationCommands
+from domain.commands import Command
+from domain.directory import CampaignDirectory
+from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure
+from domain.execution import Loader, check_text, command_fields, fingerprint
+from domain.handlers import CHECKS, HANDLERS
+from domain.handlers.context import Collaborators, Context, FollowUp, UrlGuard, no_guard
+from domain.history import jsonable
+from domain.idempotency import CommandReceipt
 from domain.nominations import Nomination
 from domain.queries import Queries
-from domain.rules.jurisdiction import authorize, require_unscoped
-from domain.schedule_commands import ScheduleCommands
-from domain.templates import apply_quotas, get_template, instantiate
+from domain.rules.tokens import TokenPolicy
 from domain.transcodings import all_transcodings
 from domain.units import Unit
-from domain.webhooks_commands import WebhookCommands
+from domain.webhook_reads import WebhookReads
+from domain.webhooks import SecretVault
 
-ORGANISER_LEVELS = ("city", "county", "township")  # villages and agencies organise no campaigns
-OPEN_STATES = ("declared", "admitted", "inspected")  # a nomination still on its way to a decision
-
-
-class MalformedIdError(AggregateNotFoundError):
-    """An id that is not a UUID names nothing: answered as not found."""
-
-
-def parse_id(value: UUID | str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise MalformedIdError(str(value)) from None
+MAX_ATTEMPTS = 8
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Laurel(
-    NominationCommands,
-    CommendationCommands,
-    AccessCommands,
-    ActivityCommands,
-    ScheduleCommands,
-    WebhookCommands,
-    CommandRunner,
-    Queries,
-    Application,
-):
+class Laurel(Application[UUID]):
     name = "Laurel"
-    snapshotting_intervals = {
+    snapshotting_intervals = {  # noqa: RUF012 (the library declares it a class variable)
         Campaign: 200,
         Unit: 200,
         CampaignDirectory: 200,
@@ -85,357 +57,140 @@ class Laurel(
 
     # Cached aggregates are fast-forwarded from the store before each use (reads only newer
     # events), so the cache stays correct with several processes writing; commands get copies.
-    DEFAULT_ENV = {
+    DEFAULT_ENV: Mapping[str, str] = {
         "AGGREGATE_CACHE_MAXSIZE": "2000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
     }
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, clock: Callable[[], datetime] = utc_now
+        self,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        url_guard: UrlGuard | None = None,
+        secret_vault: Callable[[Laurel], SecretVault] | None = None,
+        token_policy: TokenPolicy | None = None,
     ) -> None:
+        """``url_guard`` refuses webhook URLs by their addresses (none by default);
+        ``secret_vault`` makes the vault of webhook signing secrets from the application (the
+        composition root keeps them beside the event store; without one, creating a webhook
+        fails); ``token_policy``: how long access tokens live."""
         super().__init__({**self.DEFAULT_ENV, **(env or {})})
         self.clock = clock
+        self.load = Loader(self)
+        self.collaborators = Collaborators(
+            url_guard=url_guard or no_guard,
+            secret_vault=secret_vault(self) if secret_vault is not None else None,
+            token_policy=token_policy or TokenPolicy(),
+        )
+        self.queries = Queries(self.load, clock)
+        self.access = AccessReads(self.load, clock, self.collaborators.token_policy)
+        self.webhooks = WebhookReads(self.load, clock, self.collaborators.vault)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         for transcoding in all_transcodings():
             transcoder.register(transcoding)
 
-    def _at(self, at: datetime | None) -> datetime:
-        return (at or self.clock()).astimezone(UTC)
-
-    # --- loading ---------------------------------------------------------------------------
+    # --- loading -------------------------------------------------------------------------------
 
     def get_unit(self, code: str, *, for_update: bool = False) -> Unit:
         """``for_update``: a private copy to change; otherwise the shared cached object (read only)."""
-        try:
-            return self.repository.get(unit_uuid(code), deepcopy_from_cache=for_update)
-        except AggregateNotFoundError:
-            raise UnitNotFoundError(f"no unit '{code}'", f"没有单位「{code}」", unit=code) from None
+        return self.load.get_unit(code, for_update=for_update)
 
     def unit_exists(self, code: str) -> bool:
-        return unit_uuid(code) in self.repository
+        return self.load.unit_exists(code)
 
     def get_campaign(self, campaign_id: UUID | str, *, for_update: bool = False) -> Campaign:
-        campaign: Aggregate | None  # any aggregate may have this id: checked below
-        try:
-            campaign = self.repository.get(parse_id(campaign_id), deepcopy_from_cache=for_update)
-        except AggregateNotFoundError:
-            campaign = None
-        if not isinstance(campaign, Campaign):
-            raise CampaignNotFoundError(
-                f"no campaign '{campaign_id}'",
-                f"没有评选活动「{campaign_id}」",
-                campaign=str(campaign_id),
-            )
-        return campaign
+        return self.load.get_campaign(campaign_id, for_update=for_update)
 
     def get_nomination(self, nomination_id: UUID | str, *, version: int | None = None) -> Nomination:
-        nomination: Aggregate | None  # any aggregate may have this id: checked below
-        try:
-            nomination = self.repository.get(parse_id(nomination_id), version=version)
-        except AggregateNotFoundError:
-            nomination = None
-        if not isinstance(nomination, Nomination):
-            raise NominationNotFoundError(
-                f"no nomination '{nomination_id}'",
-                f"没有申报「{nomination_id}」",
-                nomination=str(nomination_id),
-            )
-        return nomination
-
-    def _directory(self, at: datetime) -> CampaignDirectory:
-        try:
-            return self.repository.get(DIRECTORY_ID)
-        except AggregateNotFoundError:
-            return CampaignDirectory.open(at)
+        return self.load.get_nomination(nomination_id, version=version)
 
     def list_campaigns(self) -> list[dict[str, Any]]:
-        try:
-            directory: CampaignDirectory = self.repository.get(DIRECTORY_ID, deepcopy_from_cache=False)
-        except AggregateNotFoundError:
-            return []
-        return list(directory.entries)
+        return self.load.list_campaigns()
 
-    def _organiser(self, campaign: Campaign) -> Unit:
-        return self.get_unit(campaign.organiser_unit_id)
+    # --- the one write path --------------------------------------------------------------------
 
-    # --- units -----------------------------------------------------------------------------
-
-    def register_unit(
+    def execute(
         self,
-        code: str,
-        name: str,
-        name_zh: str,
-        level: str,
-        parent_id: str | None,
-        actor: Actor,
-        *,
-        at: datetime | None = None,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        at = self._at(at)
-        args = {"code": code, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent_id}
-
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            parent = self.get_unit(parent_id, for_update=True) if parent_id else None
-            authorize(actor, "manage_units", [parent] if parent else [])
-            if parent is None:
-                require_unscoped(actor, "manage_units")
-            if self.unit_exists(code):
-                raise DuplicateUnitError(
-                    f"unit '{code}' already exists", f"单位「{code}」已存在", unit=code
-                )
-            unit = Unit.register(code, name, name_zh, level, parent, actor.as_dict(), at)
-            return [unit, parent], unit.as_dict()
-
-        return self.run("register_unit", args, decide, at=at, idempotency_key=idempotency_key)
-
-    def rename_unit(
-        self,
-        code: str,
-        name: str,
-        name_zh: str,
-        reason: str,
-        actor: Actor,
-        *,
-        at: datetime | None = None,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        """New names (the history keeps the old ones, with the reason)."""
-        at = self._at(at)
-
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            unit = self.get_unit(code, for_update=True)
-            authorize(actor, "manage_units", [unit])
-            changed = unit.rename(name, name_zh, reason, actor.as_dict(), at)
-            return ([unit] if changed else []), unit.as_dict()
-
-        args = {"unit": code, "name": name, "name_zh": name_zh, "reason": reason}
-        return self.run("rename_unit", args, decide, at=at, idempotency_key=idempotency_key)
-
-    def move_unit(
-        self,
-        code: str,
-        parent_id: str,
-        reason: str,
-        actor: Actor,
-        *,
-        at: datetime | None = None,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        """The unit and its subtree under another parent, in one transaction. Refused while an
-        open nomination (declared, admitted, inspected) would leave its jurisdiction: its nominee
-        outside the declaring unit, or its declaring unit outside the campaign's organiser."""
-        at = self._at(at)
-
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            unit = self.get_unit(code, for_update=True)
-            parent = self.get_unit(parent_id, for_update=True)
-            authorize(actor, "manage_units", [unit, parent])
-            if unit.parent_code == parent.code:
-                return [], unit.as_dict()
-            old_parent = self.get_unit(unit.parent_code, for_update=True) if unit.parent_code else None
-            descendants = [
-                self.get_unit(u.code, for_update=True) for u in self.units_in_subtree(code)[1:]
-            ]
-            unit.move_under(parent, old_parent, descendants, reason, actor.as_dict(), at)
-            moved = {u.code: u for u in (unit, *descendants)}
-            failures = self._nominations_leaving_jurisdiction(moved)
-            if failures:
-                raise UnitMoveRefusedError(failures)
-            return [unit, parent, *([old_parent] if old_parent else []), *descendants], unit.as_dict()
-
-        args = {"unit": code, "parent_id": parent_id, "reason": reason}
-        return self.run("move_unit", args, decide, at=at, idempotency_key=idempotency_key)
-
-    def _nominations_leaving_jurisdiction(self, moved: Mapping[str, Unit]) -> list[RuleFailure]:
-        """The open nominations a move (``moved``: the units as they would be) takes out of
-        their jurisdiction, one failure each."""
-
-        def unit(code: str) -> Unit:
-            return moved.get(code) or self.get_unit(code)
-
-        failures = []
-        for entry in self.list_campaigns():
-            campaign = self.get_campaign(entry["campaign_id"])
-            for nomination_id, row in campaign.roster.items():
-                if row["declaring_unit_id"] not in moved and row["nominee_unit_id"] not in moved:
-                    continue
-                if self.get_nomination(nomination_id).state not in OPEN_STATES:
-                    continue
-                declaring = unit(row["declaring_unit_id"])
-                if not unit(row["nominee_unit_id"]).is_within(declaring.code) or not declaring.is_within(
-                    campaign.organiser_unit_id
-                ):
-                    failures.append(
-                        RuleFailure(
-                            "unit_move_keeps_open_nominations",
-                            f"open nomination {nomination_id} would leave its jurisdiction: withdraw it or wait until it is decided",
-                            f"申报 {nomination_id} 尚在办理中，移动后将超出管辖范围：请先撤回或待其办结",
-                            "parent_id",
-                            None,
-                            nomination_id,
-                        )
-                    )
-        return failures
-
-    # --- campaigns -------------------------------------------------------------------------
-
-    def create_campaign(
-        self,
-        template: str,
-        organiser_unit_id: str,
-        actor: Actor,
-        *,
-        year: int | None = None,
-        starts_at: datetime | None = None,
-        durations: Mapping[str, Any] | None = None,
-        deadlines: Mapping[str, datetime] | None = None,
-        quotas: Mapping[str, Any] | None = None,
-        parent_campaign_id: UUID | str | None = None,
-        at: datetime | None = None,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        at = self._at(at)
-        args = {
-            "template": template,
-            "organiser": organiser_unit_id,
-            "year": year,
-            "starts_at": starts_at,
-            "durations": durations,
-            "deadlines": deadlines,
-            "quotas": quotas,
-            "parent": parent_campaign_id,
-        }
-
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            tpl = get_template(template)
-            organiser = self.get_unit(organiser_unit_id)
-            authorize(actor, "manage_campaigns", [organiser])
-            if organiser.level not in ORGANISER_LEVELS:
-                raise InvalidCampaignError(
-                    [
-                        RuleFailure(
-                            "organiser_level",
-                            "campaigns are organised by a city, county or township party committee",
-                            "评选活动须由市、县或乡镇党委组织",
-                            "organiser_unit_id",
-                            list(ORGANISER_LEVELS),
-                            organiser.level,
-                        )
-                    ]
-                )
-            parent = self.get_campaign(parent_campaign_id) if parent_campaign_id else None
-            phases = instantiate(
-                tpl, year=year, starts_at=starts_at, durations=durations, deadlines=deadlines
-            )
-            categories = apply_quotas(tpl.categories, quotas)
-            campaign = Campaign._create(
-                Campaign.Created,
-                id=uuid4(),
-                timestamp=at,
-                template_code=tpl.code,
-                name_zh=tpl.name_zh,
-                name_en=tpl.name_en,
-                organiser_unit_id=organiser.code,
-                year=year if year is not None else phases[0].opens_at.year,
-                timezone=tpl.timezone,
-                parent_campaign_id=parent.id if parent else None,
-                categories=categories,
-                phases=phases,
-                steps=dict(tpl.steps),
-                actor=actor.as_dict(),
-            )
-            directory = self._directory(at)
-            directory.list_campaign(campaign.id, organiser.code, tpl.code, campaign.year, at)
-            return [campaign, directory], campaign.summary()
-
-        return self.run("create_campaign", args, decide, at=at, idempotency_key=idempotency_key)
-
-    def extend_deadline(
-        self,
-        campaign_id: UUID | str,
-        phase: str,
-        closes_at: datetime,
-        reason: str,
+        command: Command,
         actor: Actor,
         *,
         at: datetime | None = None,
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> dict[str, Any]:
-        at = self._at(at)
+        """Runs ``command`` as ``actor`` at ``at`` (default: the clock) and answers with its
+        result, ``replayed`` saying whether it is the first run's answer to a repeated
+        ``idempotency_key``. Decides on fresh aggregates and saves them with the receipt in one
+        transaction; a conflict re-decides (with jitter) unless ``expected_version`` was given,
+        which a conflict makes stale."""
+        at = (at or self.clock()).astimezone(UTC)
+        handler = HANDLERS[type(command)]
+        if (check := CHECKS.get(type(command))) is not None:
+            check(command, actor)
+        fields = command_fields(command)
+        check_text(fields, idempotency_key)
+        name = command.command
+        fp = fingerprint(name, fields)
+        if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
+            return first
+        ctx = Context(actor, at, expected_version, self.load, self.queries, self.collaborators)
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                decision = handler(command, ctx)
+            except DomainError:
+                # A repeat that raced the first run re-decides on the state the first one made
+                # (e.g. "already declared"): it must answer with the first result.
+                if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
+                    return first
+                raise
+            result = jsonable(dict(decision.result))
+            aggregates = [*decision.save]
+            if idempotency_key:
+                aggregates.append(CommandReceipt.record(idempotency_key, name, fp, result, at))
+            try:
+                self.save(*aggregates)
+            except IntegrityError:
+                if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
+                    return first
+                if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
+                    raise ConcurrencyConflictError(
+                        "another command changed this record first; reload and retry",
+                        "该记录已被其他操作修改，请刷新后重试",
+                        command=name,
+                    ) from None
+                time.sleep(random.uniform(0, 0.005 * (2**attempt)))
+                continue
+            answer: dict[str, Any] = dict(result, replayed=False, **decision.shown_once)
+            if decision.then is not None:
+                answer.update(jsonable(dict(decision.then(self._follow_up(actor, at)))))
+            return answer
+        raise AssertionError("unreachable")
 
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id, for_update=True)
-            check_version(campaign, expected_version)
-            authorize(actor, "extend_deadline", [self._organiser(campaign)])
-            campaign.extend_deadline(phase, closes_at.astimezone(UTC), reason, actor.as_dict(), at)
-            return [campaign], campaign.summary()
+    def _follow_up(self, actor: Actor, at: datetime) -> FollowUp:
+        def follow(command: Command, *, idempotency_key: str | None = None) -> dict[str, Any]:
+            return self.execute(command, actor, at=at, idempotency_key=idempotency_key)
 
-        args = {"campaign": campaign_id, "phase": phase, "closes_at": closes_at, "reason": reason}
-        return self.run(
-            "extend_deadline",
-            args,
-            decide,
-            at=at,
-            idempotency_key=idempotency_key,
-            retry_on_conflict=expected_version is None,
-        )
+        return follow
 
-    def open_phase(
-        self, campaign_id: UUID | str, phase: str, actor: Actor, *, at: datetime | None = None
-    ) -> dict[str, Any]:
-        at = self._at(at)
-
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id, for_update=True)
-            authorize(actor, "manage_phases", [self._organiser(campaign)])
-            opened = campaign.open_phase(phase, actor.as_dict(), at)
-            return [campaign], {"phase": phase, "opened": opened}
-
-        return self.run("open_phase", {"campaign": campaign_id, "phase": phase}, decide, at=at)
-
-    def close_phase(
-        self,
-        campaign_id: UUID | str,
-        phase: str,
-        actor: Actor,
-        *,
-        reason: str = "deadline reached / 截止时间已到",
-        at: datetime | None = None,
-    ) -> dict[str, Any]:
-        """Close a phase and lapse every nomination still waiting on one of its steps.
-        Safe to repeat: a closed phase stays closed and a lapsed nomination is not lapsed again."""
-        at = self._at(at)
-
-        def decide() -> tuple[list[Any], dict[str, Any]]:
-            campaign = self.get_campaign(campaign_id, for_update=True)
-            authorize(actor, "manage_phases", [self._organiser(campaign)])
-            closed = campaign.close_phase(phase, reason, actor.as_dict(), at)
-            return [campaign], {"phase": phase, "closed": closed}
-
-        result = self.run("close_phase", {"campaign": campaign_id, "phase": phase}, decide, at=at)
-        campaign = self.get_campaign(campaign_id)
-        lapsed: list[str] = []
-        for step in campaign.steps_of(phase):
-            for nomination_id in list(campaign.roster):
-                lapse_reason = f"phase '{phase}' closed before {step.replace('_', '-')} / 阶段「{campaign.phase(phase).name_zh}」截止时仍未办理"
-                outcome = self.run(
-                    "lapse",
-                    {"nomination": nomination_id, "phase": phase, "step": step},
-                    partial(self._decide_lapse, nomination_id, step, phase, lapse_reason, actor, at),
-                    at=at,
-                )
-                if outcome["lapsed"]:
-                    lapsed.append(nomination_id)
-        return dict(result, lapsed=lapsed)
-
-    def _decide_lapse(
-        self, nomination_id: str, step: str, phase: str, reason: str, actor: Actor, at: datetime
-    ) -> tuple[list[Any], dict[str, Any]]:
-        nomination = self.get_nomination(nomination_id)
-        did = nomination.lapse(step, phase, reason, actor.as_dict(), at)
-        return [nomination], {"id": nomination_id, "lapsed": did}
+    def _replay(self, key: str, command: str, fp: str) -> dict[str, Any] | None:
+        """The first result of the command sent with ``key``; None when there is none yet."""
+        receipt = self.load.receipt(key)
+        if receipt is None:
+            return None
+        if receipt.command != command or receipt.fingerprint != fp:
+            raise IdempotencyKeyReusedError(
+                [
+                    RuleFailure(
+                        "idempotency_key_reused",
+                        f"idempotency key '{key}' was first used for a different "
+                        f"{receipt.command} command",
+                        f"幂等键「{key}」已用于另一条不同的命令",
+                        "Idempotency-Key",
+                    )
+                ]
+            )
+        return dict(receipt.result, replayed=True)

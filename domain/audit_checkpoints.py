@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.actors import Actor, upcast_actor
 from domain.errors import ConcurrencyConflictError, ConflictError
 from domain.ids import LAUREL_NAMESPACE
 
@@ -35,17 +36,26 @@ class NothingToCheckpointError(ConflictError):
 
 
 class Audit(Aggregate):
-    class Opened(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Opened(Event, Aggregate.Created):
         pass
 
-    class CheckpointSigned(Aggregate.Event):
+    class CheckpointSigned(Event):
         position: int
         hash: str
         signed_at: str  # as signed (projections.projection.instant): the signature covers this text
         key_id: str
         public_key: str
         signature: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Audit) -> None:
             aggregate.signed[(self.key_id, self.position)] = self.hash
@@ -57,7 +67,7 @@ class Audit(Aggregate):
     def open(cls, at: datetime) -> Audit:
         return cls._create(cls.Opened, id=AUDIT_ID, timestamp=at)
 
-    def sign(self, checkpoint: dict[str, Any], actor: dict[str, Any], at: datetime) -> bool:
+    def sign(self, checkpoint: dict[str, Any], actor: Actor, at: datetime) -> bool:
         """Records the checkpoint unless this key signed that position already."""
         if (checkpoint["key_id"], checkpoint["position"]) in self.signed:
             return False
@@ -66,7 +76,7 @@ class Audit(Aggregate):
 
 
 def record_checkpoint(
-    app: Application, checkpoint: dict[str, Any], actor: dict[str, Any], at: datetime
+    app: Application[UUID], checkpoint: dict[str, Any], actor: Actor, at: datetime
 ) -> bool:
     """Saves the checkpoint (False: it was there already). Two signers at once: the second
     reloads and finds it, or appends after it."""

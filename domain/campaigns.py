@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
+from domain.actors import Actor, upcast_actor
 from domain.errors import (
     CategoryUnknownError,
     DeadlineExtensionRefusedError,
@@ -25,9 +26,9 @@ from domain.errors import (
 )
 from domain.nominations import one_year_later
 from domain.rules.phases import extension_failures, move_close, require_open
+from domain.templates import Template
 from domain.values import Category, Phase
-
-STEPS = ("declaration", "pre_review", "inspection", "commendation")
+from domain.vocabulary import PhaseStatus, Step
 
 
 def nominee_key(category: str, unit_id: str, person_id: str | None, name: str) -> str:
@@ -37,7 +38,22 @@ def nominee_key(category: str, unit_id: str, person_id: str | None, name: str) -
 
 
 class Campaign(Aggregate):
-    class Created(Aggregate.Created):
+    class_version = 2  # a version-1 snapshot kept ``created_by`` as a dict
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        upcast_actor(state, "created_by")
+
+    class Event(Aggregate.Event):
+        """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Created(Event, Aggregate.Created):
         template_code: str
         name_zh: str
         name_en: str
@@ -48,46 +64,46 @@ class Campaign(Aggregate):
         categories: list[Category]
         phases: list[Phase]
         steps: dict[str, str]
-        actor: dict[str, Any]
+        actor: Actor
 
-    class PhaseOpened(Aggregate.Event):
+    class PhaseOpened(Event):
         phase: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
-            aggregate._set_phase(self.phase, status="open")
+            aggregate._set_phase(self.phase, status=PhaseStatus.OPEN)
 
-    class PhaseClosed(Aggregate.Event):
+    class PhaseClosed(Event):
         phase: str
         closed_at: datetime
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
             index = aggregate.phase_index(self.phase)
             phase = aggregate.phases[index]
             closes_at = min(phase.closes_at, self.closed_at)
-            aggregate.phases[index] = replace(phase, status="closed", closes_at=closes_at)
+            aggregate.phases[index] = replace(phase, status=PhaseStatus.CLOSED, closes_at=closes_at)
 
-    class DeadlineExtended(Aggregate.Event):
+    class DeadlineExtended(Event):
         phase: str
         previous_closes_at: datetime
         closes_at: datetime
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
             aggregate.phases = move_close(
                 aggregate.phases, aggregate.phase_index(self.phase), self.closes_at
             )
 
-    class NominationRegistered(Aggregate.Event):
+    class NominationRegistered(Event):
         nomination_id: str
         category: str
         nominee_key: str
         declaring_unit_id: str
         nominee_unit_id: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
             aggregate.roster[self.nomination_id] = {
@@ -98,30 +114,30 @@ class Campaign(Aggregate):
             }
             aggregate.nominees[self.nominee_key] = self.nomination_id
 
-    class DeadlineApproaching(Aggregate.Event):
+    class DeadlineApproaching(Event):
         phase: str
         closes_at: datetime
         offset_seconds: int
         pending_units: list[str]  # units that have not declared yet (declaration reminders)
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
             aggregate.reminders.append(
                 f"{self.phase}|{self.closes_at.isoformat()}|{self.offset_seconds}"
             )
 
-    class SilentUnitsRecorded(Aggregate.Event):
+    class SilentUnitsRecorded(Event):
         phase: str
         units: list[str]  # townships in the organiser's jurisdiction that declared nothing
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
             aggregate.silent_units = list(self.units)
 
-    class CommendationsAwarded(Aggregate.Event):
+    class CommendationsAwarded(Event):
         category: str
         nomination_ids: list[str]
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
             aggregate.commended.setdefault(self.category, []).extend(self.nomination_ids)
@@ -138,7 +154,7 @@ class Campaign(Aggregate):
         categories: Sequence[Category],
         phases: Sequence[Phase],
         steps: dict[str, str],
-        actor: dict[str, Any],
+        actor: Actor,
     ) -> None:
         self.template_code = template_code
         self.name_zh = name_zh
@@ -156,6 +172,39 @@ class Campaign(Aggregate):
         self.commended: dict[str, list[str]] = {}
         self.reminders: list[str] = []
         self.silent_units: list[str] | None = None
+
+    @classmethod
+    def create(
+        cls,
+        template: Template,
+        *,
+        organiser_unit_id: str,
+        year: int | None,
+        parent_campaign_id: UUID | None,
+        categories: Sequence[Category],
+        phases: Sequence[Phase],
+        actor: Actor,
+        at: datetime,
+    ) -> Campaign:
+        """A campaign of ``template`` run by the organiser, with its phases and categories as
+        instantiated (quotas overridden at creation); without a ``year``, the year its first
+        phase opens."""
+        return cls._create(
+            cls.Created,
+            id=uuid4(),
+            timestamp=at,
+            template_code=template.code,
+            name_zh=template.name_zh,
+            name_en=template.name_en,
+            organiser_unit_id=organiser_unit_id,
+            year=year if year is not None else phases[0].opens_at.year,
+            timezone=template.timezone,
+            parent_campaign_id=parent_campaign_id,
+            categories=list(categories),
+            phases=list(phases),
+            steps=dict(template.steps),
+            actor=actor,
+        )
 
     # --- reads -------------------------------------------------------------------------
 
@@ -196,13 +245,13 @@ class Campaign(Aggregate):
     def phase(self, code: str) -> Phase:
         return self.phases[self.phase_index(code)]
 
-    def phase_for(self, step: str) -> Phase:
+    def phase_for(self, step: Step | str) -> Phase:
         return self.phase(self.steps[step])
 
-    def steps_of(self, phase_code: str) -> list[str]:
-        return [step for step in STEPS if self.steps.get(step) == phase_code]
+    def steps_of(self, phase_code: str) -> list[Step]:
+        return [step for step in Step if self.steps.get(step) == phase_code]
 
-    def require_step_open(self, step: str, at: datetime) -> None:
+    def require_step_open(self, step: Step | str, at: datetime) -> None:
         require_open(self.phase_for(step), step, at)
 
     def current_phase(self, at: datetime) -> Phase | None:
@@ -216,20 +265,20 @@ class Campaign(Aggregate):
 
     # --- commands (guards here, state changes in the events' apply) ---------------------
 
-    def _set_phase(self, code: str, status: str) -> None:
+    def _set_phase(self, code: str, status: PhaseStatus) -> None:
         index = self.phase_index(code)
         self.phases[index] = replace(self.phases[index], status=status)
 
-    def open_phase(self, code: str, actor: dict[str, Any], at: datetime) -> bool:
+    def open_phase(self, code: str, actor: Actor, at: datetime) -> bool:
         phase = self.phase(code)
-        if phase.status != "scheduled":
+        if phase.status != PhaseStatus.SCHEDULED:
             return False
         self.trigger_event(self.PhaseOpened, timestamp=at, phase=code, actor=actor)
         return True
 
-    def close_phase(self, code: str, reason: str, actor: dict[str, Any], at: datetime) -> bool:
+    def close_phase(self, code: str, reason: str, actor: Actor, at: datetime) -> bool:
         phase = self.phase(code)
-        if phase.status == "closed":
+        if phase.status == PhaseStatus.CLOSED:
             return False
         self.trigger_event(
             self.PhaseClosed, timestamp=at, phase=code, closed_at=at, reason=reason, actor=actor
@@ -237,7 +286,7 @@ class Campaign(Aggregate):
         return True
 
     def extend_deadline(
-        self, code: str, closes_at: datetime, reason: str, actor: dict[str, Any], at: datetime
+        self, code: str, closes_at: datetime, reason: str, actor: Actor, at: datetime
     ) -> None:
         index = self.phase_index(code)
         failures = extension_failures(self.phases, index, closes_at, reason, at)
@@ -260,7 +309,7 @@ class Campaign(Aggregate):
         key: str,
         declaring_unit_id: str,
         nominee_unit_id: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
     ) -> None:
         self.trigger_event(
@@ -279,10 +328,11 @@ class Campaign(Aggregate):
         phase: str,
         offset_seconds: int,
         pending_units: Sequence[str],
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
     ) -> bool:
-        """Records a deadline reminder once per (phase, deadline, offset); a moved deadline gets its own."""
+        """Records a deadline reminder once per (phase, deadline, offset); a moved deadline gets
+        its own."""
         closes_at = self.phase(phase).closes_at
         if f"{phase}|{closes_at.isoformat()}|{offset_seconds}" in self.reminders:
             return False
@@ -297,9 +347,7 @@ class Campaign(Aggregate):
         )
         return True
 
-    def record_silent_units(
-        self, phase: str, units: Sequence[str], actor: dict[str, Any], at: datetime
-    ) -> bool:
+    def record_silent_units(self, phase: str, units: Sequence[str], actor: Actor, at: datetime) -> bool:
         if self.silent_units is not None:
             return False
         self.trigger_event(
@@ -309,16 +357,15 @@ class Campaign(Aggregate):
 
     def title_anniversary(self) -> datetime:
         """Titles of a campaign share their anniversary: a year after commendation closes."""
-        return one_year_later(self.phase_for("commendation").closes_at)
+        return one_year_later(self.phase_for(Step.COMMENDATION).closes_at)
 
-    def award(
-        self, category: str, nomination_ids: Sequence[str], actor: dict[str, Any], at: datetime
-    ) -> None:
+    def award(self, category: str, nomination_ids: Sequence[str], actor: Actor, at: datetime) -> None:
         quota = self.category(category).quota
         already = self.commended_count(category)
         if quota is not None and already + len(nomination_ids) > quota:
             raise QuotaExceededError(
-                f"commending {len(nomination_ids)} more would exceed the quota of {quota} ({already} already commended)",
+                f"commending {len(nomination_ids)} more would exceed the quota of {quota} "
+                f"({already} already commended)",
                 f"再表彰 {len(nomination_ids)} 个将超过名额 {quota}（已表彰 {already} 个）",
                 quota=quota,
                 commended=already,

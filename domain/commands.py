@@ -94,6 +94,17 @@ class ClosePhase(Command):
     reason: str = "deadline reached / 截止时间已到"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Lapse(Command):
+    """One nomination still waiting on ``step`` when ``phase`` closed (a step of ``ClosePhase``)."""
+
+    command: ClassVar[str] = "lapse"
+    nomination_id: Id
+    phase: str
+    step: str
+    reason: str
+
+
 # --- nominations -------------------------------------------------------------------------------
 
 

@@ -167,16 +167,6 @@ class IdempotencyKeyReusedError(RuleViolationError):
     code = "idempotency-key-reused"
 
 
-# --- availability ---------------------------------------------------------------------------
-
-
-class ServiceUnavailableError(DomainError):
-    """A collaborator the command needs (the workflow service) cannot be reached now."""
-
-    code = "service-unavailable"
-    retryable = True
-
-
 # --- authorisation ------------------------------------------------------------------------
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID
+
+from domain.actors import Actor
 
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _AGGREGATE_NAMES = {
@@ -46,6 +49,8 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, Enum):
+        return value.value  # a vocabulary term: its code
     return value
 
 
@@ -58,7 +63,8 @@ def event_data(event: Any) -> dict[str, Any]:
 
 
 def event_actor(event: Any) -> dict[str, Any] | None:
-    actor = getattr(event, "actor", None)
+    """Who did it, as a plain JSON object (an inspection's: its inspector)."""
+    actor: Actor | None = getattr(event, "actor", None)
     if actor is None and hasattr(event, "inspection"):
         actor = event.inspection.inspector
-    return actor
+    return None if actor is None else actor.as_dict()

@@ -12,12 +12,14 @@ replay). Every event records its actor and, where one applies, the reason.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.actors import Actor, upcast_actor
 from domain.errors import (
     InspectionInvalidError,
     InvalidTransitionError,
@@ -27,32 +29,22 @@ from domain.errors import (
 from domain.rules.eligibility import disqualifier_failures
 from domain.rules.inspection import inspection_failures, weighted_score
 from domain.rules.thresholds import threshold_failures
-from domain.values import Category, Inspection, Nominee
-
-STATES = (
-    "declared",
-    "admitted",
-    "rejected",
-    "inspected",
-    "commended",
-    "withdrawn",
-    "lapsed",
-    "revoked",
-    "forwarded",
+from domain.values import Category, Inspection, Nominee, Title
+from domain.vocabulary import (
+    OPEN_STATES,
+    InspectionMethod,
+    InspectionVerdict,
+    NominationState,
+    PreReviewDecision,
+    RevocationCause,
+    Step,
 )
-STATE_NAMES_ZH = {
-    "declared": "已申报",
-    "admitted": "初审通过",
-    "rejected": "初审未通过",
-    "inspected": "已考核",
-    "commended": "已表彰",
-    "withdrawn": "已撤回",
-    "lapsed": "已逾期",
-    "revoked": "已撤销荣誉",
-    "forwarded": "已上报",
+
+WITHDRAWABLE = OPEN_STATES
+LAPSABLE: dict[Step, tuple[NominationState, ...]] = {  # a step's phase closed while it waited
+    Step.PRE_REVIEW: (NominationState.DECLARED,),
+    Step.INSPECTION: (NominationState.ADMITTED,),
 }
-WITHDRAWABLE = ("declared", "admitted", "inspected")
-LAPSABLE = {"pre_review": ("declared",), "inspection": ("admitted",)}
 
 
 def one_year_later(moment: datetime) -> datetime:
@@ -63,111 +55,189 @@ def one_year_later(moment: datetime) -> datetime:
 
 
 class Nomination(Aggregate):
-    class Declared(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """A nomination's event: named in both languages (``zh``, ``en``: the timeline, the
+        history) and naming the state it leaves the nomination in (``moves_to``; None: the
+        state stays). The aggregate (``apply``, which an event's own ``apply`` calls first)
+        and every read model take the state from here.
+
+        Version 2 carries the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+        zh: ClassVar[str] = ""
+        en: ClassVar[str] = ""
+        moves_to: ClassVar[NominationState | None] = None
+        state_fields: ClassVar[tuple[str, ...]] = ()  # the fields ``state_after`` reads
+
+        @classmethod
+        def state_after(
+            cls, previous: NominationState | None, fields: Mapping[str, Any]
+        ) -> NominationState | None:
+            """The state after an event of this class with these ``fields`` (its stored
+            ones will do: a reader need not decode the event)."""
+            return cls.moves_to or previous
+
+        def apply(self, aggregate: Nomination) -> None:
+            state = self.state_after(aggregate.state, self.__dict__)
+            assert state is not None
+            aggregate.state = NominationState(state)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Declared(Event, Aggregate.Created):
+        zh, en = "申报", "Declared"
+        moves_to = NominationState.DECLARED
+
         campaign_id: UUID
         category: str
         declaring_unit_id: str
         nominee: Nominee
         form: dict[str, Any]
         material: str
-        actor: dict[str, Any]
+        actor: Actor
         forwarded_from: dict[str, Any] | None
 
-    class PreReviewed(Aggregate.Event):
-        decision: str
+    class PreReviewed(Event):
+        zh, en = "初审", "Pre-reviewed"
+        state_fields = ("decision",)
+
+        decision: PreReviewDecision
         reasons: list[str]
         checks: dict[str, Any]
-        actor: dict[str, Any]
+        actor: Actor
+
+        @classmethod
+        def state_after(
+            cls, previous: NominationState | None, fields: Mapping[str, Any]
+        ) -> NominationState | None:
+            admitted = fields.get("decision") == PreReviewDecision.ADMIT
+            return NominationState.ADMITTED if admitted else NominationState.REJECTED
 
         def apply(self, aggregate: Nomination) -> None:
-            aggregate.state = "admitted" if self.decision == "admit" else "rejected"
+            super().apply(aggregate)
             aggregate.pre_review_result = {
-                "decision": self.decision,
+                "decision": PreReviewDecision(self.decision),
                 "reasons": list(self.reasons),
                 "checks": dict(self.checks),
             }
 
-    class Inspected(Aggregate.Event):
+    class Inspected(Event):
+        zh, en = "考核验收", "Inspected"
+        moves_to = NominationState.INSPECTED
+
         inspection: Inspection
 
         def apply(self, aggregate: Nomination) -> None:
+            super().apply(aggregate)
             aggregate.inspections.append(self.inspection)
-            aggregate.state = "inspected"
 
-    class Commended(Aggregate.Event):
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["inspection"] = upcast_inspector(state["inspection"])
+
+    class Commended(Event):
+        zh, en = "表彰", "Commended"
+        moves_to = NominationState.COMMENDED
+
         rank: int
         score: float
         anniversary: datetime
         yearly_reinspection: bool
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Nomination) -> None:
-            aggregate.state = "commended"
-            aggregate.title = {
-                "active": True,
-                "granted_at": self.timestamp,
-                "rank": self.rank,
-                "anniversary": self.anniversary,
-                "yearly_reinspection": self.yearly_reinspection,
-                "reinspection_due_by": None,
-            }
+            super().apply(aggregate)
+            nominee = aggregate.nominee
+            aggregate.title = Title(
+                nomination_id=str(aggregate.id),
+                campaign_id=str(aggregate.campaign_id),
+                category=aggregate.category,
+                holder_unit_id=nominee.unit_id,
+                holder_name=nominee.name,
+                holder_person_id=nominee.person_id,
+                granted_at=self.timestamp,
+                rank=self.rank,
+                anniversary=self.anniversary,
+                yearly_reinspection=self.yearly_reinspection,
+            )
 
-    class Withdrawn(Aggregate.Event):
+    class Withdrawn(Event):
+        zh, en = "撤回", "Withdrawn"
+        moves_to = NominationState.WITHDRAWN
+
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Nomination) -> None:
-            aggregate.state = "withdrawn"
+            super().apply(aggregate)
             aggregate.closing_reason = self.reason
 
-    class Lapsed(Aggregate.Event):
+    class Lapsed(Event):
+        zh, en = "逾期", "Lapsed"
+        moves_to = NominationState.LAPSED
+
         phase: str
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Nomination) -> None:
-            aggregate.state = "lapsed"
+            super().apply(aggregate)
             aggregate.closing_reason = self.reason
 
-    class ReinspectionDue(Aggregate.Event):
+    class ReinspectionDue(Event):
+        zh, en = "复查开始", "Re-inspection due"
+
         due_by: datetime
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Nomination) -> None:
-            assert aggregate.title is not None
-            aggregate.title["reinspection_due_by"] = self.due_by
+            aggregate.title = aggregate.held_title().falls_due(self.due_by)
 
-    class Reinspected(Aggregate.Event):
+    class Reinspected(Event):
+        """A failing re-inspection is followed by ``Revoked`` (cause: reinspection_failed)."""
+
+        zh, en = "年度复查", "Re-inspected"
+
         inspection: Inspection
         passed: bool
         next_anniversary: datetime | None
 
         def apply(self, aggregate: Nomination) -> None:
-            assert aggregate.title is not None
             aggregate.reinspections.append(self.inspection)
-            aggregate.title["reinspection_due_by"] = None
-            if self.passed and self.next_anniversary is not None:
-                aggregate.title["anniversary"] = self.next_anniversary
+            aggregate.title = aggregate.held_title().reinspected(
+                self.timestamp, self.passed, self.next_anniversary
+            )
 
-    class Revoked(Aggregate.Event):
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["inspection"] = upcast_inspector(state["inspection"])
+
+    class Revoked(Event):
+        zh, en = "撤销荣誉", "Title revoked"
+        moves_to = NominationState.REVOKED
+
         reason: str
-        cause: str  # reinspection_failed | not_reinspected | decision
-        actor: dict[str, Any]
+        cause: RevocationCause
+        actor: Actor
 
         def apply(self, aggregate: Nomination) -> None:
-            assert aggregate.title is not None
-            aggregate.state = "revoked"
-            aggregate.title["active"] = False
-            aggregate.title["revoked_at"] = self.timestamp
+            super().apply(aggregate)
+            title = aggregate.held_title()
+            aggregate.title = title.revoked(self.timestamp, RevocationCause(self.cause), self.reason)
             aggregate.closing_reason = self.reason
 
-    class Forwarded(Aggregate.Event):
+    class Forwarded(Event):
+        zh, en = "上报上级评选", "Forwarded"
+        moves_to = NominationState.FORWARDED
+
         target_campaign_id: UUID
         target_nomination_id: UUID
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Nomination) -> None:
-            aggregate.state = "forwarded"
+            super().apply(aggregate)
             aggregate.forwarded_to = {
                 "campaign_id": self.target_campaign_id,
                 "nomination_id": self.target_nomination_id,
@@ -181,7 +251,7 @@ class Nomination(Aggregate):
         nominee: Nominee,
         form: dict[str, Any],
         material: str,
-        actor: dict[str, Any],
+        actor: Actor,
         forwarded_from: dict[str, Any] | None,
     ) -> None:
         self.campaign_id = campaign_id
@@ -192,11 +262,11 @@ class Nomination(Aggregate):
         self.material = material
         self.declared_by = actor
         self.forwarded_from = forwarded_from
-        self.state = "declared"
+        self.state = NominationState.DECLARED
         self.pre_review_result: dict[str, Any] | None = None
         self.inspections: list[Inspection] = []
         self.reinspections: list[Inspection] = []
-        self.title: dict[str, Any] | None = None
+        self.title: Title | None = None
         self.forwarded_to: dict[str, Any] | None = None
         self.closing_reason: str | None = None
 
@@ -209,7 +279,7 @@ class Nomination(Aggregate):
         nominee: Nominee,
         form: Mapping[str, Any],
         material: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
         forwarded_from: dict[str, Any] | None = None,
         nomination_id: UUID | None = None,
@@ -230,6 +300,14 @@ class Nomination(Aggregate):
             **kwargs,
         )
 
+    @classmethod
+    def events(cls) -> list[type[Nomination.Event]]:
+        """Every event a nomination records, as defined here: the one catalogue the history,
+        the timeline and the read models take names, labels and states from."""
+        return [
+            v for v in vars(cls).values() if isinstance(v, type) and issubclass(v, cls.Event) and v.zh
+        ]
+
     # --- derived facts -------------------------------------------------------------------
 
     @property
@@ -249,20 +327,26 @@ class Nomination(Aggregate):
 
     @property
     def passed(self) -> bool | None:
-        """Passed when every inspection's verdict is pass (each pass is checked against the pass mark)."""
+        """Passed when every inspection's verdict is pass (each checked against the pass mark)."""
         if not self.inspections:
             return None
-        return all(i.verdict == "pass" for i in self.inspections)
+        return all(i.passed for i in self.inspections)
 
     @property
     def title_active(self) -> bool:
-        return bool(self.title and self.title.get("active"))
+        return self.title is not None and self.title.active
 
-    def _require_state(self, action: str, allowed: Sequence[str]) -> None:
+    def held_title(self) -> Title:
+        """The title granted at commendation (an event that needs one follows it)."""
+        assert self.title is not None, f"nomination {self.id} holds no title"
+        return self.title
+
+    def _require_state(self, action: str, allowed: Sequence[NominationState]) -> None:
         if self.state not in allowed:
             raise InvalidTransitionError(
-                f"cannot {action} a nomination that is {self.state} (allowed from: {', '.join(allowed)})",
-                f"当前状态为「{STATE_NAMES_ZH.get(self.state, self.state)}」，不能{action}",
+                f"cannot {action} a nomination that is {self.state} "
+                f"(allowed from: {', '.join(allowed)})",
+                f"当前状态为「{self.state.zh}」，不能{action}",
                 state=self.state,
                 action=action,
             )
@@ -272,16 +356,30 @@ class Nomination(Aggregate):
     def pre_review(
         self,
         category: Category,
-        decision: str,
+        decision: PreReviewDecision | str,
         reasons: Sequence[str],
         checks: Mapping[str, Any],
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
         extra_failures: Sequence[RuleFailure] = (),
     ) -> None:
-        self._require_state("pre-review", ("declared",))
+        self._require_state("pre-review", (NominationState.DECLARED,))
         reasons = [r.strip() for r in reasons if r and r.strip()]
-        if decision == "admit":
+        term = PreReviewDecision.parse(decision)
+        if term is None:
+            raise PreReviewRefusedError(
+                [
+                    RuleFailure(
+                        "decision_known",
+                        "decision must be admit or reject",
+                        "初审结论须为 admit（通过）或 reject（不通过）",
+                        "decision",
+                        PreReviewDecision.codes(),
+                        decision,
+                    )
+                ]
+            )
+        if term is PreReviewDecision.ADMIT:
             failures = [
                 *threshold_failures(category, self.form, self.nominee.level),
                 *disqualifier_failures(category, checks),
@@ -293,35 +391,21 @@ class Nomination(Aggregate):
                     f"cannot admit: {len(failures)} rule(s) failed",
                     f"不能通过初审：{len(failures)} 项规则未满足",
                 )
-        elif decision == "reject":
-            if not reasons:
-                raise PreReviewRefusedError(
-                    [
-                        RuleFailure(
-                            "rejection_reason_required",
-                            "a rejection needs at least one reason",
-                            "不予通过须说明理由",
-                            "reasons",
-                        )
-                    ]
-                )
-        else:
+        elif not reasons:
             raise PreReviewRefusedError(
                 [
                     RuleFailure(
-                        "decision_known",
-                        "decision must be admit or reject",
-                        "初审结论须为 admit（通过）或 reject（不通过）",
-                        "decision",
-                        ["admit", "reject"],
-                        decision,
+                        "rejection_reason_required",
+                        "a rejection needs at least one reason",
+                        "不予通过须说明理由",
+                        "reasons",
                     )
                 ]
             )
         self.trigger_event(
             self.PreReviewed,
             timestamp=at,
-            decision=decision,
+            decision=term,
             reasons=reasons,
             checks=dict(checks),
             actor=actor,
@@ -330,11 +414,11 @@ class Nomination(Aggregate):
     def _inspection(
         self,
         category: Category,
-        methods: Sequence[str],
+        methods: Sequence[InspectionMethod | str],
         scores: Mapping[str, Any],
-        verdict: str,
+        verdict: InspectionVerdict | str,
         notes: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
         kind: str,
     ) -> Inspection:
@@ -342,10 +426,10 @@ class Nomination(Aggregate):
         if failures:
             raise InspectionInvalidError(failures)
         return Inspection(
-            methods=tuple(methods),
+            methods=tuple(InspectionMethod(m) for m in methods),
             scores={k: float(v) for k, v in scores.items()},
             weighted_score=weighted_score(category, scores),
-            verdict=verdict,
+            verdict=InspectionVerdict(verdict),
             notes=notes or "",
             inspector=actor,
             at=at,
@@ -355,14 +439,14 @@ class Nomination(Aggregate):
     def inspect(
         self,
         category: Category,
-        methods: Sequence[str],
+        methods: Sequence[InspectionMethod | str],
         scores: Mapping[str, Any],
-        verdict: str,
+        verdict: InspectionVerdict | str,
         notes: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
     ) -> None:
-        self._require_state("inspect", ("admitted", "inspected"))
+        self._require_state("inspect", (NominationState.ADMITTED, NominationState.INSPECTED))
         inspection = self._inspection(category, methods, scores, verdict, notes, actor, at, "inspection")
         self.trigger_event(self.Inspected, timestamp=at, inspection=inspection)
 
@@ -370,11 +454,11 @@ class Nomination(Aggregate):
         self,
         rank: int,
         category: Category,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
         anniversary: datetime | None = None,
     ) -> None:
-        self._require_state("commend", ("inspected",))
+        self._require_state("commend", (NominationState.INSPECTED,))
         if not self.passed:
             raise InvalidTransitionError(
                 "only a nomination that passed inspection can be commended",
@@ -392,30 +476,31 @@ class Nomination(Aggregate):
             actor=actor,
         )
 
-    def withdraw(self, reason: str, actor: dict[str, Any], at: datetime) -> None:
+    def withdraw(self, reason: str, actor: Actor, at: datetime) -> None:
         self._require_state("withdraw", WITHDRAWABLE)
         self.trigger_event(self.Withdrawn, timestamp=at, reason=(reason or "").strip(), actor=actor)
 
-    def lapse(self, step: str, phase: str, reason: str, actor: dict[str, Any], at: datetime) -> bool:
+    def lapse(self, step: Step | str, phase: str, reason: str, actor: Actor, at: datetime) -> bool:
         """Lapse if still waiting on ``step``; False (nothing appended) otherwise."""
-        if self.state not in LAPSABLE.get(step, ()):
+        term = Step.parse(step)
+        if term is None or self.state not in LAPSABLE.get(term, ()):
             return False
         self.trigger_event(self.Lapsed, timestamp=at, phase=phase, reason=reason, actor=actor)
         return True
 
-    def _require_title(self, action: str) -> None:
-        if not self.title_active:
+    def _require_title(self, action: str) -> Title:
+        if self.title is None or not self.title.active:
             raise InvalidTransitionError(
                 f"cannot {action}: the nomination holds no granted title (state {self.state})",
-                f"该申报未获得荣誉称号（状态：{STATE_NAMES_ZH.get(self.state, self.state)}），不能{action}",
+                f"该申报未获得荣誉称号（状态：{self.state.zh}），不能{action}",
                 state=self.state,
                 action=action,
             )
+        return self.title
 
-    def mark_reinspection_due(self, due_by: datetime, actor: dict[str, Any], at: datetime) -> bool:
-        self._require_title("open a re-inspection")
-        assert self.title is not None
-        if self.title.get("reinspection_due_by") == due_by:
+    def mark_reinspection_due(self, due_by: datetime, actor: Actor, at: datetime) -> bool:
+        title = self._require_title("open a re-inspection")
+        if title.reinspection_due_by == due_by:
             return False
         self.trigger_event(self.ReinspectionDue, timestamp=at, due_by=due_by, actor=actor)
         return True
@@ -423,49 +508,53 @@ class Nomination(Aggregate):
     def reinspect(
         self,
         category: Category,
-        methods: Sequence[str],
+        methods: Sequence[InspectionMethod | str],
         scores: Mapping[str, Any],
-        verdict: str,
+        verdict: InspectionVerdict | str,
         notes: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
     ) -> None:
         """A passing re-inspection keeps the title another year; a failing one revokes it."""
-        self._require_title("re-inspect")
-        assert self.title is not None
+        title = self._require_title("re-inspect")
         inspection = self._inspection(
             category, methods, scores, verdict, notes, actor, at, "re-inspection"
         )
-        passed = verdict == "pass"
-        next_anniversary = one_year_later(self.title["anniversary"]) if passed else None
+        next_anniversary = one_year_later(title.anniversary) if inspection.passed else None
         self.trigger_event(
             self.Reinspected,
             timestamp=at,
             inspection=inspection,
-            passed=passed,
+            passed=inspection.passed,
             next_anniversary=next_anniversary,
         )
-        if not passed:
+        if not inspection.passed:
             self.trigger_event(
                 self.Revoked,
                 timestamp=at,
                 reason=f"re-inspection failed / 复查不合格: {notes}".strip().rstrip(":"),
-                cause="reinspection_failed",
+                cause=RevocationCause.REINSPECTION_FAILED,
                 actor=actor,
             )
 
-    def revoke(self, reason: str, cause: str, actor: dict[str, Any], at: datetime) -> None:
+    def revoke(self, reason: str, cause: RevocationCause | str, actor: Actor, at: datetime) -> None:
         self._require_title("revoke")
         if not (reason or "").strip():
             raise InvalidTransitionError(
                 "a revocation needs a reason", "撤销荣誉须说明理由", action="revoke"
             )
-        self.trigger_event(self.Revoked, timestamp=at, reason=reason.strip(), cause=cause, actor=actor)
+        self.trigger_event(
+            self.Revoked,
+            timestamp=at,
+            reason=reason.strip(),
+            cause=RevocationCause(cause),
+            actor=actor,
+        )
 
     def forward(
-        self, target_campaign_id: UUID, target_nomination_id: UUID, actor: dict[str, Any], at: datetime
+        self, target_campaign_id: UUID, target_nomination_id: UUID, actor: Actor, at: datetime
     ) -> None:
-        self._require_state("forward", ("commended",))
+        self._require_state("forward", (NominationState.COMMENDED,))
         self.trigger_event(
             self.Forwarded,
             timestamp=at,
@@ -492,9 +581,9 @@ class Nomination(Aggregate):
             "form": dict(self.form),
             "material_chars": len(self.material),
             "state": self.state,
-            "state_zh": STATE_NAMES_ZH[self.state],
+            "state_zh": self.state.zh,
             "declared_at": self.declared_at,
-            "declared_by": self.declared_by,
+            "declared_by": self.declared_by.as_dict(),
             "pre_review": self.pre_review_result,
             "inspections": [
                 {
@@ -503,20 +592,20 @@ class Nomination(Aggregate):
                     "weighted_score": i.weighted_score,
                     "verdict": i.verdict,
                     "notes": i.notes,
-                    "inspector": i.inspector,
+                    "inspector": i.inspector.as_dict(),
                     "at": i.at,
                 }
                 for i in self.inspections
             ],
             "score": self.score,
             "passed": self.passed,
-            "title": dict(self.title) if self.title else None,
+            "title": self.title.public() if self.title else None,
             "reinspections": [
                 {
                     "verdict": i.verdict,
                     "weighted_score": i.weighted_score,
                     "at": i.at,
-                    "inspector": i.inspector,
+                    "inspector": i.inspector.as_dict(),
                 }
                 for i in self.reinspections
             ],
@@ -526,3 +615,11 @@ class Nomination(Aggregate):
             else None,
             "closing_reason": self.closing_reason,
         }
+
+
+def upcast_inspector(inspection: Inspection) -> Inspection:
+    """A version-1 inspection named its inspector as a dict."""
+    inspector: Any = inspection.inspector
+    if isinstance(inspector, dict):
+        return replace(inspection, inspector=Actor.from_dict(inspector))
+    return inspection

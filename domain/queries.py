@@ -1,33 +1,53 @@
-"""Reads straight from the event store: a nomination now, at a version or at a past instant,
-its history, a campaign's nominations and ranking, a unit's subtree."""
+"""Reads straight from the event store (``app.queries``): a nomination now, at a version or at
+a past instant, its history, a campaign's nominations, ranking and titles, a unit's subtree,
+activity days. The read checks are ``app.access`` (``domain/access_reads.py``), webhook
+subscriptions ``app.webhooks`` (``domain/webhook_reads.py``).
+
+Lists and boards the API serves come from the projections; these are the reads of one
+aggregate (or a walk over a few) that must be current."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.errors import NominationNotFoundError
+from domain.activity import ActivityRegister, Member
+from domain.campaigns import Campaign
+from domain.errors import NominationNotFoundError, RuleFailure
+from domain.execution import Loader
 from domain.history import event_actor, event_data, event_type
 from domain.nominations import Nomination
-from domain.rules.quotas import TIE_BREAK, Candidate, rank
+from domain.rules.activity_day import Compliance, compliance, eligibility_failures
+from domain.rules.commendation import candidate
+from domain.rules.quotas import TIE_BREAK, rank
+from domain.units import Unit
+from domain.vocabulary import Level
 
 
 class Queries:
-    """Mixed into the application (uses its repository, events and loaders)."""
+    def __init__(self, load: Loader, clock: Callable[[], datetime]) -> None:
+        self.load = load
+        self.clock = clock
 
-    def units_in_subtree(self: Any, code: str) -> list[Any]:
+    # --- units -----------------------------------------------------------------------------------
+
+    def units_in_subtree(self, code: str) -> list[Unit]:
         """The unit and every unit below it, breadth first."""
         found, queue = [], [code]
         while queue:
-            unit = self.get_unit(queue.pop(0))
+            unit = self.load.get_unit(queue.pop(0))
             found.append(unit)
             queue.extend(sorted(unit.children))
         return found
 
-    def nomination_as_of(self: Any, nomination_id: UUID | str, as_of: datetime) -> Nomination:
+    # --- one nomination --------------------------------------------------------------------------
+
+    def nomination_as_of(self, nomination_id: UUID | str, as_of: datetime) -> Nomination:
         """The nomination as it stood at ``as_of`` (every event with a timestamp up to then)."""
-        current = self.get_nomination(nomination_id)
+        current = self.load.get_nomination(nomination_id)
         try:
             as_of = as_of.astimezone(UTC)
         except OverflowError:
@@ -35,7 +55,7 @@ class Queries:
                 f"as_of {as_of!r} is out of range", "as_of 超出范围", nomination=str(nomination_id)
             ) from None
         version = None
-        for event in self.events.get(current.id):
+        for event in self.load.events_of(current.id):
             if event.timestamp > as_of:
                 break
             version = event.originator_version
@@ -45,10 +65,10 @@ class Queries:
                 f"申报「{nomination_id}」在 {as_of.isoformat()} 时尚不存在",
                 nomination=str(nomination_id),
             )
-        return self.get_nomination(current.id, version=version)
+        return self.load.get_nomination(current.id, version=version)
 
-    def history(self: Any, nomination_id: UUID | str) -> list[dict[str, Any]]:
-        nomination = self.get_nomination(nomination_id)
+    def history(self, nomination_id: UUID | str) -> list[dict[str, Any]]:
+        nomination = self.load.get_nomination(nomination_id)
         return [
             {
                 "version": e.originator_version,
@@ -57,11 +77,13 @@ class Queries:
                 "actor": event_actor(e),
                 "data": event_data(e),
             }
-            for e in self.events.get(nomination.id)
+            for e in self.load.events_of(nomination.id)
         ]
 
+    # --- a campaign's nominations ----------------------------------------------------------------
+
     def nomination_page(
-        self: Any,
+        self,
         campaign_id: UUID | str,
         *,
         category: str | None = None,
@@ -75,7 +97,7 @@ class Queries:
         declaration order, filtered: ``unit`` matches the declaring or nominee unit or any unit
         above them; ``declared_within`` keeps those declared in that unit's subtree. Returns the
         page and the position to continue from (None at the end)."""
-        campaign = self.get_campaign(campaign_id)
+        campaign = self.load.get_campaign(campaign_id)
         ids = list(campaign.roster)
         found: list[Nomination] = []
         position = start
@@ -84,23 +106,22 @@ class Queries:
             position += 1
             if category and entry["category"] != category:
                 continue
-            if declared_within and not self.get_unit(entry["declaring_unit_id"]).is_within(
-                declared_within
-            ):
+            declaring = entry["declaring_unit_id"]
+            if declared_within and not self.load.get_unit(declaring).is_within(declared_within):
                 continue
             if unit and not (
-                self.get_unit(entry["nominee_unit_id"]).is_within(unit)
-                or self.get_unit(entry["declaring_unit_id"]).is_within(unit)
+                self.load.get_unit(entry["nominee_unit_id"]).is_within(unit)
+                or self.load.get_unit(declaring).is_within(unit)
             ):
                 continue
-            nomination = self.get_nomination(ids[position - 1])
+            nomination = self.load.get_nomination(ids[position - 1])
             if state and nomination.state != state:
                 continue
             found.append(nomination)
         return found, (position if position < len(ids) else None)
 
     def campaign_nominations(
-        self: Any,
+        self,
         campaign_id: UUID | str,
         *,
         category: str | None = None,
@@ -110,26 +131,21 @@ class Queries:
         """Every nomination of the campaign, filtered as ``nomination_page``."""
         return self.nomination_page(campaign_id, category=category, state=state, unit=unit)[0]
 
-    def _campaign_nominations_by_category(self: Any, campaign: Any) -> dict[str, list[Nomination]]:
+    def nominations_by_category(self, campaign: Campaign) -> dict[str, list[Nomination]]:
         grouped: dict[str, list[Nomination]] = {}
         for nomination_id, entry in campaign.roster.items():
-            grouped.setdefault(entry["category"], []).append(self.get_nomination(nomination_id))
+            grouped.setdefault(entry["category"], []).append(self.load.get_nomination(nomination_id))
         return grouped
 
-    def ranking(self: Any, campaign_id: UUID | str, category: str) -> dict[str, Any]:
+    def ranking(self, campaign_id: UUID | str, category: str) -> dict[str, Any]:
         """Every inspected nomination of the category in commendation order (tie-break applied)."""
-        campaign = self.get_campaign(campaign_id)
+        campaign = self.load.get_campaign(campaign_id)
         cat = campaign.category(category)
         inspected = [
             n for n in self.campaign_nominations(campaign_id, category=cat.code) if n.inspections
         ]
         by_id = {str(n.id): n for n in inspected}
-        ranked = rank(
-            [
-                Candidate(str(n.id), n.score or 0.0, n.lowest_score or 0.0, n.declared_at)
-                for n in inspected
-            ]
-        )
+        ranked = rank([candidate(n) for n in inspected])
         return {
             "campaign_id": str(campaign.id),
             "category": cat.code,
@@ -148,3 +164,79 @@ class Queries:
                 for i, c in enumerate(ranked, start=1)
             ],
         }
+
+    def silent_townships(self, campaign_id: UUID | str) -> list[str]:
+        """Townships in the organiser's jurisdiction from which nothing was declared."""
+        campaign = self.load.get_campaign(campaign_id)
+        declared = {
+            entry[key]
+            for entry in campaign.roster.values()
+            for key in ("declaring_unit_id", "nominee_unit_id")
+        }
+        heard_from = {
+            code for unit in map(self.load.get_unit, declared) for code in (*unit.path, unit.code)
+        }
+        townships = [
+            u.code
+            for u in self.units_in_subtree(campaign.organiser_unit_id)
+            if u.level == Level.TOWNSHIP
+        ]
+        return [code for code in townships if code not in heard_from]
+
+    # --- titles ----------------------------------------------------------------------------------
+
+    def titles(self, campaign_id: UUID | str, category: str) -> list[str]:
+        return list(self.load.get_campaign(campaign_id).commended.get(category, []))
+
+    def _each_title(
+        self, campaign_id: UUID | str, category: str, chunk: int = 500
+    ) -> Iterator[Nomination]:
+        ids = self.titles(campaign_id, category)
+        for first in range(0, len(ids), chunk):
+            yield from self.load.rebuilt_nominations(ids[first : first + chunk])
+
+    def active_titles(self, campaign_id: UUID | str, category: str) -> int:
+        return sum(n.title_active for n in self._each_title(campaign_id, category))
+
+    def title_states(self, campaign_id: UUID | str, category: str) -> dict[str, int]:
+        """How many of a campaign's titles are in each state (commended, revoked, …)."""
+        return dict(Counter(n.state for n in self._each_title(campaign_id, category)))
+
+    # --- activity days (seed 004) ----------------------------------------------------------------
+
+    def member_roll(self, unit_id: str) -> dict[str, Member]:
+        roll = self.load.member_roll(unit_id)
+        return {} if roll is None else dict(roll.members)
+
+    def activity_register(self, unit_id: str, year: int) -> ActivityRegister | None:
+        return self.load.activity_register(unit_id, year)
+
+    def compliance_of(
+        self, unit_id: str, year: int, *, through: date | None = None
+    ) -> Compliance | None:
+        """The unit's compliance in ``year`` judged on complete months before ``through``
+        (default: today); None when the unit keeps no register for that year."""
+        self.load.get_unit(unit_id)
+        register = self.activity_register(unit_id, year)
+        if register is None:
+            return None
+        return compliance(
+            unit_id,
+            year,
+            self.member_roll(unit_id),
+            register.sessions.values(),
+            through or self.clock().date(),
+        )
+
+    def activity_day_failures(
+        self, nomination: Nomination, collective: bool, year: int | None, at: datetime
+    ) -> list[RuleFailure]:
+        """Seed 004: the nominee's activity days in the campaign's year (warnings at
+        declaration, refusals at admission)."""
+        if year is None:
+            return []
+        unit_id = nomination.nominee.unit_id
+        result = self.compliance_of(unit_id, year, through=at.date())
+        return eligibility_failures(
+            collective, nomination.nominee.person_id, self.member_roll(unit_id), result
+        )

@@ -1,4 +1,9 @@
-"""JSON transcodings for the domain's value objects (stored events and snapshots)."""
+"""JSON transcodings for the domain's value objects (stored events and snapshots).
+
+A dataclass is stored as ``{"_type_": <class name>, "_data_": {<field>: <value>}}`` and rebuilt
+through its constructor, so its ``__post_init__`` turns stored codes back into vocabulary terms.
+Terms themselves need no transcoding: a ``StrEnum`` is stored as its plain code. The actor of
+an event: ``{"_type_": "Actor", "_data_": {"token_id": …, "role": "admin", "unit_id": …}}``."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from eventsourcing.persistence import Transcoding
 
 from domain.activity import Member, Session
+from domain.actors import Actor
 from domain.values import VALUE_TYPES
 
 
@@ -38,4 +44,4 @@ class DateAsISO(Transcoding):
 
 
 def all_transcodings() -> list[Transcoding]:
-    return [DateAsISO(), *(DataclassAsDict(cls) for cls in (*VALUE_TYPES, Member, Session))]
+    return [DateAsISO(), *(DataclassAsDict(cls) for cls in (*VALUE_TYPES, Actor, Member, Session))]

@@ -7,35 +7,28 @@ with actor and reason; a move rewrites the ancestors of every unit in the moved 
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.actors import Actor, upcast_actor
 from domain.errors import InvalidUnitError, RuleFailure
 from domain.ids import unit_uuid
+from domain.vocabulary import Level
 
+__all__ = [  # Level: some callers still import it from here
+    "PARENT_LEVELS",
+    "Level",
+    "Unit",
+    "parent_level_failures",
+    "reason_failures",
+    "unit_name_failures",
+    "unit_placement_failures",
+]
 
-class Level(StrEnum):
-    CITY = "city"  # 市/州 (city or prefecture)
-    COUNTY = "county"  # 县/区
-    TOWNSHIP = "township"  # 乡镇/街道
-    MANAGEMENT_DISTRICT = "management_district"  # 管理区 (seed 002: between a township and its villages)
-    VILLAGE = "village"  # 村/社区
-    AGENCY = "agency"  # 机关 (government agency, under a county)
-
-
-LEVEL_NAMES_ZH = {
-    "city": "市/州",
-    "county": "县/区",
-    "township": "乡镇/街道",
-    "management_district": "管理区",
-    "village": "村/社区",
-    "agency": "机关",
-}
 
 # Which level a unit's parent may have.
-PARENT_LEVELS: dict[str, tuple[str | None, ...]] = {
+PARENT_LEVELS: dict[Level, tuple[Level | None, ...]] = {
     Level.CITY: (None,),
     Level.COUNTY: (Level.CITY,),
     Level.TOWNSHIP: (
@@ -55,7 +48,7 @@ def unit_name_failures(name: str, name_zh: str) -> list[RuleFailure]:
 
 
 def unit_placement_failures(
-    code: str, level: str, parent: Unit | None, name: str, name_zh: str
+    code: str, level: Level | str, parent: Unit | None, name: str, name_zh: str
 ) -> list[RuleFailure]:
     """Every reason a unit cannot be registered under ``parent``."""
     failures: list[RuleFailure] = []
@@ -70,35 +63,34 @@ def unit_placement_failures(
     return failures
 
 
-def parent_level_failures(level: str, parent: Unit | None) -> list[RuleFailure]:
+def parent_level_failures(level: Level | str, parent: Unit | None) -> list[RuleFailure]:
     """Why a unit of ``level`` cannot sit under ``parent`` (empty: it can)."""
-    failures: list[RuleFailure] = []
-    if level not in PARENT_LEVELS:
-        failures.append(
+    term = Level.parse(level)
+    if term is None:
+        return [
             RuleFailure(
                 "unit_level_known",
                 f"unknown level {level!r}",
                 f"未知层级 {level!r}",
                 "level",
-                [str(v) for v in Level],
+                Level.codes(),
                 level,
             )
-        )
-        return failures
+        ]
     parent_level = parent.level if parent else None
-    if parent_level not in PARENT_LEVELS[level]:
-        expected = [str(p) if p else None for p in PARENT_LEVELS[level]]
-        failures.append(
-            RuleFailure(
-                "unit_parent_level",
-                f"a {level} must sit under {' or '.join(str(e or 'nothing (root)') for e in expected)}",
-                f"{LEVEL_NAMES_ZH[level]} 的上级须为 {'或'.join(LEVEL_NAMES_ZH[e] if e else '无（根）' for e in expected)}",
-                "parent_id",
-                expected,
-                parent_level,
-            )
+    allowed = PARENT_LEVELS[term]
+    if parent_level in allowed:
+        return []
+    return [
+        RuleFailure(
+            "unit_parent_level",
+            f"a {term} must sit under {' or '.join(p or 'nothing (root)' for p in allowed)}",
+            f"{term.zh} 的上级须为 {'或'.join(p.zh if p else '无（根）' for p in allowed)}",
+            "parent_id",
+            [str(p) if p else None for p in allowed],
+            parent_level,
         )
-    return failures
+    ]
 
 
 def reason_failures(reason: str) -> list[RuleFailure]:
@@ -108,46 +100,64 @@ def reason_failures(reason: str) -> list[RuleFailure]:
 
 
 class Unit(Aggregate):
-    class Registered(Aggregate.Created):
+    """A unit holds its level as a term behind ``level``: a snapshot gives back the stored code."""
+
+    class_version = 2  # version-1 snapshots: ``registered_by`` a dict, the level as ``level``
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        upcast_actor(state, "registered_by")
+        state["_level"] = state.pop("level")
+
+    class Event(Aggregate.Event):
+        """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Registered(Event, Aggregate.Created):
         code: str
         name: str
         name_zh: str
-        level: str
+        level: Level
         parent_code: str | None
         path: list[str]
-        actor: dict[str, Any]
+        actor: Actor
 
-    class ChildAdded(Aggregate.Event):
+    class ChildAdded(Event):
         child_code: str
-        child_level: str
-        actor: dict[str, Any]
+        child_level: Level
+        actor: Actor
 
         def apply(self, aggregate: Unit) -> None:
             aggregate.children[self.child_code] = self.child_level
 
-    class ChildRemoved(Aggregate.Event):
+    class ChildRemoved(Event):
         """The child moved under another parent."""
 
         child_code: str
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Unit) -> None:
             aggregate.children.pop(self.child_code, None)
 
-    class Renamed(Aggregate.Event):
+    class Renamed(Event):
         code: str
         name: str
         name_zh: str
         previous_name: str
         previous_name_zh: str
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Unit) -> None:
             aggregate.name, aggregate.name_zh = self.name, self.name_zh
 
-    class Moved(Aggregate.Event):
+    class Moved(Event):
         """The unit (``moved == code``) or an ancestor of it (``moved``) now sits under another
         parent: ``path`` is the unit's new list of ancestors."""
 
@@ -157,7 +167,7 @@ class Unit(Aggregate):
         path: list[str]
         previous_path: list[str]
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: Unit) -> None:
             aggregate.path = list(self.path)
@@ -168,19 +178,23 @@ class Unit(Aggregate):
         code: str,
         name: str,
         name_zh: str,
-        level: str,
+        level: Level,
         parent_code: str | None,
         path: list[str],
-        actor: dict[str, Any],
+        actor: Actor,
     ) -> None:
         self.code = code
         self.name = name
         self.name_zh = name_zh
-        self.level = level
+        self._level = Level(level)
         self.parent_code = parent_code
         self.path = list(path)  # ancestor codes, root first
-        self.children: dict[str, str] = {}
+        self.children: dict[str, str] = {}  # child code -> its level's code
         self.registered_by = actor
+
+    @property
+    def level(self) -> Level:
+        return Level(self._level)
 
     @classmethod
     def register(
@@ -188,14 +202,15 @@ class Unit(Aggregate):
         code: str,
         name: str,
         name_zh: str,
-        level: str,
+        level: Level | str,
         parent: Unit | None,
-        actor: dict[str, Any],
+        actor: Actor,
         at: Any = None,
     ) -> Unit:
         failures = unit_placement_failures(code, level, parent, name, name_zh)
         if failures:
             raise InvalidUnitError(failures)
+        level = Level(level)
         path = [*parent.path, parent.code] if parent else []
         unit = cls._create(
             cls.Registered,
@@ -215,7 +230,7 @@ class Unit(Aggregate):
             )
         return unit
 
-    def rename(self, name: str, name_zh: str, reason: str, actor: dict[str, Any], at: Any) -> bool:
+    def rename(self, name: str, name_zh: str, reason: str, actor: Actor, at: Any) -> bool:
         """False when the names are what they were (nothing to record)."""
         failures = unit_name_failures(name, name_zh) + reason_failures(reason)
         if failures:
@@ -241,7 +256,7 @@ class Unit(Aggregate):
         old_parent: Unit | None,
         descendants: list[Unit],
         reason: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: Any,
     ) -> None:
         """This unit and ``descendants`` (its whole subtree) now under ``parent``."""

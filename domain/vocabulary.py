@@ -27,6 +27,18 @@ class Term(StrEnum):
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
+    @classmethod
+    def parse(cls, code: str) -> Self | None:
+        """The term of ``code``; None when it names none (the caller says which rule failed)."""
+        try:
+            return cls(code)
+        except ValueError:
+            return None
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        return [str(member) for member in cls]
+
 
 class NominationState(Term):
     DECLARED = "declared", "已申报", "Declared"
@@ -54,10 +66,24 @@ CLOSED_STATES = (
 REDECLARABLE_STATES = (NominationState.WITHDRAWN, NominationState.REJECTED, NominationState.LAPSED)
 
 
+class Step(Term):
+    """What a campaign does in its phases; a template maps each step to one of its phases."""
+
+    DECLARATION = "declaration", "申报", "declaration"
+    PRE_REVIEW = "pre_review", "初审", "pre-review"
+    INSPECTION = "inspection", "考核验收", "inspection"
+    COMMENDATION = "commendation", "表彰", "commendation"
+
+
 class PhaseStatus(Term):
     SCHEDULED = "scheduled", "未开始", "Scheduled"
     OPEN = "open", "进行中", "Open"
     CLOSED = "closed", "已截止", "Closed"
+
+
+class TitleStatus(Term):
+    ACTIVE = "active", "有效", "Active"
+    REVOKED = "revoked", "已撤销", "Revoked"
 
 
 class PreReviewDecision(Term):
@@ -83,6 +109,12 @@ class RevocationCause(Term):
     NOT_REINSPECTED = "not_reinspected", "逾期未复查", "Not re-inspected in time"
 
 
+class WebhookStatus(Term):
+    ACTIVE = "active", "启用", "Active"
+    DISABLED = "disabled", "已停用", "Disabled"
+    DELETED = "deleted", "已删除", "Deleted"
+
+
 class Role(Term):
     ADMIN = "admin", "管理员", "Administrator"
     DECLARER = "declarer", "申报人", "Declarer"
@@ -99,3 +131,37 @@ class Level(Term):
     MANAGEMENT_DISTRICT = "management_district", "管理区", "Management district"  # seed 002
     VILLAGE = "village", "村/社区", "Village / community"
     AGENCY = "agency", "机关", "Agency"  # a government agency under a county
+
+
+# --- seed 004: the monthly distance-education activity day (远程教育活动日) -------------------
+
+
+class SessionKind(Term):
+    ALL_MEMBER = "all_member", "全体党员集中学习", "All-member session"
+    GROUP = "group", "分批分组学习", "Group session"
+    MAKEUP = "makeup", "补课", "Make-up session"
+
+
+class StudyTopic(Term):
+    """The "five studies" (五学习)."""
+
+    POLITICAL_THEORY = "political_theory", "政治理论", "Political theory"
+    PARTY_BUILDING = "party_building", "党建知识", "Party building"
+    RURAL_POLICY_LAW = "rural_policy_law", "农村政策法规", "Rural policy and law"
+    APPLIED_TECHNOLOGY = "applied_technology", "先进适用科技", "Applied technology"
+    HEALTH_CULTURE = "health_culture", "健康娱乐文化", "Health and culture"
+
+
+class FiveHave(Term):
+    """The "five haves" (五个有) every session records."""
+
+    NOTICE = "notice", "事前有通告", "Notice given beforehand"
+    SIGN_IN = "sign_in", "党员有签到", "Members signed in"
+    PLAYBACK_LOG = "playback_log", "播放有登记", "Playback logged"
+    DISCUSSION_RECORD = "discussion_record", "讨论有记录", "Discussion recorded"
+    FEEDBACK = "feedback", "信息有反馈", "Feedback reported"
+
+
+class MemberStatus(Term):
+    MEMBER = "member", "党员", "Party member"
+    PROBATIONARY = "probationary", "预备党员", "Probationary member"

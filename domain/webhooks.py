@@ -27,8 +27,10 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.actors import Actor, upcast_actor
 from domain.errors import ConflictError, NotFoundError, RuleFailure, RuleViolationError
 from domain.ids import LAUREL_NAMESPACE
+from domain.vocabulary import WebhookStatus
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -120,7 +122,8 @@ def url_failures(url: str) -> list[RuleFailure]:
         return [
             RuleFailure(
                 "webhook_url_characters",
-                f"the URL contains a control character or whitespace ({bad!r} at position {at}); percent-encode it",
+                f"the URL contains a control character or whitespace ({bad!r} at position {at}); "
+                "percent-encode it",
                 f"URL 含有控制字符或空白字符（第 {at} 位的 {bad!r}），请使用百分号编码",
                 "url",
                 None,
@@ -160,7 +163,8 @@ def url_failures(url: str) -> list[RuleFailure]:
         return [
             RuleFailure(
                 "webhook_url_credentials",
-                "a webhook URL carries no user name or password (user:pass@): the URL is in the subscription's events, which auditors read",
+                "a webhook URL carries no user name or password (user:pass@): the URL is in the "
+                "subscription's events, which auditors read",
                 "回调地址不能包含用户名或密码（user:pass@）：地址会记入订阅事件，审计人员可见",
                 "url",
                 None,
@@ -218,18 +222,27 @@ def event_type_failures(event_types: Sequence[str]) -> list[RuleFailure]:
 
 
 class WebhookSubscription(Aggregate):
-    class Created(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_actor(state)
+
+    class Created(Event, Aggregate.Created):
         url: str
         event_types: list[str]
         description: str
         secret_ref: str
-        actor: dict[str, Any]
+        actor: Actor
 
-    class SecretRotated(Aggregate.Event):
+    class SecretRotated(Event):
         secret_ref: str
         previous_secret_ref: str
         previous_valid_until: datetime
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: WebhookSubscription) -> None:
             kept = [p for p in aggregate.previous_secrets if p["valid_until"] > self.timestamp]
@@ -240,23 +253,23 @@ class WebhookSubscription(Aggregate):
             aggregate.secret_ref = self.secret_ref
             aggregate.rotated_at = self.timestamp
 
-    class Disabled(Aggregate.Event):
+    class Disabled(Event):
         reason: str
-        actor: dict[str, Any]
+        actor: Actor
 
         def apply(self, aggregate: WebhookSubscription) -> None:
-            aggregate.status = "disabled"
+            aggregate.status = WebhookStatus.DISABLED
             aggregate.disabled_reason = self.reason
             aggregate.disabled_at = self.timestamp
 
-    class Deleted(Aggregate.Event):
-        actor: dict[str, Any]
+    class Deleted(Event):
+        actor: Actor
 
         def apply(self, aggregate: WebhookSubscription) -> None:
-            aggregate.status = "deleted"
+            aggregate.status = WebhookStatus.DELETED
 
     def __init__(
-        self, url: str, event_types: list[str], description: str, secret_ref: str, actor: dict[str, Any]
+        self, url: str, event_types: list[str], description: str, secret_ref: str, actor: Actor
     ) -> None:
         self.url = url
         self.event_types = list(event_types)
@@ -264,7 +277,7 @@ class WebhookSubscription(Aggregate):
         self.secret_ref = secret_ref
         self.created_by = actor
         self.previous_secrets: list[dict[str, Any]] = []
-        self.status = "active"
+        self.status = WebhookStatus.ACTIVE
         self.disabled_reason: str | None = None
         self.disabled_at: datetime | None = None
         self.rotated_at: datetime | None = None
@@ -276,7 +289,7 @@ class WebhookSubscription(Aggregate):
         event_types: Sequence[str],
         description: str,
         secret_ref: str,
-        actor: dict[str, Any],
+        actor: Actor,
         at: datetime,
     ) -> WebhookSubscription:
         return cls._create(
@@ -291,9 +304,9 @@ class WebhookSubscription(Aggregate):
 
     @property
     def active(self) -> bool:
-        return self.status == "active"
+        return self.status == WebhookStatus.ACTIVE
 
-    def rotate(self, secret_ref: str, actor: dict[str, Any], at: datetime) -> None:
+    def rotate(self, secret_ref: str, actor: Actor, at: datetime) -> None:
         self._require_not_deleted()
         self.trigger_event(
             self.SecretRotated,
@@ -304,20 +317,20 @@ class WebhookSubscription(Aggregate):
             actor=actor,
         )
 
-    def disable(self, reason: str, actor: dict[str, Any], at: datetime) -> bool:
+    def disable(self, reason: str, actor: Actor, at: datetime) -> bool:
         """Disabled once; a repeat changes nothing (and says so)."""
         self._require_not_deleted()
-        if self.status == "disabled":
+        if self.status == WebhookStatus.DISABLED:
             return False
         self.trigger_event(self.Disabled, timestamp=at, reason=reason, actor=actor)
         return True
 
-    def delete(self, actor: dict[str, Any], at: datetime) -> None:
+    def delete(self, actor: Actor, at: datetime) -> None:
         self._require_not_deleted()
         self.trigger_event(self.Deleted, timestamp=at, actor=actor)
 
     def _require_not_deleted(self) -> None:
-        if self.status == "deleted":
+        if self.status == WebhookStatus.DELETED:
             raise WebhookNotFoundError(
                 f"no webhook '{self.id}'", f"没有回调订阅「{self.id}」", webhook=str(self.id)
             )

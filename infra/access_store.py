@@ -22,9 +22,11 @@ from collections.abc import Iterable
 from infra.webhooks.db import Db
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS {ns}page_sessions (id_sha256 TEXT PRIMARY KEY, token_uuid TEXT NOT NULL, token_id TEXT NOT NULL, created_at {real} NOT NULL, expires_at {real} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {ns}page_sessions (id_sha256 TEXT PRIMARY KEY, token_uuid TEXT NOT "
+    "NULL, token_id TEXT NOT NULL, created_at {real} NOT NULL, expires_at {real} NOT NULL)",
     "CREATE INDEX IF NOT EXISTS page_sessions_token ON {ns}page_sessions (token_id)",
-    "CREATE TABLE IF NOT EXISTS {ns}token_last_used (token_id TEXT PRIMARY KEY, used_at {real} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {ns}token_last_used (token_id TEXT PRIMARY KEY, used_at {real} NOT "
+    "NULL)",
 )
 REAL = {False: "REAL", True: "DOUBLE PRECISION"}
 TOUCH_EVERY = 60.0  # seconds: how stale "last used" may be
@@ -57,7 +59,8 @@ class AccessStore:
                 f"DELETE FROM {self._table('page_sessions')} WHERE expires_at <= ?", (now,)
             )  # ended sessions go as new ones come
             sql.execute(
-                f"INSERT INTO {self._table('page_sessions')} (id_sha256, token_uuid, token_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {self._table('page_sessions')} (id_sha256, token_uuid, token_id, "
+                "created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 (_digest(secret), token_reference, token_id, now, now + lifetime),
             )
         return secret
@@ -66,7 +69,8 @@ class AccessStore:
         """The token a live session stands for (as ``open_session`` was given it)."""
         with self.db.transaction(write=False) as sql:
             found = sql.scalar(
-                f"SELECT token_uuid FROM {self._table('page_sessions')} WHERE id_sha256 = ? AND expires_at > ?",
+                f"SELECT token_uuid FROM {self._table('page_sessions')} WHERE id_sha256 = ? AND "
+                "expires_at > ?",
                 (_digest(secret), now),
             )
         return str(found) if found else None
@@ -93,7 +97,8 @@ class AccessStore:
             self._touched[token_id] = now
         with self.db.transaction() as sql:
             sql.execute(
-                f"INSERT INTO {self._table('token_last_used')} (token_id, used_at) VALUES (?, ?) ON CONFLICT (token_id) DO UPDATE SET used_at = excluded.used_at"
+                f"INSERT INTO {self._table('token_last_used')} (token_id, used_at) VALUES (?, ?) ON "
+                "CONFLICT (token_id) DO UPDATE SET used_at = excluded.used_at"
                 f" WHERE {self._table('token_last_used')}.used_at < excluded.used_at",
                 (token_id, now),
             )
@@ -107,7 +112,8 @@ class AccessStore:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 rows = sql.rows(
-                    f"SELECT token_id, used_at FROM {self._table('token_last_used')} WHERE token_id IN ({', '.join('?' for _ in chunk)})",
+                    f"SELECT token_id, used_at FROM {self._table('token_last_used')} WHERE token_id IN "
+                    f"({', '.join('?' for _ in chunk)})",
                     chunk,
                 )
                 found.update({r["token_id"]: float(r["used_at"]) for r in rows})

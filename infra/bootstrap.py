@@ -12,8 +12,8 @@ from functools import partial
 
 import structlog
 
-from domain.access_commands import TokenPolicy
 from domain.application import Laurel, utc_now
+from domain.rules.tokens import TokenPolicy
 from infra.access_store import AccessStore
 from infra.audit_signing import audit_signer
 from infra.logging import configure_logging
@@ -49,13 +49,21 @@ def bootstrap(
     if configure_logs:
         configure_logging(settings.log_format, settings.log_level)
     env = eventsourcing_env(settings)
+    # Creates the store's tables; the rebuild processes' opener does not (two PostgreSQL
+    # sessions running the same CREATE … IF NOT EXISTS can collide in the catalogue).
     app = Laurel(
-        env=env, clock=clock
-    )  # creates the store's tables; the rebuild processes' opener does not
-    # (two PostgreSQL sessions running the same CREATE … IF NOT EXISTS can collide in the catalogue)
-    app.webhook_url_guard = AddressGuard(
-        settings.webhook_allow_private
-    ).check_url  # SSRF guard at registration
+        env=env,
+        clock=clock,
+        url_guard=AddressGuard(settings.webhook_allow_private).check_url,  # SSRF guard at registration
+        secret_vault=open_store,  # signing secrets beside the event store, not in its events
+        token_policy=TokenPolicy(
+            timedelta(seconds=lifetime_seconds(settings.token_lifetime)),
+            timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)),
+        ),
+    )
+    webhooks = app.collaborators.secret_vault
+    if not isinstance(webhooks, WebhookStore):
+        raise TypeError("the webhook secret vault is the delivery store (infra.webhooks.open_store)")
     structlog.get_logger("laurel").info(
         "event store ready", backend=settings.backend, temporal=settings.temporal_address or "off"
     )
@@ -65,12 +73,6 @@ def bootstrap(
         settings.temporal_namespace,
         reminder_offsets=reminder_offset_seconds(settings.reminder_offsets),
         task_queue=settings.temporal_task_queue,
-    )
-    webhooks = open_store(app)
-    app.webhook_secret_vault = webhooks  # signing secrets beside the event store, not in its events
-    app.token_policy = TokenPolicy(
-        timedelta(seconds=lifetime_seconds(settings.token_lifetime)),
-        timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)),
     )
     access = AccessStore(open_db(app))
     return Services(

@@ -4,10 +4,9 @@ eventsourcing creates ``stored_snapshots`` ``WITHOUT ROWID``: the whole row, sna
 included, then lives in the primary-key b-tree, and SQLite compares a key whose cell spills
 onto overflow pages by reading the *whole* cell. Every snapshot lookup (one per aggregate
 rebuilt, a nomination included, though nominations have no snapshots) walks past the
-campaign snapshots, which hold the roster: 28 MB at 100,000 nominations. Measured on the
-100,000-title store: 12 ms per lookup (a nomination rebuilt in ~11 ms instead of ~1 ms, see
-README "Benchmarks"). As a rowid table the key lives in a small separate index and a
-lookup costs ~0.03 ms, like ``stored_events`` (which eventsourcing already keeps rowid).
+campaign snapshots, which hold the roster and grow with it. As a rowid table the key lives
+in a small separate index, as in ``stored_events`` (which eventsourcing already keeps rowid);
+the figures are in docs/benchmarks.md.
 
 ``PERSISTENCE_MODULE=infra.event_store:SQLiteFactory`` (set by ``infra.settings``). An
 existing ``WITHOUT ROWID`` snapshots table is converted once, in one transaction, when the

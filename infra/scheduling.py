@@ -1,66 +1,31 @@
 """The campaign scheduler: starts ``campaign-<id>`` when a campaign is created, reconciles
-(every campaign has its workflow) and sends deadline extensions through the workflow's
-Update, so its timers move. Without a Temporal address (tests of the API alone), extensions
-go straight to the domain and no workflow runs: phase gating still follows the clock.
+(every campaign has its workflow) and tells a campaign's workflow that the domain recorded a
+new deadline, so its timers follow.
 
-A campaign is recorded before its workflow starts, and Temporal may be away at that moment:
-the API then answers 201 anyway, and the worker's reconciler starts the workflow once
-Temporal is back (idempotent by the workflow id, so a start that did reach Temporal late
-changes nothing)."""
+Temporal is never asked to decide anything, and may be away: a campaign or an extension is
+recorded first, and what cannot reach Temporal within ``START_TIMEOUT`` is caught up later —
+the worker's reconciler starts a missing workflow (idempotent by the workflow id, so a start
+that did reach Temporal late changes nothing), and a running workflow reads the recorded
+deadlines whenever one of its timers fires. Without a Temporal address (tests of the API
+alone) no workflow runs: phase gating still follows the clock."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import structlog
-from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain import errors
-from domain.actors import Actor
 from domain.application import Laurel
-from domain.errors import DeadlineExtensionRefusedError, DomainError, RuleFailure
+from domain.campaigns import Campaign
 from infra.temporal import connect, start_campaign_workflow
 from workflows.campaign import CampaignWorkflow
-from workflows.contracts import ExtendDeadline, campaign_workflow_id
+from workflows.contracts import campaign_workflow_id
 
-START_TIMEOUT = timedelta(
-    seconds=5
-)  # how long creating a campaign waits on Temporal; then it is the reconciler's job
+START_TIMEOUT = timedelta(seconds=5)  # how long a request waits on Temporal; then catching up does
 log = structlog.get_logger("laurel.scheduler")
-
-
-def _error_classes(base: type[DomainError] = DomainError) -> dict[str, type[DomainError]]:
-    found: dict[str, type[DomainError]] = {}
-    for cls in base.__subclasses__():
-        found.setdefault(cls.code, cls)
-        found.update({k: v for k, v in _error_classes(cls).items() if k not in found})
-    return found
-
-
-def domain_error_from(failure: WorkflowUpdateFailedError) -> DomainError:
-    """The domain refusal behind a failed Update (validator or activity), as a DomainError."""
-    cause = failure.cause
-    while isinstance(cause, ActivityError) and cause.cause is not None:
-        cause = cause.cause
-    if isinstance(cause, ApplicationError) and cause.details:
-        detail = cause.details[0] if isinstance(cause.details[0], dict) else {}
-        cls = _error_classes().get(str(cause.type), errors.ConflictError)
-        if issubclass(cls, errors.RuleViolationError):
-            return cls(
-                [RuleFailure(**f) for f in detail.get("failures", [])],
-                cause.message,
-                detail.get("message_zh", ""),
-            )
-        return cls(cause.message, detail.get("message_zh", ""))
-    message = str(cause.message if isinstance(cause, ApplicationError) else failure)
-    return DeadlineExtensionRefusedError(
-        [RuleFailure("extension_valid", message, "延期请求不符合要求：" + message, "closes_at")]
-    )
 
 
 class CampaignScheduler:
@@ -81,9 +46,8 @@ class CampaignScheduler:
         self.task_queue = task_queue  # the stack's own: its workers hold this store
         self._client = client
         self._lock = asyncio.Lock()
-        self._confirmed: set[str] = (
-            set()
-        )  # campaigns whose workflow Temporal has (or had): never checked again
+        # Campaigns whose workflow Temporal has (or had): never checked again.
+        self._confirmed: set[str] = set()
 
     @property
     def enabled(self) -> bool:
@@ -96,7 +60,7 @@ class CampaignScheduler:
                 self._client = await connect(self.address, self.namespace)
             return self._client
 
-    async def _start(self, campaign: Any) -> str:
+    async def _start(self, campaign: Campaign) -> str:
         return await start_campaign_workflow(
             await self.client(),
             campaign,
@@ -112,9 +76,8 @@ class CampaignScheduler:
         if not self.enabled:
             return None
         try:
-            return await asyncio.wait_for(
-                self._start(self.app.get_campaign(campaign_id)), START_TIMEOUT.total_seconds()
-            )
+            campaign = await asyncio.to_thread(self.app.get_campaign, campaign_id)
+            return await asyncio.wait_for(self._start(campaign), START_TIMEOUT.total_seconds())
         except Exception as exc:
             log.warning(
                 "campaign workflow not started; the worker's reconciler will start it",
@@ -129,9 +92,8 @@ class CampaignScheduler:
         phases), and a workflow Temporal knows, running or closed, is never started again."""
         client = await self.client()
         started: list[str] = []
-        for entry in await asyncio.to_thread(
-            self.app.list_campaigns
-        ):  # store reads off the worker's event loop
+        # Store reads off the event loop.
+        for entry in await asyncio.to_thread(self.app.list_campaigns):
             campaign_id = str(entry["campaign_id"])
             if campaign_id in self._confirmed:
                 continue
@@ -170,52 +132,30 @@ class CampaignScheduler:
                 )
             await asyncio.sleep(interval)
 
-    async def extend_deadline(
-        self,
-        campaign_id: str,
-        phase: str,
-        closes_at: datetime,
-        reason: str,
-        actor: Actor,
-        idempotency_key: str | None,
-    ) -> Any:
+    async def deadline_extended(self, campaign_id: str) -> None:
+        """Signals ``campaign-<id>`` to read its recorded deadlines (a workflow never started
+        starts with them), waiting on Temporal ``START_TIMEOUT`` at most. Never raises: the
+        extension is recorded already, and the workflow reads the deadlines when its next
+        timer fires."""
         if not self.enabled:
-            return await run_in_threadpool(
-                self.app.extend_deadline,
-                campaign_id,
-                phase,
-                closes_at,
-                reason,
-                actor,
-                idempotency_key=idempotency_key,
-            )
-        update = ExtendDeadline(phase=phase, closes_at=closes_at, reason=reason, actor=actor.as_dict())
+            return
         try:
-            handle = (await self.client()).get_workflow_handle_for(
-                CampaignWorkflow.run, campaign_workflow_id(str(campaign_id))
-            )
-            try:
-                return await handle.execute_update(CampaignWorkflow.extend_deadline, update)
-            except RPCError as error:
-                if error.status != RPCStatusCode.NOT_FOUND:
-                    raise
-                # Created while Temporal was away, before the reconciler's next round: start it now.
-                await self._start(await run_in_threadpool(self.app.get_campaign, campaign_id))
-                return await handle.execute_update(CampaignWorkflow.extend_deadline, update)
-        except WorkflowUpdateFailedError as failure:
-            raise domain_error_from(failure) from None
-        except (
-            RPCError,
-            OSError,
-            RuntimeError,
-        ) as exc:  # Temporal away: the extension is not recorded; the client may retry
+            await asyncio.wait_for(self._refresh(campaign_id), START_TIMEOUT.total_seconds())
+        except Exception as exc:
             log.warning(
-                "deadline extension could not reach the campaign's workflow",
+                "campaign workflow not told of the extension; it reads it when its next timer fires",
                 campaign_id=campaign_id,
                 error=repr(exc),
             )
-            raise errors.ServiceUnavailableError(
-                "the campaign's workflow cannot be reached now; retry later",
-                "暂时无法联系评选流程服务，请稍后重试",
-                campaign=str(campaign_id),
-            ) from None
+
+    async def _refresh(self, campaign_id: str) -> None:
+        handle = (await self.client()).get_workflow_handle_for(
+            CampaignWorkflow.run, campaign_workflow_id(campaign_id)
+        )
+        try:
+            await handle.signal(CampaignWorkflow.refresh_deadlines, rpc_timeout=START_TIMEOUT)
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            # Created while Temporal was away, before the reconciler's next round: start it now.
+            await self._start(await asyncio.to_thread(self.app.get_campaign, campaign_id))

@@ -18,62 +18,48 @@ class Settings(BaseSettings):
 
     database_url: str = ""  # empty: SQLite file under home_dir
     home_dir: Path = Path(".laurel")
-    temporal_address: str | None = (
-        None  # a cluster; unset: `laurel up` runs the embedded dev server and hands its address to its parts
-    )
-    temporal_namespace: str = (
-        "default"  # on a cluster (the embedded stack uses laurel-<hash of its home dir>)
-    )
-    temporal_dev_port: int = Field(
-        7233, ge=1, le=65535
-    )  # the embedded dev server's preferred port (taken: a free one is picked)
-    temporal_task_queue: str = Field(
-        "laurel", min_length=1
-    )  # on a cluster: every worker, API and reconciler of one store shares it (the embedded stack: laurel-<hash>)
-    reconcile_interval: float = Field(
-        30.0, gt=0
-    )  # seconds between the worker's checks that every campaign has its workflow
+    # A cluster; unset: `laurel up` runs the embedded dev server and hands its address to its parts.
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"  # on a cluster (the embedded stack: laurel-<hash of home>)
+    # The embedded dev server's preferred port (taken: a free one is picked).
+    temporal_dev_port: int = Field(7233, ge=1, le=65535)
+    # On a cluster every worker, API and reconciler of one store shares it (the embedded stack:
+    # laurel-<hash>).
+    temporal_task_queue: str = Field("laurel", min_length=1)
+    # Seconds between the worker's checks that every campaign has its workflow.
+    reconcile_interval: float = Field(30.0, gt=0)
     admin_token: str | None = None
-    token_cache_seconds: float = Field(
-        5.0, ge=0
-    )  # how long the API trusts a token it has resolved (0: look it up every request)
+    # How long the API trusts a token it has resolved (0: look it up on every request).
+    token_cache_seconds: float = Field(5.0, ge=0)
     token_lifetime: str = "P90D"  # a new token's lifetime when its request names no expires_at
-    token_max_lifetime: str = (
-        "P366D"  # the latest expires_at a new token may have (LAUREL_ADMIN_TOKEN never expires)
-    )
-    session_lifetime: str = (
-        "PT12H"  # a page session (the /ui cookie) ends this long after login, or at logout
-    )
-    public_url: str | None = (
-        None  # e.g. https://laurel.example.org: the only origin the login and logout forms accept (default: the address the server was reached at)
-    )
+    # The latest expires_at a new token may have (LAUREL_ADMIN_TOKEN never expires).
+    token_max_lifetime: str = "P366D"
+    # A page session (the /ui cookie) ends this long after login, or at logout.
+    session_lifetime: str = "PT12H"
+    # E.g. https://laurel.example.org: the only origin the login and logout forms accept
+    # (default: the address the server was reached at).
+    public_url: str | None = None
     # Request limits: bodies are counted while they are read, before anything parses them.
     max_body_bytes: int = Field(1 << 20, ge=1024)  # a JSON request body
     max_import_bytes: int = Field(8 << 20, ge=1024)  # a CSV/XLSX import
     max_import_rows: int = Field(10_000, ge=1)  # rows of one import (parsing stops there)
-    auth_failure_limit: str = (
-        "20/minute"  # failed authentications per client address ('limits' notation); then 429
-    )
+    # Failed authentications per client address ('limits' notation); then 429.
+    auth_failure_limit: str = "20/minute"
     # Audit checkpoints (projections/audit): the signing key is a file outside the event store.
-    audit_key_path: Path | None = (
-        None  # None: <home_dir>/audit-signing-key (Ed25519, created 0600 on first use)
-    )
-    audit_checkpoint_every: int = Field(
-        1000, ge=1
-    )  # a signed checkpoint of the chain head at least every N events
-    api_threads: int = Field(
-        POSTGRES_POOL_SIZE, ge=1
-    )  # the API's thread pool: commands and sync routes running at once per process (one per pooled connection)
-    reminder_offsets: str = (
-        "P3D,P1D"  # before each deadline; ISO 8601 durations or seconds, comma-separated
-    )
+    # None: <home_dir>/audit-signing-key (Ed25519, created 0600 on first use).
+    audit_key_path: Path | None = None
+    # A signed checkpoint of the chain head at least every N events.
+    audit_checkpoint_every: int = Field(1000, ge=1)
+    # The API's thread pool: commands and sync routes running at once per process (one per
+    # pooled connection).
+    api_threads: int = Field(POSTGRES_POOL_SIZE, ge=1)
+    # Before each deadline; ISO 8601 durations or seconds, comma-separated.
+    reminder_offsets: str = "P3D,P1D"
     # Webhooks (infra/webhooks): durations are ISO 8601 or seconds; tests shrink them to seconds.
-    webhook_allow_private: bool = (
-        False  # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise)
-    )
-    webhook_retry_schedule: str = (
-        "PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT14H,PT20H,PT24H"  # delay before each retry
-    )
+    # LAUREL_WEBHOOK_ALLOW_PRIVATE=1: loopback/private receivers (tests, on-premise).
+    webhook_allow_private: bool = False
+    # The delay before each retry.
+    webhook_retry_schedule: str = "PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT14H,PT20H,PT24H"
     webhook_retry_jitter: float = 0.2  # each delay times a random factor in [1 - j, 1 + j]
     webhook_disable_after: str = "P5D"  # an endpoint failing continuously this long is disabled
     webhook_timeout: float = 15.0  # seconds for a whole delivery attempt
@@ -125,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def backend(self) -> str:
         return "postgres" if self.database_url.startswith(("postgresql", "postgres")) else "sqlite"
+
+    @property
+    def session_seconds(self) -> float:
+        return lifetime_seconds(self.session_lifetime)
 
 
 def reminder_offset_seconds(spec: str) -> list[int]:

@@ -12,6 +12,7 @@ included)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -81,8 +82,9 @@ class Supervisor:
             deadline = time.monotonic() + timeout
             while child.ready is not None and not child.ready():
                 if not child.alive():
+                    code = child.process.returncode if child.process else "?"
                     raise RuntimeError(
-                        f"{child.name} exited ({child.process.returncode if child.process else '?'}) before it was ready"
+                        f"{child.name} exited ({code}) before it was ready"
                         + (f"; see {child.log_path}" if child.log_path else "")
                     )
                 if time.monotonic() > deadline:
@@ -106,7 +108,8 @@ class Supervisor:
                     code = child.process.returncode if child.process else None
                     self.log.warning("child exited", child=child.name, code=code, restart_in=delay)
                     self.on_event(
-                        f"{child.name} exited ({code}); restarting in {delay:.0f} s / 子进程退出，{delay:.0f} 秒后重启"
+                        f"{child.name} exited ({code}); restarting in {delay:.0f} s"
+                        f" / 子进程退出，{delay:.0f} 秒后重启"
                     )
                 elif now >= pending[child.name]:
                     del pending[child.name]
@@ -133,20 +136,18 @@ class Supervisor:
 
 def _signal_group(child: Child, sig: int) -> None:
     assert child.process is not None
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
-class AlreadyRunning(RuntimeError):
+class AlreadyRunningError(RuntimeError):
     """Another supervisor (or a part it started) holds the data directory's lock."""
 
 
 def hold_lock(path: Path, wait_seconds: float = 1.0) -> int:
     """Takes an exclusive ``flock`` on ``path`` (created 0600) and returns its descriptor,
     which holds the lock until it is closed or its process ends. Waits ``wait_seconds``
-    for a reader's brief probe (``lock_held``) to finish, then raises ``AlreadyRunning``."""
+    for a reader's brief probe (``lock_held``) to finish, then raises ``AlreadyRunningError``."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -156,7 +157,7 @@ def hold_lock(path: Path, wait_seconds: float = 1.0) -> int:
         except BlockingIOError:
             if time.monotonic() > deadline:
                 os.close(fd)
-                raise AlreadyRunning(str(path)) from None
+                raise AlreadyRunningError(str(path)) from None
             time.sleep(0.05)
 
 

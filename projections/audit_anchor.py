@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from domain.actors import SYSTEM
+from domain.actors import SYSTEM, Actor
 from domain.audit_checkpoints import AuditChainBrokenError, NothingToCheckpointError, record_checkpoint
 from projections.audit import GENESIS
 from projections.audit_reader import AuditReader, Walk
@@ -59,7 +59,7 @@ class AuditAnchor:
         if walk.contradiction is not None:
             raise walk.contradiction
 
-    def sign(self, actor: dict[str, Any], position: int | None = None) -> tuple[Checkpoint, bool]:
+    def sign(self, actor: Actor, position: int | None = None) -> tuple[Checkpoint, bool]:
         """A checkpoint of the chain at ``position`` (default: its head); ``False`` when this key
         had signed that position already (the existing checkpoint is returned)."""
         if self.signer is None:
@@ -80,10 +80,13 @@ class AuditAnchor:
             existing = next((c for c in mine if c.position == position), None)
             if existing is not None:
                 return existing, False
+            assert own is not None  # a signer is configured
             base = next(
-                (c for c in mine if c.position < position and c.signature_problem({own}) is None), None
-            )  # type: ignore[arg-type]
-            # From the last checkpoint of this key: a view whose hash there differs fails at the next position.
+                (c for c in mine if c.position < position and c.signature_problem({own}) is None),
+                None,
+            )
+            # From the last checkpoint of this key: a view whose hash there differs fails at the
+            # next position.
             result = self.reader.verify(
                 after=base.position if base else 0,
                 previous=base.hash if base else GENESIS,
@@ -125,7 +128,7 @@ class AuditAnchor:
         if due <= self._signed_through or (budget is not None and due - self._signed_through > budget):
             return
         try:
-            self.sign(SYSTEM.as_dict(), due)
+            self.sign(SYSTEM, due)
         except Exception as exc:
             log.error(
                 "audit checkpoint not signed", position=due, error=type(exc).__name__, message=str(exc)

@@ -69,12 +69,14 @@ class Walk:
         if position != self.checked + 1:
             return self.fail(
                 self.checked + 1,
-                f"position {self.checked + 1} is missing from the log / 审计日志缺少第 {self.checked + 1} 条",
+                f"position {self.checked + 1} is missing from the log / "
+                f"审计日志缺少第 {self.checked + 1} 条",
             )
         if digest != recorded:
             return self.fail(
                 position,
-                f"{what} at position {position} no longer matches its hash / 第 {position} 条事件与其哈希不符（已被篡改）",
+                f"{what} at position {position} no longer matches its hash / "
+                f"第 {position} 条事件与其哈希不符（已被篡改）",
             )
         return self.extend(position, digest)
 
@@ -111,7 +113,11 @@ class Walk:
             key=lambda c: c.position,
         )
         if beyond:
-            problem = f"the log ends at position {end} but {beyond[0].described()} covers more: events were removed / 日志止于第 {end} 条，但签名检查点覆盖到第 {beyond[0].position} 条：有事件被删除"
+            problem = (
+                f"the log ends at position {end} but {beyond[0].described()} covers more: "
+                f"events were removed / 日志止于第 {end} 条，"
+                f"但签名检查点覆盖到第 {beyond[0].position} 条：有事件被删除"
+            )
             return self.fail(end + 1, problem, beyond[0])
         invalid = self.anchors.invalid_public()
         invalid_problem = (
@@ -133,7 +139,7 @@ class Walk:
 
 
 def record_canonical(record: dict[str, Any]) -> str:
-    """``canonical(n)`` of an exported record, as an auditor recomputes it (README)."""
+    """``canonical(n)`` of an exported record, as an auditor recomputes it (docs/audit.md)."""
     fields = {
         "position": record["position"],
         "originator_id": record["subject"],
@@ -153,17 +159,20 @@ def verify_records(records: Iterable[dict[str, Any]], anchors: Anchoring) -> Ver
         if not isinstance(position, int):
             return walk.fail(
                 walk.checked + 1,
-                f"a line after position {walk.checked} has no position / 第 {walk.checked} 条之后的记录缺少位置",
+                f"a line after position {walk.checked} has no position / "
+                f"第 {walk.checked} 条之后的记录缺少位置",
             )
         if record.get("prev_hash") != walk.previous:
             return walk.fail(
                 position,
-                f"the record at position {position} does not follow the one before it / 第 {position} 条记录与前一条不衔接",
+                f"the record at position {position} does not follow the one before it / "
+                f"第 {position} 条记录与前一条不衔接",
             )
         if not isinstance(record.get("state"), str) or not isinstance(record.get("topic"), str):
             return walk.fail(
                 position,
-                f"the stored event at position {position} was gone when the log was exported / 导出时第 {position} 条事件已不存在",
+                f"the stored event at position {position} was gone when the log was exported / "
+                f"导出时第 {position} 条事件已不存在",
             )
         failed = walk.step(
             position,
@@ -242,10 +251,11 @@ class AuditReader:
 
     def scope_of(self, unit_id: str) -> str | None:
         """The path of a unit as the log knows it (its subtree is what a token of it reads)."""
-        return self.store.scalar(
+        scope: str | None = self.store.scalar(
             f"SELECT scope FROM {self.store.table(SUBJECT, self.suffix)} WHERE subject = ?",
             (str(unit_uuid(unit_id)),),
         )
+        return scope
 
     def of_subject(self, subject: str) -> dict[int, tuple[int, str]]:
         """An aggregate's events by version -> (position, hash)."""
@@ -314,7 +324,8 @@ class AuditReader:
                 if notification is None and position == walk.checked + 1:
                     return walk.fail(
                         position,
-                        f"the stored event at position {position} is gone / 第 {position} 条事件已被删除",
+                        f"the stored event at position {position} is gone / "
+                        f"第 {position} 条事件已被删除",
                     )
                 if notification is not None and (
                     row["notification_id"] is None
@@ -323,7 +334,8 @@ class AuditReader:
                 ):
                     return walk.fail(
                         position,
-                        f"the stored event at position {position} was replaced / 第 {position} 条事件已被替换",
+                        f"the stored event at position {position} was replaced / "
+                        f"第 {position} 条事件已被替换",
                     )
                 failed = walk.step(
                     position,
@@ -336,13 +348,15 @@ class AuditReader:
             if walk.checked < upto:
                 return walk.fail(
                     walk.checked + 1,
-                    f"position {walk.checked + 1} is missing from the log / 审计日志缺少第 {walk.checked + 1} 条",
+                    f"position {walk.checked + 1} is missing from the log / "
+                    f"审计日志缺少第 {walk.checked + 1} 条",
                 )
             return Verification(True, walk.checked, walk.previous, checkpoints=walk.anchors.compared)
         last_logged = self.store.scalar(f"SELECT MAX(notification_id) FROM {self.log}") or 0
         covered = int(
             self.store.scalar(
-                f"SELECT COUNT(*) FROM {self.store.events_table} WHERE {self.store.notification_column} <= ?",
+                f"SELECT COUNT(*) FROM {self.store.events_table} "
+                f"WHERE {self.store.notification_column} <= ?",
                 (last_logged,),
             )
             or 0
@@ -350,11 +364,13 @@ class AuditReader:
         if covered != walk.checked:  # a stored event the log passed over (or one slipped in later)
             return walk.fail(
                 walk.checked + 1,
-                f"{covered - walk.checked} stored event(s) up to the last logged one have no position / {covered - walk.checked} 条事件未进入审计日志",
+                f"{covered - walk.checked} stored event(s) up to the last logged one have no "
+                f"position / {covered - walk.checked} 条事件未进入审计日志",
             )
         pending = int(
             self.store.scalar(
-                f"SELECT COUNT(*) FROM {self.store.events_table} WHERE {self.store.notification_column} > ?",
+                f"SELECT COUNT(*) FROM {self.store.events_table} "
+                f"WHERE {self.store.notification_column} > ?",
                 (last_logged,),
             )
             or 0

@@ -17,7 +17,7 @@ from domain.nominations import Nomination
 from domain.rules.phases import move_close
 from domain.units import Unit
 from domain.values import Phase
-from projections.nomination_state import state_after
+from domain.vocabulary import NominationState, PhaseStatus
 from projections.projection import Handler, Projection, instant
 from projections.rows import Row, Rows
 from projections.schema import Table
@@ -102,6 +102,8 @@ class CampaignBoard(Projection):
     tables = (CAMPAIGN, COUNT, NOMINATION, UNIT)
 
     def handlers(self) -> dict[type, Handler]:
+        """Every nomination event moves its row to the state the event names (a new event
+        needs nothing here); a declaration and an inspection write more."""
         return {
             Unit.Registered: self.unit_created,
             Unit.Renamed: self.unit_renamed,
@@ -112,16 +114,9 @@ class CampaignBoard(Projection):
             Campaign.DeadlineExtended: self.deadline_extended,
             Campaign.SilentUnitsRecorded: self.silent_units,
             Campaign.CommendationsAwarded: self.commendations,
+            **dict.fromkeys(Nomination.events(), self.moved),
             Nomination.Declared: self.declared,
-            Nomination.PreReviewed: self.moved,
             Nomination.Inspected: self.inspected,
-            Nomination.Commended: self.moved,
-            Nomination.Withdrawn: self.moved,
-            Nomination.Lapsed: self.moved,
-            Nomination.ReinspectionDue: self.moved,
-            Nomination.Reinspected: self.moved,
-            Nomination.Revoked: self.moved,
-            Nomination.Forwarded: self.moved,
         }
 
     # --- units and campaigns -----------------------------------------------------------------
@@ -133,7 +128,7 @@ class CampaignBoard(Projection):
                 "unit_id": event.code,
                 "name": event.name,
                 "name_zh": event.name_zh,
-                "level": event.level,
+                "level": str(event.level),
                 "path": path_text([*event.path, event.code]),
             },
         )
@@ -194,14 +189,22 @@ class CampaignBoard(Projection):
         self._with_phases(
             rows,
             event,
-            lambda phases, i: [*phases[:i], replace(phases[i], status="open"), *phases[i + 1 :]],
+            lambda phases, i: [
+                *phases[:i],
+                replace(phases[i], status=PhaseStatus.OPEN),
+                *phases[i + 1 :],
+            ],
         )
 
     def phase_closed(self, rows: Rows, event: Any, _n: Any) -> None:
         def close(phases: list[Phase], i: int) -> list[Phase]:
             return [
                 *phases[:i],
-                replace(phases[i], status="closed", closes_at=min(phases[i].closes_at, event.closed_at)),
+                replace(
+                    phases[i],
+                    status=PhaseStatus.CLOSED,
+                    closes_at=min(phases[i].closes_at, event.closed_at),
+                ),
                 *phases[i + 1 :],
             ]
 
@@ -240,7 +243,7 @@ class CampaignBoard(Projection):
             "nomination_id": str(event.originator_id),
             "campaign_id": str(event.campaign_id),
             "category": event.category,
-            "state": "declared",
+            "state": str(NominationState.DECLARED),
             "nominee_name": event.nominee.name,
             "nominee_kind": event.nominee.kind,
             "nominee_unit_id": event.nominee.unit_id,
@@ -254,7 +257,7 @@ class CampaignBoard(Projection):
             "version": event.originator_version,
         }
         rows.put(NOMINATION, row)
-        self._count(rows, row["campaign_id"], row["category"], "declared", 1)
+        self._count(rows, row["campaign_id"], row["category"], row["state"], 1)
 
     def _nomination(self, rows: Rows, event: Any) -> Row:
         row = rows.get(NOMINATION, str(event.originator_id))
@@ -265,12 +268,12 @@ class CampaignBoard(Projection):
 
     def moved(self, rows: Rows, event: Any, _n: Any, row: Row | None = None) -> None:
         row = row or self._nomination(rows, event)
-        before, after = row["state"], state_after(event, row["state"])
+        before = row["state"]
+        after = str(event.state_after(before, vars(event)))
         row["version"] = event.originator_version
         row["state"] = after
         rows.put(NOMINATION, row)
         if after != before:
-            assert after is not None, "an event that moves a nomination names the state it moves to"
             self._count(rows, row["campaign_id"], row["category"], before, -1)
             self._count(rows, row["campaign_id"], row["category"], after, 1)
 
@@ -280,5 +283,5 @@ class CampaignBoard(Projection):
         row["inspections"] += 1
         row["score_sum"] += score
         row["lowest_score"] = score if row["lowest_score"] is None else min(row["lowest_score"], score)
-        row["failed"] += 0 if event.inspection.verdict == "pass" else 1
+        row["failed"] += 0 if event.inspection.passed else 1
         self.moved(rows, event, n, row)

@@ -96,7 +96,8 @@ class Checkpoint:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(
-                f"not a checkpoint (needs position, hash, signed_at, key_id, public_key, signature): {exc}"
+                "not a checkpoint (needs position, hash, signed_at, key_id, public_key, "
+                f"signature): {exc}"
             ) from None
 
     def public(self) -> dict[str, Any]:
@@ -122,7 +123,10 @@ class Checkpoint:
         return None
 
     def described(self) -> str:
-        return f"the signed checkpoint at position {self.position} (hash {self.hash[:16]}…, signed {self.signed_at}, key {self.key_id})"
+        return (
+            f"the signed checkpoint at position {self.position} "
+            f"(hash {self.hash[:16]}…, signed {self.signed_at}, key {self.key_id})"
+        )
 
 
 def public_key_pem(raw: bytes) -> str:
@@ -275,6 +279,8 @@ class CheckpointContradictedError(ProjectionHaltedError):
         self.checkpoint, self.found, self.agreed = checkpoint, found, agreed
         where = f"between positions {agreed + 1} and {checkpoint.position}"
         super().__init__(
-            f"the chain no longer reproduces {checkpoint.described()}: an event {where} was altered, inserted or removed after it was signed / "
-            f"哈希链与第 {checkpoint.position} 条的签名检查点不符：第 {agreed + 1}–{checkpoint.position} 条之间的事件在签名后被改动、插入或删除"
+            f"the chain no longer reproduces {checkpoint.described()}: an event {where} was "
+            "altered, inserted or removed after it was signed / "
+            f"哈希链与第 {checkpoint.position} 条的签名检查点不符："
+            f"第 {agreed + 1}–{checkpoint.position} 条之间的事件在签名后被改动、插入或删除"
         )

@@ -13,8 +13,8 @@ from typing import Any
 
 import structlog
 
-from domain.nominations import STATES
 from domain.rules.quotas import remaining_quota
+from domain.vocabulary import NominationState
 from projections.audit import LOG
 from projections.campaigns import CAMPAIGN, COUNT, CampaignBoard, phases_of
 from projections.projection import instant
@@ -37,7 +37,7 @@ def assemble(campaign: Row, counts: list[Row], now: datetime, position: int) -> 
         by_category.setdefault(row["category"], {})[row["state"]] = int(row["n"])
     categories = []
     for category in json.loads(campaign["categories"]):
-        states = {s: by_category.get(category["code"], {}).get(s, 0) for s in STATES}
+        states = {str(s): by_category.get(category["code"], {}).get(s, 0) for s in NominationState}
         done = int(commended.get(category["code"], 0))
         categories.append(
             dict(
@@ -96,7 +96,8 @@ class DashboardReader:
     def as_of(self, campaign_id: str, as_of: datetime) -> dict[str, Any] | None:
         """Replays the campaign's events (campaign and nominations) up to ``as_of``."""
         logged = self.store.rows(
-            f"SELECT notification_id, position FROM {self.store.table(LOG)} WHERE campaign_id = ? AND occurred_at <= ? ORDER BY position",
+            f"SELECT notification_id, position FROM {self.store.table(LOG)} "
+            "WHERE campaign_id = ? AND occurred_at <= ? ORDER BY position",
             (campaign_id, instant(as_of)),
         )
         if not logged:

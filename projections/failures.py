@@ -89,7 +89,8 @@ class FailureReader:
     def failures(self, projections: tuple[str, ...]) -> list[dict[str, Any]]:
         marks = ", ".join("?" for _ in projections)
         return self.store.rows(
-            f"SELECT * FROM {self.store.table(FAILURES)} WHERE projection IN ({marks}) ORDER BY notification_id, projection",
+            f"SELECT * FROM {self.store.table(FAILURES)} WHERE projection IN ({marks}) "
+            "ORDER BY notification_id, projection",
             projections,
         )
 

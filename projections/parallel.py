@@ -18,6 +18,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from projections.catalog import instances, select
+from projections.checkpoints import CheckpointBook
 from projections.projection import Projection
 from projections.runner import Progress, Runner
 from projections.store import ViewStore
@@ -66,9 +68,6 @@ def _child(
     reports: Any,
     trusted: tuple[str, ...] | None,
 ) -> None:
-    from projections.checkpoints import CheckpointBook
-    from projections.views import instances, select
-
     parent = multiprocessing.parent_process()
 
     def report(progress: Progress) -> None:

@@ -4,6 +4,7 @@ tie-break applied to the read model's scores."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from domain.rules.quotas import TIE_BREAK, Candidate, rank
@@ -15,6 +16,12 @@ from projections.store import ViewStore
 def score_of(row: dict[str, Any]) -> float | None:
     """As ``Nomination.score``: the mean of the inspections' weighted scores."""
     return round(row["score_sum"] / row["inspections"], 4) if row["inspections"] else None
+
+
+def declared_at(row: dict[str, Any]) -> datetime:
+    moment = from_instant(row["declared_at"])
+    assert moment is not None, "every nomination row records its declaration"
+    return moment
 
 
 class RankingReader:
@@ -31,7 +38,8 @@ class RankingReader:
             (c["quota"] for c in json.loads(campaign[0]["categories"]) if c["code"] == category), None
         )
         rows = self.store.rows(
-            f"SELECT nomination_id, state, nominee_name, inspections, score_sum, lowest_score, failed, declared_at FROM {self.store.table(NOMINATION)} "
+            "SELECT nomination_id, state, nominee_name, inspections, score_sum, lowest_score, "
+            f"failed, declared_at FROM {self.store.table(NOMINATION)} "
             "WHERE campaign_id = ? AND category = ? AND inspections > 0",
             (campaign_id, category),
         )
@@ -42,11 +50,11 @@ class RankingReader:
                     r["nomination_id"],
                     score_of(r) or 0.0,
                     r["lowest_score"] or 0.0,
-                    from_instant(r["declared_at"]),
+                    declared_at(r),
                 )
                 for r in rows
             ]
-        )  # type: ignore[arg-type]
+        )
         return {
             "campaign_id": campaign_id,
             "category": category,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.nominations import STATES
+from domain.vocabulary import NominationState
 from projections.campaigns import NOMINATION, UNIT
 from projections.store import ViewStore
 
@@ -27,12 +27,15 @@ class RollupReader:
             where += " AND n.campaign_id = ?"
             params.append(campaign_id)
         counted = self.store.rows(
-            f"SELECT u.path AS unit_path, n.state, COUNT(*) AS n FROM {self.store.table(NOMINATION)} AS n JOIN {self.store.table(UNIT)} AS u ON u.unit_id = n.nominee_unit_id"
+            "SELECT u.path AS unit_path, n.state, COUNT(*) AS n "
+            f"FROM {self.store.table(NOMINATION)} AS n"
+            f" JOIN {self.store.table(UNIT)} AS u ON u.unit_id = n.nominee_unit_id"
             f" WHERE {where} GROUP BY u.path, n.state",
             params,
         )
         children = self.store.rows(
-            f"SELECT unit_id, name, name_zh, level, path FROM {self.store.table(UNIT)} WHERE substr(path, 1, ?) = ? AND path <> ?",
+            f"SELECT unit_id, name, name_zh, level, path FROM {self.store.table(UNIT)} "
+            "WHERE substr(path, 1, ?) = ? AND path <> ?",
             (len(prefix), prefix, prefix),
         )
         depth = prefix.count("/") + 1
@@ -78,7 +81,7 @@ def empty_rollup(
 def _empty() -> dict[str, Any]:
     return {
         "nominations": 0,
-        "states": dict.fromkeys(STATES, 0),
+        "states": dict.fromkeys(map(str, NominationState), 0),
         "titles_active": 0,
         "titles_revoked": 0,
     }
@@ -87,5 +90,5 @@ def _empty() -> dict[str, Any]:
 def _add(into: dict[str, Any], state: str, n: int) -> None:
     into["nominations"] += n
     into["states"][state] = into["states"].get(state, 0) + n
-    into["titles_active"] = into["states"]["commended"]
-    into["titles_revoked"] = into["states"]["revoked"]
+    into["titles_active"] = into["states"][NominationState.COMMENDED]
+    into["titles_revoked"] = into["states"][NominationState.REVOKED]

@@ -31,7 +31,8 @@ from projections.rows import BatchRows, RowCache
 from projections.schema import TRACKING
 from projections.store import Sql, ViewStore
 
-LOCKED_BATCH = 5000  # at most this many events projected inside a write transaction (SQLite's lock is held meanwhile)
+# At most this many events projected inside a write transaction (SQLite's lock is held meanwhile).
+LOCKED_BATCH = 5000
 
 
 class StaleRunnerError(Exception):
@@ -251,7 +252,8 @@ class Runner:
             if (
                 old < last
                 and sql.execute(
-                    f"UPDATE {self.store.table(TRACKING)} SET position = ? WHERE projection = ? AND position = ?",
+                    f"UPDATE {self.store.table(TRACKING)} SET position = ?"
+                    " WHERE projection = ? AND position = ?",
                     (last, self.tracking_name(p), old),
                 )
                 != 1

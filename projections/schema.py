@@ -40,8 +40,9 @@ class Table:
         ]
 
     def index_statements(self, suffix: str = "", ns: str = "") -> list[str]:
+        table = self.physical(suffix, ns)
         return [
-            f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {self.physical(suffix, ns)} ({', '.join(columns)})"
+            f"CREATE INDEX IF NOT EXISTS {self.physical(suffix)}_i{i} ON {table} ({', '.join(columns)})"
             for i, columns in enumerate(self.indexes)
         ]
 
@@ -59,11 +60,15 @@ class Table:
             if updates
             else "DO NOTHING"
         )
-        return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) {conflict}"
+        return f"{self._insert(suffix, ns)} {conflict}"
 
     def insert_missing_statement(self, suffix: str = "", ns: str = "") -> str:
+        return f"{self._insert(suffix, ns)} ON CONFLICT ({', '.join(self.key)}) DO NOTHING"
+
+    def _insert(self, suffix: str, ns: str) -> str:
         names = self.column_names
-        return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({', '.join(self.key)}) DO NOTHING"
+        marks = ", ".join("?" for _ in names)
+        return f"INSERT INTO {self.physical(suffix, ns)} ({', '.join(names)}) VALUES ({marks})"
 
     def delete_statement(self, suffix: str = "", ns: str = "") -> str:
         return (
@@ -71,7 +76,8 @@ class Table:
         )
 
     def select_statement(self, suffix: str = "", ns: str = "") -> str:
-        return f"SELECT {', '.join(self.column_names)} FROM {self.physical(suffix, ns)} WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
+        keys = " AND ".join(f"{k} = ?" for k in self.key)
+        return f"SELECT {', '.join(self.column_names)} FROM {self.physical(suffix, ns)} WHERE {keys}"
 
     @cached_property
     def _compound_key(self) -> Any:

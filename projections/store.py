@@ -117,12 +117,15 @@ class ViewStore:
         if self.postgres:
             rows = self.rows(
                 "SELECT table_name AS tbl, column_name AS name FROM information_schema.columns "
-                f"WHERE table_schema = COALESCE(NULLIF(?, ''), current_schema()) AND table_name IN ({marks}) ORDER BY table_name, ordinal_position",
+                "WHERE table_schema = COALESCE(NULLIF(?, ''), current_schema()) "
+                f"AND table_name IN ({marks}) ORDER BY table_name, ordinal_position",
                 [getattr(self.datastore, "schema", "") or "", *names],
             )
         else:
             rows = self.rows(
-                f"SELECT m.name AS tbl, p.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN ({marks}) ORDER BY m.name, p.cid",
+                "SELECT m.name AS tbl, p.name AS name FROM sqlite_master m "
+                "JOIN pragma_table_info(m.name) p "
+                f"WHERE m.type = 'table' AND m.name IN ({marks}) ORDER BY m.name, p.cid",
                 names,
             )
         found: dict[str, list[str]] = {}
@@ -146,12 +149,14 @@ class ViewStore:
     def log(self, start: int, limit: int, stop: int | None = None) -> Sequence[Any]:
         """Up to ``limit`` notifications from ``start`` (inclusive) to ``stop``, in order."""
         if self.postgres:
-            return self.recorder.select_notifications(start, limit, stop=stop)
+            notifications: Sequence[Any] = self.recorder.select_notifications(start, limit, stop=stop)
+            return notifications
         with self.datastore.transaction(commit=False) as cursor:
             raw = cursor.sqlite_cursor
             raw.row_factory = None  # tuples, not sqlite3.Row
             raw.execute(
-                f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table} WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table} WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?",
                 (start, stop if stop is not None else 2**62, limit),
             )
             found = raw.fetchall()
@@ -194,8 +199,10 @@ class ViewStore:
         for i in range(0, len(ordered), 500):
             chunk = ordered[i : i + 500]
             rows = self.rows(
-                f"SELECT {self.notification_column} AS notification_id, originator_id, originator_version, topic, state FROM {self.events_table} "
-                f"WHERE {self.notification_column} IN ({', '.join('?' for _ in chunk)}) ORDER BY {self.notification_column}",
+                f"SELECT {self.notification_column} AS notification_id, originator_id, "
+                f"originator_version, topic, state FROM {self.events_table} "
+                f"WHERE {self.notification_column} IN ({', '.join('?' for _ in chunk)}) "
+                f"ORDER BY {self.notification_column}",
                 chunk,
             )
             found.extend(

@@ -3,11 +3,14 @@ anniversary, the re-inspection it awaits and, once revoked, why."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain.nominations import Nomination
+from domain.values import Title
+from domain.vocabulary import TitleStatus
 from projections.projection import Handler, Projection, from_instant, instant
-from projections.rows import Rows
+from projections.rows import Row, Rows
 from projections.schema import Table
 from projections.store import ViewStore
 
@@ -19,6 +22,7 @@ NOMINEE = Table(
         ("category", "text"),
         ("nominee_name", "text"),
         ("nominee_unit_id", "text"),
+        ("nominee_person_id", "text"),
     ),
     ("nomination_id",),
 )
@@ -30,6 +34,7 @@ TITLE = Table(
         ("category", "text"),
         ("nominee_name", "text"),
         ("nominee_unit_id", "text"),
+        ("nominee_person_id", "text"),
         ("status", "text"),  # active | revoked
         ("granted_at", "text"),
         ("rank", "int"),
@@ -47,7 +52,65 @@ TITLE = Table(
 )
 
 
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else instant(moment)
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def row_of(title: Title) -> Row:
+    return {
+        "nomination_id": title.nomination_id,
+        "campaign_id": title.campaign_id,
+        "category": title.category,
+        "nominee_name": title.holder_name,
+        "nominee_unit_id": title.holder_unit_id,
+        "nominee_person_id": title.holder_person_id,
+        "status": str(title.status),
+        "granted_at": instant(title.granted_at),
+        "rank": title.rank,
+        "anniversary": instant(title.anniversary),
+        "yearly_reinspection": int(title.yearly_reinspection),
+        "reinspection_due_by": _text(title.reinspection_due_by),
+        "last_reinspected_at": _text(title.last_reinspected_at),
+        "last_reinspection_passed": _flag(title.last_reinspection_passed),
+        "revoked_at": _text(title.revoked_at),
+        "revocation_cause": None if title.revocation_cause is None else str(title.revocation_cause),
+        "revocation_reason": title.revocation_reason,
+    }
+
+
+def title_of(row: Row) -> Title:
+    passed = row["last_reinspection_passed"]
+    granted_at, anniversary = from_instant(row["granted_at"]), from_instant(row["anniversary"])
+    assert granted_at is not None and anniversary is not None
+    return Title(
+        nomination_id=row["nomination_id"],
+        campaign_id=row["campaign_id"],
+        category=row["category"],
+        holder_unit_id=row["nominee_unit_id"],
+        holder_name=row["nominee_name"],
+        holder_person_id=row["nominee_person_id"],
+        granted_at=granted_at,
+        rank=row["rank"],
+        anniversary=anniversary,
+        yearly_reinspection=bool(row["yearly_reinspection"]),
+        status=TitleStatus(row["status"]),
+        reinspection_due_by=from_instant(row["reinspection_due_by"]),
+        last_reinspected_at=from_instant(row["last_reinspected_at"]),
+        last_reinspection_passed=None if passed is None else bool(passed),
+        revoked_at=from_instant(row["revoked_at"]),
+        revocation_cause=row["revocation_cause"],
+        revocation_reason=row["revocation_reason"],
+    )
+
+
 class TitleRegister(Projection):
+    """Each title as the nomination holds it: the same ``Title`` value, changed by the same
+    methods as the aggregate changes it."""
+
     name = "titles"
     tables = (NOMINEE, TITLE)
 
@@ -69,89 +132,42 @@ class TitleRegister(Projection):
                 "category": event.category,
                 "nominee_name": event.nominee.name,
                 "nominee_unit_id": event.nominee.unit_id,
+                "nominee_person_id": event.nominee.person_id,
             },
         )
 
     def commended(self, rows: Rows, event: Any, _n: Any) -> None:
         nominee = rows.get(NOMINEE, str(event.originator_id))
         assert nominee is not None
-        rows.put(
-            TITLE,
-            dict(
-                nominee,
-                status="active",
-                granted_at=instant(event.timestamp),
-                rank=event.rank,
-                anniversary=instant(event.anniversary),
-                yearly_reinspection=int(event.yearly_reinspection),
-                reinspection_due_by=None,
-                last_reinspected_at=None,
-                last_reinspection_passed=None,
-                revoked_at=None,
-                revocation_cause=None,
-                revocation_reason=None,
-            ),
+        title = Title(
+            nomination_id=nominee["nomination_id"],
+            campaign_id=nominee["campaign_id"],
+            category=nominee["category"],
+            holder_unit_id=nominee["nominee_unit_id"],
+            holder_name=nominee["nominee_name"],
+            holder_person_id=nominee["nominee_person_id"],
+            granted_at=event.timestamp,
+            rank=event.rank,
+            anniversary=event.anniversary,
+            yearly_reinspection=event.yearly_reinspection,
         )
+        rows.put(TITLE, row_of(title))
 
-    def _title(self, rows: Rows, event: Any) -> dict[str, Any]:
-        title = rows.get(TITLE, str(event.originator_id))
-        assert title is not None, f"no title for {event.originator_id}"
-        return title
+    def _title(self, rows: Rows, event: Any) -> Title:
+        row = rows.get(TITLE, str(event.originator_id))
+        assert row is not None, f"no title for {event.originator_id}"
+        return title_of(row)
 
     def due(self, rows: Rows, event: Any, _n: Any) -> None:
-        rows.put(TITLE, dict(self._title(rows, event), reinspection_due_by=instant(event.due_by)))
+        rows.put(TITLE, row_of(self._title(rows, event).falls_due(event.due_by)))
 
     def reinspected(self, rows: Rows, event: Any, _n: Any) -> None:
-        title = dict(
-            self._title(rows, event),
-            reinspection_due_by=None,
-            last_reinspected_at=instant(event.timestamp),
-            last_reinspection_passed=int(event.passed),
-        )
-        if event.passed and event.next_anniversary is not None:
-            title["anniversary"] = instant(event.next_anniversary)
-        rows.put(TITLE, title)
+        title = self._title(rows, event)
+        rows.put(TITLE, row_of(title.reinspected(event.timestamp, event.passed, event.next_anniversary)))
 
     def revoked(self, rows: Rows, event: Any, _n: Any) -> None:
-        rows.put(
-            TITLE,
-            dict(
-                self._title(rows, event),
-                status="revoked",
-                revoked_at=instant(event.timestamp),
-                revocation_cause=event.cause,
-                revocation_reason=event.reason,
-            ),
-        )
-
-
-def title_public(row: dict[str, Any]) -> dict[str, Any]:
-    def when(key: str) -> str | None:
-        moment = from_instant(row[key])
-        return moment.isoformat() if moment else None
-
-    yearly = bool(row["yearly_reinspection"])
-    return {
-        "nomination_id": row["nomination_id"],
-        "campaign_id": row["campaign_id"],
-        "category": row["category"],
-        "nominee": row["nominee_name"],
-        "nominee_unit_id": row["nominee_unit_id"],
-        "status": row["status"],
-        "granted_at": when("granted_at"),
-        "rank": row["rank"],
-        "anniversary": when("anniversary"),
-        "yearly_reinspection": yearly,
-        "reinspection_due_by": when("reinspection_due_by"),
-        "next_reinspection_by": when("anniversary") if yearly and row["status"] == "active" else None,
-        "last_reinspected_at": when("last_reinspected_at"),
-        "last_reinspection_passed": None
-        if row["last_reinspection_passed"] is None
-        else bool(row["last_reinspection_passed"]),
-        "revoked_at": when("revoked_at"),
-        "revocation_cause": row["revocation_cause"],
-        "revocation_reason": row["revocation_reason"],
-    }
+        title = self._title(rows, event).revoked(event.timestamp, event.cause, event.reason)
+        rows.put(TITLE, row_of(title))
 
 
 class TitleReader:
@@ -173,17 +189,18 @@ class TitleReader:
                 where.append(f"{column} = ?")
                 params.append(value)
         rows = self.store.rows(
-            f"SELECT * FROM {self.store.table(TITLE)} WHERE {' AND '.join(where)} ORDER BY nomination_id LIMIT ?",
+            f"SELECT * FROM {self.store.table(TITLE)} WHERE {' AND '.join(where)} "
+            "ORDER BY nomination_id LIMIT ?",
             [*params, limit],
         )
-        return [title_public(r) for r in rows]
+        return [title_of(r).public() for r in rows]
 
     def ids(
         self,
         campaign_id: str,
         category: str,
         *,
-        status: str = "active",
+        status: TitleStatus = TitleStatus.ACTIVE,
         due: bool | None = None,
         after: str = "",
         limit: int = 500,
@@ -195,7 +212,8 @@ class TitleReader:
         elif due is False:
             where += " AND reinspection_due_by IS NULL"
         rows = self.store.rows(
-            f"SELECT nomination_id FROM {self.store.table(TITLE)} WHERE {where} ORDER BY nomination_id LIMIT ?",
-            (campaign_id, category, status, after, limit),
+            f"SELECT nomination_id FROM {self.store.table(TITLE)} WHERE {where} "
+            "ORDER BY nomination_id LIMIT ?",
+            (campaign_id, category, str(status), after, limit),
         )
         return [r["nomination_id"] for r in rows]

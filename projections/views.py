@@ -13,30 +13,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.actors import Actor
 from domain.audit_checkpoints import AUDIT_ID, NothingToCheckpointError
 from projections.audit import AuditEntry, AuditLog
 from projections.audit_anchor import AuditAnchor
 from projections.audit_reader import AuditReader, Verification
-from projections.campaigns import CampaignBoard
-from projections.checkpoints import Checkpoint, CheckpointBook, Signer, key_id, public_key_pem
+from projections.catalog import NAMES, PROJECTIONS, instances, select
+from projections.checkpoints import Checkpoint, Signer, key_id, public_key_pem
 from projections.dashboard import DashboardReader
 from projections.failures import FailureReader
 from projections.parallel import groups_of, rebuild_group, rebuild_in_processes
-from projections.projection import Projection
 from projections.ranking import RankingReader
 from projections.rollup import RollupReader
 from projections.runner import Progress, Runner
 from projections.store import ViewStore
-from projections.titles import TitleReader, TitleRegister
+from projections.titles import TitleReader
 
-PROJECTIONS: tuple[type[Projection], ...] = (AuditLog, CampaignBoard, TitleRegister)
-NAMES = tuple(p.name for p in PROJECTIONS)
 VERIFY_SUFFIX = "__verify"
-REBUILD_BATCH = 20_000  # events per transaction in a rebuild (fewer commits; ~100 MB of rows at most)
-
-
-class UnknownProjectionError(ValueError):
-    pass
+# Events per transaction in a rebuild (fewer commits; ~100 MB of rows at most).
+REBUILD_BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -49,22 +44,6 @@ class TableDifference:
 
     def public(self) -> dict[str, Any]:
         return dict(self.__dict__, first_difference=str(self.first_difference))
-
-
-def select(names: Sequence[str] | None) -> list[type[Projection]]:
-    if not names:
-        return list(PROJECTIONS)
-    unknown = [n for n in names if n not in NAMES]
-    if unknown:
-        raise UnknownProjectionError(
-            f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(NAMES)} / 未知的投影"
-        )
-    return [p for p in PROJECTIONS if p.name in names]
-
-
-def instances(chosen: Sequence[type[Projection]], book: CheckpointBook | None) -> list[Projection]:
-    """The projections, the audit chain held to the book's signed checkpoints."""
-    return [AuditLog(book.anchoring) if p is AuditLog and book is not None else p() for p in chosen]
 
 
 class Views:
@@ -106,10 +85,8 @@ class Views:
         done = self.runner.catch_up(
             max_events=max_events if max_events is not None else self.catch_up_limit
         )
-        if done:
-            self.anchor.sign_when_due(
-                budget=self.catch_up_limit
-            )  # a read recomputes no more than it would project
+        if done:  # a read recomputes no more than it would project
+            self.anchor.sign_when_due(budget=self.catch_up_limit)
         return done
 
     def positions(self) -> dict[str, int]:
@@ -163,9 +140,8 @@ class Views:
         if any(AuditLog in g for g in groups):
             self.anchor.preflight()
         try:
-            if (
-                processes and self.opener is not None and len(groups) > 1 and not self.store.in_memory
-            ):  # another process would see another database
+            # In memory, another process would see another database.
+            if processes and self.opener is not None and len(groups) > 1 and not self.store.in_memory:
                 trusted = self.anchor.trusted() if self.anchor.book.checkpoints() else None
                 return rebuild_in_processes(
                     self.opener, groups, batch_size, progress, tuple(trusted) if trusted else None
@@ -219,7 +195,8 @@ class Views:
                         if (d := self._compare(sql, p.name, t)) is not None
                     ]
             raise RuntimeError(
-                "the live views kept moving; try again when the load is lower / 实时视图持续变化，请稍后重试"
+                "the live views kept moving; try again when the load is lower"
+                " / 实时视图持续变化，请稍后重试"
             )
         finally:
             twin.drop()
@@ -292,7 +269,7 @@ class Views:
 
     # --- checkpoints -----------------------------------------------------------------------
 
-    def checkpoint(self, actor: dict[str, Any]) -> tuple[Checkpoint, bool]:
+    def checkpoint(self, actor: Actor) -> tuple[Checkpoint, bool]:
         """Signs the chain's head now (``False``: it was signed already)."""
         self.catch_up()
         return self.anchor.sign(actor)

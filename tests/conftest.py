@@ -1,15 +1,31 @@
-"""Backends for integration tests: a fresh SQLite file, or a fresh schema in the PostgreSQL
-test database. Without PostgreSQL a test skips locally and fails when CI=true."""
+"""Session-wide fixtures (the Laurel home folder, the event store per backend) and the ``slow``
+marker put on what needs processes, a real server, Temporal, a browser or PostgreSQL, so that
+``scripts/test -m "not slow"`` runs the unit, in-process API and fast integration tests on
+SQLite in under a minute; the full run adds the rest."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.builders.backends import backend_url, postgres_problem
+
+SLOW_FOLDERS = {"e2e", "workflows"}  # real processes and browsers; Temporal servers
+SLOW_FIXTURES = {"real_server", "receiver", "browser"}  # a socket, a receiver process, Chromium
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(tests).parts[0]
+        fixtures = set(getattr(item, "fixturenames", ()))
+        # a PostgreSQL variant repeats its SQLite twin on a server, a fresh schema each
+        postgres = item.get_closest_marker("postgres") is not None
+        if folder in SLOW_FOLDERS or SLOW_FIXTURES & fixtures or postgres:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -22,25 +38,9 @@ def laurel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
-POSTGRES_URL = os.environ.get(
-    "LAUREL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laurel_test"
-)
-
-
-def _postgres_problem() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_URL, connect_timeout=5) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:
-        return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
-    return None
-
-
 @pytest.fixture(scope="session")
 def postgres_available() -> bool:
-    problem = _postgres_problem()
+    problem = postgres_problem()
     if problem is None:
         return True
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -48,40 +48,8 @@ def postgres_available() -> bool:
     pytest.skip(problem)
 
 
-@contextmanager
-def backend_url(request: pytest.FixtureRequest, backend: str, tmp_dir: Path) -> Iterator[str]:
-    """A LAUREL_DATABASE_URL for ``backend``: a fresh SQLite file in ``tmp_dir``, or a fresh
-    schema in the PostgreSQL test database (dropped afterwards)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_dir / 'laurel.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_available")
-    with postgres_schema(POSTGRES_URL, "t") as url:
-        yield f"{url}&pool_size=20&max_overflow=40"
-
-
-@contextmanager
-def postgres_schema(base_url: str, prefix: str) -> Iterator[str]:
-    """``base_url?schema=<prefix>_<random>``: a fresh schema, dropped with everything in it after."""
-    import psycopg
-
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base_url}?schema={schema}"
-    finally:
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """``sqlite`` or ``postgres`` (indirect parametrisation) -> a LAUREL_DATABASE_URL."""
     with backend_url(request, getattr(request, "param", "sqlite"), tmp_path) as url:
         yield url
-
-
-BACKENDS = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)

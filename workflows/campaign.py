@@ -5,13 +5,19 @@ on it. Reminders (``campaign.deadline_approaching``) go out at configurable offs
 each deadline. When declaration closes, the townships that declared nothing are recorded.
 When commendation closes, commended nominations go up to the parent campaign, and a cohort
 re-inspection workflow starts for each category whose titles are re-inspected yearly.
-An Update ``extend_deadline`` moves a deadline (validated here, decided by the domain in an
-activity), and every timer is recomputed from the new deadlines."""
+
+Deadlines are the domain's: an extension is recorded by the ``ExtendDeadline`` command, then
+the signal ``refresh_deadlines`` tells the workflow, which reads the recorded phase windows
+(an activity) and recomputes every timer. Since the patch ``READ_RECORDED_DEADLINES`` it also
+reads them whenever a timer fires, before acting on it, so an extension whose signal never
+arrived (Temporal was away) is followed all the same. Histories recorded before the patch
+hold the retired Update ``extend_deadline`` and replay through it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -20,11 +26,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activities import CampaignActivities
     from workflows.contracts import (
         RETRY,
+        CampaignRef,
         CampaignRun,
         CampaignStatus,
         CampaignStep,
-        ExtendDeadline,
         ExtensionRequest,
+        ExtensionUpdate,
         PhaseStep,
         PhaseWindow,
         ReinspectionCycle,
@@ -34,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reinspection import ReinspectionWorkflow
 
 ACTIVITY_TIMEOUT = timedelta(minutes=10)
+READ_RECORDED_DEADLINES = "read-recorded-deadlines"  # patch id: read the windows when a timer fires
 
 
 @workflow.defn
@@ -43,9 +51,10 @@ class CampaignWorkflow:
         self.phases: list[PhaseWindow] = []
         self.current: str | None = None
         self.finished = False
-        self.changed = False
+        self.changed = False  # set by the retired Update (replay only)
+        self.stale = False  # the recorded deadlines moved since they were last read
 
-    # --- queries and updates -------------------------------------------------------------
+    # --- query, signal and the retired update ------------------------------------------------
 
     @workflow.query
     def current_phase(self) -> CampaignStatus:
@@ -56,10 +65,17 @@ class CampaignWorkflow:
             finished=self.finished,
         )
 
+    @workflow.signal
+    def refresh_deadlines(self) -> None:
+        """The domain recorded a new deadline: read the phase windows before the next timer."""
+        self.stale = True
+
     @workflow.update
-    async def extend_deadline(self, request: ExtendDeadline) -> CampaignStatus:
-        status = await workflow.execute_activity_method(
-            CampaignActivities.extend_deadline,
+    async def extend_deadline(self, request: ExtensionUpdate) -> CampaignStatus:
+        """Retired: histories recorded before ``ExtendDeadline`` became a domain command
+        replay through it (its validator, which refuses every new call, is not run on replay)."""
+        status: CampaignStatus = await workflow.execute_activity(
+            "extend_deadline",
             ExtensionRequest(
                 campaign_id=self.campaign_id,
                 phase=request.phase,
@@ -68,6 +84,7 @@ class CampaignWorkflow:
                 actor=request.actor,
                 at=workflow.now(),
             ),
+            result_type=CampaignStatus,
             schedule_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
@@ -79,23 +96,11 @@ class CampaignWorkflow:
         return self.current_phase()
 
     @extend_deadline.validator
-    def validate_extension(self, request: ExtendDeadline) -> None:
-        """Cheap checks before anything is recorded; the domain re-checks in the activity."""
-        codes = [p.code for p in self.phases]
-        if request.phase not in codes:
-            raise ValueError(f"unknown phase {request.phase!r}")
-        phase = self.phases[codes.index(request.phase)]
-        if not request.reason.strip():
-            raise ValueError("a deadline extension needs a reason")
-        if request.actor.get("role") not in ("reviewer", "system"):
-            raise ValueError("only a reviewer of the organiser unit extends deadlines")
-        if phase.status == "closed" or phase.closes_at <= workflow.now():
-            raise ValueError(f"phase {request.phase!r} has already closed")
-        if request.closes_at <= workflow.now() or request.closes_at <= phase.closes_at:
-            raise ValueError("the new deadline must be later than the current one and not in the past")
-        index = codes.index(request.phase)
-        if index + 1 < len(self.phases) and request.closes_at >= self.phases[index + 1].closes_at:
-            raise ValueError("the new deadline must fall before the next phase closes")
+    def refuse_extension(self, request: ExtensionUpdate) -> None:
+        raise ValueError(
+            "deadline extensions are domain commands now: "
+            "POST /v1/campaigns/{id}/phases/{phase}/extension"
+        )
 
     # --- the run ---------------------------------------------------------------------------
 
@@ -108,24 +113,64 @@ class CampaignWorkflow:
         ]
 
     async def _sleep_until(self, instant: Callable[[], datetime]) -> bool:
-        """Sleeps until ``instant()``; wakes early (returning False) when a deadline changed."""
+        """Sleeps until ``instant()``; wakes early (returning False) when the signal asks for a
+        read of the deadlines (or, replaying, when the retired Update moved one)."""
         remaining = (instant() - workflow.now()).total_seconds()
         if remaining <= 0:
             return True
         self.changed = False
         try:
-            await workflow.wait_condition(lambda: self.changed, timeout=timedelta(seconds=remaining))
+            await workflow.wait_condition(
+                lambda: self.changed or self.stale, timeout=timedelta(seconds=remaining)
+            )
         except TimeoutError:
             return True
         return False
 
-    async def _call(self, method: Callable, arg: object) -> object:
+    async def _wait_until(self, instant: Callable[[], datetime]) -> bool:
+        """True once ``instant()`` has come by the recorded deadlines; False when they moved
+        or may have (the caller recomputes what it waits for). The windows are read when the
+        signal said so and, since the patch, whenever a timer fired. ``patched`` is decided
+        once per run: a run begun before the patch follows extensions by the signal only."""
+        if not self.stale:
+            timer = instant() > workflow.now()
+            due = await self._sleep_until(instant)
+            if not (self.stale or (timer and due and workflow.patched(READ_RECORDED_DEADLINES))):
+                return due
+        moved = await self._read_deadlines()
+        return not moved and instant() <= workflow.now()
+
+    async def _read_deadlines(self) -> bool:
+        """Takes the phase windows as recorded (statuses stay the workflow's own); True when
+        one moved."""
+        self.stale = False  # a signal during the read asks for another
+        recorded = {
+            p.code: p
+            for p in await workflow.execute_activity_method(
+                CampaignActivities.read_phase_windows,
+                CampaignRef(campaign_id=self.campaign_id),
+                schedule_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+        }
+        before = [(p.opens_at, p.closes_at) for p in self.phases]
+        self.phases = [
+            p.model_copy(
+                update={"opens_at": recorded[p.code].opens_at, "closes_at": recorded[p.code].closes_at}
+            )
+            if p.code in recorded
+            else p
+            for p in self.phases
+        ]
+        return [(p.opens_at, p.closes_at) for p in self.phases] != before
+
+    async def _call(self, method: Callable[..., Any], arg: object) -> object:
         return await workflow.execute_activity_method(
             method, arg, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
         )
 
     async def _run_phase(self, run: CampaignRun, code: str) -> None:
-        while not await self._sleep_until(lambda: self._phase(code).opens_at):
+        while not await self._wait_until(lambda: self._phase(code).opens_at):
             pass
         await self._call(
             CampaignActivities.open_phase,
@@ -148,7 +193,7 @@ class CampaignWorkflow:
             def until_target(t: datetime = target) -> datetime:
                 return t
 
-            if not await self._sleep_until(until_target):
+            if not await self._wait_until(until_target):
                 continue  # a deadline moved: recompute
             for offset in run.reminder_offsets_seconds:
                 if (
@@ -195,7 +240,8 @@ class CampaignWorkflow:
                     due_ahead_days=plan.due_ahead_days,
                 ),
                 id=reinspection_workflow_id(run.campaign_id, plan.category),
-                task_queue=workflow.info().task_queue,  # this stack's queue: its worker holds this campaign's store
+                # This stack's queue: its worker holds this campaign's store.
+                task_queue=workflow.info().task_queue,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )
 

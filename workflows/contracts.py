@@ -14,7 +14,9 @@ DEFAULT_REMINDER_OFFSETS = (3 * 86400, 86400)  # 3 days and 1 day before each de
 DEFAULT_DUE_AHEAD_DAYS = 60
 BATCH_SIZE = 500
 RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
 )
 
 
@@ -54,13 +56,6 @@ class CampaignStatus(BaseModel):
     finished: bool = False
 
 
-class ExtendDeadline(BaseModel):
-    phase: str
-    closes_at: datetime
-    reason: str
-    actor: dict[str, Any]
-
-
 class PhaseStep(BaseModel):
     campaign_id: str
     phase: str
@@ -74,18 +69,13 @@ class Reminder(BaseModel):
     at: datetime
 
 
-class ExtensionRequest(BaseModel):
-    campaign_id: str
-    phase: str
-    closes_at: datetime
-    reason: str
-    actor: dict[str, Any]
-    at: datetime
-
-
 class CampaignStep(BaseModel):
     campaign_id: str
     at: datetime
+
+
+class CampaignRef(BaseModel):
+    campaign_id: str
 
 
 class ReinspectionCycle(BaseModel):
@@ -111,3 +101,24 @@ class BatchOutcome(BaseModel):
     changed: int
     next_offset: int | None
     ids: list[str] = Field(default_factory=list)
+
+
+# --- replay only -------------------------------------------------------------------------------
+# Histories recorded before the domain decided deadline extensions hold the workflow Update
+# ``extend_deadline`` (its input) and the activity it ran (its input); nothing sends them now.
+
+
+class ExtensionUpdate(BaseModel):
+    phase: str
+    closes_at: datetime
+    reason: str
+    actor: dict[str, Any]
+
+
+class ExtensionRequest(BaseModel):
+    campaign_id: str
+    phase: str
+    closes_at: datetime
+    reason: str
+    actor: dict[str, Any]
+    at: datetime

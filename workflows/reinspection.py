@@ -49,7 +49,8 @@ class ReinspectionWorkflow:
         offset: int | None = 0
         touched: list[str] = []
         while offset is not None:
-            key = f"{cycle.campaign_id}:{cycle.category}:{cycle.anniversary.date().isoformat()}:{stage}:{offset}"
+            anniversary = cycle.anniversary.date().isoformat()
+            key = f"{cycle.campaign_id}:{cycle.category}:{anniversary}:{stage}:{offset}"
             batch = TitleBatch(
                 campaign_id=cycle.campaign_id,
                 category=cycle.category,
@@ -98,8 +99,5 @@ class ReinspectionWorkflow:
                     update={"anniversary": one_year_later(cycle.anniversary), "year": cycle.year + 1}
                 )
             )
-        return {
-            "year": cycle.year,
-            "revoked": len(self.revoked),
-            "active": remaining,
-        }  # a count: 100,000 ids would pass Temporal's 2 MB payload limit
+        # Counts: 100,000 ids would pass Temporal's 2 MB payload limit.
+        return {"year": cycle.year, "revoked": len(self.revoked), "active": remaining}

@@ -7,18 +7,20 @@ from collections.abc import Mapping
 
 from markupsafe import Markup, escape
 
-from api.pages.i18n import CLOSED_STATES, PIPELINE_STATES, Translator
+from api.pages.i18n import Translator
+from domain.vocabulary import CLOSED_STATES, PIPELINE_STATES, NominationState
 
+State = NominationState
 COLOURS = {
-    "declared": "#9db9e0",
-    "admitted": "#5f8fd0",
-    "inspected": "#2f62ad",
-    "commended": "#c8102e",
-    "rejected": "#b9a89a",
-    "withdrawn": "#a7aab0",
-    "lapsed": "#c9b37a",
-    "revoked": "#8a3b3b",
-    "forwarded": "#7a5aa6",
+    State.DECLARED: "#9db9e0",
+    State.ADMITTED: "#5f8fd0",
+    State.INSPECTED: "#2f62ad",
+    State.COMMENDED: "#c8102e",
+    State.REJECTED: "#b9a89a",
+    State.WITHDRAWN: "#a7aab0",
+    State.LAPSED: "#c9b37a",
+    State.REVOKED: "#8a3b3b",
+    State.FORWARDED: "#7a5aa6",
 }
 WIDTH, LABEL_W, BAR_W, ROW_H, HEAD_H = 560, 130, 360, 24, 26
 
@@ -38,12 +40,15 @@ def pipeline_svg(category_code: str, states: Mapping[str, int], t: Translator) -
         for state in group:
             count = int(states.get(state, 0))
             width = round(BAR_W * count / scale, 1)
+            bar = f'x="{LABEL_W}" y="{y + 3}" height="{ROW_H - 6}" rx="3"'
             parts.append(
                 f'<g data-state="{state}">'
-                f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(t.state(state))}</text>'
-                f'<rect x="{LABEL_W}" y="{y + 3}" width="{BAR_W}" height="{ROW_H - 6}" rx="3" class="chart-track"/>'
-                f'<rect x="{LABEL_W}" y="{y + 3}" width="{width}" height="{ROW_H - 6}" rx="3" fill="{COLOURS[state]}"/>'
-                f'<text x="{LABEL_W + width + 6}" y="{y + 16}" class="chart-count" data-category="{escape(category_code)}" data-state="{state}">{count}</text>'
+                f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" class="chart-label">'
+                f"{escape(t.state(state))}</text>"
+                f'<rect {bar} width="{BAR_W}" class="chart-track"/>'
+                f'<rect {bar} width="{width}" fill="{COLOURS[state]}"/>'
+                f'<text x="{LABEL_W + width + 6}" y="{y + 16}" class="chart-count" '
+                f'data-category="{escape(category_code)}" data-state="{state}">{count}</text>'
                 "</g>"
             )
             y += ROW_H
@@ -53,6 +58,7 @@ def pipeline_svg(category_code: str, states: Mapping[str, int], t: Translator) -
         + ", ".join(f"{t.state(s)} {int(states.get(s, 0))}" for s in (*PIPELINE_STATES, *CLOSED_STATES))
     )
     return Markup(
-        f'<svg class="pipeline" role="img" aria-label="{label}" viewBox="0 0 {WIDTH} {y}" width="{WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="pipeline" role="img" aria-label="{label}" viewBox="0 0 {WIDTH} {y}" '
+        f'width="{WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{label}</title>{''.join(parts)}</svg>"
     )

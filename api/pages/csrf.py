@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Form, Request, Response
+from fastapi import Form, Header, Request, Response
 
 from domain.errors import AuthorizationError
 
@@ -74,23 +74,23 @@ def own_origins(public_url: str | None, scheme: str, server: tuple[str, int | No
     return origins
 
 
-def request_origin(request: Request) -> str | None:
-    origin = request.headers.get("origin")
+def sent_origin(origin: str | None, referer: str | None) -> str | None:
+    """The origin a form post names: its ``Origin``, or its ``Referer``'s when a browser sends
+    no ``Origin``."""
     if origin is not None:
         return url_origin(origin)
-    referer = request.headers.get("referer")
     return url_origin(referer) if referer else None
 
 
-def require_own_origin(request: Request) -> None:
+def require_own_origin(request: Request, origin: str | None, referer: str | None) -> None:
     settings = request.app.state.services.settings
     allowed = own_origins(
         settings.public_url, request.scope.get("scheme", "http"), request.scope.get("server")
     )
-    origin = request_origin(request)
-    if origin not in allowed:
+    sent = sent_origin(origin, referer)
+    if sent not in allowed:
         raise CrossSiteRequestError(
-            "The form was not sent from this site", "表单不是从本站提交的，已拒绝", origin=origin
+            "The form was not sent from this site", "表单不是从本站提交的，已拒绝", origin=sent
         )
 
 
@@ -120,8 +120,13 @@ def guard(purpose: str, cookie: str) -> Callable[..., Awaitable[None]]:
     """A route dependency refusing a post of the ``purpose`` form that is cross-origin or lacks
     the token bound to the ``cookie`` it was rendered for."""
 
-    async def same_site_form(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
-        require_own_origin(request)
+    async def same_site_form(
+        request: Request,
+        origin: Annotated[str | None, Header()] = None,
+        referer: Annotated[str | None, Header()] = None,
+        csrf_token: Annotated[str, Form()] = "",
+    ) -> None:
+        require_own_origin(request, origin, referer)
         require_token(request.cookies.get(cookie), purpose, csrf_token)
 
     return same_site_form

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.pages.i18n import Translator
+from domain.vocabulary import PhaseStatus
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -49,15 +50,11 @@ def phase_countdowns(board: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for phase in board["phases"]:
         opens_at, closes_at = parse_instant(phase["opens_at"]), parse_instant(phase["closes_at"])
-        if (
-            phase.get("status") != "closed"
-            and as_of is not None
-            and opens_at is not None
-            and as_of < opens_at
-        ):
+        closed = phase.get("status") == PhaseStatus.CLOSED
+        if not closed and as_of is not None and opens_at is not None and as_of < opens_at:
             mode, seconds = "opens_in", (opens_at - as_of).total_seconds()
         elif (
-            phase.get("status") != "closed"
+            not closed
             and phase.get("seconds_left")
             and (closes_at is None or as_of is None or as_of < closes_at)
         ):
@@ -79,8 +76,9 @@ def shown_status(phase: dict[str, Any], as_of: datetime | None) -> str:
     """What a person expects: open inside the window, closed after it (or once closed by the
     workflow), scheduled before it — whether or not a workflow has recorded the change yet."""
     opens_at, closes_at = parse_instant(phase["opens_at"]), parse_instant(phase["closes_at"])
-    if phase.get("status") == "closed" or as_of is None or opens_at is None or closes_at is None:
+    closed = phase.get("status") == PhaseStatus.CLOSED
+    if closed or as_of is None or opens_at is None or closes_at is None:
         return str(phase.get("status") or "")
     if as_of >= closes_at:
-        return "closed"
-    return "open" if as_of >= opens_at else "scheduled"
+        return PhaseStatus.CLOSED
+    return PhaseStatus.OPEN if as_of >= opens_at else PhaseStatus.SCHEDULED

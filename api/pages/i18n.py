@@ -1,5 +1,9 @@
-"""The pages' one message catalogue (zh-CN, the default, and English) and the language choice:
-``?lang=en`` or ``?lang=zh`` switches and is kept in a cookie."""
+"""The pages' message catalogue (zh-CN, the default, and English) and the language choice:
+``?lang=en`` or ``?lang=zh`` switches and is kept in a cookie.
+
+The names of the domain's terms (states, roles, decisions, …) are not here: the ``Translator``
+takes them from ``domain.vocabulary``, and an event's name from its class
+(``Nomination.Declared.zh``)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+
+from domain.history import event_class_type
+from domain.nominations import Nomination
+from domain.vocabulary import (
+    CLOSED_STATES,
+    PIPELINE_STATES,
+    InspectionMethod,
+    InspectionVerdict,
+    NominationState,
+    PhaseStatus,
+    PreReviewDecision,
+    RevocationCause,
+    Role,
+    SessionKind,
+    Term,
+)
+
+__all__ = ["CLOSED_STATES", "LANGUAGES", "LANG_COOKIE", "PIPELINE_STATES", "Translator", "language_of"]
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -23,7 +45,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.title": ("登录", "Log in"),
     "login.intro": (
         "请粘贴管理员签发的访问令牌。登录后本浏览器只保存一个会话编号（不保存令牌），退出登录即失效。",
-        "Paste the access token your administrator issued. This browser then keeps a session id only (never the token), which ends when you log out.",
+        "Paste the access token your administrator issued. This browser then keeps a session id "
+        "only (never the token), which ends when you log out.",
     ),
     "login.token": ("访问令牌", "Access token"),
     "login.submit": ("登录", "Log in"),
@@ -65,9 +88,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "phase.closes_at": ("截止", "Closes"),
     "phase.status": ("状态", "Status"),
     "phase.countdown": ("倒计时", "Countdown"),
-    "phase.status.scheduled": ("未开始", "Scheduled"),
-    "phase.status.open": ("进行中", "Open"),
-    "phase.status.closed": ("已截止", "Closed"),
     "phase.opens_in": ("距开始", "Opens in"),
     "phase.ended": ("已截止", "Closed"),
     "unit.day": ("天", "d"),
@@ -96,13 +116,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "event.cause": ("原因", "Cause"),
     "event.target": ("上报至", "Forwarded to"),
     "event.material_chars": ("典型材料字数", "Typical material (characters)"),
-    "decision.admit": ("通过", "Admitted"),
-    "decision.reject": ("不予通过", "Rejected"),
-    "verdict.pass": ("合格", "Pass"),
-    "verdict.fail": ("不合格", "Fail"),
-    "cause.reinspection_failed": ("复查不合格", "Re-inspection failed"),
-    "cause.not_reinspected": ("逾期未复查", "Not re-inspected in time"),
-    "cause.decision": ("决定撤销", "Decision"),
     "compliance.title": ("活动日达标情况", "Activity-day compliance"),
     "compliance.year": ("年度", "Year"),
     "compliance.through": ("核查截至（不含）", "Judged on the complete months before"),
@@ -119,8 +132,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "compliance.sessions": ("活动次数", "Sessions"),
     "compliance.required": ("每名党员应参加次数", "Sessions required per member"),
     "compliance.longest": ("最长一次集中学习（小时）", "Longest activity day (hours)"),
-    "compliance.attendance.all_member": ("全体党员集中学习出勤率", "All-member attendance"),
-    "compliance.attendance.group": ("分批分组学习出勤率", "Group attendance"),
+    "compliance.attendance": ("{kind}出勤率", "{kind} attendance"),
     "compliance.member": ("党员", "Member"),
     "compliance.member_sessions": ("参加次数", "Sessions attended"),
     "compliance.leader": ("班子成员", "Leader"),
@@ -128,48 +140,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.back": ("返回评选活动列表", "Back to the campaigns"),
 }
 
-STATE_NAMES: dict[str, tuple[str, str]] = {
-    "declared": ("已申报", "Declared"),
-    "admitted": ("初审通过", "Admitted"),
-    "rejected": ("初审未通过", "Rejected"),
-    "inspected": ("已考核", "Inspected"),
-    "commended": ("已表彰", "Commended"),
-    "withdrawn": ("已撤回", "Withdrawn"),
-    "lapsed": ("已逾期", "Lapsed"),
-    "revoked": ("已撤销荣誉", "Revoked"),
-    "forwarded": ("已上报", "Forwarded"),
-}
-PIPELINE_STATES = ("declared", "admitted", "inspected", "commended")
-CLOSED_STATES = ("rejected", "withdrawn", "lapsed", "revoked", "forwarded")
-
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "admin": ("管理员", "Administrator"),
-    "declarer": ("申报人", "Declarer"),
-    "reviewer": ("初审人", "Reviewer"),
-    "inspector": ("考核人", "Inspector"),
-    "auditor": ("审计员", "Auditor"),
-    "system": ("系统（流程引擎）", "System (workflow)"),
-}
-
-EVENT_NAMES: dict[str, tuple[str, str]] = {
-    "nomination.declared": ("申报", "Declared"),
-    "nomination.pre_reviewed": ("初审", "Pre-reviewed"),
-    "nomination.inspected": ("考核验收", "Inspected"),
-    "nomination.commended": ("表彰", "Commended"),
-    "nomination.withdrawn": ("撤回", "Withdrawn"),
-    "nomination.lapsed": ("逾期", "Lapsed"),
-    "nomination.reinspection_due": ("复查开始", "Re-inspection due"),
-    "nomination.reinspected": ("年度复查", "Re-inspected"),
-    "nomination.revoked": ("撤销荣誉", "Title revoked"),
-    "nomination.forwarded": ("上报上级评选", "Forwarded"),
-}
-
-METHOD_NAMES: dict[str, tuple[str, str]] = {
-    "document_review": ("查阅资料", "Document review"),
-    "site_visit": ("实地考察", "Site visit"),
-    "live_operation": ("现场操作", "Live operation"),
-    "questionnaire": ("问卷调查", "Questionnaire"),
-}
+# Each nomination event by its type name (``nomination.declared``), for its labels.
+NOMINATION_EVENTS = {event_class_type(cls): cls for cls in Nomination.events()}
 
 
 @dataclass(frozen=True)
@@ -192,24 +164,48 @@ class Translator:
         text = MESSAGES[key][self.index]
         return text.format(**values) if values else text
 
-    def _pick(self, table: dict[str, tuple[str, str]], code: str | None) -> str:
-        return table[code][self.index] if code in table else str(code or "")
+    def term(self, cls: type[Term], code: str | None) -> str:
+        """The label of ``code`` as a term of ``cls``; the code itself when it names none."""
+        term = cls.parse(code) if code else None
+        return term.label(self.lang) if term else str(code or "")
 
     def state(self, code: str) -> str:
-        return self._pick(STATE_NAMES, code)
+        return self.term(NominationState, code)
 
     def role(self, code: str | None) -> str:
-        return self._pick(ROLE_NAMES, code)
-
-    def event(self, code: str) -> str:
-        return self._pick(EVENT_NAMES, code)
+        return self.term(Role, code)
 
     def method(self, code: str) -> str:
-        return self._pick(METHOD_NAMES, code)
+        return self.term(InspectionMethod, code)
+
+    def decision(self, code: str | None) -> str:
+        return self.term(PreReviewDecision, code)
+
+    def verdict(self, code: str | None) -> str:
+        return self.term(InspectionVerdict, code)
+
+    def cause(self, code: str | None) -> str:
+        return self.term(RevocationCause, code)
+
+    def phase_status(self, code: str | None) -> str:
+        return self.term(PhaseStatus, code)
+
+    def session_kind(self, code: str | None) -> str:
+        return self.term(SessionKind, code)
+
+    def event(self, type_name: str) -> str:
+        """An event's name (``nomination.declared`` -> 申报 / Declared)."""
+        cls = NOMINATION_EVENTS.get(type_name)
+        if cls is None:
+            return type_name
+        return cls.zh if self.lang == "zh" else cls.en
 
     def name(self, item: Any) -> str:
         """The localised name of anything carrying ``name_zh``/``name_en`` (dict or object)."""
-        get = item.get if isinstance(item, dict) else lambda k: getattr(item, k, None)
+
+        def get(key: str) -> Any:
+            return item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+
         zh, en = get("name_zh"), get("name_en") or get("name")
         return (zh or en or "") if self.lang == "zh" else (en or zh or "")
 

@@ -14,15 +14,16 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import structlog
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 
-from api.auth import SESSION_COOKIE
+from api.auth import SESSION_COOKIE, bearer
 from api.deps import App, ServicesDep, current_actor
 from api.instants import checked_as_of
 from api.pages import csrf
@@ -58,7 +59,7 @@ NOMINATIONS_SHOWN = 100
 YEAR = 365 * 24 * 3600
 
 
-class LoginRequired(Exception):
+class LoginRequiredError(Exception):
     """No session: the page answers with a redirect to the login form."""
 
 
@@ -72,7 +73,7 @@ class PageRoute(APIRoute):
         async def page_handler(request: Request) -> Response:
             try:
                 return await handler(request)
-            except LoginRequired:
+            except LoginRequiredError:
                 return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
             except DomainError as exc:
                 return error_page(request, exc)
@@ -110,14 +111,15 @@ def templates() -> Jinja2Templates:
     return found
 
 
-async def page_actor(request: Request) -> Actor:
+async def page_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> Actor:
+    """The actor of the session cookie (or a bearer token); without one, the login form."""
     try:
-        return await current_actor(
-            request, None
-        )  # credentials: read from the request itself (the parameter documents the scheme)
+        return await current_actor(request, credentials)
     except HTTPException as exc:
         if exc.status_code == 401:
-            raise LoginRequired from None
+            raise LoginRequiredError from None
         raise
 
 
@@ -285,7 +287,7 @@ def dashboard(
     actor: PageActor,
     as_of: Annotated[datetime | None, Query()] = None,
 ) -> Response:
-    campaign = app.readable_campaign(campaign_id, actor)
+    campaign = app.access.readable_campaign(campaign_id, actor)
     board = services.views.dashboard(str(campaign.id), checked_as_of(as_of) if as_of else None)
     if board is None:
         raise CampaignNotFoundError(
@@ -294,7 +296,7 @@ def dashboard(
             campaign=str(campaign.id),
         )
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
-    nominations, more = app.nomination_page(
+    nominations, more = app.queries.nomination_page(
         campaign.id, declared_within=own_unit, limit=NOMINATIONS_SHOWN
     )
     t = Translator(language_of(request))
@@ -319,11 +321,11 @@ def dashboard(
 
 @router.get("/nominations/{nomination_id}", response_class=HTMLResponse)
 def nomination_timeline(request: Request, nomination_id: str, app: App, actor: PageActor) -> Response:
-    nomination = app.readable_nomination(nomination_id, actor)
+    nomination = app.access.readable_nomination(nomination_id, actor)
     campaign = app.get_campaign(nomination.campaign_id)
     t = Translator(language_of(request))
     names = unit_names(app, t)
-    entries = timeline(app.history(nomination.id), t, campaign.timezone, names)
+    entries = timeline(app.queries.history(nomination.id), t, campaign.timezone, names)
     return render(
         request,
         "nomination.html",
@@ -349,9 +351,9 @@ def unit_compliance(
     unit = app.get_unit(unit_id)
     require_read(actor, can_read_unit_records(actor, unit), f"unit {unit_id}")
     year = year or app.clock().year
-    result = app.compliance_of(unit_id, year, through=through)
+    result = app.queries.compliance_of(unit_id, year, through=through)
     return render(
         request,
         "compliance.html",
-        {"unit": unit, "year": year, "result": result, "members": app.member_roll(unit_id)},
+        {"unit": unit, "year": year, "result": result, "members": app.queries.member_roll(unit_id)},
     )

@@ -1,5 +1,6 @@
-"""A nomination's history (``Laurel.history``) as the timeline page shows it: each event
-with its time, its actor (role, unit, token) and what it decided and why."""
+"""A nomination's history (``app.queries.history``) as the timeline page shows it: each event
+with its name, time, actor (role, unit, token) and what it decided and why. An event without
+an entry in ``DETAILS`` shows its reason, if it has one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 from api.pages.formatting import local_time
 from api.pages.i18n import Translator
+from domain.history import event_class_type
+from domain.nominations import Nomination
 
 
 @dataclass
@@ -31,12 +34,7 @@ def _score(value: Any) -> str:
 def _inspection(data: dict[str, Any], t: Translator) -> list[tuple[str, str]]:
     inspection = data.get("inspection") or {}
     details = [
-        (
-            t("event.verdict"),
-            t(f"verdict.{inspection.get('verdict')}")
-            if inspection.get("verdict") in ("pass", "fail")
-            else str(inspection.get("verdict") or ""),
-        ),
+        (t("event.verdict"), t.verdict(inspection.get("verdict"))),
         (t("event.score"), _score(inspection.get("weighted_score"))),
         (t("event.methods"), "、".join(t.method(m) for m in inspection.get("methods") or [])),
     ]
@@ -45,49 +43,67 @@ def _inspection(data: dict[str, Any], t: Translator) -> list[tuple[str, str]]:
     return details
 
 
-def _details(
-    kind: str, data: dict[str, Any], t: Translator, timezone: str
-) -> tuple[list[str], list[tuple[str, str]], str | None]:
-    """(reasons, other details, a link) of one event."""
-    name = kind.rpartition(".")[2]
-    if name == "declared":
-        return [], [(t("event.material_chars"), str(len(str(data.get("material") or ""))))], None
-    if name == "pre_reviewed":
-        decision = data.get("decision")
-        label = t(f"decision.{decision}") if decision in ("admit", "reject") else str(decision)
-        return list(data.get("reasons") or []), [(t("event.decision"), label)], None
-    if name in ("inspected", "reinspected"):
-        return [], _inspection(data, t), None
-    if name == "commended":
-        return (
-            [],
-            [(t("event.rank"), str(data.get("rank"))), (t("event.score"), _score(data.get("score")))],
-            None,
-        )
-    if name == "lapsed":
-        return [str(data.get("reason") or "")], [(t("event.phase"), str(data.get("phase") or ""))], None
-    if name == "revoked":
-        cause = data.get("cause")
-        return (
-            [str(data.get("reason") or "")],
-            [
-                (
-                    t("event.cause"),
-                    t(f"cause.{cause}")
-                    if cause in ("reinspection_failed", "not_reinspected", "decision")
-                    else str(cause),
-                )
-            ],
-            None,
-        )
-    if name == "withdrawn":
-        return [str(data.get("reason") or "")], [], None
-    if name == "reinspection_due":
-        return [], [(t("event.due_by"), local_time(data.get("due_by"), timezone))], None
-    if name == "forwarded":
-        target = str(data.get("target_nomination_id") or "")
-        return [], [(t("event.target"), target)], f"/ui/nominations/{target}" if target else None
-    return [], [], None
+Details = tuple[list[str], list[tuple[str, str]], str | None]  # reasons, other details, a link
+
+
+def _reason(data: dict[str, Any]) -> list[str]:
+    return [str(data.get("reason") or "")]
+
+
+def _declared(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    return [], [(t("event.material_chars"), str(len(str(data.get("material") or ""))))], None
+
+
+def _pre_reviewed(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    decision = (t("event.decision"), t.decision(data.get("decision")))
+    return list(data.get("reasons") or []), [decision], None
+
+
+def _inspected(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    return [], _inspection(data, t), None
+
+
+def _commended(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    rank, score = str(data.get("rank")), _score(data.get("score"))
+    return [], [(t("event.rank"), rank), (t("event.score"), score)], None
+
+
+def _lapsed(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    return _reason(data), [(t("event.phase"), str(data.get("phase") or ""))], None
+
+
+def _revoked(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    return _reason(data), [(t("event.cause"), t.cause(data.get("cause")))], None
+
+
+def _reinspection_due(data: dict[str, Any], t: Translator, timezone: str) -> Details:
+    return [], [(t("event.due_by"), local_time(data.get("due_by"), timezone))], None
+
+
+def _forwarded(data: dict[str, Any], t: Translator, _tz: str) -> Details:
+    target = str(data.get("target_nomination_id") or "")
+    return [], [(t("event.target"), target)], f"/ui/nominations/{target}" if target else None
+
+
+def _default(data: dict[str, Any], _t: Translator, _tz: str) -> Details:
+    """An event shown by its name, actor and reason (if it has one)."""
+    return _reason(data), [], None
+
+
+DETAILS: dict[str, Callable[[dict[str, Any], Translator, str], Details]] = {
+    event_class_type(cls): show
+    for cls, show in (
+        (Nomination.Declared, _declared),
+        (Nomination.PreReviewed, _pre_reviewed),
+        (Nomination.Inspected, _inspected),
+        (Nomination.Reinspected, _inspected),
+        (Nomination.Commended, _commended),
+        (Nomination.Lapsed, _lapsed),
+        (Nomination.Revoked, _revoked),
+        (Nomination.ReinspectionDue, _reinspection_due),
+        (Nomination.Forwarded, _forwarded),
+    )
+}
 
 
 def timeline(
@@ -96,7 +112,8 @@ def timeline(
     entries = []
     for event in history:
         actor = event.get("actor") or {}
-        reasons, details, link = _details(event["type"], event.get("data") or {}, t, timezone)
+        show = DETAILS.get(event["type"], _default)
+        reasons, details, link = show(event.get("data") or {}, t, timezone)
         entries.append(
             TimelineEntry(
                 type=event["type"],

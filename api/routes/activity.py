@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from api import problems
 from api.deps import App, CurrentActor, IdempotencyKey
 from api.imports import import_rows, table_body
-from api.responses import created
+from api.responses import created, replayed
 from api.schemas import (
     ActivityDayCreate,
     ActivityDayRecorded,
@@ -20,6 +21,7 @@ from api.schemas import (
     MemberCreate,
     MemberPublic,
 )
+from domain.commands import RecordActivity, RegisterMember
 from domain.rules.jurisdiction import authorize, can_read_unit_records, require_read, require_role
 
 router = APIRouter(prefix="/v1/units", tags=["activity days"])
@@ -44,21 +46,24 @@ SESSION_COLUMNS = (
 @router.post(
     "/{unit_id}/members",
     status_code=201,
+    responses={**problems.COMMAND, **replayed(MemberPublic)},
     response_model=MemberPublic,
     summary="Register a member of the unit / 登记党员",
 )
 def register_member(
     unit_id: str, body: MemberCreate, app: App, actor: CurrentActor, key: IdempotencyKey
 ) -> Any:
-    result = app.register_member(
-        unit_id, body.id, body.name, body.status, body.leader, actor, idempotency_key=key
+    member = RegisterMember(
+        unit_id=unit_id, member_id=body.id, name=body.name, status=body.status, leader=body.leader
     )
+    result = app.execute(member, actor, idempotency_key=key)
     return created(MemberPublic(**result), result["replayed"])
 
 
 @router.post(
     "/{unit_id}/activity-days",
     status_code=201,
+    responses={**problems.COMMAND, **replayed(ActivityDayRecorded)},
     response_model=ActivityDayRecorded,
     summary="Record (or correct) an activity day / 登记活动日",
 )
@@ -66,7 +71,8 @@ def record_activity_day(
     unit_id: str, body: ActivityDayCreate, app: App, actor: CurrentActor, key: IdempotencyKey
 ) -> Any:
     session = body.model_dump(exclude={"reason"})
-    result = app.record_activity(unit_id, session, actor, reason=body.reason, idempotency_key=key)
+    record = RecordActivity(unit_id=unit_id, session=session, reason=body.reason)
+    result = app.execute(record, actor, idempotency_key=key)
     status = 201 if result["outcome"] == "recorded" and not result["replayed"] else 200
     return JSONResponse(ActivityDayRecorded(**result).model_dump(), status_code=status)
 
@@ -85,19 +91,26 @@ def _flag(cell: Any) -> bool:
 
 @router.post(
     "/{unit_id}/activity-days:import",
+    responses=problems.COMMAND,
     response_model=ImportReport,
     summary="Import sign-in sheets (CSV/XLSX) / 导入签到表",
-    description="One row per session: session_id, date, kind, hours, topic, expected (member ids separated by commas, or 'all'), attendees (the sign-in list), notice, sign_in, playback_log, discussion_record, feedback (是/否 or true/false), makeup_for, reason.",
+    description=(
+        "One row per session: session_id, date, kind, hours, topic, expected (member ids separated by "
+        "commas, or 'all'), attendees (the sign-in list), notice, sign_in, playback_log, "
+        "discussion_record, feedback (是/否 or true/false), makeup_for, reason."
+    ),
     openapi_extra=table_body(),
 )
 async def import_activity_days(
     unit_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey
 ) -> Any:
+    def members_of_the_unit() -> list[str]:
+        """The unit's members, once an unknown unit is 404 and a foreign one 403, before any row."""
+        authorize(actor, "record_activity", [app.get_unit(unit_id)])
+        return list(app.queries.member_roll(unit_id))
+
     require_role(actor, "record_activity")
-    authorize(
-        actor, "record_activity", [await run_in_threadpool(app.get_unit, unit_id)]
-    )  # an unknown unit is 404, a foreign one 403, before any row
-    members = list(app.member_roll(unit_id))
+    members = await run_in_threadpool(members_of_the_unit)
 
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
         expected = (
@@ -120,9 +133,8 @@ async def import_activity_days(
             },
             "makeup_for": str(row.get("makeup_for") or "") or None,
         }
-        result = app.record_activity(
-            unit_id, session, actor, reason=str(row.get("reason") or ""), idempotency_key=row_key
-        )
+        record = RecordActivity(unit_id=unit_id, session=session, reason=str(row.get("reason") or ""))
+        result = app.execute(record, actor, idempotency_key=row_key)
         return dict(result, id=result["session_id"])
 
     return await import_rows(request, SESSION_COLUMNS, one, key)
@@ -143,7 +155,7 @@ def unit_compliance(
     ] = None,
 ) -> Any:
     require_read(actor, can_read_unit_records(actor, app.get_unit(unit_id)), f"unit {unit_id}")
-    result = app.compliance_of(unit_id, year, through=through)
+    result = app.queries.compliance_of(unit_id, year, through=through)
     if result is None:
         judged_through = through or app.clock().date()
         return {

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import problems
 from api.deps import CurrentActor, ServicesDep
 from domain.actors import Actor, Role
 from domain.errors import RoleNotAllowedError
@@ -49,7 +50,11 @@ def require_audit_reader(actor: Actor) -> None:
 @router.get(
     "/events",
     summary="Events in the global order / 按全局顺序列出事件",
-    description="A page of events after position `after`; `next_after` continues. A token with a unit reads the events of its subtree's units, campaigns, nominations and registers; positions stay global.",
+    description=(
+        "A page of events after position `after`; `next_after` continues. A token with a unit reads "
+        "the events of its subtree's units, campaigns, nominations and registers; positions stay "
+        "global."
+    ),
 )
 async def events(
     actor: CurrentActor,
@@ -68,7 +73,11 @@ async def events(
 @router.get(
     "/verify",
     summary="Verify the hash chain / 校验哈希链",
-    description="Recomputes every hash from the stored events and holds the chain to every stored signed checkpoint; names the first position that no longer matches, the first checkpoint the chain contradicts and every checkpoint whose signature fails.",
+    description=(
+        "Recomputes every hash from the stored events and holds the chain to every stored signed "
+        "checkpoint; names the first position that no longer matches, the first checkpoint the chain "
+        "contradicts and every checkpoint whose signature fails."
+    ),
 )
 async def verify(actor: CurrentActor, services: ServicesDep) -> Any:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
@@ -95,7 +104,11 @@ class NdjsonResponse(StreamingResponse):
         }
     },
     summary="Export the log as JSONL / 导出审计日志",
-    description="One JSON object per line: position, event id, type, subject, version, occurred_at, prev_hash, hash, topic, the stored state the hash covers, and the data (the checkpoints' events included).",
+    description=(
+        "One JSON object per line: position, event id, type, subject, version, occurred_at, prev_hash, "
+        "hash, topic, the stored state the hash covers, and the data (the checkpoints' events "
+        "included)."
+    ),
 )
 async def export(actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
@@ -113,7 +126,11 @@ async def export(actor: CurrentActor, services: ServicesDep) -> StreamingRespons
 @router.get(
     "/checkpoints",
     summary="Signed checkpoints / 签名检查点",
-    description="Every signed checkpoint of the chain (position, hash, signed_at, key_id, public_key, signature) and the key this instance signs with: keep copies elsewhere and verify an export against them.",
+    description=(
+        "Every signed checkpoint of the chain (position, hash, signed_at, key_id, public_key, "
+        "signature) and the key this instance signs with: keep copies elsewhere and verify an export "
+        "against them."
+    ),
 )
 async def checkpoints(actor: CurrentActor, services: ServicesDep) -> Any:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
@@ -126,12 +143,17 @@ async def checkpoints(actor: CurrentActor, services: ServicesDep) -> Any:
     status_code=201,
     response_model=CheckpointPublic,
     responses={
-        200: {"model": CheckpointPublic, "description": "the head was signed already: that checkpoint"}
+        **problems.responses(409),
+        200: {"model": CheckpointPublic, "description": "the head was signed already: that checkpoint"},
     },
     summary="Sign a checkpoint now / 立即签名检查点",
-    description="Signs the chain's head after recomputing it from the stored events since the last checkpoint: 201 with the new checkpoint, 200 with the existing one when the head is signed already, 409 when the chain no longer matches the stored events.",
+    description=(
+        "Signs the chain's head after recomputing it from the stored events since the last checkpoint: "
+        "201 with the new checkpoint, 200 with the existing one when the head is signed already, 409 "
+        "when the chain no longer matches the stored events."
+    ),
 )
 async def checkpoint(actor: CurrentActor, services: ServicesDep) -> JSONResponse:
     require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
-    signed, created = await run_in_threadpool(services.views.checkpoint, actor.as_dict())
+    signed, created = await run_in_threadpool(services.views.checkpoint, actor)
     return JSONResponse(signed.public(), status_code=201 if created else 200)

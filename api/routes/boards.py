@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, ServicesDep
 from api.instants import checked_as_of
+from api.schemas import TitlePage
 from domain.errors import CampaignNotFoundError
 from domain.rules.jurisdiction import can_read_unit_records, require_read, require_whole_log_reader
 from projections.rollup import empty_rollup
@@ -21,7 +22,10 @@ router = APIRouter(tags=["read models"])
 @router.get(
     "/v1/campaigns/{campaign_id}/dashboard",
     summary="Campaign dashboard / 评选看板",
-    description="Counts per category and state, quota, commended, remaining, the current phase and every deadline with the seconds left. `as_of` recomputes it from the log up to that instant.",
+    description=(
+        "Counts per category and state, quota, commended, remaining, the current phase and every "
+        "deadline with the seconds left. `as_of` recomputes it from the log up to that instant."
+    ),
 )
 async def dashboard(
     campaign_id: str,
@@ -30,7 +34,7 @@ async def dashboard(
     services: ServicesDep,
     as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None,
 ) -> Any:
-    campaign = await run_in_threadpool(app.readable_campaign, campaign_id, actor)
+    campaign = await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)
     board = await run_in_threadpool(
         services.views.dashboard, str(campaign.id), checked_as_of(as_of) if as_of else None
     )
@@ -46,7 +50,10 @@ async def dashboard(
 @router.get(
     "/v1/campaigns/{campaign_id}/ranking",
     summary="Ranking of a category / 类别排名",
-    description="Every inspected nomination in commendation order: score desc, lowest inspection score desc, declared_at asc, id asc.",
+    description=(
+        "Every inspected nomination in commendation order: score desc, lowest inspection score desc, "
+        "declared_at asc, id asc."
+    ),
 )
 async def ranking(
     campaign_id: str,
@@ -55,7 +62,7 @@ async def ranking(
     services: ServicesDep,
     category: str = Query(..., description="category code, e.g. five_good_site"),
 ) -> Any:
-    campaign = await run_in_threadpool(app.readable_campaign, campaign_id, actor)
+    campaign = await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)
     campaign.category(category)  # an unknown category is a 422 naming the known ones
     return await run_in_threadpool(services.views.ranking, str(campaign.id), category)
 
@@ -63,7 +70,10 @@ async def ranking(
 @router.get(
     "/v1/units/{unit_id}/rollup",
     summary="Roll-up of a unit's subtree / 单位汇总",
-    description="Nominations per state and titles (active, revoked) in the unit's subtree, in total and per child unit; optionally for one campaign.",
+    description=(
+        "Nominations per state and titles (active, revoked) in the unit's subtree, in total and per "
+        "child unit; optionally for one campaign."
+    ),
 )
 async def rollup(
     unit_id: str,
@@ -75,15 +85,20 @@ async def rollup(
     unit = await run_in_threadpool(app.get_unit, unit_id)
     require_read(actor, can_read_unit_records(actor, unit), f"unit {unit_id}")
     if campaign_id:
-        campaign_id = str((await run_in_threadpool(app.readable_campaign, campaign_id, actor)).id)
+        campaign_id = str((await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)).id)
     found = await run_in_threadpool(services.views.rollup, unit.code, campaign_id)
     return found or empty_rollup(unit.code, unit.name, unit.name_zh, unit.level, campaign_id)
 
 
 @router.get(
     "/v1/titles",
+    response_model=TitlePage,
     summary="Title register / 荣誉称号名册",
-    description="Titles granted, active or revoked, with anniversary and re-inspection dates. With `campaign_id`: that campaign's (readers of the campaign); without: every title (auditors and unscoped admins).",
+    description=(
+        "Titles granted, active or revoked, with anniversary and re-inspection dates. With "
+        "`campaign_id`: that campaign's (readers of the campaign); without: every title (auditors and "
+        "unscoped admins)."
+    ),
 )
 async def titles(
     app: App,
@@ -96,7 +111,7 @@ async def titles(
     limit: int = Query(100, ge=1, le=1000),
 ) -> Any:
     if campaign_id:
-        campaign_id = str((await run_in_threadpool(app.readable_campaign, campaign_id, actor)).id)
+        campaign_id = str((await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)).id)
     else:
         require_whole_log_reader(actor, "the whole title register / 全部荣誉称号")
     items = await run_in_threadpool(

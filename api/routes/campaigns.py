@@ -3,15 +3,15 @@ and export the commendation list (表彰名单) as XLSX."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import App, Command, CurrentActor, IdempotencyKey, ServicesDep
-from api.problems import PROBLEM_DESCRIPTIONS
-from api.responses import created
+from api import problems
+from api.deps import App, Command, CurrentActor, ServicesDep, VersionedCommand
+from api.responses import created, replayed
 from api.schemas import (
     CampaignCreate,
     CampaignListItem,
@@ -21,44 +21,47 @@ from api.schemas import (
     DeadlineExtension,
 )
 from api.tabular import XLSX, workbook_bytes
-from domain.rules.jurisdiction import authorize, can_read_campaign, require_role
+from domain.commands import Commend, CreateCampaign, ExtendDeadline
+from domain.rules.jurisdiction import can_read_campaign, require_role
+from domain.values import Phase
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
 
-def campaign_view(app: Any, campaign: Any) -> dict[str, Any]:
-    current = campaign.current_phase(app.clock())
-    return dict(campaign.summary(), current_phase=current.code if current else None)
+def campaign_public(summary: Mapping[str, Any], now: datetime) -> CampaignPublic:
+    """A campaign as recorded (a command's result or a read) with the phase open at ``now``."""
+    campaign = CampaignPublic.model_validate(summary)
+    current = next((p.code for p in campaign.phases if Phase(**p.model_dump()).is_open_at(now)), None)
+    return campaign.model_copy(update={"current_phase": current})
 
 
 @router.post(
     "",
     status_code=201,
     response_model=CampaignPublic,
+    responses={**problems.COMMAND, **replayed(CampaignPublic)},
     summary="Create a campaign from a template / 按模板创建评选活动",
-    description="Starts the campaign's workflow (campaign-<id>) when Temporal is configured. 201 once the campaign is recorded, whatever Temporal's state: a workflow Temporal could not start within a few seconds is started by the worker's reconciler.",
+    description=(
+        "Starts the campaign's workflow (campaign-<id>) when Temporal is configured. 201 once the "
+        "campaign is recorded, whatever Temporal's state: a workflow Temporal could not start "
+        "within a few seconds is started by the worker's reconciler."
+    ),
 )
-async def create_campaign(
-    body: CampaignCreate, app: App, actor: CurrentActor, key: IdempotencyKey, services: ServicesDep
-) -> Any:
-    result = await run_in_threadpool(
-        app.create_campaign,
-        body.template,
-        body.organiser_unit_id,
-        actor,
+async def create_campaign(body: CampaignCreate, cmd: Command, services: ServicesDep) -> Any:
+    command = CreateCampaign(
+        template=body.template,
+        organiser_unit_id=body.organiser_unit_id,
         year=body.year,
         starts_at=body.starts_at,
         durations=body.durations,
         deadlines=body.deadlines,
         quotas=body.quotas,
         parent_campaign_id=body.parent_campaign_id,
-        idempotency_key=key,
     )
-    await services.scheduler.campaign_created(
-        str(result["id"])
-    )  # idempotent, bounded wait, never raises: what fails here the reconciler starts
-    view = campaign_view(app, app.get_campaign(result["id"]))
-    return created(CampaignPublic(**view), result["replayed"])
+    result = await cmd.execute(command)
+    # Idempotent, bounded wait, never raises: what fails here the reconciler starts.
+    await services.scheduler.campaign_created(str(result["id"]))
+    return created(campaign_public(result, cmd.app.clock()), result["replayed"])
 
 
 @router.get(
@@ -81,48 +84,50 @@ def list_campaigns(app: App, actor: CurrentActor) -> Any:
 
 @router.get("/{campaign_id}", response_model=CampaignPublic, summary="Read a campaign / 查看评选活动")
 def read_campaign(campaign_id: str, app: App, actor: CurrentActor) -> Any:
-    return campaign_view(app, app.readable_campaign(campaign_id, actor))
+    return campaign_public(app.access.readable_campaign(campaign_id, actor).summary(), app.clock())
 
 
 @router.post(
     "/{campaign_id}/phases/{phase}/extension",
     response_model=CampaignPublic,
+    responses=problems.VERSIONED_COMMAND,
     summary="Extend a phase deadline / 延长阶段截止时间",
-    responses={503: {"description": PROBLEM_DESCRIPTIONS[503]}},
-    description="Sent to the campaign's workflow as an Update (validated there, decided by the domain), so its timers move with the deadline.",
+    description=(
+        "Decided and recorded by the domain: a refusal is a problem naming every failed rule; "
+        "an Idempotency-Key repeat returns the first result and records nothing; If-Match may "
+        "name the campaign version it expects. Then the campaign's workflow is told, so its "
+        "timers follow the new deadline. Temporal being away does not refuse an extension: it "
+        "is recorded all the same, and the workflow reads the recorded deadlines when its next "
+        "timer fires (one never started starts with them)."
+    ),
 )
 async def extend_deadline(
     campaign_id: str,
     phase: str,
     body: DeadlineExtension,
-    app: App,
-    actor: CurrentActor,
-    key: IdempotencyKey,
+    cmd: VersionedCommand,
     services: ServicesDep,
 ) -> Any:
-    campaign = await run_in_threadpool(app.get_campaign, campaign_id)
-    await run_in_threadpool(
-        authorize, actor, "extend_deadline", [app.get_unit(campaign.organiser_unit_id)]
+    command = ExtendDeadline(
+        campaign_id=campaign_id, phase=phase, closes_at=body.closes_at, reason=body.reason
     )
-    await services.scheduler.extend_deadline(campaign_id, phase, body.closes_at, body.reason, actor, key)
-    return campaign_view(app, app.get_campaign(campaign_id))
+    result = await cmd.execute(command)
+    # Bounded wait, never raises: a workflow not told reads the deadlines when a timer fires.
+    await services.scheduler.deadline_extended(str(result["id"]))
+    return campaign_public(result, cmd.app.clock())
 
 
 @router.post(
     "/{campaign_id}/commendations",
     response_model=CommendationResult,
+    responses=problems.COMMAND,
     summary="Commend within quota, best score first / 按名额择优表彰",
 )
 async def commend(campaign_id: str, body: CommendationCreate, cmd: Command) -> Any:
-    result = await run_in_threadpool(
-        cmd.app.commend,
-        campaign_id,
-        body.category,
-        cmd.actor,
-        nomination_ids=body.nomination_ids,
-        idempotency_key=cmd.idempotency_key,
+    command = Commend(
+        campaign_id=campaign_id, category=body.category, nomination_ids=body.nomination_ids
     )
-    return JSONResponse(CommendationResult.model_validate(result).model_dump(mode="json"))
+    return await cmd.execute(command)
 
 
 COMMENDATION_HEADERS = [
@@ -147,7 +152,7 @@ COMMENDATION_HEADERS = [
 def commendations_xlsx(
     campaign_id: str, app: App, actor: CurrentActor, category: str | None = Query(None)
 ) -> Response:
-    campaign = app.readable_campaign(campaign_id, actor)
+    campaign = app.access.readable_campaign(campaign_id, actor)
     categories = {c.code: c for c in campaign.categories}
     rows = []
     for code, ids in campaign.commended.items():
@@ -155,19 +160,20 @@ def commendations_xlsx(
             continue
         for nid in ids:
             n = app.get_nomination(nid)
+            title = n.title
             unit = app.get_unit(n.nominee.unit_id)
             declaring = app.get_unit(n.declaring_unit_id)
             rows.append(
                 [
-                    (n.title or {}).get("rank"),
+                    title.rank if title else None,
                     categories[code].name_zh,
                     categories[code].name_en,
                     n.nominee.name,
                     f"{unit.name_zh} / {unit.name}",
                     f"{declaring.name_zh} / {declaring.name}",
                     n.score,
-                    n.title["granted_at"].isoformat() if n.title else "",
-                    f"{n.as_dict()['state_zh']} / {n.state}",
+                    title.granted_at.isoformat() if title else "",
+                    f"{n.state.zh} / {n.state}",
                 ]
             )
     body = workbook_bytes("表彰名单 Commendations", COMMENDATION_HEADERS, rows)

@@ -1,10 +1,9 @@
 """Nominations (申报): declare, import, list, read (now or as of an instant), history, and
 each step of the pipeline. Reads return an ETag (the version); writes accept If-Match.
 
-The commands are ``async`` routes that hand the command itself to the thread pool (one
-``run_in_threadpool``) and build the response on the event loop: a plain ``def`` route costs
-FastAPI's wrapper around the sync endpoint on top, and, where it returns a model rather than
-a response, a second trip to the pool to validate it (bench/api.py measures the difference)."""
+The commands are ``async`` routes that hand the command to the thread pool
+(``CommandContext.execute``) and build the response on the event loop; the reads are plain
+``def`` routes (FastAPI runs them in the thread pool)."""
 
 from __future__ import annotations
 
@@ -16,9 +15,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from api import problems
 from api.deps import App, Command, CurrentActor, IdempotencyKey, ServicesDep, VersionedCommand
 from api.imports import import_rows, table_body
 from api.instants import checked_as_of
+from api.responses import replayed
 from api.schemas import (
     CommandResult,
     ForwardingCreate,
@@ -32,6 +33,7 @@ from api.schemas import (
     ReasonCreate,
 )
 from domain.actors import Role
+from domain.commands import Declare, Forward, Inspect, PreReview, Reinspect, Revoke, Withdraw
 from domain.errors import RuleFailure, RuleViolationError
 from domain.rules.jurisdiction import authorize, require_role
 
@@ -61,29 +63,32 @@ def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
 @router.post(
     "/campaigns/{campaign_id}/nominations",
     status_code=201,
+    responses={**problems.COMMAND, **replayed(CommandResult)},
     response_model=CommandResult,
     summary="Declare a nomination / 申报",
 )
 async def declare(campaign_id: str, body: NominationCreate, cmd: Command) -> Any:
-    result = await run_in_threadpool(
-        cmd.app.declare,
-        campaign_id,
-        body.category,
-        body.declaring_unit_id,
-        body.nominee.model_dump(),
-        body.form,
-        body.material,
-        cmd.actor,
-        idempotency_key=cmd.idempotency_key,
+    declaration = Declare(
+        campaign_id=campaign_id,
+        category=body.category,
+        declaring_unit_id=body.declaring_unit_id,
+        nominee=body.nominee.model_dump(),
+        form=body.form,
+        material=body.material,
     )
-    return command_response(result, 201)
+    return command_response(await cmd.execute(declaration), 201)
 
 
 @router.post(
     "/campaigns/{campaign_id}/nominations:import",
+    responses=problems.COMMAND,
     response_model=ImportReport,
     summary="Bulk declare from CSV or XLSX / 批量申报",
-    description="Columns: category, declaring_unit_id, nominee_kind, nominee_unit_id, nominee_name, nominee_person_id, material, and form.<field> for each declaration-form field. The report gives every row's outcome.",
+    description=(
+        "Columns: category, declaring_unit_id, nominee_kind, nominee_unit_id, nominee_name, "
+        "nominee_person_id, material, and form.<field> for each declaration-form field. The report "
+        "gives every row's outcome."
+    ),
     openapi_extra=table_body(),
 )
 async def import_nominations(
@@ -98,16 +103,15 @@ async def import_nominations(
             "name": str(row.get("nominee_name") or ""),
             "person_id": (str(row.get("nominee_person_id") or "") or None),
         }
-        return app.declare(
-            campaign_id,
-            str(row.get("category") or ""),
-            str(row.get("declaring_unit_id") or ""),
-            nominee,
-            form,
-            str(row.get("material") or ""),
-            actor,
-            idempotency_key=row_key,
+        declaration = Declare(
+            campaign_id=campaign_id,
+            category=str(row.get("category") or ""),
+            declaring_unit_id=str(row.get("declaring_unit_id") or ""),
+            nominee=nominee,
+            form=form,
+            material=str(row.get("material") or ""),
         )
+        return app.execute(declaration, actor, idempotency_key=row_key)
 
     def up_front(rows: list[dict[str, Any]]) -> None:
         """403 before any row when the file declares for a unit outside the declarer's subtree."""
@@ -116,7 +120,7 @@ async def import_nominations(
                 authorize(actor, "declare", [app.get_unit(unit_id)])
 
     require_role(actor, "declare")
-    await run_in_threadpool(app.readable_campaign, campaign_id, actor)
+    await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)
     return await import_rows(
         request, NOMINATION_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows)
     )
@@ -175,9 +179,9 @@ def list_nominations(
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
-    app.readable_campaign(campaign_id, actor)
+    app.access.readable_campaign(campaign_id, actor)
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
-    page, position = app.nomination_page(
+    page, position = app.queries.nomination_page(
         campaign_id,
         category=category,
         state=state,
@@ -205,9 +209,9 @@ def read_nomination(
     response: Response,
     as_of: Annotated[datetime | None, Query(description="ISO-8601 instant with time zone")] = None,
 ) -> Any:
-    nomination = app.readable_nomination(nomination_id, actor)
+    nomination = app.access.readable_nomination(nomination_id, actor)
     if as_of is not None:
-        nomination = app.nomination_as_of(nomination_id, checked_as_of(as_of))
+        nomination = app.queries.nomination_as_of(nomination_id, checked_as_of(as_of))
     response.headers["ETag"] = f'"{nomination.version}"'
     return nomination.as_dict()
 
@@ -218,7 +222,7 @@ def read_nomination(
     summary="Every event of a nomination / 申报全过程记录",
 )
 def history(nomination_id: str, app: App, actor: CurrentActor, services: ServicesDep) -> Any:
-    nomination = app.readable_nomination(nomination_id, actor)
+    nomination = app.access.readable_nomination(nomination_id, actor)
     logged = services.views.positions_of(str(nomination.id))
     return [
         dict(
@@ -226,121 +230,83 @@ def history(nomination_id: str, app: App, actor: CurrentActor, services: Service
             position=logged.get(e["version"], (None, None))[0],
             hash=logged.get(e["version"], (None, None))[1],
         )
-        for e in app.history(nomination_id)
+        for e in app.queries.history(nomination_id)
     ]
 
 
 @router.post(
     "/nominations/{nomination_id}/pre-review",
+    responses=problems.VERSIONED_COMMAND,
     response_model=CommandResult,
     summary="Pre-review: admit or reject / 初审",
 )
 async def pre_review(nomination_id: str, body: PreReviewCreate, cmd: VersionedCommand) -> Any:
-    return command_response(
-        await run_in_threadpool(
-            cmd.app.pre_review,
-            nomination_id,
-            body.decision,
-            body.reasons,
-            cmd.actor,
-            checks=body.checks,
-            idempotency_key=cmd.idempotency_key,
-            expected_version=cmd.expected_version,
-        )
+    review = PreReview(
+        nomination_id=nomination_id, decision=body.decision, reasons=body.reasons, checks=body.checks
     )
+    return command_response(await cmd.execute(review))
 
 
 @router.post(
     "/nominations/{nomination_id}/inspections",
+    responses=problems.VERSIONED_COMMAND,
     response_model=CommandResult,
     summary="Record an inspection / 考核验收",
 )
 async def inspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCommand) -> Any:
-    return command_response(
-        await run_in_threadpool(
-            cmd.app.inspect,
-            nomination_id,
-            body.methods,
-            body.scores,
-            body.verdict,
-            cmd.actor,
-            notes=body.notes,
-            idempotency_key=cmd.idempotency_key,
-            expected_version=cmd.expected_version,
-        )
+    inspection = Inspect(
+        nomination_id=nomination_id,
+        methods=body.methods,
+        scores=body.scores,
+        verdict=body.verdict,
+        notes=body.notes,
     )
+    return command_response(await cmd.execute(inspection))
 
 
 @router.post(
     "/nominations/{nomination_id}/withdrawal",
+    responses=problems.VERSIONED_COMMAND,
     response_model=CommandResult,
     summary="Withdraw before commendation / 撤回申报",
 )
 async def withdraw(nomination_id: str, body: ReasonCreate, cmd: VersionedCommand) -> Any:
-    return command_response(
-        await run_in_threadpool(
-            cmd.app.withdraw,
-            nomination_id,
-            body.reason,
-            cmd.actor,
-            idempotency_key=cmd.idempotency_key,
-            expected_version=cmd.expected_version,
-        )
-    )
+    return command_response(await cmd.execute(Withdraw(nomination_id=nomination_id, reason=body.reason)))
 
 
 @router.post(
     "/nominations/{nomination_id}/revocation",
+    responses=problems.VERSIONED_COMMAND,
     response_model=CommandResult,
     summary="Revoke a granted title / 撤销荣誉",
 )
 async def revoke(nomination_id: str, body: ReasonCreate, cmd: VersionedCommand) -> Any:
-    return command_response(
-        await run_in_threadpool(
-            cmd.app.revoke,
-            nomination_id,
-            body.reason,
-            cmd.actor,
-            idempotency_key=cmd.idempotency_key,
-            expected_version=cmd.expected_version,
-        )
-    )
+    return command_response(await cmd.execute(Revoke(nomination_id=nomination_id, reason=body.reason)))
 
 
 @router.post(
     "/nominations/{nomination_id}/re-inspections",
+    responses=problems.VERSIONED_COMMAND,
     response_model=CommandResult,
     summary="Yearly re-inspection of a title / 年度复查",
 )
 async def reinspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCommand) -> Any:
-    return command_response(
-        await run_in_threadpool(
-            cmd.app.reinspect,
-            nomination_id,
-            body.methods,
-            body.scores,
-            body.verdict,
-            cmd.actor,
-            notes=body.notes,
-            idempotency_key=cmd.idempotency_key,
-            expected_version=cmd.expected_version,
-        )
+    reinspection = Reinspect(
+        nomination_id=nomination_id,
+        methods=body.methods,
+        scores=body.scores,
+        verdict=body.verdict,
+        notes=body.notes,
     )
+    return command_response(await cmd.execute(reinspection))
 
 
 @router.post(
     "/nominations/{nomination_id}/forwarding",
+    responses=problems.VERSIONED_COMMAND,
     response_model=CommandResult,
     summary="Forward to the parent campaign / 上报上级评选",
 )
 async def forward(nomination_id: str, body: ForwardingCreate, cmd: VersionedCommand) -> Any:
-    return command_response(
-        await run_in_threadpool(
-            cmd.app.forward,
-            nomination_id,
-            cmd.actor,
-            target_category=body.category,
-            idempotency_key=cmd.idempotency_key,
-            expected_version=cmd.expected_version,
-        )
-    )
+    forwarding = Forward(nomination_id=nomination_id, target_category=body.category)
+    return command_response(await cmd.execute(forwarding))

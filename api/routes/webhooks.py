@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
+from api import problems
 from api.deps import App, CurrentActor, IdempotencyKey, ServicesDep
-from api.responses import created
+from api.responses import created, replayed
 from api.schemas import Model, Text
+from domain.commands import CreateWebhook, DeleteWebhook, RotateWebhookSecret
 from domain.errors import IdempotencyKeyReusedError, RuleFailure
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -23,8 +25,11 @@ class WebhookCreate(Model):
         min_length=1,
         max_length=2000,
         examples=["https://receiver.example.org/laurel"],
-        description="http(s); no user:pass@, no control characters or whitespace (percent-encode them); no tokens in the query string:"
-        " the URL is recorded in the subscription's events, and the signature authenticates Laurel",
+        description=(
+            "http(s); no user:pass@, no control characters or whitespace (percent-encode them); no "
+            "tokens in the query string: the URL is recorded in the subscription's events, and the "
+            "signature authenticates Laurel"
+        ),
     )
     event_types: list[Annotated[Text, Field(max_length=100)]] = Field(
         default_factory=lambda: ["*"],
@@ -71,7 +76,9 @@ class ReplayCreate(Model):
     after_position: StrictInt = Field(
         ge=0,
         le=2**53,
-        description="re-send the events after this global position (audit position / CloudEvents sequence)",
+        description=(
+            "re-send the events after this global position (audit position / CloudEvents sequence)"
+        ),
     )
 
 
@@ -119,29 +126,36 @@ def replay_public(row: dict[str, Any]) -> ReplayPublic:
         webhook_id=row["subscription_id"],
         after_position=row["after_position"],
         until_position=row["until_position"],
-        requested_at=instant(row["requested_at"]),  # type: ignore[arg-type]
+        requested_at=datetime.fromtimestamp(row["requested_at"], UTC),
         done=row["done_at"] is not None,
     )
 
 
 @router.post(
-    "/webhooks", status_code=201, response_model=WebhookCreated, summary="Subscribe a URL / 新增回调订阅"
+    "/webhooks",
+    status_code=201,
+    responses={**problems.COMMAND, **replayed(WebhookCreated)},
+    response_model=WebhookCreated,
+    summary="Subscribe a URL / 新增回调订阅",
 )
 def create_webhook(body: WebhookCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = app.create_webhook(body.url, body.event_types, body.description, actor, idempotency_key=key)
+    subscription = CreateWebhook(
+        url=body.url, event_types=body.event_types, description=body.description
+    )
+    result = app.execute(subscription, actor, idempotency_key=key)
     return created(WebhookCreated(**result), result["replayed"])
 
 
 @router.get("/webhooks", response_model=list[WebhookPublic], summary="List subscriptions / 回调订阅列表")
 def list_webhooks(app: App, actor: CurrentActor) -> Any:
-    return app.list_webhooks(actor)
+    return app.webhooks.list_webhooks(actor)
 
 
 @router.get(
     "/webhooks/{webhook_id}", response_model=WebhookPublic, summary="Read a subscription / 查看回调订阅"
 )
 def read_webhook(webhook_id: str, app: App, actor: CurrentActor, services: ServicesDep) -> Any:
-    subscription = app.webhook(webhook_id, actor)
+    subscription = app.webhooks.webhook(webhook_id, actor)
     health = services.webhooks.health(subscription["id"])
     return dict(
         subscription,
@@ -156,25 +170,30 @@ def read_webhook(webhook_id: str, app: App, actor: CurrentActor, services: Servi
 @router.delete(
     "/webhooks/{webhook_id}",
     status_code=204,
+    responses=problems.responses(409),
     response_class=Response,
     summary="Delete a subscription / 删除回调订阅",
 )
 def delete_webhook(webhook_id: str, app: App, actor: CurrentActor) -> Response:
-    app.delete_webhook(webhook_id, actor)
+    app.execute(DeleteWebhook(webhook_id=webhook_id), actor)
     return Response(status_code=204)
 
 
-ROTATION = "The new secret is in this response only; the previous one stays valid for 24 hours (deliveries carry both signatures meanwhile)."
+ROTATION = (
+    "The new secret is in this response only; the previous one stays valid for 24 hours (deliveries "
+    "carry both signatures meanwhile)."
+)
 
 
 @router.post(
     "/webhooks/{webhook_id}/rotation",
+    responses=problems.responses(409),
     response_model=WebhookCreated,
     summary="Rotate the secret / 轮换签名密钥",
     description=ROTATION,
 )
 def rotate_secret(webhook_id: str, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
-    result = app.rotate_webhook_secret(webhook_id, actor, idempotency_key=key)
+    result = app.execute(RotateWebhookSecret(webhook_id=webhook_id), actor, idempotency_key=key)
     return created(WebhookCreated(**result), result["replayed"], status=200)
 
 
@@ -189,7 +208,7 @@ def deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Any:
-    subscription = app.webhook(webhook_id, actor)
+    subscription = app.webhooks.webhook(webhook_id, actor)
     rows = services.webhooks.attempts(subscription["id"], limit, before)
     items = [
         Attempt(
@@ -208,6 +227,7 @@ def deliveries(
 @router.post(
     "/webhooks/{webhook_id}/replay",
     status_code=202,
+    responses={**problems.COMMAND, **replayed(ReplayPublic)},
     response_model=ReplayPublic,
     summary="Re-send history / 重放事件",
 )
@@ -221,7 +241,7 @@ def replay(
 ) -> Any:
     """Queues every event after ``after_position`` (up to the last one now) for this
     subscription again, marked as a replay (CloudEvents attribute ``replay: true``)."""
-    subscription = app.replayable_webhook(webhook_id, actor)
+    subscription = app.webhooks.replayable_webhook(webhook_id, actor)
     until = services.views.max_position()
     row, first = services.webhooks.request_replay(
         str(subscription.id), body.after_position, until, actor.token_id, app.clock().timestamp(), key

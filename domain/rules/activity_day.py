@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from domain.activity import FIVE_HAVES, Member, Session
+from domain.activity import Member, Session
 from domain.errors import RuleFailure
+from domain.vocabulary import FiveHave, SessionKind
 
 HALF_DAY_HOURS = 4.0
 MIN_SESSIONS_PER_MEMBER = 8
-ATTENDANCE_PERCENT = {"all_member": 85, "group": 75}
+ATTENDANCE_PERCENT = {SessionKind.ALL_MEMBER: 85, SessionKind.GROUP: 75}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _monthly_failures(
 ) -> tuple[list[RuleFailure], dict[int, float]]:
     failures, longest = [], {}
     for month in months:
-        days = [s for s in sessions if s.kind == "all_member" and s.on.month == month]
+        days = [s for s in sessions if s.kind == SessionKind.ALL_MEMBER and s.on.month == month]
         longest[month] = max((s.hours for s in days), default=0.0)
         if not days:
             failures.append(
@@ -99,22 +100,22 @@ def _member_failures(
 
 
 def _attendance_failures(sessions: list[Session]) -> tuple[list[RuleFailure], dict[str, float | None]]:
-    failures, rates = [], {}
+    failures: list[RuleFailure] = []
+    rates: dict[str, float | None] = {}
     for kind, percent in ATTENDANCE_PERCENT.items():
         of_kind = [s for s in sessions if s.kind == kind]
         expected = sum(len(s.expected) for s in of_kind)
         attended = sum(len(set(s.attendees) & set(s.expected)) for s in of_kind)
-        rates[kind] = round(100 * attended / expected, 2) if expected else None
+        rate = rates[str(kind)] = round(100 * attended / expected, 2) if expected else None
         if expected and attended * 100 < percent * expected:
-            name_zh = "全体党员集中学习" if kind == "all_member" else "分批分组学习"
             failures.append(
                 RuleFailure(
                     f"{kind}_attendance",
-                    f"{kind.replace('_', '-')} attendance {rates[kind]} % is below {percent} %",
-                    f"{name_zh}出勤率 {rates[kind]}% 低于 {percent}%",
+                    f"{kind.replace('_', '-')} attendance {rate} % is below {percent} %",
+                    f"{kind.zh}出勤率 {rate}% 低于 {percent}%",
                     f"attendance.{kind}",
                     percent,
-                    rates[kind],
+                    rate,
                 )
             )
     return failures, rates
@@ -123,17 +124,17 @@ def _attendance_failures(sessions: list[Session]) -> tuple[list[RuleFailure], di
 def _five_haves_failures(sessions: list[Session]) -> list[RuleFailure]:
     failures = []
     for s in sorted(sessions, key=lambda s: (s.on, s.session_id)):
-        missing = [h for h in FIVE_HAVES if not s.five_haves.get(h)]
-        if missing and s.kind != "makeup":
-            zh = "、".join(FIVE_HAVES[h] for h in missing)
+        missing = [h for h in FiveHave if not s.five_haves.get(h)]
+        if missing and s.kind != SessionKind.MAKEUP:
+            zh = "、".join(h.zh for h in missing)
             failures.append(
                 RuleFailure(
                     "five_haves",
                     f"session {s.session_id} on {s.on.isoformat()} lacks: {', '.join(missing)}",
                     f"{s.on.isoformat()} 活动缺少：{zh}",
                     f"session.{s.session_id}",
-                    list(FIVE_HAVES),
-                    missing,
+                    FiveHave.codes(),
+                    [str(h) for h in missing],
                 )
             )
     return failures
@@ -180,7 +181,8 @@ def eligibility_failures(
         return []
     summary = RuleFailure(
         rule,
-        f"{en} fell short of the activity-day rules in {result.year} ({len(result.shortfalls)} shortfalls): cannot be recommended",
+        f"{en} fell short of the activity-day rules in {result.year} "
+        f"({len(result.shortfalls)} shortfalls): cannot be recommended",
         f"{zh}{result.year} 年未达到远程教育活动日要求（{len(result.shortfalls)} 项），不得推荐",
         "nominee",
         None,

@@ -24,8 +24,10 @@ def cross_entity_failures(
     return [
         RuleFailure(
             rule.code,
-            f"{rule.name_en}: {len(missing)} of {len(units_in_subtree)} {rule.unit_level} sites do not meet the standard: {shown}{more}",
-            f"{rule.name_zh}：辖区 {len(units_in_subtree)} 个站点中有 {len(missing)} 个未达标：{shown}{more}",
+            f"{rule.name_en}: {len(missing)} of {len(units_in_subtree)} {rule.unit_level} sites "
+            f"do not meet the standard: {shown}{more}",
+            f"{rule.name_zh}：辖区 {len(units_in_subtree)} 个站点中"
+            f"有 {len(missing)} 个未达标：{shown}{more}",
             None,
             "all",
             missing,

@@ -26,7 +26,8 @@ def five_protections_failures(checks: Mapping[str, Any]) -> list[RuleFailure]:
         return [
             RuleFailure(
                 "five_protections_checked",
-                f"admitting a site needs the checks '{EQUIPMENT_RUNS}' and '{HARDWARE_DAMAGED}' (true/false)",
+                f"admitting a site needs the checks '{EQUIPMENT_RUNS}' and '{HARDWARE_DAMAGED}' "
+                "(true/false)",
                 "初审站点须填写“设备是否正常运行”和“是否因五防不到位造成硬件损坏”两项检查结果",
                 "checks",
             )
@@ -47,7 +48,8 @@ def five_protections_failures(checks: Mapping[str, Any]) -> list[RuleFailure]:
         failures.append(
             RuleFailure(
                 "five_protections_in_place",
-                "hardware (mainboard, memory, disk) damaged because the five protections were missing: not admitted",
+                "hardware (mainboard, memory, disk) damaged because the five protections were "
+                "missing: not admitted",
                 "因“五防”措施不到位造成电脑主板、内存、硬盘等硬件损坏，不参加评选",
                 f"checks.{HARDWARE_DAMAGED}",
                 False,

@@ -7,14 +7,7 @@ from typing import Any
 
 from domain.errors import RuleFailure
 from domain.values import Category
-
-METHODS = {
-    "document_review": "查阅资料",
-    "site_visit": "实地考察",
-    "live_operation": "现场操作",
-    "questionnaire": "问卷调查",
-}
-VERDICTS = ("pass", "fail")
+from domain.vocabulary import InspectionMethod, InspectionVerdict
 
 
 def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
@@ -25,7 +18,10 @@ def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
 
 
 def inspection_failures(
-    category: Category, methods: Sequence[str], scores: Mapping[str, Any], verdict: str
+    category: Category,
+    methods: Sequence[InspectionMethod | str],
+    scores: Mapping[str, Any],
+    verdict: InspectionVerdict | str,
 ) -> list[RuleFailure]:
     failures: list[RuleFailure] = []
     if not methods:
@@ -37,7 +33,7 @@ def inspection_failures(
                 "methods",
             )
         )
-    unknown_methods = sorted(set(methods) - set(METHODS))
+    unknown_methods = sorted(str(m) for m in methods if InspectionMethod.parse(m) is None)
     if unknown_methods:
         failures.append(
             RuleFailure(
@@ -45,7 +41,7 @@ def inspection_failures(
                 f"unknown methods {unknown_methods}",
                 f"未知考核方式 {unknown_methods}",
                 "methods",
-                sorted(METHODS),
+                InspectionMethod.codes(),
                 unknown_methods,
             )
         )
@@ -81,24 +77,25 @@ def inspection_failures(
                 f"scores.{extra}",
             )
         )
-    if verdict not in VERDICTS:
+    if InspectionVerdict.parse(verdict) is None:
         failures.append(
             RuleFailure(
                 "verdict_known",
                 "verdict must be pass or fail",
                 "结论须为 pass（合格）或 fail（不合格）",
                 "verdict",
-                list(VERDICTS),
+                InspectionVerdict.codes(),
                 verdict,
             )
         )
-    if not failures and verdict == "pass":
+    if not failures and verdict == InspectionVerdict.PASS:
         score = weighted_score(category, scores)
         if score < category.pass_mark:
             failures.append(
                 RuleFailure(
                     "verdict_consistent_with_scores",
-                    f"a pass verdict needs a weighted score of at least {category.pass_mark}; scored {score}",
+                    f"a pass verdict needs a weighted score of at least {category.pass_mark}; "
+                    f"scored {score}",
                     f"加权得分 {score} 低于合格线 {category.pass_mark}，不能判定为合格",
                     "verdict",
                     category.pass_mark,

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from domain.errors import OutsideJurisdictionError, RoleNotAllowedError
 from domain.units import Unit
+from domain.vocabulary import Role
 
 ACTIONS: dict[str, frozenset[str]] = {
     "manage_units": frozenset({Role.ADMIN}),
@@ -46,7 +47,7 @@ def require_role(actor: Actor, action: str) -> None:
     if actor.role not in ACTIONS[action]:
         raise RoleNotAllowedError(
             f"role '{actor.role}' may not {action.replace('_', ' ')}",
-            f"角色「{actor.role}」无权执行此操作（{action}）",
+            f"角色「{actor.role.zh}」无权执行此操作（{action}）",
             action=action,
             role=actor.role,
         )
@@ -141,7 +142,8 @@ def require_unscoped(actor: Actor, action: str) -> None:
     if actor.role == Role.SYSTEM or actor.unit_id is None:
         return
     raise OutsideJurisdictionError(
-        f"only an admin without a unit may {action.replace('_', ' ')} at the root; '{actor.unit_id}' is scoped",
+        f"only an admin without a unit may {action.replace('_', ' ')} at the root; "
+        f"'{actor.unit_id}' is scoped",
         f"仅不限单位的管理员可在根层级执行此操作；当前令牌限于「{actor.unit_id}」",
         action=action,
     )

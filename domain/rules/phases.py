@@ -8,20 +8,15 @@ from datetime import datetime
 
 from domain.errors import PhaseNotOpenError, RuleFailure
 from domain.values import Phase
-
-STEP_NAMES = {
-    "declaration": ("declaration", "申报"),
-    "pre_review": ("pre-review", "初审"),
-    "inspection": ("inspection", "考核验收"),
-    "commendation": ("commendation", "表彰"),
-}
+from domain.vocabulary import PhaseStatus, Step
 
 
-def require_open(phase: Phase, step: str, at: datetime) -> None:
+def require_open(phase: Phase, step: Step | str, at: datetime) -> None:
     if phase.is_open_at(at):
         return
-    en, zh = STEP_NAMES.get(step, (step, step))
-    if at < phase.opens_at and phase.status != "closed":
+    term = Step.parse(step)
+    en, zh = (term.en, term.zh) if term else (step, step)
+    if at < phase.opens_at and phase.status != PhaseStatus.CLOSED:
         when_en, when_zh = (
             f"opens at {phase.opens_at.isoformat()}",
             f"于 {phase.opens_at.isoformat()} 开始",
@@ -89,7 +84,7 @@ def extension_failures(
                 "reason",
             )
         )
-    if phase.status == "closed" or phase.closes_at <= at:
+    if phase.status == PhaseStatus.CLOSED or phase.closes_at <= at:
         failures.append(
             RuleFailure(
                 "extension_phase_not_closed",
@@ -127,7 +122,8 @@ def extension_failures(
         failures.append(
             RuleFailure(
                 "extension_before_next_phase_closes",
-                f"the new deadline must fall before the next phase '{nxt.code}' closes ({nxt.closes_at.isoformat()})",
+                f"the new deadline must fall before the next phase '{nxt.code}' closes "
+                f"({nxt.closes_at.isoformat()})",
                 f"新的截止时间须早于下一阶段「{nxt.name_zh}」的截止时间",
                 "closes_at",
                 f"< {nxt.closes_at.isoformat()}",

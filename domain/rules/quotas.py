@@ -69,7 +69,8 @@ def best_first_failures(ranked: Sequence[Candidate], requested: Sequence[str]) -
     return [
         RuleFailure(
             "best_scores_first",
-            f"commendation goes best score first ({TIE_BREAK}); better-ranked nominations were skipped: {skipped}",
+            f"commendation goes best score first ({TIE_BREAK}); better-ranked nominations were "
+            f"skipped: {skipped}",
             f"须按得分从高到低表彰，以下排名更靠前的未被列入：{skipped}",
             "nomination_ids",
             sorted(top),
@@ -88,7 +89,8 @@ def competitive_inspection_failures(
     return [
         RuleFailure(
             "competitive_inspection",
-            f"inspection is competitive: more than the quota ({quota}) must be inspected; only {inspected} were",
+            f"inspection is competitive: more than the quota ({quota}) must be inspected; "
+            f"only {inspected} were",
             f"实行差额考核，考核人数须多于名额 {quota}，实际仅考核 {inspected} 个",
             None,
             f"> {quota}",

@@ -49,7 +49,8 @@ def control_character_failures(values: Mapping[str, Any]) -> list[RuleFailure]:
             failures.append(
                 RuleFailure(
                     "text_control_character",
-                    f"{field} holds the control character {describe(char)}; text may hold tab, newline and carriage return only",
+                    f"{field} holds the control character {describe(char)}; text may hold tab, "
+                    "newline and carriage return only",
                     f"「{field}」含有控制字符 {describe(char)}，文本中只允许制表符、换行符和回车符",
                     field,
                     None,

@@ -37,7 +37,8 @@ def threshold_failures(
             zh = f"{threshold.name_zh}：须具备，申报为 {value!r}"
         else:
             en = f"{threshold.name_en}: must be {threshold.op} {threshold.value}, declared {value!r}"
-            zh = f"{threshold.name_zh}：须{OPERATOR_WORDS_ZH[threshold.op]} {threshold.value}，申报为 {value!r}"
+            words = OPERATOR_WORDS_ZH[threshold.op]
+            zh = f"{threshold.name_zh}：须{words} {threshold.value}，申报为 {value!r}"
         failures.append(
             RuleFailure(
                 threshold.code,

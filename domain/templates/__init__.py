@@ -18,6 +18,7 @@ import yaml
 from domain.errors import InvalidCampaignError, RuleFailure, TemplateNotFoundError
 from domain.rules.phases import move_close, phase_order_failures
 from domain.values import Category, Criterion, CrossEntityRule, FormField, Phase, Threshold
+from domain.vocabulary import Level
 
 _DATE = re.compile(r"^Y(?:\+(\d+))?-(\d{2})-(\d{2})$")
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
@@ -38,7 +39,7 @@ class Template:
     code: str
     name_zh: str
     name_en: str
-    organiser_level: str
+    organiser_level: Level
     timezone: str
     source: str
     phases: tuple[PhaseSpec, ...]
@@ -106,7 +107,7 @@ def parse_template(raw: dict[str, Any]) -> Template:
         code=raw["code"],
         name_zh=raw["name_zh"],
         name_en=raw["name_en"],
-        organiser_level=raw["organiser_level"],
+        organiser_level=Level(raw["organiser_level"]),
         timezone=raw.get("timezone", "Asia/Shanghai"),
         source=raw.get("source", ""),
         phases=tuple(PhaseSpec(**p) for p in raw["phases"]),

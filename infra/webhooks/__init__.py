@@ -14,6 +14,8 @@ from infra.webhooks.sender import Sender
 from infra.webhooks.ssrf import AddressGuard
 from infra.webhooks.store import WebhookStore
 
+__all__ = ["AddressGuard", "Dispatcher", "WebhookStore", "build_dispatcher", "open_store"]
+
 
 def open_store(app: Any) -> WebhookStore:
     return WebhookStore(open_db(app))

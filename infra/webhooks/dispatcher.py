@@ -20,6 +20,8 @@ from typing import Any, Protocol
 import structlog
 
 from domain.actors import SYSTEM
+from domain.application import Laurel
+from domain.commands import DisableWebhook
 from domain.webhooks import WebhookNotFoundError, WebhookSubscription, matches
 from infra.webhooks import messages
 from infra.webhooks.policy import RetryPolicy, retry_after_seconds
@@ -28,7 +30,10 @@ from infra.webhooks.store import Attempt, Message, WebhookStore
 
 log = structlog.get_logger("laurel.webhooks")
 GONE_REASON = "the endpoint answered 410 Gone / 接收端返回 410（已不存在），订阅已停用"
-MISSING_SECRET = "signing secret missing, nothing sent; rotate the secret (POST /v1/webhooks/{id}/rotation) / 签名密钥缺失，未发送；请轮换密钥"
+MISSING_SECRET = (
+    "signing secret missing, nothing sent; rotate the secret (POST /v1/webhooks/{id}/rotation) / "
+    "签名密钥缺失，未发送；请轮换密钥"
+)
 
 
 class Views(Protocol):
@@ -44,7 +49,7 @@ def utc_now() -> datetime:
 class Dispatcher:
     def __init__(
         self,
-        app: Any,
+        app: Laurel,
         views: Views,
         store: WebhookStore,
         sender: Sender,
@@ -65,9 +70,9 @@ class Dispatcher:
     def subscriptions(self) -> dict[str, WebhookSubscription]:
         """The active subscriptions, as they stand now."""
         found: dict[str, WebhookSubscription] = {}
-        for webhook_id in self.app.webhook_ids():
+        for webhook_id in self.app.webhooks.webhook_ids():
             try:
-                subscription = self.app.get_webhook(webhook_id)
+                subscription = self.app.webhooks.get_webhook(webhook_id)
             except WebhookNotFoundError:  # deleted since the directory was read
                 continue
             if subscription.active:
@@ -284,7 +289,7 @@ class Dispatcher:
 
     def disable(self, subscription_id: str, reason: str) -> None:
         with contextlib.suppress(WebhookNotFoundError):  # deleted meanwhile: nothing left to disable
-            self.app.disable_webhook(subscription_id, reason, SYSTEM)
+            self.app.execute(DisableWebhook(webhook_id=subscription_id, reason=reason), SYSTEM)
         cancelled = self.store.cancel_pending([subscription_id])
         log.warning("webhook disabled", subscription=subscription_id, reason=reason, cancelled=cancelled)
 

@@ -28,25 +28,37 @@ from infra.webhooks.db import Db
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {ns}webhook_state (name TEXT PRIMARY KEY, position {int} NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {ns}webhook_endpoints (subscription_id TEXT PRIMARY KEY, start_after {int} NOT NULL, failing_since {real}, last_success_at {real})",
+    "CREATE TABLE IF NOT EXISTS {ns}webhook_endpoints (subscription_id TEXT PRIMARY KEY, start_after "
+    "{int} NOT NULL, failing_since {real}, last_success_at {real})",
     (
-        "CREATE TABLE IF NOT EXISTS {ns}webhook_messages (id {pk}, subscription_id TEXT NOT NULL, lane TEXT NOT NULL, position {int} NOT NULL,"
-        " event_id TEXT NOT NULL, type TEXT NOT NULL, replay_id {int} NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,"
-        " attempts {int} NOT NULL, next_attempt_at {real} NOT NULL, created_at {real} NOT NULL, UNIQUE (subscription_id, replay_id, position))"
+        "CREATE TABLE IF NOT EXISTS {ns}webhook_messages (id {pk}, subscription_id TEXT NOT NULL, "
+        "lane TEXT NOT NULL, position {int} NOT NULL,"
+        " event_id TEXT NOT NULL, type TEXT NOT NULL, replay_id {int} NOT NULL, body TEXT NOT NULL, "
+        "status TEXT NOT NULL,"
+        " attempts {int} NOT NULL, next_attempt_at {real} NOT NULL, created_at {real} NOT NULL, "
+        "UNIQUE (subscription_id, replay_id, position))"
     ),
     "CREATE INDEX IF NOT EXISTS webhook_messages_due ON {ns}webhook_messages (status, next_attempt_at)",
-    "CREATE INDEX IF NOT EXISTS webhook_messages_lane ON {ns}webhook_messages (subscription_id, lane, status, id)",
+    "CREATE INDEX IF NOT EXISTS webhook_messages_lane ON {ns}webhook_messages (subscription_id, lane, "
+    "status, id)",
     (
-        "CREATE TABLE IF NOT EXISTS {ns}webhook_replays (id {pk}, subscription_id TEXT NOT NULL, after_position {int} NOT NULL, until_position {int} NOT NULL,"
-        " cursor {int} NOT NULL, requested_at {real} NOT NULL, requested_by TEXT, idempotency_key TEXT UNIQUE, done_at {real})"
+        "CREATE TABLE IF NOT EXISTS {ns}webhook_replays (id {pk}, subscription_id TEXT NOT NULL, "
+        "after_position {int} NOT NULL, until_position {int} NOT NULL,"
+        " cursor {int} NOT NULL, requested_at {real} NOT NULL, requested_by TEXT, idempotency_key "
+        "TEXT UNIQUE, done_at {real})"
     ),
     (
-        "CREATE TABLE IF NOT EXISTS {ns}webhook_attempts (id {pk}, message_id {int} NOT NULL, subscription_id TEXT NOT NULL, event_id TEXT NOT NULL,"
-        " type TEXT NOT NULL, position {int} NOT NULL, replay_id {int} NOT NULL, attempt {int} NOT NULL, attempted_at {real} NOT NULL,"
-        " status_code {int}, outcome TEXT NOT NULL, latency_ms {real}, response_excerpt TEXT, error TEXT, next_attempt_at {real})"
+        "CREATE TABLE IF NOT EXISTS {ns}webhook_attempts (id {pk}, message_id {int} NOT NULL, "
+        "subscription_id TEXT NOT NULL, event_id TEXT NOT NULL,"
+        " type TEXT NOT NULL, position {int} NOT NULL, replay_id {int} NOT NULL, attempt {int} NOT "
+        "NULL, attempted_at {real} NOT NULL,"
+        " status_code {int}, outcome TEXT NOT NULL, latency_ms {real}, response_excerpt TEXT, error "
+        "TEXT, next_attempt_at {real})"
     ),
-    "CREATE INDEX IF NOT EXISTS webhook_attempts_subscription ON {ns}webhook_attempts (subscription_id, id)",
-    "CREATE TABLE IF NOT EXISTS {ns}webhook_secrets (ref TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at {real} NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS webhook_attempts_subscription ON {ns}webhook_attempts "
+    "(subscription_id, id)",
+    "CREATE TABLE IF NOT EXISTS {ns}webhook_secrets (ref TEXT PRIMARY KEY, secret TEXT NOT NULL, "
+    "created_at {real} NOT NULL)",
     "INSERT INTO {ns}webhook_state (name, position) VALUES ('fanout', 0) ON CONFLICT (name) DO NOTHING",
 )
 TYPES = {
@@ -170,7 +182,8 @@ class WebhookStore:
             ):
                 return False
             sql.executemany(
-                f"INSERT INTO {self.t['endpoints']} (subscription_id, start_after) VALUES (?, ?) ON CONFLICT (subscription_id) DO NOTHING",
+                f"INSERT INTO {self.t['endpoints']} (subscription_id, start_after) VALUES (?, ?) ON "
+                "CONFLICT (subscription_id) DO NOTHING",
                 list(starts.items()),
             )
             self._insert(sql, messages, now)
@@ -179,7 +192,10 @@ class WebhookStore:
     def _insert(self, sql: Any, messages: Iterable[Message], now: float) -> None:
         columns = ", ".join(MESSAGE_COLUMNS)
         marks = ", ".join("?" for _ in MESSAGE_COLUMNS)
-        statement = f"INSERT INTO {self.t['messages']} ({columns}) VALUES ({marks}) ON CONFLICT (subscription_id, replay_id, position) DO NOTHING"
+        statement = (
+            f"INSERT INTO {self.t['messages']} ({columns}) VALUES ({marks}) ON CONFLICT "
+            "(subscription_id, replay_id, position) DO NOTHING"
+        )
         sql.executemany(statement, [m.row(now) for m in messages])
 
     # --- replays ------------------------------------------------------------------------------
@@ -202,7 +218,8 @@ class WebhookStore:
             ):
                 return first[0], False
             rows = sql.rows(
-                f"INSERT INTO {self.t['replays']} (subscription_id, after_position, until_position, cursor, requested_at, requested_by, idempotency_key, done_at)"
+                f"INSERT INTO {self.t['replays']} (subscription_id, after_position, until_position, "
+                "cursor, requested_at, requested_by, idempotency_key, done_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                 (
                     subscription_id,
@@ -227,7 +244,8 @@ class WebhookStore:
         with self.db.transaction() as sql:
             if (
                 sql.execute(
-                    f"UPDATE {self.t['replays']} SET cursor = ?, done_at = ? WHERE id = ? AND cursor = ?",
+                    f"UPDATE {self.t['replays']} SET cursor = ?, done_at = ? WHERE id = ? AND cursor = "
+                    "?",
                     (new, now if done else None, replay_id, old),
                 )
                 != 1
@@ -243,8 +261,10 @@ class WebhookStore:
         m = self.t["messages"]
         with self.db.transaction(write=False) as sql:
             return sql.rows(
-                f"SELECT * FROM {m} AS m WHERE m.status = 'pending' AND m.next_attempt_at <= ? AND NOT EXISTS ("
-                f" SELECT 1 FROM {m} AS p WHERE p.subscription_id = m.subscription_id AND p.lane = m.lane AND p.status = 'pending' AND p.id < m.id)"
+                f"SELECT * FROM {m} AS m WHERE m.status = 'pending' AND m.next_attempt_at <= ? AND NOT "
+                "EXISTS ("
+                f" SELECT 1 FROM {m} AS p WHERE p.subscription_id = m.subscription_id AND p.lane = "
+                "m.lane AND p.status = 'pending' AND p.id < m.id)"
                 " ORDER BY m.next_attempt_at, m.id LIMIT ?",
                 (now, limit),
             )
@@ -270,29 +290,49 @@ class WebhookStore:
                     else attempt.attempted_at
                 )
                 sql.execute(
-                    f"UPDATE {self.t['messages']} SET status = ?, attempts = ?, next_attempt_at = ? WHERE id = ?",
+                    f"UPDATE {self.t['messages']} SET status = ?, attempts = ?, next_attempt_at = ? "
+                    "WHERE id = ?",
                     (status, attempt.attempt, next_at, message["id"]),
                 )
                 sql.execute(
-                    f"INSERT INTO {self.t['attempts']} (message_id, subscription_id, event_id, type, position, replay_id, attempt, attempted_at,"
-                    " status_code, outcome, latency_ms, response_excerpt, error, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (message["id"], message["subscription_id"], message["event_id"], message["type"], message["position"], message["replay_id"], attempt.attempt,
-                     attempt.attempted_at, attempt.status_code, attempt.outcome, attempt.latency_ms, attempt.response_excerpt, attempt.error, attempt.next_attempt_at),
-                )  # fmt: skip
+                    f"INSERT INTO {self.t['attempts']} (message_id, subscription_id, event_id, type, "
+                    "position, replay_id, attempt, attempted_at,"
+                    " status_code, outcome, latency_ms, response_excerpt, error, next_attempt_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        message["id"],
+                        message["subscription_id"],
+                        message["event_id"],
+                        message["type"],
+                        message["position"],
+                        message["replay_id"],
+                        attempt.attempt,
+                        attempt.attempted_at,
+                        attempt.status_code,
+                        attempt.outcome,
+                        attempt.latency_ms,
+                        attempt.response_excerpt,
+                        attempt.error,
+                        attempt.next_attempt_at,
+                    ),
+                )
                 if attempt.outcome == "delivered":
                     sql.execute(
-                        f"UPDATE {endpoints} SET failing_since = NULL, last_success_at = ? WHERE subscription_id = ?",
+                        f"UPDATE {endpoints} SET failing_since = NULL, last_success_at = ? WHERE "
+                        "subscription_id = ?",
                         (attempt.attempted_at, message["subscription_id"]),
                     )
                 else:
                     sql.execute(
-                        f"UPDATE {endpoints} SET failing_since = COALESCE(failing_since, ?) WHERE subscription_id = ?",
+                        f"UPDATE {endpoints} SET failing_since = COALESCE(failing_since, ?) WHERE "
+                        "subscription_id = ?",
                         (attempt.attempted_at, message["subscription_id"]),
                     )
             ids = sorted({message["subscription_id"] for message, _, _ in outcomes})
             rows = (
                 sql.rows(
-                    f"SELECT * FROM {endpoints} WHERE subscription_id IN ({', '.join('?' for _ in ids)})",
+                    f"SELECT * FROM {endpoints} WHERE subscription_id IN "
+                    f"({', '.join('?' for _ in ids)})",
                     ids,
                 )
                 if ids
@@ -307,7 +347,8 @@ class WebhookStore:
         with self.db.transaction() as sql:
             marks = ", ".join("?" for _ in ids)
             return sql.execute(
-                f"UPDATE {self.t['messages']} SET status = 'cancelled' WHERE status = 'pending' AND subscription_id IN ({marks})",
+                f"UPDATE {self.t['messages']} SET status = 'cancelled' WHERE status = 'pending' AND "
+                f"subscription_id IN ({marks})",
                 ids,
             )
 
@@ -319,14 +360,16 @@ class WebhookStore:
         """The delivery log, newest first; ``before``: an attempt id (the next page)."""
         with self.db.transaction(write=False) as sql:
             return sql.rows(
-                f"SELECT * FROM {self.t['attempts']} WHERE subscription_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                f"SELECT * FROM {self.t['attempts']} WHERE subscription_id = ? AND id < ? ORDER BY id "
+                "DESC LIMIT ?",
                 (subscription_id, before if before is not None else 2**62, limit),
             )
 
     def health(self, subscription_id: str) -> dict[str, Any]:
         with self.db.transaction(write=False) as sql:
             pending = sql.scalar(
-                f"SELECT COUNT(*) AS n FROM {self.t['messages']} WHERE subscription_id = ? AND status = 'pending'",
+                f"SELECT COUNT(*) AS n FROM {self.t['messages']} WHERE subscription_id = ? AND status "
+                "= 'pending'",
                 (subscription_id,),
             )
             endpoint = sql.rows(

@@ -13,7 +13,8 @@ CSRF_FIELD = "csrf_token"
 def form_token(html: str, action: str) -> str:
     """The CSRF token of the page's form that posts to ``action``."""
     found = re.search(
-        rf'<form method="post" action="{re.escape(action)}">.*?<input type="hidden" name="{CSRF_FIELD}" value="([^"]+)">',
+        rf'<form method="post" action="{re.escape(action)}">.*?'
+        rf'<input type="hidden" name="{CSRF_FIELD}" value="([^"]+)">',
         html,
         re.DOTALL,
     )

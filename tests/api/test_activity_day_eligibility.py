@@ -5,11 +5,12 @@ and the register's history keeps both."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from tests.api.conftest import running_server
-from tests.api.test_seed_000_walkthrough import Clock, problem
-from tests.conftest import BACKENDS
-from tests.integration.world import material
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import Clock
+from tests.builders.http import problem, serve_in_process
+from tests.builders.material import material_of
 
 HAVES = {
     "notice": True,
@@ -24,16 +25,19 @@ MEMBERS = [f"m{i:02d}" for i in range(10)]
 @BACKENDS
 def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_correction(database_url):
     clock = Clock(datetime(2022, 10, 17, 2, tzinfo=UTC))  # seed-000 declarations, 2022
-    with running_server(database_url, clock) as server, server.client() as admin:
+    with serve_in_process(database_url, clock) as server, server.client() as admin:
         for unit in [
             {"id": "city-1", "name_zh": "示范市", "level": "city"},
             {"id": "county-1", "name_zh": "宜君县", "level": "county", "parent_id": "city-1"},
             {"id": "town-3", "name_zh": "彭镇", "level": "township", "parent_id": "county-1"},
         ]:
             assert admin.post("/v1/units", json=unit).status_code == 201
-        token = lambda role, unit: server.client(
-            admin.post("/v1/tokens", json={"role": role, "unit_id": unit}).json()["token"]
-        )
+
+        def token(role: str, unit: str) -> Any:
+            return server.client(
+                admin.post("/v1/tokens", json={"role": role, "unit_id": unit}).json()["token"]
+            )
+
         declarer, reviewer, auditor = (
             token("declarer", "town-3"),
             token("reviewer", "city-1"),
@@ -48,11 +52,16 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
                 == 201
             )
         # Jan-Sep: monthly all-member days, two members absent each time (in turn): 72 of 90, 80 %.
-        csv = "session_id,date,kind,hours,topic,expected,attendees,notice,sign_in,playback_log,discussion_record,feedback\n"
+        csv = (
+            "session_id,date,kind,hours,topic,expected,attendees,"
+            "notice,sign_in,playback_log,discussion_record,feedback\n"
+        )
         for month in range(1, 10):
             absent = {MEMBERS[(2 * month) % 10], MEMBERS[(2 * month + 1) % 10]}
             present = [m for m in MEMBERS if m not in absent]
-            csv += f'2022-{month:02d},2022-{month:02d}-10,all_member,4,party_building,all,"{",".join(present)}",是,是,是,是,是\n'
+            attendees = ",".join(present)
+            csv += f'2022-{month:02d},2022-{month:02d}-10,all_member,4,party_building,all,"{attendees}",'
+            csv += "是,是,是,是,是\n"
         report = declarer.post(
             "/v1/units/town-3/activity-days:import",
             content=csv.encode(),
@@ -76,7 +85,7 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
                 "category": "advanced_worker",
                 "declaring_unit_id": "town-3",
                 "nominee": {"kind": "person", "unit_id": "town-3", "name": "党员0", "person_id": "m00"},
-                "material": material(),
+                "material": material_of(),
             },
         )
         assert declared.status_code == 201
@@ -119,7 +128,7 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
         assert admitted.status_code == 200 and admitted.json()["state"] == "admitted"
 
         app = server.services.app
-        register = app.activity_register("town-3", 2022)
+        register = app.queries.activity_register("town-3", 2022)
         kinds = [type(e).__name__ for e in app.events.get(register.id)]
         assert kinds.count("SessionRecorded") == 9 and kinds.count("SessionCorrected") == 9
         for client in (declarer, reviewer, auditor):
@@ -129,7 +138,7 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
 def test_activity_registers_written_by_the_units_own_declarer_read_by_reviewers_and_auditors(tmp_path):
     clock = Clock(datetime(2022, 10, 17, 2, tzinfo=UTC))
     with (
-        running_server(f"sqlite:///{tmp_path / 'a.sqlite3'}", clock) as server,
+        serve_in_process(f"sqlite:///{tmp_path / 'a.sqlite3'}", clock) as server,
         server.client() as admin,
     ):
         for unit in [

@@ -1,20 +1,21 @@
 """The authorization matrix: every endpoint × every principal, asserting the EXACT status.
 
 A principal is a role with a token whose unit lies inside or outside the jurisdiction of the
-request's target (plus no token and an unknown token). The targets all live in city-1's tree:
+request's target (plus no token and an unknown token). The targets all live in shifan-shi's tree:
 
-    city-1 > county-1 > town-1 (vil-1-01, vil-1-02), town-2 (vil-2-01)
-    city-2 > county-2 > town-3 (vil-3-01)                        (the "outside" world)
+    shifan-shi > yijun-xian > peng-zhen (qianshuang-cun, houshuang-cun), qipan-zhen (mazhuang-cun)
+    linyuan-shi > taoyuan-xian > zhangjia-zhen (lijia-cun)                        (the "outside" world)
 
     admin     global = the bootstrap admin token (no unit: everywhere)
-              inside = admin@city-1        outside = admin@city-2
-    declarer  inside = declarer@town-1     outside = declarer@town-2 (a sibling township:
-              the city-1 campaigns cover it, town-1's nominations do not)
-              foreign = declarer@town-3 (no city-1 campaign covers it)
-    reviewer  inside = reviewer@city-1     outside = reviewer@city-2
-    inspector inside = inspector@city-1    outside = inspector@city-2
+              inside = admin@shifan-shi        outside = admin@linyuan-shi
+    declarer  inside = declarer@peng-zhen     outside = declarer@qipan-zhen (a sibling township:
+              the shifan-shi campaigns cover it, peng-zhen's nominations do not)
+              foreign = declarer@zhangjia-zhen (no shifan-shi campaign covers it)
+    reviewer  inside = reviewer@shifan-shi     outside = reviewer@linyuan-shi
+    inspector inside = inspector@shifan-shi    outside = inspector@linyuan-shi
     auditor   global = an auditor without a unit (of the root: reads everything)
-              inside = auditor@city-1      outside = auditor@city-2 (reads its subtree, writes nothing)
+              inside = auditor@shifan-shi      outside = auditor@linyuan-shi
+              (reads its subtree, writes nothing)
 
 Rules (domain/rules/jurisdiction.py): admin manages
 units, campaigns and tokens in its subtree; declarer declares and withdraws for nominations
@@ -46,16 +47,30 @@ import httpx
 import pytest
 
 from api.tabular import XLSX
-from tests.api.conftest import ADMIN_TOKEN, Server, running_server
-from tests.conftest import BACKENDS, backend_url
-from tests.integration.world import (
-    ADMIN,
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    SITE_CHECKS,
-    declarer,
-    material,
-    scores_for,
+from domain.commands import (
+    Commend,
+    CreateCampaign,
+    Declare,
+    Inspect,
+    IssueToken,
+    PreReview,
+    RegisterUnit,
+)
+from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
+from tests.builders.backends import BACKENDS, backend_url
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.http import ADMIN_TOKEN, Server, serve_in_process
+from tests.builders.http_world import register_units
+from tests.builders.material import material_of
+from tests.builders.tree import (
+    CITY,
+    COUNTY,
+    NEIGHBOUR_TREE,
+    OTHER_TOWNSHIP,
+    OTHER_TOWNSHIP_VILLAGE,
+    TOWNSHIP,
+    UNIT_TREE,
+    VILLAGE,
 )
 
 PROBLEM = "application/problem+json"
@@ -75,19 +90,8 @@ NOMINATION_COLUMNS = [
     "material",
 ]
 
-UNITS = (
-    ("city-1", "Sample City", "示范市", "city", None),
-    ("county-1", "Yijun County", "宜君县", "county", "city-1"),
-    ("town-1", "Township 1", "彭镇1", "township", "county-1"),
-    ("town-2", "Township 2", "彭镇2", "township", "county-1"),
-    ("vil-1-01", "Village 1-1", "前双村1-1", "village", "town-1"),
-    ("vil-1-02", "Village 1-2", "前双村1-2", "village", "town-1"),
-    ("vil-2-01", "Village 2-1", "前双村2-1", "village", "town-2"),
-    ("city-2", "Other City", "另一市", "city", None),
-    ("county-2", "Other County", "另一县", "county", "city-2"),
-    ("town-3", "Township 3", "彭镇3", "township", "county-2"),
-    ("vil-3-01", "Village 3-1", "前双村3-1", "village", "town-3"),
-)
+MATRIX_UNITS = {CITY, COUNTY, TOWNSHIP, VILLAGE, "houshuang-cun", OTHER_TOWNSHIP, OTHER_TOWNSHIP_VILLAGE}
+UNITS = (*(row for row in UNIT_TREE if row.code in MATRIX_UNITS), *NEIGHBOUR_TREE)
 
 
 # --- principals ---------------------------------------------------------------------------
@@ -110,24 +114,24 @@ class Principal:
 
 PRINCIPALS = (
     Principal("admin", "global"),  # the bootstrap admin token: no unit, everywhere
-    Principal("admin", "inside", "city-1"),
-    Principal("admin", "outside", "city-2"),
-    Principal("declarer", "inside", "town-1"),
-    Principal("declarer", "outside", "town-2"),
-    Principal("declarer", "foreign", "town-3"),
-    Principal("reviewer", "inside", "city-1"),
-    Principal("reviewer", "outside", "city-2"),
-    Principal("inspector", "inside", "city-1"),
-    Principal("inspector", "outside", "city-2"),
+    Principal("admin", "inside", "shifan-shi"),
+    Principal("admin", "outside", "linyuan-shi"),
+    Principal("declarer", "inside", "peng-zhen"),
+    Principal("declarer", "outside", "qipan-zhen"),
+    Principal("declarer", "foreign", "zhangjia-zhen"),
+    Principal("reviewer", "inside", "shifan-shi"),
+    Principal("reviewer", "outside", "linyuan-shi"),
+    Principal("inspector", "inside", "shifan-shi"),
+    Principal("inspector", "outside", "linyuan-shi"),
     Principal("auditor", "global"),
-    Principal("auditor", "inside", "city-1"),
-    Principal("auditor", "outside", "city-2"),
+    Principal("auditor", "inside", "shifan-shi"),
+    Principal("auditor", "outside", "linyuan-shi"),
     Principal("anonymous"),
     Principal("bad-token"),
 )
 AUTHENTICATED = frozenset(p.key for p in PRINCIPALS if p.authenticated)
-# Read a city-1 campaign: root readers; admins/reviewers/inspectors/auditors when city-1 lies
-# in their subtree; declarers when the campaign covers their unit (town-2 is covered too).
+# Read a shifan-shi campaign: root readers; admins/reviewers/inspectors/auditors when shifan-shi lies
+# in their subtree; declarers when the campaign covers their unit (qipan-zhen is covered too).
 CAMPAIGN_READERS = frozenset(
     {
         "admin-global",
@@ -140,7 +144,7 @@ CAMPAIGN_READERS = frozenset(
         "auditor-inside",
     }
 )
-# Read a nomination declared by town-1 in a city-1 campaign: declarers only within town-1.
+# Read a nomination declared by peng-zhen in a shifan-shi campaign: declarers only within peng-zhen.
 NOMINATION_READERS = CAMPAIGN_READERS - {"declarer-outside"}
 ADMINS_INSIDE = frozenset({"admin-global", "admin-inside"})
 # A unit and its records (roll-up, subtree listing): tokens of the unit or of a unit above it,
@@ -217,7 +221,7 @@ class Matrix:
     def client(self, principal: Principal) -> httpx.Client:
         return self.clients[principal.key]
 
-    def create_campaign(self, current: str, organiser: str = "city-1", **extra: Any) -> Campaign:
+    def create_campaign(self, current: str, organiser: str = "shifan-shi", **extra: Any) -> Campaign:
         """Over HTTP, as the bootstrap admin, with ``current`` open now."""
         starts_at, durations, opens = phase_plan(current, datetime.now(UTC))
         body = {
@@ -235,49 +239,61 @@ class Matrix:
     def fresh_campaign(self, current: str) -> Campaign:
         """Directly through the application (faster), with ``current`` open now."""
         starts_at, durations, opens = phase_plan(current, datetime.now(UTC))
-        result = self.app.create_campaign(
-            "five-good-sites",
-            "city-1",
+        result = self.app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id="shifan-shi",
+                starts_at=starts_at,
+                durations=durations,
+                quotas={CATEGORY: None},
+            ),
             ADMIN,
-            starts_at=starts_at,
-            durations=durations,
-            quotas={CATEGORY: None},
         )
         return Campaign(str(result["id"]), opens)
 
     def nomination(self, campaign: Campaign | str, upto: str) -> str:
-        """A fresh nomination (town-1 declares a site of vil-1-01) taken through the pipeline
+        """A fresh nomination (peng-zhen declares a site of qianshuang-cun) taken through the pipeline
         up to ``upto`` (declared, admitted, inspected, commended), each step at an instant
         inside the phase that step belongs to."""
         c = self.campaigns[campaign] if isinstance(campaign, str) else campaign
         n = self.unique()
         step = timedelta(minutes=5, milliseconds=n)
-        nominee = {"kind": "site", "unit_id": "vil-1-01", "name": f"Matrix site {n} / 站点{n}"}
+        nominee = {"kind": "site", "unit_id": "qianshuang-cun", "name": f"Matrix site {n} / 站点{n}"}
         nid = str(
-            self.app.declare(
-                c.id,
-                CATEGORY,
-                "town-1",
-                nominee,
-                {},
-                material(900),
-                declarer("town-1"),
+            self.app.execute(
+                Declare(
+                    campaign_id=c.id,
+                    category=CATEGORY,
+                    declaring_unit_id="peng-zhen",
+                    nominee=nominee,
+                    form={},
+                    material=material_of(900),
+                ),
+                declarer_of("peng-zhen"),
                 at=c.opens[0] + step,
             )["id"]
         )
         if upto in ("admitted", "inspected", "commended"):
-            self.app.pre_review(
-                nid,
-                "admit",
-                ["材料翔实 / thorough"],
+            self.app.execute(
+                PreReview(
+                    nomination_id=nid,
+                    decision="admit",
+                    reasons=["材料翔实 / thorough"],
+                    checks=FIVE_PROTECTIONS_OK,
+                ),
                 CITY_REVIEWER,
-                checks=SITE_CHECKS,
                 at=c.opens[1] + step,
             )
         if upto in ("inspected", "commended"):
-            self.app.inspect(nid, METHODS, scores_for(85), "pass", CITY_INSPECTOR, at=c.opens[2] + step)
+            self.app.execute(
+                Inspect(nomination_id=nid, methods=METHODS, scores=site_scores(85), verdict="pass"),
+                CITY_INSPECTOR,
+                at=c.opens[2] + step,
+            )
         if upto == "commended":
-            result = self.app.commend(c.id, CATEGORY, CITY_REVIEWER, at=c.opens[3] + step)
+            result = self.app.execute(
+                Commend(campaign_id=c.id, category=CATEGORY), CITY_REVIEWER, at=c.opens[3] + step
+            )
             assert [x["id"] for x in result["commended"]] == [nid]
         return nid
 
@@ -289,12 +305,7 @@ class Matrix:
 def build_world(server: Server) -> Matrix:
     m = Matrix(server, datetime.now(UTC))
     root = m.clients["root"] = server.client(ADMIN_TOKEN)
-    for uid, name, name_zh, level, parent in UNITS:
-        response = root.post(
-            "/v1/units",
-            json={"id": uid, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent},
-        )
-        assert response.status_code == 201, response.text
+    register_units(root, UNITS)
     for p in PRINCIPALS:
         if p.role == "anonymous":
             m.clients[p.key] = server.client(None)
@@ -315,9 +326,12 @@ def build_world(server: Server) -> Matrix:
     m.campaigns["pre_reviewing"] = m.create_campaign("pre_review")
     m.campaigns["inspecting"] = m.create_campaign("inspection")
     m.campaigns["commending"] = m.create_campaign("commendation", **no_quota)
-    # county-1's campaign, forwarding to city-1's campaign that is declaring now.
+    # yijun-xian's campaign, forwarding to shifan-shi's campaign that is declaring now.
     m.campaigns["forwarding"] = m.create_campaign(
-        "commendation", organiser="county-1", parent_campaign_id=m.campaigns["declaring"].id, **no_quota
+        "commendation",
+        organiser="yijun-xian",
+        parent_campaign_id=m.campaigns["declaring"].id,
+        **no_quota,
     )
     m.shared_nomination = m.nomination("commending", "commended")
     return m
@@ -336,8 +350,8 @@ def database_url(
 
 @pytest.fixture(scope="module")
 def matrix(database_url: str) -> Iterator[Matrix]:
-    """tests/api/conftest.py's server (real uvicorn on a free port) at module scope, with the world built."""
-    with running_server(database_url) as server:
+    """The API in process at module scope, with the world built."""
+    with serve_in_process(database_url) as server:
         world = build_world(server)
         try:
             yield world
@@ -390,10 +404,14 @@ def _nomination_body(m: Matrix) -> dict[str, Any]:
     n = m.unique()
     return {
         "category": CATEGORY,
-        "declaring_unit_id": "town-1",
-        "nominee": {"kind": "site", "unit_id": "vil-1-02", "name": f"Declared site {n} / 申报站点{n}"},
+        "declaring_unit_id": "peng-zhen",
+        "nominee": {
+            "kind": "site",
+            "unit_id": "houshuang-cun",
+            "name": f"Declared site {n} / 申报站点{n}",
+        },
         "form": {},
-        "material": material(900),
+        "material": material_of(900),
     }
 
 
@@ -403,7 +421,15 @@ def _nominations_csv(m: Matrix) -> bytes:
     writer = csv.writer(out)
     writer.writerow(NOMINATION_COLUMNS)
     writer.writerow(
-        [CATEGORY, "town-1", "site", "vil-1-02", f"Imported site {n} / 导入站点{n}", "", material(900)]
+        [
+            CATEGORY,
+            "peng-zhen",
+            "site",
+            "houshuang-cun",
+            f"Imported site {n} / 导入站点{n}",
+            "",
+            material_of(900),
+        ]
     )
     return out.getvalue().encode()
 
@@ -411,7 +437,7 @@ def _nominations_csv(m: Matrix) -> bytes:
 def _inspection() -> dict[str, Any]:
     return {
         "methods": METHODS,
-        "scores": scores_for(88),
+        "scores": site_scores(88),
         "verdict": "pass",
         "notes": "三簿一册记录规范 / registers kept",
     }
@@ -430,17 +456,17 @@ def template_show(m: Matrix) -> Call:
 def unit_create(m: Matrix) -> Call:
     n = m.unique()
     body = {
-        "id": f"vil-1-u{n}",
+        "id": f"peng-zhen-u{n}-cun",
         "name": f"New village {n}",
         "name_zh": f"新村{n}",
         "level": "village",
-        "parent_id": "town-1",
+        "parent_id": "peng-zhen",
     }
     return Call(
         "POST",
         "/v1/units",
         json=body,
-        check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-1"],
+        check=lambda r: r.json()["path"] == ["shifan-shi", "yijun-xian", "peng-zhen"],
     )
 
 
@@ -460,24 +486,33 @@ def unit_create_root(m: Matrix) -> Call:
 
 
 def unit_read(m: Matrix) -> Call:
-    return Call("GET", "/v1/units/town-1", check=lambda r: r.json()["id"] == "town-1")
+    return Call("GET", "/v1/units/peng-zhen", check=lambda r: r.json()["id"] == "peng-zhen")
 
 
 def units_list(m: Matrix) -> Call:
     return Call(
         "GET",
-        "/v1/units?within=town-1",
-        check=lambda r: {u["id"] for u in r.json()["items"]} >= {"town-1", "vil-1-01"},
+        "/v1/units?within=peng-zhen",
+        check=lambda r: {u["id"] for u in r.json()["items"]} >= {"peng-zhen", "qianshuang-cun"},
     )
 
 
 def unit_rename(m: Matrix) -> Call:
     n = m.unique()
-    m.app.register_unit(f"vil-1-r{n}", f"Village {n}", f"旧村{n}", "village", "town-1", ADMIN)
+    m.app.execute(
+        RegisterUnit(
+            code=f"peng-zhen-r{n}-cun",
+            name=f"Village {n}",
+            name_zh=f"旧村{n}",
+            level="village",
+            parent_id="peng-zhen",
+        ),
+        ADMIN,
+    )
     body = {"name": f"Renamed {n}", "name_zh": f"新名村{n}", "reason": "村名规范 / official name"}
     return Call(
         "POST",
-        f"/v1/units/vil-1-r{n}/rename",
+        f"/v1/units/peng-zhen-r{n}-cun/rename",
         json=body,
         check=lambda r: r.json()["name_zh"] == f"新名村{n}",
     )
@@ -485,19 +520,29 @@ def unit_rename(m: Matrix) -> Call:
 
 def unit_move(m: Matrix) -> Call:
     n = m.unique()
-    m.app.register_unit(f"vil-1-m{n}", f"Village {n}", f"迁村{n}", "village", "town-1", ADMIN)
-    body = {"parent_id": "town-2", "reason": "区划调整 / boundaries redrawn"}
+    m.app.execute(
+        RegisterUnit(
+            code=f"peng-zhen-m{n}-cun",
+            name=f"Village {n}",
+            name_zh=f"迁村{n}",
+            level="village",
+            parent_id="peng-zhen",
+        ),
+        ADMIN,
+    )
+    body = {"parent_id": "qipan-zhen", "reason": "区划调整 / boundaries redrawn"}
     return Call(
         "POST",
-        f"/v1/units/vil-1-m{n}/move",
+        f"/v1/units/peng-zhen-m{n}-cun/move",
         json=body,
-        check=lambda r: r.json()["path"] == ["city-1", "county-1", "town-2"],
+        check=lambda r: r.json()["path"] == ["shifan-shi", "yijun-xian", "qipan-zhen"],
     )
 
 
 def units_import(m: Matrix) -> Call:
     n = m.unique()
-    body = f"id,name,name_zh,level,parent_id\nvil-1-i{n},Imported village {n},导入村{n},village,town-1\n".encode()
+    row = f"peng-zhen-i{n}-cun,Imported village {n},导入村{n},village,peng-zhen"
+    body = f"id,name,name_zh,level,parent_id\n{row}\n".encode()
     return Call("POST", "/v1/units:import", content=body, headers={"Content-Type": "text/csv"})
 
 
@@ -505,7 +550,7 @@ def token_create(m: Matrix) -> Call:
     return Call(
         "POST",
         "/v1/tokens",
-        json={"role": "declarer", "unit_id": "town-1", "label": "matrix"},
+        json={"role": "declarer", "unit_id": "peng-zhen", "label": "matrix"},
         check=lambda r: r.json()["token"].startswith("lrl_"),
     )
 
@@ -522,7 +567,9 @@ def tokens_list(m: Matrix) -> Call:
 
 
 def token_revoke(m: Matrix) -> Call:
-    fresh = m.app.issue_token("declarer", "town-1", "to be revoked", ADMIN)["id"]
+    fresh = m.app.execute(
+        IssueToken(role="declarer", unit_id="peng-zhen", label="to be revoked"), ADMIN
+    )["id"]
     return Call(
         "DELETE", f"/v1/tokens/{fresh}?reason=持有人调离", check=lambda r: r.json()["revoked"] is True
     )
@@ -531,12 +578,12 @@ def token_revoke(m: Matrix) -> Call:
 def campaign_create(m: Matrix) -> Call:
     body = {
         "template": "five-good-sites",
-        "organiser_unit_id": "city-1",
+        "organiser_unit_id": "shifan-shi",
         "starts_at": iso(m.now + timedelta(days=30)),
         "durations": dict.fromkeys(PHASES, DAY),
     }
     return Call(
-        "POST", "/v1/campaigns", json=body, check=lambda r: r.json()["organiser_unit_id"] == "city-1"
+        "POST", "/v1/campaigns", json=body, check=lambda r: r.json()["organiser_unit_id"] == "shifan-shi"
     )
 
 
@@ -610,7 +657,7 @@ def pre_review(m: Matrix) -> Call:
     return Call(
         "POST",
         f"/v1/nominations/{nid}/pre-review",
-        json={"decision": "admit", "reasons": [], "checks": SITE_CHECKS},
+        json={"decision": "admit", "reasons": [], "checks": FIVE_PROTECTIONS_OK},
         check=_state("admitted"),
     )
 
@@ -695,7 +742,7 @@ def ranking(m: Matrix) -> Call:
 
 
 def rollup(m: Matrix) -> Call:
-    return Call("GET", "/v1/units/town-1/rollup", check=lambda r: r.json()["unit_id"] == "town-1")
+    return Call("GET", "/v1/units/peng-zhen/rollup", check=lambda r: r.json()["unit_id"] == "peng-zhen")
 
 
 def campaign_titles(m: Matrix) -> Call:
@@ -761,7 +808,8 @@ ENDPOINTS = (
         frozenset({"reviewer-inside"}),
     ),
     Endpoint("POST /v1/campaigns/{id}/nominations", declare, frozenset({"declarer-inside"}), 201),
-    # declarer-outside may read the campaign, but the file declares for town-1: refused whole, up front.
+    # declarer-outside may read the campaign, but the file declares for peng-zhen: refused whole,
+    # up front.
     Endpoint(
         "POST /v1/campaigns/{id}/nominations:import", nominations_import, frozenset({"declarer-inside"})
     ),
@@ -823,7 +871,8 @@ def test_authorization(matrix: Matrix, endpoint: Endpoint, principal: Principal)
     )
     expected = endpoint.expected(principal)
     assert response.status_code == expected, (
-        f"{endpoint.name} as {principal.key}: expected {expected}, got {response.status_code}: {response.text[:500]}"
+        f"{endpoint.name} as {principal.key}: expected {expected}, "
+        f"got {response.status_code}: {response.text[:500]}"
     )
 
     if expected in (401, 403):

@@ -10,9 +10,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import httpx
-
-from tests.api.conftest import Server
+from tests.builders.http import Server
 
 STATIC = Path(__file__).parents[2] / "api" / "static"
 TYPES = {
@@ -47,7 +45,7 @@ class Page(HTMLParser):
 
 
 def test_docs_load_only_same_origin_assets_each_with_its_type(server: Server) -> None:
-    with httpx.Client(base_url=server.base_url) as client:
+    with server.client(None) as client:
         docs = client.get("/docs")
         assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
         page = Page()
@@ -84,7 +82,7 @@ def test_docs_load_only_same_origin_assets_each_with_its_type(server: Server) ->
 
 
 def test_docs_send_their_own_policy_with_the_hash_of_their_inline_script(server: Server) -> None:
-    with httpx.Client(base_url=server.base_url) as client:
+    with server.client(None) as client:
         docs = client.get("/docs")
     page = Page()
     page.feed(docs.text)

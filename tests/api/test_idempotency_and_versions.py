@@ -26,10 +26,13 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.actors import Actor
-from tests.api.conftest import ADMIN_TOKEN, Server
-from tests.conftest import BACKENDS
-from tests.integration.world import SITE_CHECKS, material, scores_for
+from domain.commands import Declare, PreReview
+from tests.builders.actors import CITY_REVIEWER, TOWNSHIP_DECLARER
+from tests.builders.backends import BACKENDS
+from tests.builders.forms import FIVE_PROTECTIONS_OK
+from tests.builders.http import ADMIN_TOKEN, Server, problem
+from tests.builders.http_world import declaration, inspection, register_units
+from tests.builders.tree import UNIT_TREE, VILLAGE
 
 pytestmark = BACKENDS
 
@@ -40,15 +43,7 @@ METHODS = ["document_review", "site_visit"]
 HOUR = timedelta(hours=1)
 DAY = 86400
 
-UNITS = (
-    ("city-1", "Sample City", "示范市", "city", None),
-    ("county-1", "Yijun County", "宜君县", "county", "city-1"),
-    ("town-1", "Township 1", "彭镇1", "township", "county-1"),
-    ("vil-1-01", "Village 1-1", "前双村1-1", "village", "town-1"),
-    ("vil-1-02", "Village 1-2", "前双村1-2", "village", "town-1"),
-)
-DECLARER = Actor("tok-test-declarer", "declarer", "town-1")
-REVIEWER = Actor("tok-test-reviewer", "reviewer", "city-1")
+UNITS = UNIT_TREE[:5]  # 示范市 > 宜君县 > 彭镇 > 前双村, 后双村
 
 
 def iso(moment: datetime) -> str:
@@ -63,7 +58,7 @@ class Campaign:
 
 @dataclass
 class World:
-    """city-1 > county-1 > town-1 > vil-1-0x, tokens for each role, and helpers."""
+    """shifan-shi > yijun-xian > peng-zhen > vil-1-0x, tokens for each role, and helpers."""
 
     server: Server
     clients: dict[str, httpx.Client] = field(default_factory=dict)
@@ -98,7 +93,7 @@ class World:
         durations = {code: 3600 if i < k else DAY for i, code in enumerate(PHASES)}
         body = {
             "template": "five-good-sites",
-            "organiser_unit_id": "city-1",
+            "organiser_unit_id": "shifan-shi",
             "starts_at": iso(starts_at),
             "durations": durations,
             "quotas": {CATEGORY: None},
@@ -108,41 +103,35 @@ class World:
         assert response.json()["current_phase"] == current
         return Campaign(response.json()["id"], [starts_at + i * HOUR for i in range(k + 1)])
 
-    def declaration(self, name: str | None = None, village: str = "vil-1-01") -> dict[str, Any]:
-        return {
-            "category": CATEGORY,
-            "declaring_unit_id": "town-1",
-            "nominee": {
-                "kind": "site",
-                "unit_id": village,
-                "name": name or f"Site {self.unique()} / 站点",
-            },
-            "form": {},
-            "material": material(900),
-        }
+    def declaration(self, name: str | None = None, village: str = VILLAGE) -> dict[str, Any]:
+        return declaration(village, name=name or f"Site {self.unique()} / 站点")
 
     def admitted(self, campaign: Campaign) -> str:
         """A nomination at version 2 (declared, admitted), prepared in the past phases."""
         step = timedelta(minutes=5, milliseconds=self.unique())
         body = self.declaration()
         nid = str(
-            self.app.declare(
-                campaign.id,
-                CATEGORY,
-                "town-1",
-                body["nominee"],
-                {},
-                body["material"],
-                DECLARER,
+            self.app.execute(
+                Declare(
+                    campaign_id=campaign.id,
+                    category=CATEGORY,
+                    declaring_unit_id="peng-zhen",
+                    nominee=body["nominee"],
+                    form={},
+                    material=body["material"],
+                ),
+                TOWNSHIP_DECLARER,
                 at=campaign.opens[0] + step,
             )["id"]
         )
-        self.app.pre_review(
-            nid,
-            "admit",
-            ["材料翔实 / thorough"],
-            REVIEWER,
-            checks=SITE_CHECKS,
+        self.app.execute(
+            PreReview(
+                nomination_id=nid,
+                decision="admit",
+                reasons=["材料翔实 / thorough"],
+                checks=FIVE_PROTECTIONS_OK,
+            ),
+            CITY_REVIEWER,
             at=campaign.opens[1] + step,
         )
         return nid
@@ -158,17 +147,12 @@ def world(server: Server) -> Iterator[World]:
     w = World(server)
     w.clients["admin"] = server.client(ADMIN_TOKEN)
     try:
-        for code, name, name_zh, level, parent in UNITS:
-            response = w.admin.post(
-                "/v1/units",
-                json={"id": code, "name": name, "name_zh": name_zh, "level": level, "parent_id": parent},
-            )
-            assert response.status_code == 201, response.text
+        register_units(w.admin, UNITS)
         for key, role, unit in (
-            ("declarer", "declarer", "town-1"),
-            ("declarer-2", "declarer", "town-1"),
-            ("reviewer", "reviewer", "city-1"),
-            ("inspector", "inspector", "city-1"),
+            ("declarer", "declarer", "peng-zhen"),
+            ("declarer-2", "declarer", "peng-zhen"),
+            ("reviewer", "reviewer", "shifan-shi"),
+            ("inspector", "inspector", "shifan-shi"),
             ("admin-2", "admin", None),
         ):
             w.clients[key] = server.client(w.token(role, unit))
@@ -176,20 +160,6 @@ def world(server: Server) -> Iterator[World]:
     finally:
         for client in w.clients.values():
             client.close()
-
-
-def inspection(notes: str = "三簿一册记录规范 / registers kept", total: float = 85) -> dict[str, Any]:
-    return {"methods": METHODS, "scores": scores_for(total), "verdict": "pass", "notes": notes}
-
-
-def assert_problem(response: httpx.Response, status: int, type_: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    if type_:
-        assert body["type"] == type_, body
-    return body
 
 
 # --- Idempotency-Key ----------------------------------------------------------------------
@@ -240,14 +210,14 @@ def test_repeats_of_every_kind_of_post_append_nothing(world: World, kind: str) -
                 "name": "Village 1-9",
                 "name_zh": "前双村1-9",
                 "level": "village",
-                "parent_id": "town-1",
+                "parent_id": "peng-zhen",
             },
             201,
         ),
         "token": (
             world.admin,
             "/v1/tokens",
-            {"role": "auditor", "unit_id": "city-1", "label": "auditor"},
+            {"role": "auditor", "unit_id": "shifan-shi", "label": "auditor"},
             201,
         ),
         "campaign": (
@@ -255,7 +225,7 @@ def test_repeats_of_every_kind_of_post_append_nothing(world: World, kind: str) -
             "/v1/campaigns",
             {
                 "template": "five-good-sites",
-                "organiser_unit_id": "city-1",
+                "organiser_unit_id": "shifan-shi",
                 "starts_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
             },
             201,
@@ -309,7 +279,7 @@ def test_the_same_key_with_another_body_is_422_and_appends_nothing(world: World)
     other = world.clients["declarer"].post(
         url, json=world.declaration("Site B / 站点乙"), headers=headers
     )
-    body = assert_problem(other, 422, "urn:laurel:problem:idempotency-key-reused")
+    body = problem(other, 422, "idempotency-key-reused")
     assert [f["rule"] for f in body["failures"]] == ["idempotency_key_reused"]
     assert body["failures"][0]["field"] == "Idempotency-Key"
     # the same key on another endpoint (another command) is a reuse too
@@ -318,7 +288,7 @@ def test_the_same_key_with_another_body_is_422_and_appends_nothing(world: World)
         json={"reason": "changed my mind"},
         headers=headers,
     )
-    assert_problem(withdrawal, 422, "urn:laurel:problem:idempotency-key-reused")
+    problem(withdrawal, 422, "idempotency-key-reused")
 
     assert world.position() == position
     assert [e["type"] for e in world.history(first.json()["id"])] == ["nomination.declared"]
@@ -343,8 +313,8 @@ def test_an_overlong_key_on_a_command_is_a_422_naming_the_header_and_appends_not
     ]
     for client, path, body in attempts:
         refused = client.post(path, json=body, headers={"Idempotency-Key": "k" * 201, "If-Match": '"2"'})
-        problem = assert_problem(refused, 422, "urn:laurel:problem:request-invalid")
-        assert [(f["rule"], f["field"]) for f in problem["failures"]] == [
+        refusal = problem(refused, 422, "request-invalid")
+        assert [(f["rule"], f["field"]) for f in refusal["failures"]] == [
             ("request_string_too_long", "Idempotency-Key")
         ]
     assert world.position() == position
@@ -358,7 +328,7 @@ def test_an_overlong_key_on_a_command_is_a_422_naming_the_header_and_appends_not
 
 def test_keys_are_scoped_per_token(world: World) -> None:
     headers = {"Idempotency-Key": "shared-key"}
-    body = {"role": "auditor", "unit_id": "city-1", "label": "same body, same key"}
+    body = {"role": "auditor", "unit_id": "shifan-shi", "label": "same body, same key"}
     by_root = world.admin.post("/v1/tokens", json=body, headers=headers)
     by_other = world.clients["admin-2"].post("/v1/tokens", json=body, headers=headers)
     assert by_root.status_code == 201 and by_other.status_code == 201, (by_root.text, by_other.text)
@@ -447,7 +417,7 @@ def test_a_stale_if_match_is_412_and_appends_nothing(world: World, stale: str, s
         else (world.clients["declarer"], {"reason": "站点撤并 / site merged"})
     )
     response = client.post(f"/v1/nominations/{nid}/{step}", json=body, headers={"If-Match": stale})
-    body = assert_problem(response, 412, "urn:laurel:problem:stale-version")
+    body = problem(response, 412, "stale-version")
     assert body["current"] == 2 and body["expected"] == int(stale.removeprefix("W/").strip('"'))
     assert world.position() == position
     assert len(world.history(nid)) == 2
@@ -460,7 +430,7 @@ def test_the_current_if_match_succeeds_and_returns_the_new_etag(world: World) ->
     etag = world.admin.get(f"/v1/nominations/{nid}").headers["etag"]
     assert etag == '"2"'
     first = world.clients["inspector"].post(
-        f"/v1/nominations/{nid}/inspections", json=inspection(total=80), headers={"If-Match": etag}
+        f"/v1/nominations/{nid}/inspections", json=inspection(80), headers={"If-Match": etag}
     )
     assert first.status_code == 200, first.text
     assert (
@@ -471,20 +441,20 @@ def test_the_current_if_match_succeeds_and_returns_the_new_etag(world: World) ->
     # chain on the returned ETag; the old one is now stale
     second = world.clients["inspector"].post(
         f"/v1/nominations/{nid}/inspections",
-        json=inspection(total=90),
+        json=inspection(90),
         headers={"If-Match": first.headers["etag"]},
     )
     assert second.status_code == 200 and second.headers["etag"] == '"4"'
-    assert_problem(
+    problem(
         world.clients["inspector"].post(
             f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": etag}
         ),
         412,
-        "urn:laurel:problem:stale-version",
+        "stale-version",
     )
     # "*" means "any version"
     star = world.clients["inspector"].post(
-        f"/v1/nominations/{nid}/inspections", json=inspection(total=70), headers={"If-Match": "*"}
+        f"/v1/nominations/{nid}/inspections", json=inspection(70), headers={"If-Match": "*"}
     )
     assert star.status_code == 200 and star.headers["etag"] == '"5"'
     assert [e["version"] for e in world.history(nid)] == [1, 2, 3, 4, 5]
@@ -531,7 +501,7 @@ def test_a_malformed_if_match_is_a_422_problem_naming_the_header(
     response = world.clients["inspector"].post(
         f"/v1/nominations/{nid}/inspections", json=inspection(), headers={"If-Match": if_match}
     )
-    body = assert_problem(response, 422)
+    body = problem(response, 422)
     assert [f["field"] for f in body["failures"]] == ["If-Match"], body
     assert world.position() == position and len(world.history(nid)) == 2
 
@@ -597,7 +567,7 @@ def test_concurrent_writes_with_the_same_if_match_one_wins_none_is_lost(world: W
     assert len(winners) == 1, [(r.status_code, r.text) for r in responses]
     assert winners[0].headers["etag"] == '"3"'
     for loser in losers:
-        body = assert_problem(loser, loser.status_code)
+        body = problem(loser, loser.status_code)
         assert (loser.status_code, body["type"]) in {
             (412, "urn:laurel:problem:stale-version"),
             (409, "urn:laurel:problem:concurrency-conflict"),

@@ -5,7 +5,6 @@ is refused. Over real HTTP, with limits shrunk in the ratio of the defaults so t
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import random
@@ -13,7 +12,6 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 import zipfile
@@ -23,16 +21,19 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from openpyxl import Workbook
 
-from api.app import create_app, settle_heap
+from api.app import create_app
 from api.routes.units import UNIT_COLUMNS
 from api.tabular import read_rows
 from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings
-from tests.api.conftest import ADMIN_TOKEN, free_port
-from tests.conftest import BACKENDS
+from tests.builders.backends import BACKENDS
+from tests.builders.http import ADMIN_TOKEN, serving
+from tests.builders.http_world import register_units
+from tests.builders.tree import UNIT_TREE
+
+pytestmark = pytest.mark.slow  # a real server fed streamed uploads while a process probes it
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM = "application/problem+json"
@@ -42,50 +43,14 @@ BYTES = (
 )  # the byte cap in the defaults' ratio (8 MiB per 10,000 rows): 1,677,721
 HEADER = ["编号 / id", "name", "name_zh", "level", "parent_id", "备注 / note"]
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-PARENTS = [
-    {"id": "city-1", "name": "Sample City", "name_zh": "示范市", "level": "city"},
-    {
-        "id": "county-1",
-        "name": "Yijun County",
-        "name_zh": "宜君县",
-        "level": "county",
-        "parent_id": "city-1",
-    },
-    {
-        "id": "town-1",
-        "name": "Peng Township",
-        "name_zh": "彭镇",
-        "level": "township",
-        "parent_id": "county-1",
-    },
-]
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @contextmanager
 def limited(
     database_url: str, app: Any = None, rows: int = ROWS, size: int = BYTES
 ) -> Iterator[tuple[httpx.Client, Services]]:
-    """The API over ``database_url`` with the caps at ``rows`` rows and ``size`` bytes, built as
-    ``laurel api`` builds it (the start-up heap frozen), and the township every village hangs under."""
+    """The API over ``database_url`` with the caps at ``rows`` rows and ``size`` bytes, served on a
+    real port, and the township every village hangs under."""
     services = bootstrap(
         Settings(
             database_url=database_url,
@@ -97,18 +62,15 @@ def limited(
     )
     try:
         api = app(services) if app else create_app(services)
-        settle_heap()
         with (
             serving(api) as base,
             httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=300
             ) as admin,
         ):
-            for unit in PARENTS:
-                assert admin.post("/v1/units", json=unit).status_code == 201
+            register_units(admin, UNIT_TREE[:3])  # 示范市 > 宜君县 > 彭镇
             yield admin, services
     finally:
-        gc.unfreeze()
         services.close()
 
 
@@ -117,7 +79,7 @@ def position(services: Services) -> int:
 
 
 def village(i: int, note: str = "") -> list[Any]:
-    return [f"vil-{i:05d}", f"Village {i}", f"村{i}", "village", "town-1", note]
+    return [f"vil-{i:05d}", f"Village {i}", f"村{i}", "village", "peng-zhen", note]
 
 
 def xlsx(rows: int, target: int = 0, seed: int = 7) -> bytes:
@@ -176,7 +138,7 @@ def rewritten(body: bytes, changes: dict[str, Any]) -> bytes:
 def csv_of(rows: int) -> bytes:
     return (
         "id,name,name_zh,level,parent_id\n"
-        + "".join(f"vil-{i:05d},Village {i},村{i},village,town-1\n" for i in range(rows))
+        + "".join(f"vil-{i:05d},Village {i},村{i},village,peng-zhen\n" for i in range(rows))
     ).encode()
 
 
@@ -229,7 +191,10 @@ def probed(base_url: str, action: Any) -> tuple[Any, list[float]]:
 
 def figures(what: str, seconds: float, probes: list[float]) -> str:
     p95 = probes[int(len(probes) * 0.95)]
-    return f"{what} in {seconds:.1f} s; /healthz over {len(probes)} probes: max {probes[-1]:.0f} ms, p95 {p95:.0f} ms, median {statistics.median(probes):.1f} ms"
+    return (
+        f"{what} in {seconds:.1f} s; /healthz over {len(probes)} probes: max {probes[-1]:.0f} ms, "
+        f"p95 {p95:.0f} ms, median {statistics.median(probes):.1f} ms"
+    )
 
 
 def upload(admin: httpx.Client, body: bytes) -> tuple[httpx.Response, float]:
@@ -370,9 +335,8 @@ def shared_strings_bomb(unzipped: int) -> bytes:
     """A valid one-row workbook with a shared-strings table holding one string of ``unzipped``
     bytes: a few hundred kilobytes zipped, which openpyxl reads whole into memory on opening."""
     table = (
-        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
-        + b"A" * unzipped
-        + b"</t></si></sst>"
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'count="1" uniqueCount="1"><si><t>' + b"A" * unzipped + b"</t></si></sst>"
     )
     override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST}"/></Types>'.encode()
     return rewritten(
@@ -406,7 +370,7 @@ def test_refusing_a_zip_bomb_holds_no_more_than_a_few_megabytes() -> None:
     body = shared_strings_bomb(64 << 20)
     tracemalloc.start()
     try:
-        with pytest.raises(ValueError) as refusal:
+        with pytest.raises(ValueError) as refusal:  # noqa: PT011 (its rule is asserted below)
             read_rows(body, XLSX, UNIT_COLUMNS, max_rows=ROWS, max_unzipped=16 << 20)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -488,14 +452,16 @@ def test_a_cell_the_row_cannot_convert_is_that_rows_error_not_a_500(database_url
             base_url=admin.base_url,
             headers={
                 "Authorization": "Bearer "
-                + admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()[
+                + admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "peng-zhen"}).json()[
                     "token"
                 ]
             },
         )
         with declarer:
             assert (
-                declarer.post("/v1/units/town-1/members", json={"id": "m1", "name": "党员"}).status_code
+                declarer.post(
+                    "/v1/units/peng-zhen/members", json={"id": "m1", "name": "党员"}
+                ).status_code
                 == 201
             )
             sheet = (
@@ -505,7 +471,7 @@ def test_a_cell_the_row_cannot_convert_is_that_rows_error_not_a_500(database_url
                 "s3,2022-03-10,all_member,4,party_building,all,m1,是,是,是,是,是\n"
             )
             response = declarer.post(
-                "/v1/units/town-1/activity-days:import",
+                "/v1/units/peng-zhen/activity-days:import",
                 content=sheet.encode(),
                 headers={"Content-Type": "text/csv"},
             )

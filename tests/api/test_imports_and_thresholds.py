@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from openpyxl import Workbook
 
-from tests.api.conftest import running_server
-from tests.api.test_seed_000_walkthrough import Clock, problem
-from tests.conftest import BACKENDS
-from tests.integration.world import DECLARING, material
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import FIVE_GOOD_2022, Clock
+from tests.builders.http import problem, serve_in_process
+from tests.builders.material import material_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,9 +28,9 @@ def world(admin) -> None:
 
 
 def test_bulk_declaration_from_xlsx_reports_each_row(tmp_path):
-    clock = Clock(DECLARING)
+    clock = Clock(FIVE_GOOD_2022.declaration)
     with (
-        running_server(f"sqlite:///{tmp_path / 'i.sqlite3'}", clock) as server,
+        serve_in_process(f"sqlite:///{tmp_path / 'i.sqlite3'}", clock) as server,
         server.client() as admin,
     ):
         world(admin)
@@ -53,9 +53,9 @@ def test_bulk_declaration_from_xlsx_reports_each_row(tmp_path):
                 "典型材料 / material",
             ]
         )
-        sheet.append(["five_good_site", "town-3", "site", "vil-3-01", "前双村站点", material()])
-        sheet.append(["five_good_site", "town-3", "site", "vil-3-02", "后双村站点", material(500)])
-        sheet.append(["five_good_site", "town-3", "site", "vil-9-99", "不存在", material()])
+        sheet.append(["five_good_site", "town-3", "site", "vil-3-01", "前双村站点", material_of()])
+        sheet.append(["five_good_site", "town-3", "site", "vil-3-02", "后双村站点", material_of(500)])
+        sheet.append(["five_good_site", "town-3", "site", "vil-9-99", "不存在", material_of()])
         buffer = io.BytesIO()
         book.save(buffer)
 
@@ -91,7 +91,7 @@ def test_bulk_declaration_from_xlsx_reports_each_row(tmp_path):
 @BACKENDS
 def test_seed_001_pre_review_names_every_threshold_missed(database_url):
     clock = Clock(datetime(2011, 9, 20, 2, tzinfo=UTC))  # creation phase: townships report
-    with running_server(database_url, clock) as server, server.client() as admin:
+    with serve_in_process(database_url, clock) as server, server.client() as admin:
         world(admin)
         declarer = server.client(
             admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-3"}).json()["token"]
@@ -110,8 +110,8 @@ def test_seed_001_pre_review_names_every_threshold_missed(database_url):
         csv = (
             "category,declaring_unit_id,nominee_kind,nominee_unit_id,nominee_name,material,form.operation_rate,form.downtime_days,form.trained_rate,"
             "form.operation_bulletins,form.utilisation_rate,form.participation_rate,form.satisfaction_rate,form.feedback_rounds\n"
-            f"advanced_teaching_platform,town-3,site,town-3,彭镇远程教育站,{material()},94.9,30,95,2,96,84,90,3\n"
-            f"advanced_teaching_platform,town-3,site,town-3,彭镇远程教育站（缺表）,{material()},,,,,,,,\n"
+            f"advanced_teaching_platform,town-3,site,town-3,彭镇远程教育站,{material_of(line_width=None)},94.9,30,95,2,96,84,90,3\n"
+            f"advanced_teaching_platform,town-3,site,town-3,彭镇远程教育站（缺表）,{material_of(line_width=None)},,,,,,,,\n"
         )
         report = declarer.post(
             f"/v1/campaigns/{cid}/nominations:import",

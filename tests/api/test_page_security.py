@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from api.auth import SESSION_COOKIE
-from domain.actors import Actor
-from tests.api.conftest import ADMIN_TOKEN, Server, running_server
+from domain.commands import IssueToken
 from tests.api.page_session import CSRF_FIELD, form_token, login, logout, own_origin
+from tests.builders.actors import ADMIN
+from tests.builders.http import ADMIN_TOKEN, Server, serve_in_process
 
 EVIL = "https://evil.example"
-BOOTSTRAP = Actor("bootstrap-admin", "admin", None)
 PAGE_POLICY = {
     "default-src": ["'self'"],
     "frame-ancestors": ["'none'"],
@@ -43,7 +43,7 @@ def session_cookie_set(response: httpx.Response) -> bool:
 
 @pytest.fixture
 def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, follow_redirects=False, timeout=30) as client:
+    with server.client(None) as client:
         yield client
 
 
@@ -84,9 +84,7 @@ def test_login_needs_its_forms_token_bound_to_the_pre_session_cookie(
         ).status_code
         == 403
     )
-    with httpx.Client(
-        base_url=server.base_url, follow_redirects=False
-    ) as other:  # another browser's token is not this one's
+    with server.client(None) as other:  # another browser's token is not this one's
         other_token = form_token(other.get("/ui/login").text, "/ui/login")
         assert other_token != token
         assert (
@@ -95,9 +93,7 @@ def test_login_needs_its_forms_token_bound_to_the_pre_session_cookie(
             ).status_code
             == 403
         )
-    with httpx.Client(
-        base_url=server.base_url, follow_redirects=False
-    ) as cookieless:  # the token without its cookie
+    with server.client(None) as cookieless:  # the token without its cookie
         refused = cookieless.post(
             "/ui/login", data={"token": ADMIN_TOKEN, CSRF_FIELD: token}, headers=origin
         )
@@ -181,7 +177,7 @@ def test_every_page_sends_a_strict_policy_and_the_security_headers(client: httpx
         ), path
 
 
-def test_a_forged_host_header_is_never_reflected(client: httpx.Client) -> None:
+def test_a_forged_host_header_is_never_reflected(server: Server, client: httpx.Client) -> None:
     assert login(client, ADMIN_TOKEN).status_code == 303
     forged = {"Host": "evil.example"}
     paths = [
@@ -199,7 +195,8 @@ def test_a_forged_host_header_is_never_reflected(client: httpx.Client) -> None:
         assert "evil.example" not in response.text and "evil.example" not in response.headers.get(
             "location", ""
         ), path
-    anonymous = httpx.get(f"{own_origin(client)}/ui/campaigns/x", headers=forged, follow_redirects=False)
+    with server.client(None) as browser:
+        anonymous = browser.get("/ui/campaigns/x", headers=forged)
     assert (
         anonymous.status_code == 303
         and anonymous.headers["location"] == "/ui/login?next=/ui/campaigns/x"
@@ -248,11 +245,13 @@ def test_the_own_origin_is_the_public_url_when_one_is_configured() -> None:
 def test_the_session_cookie_is_a_random_session_id_not_the_token(
     server: Server, client: httpx.Client
 ) -> None:
-    token = server.services.app.issue_token("auditor", None, "root auditor", BOOTSTRAP)["token"]
+    token = server.services.app.execute(
+        IssueToken(role="auditor", unit_id=None, label="root auditor"), ADMIN
+    )["token"]
     first = login(client, token)
     session = first.cookies.get(SESSION_COOKIE)
     assert session and token not in session and token not in str(first.headers)
-    with httpx.Client(base_url=server.base_url, follow_redirects=False) as second_browser:
+    with server.client(None) as second_browser:
         assert login(second_browser, token).cookies.get(SESSION_COOKIE) != session  # a session per login
     assert "HttpOnly" in first.headers["set-cookie"] and "Max-Age=" in first.headers["set-cookie"]
 
@@ -263,21 +262,19 @@ def test_a_session_cookie_replayed_after_logout_gets_the_login_page(
     assert login(client, ADMIN_TOKEN).status_code == 303
     session = client.cookies.get(SESSION_COOKIE)
     assert logout(client).status_code == 303
-    with httpx.Client(
-        base_url=server.base_url, follow_redirects=False, cookies={SESSION_COOKIE: session}
-    ) as replay:
+    with server.client(None, follow_redirects=False, cookies={SESSION_COOKIE: session}) as replay:
         response = replay.get("/ui/")
         assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
         assert replay.get("/v1/campaigns").status_code == 401
 
 
 def test_revoking_the_token_ends_its_page_sessions(server: Server, client: httpx.Client) -> None:
-    issued = server.services.app.issue_token("auditor", None, "root auditor", BOOTSTRAP)
+    issued = server.services.app.execute(
+        IssueToken(role="auditor", unit_id=None, label="root auditor"), ADMIN
+    )
     assert login(client, issued["token"]).status_code == 303
     assert client.get("/ui/").status_code == 200
-    with httpx.Client(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    ) as admin:
+    with server.client(ADMIN_TOKEN) as admin:
         assert (
             admin.delete(f"/v1/tokens/{issued['id']}", params={"reason": "离职 / left"}).status_code
             == 200
@@ -288,8 +285,8 @@ def test_revoking_the_token_ends_its_page_sessions(server: Server, client: httpx
 
 def test_a_session_ends_at_its_lifetime(database_url: str) -> None:
     with (
-        running_server(database_url, session_lifetime="PT2S") as short,
-        httpx.Client(base_url=short.base_url, follow_redirects=False) as browser,
+        serve_in_process(database_url, session_lifetime="PT2S") as short,
+        short.client(None) as browser,
     ):
         assert login(browser, ADMIN_TOKEN).status_code == 303
         assert browser.get("/ui/").status_code == 200
@@ -299,8 +296,8 @@ def test_a_session_ends_at_its_lifetime(database_url: str) -> None:
 
 def test_logins_that_fail_too_often_are_throttled(database_url: str) -> None:
     with (
-        running_server(database_url, auth_failure_limit="2/minute") as limited,
-        httpx.Client(base_url=limited.base_url, follow_redirects=False) as browser,
+        serve_in_process(database_url, auth_failure_limit="2/minute") as limited,
+        limited.client(None) as browser,
     ):
         assert [login(browser, "lrl_guess").status_code for _ in range(2)] == [401, 401]
         throttled = login(browser, ADMIN_TOKEN)  # even the right token: the address is throttled

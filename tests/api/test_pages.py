@@ -17,51 +17,47 @@ import pytest
 
 from api.pages.charts import pipeline_svg
 from api.pages.formatting import duration
-from api.pages.i18n import EVENT_NAMES, MESSAGES, ROLE_NAMES, STATE_NAMES, Translator
-from domain.nominations import STATES
-from tests.api.conftest import ADMIN_TOKEN, Server, running_server
+from api.pages.i18n import MESSAGES, NOMINATION_EVENTS, Translator
+from domain.commands import IssueToken, PreReview, RecordActivity, RegisterMember
+from domain.vocabulary import NominationState, Role
 from tests.api.page_session import login, logout
-from tests.integration.world import (
-    ADMIN,
-    CITY_REVIEWER,
-    COMMENDING,
-    DECLARING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    build_city,
-    declare_site,
-    five_good_campaign,
-)
-from tests.integration.world import declarer as declarer_of  # the fixture is called world
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = DECLARING
-
-    def __call__(self) -> Any:
-        return self.now
+from tests.builders.actors import ADMIN, CITY_REVIEWER, declarer_of
+from tests.builders.clock import FIVE_GOOD_2022, Clock
+from tests.builders.forms import FIVE_PROTECTIONS_OK
+from tests.builders.http import ADMIN_TOKEN, Server, serve_in_process
+from tests.builders.tree import CITY, OTHER_TOWNSHIP, TOWNSHIP
+from tests.builders.world import World
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[Server, dict[str, Any]]]:
-    clock = Clock()
-    with running_server(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
+    clock = Clock(FIVE_GOOD_2022.declaration)
+    with serve_in_process(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
         app = server.services.app
-        city = build_city(app, townships=2, villages=2)
-        campaign_id = str(five_good_campaign(app))
+        world = World(app)
+        city = world.city(townships=2, villages=2)
+        campaign = world.campaign()
+        campaign_id = campaign.id
         ids = [
-            declare_site(app, campaign_id, town, village)
+            world.declare(campaign, village, declaring_unit=town)
             for town in city.townships
             for village in city.villages[town]
         ]
-        app.pre_review(ids[0], "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-        app.pre_review(ids[3], "reject", ["材料雷同 / copied material"], CITY_REVIEWER, at=PRE_REVIEWING)
+        app.execute(
+            PreReview(nomination_id=ids[0], decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
+            CITY_REVIEWER,
+            at=FIVE_GOOD_2022.pre_review,
+        )
+        app.execute(
+            PreReview(nomination_id=ids[3], decision="reject", reasons=["材料雷同 / copied material"]),
+            CITY_REVIEWER,
+            at=FIVE_GOOD_2022.pre_review,
+        )
         tokens = {
-            role: app.issue_token(role, unit, role, ADMIN)["token"]
-            for role, unit in (("declarer", "town-1"), ("reviewer", "city-1"))
+            role: app.execute(IssueToken(role=role, unit_id=unit, label=role), ADMIN)["token"]
+            for role, unit in (("declarer", TOWNSHIP), ("reviewer", CITY))
         }
-        clock.now = COMMENDING
+        clock.now = FIVE_GOOD_2022.commendation
         yield server, {"campaign_id": campaign_id, "ids": ids, "tokens": tokens}
 
 
@@ -76,7 +72,7 @@ def bar_count(html: str, state: str, category: str = "five_good_site") -> int:
 @contextmanager
 def browser(server: Server, token: str | None = None) -> Iterator[httpx.Client]:
     """A client that keeps cookies and does not follow redirects, logged in with ``token``."""
-    with httpx.Client(base_url=server.base_url, follow_redirects=False) as client:
+    with server.client(None) as client:
         if token:
             assert login(client, token).status_code == 303
         yield client
@@ -153,7 +149,9 @@ def test_the_dashboard_page_replays_the_campaign_as_of_an_instant(world) -> None
     server, script = world
     with browser(server, script["tokens"]["reviewer"]) as client:
         path = f"/ui/campaigns/{script['campaign_id']}"
-        before = client.get(path, params={"as_of": (PRE_REVIEWING - timedelta(hours=1)).isoformat()})
+        before = client.get(
+            path, params={"as_of": (FIVE_GOOD_2022.pre_review - timedelta(hours=1)).isoformat()}
+        )
         assert before.status_code == 200 and "数据截至" in before.text
         assert bar_count(before.text, "declared") == 4 and bar_count(before.text, "rejected") == 0
         now = client.get(path).text
@@ -177,17 +175,20 @@ def test_the_dashboard_page_replays_the_campaign_as_of_an_instant(world) -> None
 
 
 def test_the_pipeline_chart_draws_every_state_and_escapes_names() -> None:
-    svg = pipeline_svg('x"><script>', dict.fromkeys(STATES, 2), Translator("en"))
-    assert "<script>" not in svg and svg.count("<rect") == 2 * len(STATES)
-    assert [s for s in STATES if f'data-state="{s}">2</text>' not in svg] == []
+    states = list(NominationState)
+    svg = pipeline_svg('x"><script>', dict.fromkeys(states, 2), Translator("en"))
+    assert "<script>" not in svg and svg.count("<rect") == 2 * len(states)
+    assert [s for s in states if f'data-state="{s}">2</text>' not in svg] == []
 
 
 def test_the_catalogue_speaks_both_languages() -> None:
-    for table in (MESSAGES, STATE_NAMES, ROLE_NAMES, EVENT_NAMES):
-        assert all(zh and en and zh != en for zh, en in table.values()), [
-            k for k, v in table.items() if not all(v)
-        ]
-    assert set(STATE_NAMES) == set(STATES)
+    labels = {
+        **MESSAGES,
+        **{f"state.{s}": (s.zh, s.en) for s in NominationState},
+        **{f"role.{r}": (r.zh, r.en) for r in Role},
+        **{name: (event.zh, event.en) for name, event in NOMINATION_EVENTS.items()},
+    }
+    assert [key for key, (zh, en) in labels.items() if not (zh and en and zh != en)] == []
     assert duration(3 * 86400 + 4 * 3600 + 5, Translator("zh")) == "3天 4小时 0分 5秒"
     assert duration(65, Translator("en")) == "1m 5s"
 
@@ -195,9 +196,14 @@ def test_the_catalogue_speaks_both_languages() -> None:
 def test_the_compliance_page_names_every_shortfall_the_api_names(world) -> None:
     server, script = world
     app = server.services.app
-    town = declarer_of("town-1")
+    town = declarer_of(TOWNSHIP)
     for i, member in enumerate(("m1", "m2", "m3")):
-        app.register_member("town-1", member, f"党员{i + 1}", "member", i == 0, town)
+        app.execute(
+            RegisterMember(
+                unit_id=TOWNSHIP, member_id=member, name=f"党员{i + 1}", status="member", leader=i == 0
+            ),
+            town,
+        )
     for month in (1, 2, 3):
         session = {
             "session_id": f"2022-{month:02d}",
@@ -208,12 +214,14 @@ def test_the_compliance_page_names_every_shortfall_the_api_names(world) -> None:
             "expected": ["m1", "m2", "m3"],
             "attendees": ["m1", "m2"],
         }
-        app.record_activity(
-            "town-1",
-            dict(
-                session,
-                five_haves=dict.fromkeys(
-                    ("notice", "sign_in", "playback_log", "discussion_record", "feedback"), True
+        app.execute(
+            RecordActivity(
+                unit_id=TOWNSHIP,
+                session=dict(
+                    session,
+                    five_haves=dict.fromkeys(
+                        ("notice", "sign_in", "playback_log", "discussion_record", "feedback"), True
+                    ),
                 ),
             ),
             town,
@@ -222,8 +230,8 @@ def test_the_compliance_page_names_every_shortfall_the_api_names(world) -> None:
         server.client(script["tokens"]["reviewer"]) as api,
         browser(server, script["tokens"]["reviewer"]) as client,
     ):
-        expected = api.get("/v1/units/town-1/compliance", params={"year": 2022}).json()
-        page = client.get("/ui/units/town-1/compliance", params={"year": 2022})
+        expected = api.get(f"/v1/units/{TOWNSHIP}/compliance", params={"year": 2022}).json()
+        page = client.get(f"/ui/units/{TOWNSHIP}/compliance", params={"year": 2022})
         assert (
             page.status_code == 200 and 'data-compliant="false"' in page.text and "未达标" in page.text
         )
@@ -232,10 +240,13 @@ def test_the_compliance_page_names_every_shortfall_the_api_names(world) -> None:
         ]
         assert (
             'data-assessed="false"'
-            in client.get("/ui/units/town-1/compliance", params={"year": 2021}).text
+            in client.get(f"/ui/units/{TOWNSHIP}/compliance", params={"year": 2021}).text
         )
     with browser(server, script["tokens"]["declarer"]) as declarer:
-        assert declarer.get("/ui/units/town-2/compliance", params={"year": 2022}).status_code == 403
+        assert (
+            declarer.get(f"/ui/units/{OTHER_TOWNSHIP}/compliance", params={"year": 2022}).status_code
+            == 403
+        )
 
 
 INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
@@ -250,7 +261,7 @@ def test_no_page_carries_inline_script_or_style(world) -> None:
             "/ui/",
             f"/ui/campaigns/{script['campaign_id']}",
             f"/ui/nominations/{script['ids'][3]}",
-            "/ui/units/town-1/compliance?year=2022",
+            f"/ui/units/{TOWNSHIP}/compliance?year=2022",
             "/ui/campaigns/nope",
             "/ui/login",
         ]

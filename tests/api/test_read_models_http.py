@@ -4,17 +4,19 @@ lag is on /metrics."""
 
 from __future__ import annotations
 
-from tests.api.conftest import ADMIN_TOKEN, running_server
+from domain.commands import RegisterUnit
 from tests.api.page_session import login
-from tests.conftest import BACKENDS
-from tests.integration.test_projections import LATER, scripted_campaign
-from tests.integration.world import ADMIN
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.builders.http import ADMIN_TOKEN, serve_in_process
+from tests.builders.scripted import LATER, scripted_campaign
+from tests.builders.tree import TOWNSHIP
 
 pytestmark = BACKENDS
 
 
 def test_read_models_answer_over_http(database_url: str) -> None:
-    with running_server(database_url, lambda: LATER) as server, server.client() as admin:
+    with serve_in_process(database_url, lambda: LATER) as server, server.client() as admin:
         script = scripted_campaign(server.services)
         campaign_id, ids = script["campaign_id"], script["ids"]
 
@@ -44,7 +46,8 @@ def test_read_models_answer_over_http(database_url: str) -> None:
             f"/v1/campaigns/{campaign_id}/ranking", params={"category": "five_good_site"}
         ).json()
         assert [e["id"] for e in ranking["entries"]] == [
-            e["id"] for e in server.services.app.ranking(campaign_id, "five_good_site")["entries"]
+            e["id"]
+            for e in server.services.app.queries.ranking(campaign_id, "five_good_site")["entries"]
         ]
 
         history = admin.get(f"/v1/nominations/{ids[0]}/history").json()
@@ -79,6 +82,15 @@ def test_read_models_answer_over_http(database_url: str) -> None:
             refused.status_code == 401
         )  # but a cookie alone never writes through /v1 (no cross-site form posts)
 
-        server.services.app.register_unit("vil-1-99", "Village 1-99", "新村", "village", "town-1", ADMIN)
+        server.services.app.execute(
+            RegisterUnit(
+                code="xincun-cun",
+                name="Xincun Village",
+                name_zh="新村",
+                level="village",
+                parent_id=TOWNSHIP,
+            ),
+            ADMIN,
+        )
         metrics = admin.get("/metrics").text
         assert 'laurel_projection_lag_events{projection="audit"}' in metrics

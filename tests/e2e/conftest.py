@@ -34,9 +34,9 @@ def _has_cjk_font() -> bool:
     return bool(found.stdout.strip())
 
 
-@pytest.fixture(
-    scope="module"
-)  # not session: a live sync_playwright keeps an event loop running, and later asyncio.run() calls (the Temporal tests) would fail
+# Not session: a live sync_playwright keeps an event loop running, and later asyncio.run()
+# calls (the Temporal tests) would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright

@@ -22,7 +22,7 @@ def children(parent: int) -> dict[str, int]:
     ).stdout.splitlines()[1:]
     found: dict[str, int] = {}
     for row in rows:
-        pid, ppid, args = (row.split(None, 2) + [""])[:3]
+        pid, ppid, args = [*row.split(None, 2), ""][:3]
         if int(ppid) != parent:
             continue
         name = next(

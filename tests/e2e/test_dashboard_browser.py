@@ -22,32 +22,36 @@ import pytest
 
 from api.pages.routes import SESSION_COOKIE
 from domain.application import Laurel
-from tests.api.conftest import running_server
-from tests.integration.world import (
-    ADMIN,
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    COMMENDING,
-    DECLARING,
-    INSPECTING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    build_city,
-    declare_site,
-    declarer,
-    five_good_campaign,
-    scores_for,
+from domain.commands import (
+    ClosePhase,
+    Commend,
+    CreateCampaign,
+    Inspect,
+    IssueToken,
+    OpenPhase,
+    PreReview,
+    RegisterUnit,
+    Revoke,
+    Withdraw,
 )
+from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.http import serve_on_port
+from tests.builders.tree import CITY, OTHER_TOWNSHIP
+from tests.builders.world import World
 
 DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
-NOW = COMMENDING + timedelta(days=2, hours=3)  # the commendation phase is open
+NOW = FIVE_GOOD_2022.commendation + timedelta(days=2, hours=3)  # the commendation phase is open
 REJECTION = "站点设备长期停用，三簿一册缺失 / equipment idle, records missing"
 WITHDRAWAL = "站点搬迁至村委会新址 / the site moved"
 pytestmark = pytest.mark.timeout(120)
 # Records every policy violation the page reports (an init script runs outside the page's policy).
 REPORT_VIOLATIONS = """
 window.__violations = [];
-document.addEventListener("securitypolicyviolation", e => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+document.addEventListener(
+  "securitypolicyviolation", e => window.__violations.push(e.violatedDirective + " " + e.blockedURI)
+);
 """
 
 
@@ -70,43 +74,90 @@ class Script:
 def scripted_year(app: Laurel) -> Script:
     """Twelve sites of two townships through a seed-000 year, phases opened and closed as the
     campaign workflow would: withdrawn, rejected, lapsed, commended, revoked, still waiting."""
-    world = build_city(app, townships=2, villages=6)
-    campaign_id = five_good_campaign(app, quotas={"five_good_site": 4})
-    app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
+    world = World(app)
+    city = world.city(townships=2, villages=6)
+    campaign = world.campaign(quotas={"five_good_site": 4})
+    campaign_id = campaign.id
+    app.execute(
+        OpenPhase(campaign_id=campaign_id, phase="declaration"), ADMIN, at=FIVE_GOOD_2022.declaration
+    )
     ids = [
-        declare_site(app, campaign_id, town, village, name=f"{app.get_unit(village).name_zh}远教站点")
-        for town in world.townships
-        for village in world.villages[town]
+        world.declare(campaign, village, declaring_unit=town)
+        for town in city.townships
+        for village in city.villages[town]
     ]
-    app.withdraw(ids[11], WITHDRAWAL, declarer("town-2"), at=DECLARING + timedelta(hours=2))
-    app.close_phase(campaign_id, "declaration", ADMIN, at=PRE_REVIEWING - timedelta(days=1))
-    app.open_phase(campaign_id, "pre_review", ADMIN, at=PRE_REVIEWING)
-    app.pre_review(ids[10], "reject", [REJECTION], CITY_REVIEWER, at=PRE_REVIEWING)
+    app.execute(
+        Withdraw(nomination_id=ids[11], reason=WITHDRAWAL),
+        declarer_of(OTHER_TOWNSHIP),
+        at=FIVE_GOOD_2022.declaration + timedelta(hours=2),
+    )
+    app.execute(
+        ClosePhase(campaign_id=campaign_id, phase="declaration"),
+        ADMIN,
+        at=FIVE_GOOD_2022.pre_review - timedelta(days=1),
+    )
+    app.execute(
+        OpenPhase(campaign_id=campaign_id, phase="pre_review"), ADMIN, at=FIVE_GOOD_2022.pre_review
+    )
+    app.execute(
+        PreReview(nomination_id=ids[10], decision="reject", reasons=[REJECTION]),
+        CITY_REVIEWER,
+        at=FIVE_GOOD_2022.pre_review,
+    )
     for nid in ids[:9]:
-        app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-    app.open_phase(campaign_id, "inspection", ADMIN, at=INSPECTING)
-    for i, nid in enumerate(ids[:6]):
-        app.inspect(
-            nid,
-            ["document_review", "site_visit", "live_operation"],
-            scores_for(96 - i * 3),
-            "pass",
-            CITY_INSPECTOR,
-            notes="现场操作熟练",
-            at=INSPECTING,
+        app.execute(
+            PreReview(nomination_id=nid, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
+            CITY_REVIEWER,
+            at=FIVE_GOOD_2022.pre_review,
         )
-    app.close_phase(
-        campaign_id, "inspection", ADMIN, at=COMMENDING - timedelta(days=1)
+    app.execute(
+        OpenPhase(campaign_id=campaign_id, phase="inspection"), ADMIN, at=FIVE_GOOD_2022.inspection
+    )
+    for i, nid in enumerate(ids[:6]):
+        app.execute(
+            Inspect(
+                nomination_id=nid,
+                methods=["document_review", "site_visit", "live_operation"],
+                scores=site_scores(96 - i * 3),
+                verdict="pass",
+                notes="现场操作熟练",
+            ),
+            CITY_INSPECTOR,
+            at=FIVE_GOOD_2022.inspection,
+        )
+    app.execute(
+        ClosePhase(campaign_id=campaign_id, phase="inspection"),
+        ADMIN,
+        at=FIVE_GOOD_2022.commendation - timedelta(days=1),
     )  # ids[6:9] lapse
-    app.open_phase(campaign_id, "commendation", ADMIN, at=COMMENDING)
-    app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=ids[:3], at=COMMENDING)
-    app.revoke(ids[2], "弄虚作假 / false claims", CITY_REVIEWER, at=COMMENDING + timedelta(days=1))
-    # A campaign of another city: the city-1 reviewer must not see it.
-    app.register_unit("city-2", "Other City", "邻市", "city", None, ADMIN)
-    other = app.create_campaign(
-        "five-good-sites", "city-2", ADMIN, year=2022, at=DECLARING - timedelta(days=2)
+    app.execute(
+        OpenPhase(campaign_id=campaign_id, phase="commendation"), ADMIN, at=FIVE_GOOD_2022.commendation
+    )
+    app.execute(
+        Commend(campaign_id=campaign_id, category="five_good_site", nomination_ids=ids[:3]),
+        CITY_REVIEWER,
+        at=FIVE_GOOD_2022.commendation,
+    )
+    app.execute(
+        Revoke(nomination_id=ids[2], reason="弄虚作假 / false claims"),
+        CITY_REVIEWER,
+        at=FIVE_GOOD_2022.commendation + timedelta(days=1),
+    )
+    # A campaign of another city: the city's reviewer must not see it.
+    app.execute(
+        RegisterUnit(
+            code="linshi-shi", name="Linshi City", name_zh="邻市", level="city", parent_id=None
+        ),
+        ADMIN,
+    )
+    other = app.execute(
+        CreateCampaign(template="five-good-sites", organiser_unit_id="linshi-shi", year=2022),
+        ADMIN,
+        at=FIVE_GOOD_2022.declaration - timedelta(days=2),
     )["id"]
-    token = app.issue_token("reviewer", "city-1", "市委组织部 初审", ADMIN)["token"]
+    token = app.execute(IssueToken(role="reviewer", unit_id=CITY, label="市委组织部 初审"), ADMIN)[
+        "token"
+    ]
     return Script(str(campaign_id), str(other), ids, token)
 
 
@@ -137,15 +188,16 @@ def api_numbers(category: dict[str, Any], no_quota: str) -> dict[str, Any]:
 def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
     tmp_path: Path, browser: Any, artifacts: Path
 ) -> None:
-    clock = Clock(DECLARING - timedelta(days=2))
-    with running_server(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
+    clock = Clock(FIVE_GOOD_2022.declaration - timedelta(days=2))
+    with serve_on_port(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
         script = scripted_year(server.services.app)
         clock.now = NOW
         with httpx.Client(
             base_url=server.base_url, headers={"Authorization": f"Bearer {script.reviewer_token}"}
         ) as api:
             board = api.get(f"/v1/campaigns/{script.campaign_id}/dashboard").json()
-            # A script may read the pages with the bearer header; without a session a page sends the browser to log in.
+            # A script may read the pages with the bearer header; without a session a page sends
+            # the browser to log in.
             assert api.get("/ui/").status_code == 200
             assert (
                 httpx.get(f"{server.base_url}/ui/", follow_redirects=False).headers["location"]
@@ -249,7 +301,7 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
         reviewed = events.nth(1)
         assert (
             reviewed.locator('[data-testid="actor"]').text_content()
-            == "Actor: Reviewer · Sample City · tok-reviewer"
+            == f"Actor: Reviewer · Shifan City · {CITY_REVIEWER.token_id}"
         )
         assert reviewed.locator('[data-testid="reasons"] li').all_text_contents() == [REJECTION]
         page.screenshot(path=str(artifacts / "timeline-en.png"), full_page=True)
@@ -271,7 +323,7 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
         ).all_text_contents() == ["弄虚作假 / false claims"]
         assert (
             page.locator('[data-event-type="nomination.inspected"] [data-testid="actor"]').text_content()
-            == "操作人: 考核人 · 示范市 · tok-inspector"
+            == f"操作人: 考核人 · 示范市 · {CITY_INSPECTOR.token_id}"
         )
         page.screenshot(path=str(artifacts / "timeline.png"), full_page=True)
 

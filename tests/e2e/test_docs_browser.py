@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.api.conftest import running_server
+from tests.builders.http import serve_on_port
 
 pytestmark = pytest.mark.timeout(120)
 LOCAL = {"127.0.0.1", "localhost"}
 
 
 def test_docs_render_the_operations_offline(tmp_path: Path, browser: Any, artifacts: Path) -> None:
-    with running_server(f"sqlite:///{tmp_path / 'laurel.sqlite3'}") as server:
+    with serve_on_port(f"sqlite:///{tmp_path / 'laurel.sqlite3'}") as server:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         context.set_default_timeout(15_000)
         off_site: list[str] = []

@@ -18,11 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import free_port
+from tests.builders import tree
+from tests.builders.http import free_port
+from tests.builders.http_world import import_units, issue_token
+from tests.builders.material import material_of
+from tests.builders.tree import CITY, OTHER_TOWNSHIP, TOWNSHIP
 from tests.e2e.processes import children as _children
 from tests.e2e.processes import stack_logs, stack_started, start_stack, stop_stack
 from tests.e2e.processes import wait_for as _wait
-from tests.integration.world import material
 
 pytestmark = pytest.mark.slow
 TOKEN = "lrl_admin_fault_test"
@@ -49,9 +52,9 @@ class Load:
             key = uuid.uuid4().hex
             body = {
                 "category": "five_good_site",
-                "declaring_unit_id": "town-1",
+                "declaring_unit_id": TOWNSHIP,
                 "nominee": {"kind": "site", "unit_id": village, "name": f"{village} 站点"},
-                "material": material(),
+                "material": material_of(),
             }
             while not self.stop.is_set():
                 try:
@@ -86,28 +89,17 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
         assert _wait(lambda: admin.get("/readyz").status_code == 200 and stack_started(tmp_path)), (
             "the stack did not come up\n" + stack_logs(tmp_path)
         )
-        units = [
-            "city-1,City,示范市,city,",
-            "county-1,County,示范县,county,city-1",
-            "town-1,Town 1,彭镇1,township,county-1",
-            "town-2,Town 2,彭镇2,township,county-1",
-        ]
-        villages = [f"vil-1-{v:03d}" for v in range(1, 161)]
-        units += [f"{v},Village {v},前双村{v},village,town-1" for v in villages]
-        admin.post(
-            "/v1/units:import",
-            content=("id,name,name_zh,level,parent_id\n" + "\n".join(units) + "\n").encode(),
-            headers={"Content-Type": "text/csv"},
-        ).raise_for_status()
-        declarer = admin.post(
-            "/v1/tokens", json={"role": "declarer", "unit_id": "town-1", "label": "load"}
-        ).json()["token"]
+        city = tree.city(townships=1, villages=160)  # 彭镇 declares for its 160 villages
+        quiet = next(row for row in tree.UNIT_TREE if row.code == OTHER_TOWNSHIP)  # 棋盘镇: silent
+        import_units(admin, [*city.rows, quiet])
+        villages = city.villages[TOWNSHIP]
+        declarer = issue_token(admin, "declarer", TOWNSHIP, "load")
         starts = datetime.now(UTC) + timedelta(seconds=2)
         campaign = admin.post(
             "/v1/campaigns",
             json={
                 "template": "five-good-sites",
-                "organiser_unit_id": "city-1",
+                "organiser_unit_id": CITY,
                 "starts_at": starts.isoformat(),
                 "durations": {"declaration": 45, "pre_review": 10, "inspection": 30, "commendation": 30},
             },
@@ -145,7 +137,9 @@ def test_killed_parts_restart_and_nothing_is_lost_or_doubled(tmp_path: Path) -> 
         def lapsed() -> bool:
             board = admin.get(f"/v1/campaigns/{cid}/dashboard").json()
             site = next(c for c in board["categories"] if c["code"] == "five_good_site")
-            return site["states"]["lapsed"] == len(acknowledged) and board["silent_units"] == ["town-2"]
+            return site["states"]["lapsed"] == len(acknowledged) and board["silent_units"] == [
+                OTHER_TOWNSHIP
+            ]
 
         assert _wait(lambda: lapsed(), timeout=90), admin.get(f"/v1/campaigns/{cid}/dashboard").text
         verify = subprocess.run(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import free_port
+from tests.builders.http import free_port
 from tests.e2e.processes import children as _children
 from tests.e2e.processes import stack_logs, stack_started, start_stack, stop_stack
 from tests.e2e.processes import wait_for as _wait

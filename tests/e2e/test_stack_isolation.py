@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import free_port
-from tests.e2e.campaigns import closings, deadlines, quick_campaign, seed_city, workflow_runs
+from tests.builders.http import free_port
+from tests.builders.http_world import quick_campaign, seed_city
+from tests.e2e.observe import closings, deadlines, workflow_runs
 from tests.e2e.processes import (
     children,
     recorded_stack,

@@ -17,8 +17,9 @@ import httpx
 from temporalio.client import Client
 
 from infra.temporal import binary
-from tests.api.conftest import free_port
-from tests.e2e.campaigns import closings, quick_campaign, seed_city, workflow_runs, workflow_status
+from tests.builders.http import free_port
+from tests.builders.http_world import quick_campaign, seed_city
+from tests.e2e.observe import closings, workflow_runs, workflow_status
 from tests.e2e.processes import stack_logs, stack_started, start_stack, stop_stack, wait_for
 
 TOKEN = "lrl_admin_workflow_start_test"

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from domain.actors import SYSTEM
 from domain.audit_checkpoints import AUDIT_ID, record_checkpoint
+from domain.commands import IssueToken, RegisterUnit
 from domain.webhooks import matches
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
@@ -31,10 +32,12 @@ from projections.checkpoints import (
     signed_bytes,
 )
 from projections.runner import Runner
-from tests.api.conftest import ADMIN_TOKEN, running_server
-from tests.conftest import BACKENDS
-from tests.integration.test_projection_cli import laurel
-from tests.integration.world import ADMIN, build_city
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.builders.cli import laurel
+from tests.builders.http import ADMIN_TOKEN, serve_in_process
+from tests.builders.tree import CITY, TOWNSHIP
+from tests.builders.world import World
 
 pytestmark = BACKENDS
 EVERY = 10
@@ -54,13 +57,23 @@ def services_for(database_url: str, home: Path) -> Any:
 
 def units(app: Any, town: str, count: int, start: int = 0) -> None:
     for i in range(start, start + count):
-        app.register_unit(f"{town}-x{i}", f"Village x{i}", f"新村{i}", "village", town, ADMIN)
+        app.execute(
+            RegisterUnit(
+                code=f"{town}-x{i}",
+                name=f"Village x{i}",
+                name_zh=f"新村{i}",
+                level="village",
+                parent_id=town,
+            ),
+            ADMIN,
+        )
 
 
 def stored_row(views: Any, notification_id: int) -> dict[str, Any]:
     store = views.store
     return store.rows(
-        f"SELECT originator_id, originator_version, topic, state FROM {store.events_table} WHERE {store.notification_column} = ?",
+        f"SELECT originator_id, originator_version, topic, state FROM {store.events_table} "
+        f"WHERE {store.notification_column} = ?",
         (notification_id,),
     )[0]
 
@@ -72,12 +85,16 @@ def open_gap(views: Any, size: int) -> None:
     with store.transaction() as sql:
         if store.postgres:
             sql.scalar(
-                f"SELECT setval(pg_get_serial_sequence('{store.events_table}', 'notification_id'), (SELECT MAX(notification_id) FROM {store.events_table}) + ?)",
+                f"SELECT setval(pg_get_serial_sequence('{store.events_table}', 'notification_id'), "
+                f"(SELECT MAX(notification_id) FROM {store.events_table}) + ?)",
                 (size,),
             )
         else:
             sql.execute(
-                f"INSERT INTO {store.events_table} (rowid, originator_id, originator_version, topic, state) VALUES ((SELECT MAX(rowid) FROM {store.events_table}) + ?, 'placeholder', 1, 'x', x'00')",
+                f"INSERT INTO {store.events_table} "
+                "(rowid, originator_id, originator_version, topic, state) "
+                f"VALUES ((SELECT MAX(rowid) FROM {store.events_table}) + ?, "
+                "'placeholder', 1, 'x', x'00')",
                 (size,),
             )
 
@@ -95,7 +112,8 @@ def forge_row(views: Any, notification_id: int, like: int) -> None:
     originator: Any = uuid.uuid4() if store.postgres else uuid.uuid4().hex
     with store.transaction() as sql:
         sql.execute(
-            f"INSERT INTO {store.events_table} ({store.notification_column}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO {store.events_table} ({store.notification_column}, "
+            "originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
             (notification_id, originator, 1, row["topic"], bytes(row["state"])),
         )
 
@@ -119,11 +137,11 @@ def test_checkpoints_are_signed_as_the_chain_advances_and_published_everywhere(
     services = services_for(database_url, tmp_path)
     try:
         app, views = services.app, services.views
-        build_city(app, townships=1, villages=2)
+        World(app).city(townships=1, villages=2)
         for step, count in enumerate(
             (2, 7, 1, 4)
         ):  # a unit is two events (its registration, its parent's new child)
-            units(app, "town-1", count, start=10 * step)
+            units(app, TOWNSHIP, count, start=10 * step)
             views.catch_up()
             head = views.audit.last_position()  # the checkpoint's own event is not logged yet
             assert views.anchor.book.checkpoints()[-1].position == head // EVERY * EVERY, step
@@ -163,12 +181,13 @@ def test_checkpoints_are_signed_as_the_chain_advances_and_published_everywhere(
         services.close()
 
 
+@pytest.mark.slow  # laurel processes
 def test_rebuilding_the_audit_log_over_an_altered_event_is_refused_and_changes_nothing(
     database_url: str, tmp_path: Path
 ) -> None:
     services = services_for(database_url, tmp_path)
     try:
-        build_city(services.app, townships=1, villages=12)
+        World(services.app).city(townships=1, villages=12)
         views = services.views
         views.catch_up()
         signed = views.checkpoints()[0]
@@ -194,16 +213,17 @@ def test_rebuilding_the_audit_log_over_an_altered_event_is_refused_and_changes_n
     ), command.stderr
 
 
+@pytest.mark.slow  # laurel processes
 def test_a_forged_row_in_the_log_contradicts_the_checkpoint_signed_before_it(
     database_url: str, tmp_path: Path
 ) -> None:
     services = services_for(database_url, tmp_path)
     try:
         app, views = services.app, services.views
-        build_city(app, townships=1, villages=2)
+        World(app).city(townships=1, villages=2)
         gap = views.store.max_notification_id() + 1  # an id no event will have
         open_gap(views, 3)
-        units(app, "town-1", 8)
+        units(app, TOWNSHIP, 8)
         close_placeholder(views)
         views.catch_up()
         (signed,) = views.checkpoints()
@@ -239,13 +259,13 @@ def test_a_forged_row_in_the_log_contradicts_the_checkpoint_signed_before_it(
 def test_a_checkpoint_whose_signature_fails_is_reported(database_url: str, tmp_path: Path) -> None:
     services = services_for(database_url, tmp_path)
     try:
-        build_city(services.app, townships=1, villages=3)
+        World(services.app).city(townships=1, villages=3)
         views = services.views
         real = Checkpoint.of(views.checkpoint(SYSTEM.as_dict())[0].public())
         forged = dict(
             real.public(), position=real.position + 100, hash="f" * 64
         )  # written straight into the store: the signature does not cover it
-        record_checkpoint(services.app, forged, SYSTEM.as_dict(), services.app.clock())
+        record_checkpoint(services.app, forged, SYSTEM, services.app.clock())
         stranger = Ed25519PrivateKey.generate()
         raw = stranger.public_key().public_bytes_raw()
         other = Checkpoint(
@@ -274,12 +294,13 @@ def test_a_checkpoint_whose_signature_fails_is_reported(database_url: str, tmp_p
         services.close()
 
 
+@pytest.mark.slow  # laurel processes
 def test_an_export_verifies_offline_against_kept_checkpoints_and_a_rewritten_one_does_not(
     database_url: str, tmp_path: Path
 ) -> None:
     services = services_for(database_url, tmp_path)
     try:
-        build_city(services.app, townships=1, villages=12)
+        World(services.app).city(townships=1, villages=12)
         services.views.catch_up()
     finally:
         services.close()
@@ -362,11 +383,15 @@ def test_an_export_verifies_offline_against_kept_checkpoints_and_a_rewritten_one
 def test_a_root_auditor_signs_a_checkpoint_on_demand_and_a_scoped_one_may_not(
     database_url: str, tmp_path: Path
 ) -> None:
-    with running_server(database_url, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, home_dir=tmp_path) as server:
         app = server.services.app
-        build_city(app, townships=1, villages=2)
-        root = server.client(app.issue_token("auditor", None, "root auditor", ADMIN)["token"])
-        scoped = server.client(app.issue_token("auditor", "city-1", "city auditor", ADMIN)["token"])
+        World(app).city(townships=1, villages=2)
+        root = server.client(
+            app.execute(IssueToken(role="auditor", unit_id=None, label="root auditor"), ADMIN)["token"]
+        )
+        scoped = server.client(
+            app.execute(IssueToken(role="auditor", unit_id=CITY, label="city auditor"), ADMIN)["token"]
+        )
 
         refused = scoped.post("/v1/audit/checkpoints")
         assert refused.status_code == 403 and refused.headers["content-type"].startswith(
@@ -404,20 +429,20 @@ def test_an_audit_log_rechained_over_an_altered_event_stops_before_the_checkpoin
     services = services_for(database_url, tmp_path)
     try:
         app, views = services.app, services.views
-        build_city(app, townships=1, villages=12)
+        World(app).city(townships=1, villages=12)
         views.catch_up()
         signed = views.checkpoints()[0]
         tamper(views, views.audit_entries(after=2, limit=1)[0].notification_id)
         audit = next(p for p in views.runner.projections if p.name == "audit")
         Runner(views.store, views.mapper, [audit]).reset()
         views.runner.resume()
-        units(app, "town-1", 2)
+        units(app, TOWNSHIP, 2)
 
         views.catch_up()
         assert views.audit.last_position() == signed["position"] - 1 and "audit" in views.halted()
         assert views.lag()["campaigns"] == 0 and views.lag()["audit"] > 0
         assert (
-            views.rollup("town-1") is not None and views.dashboard(str(uuid.uuid4())) is None
+            views.rollup(TOWNSHIP) is not None and views.dashboard(str(uuid.uuid4())) is None
         )  # reads answer
         (stopped,) = views.failures()
         assert (

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from domain.activity import roll_uuid
-from domain.actors import Actor
+from domain.commands import CreateCampaign, Declare, IssueToken, OpenPhase, RegisterMember, RegisterUnit
 from domain.ids import unit_uuid
-from tests.api.conftest import running_server
-from tests.conftest import BACKENDS
-from tests.integration.world import ADMIN, DECLARING, declarer, material
+from tests.builders.actors import ADMIN, declarer_of
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.http import serve_in_process
+from tests.builders.material import material_of
 
 pytestmark = BACKENDS
 
@@ -28,26 +30,45 @@ def city(app: Any, code: str) -> list[str]:
     ]
     units += [(f"{code}-vil-{v}", "village", f"{code}-town") for v in (1, 2)]
     for unit, level, parent in units:
-        app.register_unit(unit, f"{unit} ({level})", f"{unit} 单位", level, parent, ADMIN)
+        app.execute(
+            RegisterUnit(
+                code=unit,
+                name=f"{unit} ({level})",
+                name_zh=f"{unit} 单位",
+                level=level,
+                parent_id=parent,
+            ),
+            ADMIN,
+        )
     return [u for u, _, _ in units]
 
 
 def campaign_of(app: Any, organiser: str) -> dict[str, Any]:
-    campaign_id = app.create_campaign(
-        "five-good-sites", organiser, ADMIN, year=2022, at=DECLARING - timedelta(days=2)
+    campaign_id = app.execute(
+        CreateCampaign(template="five-good-sites", organiser_unit_id=organiser, year=2022),
+        ADMIN,
+        at=FIVE_GOOD_2022.declaration - timedelta(days=2),
     )["id"]
-    app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
+    app.execute(
+        OpenPhase(campaign_id=campaign_id, phase="declaration"), ADMIN, at=FIVE_GOOD_2022.declaration
+    )
     town = f"{organiser}-town"
     nominations = [
-        app.declare(
-            campaign_id,
-            "five_good_site",
-            town,
-            {"kind": "site", "unit_id": f"{organiser}-vil-{v}", "name": f"{organiser} 站点 {v}"},
-            {},
-            material(),
-            declarer(town),
-            at=DECLARING,
+        app.execute(
+            Declare(
+                campaign_id=campaign_id,
+                category="five_good_site",
+                declaring_unit_id=town,
+                nominee={
+                    "kind": "site",
+                    "unit_id": f"{organiser}-vil-{v}",
+                    "name": f"{organiser} 站点 {v}",
+                },
+                form={},
+                material=material_of(),
+            ),
+            declarer_of(town),
+            at=FIVE_GOOD_2022.declaration,
         )["id"]
         for v in (1, 2)
     ]
@@ -55,9 +76,10 @@ def campaign_of(app: Any, organiser: str) -> dict[str, Any]:
 
 
 def token(app: Any, role: str, unit: str | None) -> str:
-    return app.issue_token(role, unit, f"{role} {unit or 'root'}", Actor("tok-admin", "admin", None))[
-        "token"
-    ]
+    return app.execute(
+        IssueToken(role=role, unit_id=unit, label=f"{role} {unit or 'root'}"),
+        ADMIN,
+    )["token"]
 
 
 def every_entry(client: Any, page: int = 1000) -> list[dict[str, Any]]:
@@ -76,12 +98,22 @@ def every_entry(client: Any, page: int = 1000) -> list[dict[str, Any]]:
 def test_a_city_auditor_reads_its_subtrees_entries_and_only_a_root_auditor_reads_the_whole_log(
     database_url: str, tmp_path: Path
 ) -> None:
-    with running_server(database_url, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, home_dir=tmp_path) as server:
         app = server.services.app
         units_a, units_b = city(app, "city-a"), city(app, "city-b")
         campaign_a, campaign_b = campaign_of(app, "city-a"), campaign_of(app, "city-b")
-        app.register_member("city-a-vil-1", "m-1", "张三", "member", True, declarer("city-a-town"))
-        app.register_member("city-b-vil-1", "m-1", "李四", "member", True, declarer("city-b-town"))
+        app.execute(
+            RegisterMember(
+                unit_id="city-a-vil-1", member_id="m-1", name="张三", status="member", leader=True
+            ),
+            declarer_of("city-a-town"),
+        )
+        app.execute(
+            RegisterMember(
+                unit_id="city-b-vil-1", member_id="m-1", name="李四", status="member", leader=True
+            ),
+            declarer_of("city-b-town"),
+        )
         clients = {
             name: server.client(token(app, role, unit))
             for name, role, unit in [

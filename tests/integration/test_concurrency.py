@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from domain.commands import Commend, Inspect, PreReview
 from domain.errors import (
     ConcurrencyConflictError,
     DomainError,
@@ -16,20 +17,13 @@ from domain.errors import (
     QuotaExceededError,
     StaleVersionError,
 )
-from tests.conftest import BACKENDS
-from tests.integration.world import (
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    COMMENDING,
-    INSPECTING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    build_city,
-    declare_site,
-    five_good_campaign,
-    running_services,
-    scores_for,
-)
+from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.services import running_services
+from tests.builders.tree import TOWNSHIP
+from tests.builders.world import World
 
 WRITERS = 50
 
@@ -57,20 +51,25 @@ def outcome(results: list[Any]) -> Counter[str]:
 def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(database_url):
     with running_services(database_url) as services:
         app = services.app
-        world = build_city(app, townships=1, villages=1)
-        campaign_id = five_good_campaign(app)
-        nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="站点")
+        world = World(app)
+        city = world.city(townships=1, villages=1)
+        campaign = world.campaign()
+        nid = world.declare(
+            campaign, declaring_unit=TOWNSHIP, unit=city.villages[TOWNSHIP][0], name="站点"
+        )
 
         # Round 1: fifty reviewers pre-review the same declared nomination.
         results = race(
             WRITERS,
-            lambda i: app.pre_review(
-                nid,
-                "admit" if i % 2 else "reject",
-                [f"reason {i}"],
+            lambda i: app.execute(
+                PreReview(
+                    nomination_id=nid,
+                    decision="admit" if i % 2 else "reject",
+                    reasons=[f"reason {i}"],
+                    checks=FIVE_PROTECTIONS_OK,
+                ),
                 CITY_REVIEWER,
-                checks=SITE_CHECKS,
-                at=PRE_REVIEWING,
+                at=FIVE_GOOD_2022.pre_review,
             ),
         )
         counts = outcome(results)
@@ -85,13 +84,15 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
             version = app.get_nomination(nid).version
             results = race(
                 WRITERS,
-                lambda i, v=version: app.inspect(
-                    nid,
-                    ["site_visit"],
-                    scores_for(60 + i % 40),
-                    "pass",
+                lambda i, v=version: app.execute(
+                    Inspect(
+                        nomination_id=nid,
+                        methods=["site_visit"],
+                        scores=site_scores(60 + i % 40),
+                        verdict="pass",
+                    ),
                     CITY_INSPECTOR,
-                    at=INSPECTING,
+                    at=FIVE_GOOD_2022.inspection,
                     expected_version=v,
                 ),
             )
@@ -100,7 +101,7 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
             assert set(counts) <= {"won", "StaleVersionError", "ConcurrencyConflictError"}
             assert app.get_nomination(nid).version == version + 1
 
-        history = app.history(nid)
+        history = app.queries.history(nid)
         assert [e["version"] for e in history] == list(range(1, len(history) + 1))
         assert [e["type"] for e in history].count("nomination.inspected") == 3
         assert winner["version"] == 2
@@ -110,21 +111,30 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
 def test_fifty_concurrent_inspections_without_if_match_are_all_kept_once(database_url):
     with running_services(database_url) as services:
         app = services.app
-        world = build_city(app, townships=1, villages=1)
-        campaign_id = five_good_campaign(app)
-        nid = declare_site(app, campaign_id, "town-1", world.villages["town-1"][0], name="站点")
-        app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
+        world = World(app)
+        city = world.city(townships=1, villages=1)
+        campaign = world.campaign()
+        nid = world.declare(
+            campaign, declaring_unit=TOWNSHIP, unit=city.villages[TOWNSHIP][0], name="站点"
+        )
+        app.execute(
+            PreReview(nomination_id=nid, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
+            CITY_REVIEWER,
+            at=FIVE_GOOD_2022.pre_review,
+        )
 
         results = race(
             WRITERS,
-            lambda i: app.inspect(
-                nid,
-                ["site_visit"],
-                scores_for(60 + i % 40),
-                "pass",
+            lambda i: app.execute(
+                Inspect(
+                    nomination_id=nid,
+                    methods=["site_visit"],
+                    scores=site_scores(60 + i % 40),
+                    verdict="pass",
+                    notes=f"inspector {i}",
+                ),
                 CITY_INSPECTOR,
-                at=INSPECTING,
-                notes=f"inspector {i}",
+                at=FIVE_GOOD_2022.inspection,
             ),
         )
 
@@ -142,13 +152,19 @@ def test_fifty_concurrent_inspections_without_if_match_are_all_kept_once(databas
 def test_idempotent_repeats_under_concurrency_append_once(database_url):
     with running_services(database_url) as services:
         app = services.app
-        world = build_city(app, townships=1, villages=1)
-        campaign_id = five_good_campaign(app)
-        village = world.villages["town-1"][0]
+        world = World(app)
+        city = world.city(townships=1, villages=1)
+        campaign = world.campaign()
+        campaign_id = campaign.id
+        village = city.villages[TOWNSHIP][0]
         results = race(
             20,
-            lambda i: declare_site(
-                app, campaign_id, "town-1", village, name="站点", idempotency_key="declare-once"
+            lambda i: world.declare(
+                campaign,
+                declaring_unit=TOWNSHIP,
+                unit=village,
+                name="站点",
+                idempotency_key="declare-once",
             ),
         )
         ids = set(results)
@@ -160,18 +176,35 @@ def test_idempotent_repeats_under_concurrency_append_once(database_url):
 def test_two_racing_commendations_never_exceed_the_quota(database_url):
     with running_services(database_url) as services:
         app = services.app
-        world = build_city(app, townships=1, villages=12)
-        campaign_id = five_good_campaign(app, quotas={"five_good_site": 5})
+        world = World(app)
+        city = world.city(townships=1, villages=12)
+        campaign = world.campaign(quotas={"five_good_site": 5})
+        campaign_id = campaign.id
         ids = []
-        for i, village in enumerate(world.villages["town-1"]):
-            nid = declare_site(app, campaign_id, "town-1", village, name=village)
-            app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-            app.inspect(nid, ["site_visit"], scores_for(70 + i), "pass", CITY_INSPECTOR, at=INSPECTING)
+        for i, village in enumerate(city.villages[TOWNSHIP]):
+            nid = world.declare(campaign, declaring_unit=TOWNSHIP, unit=village, name=village)
+            app.execute(
+                PreReview(nomination_id=nid, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
+                CITY_REVIEWER,
+                at=FIVE_GOOD_2022.pre_review,
+            )
+            app.execute(
+                Inspect(
+                    nomination_id=nid, methods=["site_visit"], scores=site_scores(70 + i), verdict="pass"
+                ),
+                CITY_INSPECTOR,
+                at=FIVE_GOOD_2022.inspection,
+            )
             ids.append(nid)
 
         for _ in range(3):
             results = race(
-                2, lambda i: app.commend(campaign_id, "five_good_site", CITY_REVIEWER, at=COMMENDING)
+                2,
+                lambda i: app.execute(
+                    Commend(campaign_id=campaign_id, category="five_good_site"),
+                    CITY_REVIEWER,
+                    at=FIVE_GOOD_2022.commendation,
+                ),
             )
             assert all(
                 isinstance(r, dict | QuotaExceededError | ConcurrencyConflictError) for r in results
@@ -180,12 +213,14 @@ def test_two_racing_commendations_never_exceed_the_quota(database_url):
         top_five = ids[::-1][:5]
         explicit = race(
             2,
-            lambda i: app.commend(
-                campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=top_five[:3], at=COMMENDING
+            lambda i: app.execute(
+                Commend(campaign_id=campaign_id, category="five_good_site", nomination_ids=top_five[:3]),
+                CITY_REVIEWER,
+                at=FIVE_GOOD_2022.commendation,
             ),
         )
         assert not any(isinstance(r, dict) and r["commended"] for r in explicit)
-        commended = app.campaign_nominations(campaign_id, state="commended")
+        commended = app.queries.campaign_nominations(campaign_id, state="commended")
         assert sorted(str(n.id) for n in commended) == sorted(top_five)
         assert app.get_campaign(campaign_id).commended_count("five_good_site") == 5
         assert not any(

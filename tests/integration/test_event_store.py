@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from domain.actors import Actor
 from domain.application import Laurel
 from infra.settings import Settings, eventsourcing_env
+from tests.builders.tree import CITY, UNIT_TREE
+from tests.builders.world import World
 
-ADMIN = Actor("admin", "admin", None)
 AT = datetime(2026, 10, 1, tzinfo=UTC)
 
 
@@ -30,10 +30,7 @@ def app_with_a_snapshotted_unit(path, *, interval: int) -> Laurel:
 
     Snapshotting.snapshotting_intervals[Unit] = interval
     app = Snapshotting(env=eventsourcing_env(Settings(database_url=f"sqlite:///{path}")))
-    app.register_unit("city-1", "City", "示范市", "city", None, ADMIN, at=AT)
-    app.register_unit(
-        "county-1", "County", "宜君县", "county", "city-1", ADMIN, at=AT
-    )  # city-1 at version 2
+    World(app).register(UNIT_TREE[:2], at=AT)  # the city at version 2 (its county registered)
     return app
 
 
@@ -49,7 +46,8 @@ def test_without_rowid_snapshots_table_is_converted_keeping_its_snapshots(tmp_pa
     with sqlite3.connect(path) as conn:  # back to the table as eventsourcing.sqlite creates it
         conn.execute("ALTER TABLE stored_snapshots RENAME TO kept")
         conn.execute(
-            "CREATE TABLE stored_snapshots (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+            "CREATE TABLE stored_snapshots "
+            "(originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
             "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"
         )
         conn.execute("INSERT INTO stored_snapshots SELECT * FROM kept")
@@ -60,9 +58,7 @@ def test_without_rowid_snapshots_table_is_converted_keeping_its_snapshots(tmp_pa
     try:
         assert "WITHOUT ROWID" not in snapshots_table_sql(path).upper()
         assert reopened.snapshots is not None
-        assert [
-            s.originator_version for s in reopened.snapshots.get(reopened.get_unit("city-1").id)
-        ] == [2]
-        assert reopened.get_unit("city-1").version == 2
+        assert [s.originator_version for s in reopened.snapshots.get(reopened.get_unit(CITY).id)] == [2]
+        assert reopened.get_unit(CITY).version == 2
     finally:
         reopened.close()

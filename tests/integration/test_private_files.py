@@ -7,9 +7,10 @@ import os
 import stat
 from pathlib import Path
 
-from domain.actors import Actor
 from infra.bootstrap import bootstrap
 from infra.settings import Settings, ensure_admin_token
+from tests.builders.tree import UNIT_TREE
+from tests.builders.world import World
 
 
 def mode(path: Path) -> int:
@@ -23,9 +24,7 @@ def test_the_home_folder_the_store_and_the_admin_token_are_private(tmp_path: Pat
         settings = ensure_admin_token(Settings(home_dir=home))
         services = bootstrap(settings, configure_logs=False)
         try:
-            services.app.register_unit(
-                "city-1", "City", "示范市", "city", None, Actor("tok", "admin", None)
-            )  # writes: the WAL exists
+            World(services.app).register(UNIT_TREE[:1])  # writes: the WAL exists
             files = [
                 home / "laurel.sqlite3",
                 home / "admin-token",

@@ -9,32 +9,23 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.conftest import BACKENDS
-from tests.integration.test_projections import LATER, scripted_campaign
-from tests.integration.world import ADMIN, running_services
+import pytest
 
-pytestmark = BACKENDS
+from domain.commands import RegisterUnit
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.builders.cli import laurel, laurel_env
+from tests.builders.scripted import LATER, scripted_campaign
+from tests.builders.services import running_services
+from tests.builders.tree import TOWNSHIP
 
-
-def laurel(database_url: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ, LAUREL_DATABASE_URL=database_url, LAUREL_HOME_DIR=str(home), LAUREL_LOG_FORMAT="json"
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+pytestmark = [BACKENDS, pytest.mark.slow]  # laurel processes
 
 
 def test_a_killed_runner_resumes_without_skipping_or_double_counting(
@@ -43,17 +34,19 @@ def test_a_killed_runner_resumes_without_skipping_or_double_counting(
     with running_services(database_url, clock=lambda: LATER) as services:
         scripted_campaign(services)
         for i in range(300):  # a longer log, so that the kill lands mid-way
-            services.app.register_unit(
-                f"vil-1-x{i}", f"Village x{i}", f"新村{i}", "village", "town-1", ADMIN
+            services.app.execute(
+                RegisterUnit(
+                    code=f"{TOWNSHIP}-xincun-{i}",
+                    name=f"Village x{i}",
+                    name_zh=f"新村{i}",
+                    level="village",
+                    parent_id=TOWNSHIP,
+                ),
+                ADMIN,
             )
         services.views.runner.reset()
         total = services.views.store.max_notification_id()
-        env = dict(
-            os.environ,
-            LAUREL_DATABASE_URL=database_url,
-            LAUREL_HOME_DIR=str(tmp_path),
-            LAUREL_LOG_FORMAT="json",
-        )
+        env = laurel_env(database_url, tmp_path)
         runner = subprocess.Popen(
             [sys.executable, "-m", "cli", "projections", "run", "--batch-size", "3", "--poll", "0.05"],
             env=env,
@@ -121,7 +114,8 @@ def test_audit_commands_verify_export_and_name_a_tampered_position(
     target = entries[len(entries) // 2]
     with running_services(database_url) as services, services.views.store.transaction() as sql:
         sql.execute(
-            f"UPDATE {store.events_table} SET topic = topic || ' ' WHERE {store.notification_column} = ?",
+            f"UPDATE {store.events_table} SET topic = topic || ' ' "
+            f"WHERE {store.notification_column} = ?",
             (target.notification_id,),
         )
     broken = laurel(database_url, tmp_path, "audit", "verify")

@@ -17,30 +17,22 @@ from uuid import uuid4
 import pytest
 
 from domain.campaigns import nominee_key
+from domain.commands import ClosePhase, Commend, Inspect, OpenPhase, PreReview, RegisterUnit
 from domain.nominations import Nomination
 from domain.values import Nominee
 from projections.runner import Runner
-from tests.api.conftest import running_server
-from tests.conftest import BACKENDS
-from tests.integration.world import (
-    ADMIN,
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    COMMENDING,
-    DECLARING,
-    INSPECTING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    build_city,
-    declare_site,
-    declarer,
-    five_good_campaign,
-    material,
-    scores_for,
-)
+from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
+from tests.builders.backends import BACKENDS
+from tests.builders.cli import laurel
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.http import serve_in_process
+from tests.builders.material import material_of
+from tests.builders.tree import COUNTY, TOWNSHIP, VILLAGE
+from tests.builders.world import World
 
 pytestmark = BACKENDS
-LATER = COMMENDING + timedelta(days=5)
+LATER = FIVE_GOOD_2022.commendation + timedelta(days=5)
 NUL_NAME = "前双村\x00站点"
 
 
@@ -48,9 +40,16 @@ def smuggled_declaration(app: Any, campaign_id: str, town: str, village: str, na
     """A declaration saved straight through the application, as ``declare`` would save it."""
     campaign = app.get_campaign(campaign_id, for_update=True)
     nominee = Nominee(kind="site", unit_id=village, name=name, level=app.get_unit(village).level)
-    actor = declarer(town).as_dict()
+    actor = declarer_of(town)
     nomination = Nomination.declare(
-        campaign.id, "five_good_site", town, nominee, {}, material(), actor, DECLARING
+        campaign.id,
+        "five_good_site",
+        town,
+        nominee,
+        {},
+        material_of(),
+        actor,
+        FIVE_GOOD_2022.declaration,
     )
     campaign.register_nomination(
         str(nomination.id),
@@ -59,7 +58,7 @@ def smuggled_declaration(app: Any, campaign_id: str, town: str, village: str, na
         town,
         village,
         actor,
-        DECLARING,
+        FIVE_GOOD_2022.declaration,
     )
     app.save(nomination, campaign)
     return str(nomination.id)
@@ -71,20 +70,20 @@ def orphan_pre_review(app: Any) -> Any:
     nomination = Nomination.declare(
         uuid4(),
         "five_good_site",
-        "town-1",
-        Nominee("site", "vil-1-01", "孤儿站点"),
+        TOWNSHIP,
+        Nominee("site", VILLAGE, "孤儿站点"),
         {},
-        material(),
-        declarer("town-1").as_dict(),
-        DECLARING,
+        material_of(),
+        declarer_of(TOWNSHIP),
+        FIVE_GOOD_2022.declaration,
     )
     nomination.trigger_event(
         Nomination.PreReviewed,
-        timestamp=PRE_REVIEWING,
+        timestamp=FIVE_GOOD_2022.pre_review,
         decision="admit",
         reasons=[],
         checks={},
-        actor=CITY_REVIEWER.as_dict(),
+        actor=CITY_REVIEWER,
     )
     _declared, reviewed = nomination.collect_events()
     app.recorder.insert_events([app.mapper.to_stored_event(reviewed)])
@@ -93,21 +92,49 @@ def orphan_pre_review(app: Any) -> Any:
 
 def commended_campaign(app: Any, smuggle: Any) -> dict[str, Any]:
     """Sites declared before and after the smuggled event, the later one carried to a title."""
-    world = build_city(app, townships=1, villages=4)
-    villages = world.villages["town-1"]
-    campaign_id = five_good_campaign(app)
-    app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
-    before = declare_site(app, campaign_id, "town-1", villages[0])
+    world = World(app)
+    city = world.city(townships=1, villages=4)
+    villages = city.villages[TOWNSHIP]
+    campaign = world.campaign()
+    campaign_id = campaign.id
+    app.execute(
+        OpenPhase(campaign_id=campaign_id, phase="declaration"), ADMIN, at=FIVE_GOOD_2022.declaration
+    )
+    before = world.declare(campaign, declaring_unit=TOWNSHIP, unit=villages[0])
     smuggled = smuggle(app, campaign_id, villages)
-    after = declare_site(app, campaign_id, "town-1", villages[2], at=DECLARING + timedelta(hours=1))
+    after = world.declare(
+        campaign,
+        declaring_unit=TOWNSHIP,
+        unit=villages[2],
+        at=FIVE_GOOD_2022.declaration + timedelta(hours=1),
+    )
     for nid in (smuggled, after):
         if nid is not None:
-            app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-    app.inspect(
-        after, ["document_review", "site_visit"], scores_for(92), "pass", CITY_INSPECTOR, at=INSPECTING
+            app.execute(
+                PreReview(nomination_id=nid, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
+                CITY_REVIEWER,
+                at=FIVE_GOOD_2022.pre_review,
+            )
+    app.execute(
+        Inspect(
+            nomination_id=after,
+            methods=["document_review", "site_visit"],
+            scores=site_scores(92),
+            verdict="pass",
+        ),
+        CITY_INSPECTOR,
+        at=FIVE_GOOD_2022.inspection,
     )
-    app.close_phase(campaign_id, "inspection", ADMIN, at=INSPECTING + timedelta(days=14))
-    app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=[after], at=COMMENDING)
+    app.execute(
+        ClosePhase(campaign_id=campaign_id, phase="inspection"),
+        ADMIN,
+        at=FIVE_GOOD_2022.inspection + timedelta(days=14),
+    )
+    app.execute(
+        Commend(campaign_id=campaign_id, category="five_good_site", nomination_ids=[after]),
+        CITY_REVIEWER,
+        at=FIVE_GOOD_2022.commendation,
+    )
     return {"campaign_id": campaign_id, "before": before, "smuggled": smuggled, "after": after}
 
 
@@ -146,11 +173,11 @@ def every_read_answers(server: Any, script: dict[str, Any]) -> None:
 def test_a_nominee_name_a_view_cannot_store_stops_no_read_and_no_later_event(
     database_url: str, tmp_path: Path
 ) -> None:
-    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app = server.services.app
         script = commended_campaign(
             app,
-            lambda app, cid, villages: smuggled_declaration(app, cid, "town-1", villages[1], NUL_NAME),
+            lambda app, cid, villages: smuggled_declaration(app, cid, TOWNSHIP, villages[1], NUL_NAME),
         )
 
         every_read_answers(server, script)
@@ -191,7 +218,7 @@ def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_
     def smuggle(app: Any, _campaign_id: str, _villages: list[str]) -> None:
         orphans.append(orphan_pre_review(app))
 
-    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, lambda: LATER, home_dir=tmp_path) as server:
         script = commended_campaign(server.services.app, smuggle)
         every_read_answers(server, script)
 
@@ -221,9 +248,9 @@ def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_
 def test_a_database_error_is_not_blamed_on_the_event(database_url: str, tmp_path: Path) -> None:
     """An operational error (a lock, a lost connection) rolls the batch back and is raised: the
     next batch projects the same events, none is quarantined."""
-    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, lambda: LATER, home_dir=tmp_path) as server:
         views = server.services.views
-        build_city(server.services.app, townships=1, villages=3)
+        World(server.services.app).city(townships=1, villages=3)
         views.runner.reset()
         board = views.runner.projections[1]
         original = board.apply
@@ -248,11 +275,10 @@ def test_a_database_error_is_not_blamed_on_the_event(database_url: str, tmp_path
         assert views.rebuild_and_compare() == []
 
 
+@pytest.mark.slow  # laurel processes
 def test_the_failures_command_lists_the_quarantined_events(database_url: str, tmp_path: Path) -> None:
-    from tests.integration.test_projection_cli import laurel
-
-    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
-        build_city(server.services.app, townships=1, villages=2)
+    with serve_in_process(database_url, lambda: LATER, home_dir=tmp_path) as server:
+        World(server.services.app).city(townships=1, villages=2)
         orphan = orphan_pre_review(server.services.app)
         server.services.views.catch_up()
     listed = laurel(database_url, tmp_path, "projections", "failures", "--json")
@@ -278,9 +304,9 @@ def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothin
 
     from infra.webhooks.messages import cloud_event
 
-    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app = server.services.app
-        build_city(app, townships=1, villages=2)
+        World(app).city(townships=1, villages=2)
         stray = uuid4()
         app.recorder.insert_events(
             [
@@ -292,7 +318,16 @@ def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothin
                 )
             ]
         )
-        app.register_unit("town-9", "Township 9", "彭镇9", "township", "county-1", ADMIN)
+        app.execute(
+            RegisterUnit(
+                code="taian-zhen",
+                name="Tai'an Town",
+                name_zh="太安镇",
+                level="township",
+                parent_id=COUNTY,
+            ),
+            ADMIN,
+        )
         client = server.client()
         items = client.get("/v1/audit/events", params={"limit": 1000}).json()["items"]
         logged = next(e for e in items if e["subject"] == str(stray))
@@ -306,7 +341,7 @@ def test_an_event_no_class_can_read_gets_its_place_in_the_chain_and_stops_nothin
         )
         assert client.get("/v1/audit/verify").json()["ok"] is True
         assert len(client.get("/v1/audit/export").text.splitlines()) == len(items)
-        assert client.get("/v1/units/town-9/rollup").status_code == 200
+        assert client.get("/v1/units/taian-zhen/rollup").status_code == 200
         entry = next(
             e for e in server.services.views.audit_entries(limit=1000) if e.subject == str(stray)
         )
@@ -319,17 +354,19 @@ def test_a_dashboard_as_of_an_instant_passes_over_an_event_the_board_cannot_appl
 ) -> None:
     from domain.campaigns import Campaign
 
-    with running_server(database_url, lambda: LATER, home_dir=tmp_path) as server:
+    with serve_in_process(database_url, lambda: LATER, home_dir=tmp_path) as server:
         app, views = server.services.app, server.services.views
-        world = build_city(app, townships=1, villages=2)
-        campaign_id = five_good_campaign(app)
+        world = World(app)
+        city = world.city(townships=1, villages=2)
+        campaign = world.campaign()
+        campaign_id = campaign.id
         campaign = app.get_campaign(campaign_id)
         unknown = Campaign.PhaseOpened(
             originator_id=campaign.id,
             originator_version=campaign.version + 1,
-            timestamp=DECLARING,
+            timestamp=FIVE_GOOD_2022.declaration,
             phase="no-such-phase",
-            actor=ADMIN.as_dict(),
+            actor=ADMIN,
         )
         app.recorder.insert_events(
             [app.mapper.to_stored_event(unknown)]
@@ -337,15 +374,15 @@ def test_a_dashboard_as_of_an_instant_passes_over_an_event_the_board_cannot_appl
         declared = Nomination.declare(
             campaign.id,
             "five_good_site",
-            "town-1",
-            Nominee("site", world.villages["town-1"][0], "前双村站点", level="village"),
+            TOWNSHIP,
+            Nominee("site", city.villages[TOWNSHIP][0], "前双村站点", level="village"),
             {},
-            material(),
-            declarer("town-1").as_dict(),
-            DECLARING,
+            material_of(),
+            declarer_of(TOWNSHIP),
+            FIVE_GOOD_2022.declaration,
         )
         app.save(declared)
-        then = views.dashboard(campaign_id, as_of=DECLARING + timedelta(hours=1))
+        then = views.dashboard(campaign_id, as_of=FIVE_GOOD_2022.declaration + timedelta(hours=1))
         now = views.dashboard(campaign_id)
         assert then is not None and now is not None
         assert (

@@ -9,70 +9,20 @@ from typing import Any
 
 import pytest
 
+from domain.commands import (
+    RegisterUnit,
+)
 from projections.audit import LOG, chain
 from projections.runner import Runner
-from tests.conftest import BACKENDS
-from tests.integration.world import (
-    ADMIN,
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    COMMENDING,
-    DECLARING,
-    INSPECTING,
-    PRE_REVIEWING,
-    SITE_CHECKS,
-    build_city,
-    declare_site,
-    declarer,
-    five_good_campaign,
-    running_services,
-    scores_for,
-)
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.scripted import LATER, scripted_campaign
+from tests.builders.services import running_services
+from tests.builders.tree import COUNTY, TOWNSHIP
+from tests.builders.world import World
 
 pytestmark = BACKENDS
-LATER = COMMENDING + timedelta(days=5)
-
-
-def scripted_campaign(services: Any) -> dict[str, Any]:
-    """Ten sites in two townships through every state the seed-000 year reaches."""
-    app = services.app
-    world = build_city(app, townships=2, villages=6)
-    campaign_id = five_good_campaign(app)
-    app.open_phase(campaign_id, "declaration", ADMIN, at=DECLARING)
-    ids = [
-        declare_site(app, campaign_id, town, world.villages[town][v])
-        for town in world.townships
-        for v in range(5)
-    ]
-    app.withdraw(
-        ids[9], "站点搬迁 / the site moved", declarer("town-2"), at=DECLARING + timedelta(hours=1)
-    )
-    app.pre_review(ids[8], "reject", ["材料不实 / material not true"], CITY_REVIEWER, at=PRE_REVIEWING)
-    for nid in ids[:8]:
-        app.pre_review(nid, "admit", [], CITY_REVIEWER, checks=SITE_CHECKS, at=PRE_REVIEWING)
-    for i, nid in enumerate(ids[:6]):
-        app.inspect(
-            nid,
-            ["document_review", "site_visit"],
-            scores_for(95 - i * 3),
-            "pass" if i < 5 else "fail",
-            CITY_INSPECTOR,
-            at=INSPECTING,
-        )
-    app.inspect(
-        ids[1],
-        ["site_visit"],
-        scores_for(99),
-        "pass",
-        CITY_INSPECTOR,
-        at=INSPECTING + timedelta(hours=1),
-    )
-    app.close_phase(
-        campaign_id, "inspection", ADMIN, at=INSPECTING + timedelta(days=14)
-    )  # ids[6], ids[7] lapse
-    app.commend(campaign_id, "five_good_site", CITY_REVIEWER, nomination_ids=ids[:3], at=COMMENDING)
-    app.revoke(ids[2], "弄虚作假 / false claims", CITY_REVIEWER, at=COMMENDING + timedelta(days=3))
-    return {"campaign_id": campaign_id, "ids": ids, "world": world}
 
 
 def test_read_models_agree_with_the_aggregates_and_with_a_rebuild(database_url: str) -> None:
@@ -85,7 +35,7 @@ def test_read_models_agree_with_the_aggregates_and_with_a_rebuild(database_url: 
         states = {
             s: sum(
                 1
-                for n in app.campaign_nominations(campaign_id, category="five_good_site")
+                for n in app.queries.campaign_nominations(campaign_id, category="five_good_site")
                 if n.state == s
             )
             for s in site["states"]
@@ -103,13 +53,13 @@ def test_read_models_agree_with_the_aggregates_and_with_a_rebuild(database_url: 
 
         assert (
             views.ranking(campaign_id, "five_good_site")["entries"]
-            == app.ranking(campaign_id, "five_good_site")["entries"]
+            == app.queries.ranking(campaign_id, "five_good_site")["entries"]
         )
 
-        town = views.rollup("town-1")
+        town = views.rollup(TOWNSHIP)
         assert town["nominations"] == 5 and town["titles_active"] == 2 and town["titles_revoked"] == 1
         assert sum(c["nominations"] for c in town["children"]) == 5
-        assert views.rollup("county-1", campaign_id)["nominations"] == 10
+        assert views.rollup(COUNTY, campaign_id)["nominations"] == 10
 
         titles = views.titles(campaign_id=campaign_id)
         assert sorted(t["status"] for t in titles) == ["active", "active", "revoked"]
@@ -124,7 +74,9 @@ def test_read_models_agree_with_the_aggregates_and_with_a_rebuild(database_url: 
 def test_dashboard_as_of_an_instant_is_recomputed_from_the_log(database_url: str) -> None:
     with running_services(database_url, clock=lambda: LATER) as services:
         script = scripted_campaign(services)
-        then = services.views.dashboard(script["campaign_id"], as_of=PRE_REVIEWING - timedelta(hours=1))
+        then = services.views.dashboard(
+            script["campaign_id"], as_of=FIVE_GOOD_2022.pre_review - timedelta(hours=1)
+        )
         site = next(c for c in then["categories"] if c["code"] == "five_good_site")
         assert (
             site["states"]["declared"] == 9
@@ -133,7 +85,10 @@ def test_dashboard_as_of_an_instant_is_recomputed_from_the_log(database_url: str
         )
         assert then["current_phase"]["code"] != "commendation"
         assert (
-            services.views.dashboard(script["campaign_id"], as_of=DECLARING - timedelta(days=30)) is None
+            services.views.dashboard(
+                script["campaign_id"], as_of=FIVE_GOOD_2022.declaration - timedelta(days=30)
+            )
+            is None
         )
 
 
@@ -144,9 +99,9 @@ def test_a_crash_inside_a_batch_neither_skips_nor_double_counts(database_url: st
         views.rebuild()  # a clean start, then a runner that dies while writing its third batch
         views.runner.reset()
 
-        class Crash(
-            BaseException
-        ):  # the process dying (an event the views cannot store is another matter: test_projection_isolation)
+        # the process dying (an event the views cannot store is another matter:
+        # test_projection_isolation)
+        class Crash(BaseException):
             pass
 
         calls = {"n": 0}
@@ -169,7 +124,7 @@ def test_a_crash_inside_a_batch_neither_skips_nor_double_counts(database_url: st
         assert views.rebuild_and_compare() == []
         assert (
             views.ranking(script["campaign_id"], "five_good_site")["entries"]
-            == services.app.ranking(script["campaign_id"], "five_good_site")["entries"]
+            == services.app.queries.ranking(script["campaign_id"], "five_good_site")["entries"]
         )
 
 
@@ -194,7 +149,8 @@ def test_audit_verify_is_clean_until_a_stored_event_is_altered(database_url: str
         target = next(e for e in entries if e.type == "nomination.pre_reviewed")
         with views.store.transaction() as sql:
             sql.execute(
-                f"UPDATE {views.store.events_table} SET state = ? WHERE {views.store.notification_column} = ?",
+                f"UPDATE {views.store.events_table} SET state = ? "
+                f"WHERE {views.store.notification_column} = ?",
                 (
                     b'{"decision":"admit","reasons":[],"checks":{},"actor":{"token_id":"forged"}}',
                     target.notification_id,
@@ -224,13 +180,27 @@ def test_a_metrics_scrape_between_two_runners_does_not_corrupt_the_views(databas
     """The API's runner, a runner in another process, and /metrics reading the lag in between."""
     with running_services(database_url, clock=lambda: LATER) as services:
         app, views = services.app, services.views
-        build_city(app, townships=1, villages=3)
+        World(app).city(townships=1, villages=3)
         views.catch_up()
         other = Runner(views.store, views.mapper, [type(p)() for p in views.runner.projections])
-        app.register_unit("town-9", "Township 9", "彭镇9", "township", "county-1", ADMIN)
+        app.execute(
+            RegisterUnit(
+                code="taian-zhen",
+                name="Tai'an Town",
+                name_zh="太安镇",
+                level="township",
+                parent_id=COUNTY,
+            ),
+            ADMIN,
+        )
         other.catch_up()
         assert set(views.lag().values()) == {0}
-        app.register_unit("town-8", "Township 8", "彭镇8", "township", "county-1", ADMIN)
+        app.execute(
+            RegisterUnit(
+                code="wuli-zhen", name="Wuli Town", name_zh="五里镇", level="township", parent_id=COUNTY
+            ),
+            ADMIN,
+        )
         views.catch_up()
         result = views.verify()
         assert result.ok, result
@@ -240,7 +210,7 @@ def test_a_metrics_scrape_between_two_runners_does_not_corrupt_the_views(databas
 
 def test_a_rebuild_beside_a_running_follower_loses_no_event(database_url: str) -> None:
     with running_services(database_url, clock=lambda: LATER) as services:
-        build_city(services.app, townships=2, villages=10)
+        World(services.app).city(townships=2, villages=10)
         views = services.views
         rebuild = Runner(
             views.store, views.mapper, [type(p)() for p in views.runner.projections], batch_size=5
@@ -262,7 +232,7 @@ def test_verify_names_a_stored_event_the_log_passed_over(database_url: str) -> N
     """A log whose chain is consistent but which skipped one stored event (what two racing
     runners could once produce) fails verification at the skipped place."""
     with running_services(database_url, clock=lambda: LATER) as services:
-        build_city(services.app, townships=1, villages=3)
+        World(services.app).city(townships=1, villages=3)
         views = services.views
         entries = views.audit_entries(limit=10_000)
         victim = entries[5]
@@ -273,7 +243,9 @@ def test_verify_names_a_stored_event_the_log_passed_over(database_url: str) -> N
             for offset, (entry, notification) in enumerate(zip(entries[6:], later, strict=True)):
                 previous = chain(previous, victim.position + offset, notification)
                 sql.execute(
-                    f"INSERT INTO {views.store.table(LOG)} (position, notification_id, event_id, type, aggregate, subject, version, occurred_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO {views.store.table(LOG)} (position, notification_id, event_id, "
+                    "type, aggregate, subject, version, occurred_at, hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         victim.position + offset,
                         entry.notification_id,
@@ -330,6 +302,7 @@ def _dies_silently() -> Any:
     os._exit(3)  # as SIGKILL or the OOM killer would: no last report
 
 
+@pytest.mark.slow  # rebuild processes, one killed
 def test_a_rebuild_process_that_dies_without_a_word_is_reported(database_url: str) -> None:
     from projections.parallel import RebuildFailedError, groups_of, rebuild_in_processes
     from projections.views import PROJECTIONS
@@ -390,7 +363,7 @@ def test_a_read_model_whose_columns_changed_is_projected_again_from_zero(databas
     from projections.views import Views
 
     with running_services(database_url, clock=lambda: LATER) as services:
-        build_city(services.app, townships=1, villages=3)
+        World(services.app).city(townships=1, villages=3)
         views = services.views
         views.catch_up()
         from dataclasses import replace
@@ -408,4 +381,4 @@ def test_a_read_model_whose_columns_changed_is_projected_again_from_zero(databas
         )
         assert upgraded.verify().ok and upgraded.verify().checked == views.store.max_notification_id()
         assert {e.aggregate for e in upgraded.audit_entries(limit=1000)} >= {"unit"}
-        assert upgraded.audit_entries(within="town-1")  # the new column is filled
+        assert upgraded.audit_entries(within=TOWNSHIP)  # the new column is filled

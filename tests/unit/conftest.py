@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from builders import CampaignRef, World
+
+from tests.builders.world import CampaignRef, World
 
 
 @pytest.fixture
 def world() -> World:
-    return World()
+    return World.in_memory()
 
 
 @pytest.fixture

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from domain.activity import FIVE_HAVES, ActivityRecordInvalidError, Member, Session
-from domain.actors import Actor
-from domain.application import Laurel
+from domain.commands import RecordActivity, RegisterMember
 from domain.rules.activity_day import compliance, eligibility_failures
+from tests.builders.actors import TOWNSHIP_DECLARER
+from tests.builders.clock import utc
+from tests.builders.tree import TOWNSHIP
+from tests.builders.world import World
 
 ALL_HAVES = dict.fromkeys(FIVE_HAVES, True)
 MEMBERS = {f"m{i:04d}": Member(f"m{i:04d}", f"党员{i}", "member", leader=(i == 0)) for i in range(1000)}
@@ -132,13 +135,13 @@ def test_eligibility_refuses_a_collective_and_a_leader_but_not_a_plain_member():
 
 
 def test_activity_register_correction_needs_a_reason_and_keeps_both_records():
-    app = Laurel(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    admin, at = Actor("t-admin", "admin", None), datetime(2022, 3, 1, tzinfo=UTC)
-    app.register_unit("city-1", "City", "示范市", "city", None, admin, at=at)
-    app.register_unit("county-1", "County", "宜君县", "county", "city-1", admin, at=at)
-    app.register_unit("town-1", "Town", "彭镇", "township", "county-1", admin, at=at)
-    declarer = Actor("t-decl", "declarer", "town-1")
-    app.register_member("town-1", "m1", "张三", "member", True, declarer, at=at)
+    world = World.in_memory()
+    app, at = world.app, utc(2022, 3, 1)
+    app.execute(
+        RegisterMember(unit_id=TOWNSHIP, member_id="m1", name="张三", status="member", leader=True),
+        TOWNSHIP_DECLARER,
+        at=at,
+    )
     record = {
         "session_id": "2022-02",
         "date": "2022-02-10",
@@ -149,17 +152,30 @@ def test_activity_register_correction_needs_a_reason_and_keeps_both_records():
         "attendees": [],
         "five_haves": ALL_HAVES,
     }
-    assert app.record_activity("town-1", record, declarer, at=at)["outcome"] == "recorded"
+    assert (
+        app.execute(RecordActivity(unit_id=TOWNSHIP, session=record), TOWNSHIP_DECLARER, at=at)[
+            "outcome"
+        ]
+        == "recorded"
+    )
     with pytest.raises(ActivityRecordInvalidError) as refused:
-        app.record_activity("town-1", dict(record, attendees=["m1"]), declarer, at=at)
+        app.execute(
+            RecordActivity(unit_id=TOWNSHIP, session=dict(record, attendees=["m1"])),
+            TOWNSHIP_DECLARER,
+            at=at,
+        )
     assert [f.rule for f in refused.value.failures] == ["correction_reason_required"]
     assert (
-        app.record_activity(
-            "town-1", dict(record, attendees=["m1"]), declarer, reason="签到表漏录", at=at
+        app.execute(
+            RecordActivity(
+                unit_id=TOWNSHIP, session=dict(record, attendees=["m1"]), reason="签到表漏录"
+            ),
+            TOWNSHIP_DECLARER,
+            at=at,
         )["outcome"]
         == "corrected"
     )
-    register = app.activity_register("town-1", 2022)
+    register = app.queries.activity_register(TOWNSHIP, 2022)
     types = [type(e).__name__ for e in app.events.get(register.id)]
     assert types == ["Opened", "SessionRecorded", "SessionCorrected"]
     assert register.sessions["2022-02"].attendees == ("m1",)

@@ -53,7 +53,8 @@ def test_the_signed_bytes_are_the_compact_sorted_json_of_the_checkpoint() -> Non
     assert signed_bytes(1000, "ab" * 32, "2022-11-20T02:00:00.000000Z", "ed25519:0123456789abcdef") == (
         b'{"hash":"'
         + b"ab" * 32
-        + b'","key_id":"ed25519:0123456789abcdef","position":1000,"purpose":"laurel-audit-checkpoint/1","signed_at":"2022-11-20T02:00:00.000000Z"}'
+        + b'","key_id":"ed25519:0123456789abcdef","position":1000,'
+        + b'"purpose":"laurel-audit-checkpoint/1","signed_at":"2022-11-20T02:00:00.000000Z"}'
     )
 
 
@@ -210,9 +211,7 @@ def test_an_event_no_class_answers_to_is_still_logged_by_its_topics_name() -> No
     )
 
 
-def test_a_failure_record_escapes_what_a_column_could_not_hold_and_a_database_error_is_not_the_events() -> (
-    None
-):
+def test_a_failure_record_escapes_what_a_column_could_not_hold_and_a_database_error_is_not_the_events():
     assert printable("name\x00with\x1fcontrols\ud800") == "name\\u0000with\\u001fcontrols\\ud800"
     assert len(printable("x" * 5000)) == 2000
     assert blameless(sqlite3.OperationalError("database is locked")) and blameless(

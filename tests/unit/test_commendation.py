@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import CITY_REVIEWER, FIVE_GOOD_2022, PENG_ZHEN_VILLAGES, TOWNSHIP, CampaignRef, World
 
+from domain.commands import Commend
 from domain.errors import CommendationRefusedError, QuotaExceededError
+from tests.builders.actors import CITY_REVIEWER
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.tree import PENG_ZHEN_VILLAGES, TOWNSHIP
+from tests.builders.world import CampaignRef, World
 
 VILLAGES = list(PENG_ZHEN_VILLAGES)  # 前双村, 后双村, 杨柳村, 石桥村, 柳湾村
 SCORES = [70, 90, 80, 95, 60]
@@ -28,10 +32,9 @@ def five_passed(world: World, quota_three: CampaignRef) -> dict[float, str]:
     }
 
 
-def commend(world: World, campaign: CampaignRef, **kwargs) -> dict:
-    return world.app.commend(
-        campaign.id, "five_good_site", CITY_REVIEWER, at=FIVE_GOOD_2022.commendation, **kwargs
-    )
+def commend(world: World, campaign: CampaignRef, nomination_ids: list[str] | None = None) -> dict:
+    command = Commend(campaign_id=campaign.id, category="five_good_site", nomination_ids=nomination_ids)
+    return world.app.execute(command, CITY_REVIEWER, at=FIVE_GOOD_2022.commendation)
 
 
 def test_commendation_quota_overridden_at_campaign_creation(
@@ -60,7 +63,7 @@ def test_commendation_commends_exactly_the_quota_best_scores_first(
         95: "commended",
         60: "inspected",
     }
-    assert world.app.get_nomination(five_passed[90]).title["rank"] == 2
+    assert world.app.get_nomination(five_passed[90]).title.rank == 2
 
 
 def test_commendation_repeated_commends_nothing_more(
@@ -68,9 +71,8 @@ def test_commendation_repeated_commends_nothing_more(
 ) -> None:
     commend(world, quota_three)
     recorded = world.events_recorded()
-    again = world.app.commend(
-        quota_three.id,
-        "five_good_site",
+    again = world.app.execute(
+        Commend(campaign_id=quota_three.id, category="five_good_site"),
         CITY_REVIEWER,
         at=FIVE_GOOD_2022.commendation + timedelta(days=1),
     )
@@ -191,7 +193,7 @@ def test_ranking_query_lists_inspected_nominations_in_commendation_order(
     world: World, quota_three: CampaignRef, five_passed: dict[float, str]
 ) -> None:
     failed = world.inspected(quota_three, TOWNSHIP, 50, name="彭镇远教站")
-    ranking = world.app.ranking(quota_three.id, "five_good_site")
+    ranking = world.app.queries.ranking(quota_three.id, "five_good_site")
     assert [e["id"] for e in ranking["entries"]] == [five_passed[s] for s in (95, 90, 80, 70, 60)] + [
         failed
     ]

@@ -8,31 +8,30 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import (
+
+from domain.commands import Commend, CreateCampaign, Forward, Revoke
+from domain.errors import CommendationRefusedError, PreReviewRefusedError
+from domain.rules.cross_entity import cross_entity_failures
+from domain.values import CrossEntityRule
+from tests.builders.actors import (
     ADMIN,
-    ADVANCED_COUNTY_FORM,
-    CITY,
-    COUNTY,
     COUNTY_DECLARER,
     COUNTY_INSPECTOR,
     COUNTY_REVIEWER,
-    FOUR_CREATIONS_2017,
-    MODEL_TOWNSHIP_FORM,
-    MODEL_VILLAGE_FORM,
-    OTHER_TOWNSHIP,
     OTHER_TOWNSHIP_DECLARER,
+)
+from tests.builders.clock import FOUR_CREATIONS_2017, utc
+from tests.builders.forms import ADVANCED_COUNTY_FORM, MODEL_TOWNSHIP_FORM, MODEL_VILLAGE_FORM
+from tests.builders.tree import (
+    CITY,
+    COUNTY,
+    OTHER_TOWNSHIP,
     OTHER_TOWNSHIP_VILLAGE,
     PENG_ZHEN_VILLAGES,
     TOWNSHIP,
     VILLAGE,
-    CampaignRef,
-    World,
-    utc,
 )
-
-from domain.errors import CommendationRefusedError, PreReviewRefusedError
-from domain.rules.cross_entity import cross_entity_failures
-from domain.values import CrossEntityRule
+from tests.builders.world import CampaignRef, World
 
 VILLAGES = sorted(PENG_ZHEN_VILLAGES)
 EVERY_VILLAGE = "every_village_site_meets_model_standard"
@@ -70,10 +69,11 @@ def model_township(world: World, campaign: CampaignRef, score: float = 88) -> st
     )
 
 
-def commend(world: World, campaign: CampaignRef, category: str, **kwargs) -> dict:
-    return world.app.commend(
-        campaign.id, category, COUNTY_REVIEWER, at=FOUR_CREATIONS_2017.commendation, **kwargs
-    )
+def commend(
+    world: World, campaign: CampaignRef, category: str, nomination_ids: list[str] | None = None
+) -> dict:
+    command = Commend(campaign_id=campaign.id, category=category, nomination_ids=nomination_ids)
+    return world.app.execute(command, COUNTY_REVIEWER, at=FOUR_CREATIONS_2017.commendation)
 
 
 # --- the pure rule ---------------------------------------------------------------------------------
@@ -332,12 +332,14 @@ def test_model_township_commended_when_a_village_holds_a_passed_nomination_besid
 
 
 def test_model_township_commended_after_its_commended_villages_were_forwarded(world: World) -> None:
-    city_campaign = world.app.create_campaign(
-        "four-creations-three-selections",
-        CITY,
+    city_campaign = world.app.execute(
+        CreateCampaign(
+            template="four-creations-three-selections",
+            organiser_unit_id=CITY,
+            starts_at=utc(2017, 11, 20),
+            durations={"mobilisation": 1, "creation": 1, "self_inspection": 1, "declaration": "P30D"},
+        ),
         ADMIN,
-        starts_at=utc(2017, 11, 20),
-        durations={"mobilisation": 1, "creation": 1, "self_inspection": 1, "declaration": "P30D"},
         at=utc(2017, 1, 1),
     )
     county = world.campaign(
@@ -348,12 +350,14 @@ def test_model_township_commended_after_its_commended_villages_were_forwarded(wo
     township = model_township(world, county)
     commended = commend(world, county, "model_village")["commended"]
     forward_at = FOUR_CREATIONS_2017.commendation + timedelta(hours=1)
-    world.app.forward(
-        commended[0]["id"], COUNTY_REVIEWER, at=forward_at
+    world.app.execute(
+        Forward(nomination_id=commended[0]["id"]), COUNTY_REVIEWER, at=forward_at
     )  # the best village goes up to 示范市
     assert world.state(commended[0]["id"]) == "forwarded"
-    result = world.app.commend(
-        county.id, "model_township", COUNTY_REVIEWER, at=forward_at + timedelta(hours=1)
+    result = world.app.execute(
+        Commend(campaign_id=county.id, category="model_township"),
+        COUNTY_REVIEWER,
+        at=forward_at + timedelta(hours=1),
     )
     assert [c["id"] for c in result["commended"]] == [township]
 
@@ -366,15 +370,13 @@ def test_model_township_not_selected_once_a_village_title_was_revoked(
     township = model_township(world, four_creations)
     villages = {c["id"] for c in commend(world, four_creations, "model_village")["commended"]}
     revoked = next(n for n in villages if world.app.get_nomination(n).nominee.unit_id == VILLAGE)
-    world.app.revoke(
-        revoked,
-        "站点设备挪作他用",
+    world.app.execute(
+        Revoke(nomination_id=revoked, reason="站点设备挪作他用"),
         COUNTY_REVIEWER,
         at=FOUR_CREATIONS_2017.commendation + timedelta(hours=1),
     )
-    result = world.app.commend(
-        four_creations.id,
-        "model_township",
+    result = world.app.execute(
+        Commend(campaign_id=four_creations.id, category="model_township"),
         COUNTY_REVIEWER,
         at=FOUR_CREATIONS_2017.commendation + timedelta(hours=2),
     )

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from builders import (
+
+from domain.campaigns import nominee_key
+from domain.commands import Declare, Withdraw
+from domain.errors import CategoryUnknownError, DeclarationInvalidError, DuplicateNominationError
+from domain.rules.form import form_failures
+from tests.builders.actors import COUNTY_DECLARER, TOWNSHIP_DECLARER, declarer_of
+from tests.builders.forms import PLATFORM_FORM, category
+from tests.builders.material import TYPICAL_MATERIAL
+from tests.builders.tree import (
     AGENCY,
     COUNTY,
-    COUNTY_DECLARER,
     OTHER_COUNTY_TOWNSHIP,
     OTHER_COUNTY_VILLAGE,
     OTHER_TOWNSHIP_VILLAGE,
-    PLATFORM_FORM,
     TOWNSHIP,
-    TOWNSHIP_DECLARER,
-    TYPICAL_MATERIAL,
     VILLAGE,
-    CampaignRef,
-    World,
-    category,
 )
-
-from domain.actors import Actor
-from domain.campaigns import nominee_key
-from domain.errors import CategoryUnknownError, DeclarationInvalidError, DuplicateNominationError
-from domain.rules.form import form_failures
+from tests.builders.world import CampaignRef, World
 
 PLATFORM_FIELDS = [
     "operation_rate",
@@ -138,23 +135,27 @@ def test_declaration_nominee_refused_when_outside_the_declaring_units_jurisdicti
 
 def test_declaration_refused_when_declaring_unit_is_outside_the_campaign_organiser(world: World) -> None:
     campaign = world.campaign("five-good-sites", COUNTY)  # organised by 宜君县
-    baishi_declarer = Actor("tok-baishi-declarer", "declarer", OTHER_COUNTY_TOWNSHIP)  # 黎阳县白石镇
     with pytest.raises(DeclarationInvalidError) as refused:
         world.declare(
-            campaign, OTHER_COUNTY_VILLAGE, declaring_unit=OTHER_COUNTY_TOWNSHIP, actor=baishi_declarer
+            campaign,
+            OTHER_COUNTY_VILLAGE,
+            declaring_unit=OTHER_COUNTY_TOWNSHIP,
+            actor=declarer_of(OTHER_COUNTY_TOWNSHIP),  # 黎阳县白石镇
         )
     assert [f.rule for f in refused.value.failures] == ["declaring_unit_in_campaign"]
 
 
 def test_declaration_category_must_be_one_of_the_campaign(world: World, five_good: CampaignRef) -> None:
     with pytest.raises(CategoryUnknownError) as refused:
-        world.app.declare(
-            five_good.id,
-            "model_village",
-            TOWNSHIP,
-            {"kind": "site", "unit_id": VILLAGE, "name": "前双村"},
-            {},
-            TYPICAL_MATERIAL,
+        world.app.execute(
+            Declare(
+                campaign_id=five_good.id,
+                category="model_village",
+                declaring_unit_id=TOWNSHIP,
+                nominee={"kind": "site", "unit_id": VILLAGE, "name": "前双村"},
+                form={},
+                material=TYPICAL_MATERIAL,
+            ),
             TOWNSHIP_DECLARER,
             at=five_good.when.declaration,
         )
@@ -176,7 +177,11 @@ def test_declaration_same_nominee_allowed_again_after_withdrawal(
     world: World, five_good: CampaignRef
 ) -> None:
     first = world.declare(five_good, VILLAGE)
-    world.app.withdraw(first, "材料需要补充", TOWNSHIP_DECLARER, at=five_good.when.declaration)
+    world.app.execute(
+        Withdraw(nomination_id=first, reason="材料需要补充"),
+        TOWNSHIP_DECLARER,
+        at=five_good.when.declaration,
+    )
     second = world.declare(five_good, VILLAGE)
     assert second != first and world.state(second) == "declared"
 

@@ -4,22 +4,16 @@ concurrency (expected_version / If-Match)."""
 from __future__ import annotations
 
 import pytest
-from builders import (
-    CITY_REVIEWER,
-    FIVE_GOOD_2022,
-    FIVE_PROTECTIONS_OK,
-    TOWNSHIP,
-    TOWNSHIP_DECLARER,
-    TYPICAL_MATERIAL,
-    VILLAGE,
-    CampaignRef,
-    World,
-    material_of,
-    utc,
-)
 
+from domain.commands import Commend, Declare, ExtendDeadline, PreReview, Withdraw
 from domain.errors import DeclarationInvalidError, IdempotencyKeyReusedError, StaleVersionError
 from domain.execution import fingerprint
+from tests.builders.actors import CITY_REVIEWER, TOWNSHIP_DECLARER
+from tests.builders.clock import FIVE_GOOD_2022, utc
+from tests.builders.forms import FIVE_PROTECTIONS_OK
+from tests.builders.material import TYPICAL_MATERIAL, material_of
+from tests.builders.tree import TOWNSHIP, VILLAGE
+from tests.builders.world import CampaignRef, World
 
 
 def test_declaration_repeated_with_the_same_key_returns_the_first_result(
@@ -28,13 +22,15 @@ def test_declaration_repeated_with_the_same_key_returns_the_first_result(
     nominee = {"kind": "site", "unit_id": VILLAGE, "name": "前双村远教站点"}
 
     def declare() -> dict:
-        return world.app.declare(
-            five_good.id,
-            "five_good_site",
-            TOWNSHIP,
-            nominee,
-            {},
-            TYPICAL_MATERIAL,
+        return world.app.execute(
+            Declare(
+                campaign_id=five_good.id,
+                category="five_good_site",
+                declaring_unit_id=TOWNSHIP,
+                nominee=nominee,
+                form={},
+                material=TYPICAL_MATERIAL,
+            ),
             TOWNSHIP_DECLARER,
             at=FIVE_GOOD_2022.declaration,
             idempotency_key="decl-qianshuang-2022",
@@ -53,22 +49,16 @@ def test_declaration_repeated_with_the_same_key_returns_the_first_result(
 
 def test_replay_answers_even_after_the_state_moved_on(world: World, five_good: CampaignRef) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
-    first = world.app.pre_review(
-        nomination_id,
-        "admit",
-        [],
+    first = world.app.execute(
+        PreReview(nomination_id=nomination_id, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
         CITY_REVIEWER,
-        checks=FIVE_PROTECTIONS_OK,
         at=FIVE_GOOD_2022.pre_review,
         idempotency_key="pr-1",
     )
     world.inspect(five_good, nomination_id, 80)
-    again = world.app.pre_review(
-        nomination_id,
-        "admit",
-        [],
+    again = world.app.execute(
+        PreReview(nomination_id=nomination_id, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
         CITY_REVIEWER,
-        checks=FIVE_PROTECTIONS_OK,
         at=FIVE_GOOD_2022.pre_review,
         idempotency_key="pr-1",
     )
@@ -92,9 +82,8 @@ def test_idempotency_key_reused_for_another_command_refused(
 ) -> None:
     nomination_id = world.declare(five_good, VILLAGE, idempotency_key="shared-key")
     with pytest.raises(IdempotencyKeyReusedError):
-        world.app.withdraw(
-            nomination_id,
-            "撤回",
+        world.app.execute(
+            Withdraw(nomination_id=nomination_id, reason="撤回"),
             TOWNSHIP_DECLARER,
             at=FIVE_GOOD_2022.declaration,
             idempotency_key="shared-key",
@@ -117,17 +106,15 @@ def test_commendation_repeated_with_the_same_key_commends_once(
     world: World, five_good: CampaignRef
 ) -> None:
     world.inspected(five_good, VILLAGE, 90)
-    first = world.app.commend(
-        five_good.id,
-        "five_good_site",
+    first = world.app.execute(
+        Commend(campaign_id=five_good.id, category="five_good_site"),
         CITY_REVIEWER,
         at=FIVE_GOOD_2022.commendation,
         idempotency_key="commend-2022",
     )
     recorded = world.events_recorded()
-    again = world.app.commend(
-        five_good.id,
-        "five_good_site",
+    again = world.app.execute(
+        Commend(campaign_id=five_good.id, category="five_good_site"),
         CITY_REVIEWER,
         at=FIVE_GOOD_2022.commendation,
         idempotency_key="commend-2022",
@@ -148,12 +135,11 @@ def test_expected_version_mismatch_refused_as_stale(world: World, five_good: Cam
     nomination_id = world.declare(five_good, VILLAGE)
     recorded = world.events_recorded()
     with pytest.raises(StaleVersionError) as refused:
-        world.app.pre_review(
-            nomination_id,
-            "admit",
-            [],
+        world.app.execute(
+            PreReview(
+                nomination_id=nomination_id, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK
+            ),
             CITY_REVIEWER,
-            checks=FIVE_PROTECTIONS_OK,
             at=FIVE_GOOD_2022.pre_review,
             expected_version=2,
         )
@@ -166,12 +152,9 @@ def test_expected_version_matching_lets_the_command_through(
     world: World, five_good: CampaignRef
 ) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
-    result = world.app.pre_review(
-        nomination_id,
-        "admit",
-        [],
+    result = world.app.execute(
+        PreReview(nomination_id=nomination_id, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK),
         CITY_REVIEWER,
-        checks=FIVE_PROTECTIONS_OK,
         at=FIVE_GOOD_2022.pre_review,
         expected_version=1,
     )
@@ -181,20 +164,18 @@ def test_expected_version_matching_lets_the_command_through(
 def test_expected_version_checked_on_deadline_extension(world: World, five_good: CampaignRef) -> None:
     version = world.app.get_campaign(five_good.id).version
     with pytest.raises(StaleVersionError):
-        world.app.extend_deadline(
-            five_good.id,
-            "declaration",
-            utc(2022, 10, 22),
-            "延期",
+        world.app.execute(
+            ExtendDeadline(
+                campaign_id=five_good.id, phase="declaration", closes_at=utc(2022, 10, 22), reason="延期"
+            ),
             CITY_REVIEWER,
             at=utc(2022, 10, 18),
             expected_version=version - 1,
         )
-    summary = world.app.extend_deadline(
-        five_good.id,
-        "declaration",
-        utc(2022, 10, 22),
-        "延期",
+    summary = world.app.execute(
+        ExtendDeadline(
+            campaign_id=five_good.id, phase="declaration", closes_at=utc(2022, 10, 22), reason="延期"
+        ),
         CITY_REVIEWER,
         at=utc(2022, 10, 18),
         expected_version=version,

@@ -4,21 +4,17 @@ with the weighted score; several inspections aggregate (mean) and pass only if a
 from __future__ import annotations
 
 import pytest
-from builders import (
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    FIVE_GOOD_2022,
-    FIVE_PROTECTIONS_OK,
-    VILLAGE,
-    CampaignRef,
-    World,
-    category,
-    declared_nomination,
-    uniform_scores,
-)
 
+from domain.commands import Commend, Inspect
 from domain.errors import InspectionInvalidError
-from domain.rules.inspection import METHODS, inspection_failures, weighted_score
+from domain.rules.inspection import inspection_failures, weighted_score
+from domain.vocabulary import InspectionMethod
+from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
+from tests.builders.aggregates import declared_nomination
+from tests.builders.clock import FIVE_GOOD_2022
+from tests.builders.forms import FIVE_PROTECTIONS_OK, category, uniform_scores
+from tests.builders.tree import VILLAGE
+from tests.builders.world import CampaignRef, World
 
 SITE = category("five-good-sites", "five_good_site")
 PLATFORM = category("double-strengthen", "advanced_teaching_platform")  # weights 40/30/30
@@ -32,7 +28,7 @@ def rules(
 
 
 def test_inspection_methods_are_the_four_of_seed_000() -> None:
-    assert METHODS == {
+    assert {method: method.zh for method in InspectionMethod} == {
         "document_review": "查阅资料",
         "site_visit": "实地考察",
         "live_operation": "现场操作",
@@ -152,8 +148,10 @@ def test_several_inspections_fail_when_any_one_fails(world: World, five_good: Ca
     world.inspect(five_good, nomination_id, 90, verdict="fail")
     nomination = world.app.get_nomination(nomination_id)
     assert (nomination.score, nomination.passed) == (92.5, False)
-    result = world.app.commend(
-        five_good.id, "five_good_site", CITY_REVIEWER, at=FIVE_GOOD_2022.commendation
+    result = world.app.execute(
+        Commend(campaign_id=five_good.id, category="five_good_site"),
+        CITY_REVIEWER,
+        at=FIVE_GOOD_2022.commendation,
     )
     assert result["commended"] == []
 
@@ -163,13 +161,15 @@ def test_inspection_records_methods_scores_inspector_and_time(
 ) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
-    world.app.inspect(
-        nomination_id,
-        ["site_visit", "questionnaire"],
-        uniform_scores(SITE, 88),
-        "pass",
+    world.app.execute(
+        Inspect(
+            nomination_id=nomination_id,
+            methods=["site_visit", "questionnaire"],
+            scores=uniform_scores(SITE, 88),
+            verdict="pass",
+            notes="五防落实到位",
+        ),
         CITY_INSPECTOR,
-        notes="五防落实到位",
         at=FIVE_GOOD_2022.inspection,
     )
     (inspection,) = world.app.get_nomination(nomination_id).as_dict()["inspections"]

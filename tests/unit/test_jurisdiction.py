@@ -4,36 +4,46 @@ a superior department may act for the campaigns of the departments below it; aud
 from __future__ import annotations
 
 import pytest
-from builders import (
+
+from domain.actors import Actor
+from domain.commands import (
+    ClosePhase,
+    Commend,
+    CreateCampaign,
+    ExtendDeadline,
+    Inspect,
+    RegisterUnit,
+    Withdraw,
+)
+from domain.errors import AuthorizationError, OutsideJurisdictionError, RoleNotAllowedError
+from domain.rules.jurisdiction import ACTIONS, authorize
+from tests.builders.actors import (
     ADMIN,
-    CITY,
     CITY_AUDITOR,
     CITY_INSPECTOR,
     CITY_REVIEWER,
-    COUNTY,
     COUNTY_ADMIN,
     COUNTY_INSPECTOR,
     COUNTY_REVIEWER,
-    FIVE_GOOD_2022,
-    OTHER_COUNTY,
     OTHER_COUNTY_REVIEWER,
+    OTHER_TOWNSHIP_DECLARER,
+    SYSTEM,
+    TOWNSHIP_DECLARER,
+    UNSCOPED_DECLARER,
+)
+from tests.builders.clock import FIVE_GOOD_2022, utc
+from tests.builders.forms import uniform_scores
+from tests.builders.tree import (
+    CITY,
+    COUNTY,
+    OTHER_COUNTY,
     OTHER_COUNTY_TOWNSHIP,
     OTHER_COUNTY_VILLAGE,
-    OTHER_TOWNSHIP_DECLARER,
     OTHER_TOWNSHIP_VILLAGE,
-    SYSTEM_ACTOR,
     TOWNSHIP,
-    TOWNSHIP_DECLARER,
     VILLAGE,
-    CampaignRef,
-    World,
-    uniform_scores,
-    utc,
 )
-
-from domain.actors import Actor
-from domain.errors import AuthorizationError, OutsideJurisdictionError, RoleNotAllowedError
-from domain.rules.jurisdiction import ACTIONS, authorize
+from tests.builders.world import CampaignRef, World
 
 
 @pytest.fixture
@@ -76,7 +86,7 @@ def test_declarer_may_declare_within_its_own_subtree(world: World, five_good: Ca
 
 def test_declarer_without_a_unit_refused(world: World, five_good: CampaignRef) -> None:
     with pytest.raises(OutsideJurisdictionError):
-        world.declare(five_good, VILLAGE, actor=Actor("tok-stray", "declarer", None))
+        world.declare(five_good, VILLAGE, actor=UNSCOPED_DECLARER)
 
 
 def test_withdrawal_refused_for_a_declarer_of_another_township(
@@ -84,7 +94,11 @@ def test_withdrawal_refused_for_a_declarer_of_another_township(
 ) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     with pytest.raises(OutsideJurisdictionError):
-        world.app.withdraw(nomination_id, "误报", OTHER_TOWNSHIP_DECLARER, at=FIVE_GOOD_2022.declaration)
+        world.app.execute(
+            Withdraw(nomination_id=nomination_id, reason="误报"),
+            OTHER_TOWNSHIP_DECLARER,
+            at=FIVE_GOOD_2022.declaration,
+        )
     assert world.state(nomination_id) == "declared"
 
 
@@ -116,7 +130,11 @@ def test_inspection_refused_for_a_reviewer(world: World, five_good: CampaignRef)
 def test_commendation_refused_for_an_inspector(world: World, five_good: CampaignRef) -> None:
     world.inspected(five_good, VILLAGE, 80)
     with pytest.raises(RoleNotAllowedError):
-        world.app.commend(five_good.id, "five_good_site", CITY_INSPECTOR, at=FIVE_GOOD_2022.commendation)
+        world.app.execute(
+            Commend(campaign_id=five_good.id, category="five_good_site"),
+            CITY_INSPECTOR,
+            at=FIVE_GOOD_2022.commendation,
+        )
 
 
 def test_reviewer_of_an_ancestor_unit_may_act_for_a_county_campaign(
@@ -147,11 +165,13 @@ def test_reviewer_of_a_sibling_county_refused(world: World, county_campaign: Cam
     with pytest.raises(OutsideJurisdictionError):
         world.admit(county_campaign, nomination_id, actor=OTHER_COUNTY_REVIEWER)
     with pytest.raises(OutsideJurisdictionError):
-        world.app.extend_deadline(
-            county_campaign.id,
-            "declaration",
-            utc(2022, 10, 22),
-            "延期",
+        world.app.execute(
+            ExtendDeadline(
+                campaign_id=county_campaign.id,
+                phase="declaration",
+                closes_at=utc(2022, 10, 22),
+                reason="延期",
+            ),
             OTHER_COUNTY_REVIEWER,
             at=FIVE_GOOD_2022.declaration,
         )
@@ -170,33 +190,47 @@ def test_auditor_cannot_write_anything(world: World, five_good: CampaignRef) -> 
     nomination_id = world.inspected(five_good, VILLAGE, 80)
     recorded = world.events_recorded()
     attempts = [
-        lambda: world.app.withdraw(nomination_id, "审计", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection),
-        lambda: world.app.inspect(
-            nomination_id,
-            ["site_visit"],
-            uniform_scores(five_good.category("five_good_site"), 90),
-            "pass",
+        lambda: world.app.execute(
+            Withdraw(nomination_id=nomination_id, reason="审计"),
             CITY_AUDITOR,
             at=FIVE_GOOD_2022.inspection,
         ),
-        lambda: world.app.commend(
-            five_good.id, "five_good_site", CITY_AUDITOR, at=FIVE_GOOD_2022.commendation
-        ),
-        lambda: world.app.extend_deadline(
-            five_good.id,
-            "inspection",
-            utc(2022, 11, 12),
-            "延期",
+        lambda: world.app.execute(
+            Inspect(
+                nomination_id=nomination_id,
+                methods=["site_visit"],
+                scores=uniform_scores(five_good.category("five_good_site"), 90),
+                verdict="pass",
+            ),
             CITY_AUDITOR,
             at=FIVE_GOOD_2022.inspection,
         ),
-        lambda: world.app.close_phase(
-            five_good.id, "inspection", CITY_AUDITOR, at=FIVE_GOOD_2022.inspection
+        lambda: world.app.execute(
+            Commend(campaign_id=five_good.id, category="five_good_site"),
+            CITY_AUDITOR,
+            at=FIVE_GOOD_2022.commendation,
         ),
-        lambda: world.app.register_unit(
-            "xin-cun", "Xin Village", "新村", "village", TOWNSHIP, CITY_AUDITOR
+        lambda: world.app.execute(
+            ExtendDeadline(
+                campaign_id=five_good.id, phase="inspection", closes_at=utc(2022, 11, 12), reason="延期"
+            ),
+            CITY_AUDITOR,
+            at=FIVE_GOOD_2022.inspection,
         ),
-        lambda: world.app.create_campaign("five-good-sites", CITY, CITY_AUDITOR, year=2023),
+        lambda: world.app.execute(
+            ClosePhase(campaign_id=five_good.id, phase="inspection"),
+            CITY_AUDITOR,
+            at=FIVE_GOOD_2022.inspection,
+        ),
+        lambda: world.app.execute(
+            RegisterUnit(
+                code="xin-cun", name="Xin Village", name_zh="新村", level="village", parent_id=TOWNSHIP
+            ),
+            CITY_AUDITOR,
+        ),
+        lambda: world.app.execute(
+            CreateCampaign(template="five-good-sites", organiser_unit_id=CITY, year=2023), CITY_AUDITOR
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(RoleNotAllowedError):
@@ -213,34 +247,54 @@ def test_auditor_may_read(world: World, five_good: CampaignRef) -> None:
 
 def test_system_actor_may_do_anything_anywhere(world: World) -> None:
     for action in ACTIONS:
-        authorize(SYSTEM_ACTOR, action, [world.app.get_unit(OTHER_COUNTY_VILLAGE)])
+        authorize(SYSTEM, action, [world.app.get_unit(OTHER_COUNTY_VILLAGE)])
 
 
 def test_scoped_admin_refused_outside_its_subtree(world: World) -> None:
     with pytest.raises(OutsideJurisdictionError):
-        world.app.register_unit(
-            "xin-cun", "Xin Village", "新村", "village", OTHER_COUNTY_TOWNSHIP, COUNTY_ADMIN
+        world.app.execute(
+            RegisterUnit(
+                code="xin-cun",
+                name="Xin Village",
+                name_zh="新村",
+                level="village",
+                parent_id=OTHER_COUNTY_TOWNSHIP,
+            ),
+            COUNTY_ADMIN,
         )
     with pytest.raises(OutsideJurisdictionError):
-        world.app.create_campaign("five-good-sites", OTHER_COUNTY, COUNTY_ADMIN, year=2023)
+        world.app.execute(
+            CreateCampaign(template="five-good-sites", organiser_unit_id=OTHER_COUNTY, year=2023),
+            COUNTY_ADMIN,
+        )
 
 
 def test_scoped_admin_may_manage_its_own_subtree(world: World) -> None:
-    assert world.app.register_unit("xin-cun", "Xin Village", "新村", "village", TOWNSHIP, COUNTY_ADMIN)[
-        "path"
-    ] == [CITY, COUNTY, TOWNSHIP]
+    assert world.app.execute(
+        RegisterUnit(
+            code="xin-cun", name="Xin Village", name_zh="新村", level="village", parent_id=TOWNSHIP
+        ),
+        COUNTY_ADMIN,
+    )["path"] == [CITY, COUNTY, TOWNSHIP]
     assert (
-        world.app.create_campaign("five-good-sites", COUNTY, COUNTY_ADMIN, year=2023)[
-            "organiser_unit_id"
-        ]
+        world.app.execute(
+            CreateCampaign(template="five-good-sites", organiser_unit_id=COUNTY, year=2023), COUNTY_ADMIN
+        )["organiser_unit_id"]
         == COUNTY
     )
 
 
 def test_unscoped_admin_may_manage_anywhere(world: World) -> None:
     assert (
-        world.app.register_unit(
-            "xin-cun", "Xin Village", "新村", "village", OTHER_COUNTY_TOWNSHIP, ADMIN
+        world.app.execute(
+            RegisterUnit(
+                code="xin-cun",
+                name="Xin Village",
+                name_zh="新村",
+                level="village",
+                parent_id=OTHER_COUNTY_TOWNSHIP,
+            ),
+            ADMIN,
         )["parent_id"]
         == OTHER_COUNTY_TOWNSHIP
     )
@@ -248,4 +302,9 @@ def test_unscoped_admin_may_manage_anywhere(world: World) -> None:
 
 def test_scoped_admin_refused_to_register_a_root_unit(world: World) -> None:
     with pytest.raises(AuthorizationError):
-        world.app.register_unit("rogue-shi", "Rogue City", "另一个市", "city", None, COUNTY_ADMIN)
+        world.app.execute(
+            RegisterUnit(
+                code="rogue-shi", name="Rogue City", name_zh="另一个市", level="city", parent_id=None
+            ),
+            COUNTY_ADMIN,
+        )

@@ -4,10 +4,12 @@ whitespace not counted (seed 000)."""
 from __future__ import annotations
 
 import pytest
-from builders import TYPICAL_MATERIAL, VILLAGE, CampaignRef, World, material_of
 
 from domain.errors import DeclarationInvalidError
 from domain.rules.material import count_characters, material_failures
+from tests.builders.material import TYPICAL_MATERIAL, material_of
+from tests.builders.tree import VILLAGE
+from tests.builders.world import CampaignRef, World
 
 
 def test_typical_material_builder_is_long_enough_and_chinese() -> None:

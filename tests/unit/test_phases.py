@@ -6,25 +6,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import (
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    COUNTY,
-    COUNTY_REVIEWER,
-    FIVE_GOOD_2022,
-    MODEL_VILLAGE_FORM,
-    SYSTEM_ACTOR,
-    TOWNSHIP_DECLARER,
-    VILLAGE,
-    CampaignRef,
-    World,
-    utc,
-)
 
+from domain.commands import ClosePhase, Commend, ExtendDeadline, Inspect, Withdraw
 from domain.errors import DeadlineExtensionRefusedError, PhaseNotOpenError, PhaseUnknownError
 from domain.rules.phases import extension_failures, move_close, require_open
 from domain.templates import get_template, instantiate
 from domain.values import Phase
+from tests.builders.actors import (
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    COUNTY_REVIEWER,
+    SYSTEM,
+    TOWNSHIP_DECLARER,
+)
+from tests.builders.clock import FIVE_GOOD_2022, utc
+from tests.builders.forms import MODEL_VILLAGE_FORM
+from tests.builders.tree import COUNTY, VILLAGE
+from tests.builders.world import CampaignRef, World
 
 DECLARATION_OPENS = utc(2022, 10, 15, 16)
 DECLARATION_CLOSES = utc(2022, 10, 20, 16)
@@ -125,7 +123,9 @@ def test_commendation_refused_outside_the_commendation_window(
 ) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 85)
     with pytest.raises(PhaseNotOpenError):
-        world.app.commend(five_good.id, "five_good_site", CITY_REVIEWER, at=at)
+        world.app.execute(
+            Commend(campaign_id=five_good.id, category="five_good_site"), CITY_REVIEWER, at=at
+        )
     assert world.state(nomination_id) == "inspected"
 
 
@@ -133,15 +133,19 @@ def test_commendation_accepted_inside_the_commendation_window(
     world: World, five_good: CampaignRef
 ) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 85)
-    result = world.app.commend(five_good.id, "five_good_site", CITY_REVIEWER, at=INSPECTION_CLOSES)
+    result = world.app.execute(
+        Commend(campaign_id=five_good.id, category="five_good_site"), CITY_REVIEWER, at=INSPECTION_CLOSES
+    )
     assert [c["id"] for c in result["commended"]] == [nomination_id]
 
 
 def test_declaration_refused_inside_the_window_once_the_phase_was_closed_early(
     world: World, five_good: CampaignRef
 ) -> None:
-    world.app.close_phase(
-        five_good.id, "declaration", CITY_REVIEWER, reason="提前截止", at=utc(2022, 10, 18)
+    world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="declaration", reason="提前截止"),
+        CITY_REVIEWER,
+        at=utc(2022, 10, 18),
     )
     with pytest.raises(PhaseNotOpenError):
         world.declare(five_good, VILLAGE, at=utc(2022, 10, 19))
@@ -220,8 +224,15 @@ def test_deadline_extension_lets_declarations_in_and_holds_pre_review_back(
     world: World, five_good: CampaignRef
 ) -> None:
     new_close = utc(2022, 10, 22, 16)
-    summary = world.app.extend_deadline(
-        five_good.id, "declaration", new_close, "因防汛工作推迟申报", CITY_REVIEWER, at=utc(2022, 10, 19)
+    summary = world.app.execute(
+        ExtendDeadline(
+            campaign_id=five_good.id,
+            phase="declaration",
+            closes_at=new_close,
+            reason="因防汛工作推迟申报",
+        ),
+        CITY_REVIEWER,
+        at=utc(2022, 10, 19),
     )
     assert [(p["code"], p["closes_at"]) for p in summary["phases"][:1]] == [
         ("declaration", new_close.isoformat())
@@ -236,11 +247,13 @@ def test_deadline_extension_lets_declarations_in_and_holds_pre_review_back(
 def test_deadline_extension_recorded_with_previous_deadline_and_trimmed_reason(
     world: World, five_good: CampaignRef
 ) -> None:
-    world.app.extend_deadline(
-        five_good.id,
-        "declaration",
-        utc(2022, 10, 22, 16),
-        "  因防汛工作推迟申报 ",
+    world.app.execute(
+        ExtendDeadline(
+            campaign_id=five_good.id,
+            phase="declaration",
+            closes_at=utc(2022, 10, 22, 16),
+            reason="  因防汛工作推迟申报 ",
+        ),
         CITY_REVIEWER,
         at=utc(2022, 10, 19),
     )
@@ -257,16 +270,30 @@ def test_deadline_extension_refused_through_the_application_beyond_the_next_clos
     world: World, five_good: CampaignRef
 ) -> None:
     with pytest.raises(DeadlineExtensionRefusedError) as refused:
-        world.app.extend_deadline(
-            five_good.id, "declaration", utc(2022, 10, 26), "再延期", CITY_REVIEWER, at=utc(2022, 10, 19)
+        world.app.execute(
+            ExtendDeadline(
+                campaign_id=five_good.id,
+                phase="declaration",
+                closes_at=utc(2022, 10, 26),
+                reason="再延期",
+            ),
+            CITY_REVIEWER,
+            at=utc(2022, 10, 19),
         )
     assert [f.rule for f in refused.value.failures] == ["extension_before_next_phase_closes"]
 
 
 def test_deadline_extension_refused_for_an_unknown_phase(world: World, five_good: CampaignRef) -> None:
     with pytest.raises(PhaseUnknownError) as refused:
-        world.app.extend_deadline(
-            five_good.id, "mobilisation", utc(2022, 10, 26), "延期", CITY_REVIEWER, at=utc(2022, 10, 19)
+        world.app.execute(
+            ExtendDeadline(
+                campaign_id=five_good.id,
+                phase="mobilisation",
+                closes_at=utc(2022, 10, 26),
+                reason="延期",
+            ),
+            CITY_REVIEWER,
+            at=utc(2022, 10, 19),
         )
     assert [f.rule for f in refused.value.failures] == ["phase_known"]
 
@@ -281,8 +308,14 @@ def test_close_phase_lapses_nominations_still_waiting_for_pre_review(
     admitted = world.declare(five_good, "houshuang-cun")
     world.admit(five_good, admitted)
     withdrawn = world.declare(five_good, "yangliu-cun")
-    world.app.withdraw(withdrawn, "站点搬迁", TOWNSHIP_DECLARER, at=FIVE_GOOD_2022.declaration)
-    result = world.app.close_phase(five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES)
+    world.app.execute(
+        Withdraw(nomination_id=withdrawn, reason="站点搬迁"),
+        TOWNSHIP_DECLARER,
+        at=FIVE_GOOD_2022.declaration,
+    )
+    result = world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="pre_review"), SYSTEM, at=PRE_REVIEW_CLOSES
+    )
     assert result["closed"] is True
     assert result["lapsed"] == [waiting]
     assert [world.state(n) for n in (waiting, admitted, withdrawn)] == [
@@ -299,7 +332,9 @@ def test_close_phase_lapses_admitted_nominations_never_inspected(
     admitted = world.declare(five_good, VILLAGE)
     world.admit(five_good, admitted)
     inspected = world.inspected(five_good, "houshuang-cun", 75)
-    result = world.app.close_phase(five_good.id, "inspection", CITY_REVIEWER, at=INSPECTION_CLOSES)
+    result = world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="inspection"), CITY_REVIEWER, at=INSPECTION_CLOSES
+    )
     assert result["lapsed"] == [admitted]
     assert (world.state(admitted), world.state(inspected)) == ("lapsed", "inspected")
 
@@ -308,10 +343,14 @@ def test_close_phase_is_idempotent_and_a_repeat_appends_nothing(
     world: World, five_good: CampaignRef
 ) -> None:
     world.declare(five_good, VILLAGE)
-    world.app.close_phase(five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES)
+    world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="pre_review"), SYSTEM, at=PRE_REVIEW_CLOSES
+    )
     recorded = world.events_recorded()
-    again = world.app.close_phase(
-        five_good.id, "pre_review", SYSTEM_ACTOR, at=PRE_REVIEW_CLOSES + timedelta(hours=1)
+    again = world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="pre_review"),
+        SYSTEM,
+        at=PRE_REVIEW_CLOSES + timedelta(hours=1),
     )
     assert (again["closed"], again["lapsed"]) == (False, [])
     assert world.events_recorded() == recorded
@@ -326,8 +365,10 @@ def test_close_phase_lapses_both_waiting_steps_when_one_phase_holds_pre_review_a
         campaign, "houshuang-cun", category="model_village", form=MODEL_VILLAGE_FORM
     )
     world.admit(campaign, admitted, actor=COUNTY_REVIEWER)
-    result = world.app.close_phase(
-        campaign.id, "preliminary_acceptance", COUNTY_REVIEWER, at=utc(2017, 11, 20, 16)
+    result = world.app.execute(
+        ClosePhase(campaign_id=campaign.id, phase="preliminary_acceptance"),
+        COUNTY_REVIEWER,
+        at=utc(2017, 11, 20, 16),
     )
     assert sorted(result["lapsed"]) == sorted([declared, admitted])
     assert world.state(declared) == world.state(admitted) == "lapsed"
@@ -336,6 +377,12 @@ def test_close_phase_lapses_both_waiting_steps_when_one_phase_holds_pre_review_a
 def test_inspection_refused_once_its_phase_is_closed(world: World, five_good: CampaignRef) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
-    world.app.close_phase(five_good.id, "inspection", SYSTEM_ACTOR, at=utc(2022, 11, 1))
+    world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="inspection"), SYSTEM, at=utc(2022, 11, 1)
+    )
     with pytest.raises(PhaseNotOpenError):
-        world.app.inspect(nomination_id, ["site_visit"], {}, "fail", CITY_INSPECTOR, at=utc(2022, 11, 2))
+        world.app.execute(
+            Inspect(nomination_id=nomination_id, methods=["site_visit"], scores={}, verdict="fail"),
+            CITY_INSPECTOR,
+            at=utc(2022, 11, 2),
+        )

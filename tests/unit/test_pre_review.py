@@ -4,25 +4,16 @@ disqualifier, and the reasons a rejection needs."""
 from __future__ import annotations
 
 import pytest
-from builders import (
-    AGENCY,
-    CITY_REVIEWER,
-    COUNTY,
-    COUNTY_DECLARER,
-    COUNTY_REVIEWER,
-    FIVE_PROTECTIONS_OK,
-    PLATFORM_FORM,
-    TOWNSHIP,
-    VILLAGE,
-    CampaignRef,
-    World,
-    category,
-    declared_nomination,
-)
 
+from domain.commands import PreReview
 from domain.errors import PreReviewRefusedError
 from domain.rules.eligibility import five_protections_failures
 from domain.rules.thresholds import threshold_failures
+from tests.builders.actors import CITY_REVIEWER, COUNTY_DECLARER, COUNTY_REVIEWER
+from tests.builders.aggregates import declared_nomination
+from tests.builders.forms import FIVE_PROTECTIONS_OK, PLATFORM_FORM, category
+from tests.builders.tree import AGENCY, COUNTY, TOWNSHIP, VILLAGE
+from tests.builders.world import CampaignRef, World
 
 PLATFORM = category("double-strengthen", "advanced_teaching_platform")
 
@@ -74,12 +65,15 @@ def test_threshold_fails_when_the_declared_value_is_missing_or_not_a_number(valu
 
 def test_is_true_threshold_needs_literally_true() -> None:
     demo_site = category("double-strengthen", "five_good_demo_site")
-    rules = lambda accepted: [
-        f.rule
-        for f in threshold_failures(
-            demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95}
-        )
-    ]
+
+    def rules(accepted: object) -> list[str]:
+        return [
+            f.rule
+            for f in threshold_failures(
+                demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95}
+            )
+        ]
+
     assert rules(True) == []
     assert rules(False) == rules(1) == rules("yes") == ["county_acceptance_passed"]
 
@@ -233,8 +227,10 @@ def test_pre_review_rejection_of_a_damaged_site_recorded_with_its_reason(
 ) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     reason = " 因“五防”不到位，雷击损坏电脑主板 "
-    world.app.pre_review(
-        nomination_id, "reject", [reason, ""], CITY_REVIEWER, at=five_good.when.pre_review
+    world.app.execute(
+        PreReview(nomination_id=nomination_id, decision="reject", reasons=[reason, ""]),
+        CITY_REVIEWER,
+        at=five_good.when.pre_review,
     )
     view = world.app.get_nomination(nomination_id).as_dict()
     assert view["state"] == "rejected"

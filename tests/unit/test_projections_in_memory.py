@@ -12,6 +12,8 @@ from projections.audit import GENESIS, HEAD, LOG, AuditLog, chain, event_id
 from projections.campaigns import UNIT, CampaignBoard
 from projections.projection import from_instant, instant
 from projections.rows import MemoryRows
+from tests.builders.actors import ADMIN
+from tests.builders.tree import CITY, COUNTY
 
 AT = datetime(2022, 10, 17, 2, tzinfo=UTC)
 
@@ -27,8 +29,8 @@ def stored(position: int, event: object, state: bytes) -> SimpleNamespace:
 
 
 def test_each_logged_event_is_chained_to_the_one_before() -> None:
-    city = Unit.register("city-1", "Sample City", "示范市", "city", None, {"token_id": "t"}, AT)
-    town = Unit.register("county-1", "Yijun County", "宜君县", "county", city, {"token_id": "t"}, AT)
+    city = Unit.register(CITY, "Shifan City", "示范市", "city", None, ADMIN, AT)
+    town = Unit.register(COUNTY, "Yijun County", "宜君县", "county", city, ADMIN, AT)
     events = [city.collect_events()[0], town.collect_events()[0]]
     first, second = stored(1, events[0], b'{"a":1}'), stored(2, events[1], b'{"b":2}')
     rows, log = MemoryRows(), AuditLog()
@@ -58,14 +60,14 @@ def test_each_logged_event_is_chained_to_the_one_before() -> None:
 
 
 def test_a_units_row_carries_its_path_so_a_subtree_is_a_prefix() -> None:
-    city = Unit.register("city-1", "Sample City", "示范市", "city", None, {"token_id": "t"}, AT)
-    town = Unit.register("county-1", "Yijun County", "宜君县", "county", city, {"token_id": "t"}, AT)
+    city = Unit.register(CITY, "Shifan City", "示范市", "city", None, ADMIN, AT)
+    town = Unit.register(COUNTY, "Yijun County", "宜君县", "county", city, ADMIN, AT)
     rows, board = MemoryRows(), CampaignBoard()
     for unit in (city, town):
         event = unit.collect_events()[0]
         board.apply(rows, event, None)
-    assert rows.get(UNIT, "county-1")["path"] == "/city-1/county-1/"
-    assert rows.get(UNIT, "county-1")["path"].startswith(rows.get(UNIT, "city-1")["path"])
+    assert rows.get(UNIT, COUNTY)["path"] == f"/{CITY}/{COUNTY}/"
+    assert rows.get(UNIT, COUNTY)["path"].startswith(rows.get(UNIT, CITY)["path"])
 
 
 def test_instants_are_fixed_width_utc_text_that_sorts_as_time_does() -> None:

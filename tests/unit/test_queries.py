@@ -1,32 +1,29 @@
 """Reads: a nomination as it stood at a past instant (as-of), its history with the event
-type names of the event catalogue (docs/api.md), and a campaign's nominations filtered by category, state and unit."""
+type names of the event catalogue (docs/api.md), and a campaign's nominations filtered by category,
+state and unit."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from builders import (
-    CITY_INSPECTOR,
-    CITY_REVIEWER,
-    COUNTY,
-    FIVE_GOOD_2022,
-    OTHER_TOWNSHIP,
-    OTHER_TOWNSHIP_DECLARER,
-    OTHER_TOWNSHIP_VILLAGE,
-    TOWNSHIP,
-    TOWNSHIP_DECLARER,
-    VILLAGE,
-    CampaignRef,
-    World,
-    utc,
-)
 
 from domain.campaigns import Campaign
+from domain.commands import ClosePhase, Commend, Withdraw
 from domain.errors import NominationNotFoundError
 from domain.history import event_type
 from domain.nominations import Nomination
+from tests.builders.actors import (
+    CITY_INSPECTOR,
+    CITY_REVIEWER,
+    OTHER_TOWNSHIP_DECLARER,
+    TOWNSHIP_DECLARER,
+)
+from tests.builders.clock import FIVE_GOOD_2022, utc
+from tests.builders.tree import COUNTY, OTHER_TOWNSHIP, OTHER_TOWNSHIP_VILLAGE, TOWNSHIP, VILLAGE
+from tests.builders.world import CampaignRef, World
 
 HOUR = timedelta(hours=1)
 
@@ -35,7 +32,11 @@ HOUR = timedelta(hours=1)
 def commended(world: World, five_good: CampaignRef) -> str:
     """前双村 declared, admitted, inspected and commended at the timeline's instants."""
     nomination_id = world.inspected(five_good, VILLAGE, 87)
-    world.app.commend(five_good.id, "five_good_site", CITY_REVIEWER, at=FIVE_GOOD_2022.commendation)
+    world.app.execute(
+        Commend(campaign_id=five_good.id, category="five_good_site"),
+        CITY_REVIEWER,
+        at=FIVE_GOOD_2022.commendation,
+    )
     return nomination_id
 
 
@@ -54,18 +55,18 @@ def commended(world: World, five_good: CampaignRef) -> str:
 def test_nomination_as_of_shows_the_state_at_each_instant_used(
     world: World, commended: str, at, state: str, version: int
 ) -> None:
-    past = world.app.nomination_as_of(commended, at)
+    past = world.app.queries.nomination_as_of(commended, at)
     assert (past.state, past.version) == (state, version)
 
 
 def test_nomination_as_of_accepts_instants_in_any_time_zone(world: World, commended: str) -> None:
     beijing = FIVE_GOOD_2022.pre_review.astimezone(ZoneInfo("Asia/Shanghai"))
-    assert world.app.nomination_as_of(commended, beijing).state == "admitted"
+    assert world.app.queries.nomination_as_of(commended, beijing).state == "admitted"
 
 
 def test_nomination_as_of_before_its_declaration_not_found(world: World, commended: str) -> None:
     with pytest.raises(NominationNotFoundError):
-        world.app.nomination_as_of(commended, FIVE_GOOD_2022.declaration - timedelta(seconds=1))
+        world.app.queries.nomination_as_of(commended, FIVE_GOOD_2022.declaration - timedelta(seconds=1))
 
 
 def test_nomination_as_of_an_earlier_instant_keeps_the_earlier_score(
@@ -73,12 +74,14 @@ def test_nomination_as_of_an_earlier_instant_keeps_the_earlier_score(
 ) -> None:
     nomination_id = world.inspected(five_good, VILLAGE, 90)
     world.inspect(five_good, nomination_id, 70, at=FIVE_GOOD_2022.inspection + timedelta(days=2))
-    assert world.app.nomination_as_of(nomination_id, FIVE_GOOD_2022.inspection + HOUR).score == 90.0
+    assert (
+        world.app.queries.nomination_as_of(nomination_id, FIVE_GOOD_2022.inspection + HOUR).score == 90.0
+    )
     assert world.app.get_nomination(nomination_id).score == 80.0
 
 
 def test_history_lists_every_event_with_its_type_time_and_actor(world: World, commended: str) -> None:
-    history = world.app.history(commended)
+    history = world.app.queries.history(commended)
     assert [e["type"] for e in history] == [
         "nomination.declared",
         "nomination.pre_reviewed",
@@ -104,11 +107,17 @@ def test_history_lists_every_event_with_its_type_time_and_actor(world: World, co
 
 def test_history_names_withdrawal_and_lapse(world: World, five_good: CampaignRef) -> None:
     withdrawn = world.declare(five_good, VILLAGE)
-    world.app.withdraw(withdrawn, "站点搬迁", TOWNSHIP_DECLARER, at=FIVE_GOOD_2022.declaration + HOUR)
+    world.app.execute(
+        Withdraw(nomination_id=withdrawn, reason="站点搬迁"),
+        TOWNSHIP_DECLARER,
+        at=FIVE_GOOD_2022.declaration + HOUR,
+    )
     lapsed = world.declare(five_good, "houshuang-cun")
-    world.app.close_phase(five_good.id, "pre_review", CITY_REVIEWER, at=utc(2022, 10, 25, 16))
-    assert [e["type"] for e in world.app.history(withdrawn)][-1] == "nomination.withdrawn"
-    assert [e["type"] for e in world.app.history(lapsed)][-1] == "nomination.lapsed"
+    world.app.execute(
+        ClosePhase(campaign_id=five_good.id, phase="pre_review"), CITY_REVIEWER, at=utc(2022, 10, 25, 16)
+    )
+    assert [e["type"] for e in world.app.queries.history(withdrawn)][-1] == "nomination.withdrawn"
+    assert [e["type"] for e in world.app.queries.history(lapsed)][-1] == "nomination.lapsed"
 
 
 def test_event_type_names_follow_design_md() -> None:
@@ -172,10 +181,16 @@ def test_campaign_nominations_filtered_by_category_state_and_unit(
     )
     world.admit(five_good, theirs)
     person = world.declare(five_good, VILLAGE, category="advanced_worker", name="李秀兰")
-    ids = lambda found: [str(n.id) for n in found]
+
+    def ids(found: Any) -> list[str]:
+        return [str(n.id) for n in found]
+
     app = world.app
-    assert ids(app.campaign_nominations(five_good.id)) == [ours, theirs, person]
-    assert ids(app.campaign_nominations(five_good.id, category="five_good_site")) == [ours, theirs]
-    assert ids(app.campaign_nominations(five_good.id, state="admitted")) == [theirs]
-    assert ids(app.campaign_nominations(five_good.id, unit=TOWNSHIP)) == [ours, person]
-    assert ids(app.campaign_nominations(five_good.id, unit=COUNTY)) == [ours, theirs, person]
+    assert ids(app.queries.campaign_nominations(five_good.id)) == [ours, theirs, person]
+    assert ids(app.queries.campaign_nominations(five_good.id, category="five_good_site")) == [
+        ours,
+        theirs,
+    ]
+    assert ids(app.queries.campaign_nominations(five_good.id, state="admitted")) == [theirs]
+    assert ids(app.queries.campaign_nominations(five_good.id, unit=TOWNSHIP)) == [ours, person]
+    assert ids(app.queries.campaign_nominations(five_good.id, unit=COUNTY)) == [ours, theirs, person]

@@ -8,7 +8,6 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from builders import CITY_REVIEWER, COUNTY, FIVE_GOOD_2022, World, utc
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +20,10 @@ from domain.rules.quotas import (
     remaining_quota,
     select_for_commendation,
 )
+from tests.builders.actors import CITY_REVIEWER
+from tests.builders.clock import FIVE_GOOD_2022, utc
+from tests.builders.tree import COUNTY
+from tests.builders.world import World
 
 T0 = utc(2022, 10, 16)
 
@@ -182,28 +185,26 @@ def test_ranking_is_a_total_order_independent_of_input_order(field: list[Candida
 
 
 def test_campaign_award_beyond_the_quota_raises_quota_exceeded() -> None:
-    world = World()
+    world = World.in_memory()
     campaign_ref = world.campaign("five-good-sites", quotas={"five_good_site": 2})
     campaign = world.app.get_campaign(campaign_ref.id)
     with pytest.raises(QuotaExceededError) as refused:
-        campaign.award(
-            "five_good_site", ["n1", "n2", "n3"], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation
-        )
+        campaign.award("five_good_site", ["n1", "n2", "n3"], CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     assert refused.value.details == {"quota": 2, "commended": 0}
-    campaign.award("five_good_site", ["n1", "n2"], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation)
+    campaign.award("five_good_site", ["n1", "n2"], CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     with pytest.raises(QuotaExceededError) as refused:
-        campaign.award("five_good_site", ["n3"], CITY_REVIEWER.as_dict(), FIVE_GOOD_2022.commendation)
+        campaign.award("five_good_site", ["n3"], CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     assert refused.value.details == {"quota": 2, "commended": 2}
     assert campaign.commended == {"five_good_site": ["n1", "n2"]}
 
 
 def test_campaign_award_unlimited_when_the_category_has_no_quota() -> None:
-    world = World()
+    world = World.in_memory()
     campaign = world.app.get_campaign(world.campaign("four-creations-three-selections", COUNTY).id)
     campaign.award(
         "model_village",
         [f"n{i}" for i in range(200)],
-        CITY_REVIEWER.as_dict(),
+        CITY_REVIEWER,
         FIVE_GOOD_2022.commendation,
     )
     assert campaign.commended_count("model_village") == 200

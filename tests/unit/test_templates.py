@@ -7,10 +7,14 @@ import itertools
 from datetime import datetime, timedelta
 
 import pytest
-from builders import ADMIN, CITY, SEED_YEARS, World, utc
 
+from domain.commands import CreateCampaign
 from domain.errors import InvalidCampaignError, TemplateNotFoundError
 from domain.templates import apply_quotas, get_template, instantiate, load_templates, parse_duration
+from tests.builders.actors import ADMIN
+from tests.builders.clock import SEED_YEARS, utc
+from tests.builders.tree import CITY
+from tests.builders.world import World
 
 FIVE_GOOD = get_template("five-good-sites")
 
@@ -276,13 +280,15 @@ def test_quota_overrides_refused_naming_every_bad_entry() -> None:
 
 
 def test_campaign_created_from_a_start_time_takes_its_year_from_the_first_phase(world: World) -> None:
-    summary = world.app.create_campaign(
-        "five-good-sites",
-        CITY,
+    summary = world.app.execute(
+        CreateCampaign(
+            template="five-good-sites",
+            organiser_unit_id=CITY,
+            starts_at=utc(2026, 11, 23, 10),
+            durations={"declaration": "PT5M"},
+            quotas={"five_good_site": 3},
+        ),
         ADMIN,
-        starts_at=utc(2026, 11, 23, 10),
-        durations={"declaration": "PT5M"},
-        quotas={"five_good_site": 3},
         at=utc(2026, 11, 23, 9),
     )
     assert summary["year"] == 2026
@@ -293,12 +299,16 @@ def test_campaign_created_from_a_start_time_takes_its_year_from_the_first_phase(
 
 def test_campaign_creation_refused_for_an_invalid_instantiation(world: World) -> None:
     with pytest.raises(InvalidCampaignError):
-        world.app.create_campaign(
-            "five-good-sites",
-            CITY,
+        world.app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id=CITY,
+                starts_at=utc(2026, 11, 23),
+                durations={"declaration": "five minutes"},
+            ),
             ADMIN,
-            starts_at=utc(2026, 11, 23),
-            durations={"declaration": "five minutes"},
         )
     with pytest.raises(TemplateNotFoundError):
-        world.app.create_campaign("no-such-template", CITY, ADMIN, year=2022)
+        world.app.execute(
+            CreateCampaign(template="no-such-template", organiser_unit_id=CITY, year=2022), ADMIN
+        )

@@ -5,10 +5,13 @@ command refuses them, whatever the entry point (API, import, CLI), before anythi
 from __future__ import annotations
 
 import pytest
-from builders import ADMIN, TOWNSHIP, VILLAGE, CampaignRef, World
 
+from domain.commands import RegisterUnit
 from domain.errors import TextInvalidError
 from domain.rules.text import control_character_failures, forbidden_character
+from tests.builders.actors import ADMIN
+from tests.builders.tree import TOWNSHIP, VILLAGE
+from tests.builders.world import CampaignRef, World
 
 
 @pytest.mark.parametrize(
@@ -58,13 +61,26 @@ def test_a_declaration_whose_nominee_name_holds_a_nul_is_refused_and_appends_not
 
 def test_a_unit_name_with_a_control_character_is_refused(world: World) -> None:
     with pytest.raises(TextInvalidError) as refused:
-        world.app.register_unit("xin-cun", "Xin\x1bVillage", "新村", "village", TOWNSHIP, ADMIN)
+        world.app.execute(
+            RegisterUnit(
+                code="xin-cun",
+                name="Xin\x1bVillage",
+                name_zh="新村",
+                level="village",
+                parent_id=TOWNSHIP,
+            ),
+            ADMIN,
+        )
     assert [f.field for f in refused.value.failures] == ["name"]
 
 
 def test_an_idempotency_key_with_a_control_character_is_refused(world: World) -> None:
     with pytest.raises(TextInvalidError) as refused:
-        world.app.register_unit(
-            "xin-cun", "Xin Village", "新村", "village", TOWNSHIP, ADMIN, idempotency_key="k\x00"
+        world.app.execute(
+            RegisterUnit(
+                code="xin-cun", name="Xin Village", name_zh="新村", level="village", parent_id=TOWNSHIP
+            ),
+            ADMIN,
+            idempotency_key="k\x00",
         )
     assert [f.field for f in refused.value.failures] == ["Idempotency-Key"]

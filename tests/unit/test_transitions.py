@@ -8,42 +8,44 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from builders import (
-    FIVE_GOOD_2022,
-    FIVE_PROTECTIONS_OK,
-    category,
-    declared_nomination,
-    uniform_scores,
-    utc,
-)
 
 from domain.errors import InvalidTransitionError
 from domain.nominations import Nomination, one_year_later
 from domain.values import Category
+from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
+from tests.builders.aggregates import declared_nomination
+from tests.builders.clock import FIVE_GOOD_2022, utc
+from tests.builders.forms import FIVE_PROTECTIONS_OK, category, uniform_scores
 
 SITE: Category = category("five-good-sites", "five_good_site")
-REVIEWER = {"token_id": "tok-shifan-reviewer", "role": "reviewer", "unit_id": "shifan-shi"}
-INSPECTOR = {"token_id": "tok-shifan-inspector", "role": "inspector", "unit_id": "shifan-shi"}
 METHODS = ["document_review", "site_visit"]
 
 
 def admitted() -> Nomination:
     nomination = declared_nomination()
-    nomination.pre_review(SITE, "admit", [], FIVE_PROTECTIONS_OK, REVIEWER, FIVE_GOOD_2022.pre_review)
+    nomination.pre_review(
+        SITE, "admit", [], FIVE_PROTECTIONS_OK, CITY_REVIEWER, FIVE_GOOD_2022.pre_review
+    )
     return nomination
 
 
 def inspected(score: float = 80, verdict: str = "pass") -> Nomination:
     nomination = admitted()
     nomination.inspect(
-        SITE, METHODS, uniform_scores(SITE, score), verdict, "", INSPECTOR, FIVE_GOOD_2022.inspection
+        SITE,
+        METHODS,
+        uniform_scores(SITE, score),
+        verdict,
+        "",
+        CITY_INSPECTOR,
+        FIVE_GOOD_2022.inspection,
     )
     return nomination
 
 
 def commended() -> Nomination:
     nomination = inspected()
-    nomination.commend(1, SITE, REVIEWER, FIVE_GOOD_2022.commendation)
+    nomination.commend(1, SITE, CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     return nomination
 
 
@@ -51,25 +53,27 @@ def test_nomination_walks_the_whole_pipeline_in_order() -> None:
     nomination = commended()
     assert nomination.state == "commended"
     assert nomination.title_active
-    assert nomination.title["rank"] == 1
-    assert nomination.title["anniversary"] == one_year_later(FIVE_GOOD_2022.commendation)
-    assert nomination.title["yearly_reinspection"] is True
+    assert nomination.title.rank == 1
+    assert nomination.title.anniversary == one_year_later(FIVE_GOOD_2022.commendation)
+    assert nomination.title.yearly_reinspection is True
 
 
 def test_pre_review_refused_twice() -> None:
     nomination = admitted()
     with pytest.raises(InvalidTransitionError) as refused:
-        nomination.pre_review(SITE, "reject", ["再审"], {}, REVIEWER, FIVE_GOOD_2022.pre_review)
+        nomination.pre_review(SITE, "reject", ["再审"], {}, CITY_REVIEWER, FIVE_GOOD_2022.pre_review)
     assert refused.value.details == {"state": "admitted", "action": "pre-review"}
     assert refused.value.code == "invalid-transition"
 
 
 def test_pre_review_refused_after_a_rejection() -> None:
     nomination = declared_nomination()
-    nomination.pre_review(SITE, "reject", ["设备无法正常运行"], {}, REVIEWER, FIVE_GOOD_2022.pre_review)
+    nomination.pre_review(
+        SITE, "reject", ["设备无法正常运行"], {}, CITY_REVIEWER, FIVE_GOOD_2022.pre_review
+    )
     with pytest.raises(InvalidTransitionError):
         nomination.pre_review(
-            SITE, "admit", [], FIVE_PROTECTIONS_OK, REVIEWER, FIVE_GOOD_2022.pre_review
+            SITE, "admit", [], FIVE_PROTECTIONS_OK, CITY_REVIEWER, FIVE_GOOD_2022.pre_review
         )
 
 
@@ -77,7 +81,13 @@ def test_inspection_refused_before_admission() -> None:
     nomination = declared_nomination()
     with pytest.raises(InvalidTransitionError) as refused:
         nomination.inspect(
-            SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection
+            SITE,
+            METHODS,
+            uniform_scores(SITE, 90),
+            "pass",
+            "",
+            CITY_INSPECTOR,
+            FIVE_GOOD_2022.inspection,
         )
     assert refused.value.details["state"] == "declared"
     assert nomination.inspections == []
@@ -85,10 +95,16 @@ def test_inspection_refused_before_admission() -> None:
 
 def test_inspection_refused_for_a_rejected_nomination() -> None:
     nomination = declared_nomination()
-    nomination.pre_review(SITE, "reject", ["材料不实"], {}, REVIEWER, FIVE_GOOD_2022.pre_review)
+    nomination.pre_review(SITE, "reject", ["材料不实"], {}, CITY_REVIEWER, FIVE_GOOD_2022.pre_review)
     with pytest.raises(InvalidTransitionError):
         nomination.inspect(
-            SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection
+            SITE,
+            METHODS,
+            uniform_scores(SITE, 90),
+            "pass",
+            "",
+            CITY_INSPECTOR,
+            FIVE_GOOD_2022.inspection,
         )
 
 
@@ -96,26 +112,32 @@ def test_inspection_refused_after_commendation() -> None:
     nomination = commended()
     with pytest.raises(InvalidTransitionError):
         nomination.inspect(
-            SITE, METHODS, uniform_scores(SITE, 90), "pass", "", INSPECTOR, FIVE_GOOD_2022.inspection
+            SITE,
+            METHODS,
+            uniform_scores(SITE, 90),
+            "pass",
+            "",
+            CITY_INSPECTOR,
+            FIVE_GOOD_2022.inspection,
         )
 
 
 def test_commendation_refused_for_a_failed_nomination() -> None:
     nomination = inspected(45, "fail")
     with pytest.raises(InvalidTransitionError) as refused:
-        nomination.commend(1, SITE, REVIEWER, FIVE_GOOD_2022.commendation)
+        nomination.commend(1, SITE, CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     assert "passed inspection" in refused.value.message_en
     assert nomination.state == "inspected" and nomination.title is None
 
 
 def test_commendation_refused_before_inspection() -> None:
     with pytest.raises(InvalidTransitionError):
-        admitted().commend(1, SITE, REVIEWER, FIVE_GOOD_2022.commendation)
+        admitted().commend(1, SITE, CITY_REVIEWER, FIVE_GOOD_2022.commendation)
 
 
 def test_commendation_refused_twice() -> None:
     with pytest.raises(InvalidTransitionError):
-        commended().commend(2, SITE, REVIEWER, FIVE_GOOD_2022.commendation)
+        commended().commend(2, SITE, CITY_REVIEWER, FIVE_GOOD_2022.commendation)
 
 
 @pytest.mark.parametrize("build", [declared_nomination, admitted, inspected])
@@ -144,31 +166,31 @@ def test_withdrawal_refused_twice() -> None:
 def test_revocation_refused_without_a_title(build) -> None:
     nomination = build()
     with pytest.raises(InvalidTransitionError) as refused:
-        nomination.revoke("弄虚作假", "decision", REVIEWER, FIVE_GOOD_2022.commendation)
+        nomination.revoke("弄虚作假", "decision", CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     assert refused.value.details["action"] == "revoke"
 
 
 def test_revocation_refused_without_a_reason() -> None:
     nomination = commended()
     with pytest.raises(InvalidTransitionError):
-        nomination.revoke("  ", "decision", REVIEWER, FIVE_GOOD_2022.commendation)
+        nomination.revoke("  ", "decision", CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     assert nomination.state == "commended"
 
 
 def test_revocation_ends_the_title_with_its_reason() -> None:
     nomination = commended()
     at = FIVE_GOOD_2022.commendation + timedelta(days=30)
-    nomination.revoke(" 申报材料弄虚作假 ", "decision", REVIEWER, at)
+    nomination.revoke(" 申报材料弄虚作假 ", "decision", CITY_REVIEWER, at)
     assert nomination.state == "revoked"
-    assert nomination.title["active"] is False and nomination.title["revoked_at"] == at
+    assert nomination.title.active is False and nomination.title.revoked_at == at
     assert nomination.closing_reason == "申报材料弄虚作假"
 
 
 def test_revocation_refused_twice() -> None:
     nomination = commended()
-    nomination.revoke("弄虚作假", "decision", REVIEWER, FIVE_GOOD_2022.commendation)
+    nomination.revoke("弄虚作假", "decision", CITY_REVIEWER, FIVE_GOOD_2022.commendation)
     with pytest.raises(InvalidTransitionError):
-        nomination.revoke("弄虚作假", "decision", REVIEWER, FIVE_GOOD_2022.commendation)
+        nomination.revoke("弄虚作假", "decision", CITY_REVIEWER, FIVE_GOOD_2022.commendation)
 
 
 @pytest.mark.parametrize(
@@ -212,7 +234,7 @@ def test_lapse_of_a_withdrawn_nomination_appends_nothing() -> None:
 @pytest.mark.parametrize("build", [declared_nomination, admitted, inspected])
 def test_forwarding_refused_before_commendation(build) -> None:
     with pytest.raises(InvalidTransitionError):
-        build().forward(uuid4(), uuid4(), REVIEWER, FIVE_GOOD_2022.commendation)
+        build().forward(uuid4(), uuid4(), CITY_REVIEWER, FIVE_GOOD_2022.commendation)
 
 
 def test_one_year_later_keeps_the_day_or_falls_back_to_28_february() -> None:

@@ -6,20 +6,8 @@ its villages (seed 002); each unit knows its ancestors (jurisdiction) and its ch
 from __future__ import annotations
 
 import pytest
-from builders import (
-    ADMIN,
-    AGENCY,
-    CITY,
-    COUNTY,
-    OTHER_TOWNSHIP,
-    PENG_ZHEN_VILLAGES,
-    TOWNSHIP,
-    VILLAGE,
-    World,
-    utc,
-)
 
-from domain.actors import Actor
+from domain.commands import MoveUnit, RegisterUnit, RenameUnit
 from domain.errors import (
     DuplicateUnitError,
     InvalidUnitError,
@@ -28,27 +16,35 @@ from domain.errors import (
     UnitNotFoundError,
 )
 from domain.units import Unit, unit_placement_failures
+from tests.builders.actors import ADMIN, COUNTY_ADMIN
+from tests.builders.clock import utc
+from tests.builders.tree import (
+    AGENCY,
+    CITY,
+    COUNTY,
+    OTHER_TOWNSHIP,
+    PENG_ZHEN_VILLAGES,
+    TOWNSHIP,
+    VILLAGE,
+)
+from tests.builders.world import World
 
 
 def tree() -> dict[str, Unit]:
     """One unit of each level, registered as aggregates in memory (no application)."""
     at = utc(2010, 1, 1)
-    city = Unit.register(CITY, "Shifan City", "示范市", "city", None, ADMIN.as_dict(), at)
-    county = Unit.register(COUNTY, "Yijun County", "宜君县", "county", city, ADMIN.as_dict(), at)
-    township = Unit.register(TOWNSHIP, "Peng Town", "彭镇", "township", county, ADMIN.as_dict(), at)
-    village = Unit.register(
-        VILLAGE, "Qianshuang Village", "前双村", "village", township, ADMIN.as_dict(), at
-    )
-    agency = Unit.register(
-        AGENCY, "Agriculture Bureau", "宜君县农业局", "agency", county, ADMIN.as_dict(), at
-    )
+    city = Unit.register(CITY, "Shifan City", "示范市", "city", None, ADMIN, at)
+    county = Unit.register(COUNTY, "Yijun County", "宜君县", "county", city, ADMIN, at)
+    township = Unit.register(TOWNSHIP, "Peng Town", "彭镇", "township", county, ADMIN, at)
+    village = Unit.register(VILLAGE, "Qianshuang Village", "前双村", "village", township, ADMIN, at)
+    agency = Unit.register(AGENCY, "Agriculture Bureau", "宜君县农业局", "agency", county, ADMIN, at)
     district = Unit.register(
         "guanli-qu",
         "Management District",
         "管理区",
         "management_district",
         township,
-        ADMIN.as_dict(),
+        ADMIN,
         at,
     )
     return {
@@ -133,7 +129,9 @@ def test_unit_aggregate_records_its_path_and_its_parent_records_the_child() -> N
 
 def test_register_unit_refused_naming_every_failure(world: World) -> None:
     with pytest.raises(InvalidUnitError) as refused:
-        world.app.register_unit("", "", "", "village", COUNTY, ADMIN)
+        world.app.execute(
+            RegisterUnit(code="", name="", name_zh="", level="village", parent_id=COUNTY), ADMIN
+        )
     assert [f.rule for f in refused.value.failures] == [
         "unit_id_format",
         "unit_name_required",
@@ -143,12 +141,30 @@ def test_register_unit_refused_naming_every_failure(world: World) -> None:
 
 def test_register_unit_refused_for_an_existing_code(world: World) -> None:
     with pytest.raises(DuplicateUnitError):
-        world.app.register_unit(VILLAGE, "Qianshuang Village", "前双村", "village", TOWNSHIP, ADMIN)
+        world.app.execute(
+            RegisterUnit(
+                code=VILLAGE,
+                name="Qianshuang Village",
+                name_zh="前双村",
+                level="village",
+                parent_id=TOWNSHIP,
+            ),
+            ADMIN,
+        )
 
 
 def test_register_unit_refused_under_an_unknown_parent(world: World) -> None:
     with pytest.raises(UnitNotFoundError):
-        world.app.register_unit("xin-cun", "Xin Village", "新村", "village", "no-such-zhen", ADMIN)
+        world.app.execute(
+            RegisterUnit(
+                code="xin-cun",
+                name="Xin Village",
+                name_zh="新村",
+                level="village",
+                parent_id="no-such-zhen",
+            ),
+            ADMIN,
+        )
 
 
 def test_registered_unit_knows_its_ancestors_and_its_parent_its_children(world: World) -> None:
@@ -160,9 +176,9 @@ def test_registered_unit_knows_its_ancestors_and_its_parent_its_children(world: 
 
 
 def test_units_in_subtree_walks_breadth_first_from_the_unit(world: World) -> None:
-    subtree = [u.code for u in world.app.units_in_subtree(TOWNSHIP)]
+    subtree = [u.code for u in world.app.queries.units_in_subtree(TOWNSHIP)]
     assert subtree[0] == TOWNSHIP and sorted(subtree[1:]) == sorted(PENG_ZHEN_VILLAGES)
-    county = [u.level for u in world.app.units_in_subtree(COUNTY)]
+    county = [u.level for u in world.app.queries.units_in_subtree(COUNTY)]
     assert (
         county[0] == "county"
         and county.count("township") == 2
@@ -172,28 +188,54 @@ def test_units_in_subtree_walks_breadth_first_from_the_unit(world: World) -> Non
 
 
 def test_a_township_registers_straight_under_a_county_level_city(world: World) -> None:
-    world.app.register_unit("shi-2", "County-level City", "县级市", "city", None, ADMIN)
-    town = world.app.register_unit("zhen-2", "Town", "镇", "township", "shi-2", ADMIN)
+    world.app.execute(
+        RegisterUnit(
+            code="shi-2", name="County-level City", name_zh="县级市", level="city", parent_id=None
+        ),
+        ADMIN,
+    )
+    town = world.app.execute(
+        RegisterUnit(code="zhen-2", name="Town", name_zh="镇", level="township", parent_id="shi-2"),
+        ADMIN,
+    )
     assert town["path"] == ["shi-2"]
 
 
 def test_a_village_registers_under_a_management_district(world: World) -> None:
-    world.app.register_unit(
-        "guanli-1", "District 1", "第一管理区", "management_district", TOWNSHIP, ADMIN
+    world.app.execute(
+        RegisterUnit(
+            code="guanli-1",
+            name="District 1",
+            name_zh="第一管理区",
+            level="management_district",
+            parent_id=TOWNSHIP,
+        ),
+        ADMIN,
     )
-    village = world.app.register_unit("xin-cun", "Xin Village", "新村", "village", "guanli-1", ADMIN)
+    village = world.app.execute(
+        RegisterUnit(
+            code="xin-cun", name="Xin Village", name_zh="新村", level="village", parent_id="guanli-1"
+        ),
+        ADMIN,
+    )
     assert village["path"] == [CITY, COUNTY, TOWNSHIP, "guanli-1"]
 
 
 def test_renaming_a_unit_keeps_the_old_names_in_its_history(world: World) -> None:
-    result = world.app.rename_unit(
-        TOWNSHIP, "Peng Town (new)", "彭镇（新）", "撤乡设镇 / became a town", ADMIN
+    result = world.app.execute(
+        RenameUnit(
+            code=TOWNSHIP,
+            name="Peng Town (new)",
+            name_zh="彭镇（新）",
+            reason="撤乡设镇 / became a town",
+        ),
+        ADMIN,
     )
     assert (result["name"], result["name_zh"]) == ("Peng Town (new)", "彭镇（新）")
     (renamed,) = [
         e for e in world.app.events.get(world.app.get_unit(TOWNSHIP).id) if isinstance(e, Unit.Renamed)
     ]
-    assert (renamed.previous_name_zh, renamed.reason, renamed.actor["token_id"]) == (
+    assert (renamed.previous_name_zh, renamed.reason, renamed.actor.token_id) == (
         "彭镇",
         "撤乡设镇 / became a town",
         ADMIN.token_id,
@@ -202,13 +244,18 @@ def test_renaming_a_unit_keeps_the_old_names_in_its_history(world: World) -> Non
 
 def test_renaming_needs_a_reason_and_a_name(world: World) -> None:
     with pytest.raises(InvalidUnitError) as refused:
-        world.app.rename_unit(TOWNSHIP, "", "", " ", ADMIN)
+        world.app.execute(RenameUnit(code=TOWNSHIP, name="", name_zh="", reason=" "), ADMIN)
     assert [f.rule for f in refused.value.failures] == ["unit_name_required", "reason_required"]
 
 
 def test_moving_a_township_moves_its_whole_subtree(world: World) -> None:
-    world.app.register_unit("county-b", "County B", "乙县", "county", CITY, ADMIN)
-    world.app.move_unit(TOWNSHIP, "county-b", "区划调整 / boundaries redrawn", ADMIN)
+    world.app.execute(
+        RegisterUnit(code="county-b", name="County B", name_zh="乙县", level="county", parent_id=CITY),
+        ADMIN,
+    )
+    world.app.execute(
+        MoveUnit(code=TOWNSHIP, parent_id="county-b", reason="区划调整 / boundaries redrawn"), ADMIN
+    )
     village = world.app.get_unit(VILLAGE)
     assert village.path == [CITY, "county-b", TOWNSHIP]
     assert village.is_within("county-b") and not village.is_within(COUNTY)
@@ -226,24 +273,37 @@ def test_moving_a_township_moves_its_whole_subtree(world: World) -> None:
 
 def test_a_unit_cannot_move_into_its_own_subtree_or_under_the_wrong_level(world: World) -> None:
     with pytest.raises(InvalidUnitError) as refused:
-        world.app.move_unit(COUNTY, TOWNSHIP, "mistake", ADMIN)
+        world.app.execute(MoveUnit(code=COUNTY, parent_id=TOWNSHIP, reason="mistake"), ADMIN)
     assert [f.rule for f in refused.value.failures] == ["unit_parent_level", "unit_move_not_into_itself"]
 
 
 def test_a_scoped_admin_moves_only_within_its_subtree(world: World) -> None:
-    world.app.register_unit("city-b", "City B", "乙市", "city", None, ADMIN)
-    world.app.register_unit("county-c", "County C", "丙县", "county", "city-b", ADMIN)
-    county_admin = Actor("tok_county_admin", "admin", COUNTY)
+    world.app.execute(
+        RegisterUnit(code="city-b", name="City B", name_zh="乙市", level="city", parent_id=None), ADMIN
+    )
+    world.app.execute(
+        RegisterUnit(
+            code="county-c", name="County C", name_zh="丙县", level="county", parent_id="city-b"
+        ),
+        ADMIN,
+    )
     with pytest.raises(OutsideJurisdictionError):
-        world.app.move_unit(TOWNSHIP, "county-c", "not mine to give", county_admin)
+        world.app.execute(
+            MoveUnit(code=TOWNSHIP, parent_id="county-c", reason="not mine to give"), COUNTY_ADMIN
+        )
 
 
 def test_a_move_that_takes_an_open_nomination_out_of_its_jurisdiction_is_refused(world: World) -> None:
     campaign = world.campaign()
     nid = world.declare(campaign, VILLAGE)  # declared by Peng Town, in the county's campaign
-    world.app.register_unit("zhen-b", "Town B", "乙镇", "township", COUNTY, ADMIN)
+    world.app.execute(
+        RegisterUnit(code="zhen-b", name="Town B", name_zh="乙镇", level="township", parent_id=COUNTY),
+        ADMIN,
+    )
     with pytest.raises(UnitMoveRefusedError) as refused:
-        world.app.move_unit(VILLAGE, "zhen-b", "村庄合并 / villages merged", ADMIN)
+        world.app.execute(
+            MoveUnit(code=VILLAGE, parent_id="zhen-b", reason="村庄合并 / villages merged"), ADMIN
+        )
     assert [(f.rule, f.actual) for f in refused.value.failures] == [
         ("unit_move_keeps_open_nominations", nid)
     ]

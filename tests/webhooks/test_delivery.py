@@ -8,19 +8,23 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from domain.actors import SYSTEM
+from domain.commands import CreateWebhook, DeleteWebhook, RegisterUnit, RotateWebhookSecret
 from infra.bootstrap import Services
-from tests.conftest import BACKENDS
-from tests.webhooks.conftest import (
-    ADMIN,
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.builders.http import in_process
+from tests.webhooks.harness import (
     Receiver,
-    client,
     dispatching,
     nomination_events,
     services_for,
-    serving,
     wait_for,
 )
+
+pytestmark = pytest.mark.slow  # deliveries to a receiver process, retries of seconds
 
 NOMINATION_STEPS = [
     "nomination.declared",
@@ -33,9 +37,8 @@ NOMINATION_STEPS = [
 def subscribe(
     services: Services, url: str, types: tuple[str, ...] = ("nomination.*",), **kwargs: Any
 ) -> tuple[str, str]:
-    created = services.app.create_webhook(
-        url, list(types), "测试接收端 / test receiver", ADMIN, **kwargs
-    )
+    command = CreateWebhook(url=url, event_types=list(types), description="测试接收端 / test receiver")
+    created = services.app.execute(command, ADMIN, **kwargs)
     return created["id"], created["secret"]
 
 
@@ -46,7 +49,16 @@ def expected_events(services: Services, types: str) -> dict[str, Any]:
 
 def register_units(services: Services, count: int, prefix: str = "city") -> None:
     for i in range(count):
-        services.app.register_unit(f"{prefix}-{i}", f"City {i}", f"示范市{i}", "city", None, ADMIN)
+        services.app.execute(
+            RegisterUnit(
+                code=f"{prefix}-{i}",
+                name=f"City {i}",
+                name_zh=f"示范市{i}",
+                level="city",
+                parent_id=None,
+            ),
+            ADMIN,
+        )
 
 
 def assert_in_order_per_subject(accepted: list[dict[str, Any]]) -> None:
@@ -120,14 +132,16 @@ def test_410_gone_disables_the_subscription_and_stops_deliveries(
         receiver.control(default=410)
         with dispatching(services) as dispatcher:
             register_units(services, 3)
-            wait_for(lambda: services.app.get_webhook(webhook).status == "disabled", 20, "disabled")
+            wait_for(
+                lambda: services.app.webhooks.get_webhook(webhook).status == "disabled", 20, "disabled"
+            )
             gone = len(receiver.log())
             register_units(services, 2, prefix="later")
             time.sleep(0.5)
             assert len(receiver.log()) == gone
             assert dispatcher.store.health(webhook)["pending"] == 0
             outcomes = {a["outcome"] for a in dispatcher.store.attempts(webhook)}
-        subscription = services.app.get_webhook(webhook)
+        subscription = services.app.webhooks.get_webhook(webhook)
         assert "410" in subscription.disabled_reason
         disabled = [e for e in services.views.audit_entries(0, 1000) if e.type == "webhook.disabled"]
         assert [(e.subject, e.actor) for e in disabled] == [(webhook, SYSTEM.as_dict())]
@@ -160,13 +174,23 @@ def test_retry_after_on_429_and_503_is_honoured(database_url: str, receiver: Rec
 def test_replay_resends_exactly_the_events_after_the_position(
     database_url: str, receiver: Receiver
 ) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         created = http.post("/v1/webhooks", json={"url": receiver.url, "event_types": ["unit.*"]}).json()
         receiver.start(created["secret"])
         with dispatching(services):
             register_units(services, 4)
-            services.app.register_unit("county-a", "County A", "甲县", "county", "city-0", ADMIN)
-            services.app.register_unit("county-b", "County B", "乙县", "county", "city-1", ADMIN)
+            services.app.execute(
+                RegisterUnit(
+                    code="county-a", name="County A", name_zh="甲县", level="county", parent_id="city-0"
+                ),
+                ADMIN,
+            )
+            services.app.execute(
+                RegisterUnit(
+                    code="county-b", name="County B", name_zh="乙县", level="county", parent_id="city-1"
+                ),
+                ADMIN,
+            )
             expected = expected_events(services, "unit.")
             wait_for(lambda: len(receiver.accepted()) == len(expected) == 8, 20, "live deliveries")
             positions = sorted(e.position for e in expected.values())
@@ -226,16 +250,16 @@ def test_rotation_signs_with_both_secrets_for_24_hours_then_with_the_new_one(
     now = datetime.now(UTC)
     with services_for(database_url) as services:
         fresh, old = subscribe(services, receiver.url, ("unit.registered",))
-        new = services.app.rotate_webhook_secret(fresh, ADMIN)["secret"]
+        new = services.app.execute(RotateWebhookSecret(webhook_id=fresh), ADMIN)["secret"]
         stale, stale_old = subscribe(
             services,
             receiver.url.replace("/hook", "/stale"),
             ("unit.registered",),
             at=now - timedelta(hours=26),
         )
-        stale_new = services.app.rotate_webhook_secret(stale, ADMIN, at=now - timedelta(hours=25))[
-            "secret"
-        ]
+        stale_new = services.app.execute(
+            RotateWebhookSecret(webhook_id=stale), ADMIN, at=now - timedelta(hours=25)
+        )["secret"]
         receiver.start()
         with dispatching(services):
             receiver.control(secrets=[old, new, stale_old, stale_new])
@@ -260,8 +284,10 @@ def test_an_endpoint_failing_continuously_is_disabled(database_url: str, receive
         receiver.control(default=500)
         with dispatching(services):
             register_units(services, 1)
-            wait_for(lambda: services.app.get_webhook(webhook).status == "disabled", 20, "disabled")
-        assert services.app.get_webhook(webhook).disabled_reason.startswith(
+            wait_for(
+                lambda: services.app.webhooks.get_webhook(webhook).status == "disabled", 20, "disabled"
+            )
+        assert services.app.webhooks.get_webhook(webhook).disabled_reason.startswith(
             "every delivery failed for 1.5 s"
         )
     first, last = receiver.log()[0]["received_at"], receiver.log()[-1]["received_at"]
@@ -351,7 +377,7 @@ def test_a_subscription_gets_the_events_after_its_creation_until_it_is_deleted(
         with dispatching(services):
             register_units(services, 2, prefix="after")
             wait_for(lambda: len(receiver.accepted()) == 2, 20, "two deliveries")
-            services.app.delete_webhook(webhook, ADMIN)
+            services.app.execute(DeleteWebhook(webhook_id=webhook), ADMIN)
             register_units(services, 2, prefix="deleted")
             time.sleep(0.5)
         names = {

@@ -10,9 +10,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from tests.conftest import BACKENDS
-from tests.webhooks.conftest import (
-    ADMIN,
+import pytest
+
+from domain.commands import CreateWebhook
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.webhooks.harness import (
     Receiver,
     environment,
     fast_settings,
@@ -21,6 +24,8 @@ from tests.webhooks.conftest import (
     wait_for,
 )
 from tests.webhooks.test_delivery import assert_in_order_per_subject, expected_events
+
+pytestmark = pytest.mark.slow  # laurel webhooks dispatch processes, killed and restarted
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +56,10 @@ def test_dispatcher_killed_mid_batch_and_restarted_loses_nothing(
 ) -> None:
     log = tmp_path / "dispatcher.log"
     with services_for(database_url) as services:
-        created = services.app.create_webhook(receiver.url, ["nomination.*"], "crash test", ADMIN)
+        created = services.app.execute(
+            CreateWebhook(url=receiver.url, event_types=["nomination.*"], description="crash test"),
+            ADMIN,
+        )
         receiver.start(created["secret"])
         receiver.control(delay=0.1)  # a slow consumer: a batch takes a while
         first = start_dispatcher(database_url, tmp_path, log)

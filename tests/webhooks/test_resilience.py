@@ -6,6 +6,7 @@ One dispatcher round at a time (``run_once``), no dispatcher thread."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,13 +14,16 @@ import pytest
 from standardwebhooks import Webhook
 
 from domain.application import Laurel
+from domain.commands import CreateWebhook, RotateWebhookSecret
+from domain.handlers.context import no_guard
 from domain.webhooks import MemoryVault
 from infra.bootstrap import Services
 from infra.webhooks import build_dispatcher
 from infra.webhooks.dispatcher import Dispatcher
 from infra.webhooks.sender import Response
-from tests.conftest import BACKENDS
-from tests.webhooks.conftest import ADMIN, Receiver, services_for
+from tests.builders.actors import ADMIN
+from tests.builders.backends import BACKENDS
+from tests.webhooks.harness import Receiver, services_for
 from tests.webhooks.test_delivery import register_units, subscribe
 
 OK_URL = "http://127.0.0.1:9/ok"  # a fake sender answers; nothing listens there
@@ -45,11 +49,16 @@ class FakeSender:
 def legacy_subscription(services: Services, url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A subscription registered before today's URL rules (rules and guard bypassed)."""
     with monkeypatch.context() as patch:
-        patch.setattr("domain.webhooks_commands.url_failures", lambda _url: [])
+        patch.setattr("domain.handlers.webhooks.url_failures", lambda _url: [])
         patch.setattr("domain.execution.control_character_failures", lambda _values: [])
-        patch.setattr(services.app, "webhook_url_guard", None)
-        return services.app.create_webhook(
-            url, ["unit.registered"], "registered before the URL rules", ADMIN
+        patch.setattr(
+            services.app, "collaborators", replace(services.app.collaborators, url_guard=no_guard)
+        )
+        return services.app.execute(
+            CreateWebhook(
+                url=url, event_types=["unit.registered"], description="registered before the URL rules"
+            ),
+            ADMIN,
         )["id"]
 
 
@@ -119,7 +128,7 @@ def test_a_missing_signing_secret_fails_its_subscription_alone_until_the_secret_
         with store.db.transaction() as sql:
             sql.execute(
                 f"DELETE FROM {store.t['secrets']} WHERE ref = ?",
-                (services.app.get_webhook(broken).secret_ref,),
+                (services.app.webhooks.get_webhook(broken).secret_ref,),
             )
         dispatcher = build_dispatcher(services, store=store, clock=lambda: now[0])
         sender = FakeSender()
@@ -133,11 +142,11 @@ def test_a_missing_signing_secret_fails_its_subscription_alone_until_the_secret_
             failed["error"].startswith("signing secret missing, nothing sent; rotate the secret")
             and "签名密钥缺失" in failed["error"]
         )
-        assert services.app.get_webhook(
+        assert services.app.webhooks.get_webhook(
             broken
         ).active  # not disabled: retried, and repaired by a rotation
 
-        new = services.app.rotate_webhook_secret(broken, ADMIN)["secret"]
+        new = services.app.execute(RotateWebhookSecret(webhook_id=broken), ADMIN)["secret"]
         now[0] += timedelta(
             seconds=5
         )  # the retry is due; the missing secret is still in its grace period
@@ -161,10 +170,16 @@ def body(store: Any, message_id: int) -> str:
 def test_an_application_without_a_secret_vault_refuses_to_keep_secrets() -> None:
     app = Laurel(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     with pytest.raises(RuntimeError, match="no webhook secret vault is wired"):
-        app.create_webhook("http://127.0.0.1:9/hook", ["*"], "", ADMIN)
-    assert app.webhook_ids() == []  # nothing recorded
-    app.webhook_secret_vault = MemoryVault()  # unit tests wire one explicitly
-    created = app.create_webhook("http://127.0.0.1:9/hook", ["*"], "", ADMIN)
-    assert app.webhook_signing_secrets(app.get_webhook(created["id"]), datetime.now(UTC)) == [
-        created["secret"]
-    ]
+        app.execute(
+            CreateWebhook(url="http://127.0.0.1:9/hook", event_types=["*"], description=""), ADMIN
+        )
+    assert app.webhooks.webhook_ids() == []  # nothing recorded
+    app = Laurel(  # a vault comes in through the constructor (unit tests: one in memory)
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, secret_vault=lambda _app: MemoryVault()
+    )
+    created = app.execute(
+        CreateWebhook(url="http://127.0.0.1:9/hook", event_types=["*"], description=""), ADMIN
+    )
+    assert app.webhooks.webhook_signing_secrets(
+        app.webhooks.get_webhook(created["id"]), datetime.now(UTC)
+    ) == [created["secret"]]

@@ -14,7 +14,8 @@ import pytest
 from domain.webhooks import WebhookInvalidError
 from infra.webhooks.sender import Sender
 from infra.webhooks.ssrf import AddressGuard, refusal
-from tests.webhooks.conftest import client, services_for, serving
+from tests.builders.http import in_process
+from tests.webhooks.harness import services_for
 from tests.webhooks.test_messages import fake_resolver
 from tests.webhooks.test_subscriptions_api import SQLITE_ONLY, subscribe
 
@@ -48,7 +49,8 @@ REFUSED = {
     "64:ff9b::7f00:1": "NAT64",  # 127.0.0.1
     "64:ff9b::a9fe:a9fe": "NAT64",
     "64:ff9b::808:808": "NAT64",  # refused outright, public or not
-    "64:ff9b:1::7f00:1": "NAT64",  # local use (RFC 8215): where the IPv4 sits depends on the prefix length
+    # local use (RFC 8215): where the IPv4 sits depends on the prefix length
+    "64:ff9b:1::7f00:1": "NAT64",
     "64:ff9b:1:7f00:1::": "NAT64",
     "::ffff:7f00:1": "IPv4-mapped",
     "::ffff:a00:1": "IPv4-mapped",
@@ -128,8 +130,7 @@ def test_registration_over_http_refuses_every_embedded_form_unless_private_is_al
     urls = [f"http://[{address}]:9/hook" for address in REFUSED]
     with (
         services_for(database_url, webhook_allow_private=False) as services,
-        serving(services) as base,
-        client(base) as http,
+        in_process(services).client() as http,
     ):
         for url in urls:
             refused = subscribe(http, url)
@@ -147,8 +148,7 @@ def test_registration_over_http_refuses_every_embedded_form_unless_private_is_al
         assert services.app.recorder.max_notification_id() > before
     with (
         services_for(database_url, webhook_allow_private=True) as services,
-        serving(services) as base,
-        client(base) as http,
+        in_process(services).client() as http,
     ):
         assert (
             subscribe(http, urls[0]).status_code == 201

@@ -11,8 +11,8 @@ import pytest
 from infra.webhooks import db, open_store
 from infra.webhooks.store import Attempt, Message, WebhookStore
 from projections import store as projections_store
-from tests.conftest import BACKENDS
-from tests.webhooks.conftest import services_for
+from tests.builders.backends import BACKENDS
+from tests.webhooks.harness import services_for
 
 
 def message(position: int, lane: str = "0:nomination-a", subscription: str = "s1") -> Message:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import BACKENDS
-from tests.webhooks.conftest import client, services_for, serving
+from tests.builders.backends import BACKENDS
+from tests.builders.http import in_process
+from tests.webhooks.harness import services_for
 
 PROBLEM = "application/problem+json"
 PRIVATE_URLS = (
@@ -37,7 +38,7 @@ def subscribe(http, url: str = "http://127.0.0.1:9/hook", **extra):
 
 @BACKENDS
 def test_webhook_secret_is_shown_once_and_the_subscription_is_readable(database_url: str) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         created = http.post(
             "/v1/webhooks",
             json={"url": "http://127.0.0.1:9/hook", "event_types": ["nomination.*"]},
@@ -67,7 +68,7 @@ def test_webhook_secret_is_shown_once_and_the_subscription_is_readable(database_
 
 @BACKENDS
 def test_webhook_changes_are_recorded_as_events_without_the_secrets(database_url: str) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         created = subscribe(http).json()
         rotated = http.post(f"/v1/webhooks/{created['id']}/rotation").json()
         assert http.delete(f"/v1/webhooks/{created['id']}").status_code == 204
@@ -91,7 +92,7 @@ def test_webhook_changes_are_recorded_as_events_without_the_secrets(database_url
 
 @BACKENDS
 def test_rotation_gives_a_new_secret_and_keeps_the_old_one_valid_for_24_hours(database_url: str) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         created = subscribe(http).json()
         rotated = http.post(f"/v1/webhooks/{created['id']}/rotation")
         assert rotated.status_code == 200, rotated.text
@@ -101,20 +102,20 @@ def test_rotation_gives_a_new_secret_and_keeps_the_old_one_valid_for_24_hours(da
             body["secret_rotated_at"]
         )
         assert grace == timedelta(hours=24)
-        subscription = services.app.get_webhook(created["id"])
+        subscription = services.app.webhooks.get_webhook(created["id"])
         now = datetime.now(UTC)
-        assert services.app.webhook_signing_secrets(subscription, now) == [
+        assert services.app.webhooks.webhook_signing_secrets(subscription, now) == [
             body["secret"],
             created["secret"],
         ]
-        assert services.app.webhook_signing_secrets(subscription, now + timedelta(hours=25)) == [
-            body["secret"]
-        ]
+        assert services.app.webhooks.webhook_signing_secrets(
+            subscription, now + timedelta(hours=25)
+        ) == [body["secret"]]
 
 
 @BACKENDS
 def test_deleted_webhook_is_not_found(database_url: str) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         created = subscribe(http).json()
         assert http.delete(f"/v1/webhooks/{created['id']}").status_code == 204
         for response in (
@@ -133,7 +134,7 @@ def test_deleted_webhook_is_not_found(database_url: str) -> None:
 
 @SQLITE_ONLY
 def test_only_an_admin_without_a_unit_manages_webhooks_and_auditors_read_them(database_url: str) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         assert (
             http.post(
                 "/v1/units", json={"id": "city-1", "name_zh": "示范市", "level": "city"}
@@ -146,16 +147,16 @@ def test_only_an_admin_without_a_unit_manages_webhooks_and_auditors_read_them(da
             for role, unit in roles
         }
         webhook = subscribe(http).json()["id"]
-        with client(base, tokens["admin"]) as scoped:
+        with in_process(services).client(tokens["admin"]) as scoped:
             refused = subscribe(scoped)
             assert (
                 refused.status_code == 403
                 and refused.json()["type"] == "urn:laurel:problem:outside-jurisdiction"
             )
             assert scoped.get("/v1/webhooks").status_code == 403
-        with client(base, tokens["declarer"]) as declarer:
+        with in_process(services).client(tokens["declarer"]) as declarer:
             assert subscribe(declarer).json()["type"] == "urn:laurel:problem:role-not-allowed"
-        with client(base, tokens["auditor"]) as auditor:
+        with in_process(services).client(tokens["auditor"]) as auditor:
             assert auditor.get("/v1/webhooks").status_code == 200
             assert auditor.get(f"/v1/webhooks/{webhook}/deliveries").status_code == 200
             assert subscribe(auditor).status_code == 403
@@ -164,7 +165,7 @@ def test_only_an_admin_without_a_unit_manages_webhooks_and_auditors_read_them(da
                 auditor.post(f"/v1/webhooks/{webhook}/replay", json={"after_position": 0}).status_code
                 == 403
             )
-        with client(base, "no-such-token") as stranger:
+        with in_process(services).client("no-such-token") as stranger:
             assert stranger.get("/v1/webhooks").status_code == 401
 
 
@@ -172,8 +173,7 @@ def test_only_an_admin_without_a_unit_manages_webhooks_and_auditors_read_them(da
 def test_registration_refuses_private_and_loopback_addresses_unless_allowed(database_url: str) -> None:
     with (
         services_for(database_url, webhook_allow_private=False) as services,
-        serving(services) as base,
-        client(base) as http,
+        in_process(services).client() as http,
     ):
         for url in PRIVATE_URLS:
             refused = subscribe(http, url)
@@ -185,8 +185,7 @@ def test_registration_refuses_private_and_loopback_addresses_unless_allowed(data
         assert http.get("/v1/webhooks").json() == []
     with (
         services_for(database_url, webhook_allow_private=True) as services,
-        serving(services) as base,
-        client(base) as http,
+        in_process(services).client() as http,
     ):
         for url in PRIVATE_URLS:
             assert subscribe(http, url).status_code == 201, url
@@ -194,7 +193,7 @@ def test_registration_refuses_private_and_loopback_addresses_unless_allowed(data
 
 @SQLITE_ONLY
 def test_registration_refuses_other_schemes_and_unknown_event_types(database_url: str) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         cases = {
             "ftp://127.0.0.1/hook": "webhook_url_scheme",
             "http:///no-host": "webhook_url_host",
@@ -226,14 +225,15 @@ def test_registration_refuses_other_schemes_and_unknown_event_types(database_url
 def test_registration_refuses_urls_that_cannot_be_sent_to_or_carry_credentials(
     database_url: str,
 ) -> None:
-    with services_for(database_url) as services, serving(services) as base, client(base) as http:
+    with services_for(database_url) as services, in_process(services).client() as http:
         cases = {
             "https://example.org/a\x01b": "webhook_url_characters",  # httpx.InvalidURL on every delivery
             "http://127.0.0.1:9/a b": "webhook_url_characters",
             "http://127.0.0.1:9/hook ": "webhook_url_characters",
             "http://a\u200bb.example/hook": "webhook_url_readable",  # the HTTP client refuses the name
             "http://[v1.fe]/hook": "webhook_url_readable",
-            "https://user:s3cret@127.0.0.1:9/hook": "webhook_url_credentials",  # would be in webhook.created, read by auditors
+            # the credentials would be in webhook.created, read by auditors
+            "https://user:s3cret@127.0.0.1:9/hook": "webhook_url_credentials",
             "https://tok_abc@127.0.0.1:9/hook": "webhook_url_credentials",
         }
         for url, rule in cases.items():

@@ -6,18 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from tests.workflows.harness import (
-    ADMIN,
-    DAY,
-    DECLARER,
-    INSPECTOR,
-    REVIEWER,
-    SITE_CHECKS,
-    city,
-    material,
-    scores,
-    stage,
-)
+from domain.commands import Commend, CreateCampaign, Declare, Inspect, PreReview
+from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, TOWNSHIP_DECLARER
+from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.material import TYPICAL_MATERIAL
+from tests.builders.tree import CITY, COUNTY, TOWNSHIP
+from tests.workflows.harness import DAY, city, stage
 
 MINUTE = timedelta(minutes=1)
 SHORT = {
@@ -35,62 +29,83 @@ def test_commended_nominations_go_up_to_the_parent_campaign_when_commendation_cl
 async def scenario(tmp_path):
     async with stage(tmp_path) as s:
         app = s.app
-        city(app, villages=2)
+        villages = city(app, villages=2).villages[TOWNSHIP]
         start = await s.now()
-        parent = app.create_campaign(
-            "five-good-sites",
-            "city-1",
+        parent = app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id=CITY,
+                starts_at=start,
+                durations={"declaration": 60 * 86400},
+            ),
             ADMIN,
-            starts_at=start,
-            durations={"declaration": 60 * 86400},
             at=start,
         )["id"]
-        child = app.create_campaign(
-            "five-good-sites",
-            "county-1",
+        child = app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id=COUNTY,
+                starts_at=start,
+                durations=SHORT,
+                parent_campaign_id=parent,
+            ),
             ADMIN,
-            starts_at=start,
-            durations=SHORT,
-            parent_campaign_id=parent,
             at=start,
         )["id"]
         async with s.worker():
             await s.start(parent)
             await s.start(child)
             ids = [
-                app.declare(
-                    child,
-                    "five_good_site",
-                    "town-1",
-                    {"kind": "site", "unit_id": v, "name": f"{v} 站点"},
-                    {},
-                    material(),
-                    DECLARER,
+                app.execute(
+                    Declare(
+                        campaign_id=child,
+                        category="five_good_site",
+                        declaring_unit_id=TOWNSHIP,
+                        nominee={"kind": "site", "unit_id": v, "name": f"{v} 站点"},
+                        form={},
+                        material=TYPICAL_MATERIAL,
+                    ),
+                    TOWNSHIP_DECLARER,
                     at=start,
                 )["id"]
-                for v in ("vil-1-01", "vil-1-02")
+                for v in villages
             ]
             await s.env.sleep(2 * DAY + MINUTE)
             for nid in ids:
-                app.pre_review(nid, "admit", [], REVIEWER, checks=SITE_CHECKS, at=await s.now())
+                app.execute(
+                    PreReview(
+                        nomination_id=nid, decision="admit", reasons=[], checks=FIVE_PROTECTIONS_OK
+                    ),
+                    CITY_REVIEWER,
+                    at=await s.now(),
+                )
             await s.env.sleep(2 * DAY)
-            app.inspect(ids[0], ["site_visit"], scores(90), "pass", INSPECTOR, at=await s.now())
-            app.inspect(ids[1], ["site_visit"], scores(40), "fail", INSPECTOR, at=await s.now())
+            app.execute(
+                Inspect(
+                    nomination_id=ids[0], methods=["site_visit"], scores=site_scores(90), verdict="pass"
+                ),
+                CITY_INSPECTOR,
+                at=await s.now(),
+            )
+            app.execute(
+                Inspect(
+                    nomination_id=ids[1], methods=["site_visit"], scores=site_scores(40), verdict="fail"
+                ),
+                CITY_INSPECTOR,
+                at=await s.now(),
+            )
             await s.env.sleep(2 * DAY)
-            assert [
-                c["id"]
-                for c in app.commend(child, "five_good_site", REVIEWER, at=await s.now())["commended"]
-            ] == [ids[0]]
+            commend = Commend(campaign_id=child, category="five_good_site")
+            commended = app.execute(commend, CITY_REVIEWER, at=await s.now())["commended"]
+            assert [c["id"] for c in commended] == [ids[0]]
             await s.env.sleep(2 * DAY + MINUTE)  # commendation closes: forwarding
             source = app.get_nomination(ids[0])
             assert source.state == "forwarded"
-            upstream = app.campaign_nominations(parent)
-            assert (
-                len(upstream) == 1
-                and str(upstream[0].id) == source.forwarded_to["nomination_id"].__str__()
-            )
+            upstream = app.queries.campaign_nominations(parent)
+            assert len(upstream) == 1
+            assert str(upstream[0].id) == str(source.forwarded_to["nomination_id"])
             assert (
                 upstream[0].forwarded_from["nomination_id"] == ids[0]
-                and upstream[0].declaring_unit_id == "county-1"
+                and upstream[0].declaring_unit_id == COUNTY
             )
             assert upstream[0].state == "declared"

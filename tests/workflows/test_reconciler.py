@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowExecutionStatus
 
+from domain.commands import CreateCampaign
 from infra.scheduling import CampaignScheduler
-from infra.temporal import build_worker, start_campaign_workflow
-from tests.api.conftest import running_server
-from tests.workflows.harness import ADMIN, DAY, TASK_QUEUE, city, stage
+from infra.temporal import start_campaign_workflow
+from tests.builders.actors import ADMIN
+from tests.builders.tree import CITY, COUNTY
+from tests.workflows.harness import DAY, TASK_QUEUE, city, stage
 from workflows.contracts import campaign_workflow_id
 
 QUICK = dict.fromkeys(("declaration", "pre_review", "inspection", "commendation"), 86400)
@@ -31,12 +32,23 @@ async def reconciling(tmp_path):
         app = s.app
         city(app, villages=1)
         start = await s.now()
-        missing = app.create_campaign(
-            "five-good-sites", "city-1", ADMIN, starts_at=start, durations=QUICK, at=start
+        missing = app.execute(
+            CreateCampaign(
+                template="five-good-sites", organiser_unit_id=CITY, starts_at=start, durations=QUICK
+            ),
+            ADMIN,
+            at=start,
         )["id"]  # its start never reached Temporal
         later = start + 30 * DAY
-        stopped = app.create_campaign(
-            "five-good-sites", "county-1", ADMIN, starts_at=later, durations=QUICK, at=start
+        stopped = app.execute(
+            CreateCampaign(
+                template="five-good-sites",
+                organiser_unit_id=COUNTY,
+                starts_at=later,
+                durations=QUICK,
+            ),
+            ADMIN,
+            at=start,
         )["id"]
 
         def scheduler() -> CampaignScheduler:  # a fresh worker process: nothing confirmed yet
@@ -52,15 +64,12 @@ async def reconciling(tmp_path):
             first_run = (await handle.describe()).run_id
             await s.env.sleep(AFTER_THE_END)
             assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
-            await running.terminate(
-                reason="stopped by an operator"
-            )  # after the last sleep: the test server stops skipping time once a workflow is terminated
-            assert (
-                await scheduler().reconcile() == []
-            )  # neither the finished one nor the terminated one (its phases still scheduled)
-            await start_campaign_workflow(
-                s.env.client, app.get_campaign(missing), task_queue=TASK_QUEUE
-            )  # a late duplicate start
+            # After the last sleep: the test server stops skipping time once a workflow is terminated.
+            await running.terminate(reason="stopped by an operator")
+            # Neither the finished one nor the terminated one (its phases still scheduled).
+            assert await scheduler().reconcile() == []
+            # A late duplicate start.
+            await start_campaign_workflow(s.env.client, app.get_campaign(missing), task_queue=TASK_QUEUE)
             described = await handle.describe()
             assert (described.run_id, described.status) == (first_run, WorkflowExecutionStatus.COMPLETED)
             assert (await running.describe()).status == WorkflowExecutionStatus.TERMINATED
@@ -73,39 +82,25 @@ def test_a_replayed_campaign_post_after_the_workflow_finished_starts_nothing(tmp
 
 
 async def replaying(tmp_path):
-    async with stage(tmp_path / "t") as s:
-        with running_server(f"sqlite:///{tmp_path / 'http.sqlite3'}") as server:
-            server.services.scheduler.address = s.env.client.service_client.config.target_host
-            app = server.services.app
-            async with build_worker(s.env.client, app, task_queue=server.services.scheduler.task_queue):
-                with server.client() as admin:
-                    admin.post("/v1/units", json={"id": "city-1", "name_zh": "示范市", "level": "city"})
-                    body = {
-                        "template": "five-good-sites",
-                        "organiser_unit_id": "city-1",
-                        "starts_at": (await s.now()).isoformat(),
-                        "durations": QUICK,
-                    }
-                    created = await run_in_threadpool(
-                        admin.post,
-                        "/v1/campaigns",
-                        json=body,
-                        headers={"Idempotency-Key": "campaign-2026"},
-                    )
-                    assert created.status_code == 201
-                    handle = s.env.client.get_workflow_handle(campaign_workflow_id(created.json()["id"]))
-                    first_run = (await handle.describe()).run_id
-                    await s.env.sleep(AFTER_THE_END)
-                    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
-                    replayed = await run_in_threadpool(
-                        admin.post,
-                        "/v1/campaigns",
-                        json=body,
-                        headers={"Idempotency-Key": "campaign-2026"},
-                    )
-                    assert replayed.status_code == 200 and replayed.json()["id"] == created.json()["id"]
-                    described = await handle.describe()
-                    assert (described.run_id, described.status) == (
-                        first_run,
-                        WorkflowExecutionStatus.COMPLETED,
-                    ), "the finished workflow ran again"
+    async with stage(tmp_path) as s, s.worker(), s.api() as admin:
+        city(s.app, villages=1)
+        body = {
+            "template": "five-good-sites",
+            "organiser_unit_id": CITY,
+            "starts_at": (await s.now()).isoformat(),
+            "durations": QUICK,
+        }
+        key = {"Idempotency-Key": "campaign-2026"}
+        created = await admin.post("/v1/campaigns", json=body, headers=key)
+        assert created.status_code == 201
+        handle = s.env.client.get_workflow_handle(campaign_workflow_id(created.json()["id"]))
+        first_run = (await handle.describe()).run_id
+        await s.env.sleep(AFTER_THE_END)
+        assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+        replayed = await admin.post("/v1/campaigns", json=body, headers=key)
+        assert replayed.status_code == 200 and replayed.json()["id"] == created.json()["id"]
+        described = await handle.describe()
+        assert (described.run_id, described.status) == (
+            first_run,
+            WorkflowExecutionStatus.COMPLETED,
+        ), "the finished workflow ran again"

@@ -1,38 +1,15 @@
-"""A campaign with phases of a few seconds, driven over HTTP against a running stack, and what
-Temporal holds for it (asked with a real client, as an operator would)."""
+"""What a running stack did with a campaign: its audit events over HTTP, its phase deadlines,
+and what Temporal holds for it (asked with a real client, as an operator would)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
-
-UNITS = "id,name,name_zh,level,parent_id\ncity-1,City,示范市,city,\ncounty-1,County,示范县,county,city-1\ntown-1,Town 1,彭镇1,township,county-1\n"
-QUICK = {"declaration": 4, "pre_review": 4, "inspection": 4, "commendation": 4}  # seconds
-
-
-def seed_city(client: httpx.Client) -> None:
-    client.post(
-        "/v1/units:import", content=UNITS.encode(), headers={"Content-Type": "text/csv"}
-    ).raise_for_status()
-
-
-def quick_campaign(
-    client: httpx.Client, lead_seconds: float = 3.0, durations: dict[str, int] | None = None
-) -> httpx.Response:
-    """POST a five-good-sites campaign opening ``lead_seconds`` from now, phases of seconds."""
-    starts = datetime.now(UTC) + timedelta(seconds=lead_seconds)
-    body = {
-        "template": "five-good-sites",
-        "organiser_unit_id": "city-1",
-        "starts_at": starts.isoformat(),
-        "durations": durations or QUICK,
-    }
-    return client.post("/v1/campaigns", json=body)
 
 
 def audit_events(client: httpx.Client, kind: str, subject: str) -> list[dict[str, Any]]:

@@ -1,0 +1,105 @@
+"""Campaigns and their phases: create one from a template, extend a deadline, open and close
+a phase (closing lapses every nomination still waiting on one of its steps)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any
+
+from domain.campaigns import Campaign
+from domain.commands import ClosePhase, Command, CreateCampaign, ExtendDeadline, Lapse, OpenPhase
+from domain.errors import InvalidCampaignError
+from domain.execution import check_version
+from domain.handlers.context import Context, Decision, FollowUp, Handler
+from domain.rules.jurisdiction import authorize
+from domain.rules.organisers import organiser_level_failures
+from domain.templates import apply_quotas, get_template, instantiate
+
+
+def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
+    template = get_template(command.template)
+    organiser = ctx.load.get_unit(command.organiser_unit_id)
+    authorize(ctx.actor, "manage_campaigns", [organiser])
+    failures = organiser_level_failures(organiser.level)
+    if failures:
+        raise InvalidCampaignError(failures)
+    parent_id = command.parent_campaign_id
+    parent = ctx.load.get_campaign(parent_id) if parent_id else None
+    phases = instantiate(
+        template,
+        year=command.year,
+        starts_at=command.starts_at,
+        durations=command.durations,
+        deadlines=command.deadlines,
+    )
+    campaign = Campaign.create(
+        template,
+        organiser_unit_id=organiser.code,
+        year=command.year,
+        parent_campaign_id=parent.id if parent else None,
+        categories=apply_quotas(template.categories, command.quotas),
+        phases=phases,
+        actor=ctx.actor,
+        at=ctx.at,
+    )
+    directory = ctx.load.campaign_directory(ctx.at)
+    directory.list_campaign(campaign.id, organiser.code, template.code, campaign.year, ctx.at)
+    return Decision([campaign, directory], campaign.summary())
+
+
+def extend_deadline(command: ExtendDeadline, ctx: Context) -> Decision:
+    campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
+    check_version(campaign, ctx.expected_version)
+    authorize(ctx.actor, "extend_deadline", [ctx.load.organiser(campaign)])
+    closes_at = command.closes_at.astimezone(UTC)
+    campaign.extend_deadline(command.phase, closes_at, command.reason, ctx.actor, ctx.at)
+    return Decision([campaign], campaign.summary())
+
+
+def open_phase(command: OpenPhase, ctx: Context) -> Decision:
+    campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
+    authorize(ctx.actor, "manage_phases", [ctx.load.organiser(campaign)])
+    opened = campaign.open_phase(command.phase, ctx.actor, ctx.at)
+    return Decision([campaign], {"phase": command.phase, "opened": opened})
+
+
+def close_phase(command: ClosePhase, ctx: Context) -> Decision:
+    """Closes the phase, then lapses each nomination still waiting on one of its steps, one
+    transaction each. Safe to repeat: a closed phase stays closed and a lapsed nomination is
+    not lapsed again."""
+    campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
+    authorize(ctx.actor, "manage_phases", [ctx.load.organiser(campaign)])
+    closed = campaign.close_phase(command.phase, command.reason, ctx.actor, ctx.at)
+    phase = command.phase
+    name_zh = campaign.phase(phase).name_zh
+
+    def lapse_the_waiting(follow: FollowUp) -> Mapping[str, Any]:
+        lapsed: list[str] = []
+        for step in campaign.steps_of(phase):
+            reason = (
+                f"phase '{phase}' closed before {step.replace('_', '-')} / "
+                f"阶段「{name_zh}」截止时仍未办理"
+            )
+            for nomination_id in list(campaign.roster):
+                lapse = Lapse(nomination_id=nomination_id, phase=phase, step=step, reason=reason)
+                if follow(lapse)["lapsed"]:
+                    lapsed.append(nomination_id)
+        return {"lapsed": lapsed}
+
+    return Decision([campaign], {"phase": phase, "closed": closed}, then=lapse_the_waiting)
+
+
+def lapse(command: Lapse, ctx: Context) -> Decision:
+    nomination = ctx.load.get_nomination(command.nomination_id)
+    did = nomination.lapse(command.step, command.phase, command.reason, ctx.actor, ctx.at)
+    return Decision([nomination], {"id": str(command.nomination_id), "lapsed": did})
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    CreateCampaign: create_campaign,
+    ExtendDeadline: extend_deadline,
+    OpenPhase: open_phase,
+    ClosePhase: close_phase,
+    Lapse: lapse,
+}

@@ -1,0 +1,205 @@
+"""One nomination: declare, pre-review, inspect, withdraw, revoke, re-inspect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC
+from typing import Any
+
+from domain.campaigns import Campaign, nominee_key
+from domain.commands import (
+    Command,
+    Declare,
+    Id,
+    Inspect,
+    MarkReinspectionDue,
+    PreReview,
+    Reinspect,
+    Revoke,
+    Withdraw,
+)
+from domain.errors import DeclarationInvalidError, DuplicateNominationError
+from domain.execution import check_version
+from domain.handlers.context import Context, Decision, Handler
+from domain.nominations import Nomination
+from domain.rules.declaration import declaration_failures
+from domain.rules.jurisdiction import authorize
+from domain.values import Nominee
+from domain.vocabulary import REDECLARABLE_STATES, PreReviewDecision
+
+
+def refuse_duplicate(ctx: Context, campaign: Campaign, key: str) -> None:
+    """A nominee is declared once per category, unless that nomination has ended in a state
+    that allows declaring again."""
+    existing = campaign.nominees.get(key)
+    if existing and ctx.load.get_nomination(existing).state not in REDECLARABLE_STATES:
+        raise DuplicateNominationError(
+            "this nominee is already declared in this category",
+            "该对象已在本类别中申报",
+            nomination=existing,
+        )
+
+
+def state_of(nomination: Nomination) -> dict[str, Any]:
+    return {"id": nomination.id, "state": nomination.state, "version": nomination.version}
+
+
+def declare(command: Declare, ctx: Context) -> Decision:
+    sent = command.nominee
+    who = Nominee(
+        kind=str(sent.get("kind", "")),
+        unit_id=str(sent.get("unit_id", "")),
+        name=str(sent.get("name", "")),
+        person_id=sent.get("person_id"),
+    )
+    campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
+    declaring_unit = ctx.load.get_unit(command.declaring_unit_id)
+    nominee_unit = ctx.load.get_unit(who.unit_id)
+    authorize(ctx.actor, "declare", [declaring_unit, nominee_unit])
+    campaign.require_step_open("declaration", ctx.at)
+    category = campaign.category(command.category)
+    failures = declaration_failures(
+        category,
+        who,
+        nominee_unit,
+        declaring_unit,
+        campaign.organiser_unit_id,
+        command.form,
+        command.material,
+    )
+    if failures:
+        raise DeclarationInvalidError(failures)
+    key = nominee_key(category.code, who.unit_id, who.person_id, who.name)
+    refuse_duplicate(ctx, campaign, key)
+    nomination = Nomination.declare(
+        campaign.id,
+        category.code,
+        declaring_unit.code,
+        replace(who, level=nominee_unit.level),
+        command.form,
+        command.material,
+        ctx.actor,
+        ctx.at,
+    )
+    campaign.register_nomination(
+        str(nomination.id),
+        category.code,
+        key,
+        declaring_unit.code,
+        nominee_unit.code,
+        ctx.actor,
+        ctx.at,
+    )
+    warnings = ctx.queries.activity_day_failures(nomination, category.collective, campaign.year, ctx.at)
+    result = dict(state_of(nomination), warnings=[f.as_dict() for f in warnings])
+    return Decision([nomination, campaign], result)
+
+
+def _decide_on(
+    ctx: Context,
+    nomination_id: Id,
+    action: str,
+    apply: Callable[[Nomination, Campaign], None],
+    *,
+    step: str | None = None,
+) -> Decision:
+    """The common shape of a decision on one nomination: load it (at the expected version),
+    authorize ``action`` (withdrawing at the declaring unit, the rest at the organiser),
+    require ``step`` open, apply."""
+    nomination = ctx.load.get_nomination(nomination_id)
+    check_version(nomination, ctx.expected_version)
+    campaign = ctx.load.get_campaign(nomination.campaign_id)
+    at_unit = (
+        ctx.load.get_unit(nomination.declaring_unit_id)
+        if action == "withdraw"
+        else ctx.load.organiser(campaign)
+    )
+    authorize(ctx.actor, action, [at_unit])
+    if step:
+        campaign.require_step_open(step, ctx.at)
+    apply(nomination, campaign)
+    return Decision([nomination], state_of(nomination))
+
+
+def pre_review(command: PreReview, ctx: Context) -> Decision:
+    def apply(n: Nomination, c: Campaign) -> None:
+        category = c.category(n.category)
+        seed_004 = (
+            ctx.queries.activity_day_failures(n, category.collective, c.year, ctx.at)
+            if command.decision == PreReviewDecision.ADMIT
+            else []
+        )
+        n.pre_review(
+            category,
+            command.decision,
+            list(command.reasons),
+            dict(command.checks or {}),
+            ctx.actor,
+            ctx.at,
+            extra_failures=seed_004,
+        )
+
+    return _decide_on(ctx, command.nomination_id, "pre_review", apply, step="pre_review")
+
+
+def inspect(command: Inspect, ctx: Context) -> Decision:
+    def apply(n: Nomination, c: Campaign) -> None:
+        n.inspect(
+            c.category(n.category),
+            list(command.methods),
+            dict(command.scores),
+            command.verdict,
+            command.notes,
+            ctx.actor,
+            ctx.at,
+        )
+
+    return _decide_on(ctx, command.nomination_id, "inspect", apply, step="inspection")
+
+
+def withdraw(command: Withdraw, ctx: Context) -> Decision:
+    def apply(n: Nomination, _: Campaign) -> None:
+        n.withdraw(command.reason, ctx.actor, ctx.at)
+
+    return _decide_on(ctx, command.nomination_id, "withdraw", apply)
+
+
+def revoke(command: Revoke, ctx: Context) -> Decision:
+    def apply(n: Nomination, _: Campaign) -> None:
+        n.revoke(command.reason, command.cause, ctx.actor, ctx.at)
+
+    return _decide_on(ctx, command.nomination_id, "revoke", apply)
+
+
+def mark_reinspection_due(command: MarkReinspectionDue, ctx: Context) -> Decision:
+    def apply(n: Nomination, _: Campaign) -> None:
+        n.mark_reinspection_due(command.due_by.astimezone(UTC), ctx.actor, ctx.at)
+
+    return _decide_on(ctx, command.nomination_id, "reinspect", apply)
+
+
+def reinspect(command: Reinspect, ctx: Context) -> Decision:
+    def apply(n: Nomination, c: Campaign) -> None:
+        n.reinspect(
+            c.category(n.category),
+            list(command.methods),
+            dict(command.scores),
+            command.verdict,
+            command.notes,
+            ctx.actor,
+            ctx.at,
+        )
+
+    return _decide_on(ctx, command.nomination_id, "reinspect", apply)
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    Declare: declare,
+    PreReview: pre_review,
+    Inspect: inspect,
+    Withdraw: withdraw,
+    Revoke: revoke,
+    MarkReinspectionDue: mark_reinspection_due,
+    Reinspect: reinspect,
+}
