@@ -8,7 +8,7 @@ Parsing never runs on the event loop, so /healthz and every other request stay a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -18,7 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.problems import status_for
 from api.tabular import XLSX, TableFormatError, read_rows
+from domain.actors import Actor
+from domain.application import Laurel
+from domain.commands import Declare
 from domain.errors import DomainError, ImportInvalidError, RuleFailure
+from domain.rules.jurisdiction import authorize
 
 # An XLSX may unzip to this many times the import byte limit (128 MiB at 8 MiB): a spreadsheet's
 # XML compresses a few times over, a zip bomb a thousand times.
@@ -50,15 +54,30 @@ async def import_rows(
 ) -> dict[str, Any]:
     """Reads the file, then ``check(rows)`` (a refusal of the whole file, e.g. a 403), then runs
     ``one`` per row in a worker thread; returns the per-row report."""
-    settings = request.app.state.services.settings
     # Bounded by api.guard as it arrived (LAUREL_MAX_IMPORT_BYTES, 413 beyond).
     body = await request.body()
     # The raw body and its media type come from the Request, as FastAPI reads a body declared in
     # openapi_extra; OpenAPI ignores a header parameter named Content-Type.
+    content_type = request.headers.get("content-type", "")
+    return await import_table(request, body, content_type, columns, one, key, check=check)
+
+
+async def import_table(
+    request: Request,
+    body: bytes,
+    content_type: str,
+    columns: Sequence[str],
+    one: Callable[[dict[str, Any], str | None], dict[str, Any]],
+    key: str | None,
+    *,
+    check: Check | None = None,
+) -> dict[str, Any]:
+    """``import_rows`` of a file already in hand (a page's upload: one field of its form)."""
+    settings = request.app.state.services.settings
     parse = partial(
         read_rows,
         body,
-        request.headers.get("content-type", ""),
+        content_type,
         columns,
         max_rows=settings.max_import_rows,
         max_unzipped=settings.max_import_bytes * UNZIPPED_PER_IMPORT_BYTE,
@@ -111,3 +130,59 @@ async def import_rows(
         return {"created": created, "failed": len(report) - created, "rows": report}
 
     return await run_in_threadpool(run_all)
+
+
+# --- bulk declaration (the API's nominations import and the declarer's page) -------------------
+
+NOMINATION_COLUMNS = (
+    "category",
+    "declaring_unit_id",
+    "nominee_kind",
+    "nominee_unit_id",
+    "nominee_name",
+    "nominee_person_id",
+    "material",
+)
+
+
+def cell(value: Any) -> Any:
+    """CSV cells are text: numbers and true/false become what the form expects."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() in ("true", "yes", "是"):
+        return True
+    if text.lower() in ("false", "no", "否"):
+        return False
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def declaration_of_row(campaign_id: str, row: Mapping[str, Any]) -> Declare:
+    """One row of a bulk declaration (``NOMINATION_COLUMNS`` and ``form.<field>``) as a command."""
+    form = {k[5:]: cell(v) for k, v in row.items() if k.startswith("form.") and v not in (None, "")}
+    return Declare(
+        campaign_id=campaign_id,
+        category=str(row.get("category") or ""),
+        declaring_unit_id=str(row.get("declaring_unit_id") or ""),
+        nominee={
+            "kind": str(row.get("nominee_kind") or ""),
+            "unit_id": str(row.get("nominee_unit_id") or ""),
+            "name": str(row.get("nominee_name") or ""),
+            "person_id": (str(row.get("nominee_person_id") or "") or None),
+        },
+        form=form,
+        material=str(row.get("material") or ""),
+    )
+
+
+def refuse_foreign_declaring_units(app: Laurel, actor: Actor, rows: list[dict[str, Any]]) -> None:
+    """403 before any row when the file declares for a unit outside the declarer's subtree."""
+    for unit_id in sorted({str(row.get("declaring_unit_id") or "").strip() for row in rows} - {""}):
+        if app.unit_exists(unit_id):  # an unknown unit fails its own row (404)
+            authorize(actor, "declare", [app.get_unit(unit_id)])

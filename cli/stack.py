@@ -193,6 +193,7 @@ def run_stack(port: int, console: Console) -> int:
             f"[red]port {port} is in use[/red]: pass --port / 端口 {port} 已被占用", soft_wrap=True
         )
         return 1
+    token_from_env = bool(settings.admin_token)
     settings = ensure_admin_token(settings)
     temporal = temporal_target(settings, home, port)
     _record(home, port, temporal)
@@ -213,10 +214,16 @@ def run_stack(port: int, console: Console) -> int:
     try:
         supervisor.start()
         console.print(
-            f"[bold green]Laurel[/bold green] on http://127.0.0.1:{port}  (pages: /ui/ · API docs: "
-            "/docs · 接口文档)"
+            f"[bold green]Laurel[/bold green]: open http://127.0.0.1:{port}/ui/ and log in with the"
+            f" admin token / 打开 http://127.0.0.1:{port}/ui/ 用管理员令牌登录  (API docs / 接口文档:"
+            f" http://127.0.0.1:{port}/docs)",
+            soft_wrap=True,
         )
-        console.print(f"admin token / 管理员令牌: [bold]{settings.admin_token}[/bold]")
+        kept = "LAUREL_ADMIN_TOKEN" if token_from_env else settings.home_dir / "admin-token"
+        console.print(
+            f"admin token / 管理员令牌: [bold]{settings.admin_token}[/bold]  (kept in / 保存在: {kept})",
+            soft_wrap=True,
+        )
         console.print(
             f"store: {settings.backend} · Temporal: {_describe(settings, temporal)} · logs: "
             f"{home / 'logs'}  — Ctrl-C stops everything / 按 Ctrl-C 全部停止",

@@ -1,5 +1,6 @@
-"""The pipeline chart: one horizontal bar per nomination state, drawn as inline SVG on the
-server (no script, nothing fetched)."""
+"""The pipeline chart: one row per nomination state — its name and count as text, its bar a
+small SVG drawn on the server (no script, nothing fetched, no inline style). The text is the
+page's own, so it keeps its size at phone width; only the bars scale."""
 
 from __future__ import annotations
 
@@ -22,43 +23,35 @@ COLOURS = {
     State.REVOKED: "#8a3b3b",
     State.FORWARDED: "#7a5aa6",
 }
-WIDTH, LABEL_W, BAR_W, ROW_H, HEAD_H = 560, 130, 360, 24, 26
+SCALE = 100  # the bars' viewBox width
 
 
-def pipeline_svg(category_code: str, states: Mapping[str, int], t: Translator) -> Markup:
-    """Bars for the pipeline (declared → admitted → inspected → commended) and the closed
-    states, scaled to the largest count; each count is written next to its bar."""
+def pipeline_chart(category_code: str, states: Mapping[str, int], t: Translator) -> Markup:
+    """Rows for the pipeline (declared → admitted → inspected → commended) and the closed
+    states, the bars scaled to the largest count; a list a screen reader reads as
+    "已申报 3, 已通过初审 1, …"."""
     scale = max([1, *(int(states.get(s, 0)) for s in (*PIPELINE_STATES, *CLOSED_STATES))])
-    parts: list[str] = []
-    y = 0
-    for heading, group in (
-        (t("dashboard.in_progress"), PIPELINE_STATES),
-        (t("dashboard.closed_states"), CLOSED_STATES),
+    code = escape(category_code)
+    groups = []
+    for key, heading, group in (
+        ("pipeline", t("dashboard.in_progress"), PIPELINE_STATES),
+        ("closed", t("dashboard.closed_states"), CLOSED_STATES),
     ):
-        parts.append(f'<text x="0" y="{y + 17}" class="chart-head">{escape(heading)}</text>')
-        y += HEAD_H
+        head_id = f"chart-{code}-{key}"
+        rows = []
         for state in group:
             count = int(states.get(state, 0))
-            width = round(BAR_W * count / scale, 1)
-            bar = f'x="{LABEL_W}" y="{y + 3}" height="{ROW_H - 6}" rx="3"'
-            parts.append(
-                f'<g data-state="{state}">'
-                f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" class="chart-label">'
-                f"{escape(t.state(state))}</text>"
-                f'<rect {bar} width="{BAR_W}" class="chart-track"/>'
-                f'<rect {bar} width="{width}" fill="{COLOURS[state]}"/>'
-                f'<text x="{LABEL_W + width + 6}" y="{y + 16}" class="chart-count" '
-                f'data-category="{escape(category_code)}" data-state="{state}">{count}</text>'
-                "</g>"
+            width = round(SCALE * count / scale, 1)
+            rows.append(
+                f'<li data-state="{state}"><span class="chart-label">{escape(t.state(state))}</span>'
+                f'<svg class="chart-bar" viewBox="0 0 {SCALE} 10" preserveAspectRatio="none" '
+                f'aria-hidden="true" focusable="false"><rect class="chart-track" width="{SCALE}" '
+                f'height="10"/><rect width="{width}" height="10" fill="{COLOURS[state]}"/></svg>'
+                f'<span class="chart-count" data-category="{code}" data-state="{state}">{count}</span>'
+                "</li>"
             )
-            y += ROW_H
-        y += 6
-    label = escape(
-        f"{t('dashboard.pipeline')}: "
-        + ", ".join(f"{t.state(s)} {int(states.get(s, 0))}" for s in (*PIPELINE_STATES, *CLOSED_STATES))
-    )
-    return Markup(
-        f'<svg class="pipeline" role="img" aria-label="{label}" viewBox="0 0 {WIDTH} {y}" '
-        f'width="{WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{label}</title>{''.join(parts)}</svg>"
-    )
+        groups.append(
+            f'<p class="chart-head" id="{head_id}">{escape(heading)}</p>'
+            f'<ul class="chart-rows" aria-labelledby="{head_id}">{"".join(rows)}</ul>'
+        )
+    return Markup(f'<div class="pipeline" data-category="{code}">{"".join(groups)}</div>')

@@ -1,4 +1,5 @@
-"""Cross-site request refusal for the pages' forms (login, logout). A form post must come from
+"""Cross-site request refusal for the pages' forms (login, logout, and every work-UI form
+through api/pages/forms.py, whose hidden inputs ``form_fields`` emits). A form post must come from
 this site's own origin (``Origin``, or ``Referer`` when a browser sends no ``Origin``) and
 carry its form's token: an HMAC of the form's purpose keyed by a cookie the attacker's page
 can neither read nor set — the pre-session cookie for the login form (shown before any
@@ -14,17 +15,24 @@ import base64
 import hmac
 import ipaddress
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Form, Header, Request, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
+from api.auth import SESSION_COOKIE
 from domain.errors import AuthorizationError
 
 FIELD = "csrf_token"
 PRESESSION_COOKIE = "laurel_csrf"  # a random value set with the login form, before any session
 LOGIN, LOGOUT = "login", "logout"  # the purposes: one form's token is not another's
+ACTION = "action"  # the purpose of every work-UI form (api/pages/forms.py), bound to the session
+KEY_FIELD, VERSION_FIELD = "idempotency_key", "version"  # the safe form's other hidden inputs
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -147,3 +155,19 @@ def keep_presession(request: Request, response: Response, value: str) -> None:
             secure=request.url.scheme == "https",
             path="/ui",
         )
+
+
+@pass_context
+def form_fields(context: Context, version: int | None = None) -> Markup:
+    """The hidden inputs of a safe form (api/pages/forms.py): the CSRF token bound to the
+    session, a fresh idempotency key and, when given, the version the form was rendered from."""
+    request: Request = context["request"]
+    session = request.cookies.get(SESSION_COOKIE, "")
+    token = form_token(session, ACTION) if session else ""
+    parts = [
+        f'<input type="hidden" name="{FIELD}" value="{escape(token)}">',
+        f'<input type="hidden" name="{KEY_FIELD}" value="{uuid.uuid4()}">',
+    ]
+    if version is not None:
+        parts.append(f'<input type="hidden" name="{VERSION_FIELD}" value="{int(version)}">')
+    return Markup("".join(parts))

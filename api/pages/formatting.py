@@ -3,7 +3,7 @@ time left as days, hours, minutes and seconds."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,16 +19,35 @@ def parse_instant(value: datetime | str | None) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+def zone(timezone: str | None) -> ZoneInfo:
+    """The campaign's time zone (Asia/Shanghai when it names none the system knows)."""
+    try:
+        return ZoneInfo(timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
 def local_time(value: datetime | str | None, timezone: str | None) -> str:
-    """``2022-10-20 23:59`` in the campaign's zone (UTC is how everything is stored)."""
+    """``2022-10-20 08:00`` in the campaign's zone (UTC is how everything is stored), with the
+    seconds when they are not zero: a deadline at ``23:59:59`` is not one at ``23:59``."""
     instant = parse_instant(value)
     if instant is None:
         return ""
-    try:
-        zone = ZoneInfo(timezone or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIMEZONE)
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    local = instant.astimezone(zone(timezone))
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+
+
+def local_date(value: datetime | str | None, timezone: str | None) -> date | None:
+    """The calendar date of an instant in the campaign's zone (not UTC's)."""
+    instant = parse_instant(value)
+    return instant.astimezone(zone(timezone)).date() if instant else None
+
+
+def zone_name(timezone: str | None) -> str:
+    """``Asia/Shanghai, UTC+08:00``: the zone the page's times are in, said once."""
+    found = zone(timezone)
+    offset = datetime.now(found).strftime("%z")
+    return f"{found.key}, UTC{offset[:3]}:{offset[3:]}"
 
 
 def duration(seconds: float | None, t: Translator) -> str:

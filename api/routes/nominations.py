@@ -17,7 +17,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.deps import App, Command, CurrentActor, IdempotencyKey, ServicesDep, VersionedCommand
-from api.imports import import_rows, table_body
+from api.imports import (
+    NOMINATION_COLUMNS,
+    declaration_of_row,
+    import_rows,
+    refuse_foreign_declaring_units,
+    table_body,
+)
 from api.instants import checked_as_of
 from api.responses import replayed
 from api.schemas import (
@@ -35,18 +41,9 @@ from api.schemas import (
 from domain.actors import Role
 from domain.commands import Declare, Forward, Inspect, PreReview, Reinspect, Revoke, Withdraw
 from domain.errors import RuleFailure, RuleViolationError
-from domain.rules.jurisdiction import authorize, require_role
+from domain.rules.jurisdiction import require_role
 
 router = APIRouter(prefix="/v1", tags=["nominations"])
-NOMINATION_COLUMNS = (
-    "category",
-    "declaring_unit_id",
-    "nominee_kind",
-    "nominee_unit_id",
-    "nominee_name",
-    "nominee_person_id",
-    "material",
-)
 
 
 def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -95,53 +92,16 @@ async def import_nominations(
     campaign_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey
 ) -> Any:
     def one(row: dict[str, Any], row_key: str | None) -> dict[str, Any]:
-        form = {k[5:]: v for k, v in row.items() if k.startswith("form.") and v not in (None, "")}
-        form = {k: _cell(v) for k, v in form.items()}
-        nominee = {
-            "kind": str(row.get("nominee_kind") or ""),
-            "unit_id": str(row.get("nominee_unit_id") or ""),
-            "name": str(row.get("nominee_name") or ""),
-            "person_id": (str(row.get("nominee_person_id") or "") or None),
-        }
-        declaration = Declare(
-            campaign_id=campaign_id,
-            category=str(row.get("category") or ""),
-            declaring_unit_id=str(row.get("declaring_unit_id") or ""),
-            nominee=nominee,
-            form=form,
-            material=str(row.get("material") or ""),
-        )
-        return app.execute(declaration, actor, idempotency_key=row_key)
+        return app.execute(declaration_of_row(campaign_id, row), actor, idempotency_key=row_key)
 
     def up_front(rows: list[dict[str, Any]]) -> None:
-        """403 before any row when the file declares for a unit outside the declarer's subtree."""
-        for unit_id in sorted({str(row.get("declaring_unit_id") or "").strip() for row in rows} - {""}):
-            if app.unit_exists(unit_id):  # an unknown unit fails its own row (404)
-                authorize(actor, "declare", [app.get_unit(unit_id)])
+        refuse_foreign_declaring_units(app, actor, rows)
 
     require_role(actor, "declare")
     await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)
     return await import_rows(
         request, NOMINATION_COLUMNS, one, key, check=lambda rows: run_in_threadpool(up_front, rows)
     )
-
-
-def _cell(value: Any) -> Any:
-    """CSV cells are text: numbers and true/false become what the form expects."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.lower() in ("true", "yes", "是"):
-        return True
-    if text.lower() in ("false", "no", "否"):
-        return False
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
 
 
 def _decode_cursor(cursor: str | None) -> int:

@@ -4,6 +4,7 @@ sniffing and referrer headers; a forged Host header never comes back in a link o
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 
@@ -302,3 +303,33 @@ def test_logins_that_fail_too_often_are_throttled(database_url: str) -> None:
         assert [login(browser, "lrl_guess").status_code for _ in range(2)] == [401, 401]
         throttled = login(browser, ADMIN_TOKEN)  # even the right token: the address is throttled
         assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) >= 1
+
+
+def test_a_flash_message_cannot_be_planted_by_another_site(client: httpx.Client) -> None:
+    """The message a form's success leaves is signed with the session: a cookie another site
+    (or a sibling subdomain) sets is not shown."""
+    assert login(client, ADMIN_TOKEN).status_code == 303
+    planted = base64.urlsafe_b64encode("请将令牌发送至 evil@example.com".encode()).decode()
+    client.cookies.set("laurel_flash", f"{planted}.forged", path="/ui")
+    assert "evil@example.com" not in client.get("/ui/").text
+
+
+def test_the_login_redirect_keeps_the_query_but_never_leaves_the_site(client: httpx.Client) -> None:
+    for wanted, landing in (
+        ("/ui/campaigns/x?as_of=2022-10-20T10%3A00%3A00%2B08%3A00", "/ui/campaigns/x?as_of="),
+        ("/ui/\\evil.example", "/ui/"),
+        ("https://evil.example/ui/", "/ui/"),
+    ):
+        response = login(client, ADMIN_TOKEN, wanted)
+        assert response.status_code == 303 and response.headers["location"].startswith(landing)
+        assert "evil" not in response.headers["location"]
+        logout(client)
+
+
+def test_htmx_is_served_from_this_site_and_allowed_by_the_policy(client: httpx.Client) -> None:
+    assert login(client, ADMIN_TOKEN).status_code == 303
+    page = client.get("/ui/")
+    assert '<script src="/static/htmx/htmx.min.js" defer></script>' in page.text
+    script = client.get("/static/htmx/htmx.min.js")
+    assert script.status_code == 200 and "htmx" in script.text[:2000]
+    assert policy(page.headers["content-security-policy"])["default-src"] == ["'self'"]

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from api.pages.charts import pipeline_svg
-from api.pages.formatting import duration
+from api.pages.charts import pipeline_chart
+from api.pages.formatting import duration, local_time
 from api.pages.i18n import MESSAGES, NOMINATION_EVENTS, Translator
-from domain.commands import IssueToken, PreReview, RecordActivity, RegisterMember
+from domain.commands import ClosePhase, IssueToken, PreReview, RecordActivity, RegisterMember
 from domain.vocabulary import NominationState, Role
 from tests.api.page_session import login, logout
 from tests.builders.actors import ADMIN, CITY_REVIEWER, declarer_of
@@ -63,7 +63,7 @@ def world(tmp_path: Path) -> Iterator[tuple[Server, dict[str, Any]]]:
 
 def bar_count(html: str, state: str, category: str = "five_good_site") -> int:
     found = re.search(
-        rf'class="chart-count" data-category="{category}" data-state="{state}">(\d+)</text>', html
+        rf'class="chart-count" data-category="{category}" data-state="{state}">(\d+)</span>', html
     )
     assert found, state
     return int(found.group(1))
@@ -170,15 +170,22 @@ def test_the_dashboard_page_replays_the_campaign_as_of_an_instant(world) -> None
         assert (
             garbled.status_code == 422
             and garbled.headers["content-type"].startswith("text/html")
-            and "<code>as_of</code>" in garbled.text
+            and "参数 as_of 的格式不正确" in garbled.text
         )
 
 
 def test_the_pipeline_chart_draws_every_state_and_escapes_names() -> None:
     states = list(NominationState)
-    svg = pipeline_svg('x"><script>', dict.fromkeys(states, 2), Translator("en"))
-    assert "<script>" not in svg and svg.count("<rect") == 2 * len(states)
-    assert [s for s in states if f'data-state="{s}">2</text>' not in svg] == []
+    chart = pipeline_chart('x"><script>', dict.fromkeys(states, 2), Translator("en"))
+    assert "<script>" not in chart and chart.count("<rect") == 2 * len(states)
+    assert [s for s in states if f'data-state="{s}">2</span>' not in chart] == []
+    # the labels are the page's text (readable at phone width), the bars alone are drawn
+    assert chart.count('class="chart-label"') == len(states) and 'aria-hidden="true"' in chart
+
+
+def test_times_are_shown_to_the_second_when_the_seconds_matter() -> None:
+    assert local_time("2022-10-20T15:59:59+00:00", "Asia/Shanghai") == "2022-10-20 23:59:59"
+    assert local_time("2022-10-20T00:00:00+00:00", "Asia/Shanghai") == "2022-10-20 08:00"
 
 
 def test_the_catalogue_speaks_both_languages() -> None:
@@ -188,7 +195,12 @@ def test_the_catalogue_speaks_both_languages() -> None:
         **{f"role.{r}": (r.zh, r.en) for r in Role},
         **{name: (event.zh, event.en) for name, event in NOMINATION_EVENTS.items()},
     }
-    assert [key for key, (zh, en) in labels.items() if not (zh and en and zh != en)] == []
+    untranslated = [
+        key
+        for key, (zh, en) in labels.items()
+        if not (zh and en) or (zh == en and any(ch.isalnum() for ch in zh))  # "—" is both
+    ]
+    assert untranslated == []
     assert duration(3 * 86400 + 4 * 3600 + 5, Translator("zh")) == "3天 4小时 0分 5秒"
     assert duration(65, Translator("en")) == "1m 5s"
 
@@ -276,3 +288,198 @@ def test_no_page_carries_inline_script_or_style(world) -> None:
         )
         assert units and json.loads(html_text.unescape(units.group(1))) == ["天", "小时", "分", "秒"]
         assert '<progress class="fill" max="' in board
+
+
+ORIGIN = {"Origin": "http://testserver"}
+FIVE_HAVES = ("notice", "sign_in", "playback_log", "discussion_record", "feedback")
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of a page's main part: no tags, no attributes."""
+    main = html.split('<main id="main"', 1)[1]
+    return html_text.unescape(re.sub(r"<[^>]+>", " ", main.split(">", 1)[1]))
+
+
+def test_the_login_page_says_where_the_admin_token_is_and_keeps_the_whole_address(world) -> None:
+    server, script = world
+    wanted = f"/ui/campaigns/{script['campaign_id']}?as_of=2022-10-20T10:00:00%2B08:00&lang=en"
+    with browser(server) as anonymous:
+        sent = anonymous.get(wanted)
+        assert sent.status_code == 303
+        form = anonymous.get(sent.headers["location"])
+        assert ".laurel/admin-token" in form.text and "LAUREL_ADMIN_TOKEN" in form.text
+        assert (
+            login(
+                anonymous,
+                ADMIN_TOKEN,
+                html_text.unescape(
+                    re.search(r'name="next" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+                ),
+            ).headers["location"]
+            == wanted
+        )
+
+
+def test_an_administrator_without_a_campaign_sees_the_first_steps(tmp_path: Path) -> None:
+    with (
+        serve_in_process(f"sqlite:///{tmp_path / 'empty.sqlite3'}") as server,
+        browser(server, ADMIN_TOKEN) as admin,
+    ):
+        home = admin.get("/ui/").text
+        assert 'data-testid="first-steps"' in home
+        assert [
+            html_text.unescape(h)
+            for h in re.findall(r'<li class="todo" data-step="\d">\s*<a href="([^"]+)"', home)
+        ] == [
+            "/ui/admin/units",
+            "/ui/campaigns/new",
+            "/ui/admin/tokens",
+        ]
+        assert 'href="/ui/admin"' in home  # the role's navigation
+
+
+def test_identical_campaigns_are_told_apart_on_the_landing_page(world) -> None:
+    server, _ = world
+    World(server.services.app).campaign()  # a second campaign from the same template
+    with browser(server, ADMIN_TOKEN) as admin:
+        page = admin.get("/ui/").text
+        rows = re.findall(r'<tr data-campaign-id="([^"]+)">(.*?)</tr>', page, re.DOTALL)
+        assert len(rows) == 2
+        shown = [visible_text('<main id="main">' + row) for _, row in rows]
+        assert shown[0] != shown[1]  # the id's prefix and the creation time differ
+        assert all("示范市" in text or "Shifan" in text for text in shown)
+
+
+def test_the_dashboard_as_of_an_instant_lists_the_states_of_then_and_stops_the_clock(world) -> None:
+    server, script = world
+    then = (FIVE_GOOD_2022.pre_review - timedelta(hours=1)).isoformat()
+    with browser(server, script["tokens"]["reviewer"]) as client:
+        page = client.get(f"/ui/campaigns/{script['campaign_id']}", params={"as_of": then}).text
+        states = re.findall(r'<span class="pill" data-state="([a-z]+)">', page)
+        assert states == ["declared"] * 4  # the rejection came later
+        assert "countdown.js" not in page and "data-seconds" not in page
+        assert 'data-testid="as-of"' in page and "倒计时已停止" in page
+        now = client.get(f"/ui/campaigns/{script['campaign_id']}").text
+        assert sorted(re.findall(r'<span class="pill" data-state="([a-z]+)">', now)) == [
+            "admitted",
+            "declared",
+            "declared",
+            "rejected",
+        ]
+        assert "countdown.js" in now
+
+
+def test_a_declarer_sees_its_own_figures_and_is_told_whose_they_are(world) -> None:
+    server, script = world
+    with browser(server, script["tokens"]["declarer"]) as declarer:
+        page = declarer.get(f"/ui/campaigns/{script['campaign_id']}").text
+        assert bar_count(page, "declared") == 1 and bar_count(page, "admitted") == 1
+        assert bar_count(page, "rejected") == 0  # the other township's
+        whose = re.search(r'data-testid="whose-figures">([^<]+)<', page)
+        assert whose and "仅统计" in whose.group(1)
+        assert 'data-testid="silent-units"' not in page
+
+
+def test_the_commended_card_labels_titles_awarded_and_titles_held(world) -> None:
+    server, script = world
+    with browser(server, script["tokens"]["reviewer"]) as client:
+        page = client.get(f"/ui/campaigns/{script['campaign_id']}").text
+        for label in ("已授予称号（计入名额）", "现持有称号", "其中已撤销", "撤销不退还名额"):
+            assert label in page
+        assert re.search(r'<progress class="fill"[^>]*aria-labelledby="fill-five_good_site"', page)
+        assert 'id="fill-five_good_site">' in page
+
+
+def test_the_nomination_page_shows_the_material_and_real_headings(world) -> None:
+    server, script = world
+    with browser(server, script["tokens"]["reviewer"]) as client:
+        page = client.get(f"/ui/nominations/{script['ids'][0]}").text
+        material = re.search(
+            r'<div class="material" data-testid="material">(.*?)</div>', page, re.DOTALL
+        )
+        assert material and len(material.group(1)) > 100
+        assert "<h1" in page and '<h2 id="material-title">' in page and '<h3 class="ev-name">' in page
+        assert '<a class="skip" href="#main">' in page
+
+
+def test_a_refusal_page_speaks_one_language_without_codes_or_ids(world) -> None:
+    server, script = world
+    with browser(server, script["tokens"]["declarer"]) as declarer:
+        for lang, title in (("zh", "没有权限"), ("en", "Not allowed")):
+            page = declarer.get(f"/ui/nominations/{script['ids'][3]}", params={"lang": lang})
+            assert page.status_code == 403
+            text = visible_text(page.text)
+            assert title in text and not UUID_TEXT.search(text)
+            assert "outside-jurisdiction" not in text and "tok-" not in text
+            other = "您当前的令牌" if lang == "en" else "Your token"
+            assert other not in text
+
+
+def test_the_compliance_page_shows_months_not_a_dictionary_in_the_campaigns_zone(world) -> None:
+    server, script = world
+    app = server.services.app
+    town = declarer_of(TOWNSHIP)
+    app.execute(RegisterMember(unit_id=TOWNSHIP, member_id="m1", name="党员1", status="member"), town)
+    session = {
+        "session_id": "2022-01",
+        "date": "2022-01-10",
+        "kind": "all_member",
+        "hours": 4,
+        "topic": "party_building",
+        "expected": ["m1"],
+        "attendees": ["m1"],
+        "five_haves": dict.fromkeys(FIVE_HAVES, True),
+    }
+    app.execute(RecordActivity(unit_id=TOWNSHIP, session=session), town)
+    with browser(server, script["tokens"]["reviewer"]) as client:
+        page = client.get(
+            f"/ui/units/{TOWNSHIP}/compliance",
+            params={"year": 2022, "campaign": script["campaign_id"]},
+        ).text
+        assert "{1:" not in page and 'data-month="1"' in page
+        assert "Asia/Shanghai" in page
+
+
+def test_an_administrator_creates_a_campaign_from_a_template_on_the_page(tmp_path: Path) -> None:
+    clock = Clock(FIVE_GOOD_2022.declaration)
+    with (
+        serve_in_process(f"sqlite:///{tmp_path / 'new.sqlite3'}", clock) as server,
+        browser(server, ADMIN_TOKEN) as admin,
+    ):
+        World(server.services.app).city(townships=1, villages=1)
+        form = admin.get("/ui/campaigns/new").text
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+        data = {**fields, "template": "five-good-sites", "organiser_unit_id": CITY, "year": "2022"}
+        both = admin.post(
+            "/ui/campaigns/new", data={**data, "starts_at": "2022-10-16T08:00"}, headers=ORIGIN
+        )
+        assert both.status_code == 422 and 'id="f-year-error"' in both.text  # year or start
+        created = admin.post("/ui/campaigns/new", data=data, headers=ORIGIN)
+        assert created.status_code == 303
+        board = admin.get(created.headers["location"])
+        assert board.status_code == 200 and "评选活动已创建" in board.text
+        home = admin.get("/ui/").text
+        assert len(re.findall(r"<tr data-campaign-id=", home)) == 1
+
+
+def test_a_lapse_is_told_in_the_readers_language_with_the_phases_name(world) -> None:
+    server, script = world
+    app = server.services.app
+    app.execute(
+        ClosePhase(campaign_id=script["campaign_id"], phase="pre_review"),
+        ADMIN,
+        at=FIVE_GOOD_2022.inspection,
+    )
+    with browser(server, script["tokens"]["reviewer"]) as client:
+        for lang, said, other in (
+            ("zh", "阶段「初审」截止时此步骤仍未办理", "closed before"),
+            ("en", "The phase “Pre-review” closed before", "截止"),
+        ):
+            page = client.get(f"/ui/nominations/{script['ids'][1]}", params={"lang": lang}).text
+            lapsed = page.split('data-event-type="nomination.lapsed"', 1)[1].split("</li>\n", 1)[0]
+            assert (
+                said in lapsed
+                and other not in lapsed
+                and "pre_review" not in visible_text('<main id="main">' + lapsed)
+            )

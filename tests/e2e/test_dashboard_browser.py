@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from api.pages.routes import SESSION_COOKIE
+from api.auth import SESSION_COOKIE
 from domain.application import Laurel
 from domain.commands import (
     ClosePhase,
@@ -166,7 +167,7 @@ def page_numbers(page: Any, category: str) -> dict[str, Any]:
     card = page.locator(f'[data-testid="category"][data-category="{category}"]')
     states = {
         el.get_attribute("data-state"): int(el.text_content())
-        for el in card.locator("svg text.chart-count").all()
+        for el in card.locator(".chart-count").all()
     }
     fields = {
         el.get_attribute("data-field"): el.text_content().strip()
@@ -179,7 +180,9 @@ def api_numbers(category: dict[str, Any], no_quota: str) -> dict[str, Any]:
     return {
         "states": category["states"],
         "nominations": str(category["nominations"]),
-        "commended": str(category["commended"]),
+        "commended": str(category["commended"]),  # titles awarded: a revoked one still counts
+        "held": str(category["states"]["commended"]),
+        "revoked": str(category["states"]["revoked"]),
         "quota": no_quota if category["quota"] is None else str(category["quota"]),
         "remaining": "—" if category["remaining"] is None else str(category["remaining"]),
     }
@@ -259,10 +262,7 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
         time.sleep(1.5)  # the countdown script (a static file, allowed by the policy) ticks
         assert left.text_content() != shown and "天" in left.text_content()
         assert page.evaluate("window.__violations") == []
-        assert (
-            page.locator('[data-testid="category"] svg text.chart-label').first.text_content()
-            == "已申报"
-        )
+        assert page.locator('[data-testid="category"] .chart-label').first.text_content() == "已申报"
         page.screenshot(path=str(artifacts / "dashboard-full.png"), full_page=True)
         page.screenshot(
             path=str(artifacts / "dashboard.png"), clip={"x": 0, "y": 0, "width": 1200, "height": 1000}
@@ -270,14 +270,35 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
         if os.environ.get("LAUREL_UPDATE_SCREENSHOT") == "1":
             shutil.copyfile(artifacts / "dashboard.png", DOCS_SCREENSHOT)
 
+        # As of an instant before the rejection: the states of then, and the clock stopped.
+        then = (FIVE_GOOD_2022.pre_review - timedelta(hours=1)).isoformat()
+        page.goto(f"{server.base_url}/ui/campaigns/{script.campaign_id}?as_of={quote(then)}")
+        assert page.locator('[data-testid="as-of"]').is_visible()
+        assert set(
+            page.locator('[data-testid="nominations"] [data-state]').evaluate_all(
+                "els => els.map(e => e.dataset.state)"
+            )
+        ) == {"declared", "withdrawn"}
+        frozen = page.locator('[data-testid="time-left"]').text_content()
+        time.sleep(1.2)
+        assert page.locator('[data-testid="time-left"]').text_content() == frozen
+        page.goto(f"{server.base_url}/ui/campaigns/{script.campaign_id}")
+
+        # At phone width (390 px): no sideways scrolling, and the chart's labels stay readable.
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        label_px = page.locator(".chart-label").first.evaluate(
+            "el => parseFloat(getComputedStyle(el).fontSize)"
+        )
+        assert label_px >= 12
+        page.screenshot(path=str(artifacts / "dashboard-390.png"), full_page=True)
+        page.set_viewport_size({"width": 1200, "height": 900})
+
         # English (?lang=en), kept in a cookie for the next page.
         page.click('[data-testid="lang-switch"]')
         page.wait_for_url("**lang=en")
         assert page.locator("html").get_attribute("lang") == "en"
-        assert (
-            page.locator('[data-testid="category"] svg text.chart-label').first.text_content()
-            == "Declared"
-        )
+        assert page.locator('[data-testid="category"] .chart-label').first.text_content() == "Declared"
         for category in board["categories"]:
             assert page_numbers(page, category["code"]) == api_numbers(category, "No fixed quota"), (
                 category["code"]
@@ -301,7 +322,7 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
         reviewed = events.nth(1)
         assert (
             reviewed.locator('[data-testid="actor"]').text_content()
-            == f"Actor: Reviewer · Shifan City · {CITY_REVIEWER.token_id}"
+            == f"Actor: Reviewer · Shifan City · Token id {CITY_REVIEWER.token_id}"
         )
         assert reviewed.locator('[data-testid="reasons"] li').all_text_contents() == [REJECTION]
         page.screenshot(path=str(artifacts / "timeline-en.png"), full_page=True)
@@ -323,7 +344,7 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
         ).all_text_contents() == ["弄虚作假 / false claims"]
         assert (
             page.locator('[data-event-type="nomination.inspected"] [data-testid="actor"]').text_content()
-            == f"操作人: 考核人 · 示范市 · {CITY_INSPECTOR.token_id}"
+            == f"操作人: 考核人 · 示范市 · 令牌编号 {CITY_INSPECTOR.token_id}"
         )
         page.screenshot(path=str(artifacts / "timeline.png"), full_page=True)
 
