@@ -22,6 +22,7 @@ from domain.actors import Role
 from domain.campaigns import Campaign
 from domain.errors import CampaignNotFoundError, NominationNotFoundError
 from domain.nominations import Nomination
+from domain.rules.inspection import sees_other_inspections
 from domain.rules.jurisdiction import can_read_unit_records, require_read
 from domain.rules.material import count_characters
 
@@ -75,6 +76,9 @@ def dashboard(
             "unit_name": names,
             "as_of": as_of,
             "own_unit": own_unit,
+            "hidden_scores": {
+                n.id for n in nominations if not sees_other_inspections(actor, n.inspections)
+            },
         },
     )
 
@@ -128,11 +132,21 @@ def nomination_page(request: Request, nomination_id: str, app: App, actor: PageA
     campaign = app.get_campaign(nomination.campaign_id)
     t = Translator(language_of(request))
     names = unit_names(app, t)
-    entries = timeline(app.queries.history(nomination.id), t, campaign, names)
+    history = app.queries.history(nomination.id)
+    sees_scores = sees_other_inspections(actor, nomination.inspections)
+    if not sees_scores:
+        history = [
+            event
+            for event in history
+            if event["type"] != "nomination.inspected"
+            or (event.get("actor") or {}).get("token_id") == actor.token_id
+        ]
+    entries = timeline(history, t, campaign, names)
     return render(
         request,
         "nomination.html",
         {
+            "sees_scores": sees_scores,
             "nomination": nomination,
             "campaign": campaign,
             "category": campaign.category(nomination.category),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from domain.actors import Actor
 from domain.errors import RuleFailure
-from domain.values import Category
-from domain.vocabulary import InspectionMethod, InspectionVerdict
+from domain.values import Category, Inspection
+from domain.vocabulary import InspectionMethod, InspectionVerdict, Role
 
 
 def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
@@ -103,3 +104,11 @@ def inspection_failures(
                 )
             )
     return failures
+
+
+def sees_other_inspections(actor: Actor, inspections: Sequence[Inspection]) -> bool:
+    """An inspector judges on its own: the other inspections of a nomination, and the score
+    they make, are shown to it only once it has submitted its own."""
+    return actor.role != Role.INSPECTOR or any(
+        i.inspector.token_id == actor.token_id for i in inspections
+    )

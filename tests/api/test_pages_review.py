@@ -453,6 +453,11 @@ def test_an_inspection_with_scores_is_recorded_and_others_show_only_after_mine(d
         before = second.get(f"/ui/inspect/nominations/{desk.sites[0]}").text
         assert 'data-testid="others-hidden"' in before
         assert first_notes not in before and "88.00" not in before
+        # Nor do the shared nomination page and the dashboard tell it the first one's score.
+        shared = second.get(f"/ui/nominations/{desk.sites[0]}").text
+        assert first_notes not in shared and "88.00" not in shared
+        board = second.get(f"/ui/campaigns/{desk.campaign.id}").text
+        assert "88.00" not in board
         assert (
             inspect(
                 second, desk.sites[0], methods="questionnaire", verdict="pass", **scores("70")
@@ -462,6 +467,7 @@ def test_an_inspection_with_scores_is_recorded_and_others_show_only_after_mine(d
         after = second.get(f"/ui/inspect/nominations/{desk.sites[0]}").text
         assert 'data-testid="other-inspections"' in after and first_notes in after and "88.00" in after
         assert 'data-testid="mean-score">79.00<' in after
+        assert first_notes in second.get(f"/ui/nominations/{desk.sites[0]}").text
 
 
 def test_a_refused_inspection_shows_each_failure_next_to_its_field(desk) -> None:
