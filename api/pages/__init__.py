@@ -5,10 +5,10 @@ one module per area of the work UI. What they share: ``rendering`` (route class,
 
 from fastapi import APIRouter
 
-from api.pages import admin, audit, declarer, home, organiser, review, routes, session
+from api.pages import admin, audit, declarer, home, inspection, organiser, review, routes, session
 
 router = APIRouter()
-for area in (session, home, routes, declarer, review, organiser, audit, admin):
+for area in (session, home, routes, declarer, review, inspection, organiser, audit, admin):
     router.include_router(area.router)
 
 __all__ = ["router"]

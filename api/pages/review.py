@@ -1,238 +1,53 @@
-"""The reviewer's (初审) and the inspector's (考核) pages under /ui/review and /ui/inspect.
-
-Reviewer: the pre-review queue of the campaigns the reviewer may pre-review (filtered by
-campaign, category, unit and state; htmx swaps the list), a nomination's page with its
-material, declared form, the checks its category asks for and the rules that would fail now,
-the decision form (``PreReview``), and the deadline extension (``ExtendDeadline``; then the
-campaign's workflow is told, as the API tells it).
-
-Inspector: the admitted nominations of the campaigns in their inspection phase, and a scoring
-form per criterion (weight, range, rubric from the template), methods, verdict and notes
-(``Inspect``); what other inspectors said shows only once one's own inspection is in.
+"""The reviewer's (初审) pages under /ui/review: the pre-review queue of the campaigns the
+reviewer may pre-review (filtered by campaign, category, unit and state; htmx swaps the list), a
+nomination's page with its material, declared form, the checks its category asks for and the
+rules that would fail now, the decision form (``PreReview``), and the deadline extension
+(``ExtendDeadline``; then the campaign's workflow is told, as the API tells it).
 
 Whether an action is offered is asked of the domain (``authorize``, the step's phase, the
 nomination's state); the command decides anyway, and its refusal comes back by field."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, ServicesDep
+from api.pages.common import campaign_label
 from api.pages.formatting import shown_status, zone
 from api.pages.forms import ActionForm, submit
 from api.pages.i18n import MESSAGES, Translator, language_of
+from api.pages.nomination_facts import nomination_facts
 from api.pages.rendering import PageActor, PageRoute, render, unit_names
+from api.pages.work_queues import (
+    Filters,
+    Text,
+    desks,
+    organiser_refusal,
+    queue_context,
+    queue_response,
+    why_not,
+)
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign
-from domain.commands import ExtendDeadline, Inspect, PreReview
-from domain.errors import DomainError, RuleFailure, RuleViolationError
+from domain.commands import ExtendDeadline, PreReview
+from domain.errors import RuleFailure, RuleViolationError
 from domain.nominations import Nomination
-from domain.rules.eligibility import EQUIPMENT_RUNS, FIVE_PROTECTIONS, HARDWARE_DAMAGED
-from domain.rules.jurisdiction import authorize, require_role
-from domain.rules.material import count_characters
-from domain.rules.thresholds import threshold_failures
-from domain.values import Category, Inspection, Phase, Threshold
-from domain.vocabulary import (
-    InspectionMethod,
-    InspectionVerdict,
-    NominationState,
-    PhaseStatus,
-    PreReviewDecision,
-    Step,
-)
+from domain.rules.eligibility import DISQUALIFIER_CHECKS
+from domain.rules.jurisdiction import require_role
+from domain.values import Phase
+from domain.vocabulary import NominationState, PhaseStatus, PreReviewDecision, Step
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 
-QUEUE_LIMIT = 200  # rows a queue shows; the filters narrow it
-# The yes/no findings a category's disqualifiers ask of the reviewer (domain/rules/eligibility.py),
-# each sent as ``checks.<code>`` of the PreReview command.
-DISQUALIFIER_CHECKS: dict[str, tuple[str, ...]] = {FIVE_PROTECTIONS: (EQUIPMENT_RUNS, HARDWARE_DAMAGED)}
-SCORE_RANGE = (0, 100)  # the scores domain/rules/inspection.py accepts (the input's hint only)
-OPERATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 REVIEW_STATES = (NominationState.DECLARED, NominationState.ADMITTED, NominationState.REJECTED)
-INSPECTABLE = (NominationState.ADMITTED, NominationState.INSPECTED)
-
-
-def refusal(check: Callable[[], object]) -> DomainError | None:
-    """What the domain says against ``check`` (None: nothing)."""
-    try:
-        check()
-    except DomainError as exc:
-        return exc
-    return None
-
-
-def partial(request: Request) -> bool:
-    """An htmx request for a fragment (not a history restore, which wants the whole page)."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def campaign_label(campaign: Campaign, t: Translator, unit_name: Callable[[str], str]) -> str:
-    """Tells like campaigns apart: name, year and organiser."""
-    year = f" {campaign.year}" if campaign.year else ""
-    return f"{t.name(campaign)}{year} · {unit_name(campaign.organiser_unit_id)}"
-
-
-def check_labeller(t: Translator) -> Callable[[str], str]:
-    """A pre-review check's question (its code when the catalogue has none)."""
-    return lambda code: t(f"review.check.{code}") if f"review.check.{code}" in MESSAGES else code
-
-
-# --- where an actor may act --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Desk:
-    """A campaign the actor may act on for a step: that step's phase as shown now, and the
-    domain's reason when the step is not open (``closed``)."""
-
-    campaign: Campaign
-    phase: Phase
-    status: str
-    closed: DomainError | None
-
-    @property
-    def open(self) -> bool:
-        return self.closed is None
-
-
-def organiser_refusal(app: Laurel, actor: Actor, campaign: Campaign, action: str) -> DomainError | None:
-    organiser = app.get_unit(campaign.organiser_unit_id)
-    return refusal(lambda: authorize(actor, action, [organiser]))
-
-
-def desk_of(app: Laurel, actor: Actor, campaign: Campaign, action: str, step: Step) -> Desk | None:
-    """The campaign as a desk of ``action`` for ``actor``; None outside its jurisdiction."""
-    if organiser_refusal(app, actor, campaign, action) is not None:
-        return None
-    now, phase = app.clock(), campaign.phase_for(step)
-    closed = refusal(lambda: campaign.require_step_open(step, now))
-    return Desk(campaign, phase, shown_status(asdict(phase), now), closed)
-
-
-def desks(app: Laurel, actor: Actor, action: str, step: Step) -> list[Desk]:
-    """Every campaign the actor may act on for ``action`` (refused to a role that never may),
-    newest first."""
-    require_role(actor, action)
-    found = []
-    for entry in app.list_campaigns():
-        desk = desk_of(app, actor, app.get_campaign(entry["campaign_id"]), action, step)
-        if desk is not None:
-            found.append(desk)
-    return sorted(found, key=lambda d: (d.campaign.year or 0, d.campaign.created_on), reverse=True)
-
-
-# --- the queues --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    campaign: str = ""
-    category: str = ""
-    unit: str = ""
-    state: str = ""
-
-
-@dataclass
-class Row:
-    nomination: Nomination
-    campaign: Campaign
-    category: Category
-    mine: bool = False  # the inspector's queue: inspected by me already
-
-
-def queue_rows(
-    app: Laurel, chosen: Iterable[Desk], filters: Filters, states: Iterable[str]
-) -> tuple[list[Row], bool]:
-    """The nominations of the chosen desks in ``states`` (any state for ``""``), filtered, each
-    campaign's in declaration order; and whether more than ``QUEUE_LIMIT`` matched."""
-    rows: list[Row] = []
-    for desk in chosen:
-        campaign = desk.campaign
-        categories = {c.code: c for c in campaign.categories}
-        if filters.category and filters.category not in categories:
-            continue
-        found: list[Nomination] = []
-        for state in states:
-            page, _ = app.queries.nomination_page(
-                campaign.id,
-                category=filters.category or None,
-                state=state or None,
-                unit=filters.unit or None,
-                limit=QUEUE_LIMIT + 1 - len(rows) - len(found),
-            )
-            found.extend(page)
-        position = {nomination_id: i for i, nomination_id in enumerate(campaign.roster)}
-        found.sort(key=lambda n: position.get(str(n.id), 0))
-        rows.extend(Row(n, campaign, categories[n.category]) for n in found)
-        if len(rows) > QUEUE_LIMIT:
-            return rows[:QUEUE_LIMIT], True
-    return rows, False
-
-
-def unit_choices(app: Laurel, actor: Actor, chosen: Iterable[Desk]) -> list[str]:
-    """The units a queue may be narrowed to: the declaring units of the campaigns and those
-    between them and the actor's own (not every village of the tree)."""
-    codes: set[str] = set()
-    for desk in chosen:
-        for declaring in {e["declaring_unit_id"] for e in desk.campaign.roster.values()}:
-            unit = app.get_unit(declaring)
-            path = [*unit.path, unit.code]
-            codes.update(path[path.index(actor.unit_id) if actor.unit_id in path else 0 :])
-    units = sorted((app.get_unit(code) for code in codes), key=lambda u: (len(u.path), u.code))
-    return [u.code for u in units]
-
-
-def queue_context(
-    request: Request,
-    app: Laurel,
-    actor: Actor,
-    all_desks: list[Desk],
-    filters: Filters,
-    states: Iterable[str],
-) -> dict[str, Any]:
-    t = Translator(language_of(request))
-    names = unit_names(app, t)
-    chosen = [d for d in all_desks if filters.campaign in ("", str(d.campaign.id))]
-    rows, more = queue_rows(app, chosen, filters, states)
-    categories: dict[str, Category] = {}
-    for desk in all_desks:
-        for category in desk.campaign.categories:
-            categories.setdefault(category.code, category)
-    return {
-        "desks": all_desks,
-        "chosen": chosen,
-        "filters": filters,
-        "rows": rows,
-        "more": more,
-        "limit": QUEUE_LIMIT,
-        "units": unit_choices(app, actor, all_desks),
-        "categories": categories,
-        "unit_name": names,
-        "campaign_label": lambda c: campaign_label(c, t, names),
-        "now": app.clock(),
-        "material_chars": count_characters,
-    }
-
-
-def queue_response(request: Request, page: str, rows: str, context: dict[str, Any]) -> Response:
-    response = render(request, rows if partial(request) else page, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
-
-
-Text = Annotated[str, Query(max_length=64)]
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -258,90 +73,7 @@ def review_queue(
     return queue_response(request, "review_queue.html", "review_rows.html", context)
 
 
-@router.get("/inspect", response_class=HTMLResponse)
-def inspect_queue(
-    request: Request,
-    app: App,
-    actor: PageActor,
-    campaign: Text = "",
-    category: Text = "",
-    unit: Text = "",
-    show: Annotated[str, Query(pattern="^(todo|done)$")] = "todo",
-) -> Response:
-    """考核队列: the admitted nominations of the campaigns in their inspection phase I may
-    inspect; ``show=todo`` those I have not inspected yet, ``done`` those I have."""
-    filters = Filters(campaign, category, unit)
-    in_phase = [d for d in desks(app, actor, "inspect", Step.INSPECTION) if d.open]
-    context = queue_context(request, app, actor, in_phase, filters, INSPECTABLE)
-    for row in context["rows"]:
-        row.mine = bool(own_inspections(row.nomination, actor))
-    context["rows"] = [r for r in context["rows"] if r.mine == (show == "done")]
-    context["show"] = show
-    return queue_response(request, "inspect_queue.html", "inspect_rows.html", context)
-
-
 # --- one nomination ----------------------------------------------------------------------------
-
-
-@dataclass
-class FormValue:
-    """A declared form field, the thresholds on it (those for the nominee's level) and which
-    of them fail now."""
-
-    code: str  # the field a refusal names: form.<field>
-    label: Any
-    value: Any
-    thresholds: list[Threshold] = field(default_factory=list)
-    failures: list[RuleFailure] = field(default_factory=list)
-
-
-def form_values(category: Category, nomination: Nomination) -> tuple[list[FormValue], list[RuleFailure]]:
-    """The declared form with what the category's thresholds say of it now; and every
-    threshold failure (the domain's, as admitting would find them)."""
-    level = nomination.nominee.level
-    failing = threshold_failures(category, nomination.form, level)
-    rows = {
-        spec.code: FormValue(f"form.{spec.code}", spec, nomination.form.get(spec.code))
-        for spec in category.form_fields
-    }
-    for key, value in nomination.form.items():
-        rows.setdefault(key, FormValue(f"form.{key}", None, value))
-    for threshold in category.thresholds:
-        if threshold.field in rows and (not threshold.levels or level in threshold.levels):
-            rows[threshold.field].thresholds.append(threshold)
-    for failure in failing:
-        row = rows.get((failure.field or "").removeprefix("form."))
-        if row is not None:
-            row.failures.append(failure)
-    return list(rows.values()), failing
-
-
-def nomination_facts(request: Request, app: Laurel, nomination: Nomination) -> dict[str, Any]:
-    """What both the reviewer's and the inspector's page show of a nomination."""
-    t = Translator(language_of(request))
-    names = unit_names(app, t)
-    campaign = app.get_campaign(nomination.campaign_id)
-    category = campaign.category(nomination.category)
-    values, failing = form_values(category, nomination)
-    return {
-        "nomination": nomination,
-        "campaign": campaign,
-        "category": category,
-        "form_values": values,
-        "precheck_failures": failing,
-        "material_chars": count_characters(nomination.material),
-        "unit_name": names,
-        "campaign_label": campaign_label(campaign, t, names),
-        "operator_signs": OPERATOR_SIGNS,
-        "check_label": check_labeller(t),
-    }
-
-
-def why_not(
-    app: Laurel, actor: Actor, campaign: Campaign, action: str, step: Step
-) -> DomainError | None:
-    desk = desk_of(app, actor, campaign, action, step)
-    return organiser_refusal(app, actor, campaign, action) if desk is None else desk.closed
 
 
 def review_context(
@@ -371,43 +103,6 @@ def review_context(
     return context
 
 
-def own_inspections(nomination: Nomination, actor: Actor) -> list[Inspection]:
-    return [i for i in nomination.inspections if i.inspector.token_id == actor.token_id]
-
-
-def number_text(value: float) -> str:
-    return f"{value:g}"
-
-
-def inspect_context(
-    request: Request, app: Laurel, actor: Actor, nomination: Nomination
-) -> dict[str, Any]:
-    """The inspector's page: the facts, the scoring form, and the others' inspections only once
-    the actor's own is in (nobody scores after reading another's scores)."""
-    context = nomination_facts(request, app, nomination)
-    campaign, category = context["campaign"], context["category"]
-    t = Translator(language_of(request))
-    refused = why_not(app, actor, campaign, "inspect", Step.INSPECTION)
-    mine = own_inspections(nomination, actor)
-    total = sum(c.weight for c in category.criteria) or 1.0
-    context.update(
-        {
-            "criteria": [
-                (c, number_text(c.weight), f"{c.weight / total:.0%}") for c in category.criteria
-            ],
-            "score_range": SCORE_RANGE,
-            "method_options": [(m.value, t.method(m)) for m in InspectionMethod],
-            "verdict_options": [(v.value, t.verdict(v)) for v in InspectionVerdict],
-            "mine": mine,
-            "others": [i for i in nomination.inspections if i not in mine] if mine else [],
-            "others_hidden": not mine,
-            "scorable": refused is None and nomination.state in INSPECTABLE,
-            "why_not": refused,
-        }
-    )
-    return context
-
-
 @router.get("/review/nominations/{nomination_id}", response_class=HTMLResponse)
 def review_nomination(request: Request, nomination_id: str, app: App, actor: PageActor) -> Response:
     require_role(actor, "pre_review")
@@ -415,20 +110,7 @@ def review_nomination(request: Request, nomination_id: str, app: App, actor: Pag
     return render(request, "review_nomination.html", review_context(request, app, actor, nomination))
 
 
-@router.get("/inspect/nominations/{nomination_id}", response_class=HTMLResponse)
-def inspect_nomination(request: Request, nomination_id: str, app: App, actor: PageActor) -> Response:
-    require_role(actor, "inspect")
-    nomination = app.access.readable_nomination(nomination_id, actor)
-    return render(request, "inspect_nomination.html", inspect_context(request, app, actor, nomination))
-
-
-# --- the decisions -----------------------------------------------------------------------------
-
-
-def as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+# --- the decision ------------------------------------------------------------------------------
 
 
 def posted_checks(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -439,20 +121,6 @@ def posted_checks(values: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in values.items()
         if name.startswith("checks.")
     }
-
-
-def posted_scores(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``scores.<criterion>`` as numbers; a blank one left out (the rule says it is unscored),
-    one that is not a number sent as typed (the rule says it is out of range)."""
-    scores: dict[str, Any] = {}
-    for name, value in values.items():
-        text = str(value).strip()
-        if name.startswith("scores.") and text:
-            try:
-                scores[name.removeprefix("scores.")] = float(text)
-            except ValueError:
-                scores[name.removeprefix("scores.")] = text
-    return scores
 
 
 @router.post("/review/nominations/{nomination_id}/pre-review")
@@ -478,31 +146,6 @@ async def pre_review(request: Request, nomination_id: str, app: App, form: Actio
         done="/ui/review",
         again=again,
         flash=t("review.admitted" if admitted else "review.rejected"),
-    )
-
-
-@router.post("/inspect/nominations/{nomination_id}/inspection")
-async def inspect(request: Request, nomination_id: str, app: App, form: ActionForm) -> Response:
-    t = Translator(language_of(request))
-    command = Inspect(
-        nomination_id=nomination_id,
-        methods=as_list(form.values.get("methods")),
-        scores=posted_scores(form.values),
-        verdict=str(form.values.get("verdict", "")),
-        notes=str(form.values.get("notes", "")).strip(),
-    )
-
-    def again() -> tuple[str, dict[str, Any]]:
-        nomination = app.access.readable_nomination(nomination_id, form.actor)
-        return "inspect_nomination.html", inspect_context(request, app, form.actor, nomination)
-
-    return await submit(
-        request,
-        form,
-        command,
-        done=f"/ui/inspect/nominations/{nomination_id}",
-        again=again,
-        flash=t("inspect.submitted"),
     )
 
 

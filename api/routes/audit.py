@@ -15,13 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.deps import CurrentActor, ServicesDep
-from domain.actors import Actor, Role
-from domain.errors import RoleNotAllowedError
-from domain.rules.jurisdiction import require_role, require_whole_log_reader
+from domain.rules.jurisdiction import AUDIT_LOG, require_audit_reader, require_whole_log_reader
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-LOG = "the audit log / 审计日志"
-AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMIN, Role.SYSTEM})
 
 
 class CheckpointPublic(BaseModel):
@@ -33,18 +29,6 @@ class CheckpointPublic(BaseModel):
     key_id: str = Field(description="ed25519: and 16 hex digits of the SHA-256 of the raw public key")
     public_key: str = Field(description="the raw Ed25519 public key, base64")
     signature: str = Field(description="Ed25519 signature, base64")
-
-
-def require_audit_reader(actor: Actor) -> None:
-    """Auditors and admins read the log: of the root, all of it; of a unit, its subtree's."""
-    require_role(actor, "read")
-    if actor.role not in AUDIT_READERS:
-        raise RoleNotAllowedError(
-            f"only auditors and admins may read {LOG}",
-            f"仅审计员和管理员可以查看{LOG}",
-            action="read_audit",
-            role=actor.role,
-        )
 
 
 @router.get(
@@ -80,7 +64,7 @@ async def events(
     ),
 )
 async def verify(actor: CurrentActor, services: ServicesDep) -> Any:
-    require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
+    require_whole_log_reader(actor, AUDIT_LOG)  # of the root: no unit on the token
     return (await run_in_threadpool(services.views.verify)).public()
 
 
@@ -111,7 +95,7 @@ class NdjsonResponse(StreamingResponse):
     ),
 )
 async def export(actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
-    require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
+    require_whole_log_reader(actor, AUDIT_LOG)  # of the root: no unit on the token
     records = await run_in_threadpool(services.views.export)
 
     def lines() -> Iterator[bytes]:
@@ -133,7 +117,7 @@ async def export(actor: CurrentActor, services: ServicesDep) -> StreamingRespons
     ),
 )
 async def checkpoints(actor: CurrentActor, services: ServicesDep) -> Any:
-    require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
+    require_whole_log_reader(actor, AUDIT_LOG)  # of the root: no unit on the token
     items = await run_in_threadpool(services.views.checkpoints)
     return {"items": items, "signing_key": await run_in_threadpool(services.views.public_key)}
 
@@ -154,6 +138,6 @@ async def checkpoints(actor: CurrentActor, services: ServicesDep) -> Any:
     ),
 )
 async def checkpoint(actor: CurrentActor, services: ServicesDep) -> JSONResponse:
-    require_whole_log_reader(actor, LOG)  # of the root: no unit on the token
+    require_whole_log_reader(actor, AUDIT_LOG)  # of the root: no unit on the token
     signed, created = await run_in_threadpool(services.views.checkpoint, actor)
     return JSONResponse(signed.public(), status_code=201 if created else 200)

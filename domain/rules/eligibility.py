@@ -18,6 +18,12 @@ FIVE_PROTECTIONS = "five_protections"
 EQUIPMENT_RUNS = "equipment_runs_normally"
 HARDWARE_DAMAGED = "hardware_damaged_by_missing_protections"
 
+# The yes/no findings each disqualifier asks of the reviewer, each recorded as a pre-review check
+# (``checks.<code>``, true/false).
+DISQUALIFIER_CHECKS: Mapping[str, tuple[str, ...]] = {
+    FIVE_PROTECTIONS: (EQUIPMENT_RUNS, HARDWARE_DAMAGED)
+}
+
 
 def five_protections_failures(checks: Mapping[str, Any]) -> list[RuleFailure]:
     runs = checks.get(EQUIPMENT_RUNS)

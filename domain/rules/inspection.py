@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from domain.actors import Actor
 from domain.errors import RuleFailure
 from domain.values import Category, Inspection
 from domain.vocabulary import InspectionMethod, InspectionVerdict, Role
+
+SCORE_RANGE: Final = (0, 100)  # the lowest and the highest score a criterion may be given
 
 
 def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
@@ -47,6 +49,7 @@ def inspection_failures(
             )
         )
     codes = {c.code for c in category.criteria}
+    low, high = SCORE_RANGE
     for criterion in category.criteria:
         value = scores.get(criterion.code)
         if value is None:
@@ -58,14 +61,14 @@ def inspection_failures(
                     f"scores.{criterion.code}",
                 )
             )
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
             failures.append(
                 RuleFailure(
                     "score_range",
-                    f"score for '{criterion.code}' must be 0-100",
-                    f"「{criterion.name_zh}」得分须在 0-100 之间",
+                    f"score for '{criterion.code}' must be {low}-{high}",
+                    f"「{criterion.name_zh}」得分须在 {low}-{high} 之间",
                     f"scores.{criterion.code}",
-                    "0-100",
+                    f"{low}-{high}",
                     value,
                 )
             )

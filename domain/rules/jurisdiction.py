@@ -86,6 +86,24 @@ def can_read_campaign(actor: Actor, organiser: Unit, actor_unit: Unit | None) ->
     return organiser.is_within(actor_unit.code)
 
 
+AUDIT_LOG = "the audit log / 审计日志"
+AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMIN, Role.SYSTEM})
+
+
+def require_audit_reader(actor: Actor) -> None:
+    """The audit log (the API's /v1/audit/events) and the audit pages: auditors and admins, and
+    the system. Of the root they read all of it, of a unit its subtree's; the whole chain, its
+    checkpoints and its export are ``require_whole_log_reader``'s."""
+    require_role(actor, "read")
+    if actor.role not in AUDIT_READERS:
+        raise RoleNotAllowedError(
+            f"only auditors and admins may read {AUDIT_LOG}",
+            f"仅审计员和管理员可以查看{AUDIT_LOG}",
+            action="read_audit",
+            role=actor.role,
+        )
+
+
 def require_whole_log_reader(actor: Actor, what: str) -> None:
     """The whole audit log, its export and the register of every title span all jurisdictions:
     auditors and admins of the root (without a unit) only."""

@@ -284,6 +284,7 @@ def test_revoking_the_token_ends_its_page_sessions(server: Server, client: httpx
     assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
 
 
+@pytest.mark.slow  # waits for a real lifetime to pass
 def test_a_session_ends_at_its_lifetime(database_url: str) -> None:
     with (
         serve_in_process(database_url, session_lifetime="PT2S") as short,

@@ -127,6 +127,7 @@ def test_another_api_process_refuses_a_revoked_token_within_its_cache_lifetime(
             time.sleep(0.1)
 
 
+@pytest.mark.slow  # waits for a real expiry to pass
 def test_an_expired_token_is_refused_from_its_expiry(server: Server) -> None:
     token = issue(server, expires_at=(datetime.now(UTC) + timedelta(seconds=2)).isoformat())
     with server.client(token["token"]) as declarer:
