@@ -139,10 +139,16 @@ async def submit(
     docstring for the answers."""
     app = request.app.state.services.app
     try:
-        built = command() if callable(command) else command
-        result = await run_in_threadpool(
-            app.execute, built, form.actor, idempotency_key=form.key, expected_version=form.version
-        )
+
+        def run() -> dict[str, Any]:
+            # Built in the thread too: a builder may read the store.
+            built = command() if callable(command) else command
+            result: dict[str, Any] = app.execute(
+                built, form.actor, idempotency_key=form.key, expected_version=form.version
+            )
+            return result
+
+        result = await run_in_threadpool(run)
     except (StaleVersionError, ConcurrencyConflictError) as exc:
         return await refused(request, form, again, exc, stale=True)
     except (RuleViolationError, ConflictError) as exc:
@@ -184,4 +190,5 @@ async def refused(
         "refusal": refusal,
         "stale": stale,
     }
-    return render(request, template, shown, status=409 if stale else status_for(exc))
+    status = 409 if stale else status_for(exc)
+    return await run_in_threadpool(render, request, template, shown, status)  # render reads units

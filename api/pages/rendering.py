@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 
 from api.auth import SESSION_COOKIE, bearer
@@ -106,10 +107,11 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except LoginRequiredError:
                 return login_redirect(request)
+            # The error page names the actor's unit: rendered in a thread, off the event loop.
             except DomainError as exc:
-                return error_page(request, exc)
+                return await run_in_threadpool(error_page, request, exc)
             except RequestValidationError as exc:  # a malformed query (as_of, year): 422 as in the API
-                return error_page(request, invalid_request(exc))
+                return await run_in_threadpool(error_page, request, invalid_request(exc))
 
         return page_handler
 

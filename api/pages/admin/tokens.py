@@ -100,7 +100,9 @@ async def issue_token(
     if isinstance(issued, Response):
         return issued
     context = {"token": issued, "unit_name": unit_names(app, lang(request)), "zone": DEFAULT_TIMEZONE}
-    return page(request, "admin_token_created.html", actor, context, headers=NO_STORE)
+    return await run_in_threadpool(
+        page, request, "admin_token_created.html", actor, context, headers=NO_STORE
+    )
 
 
 def token_context(request: Request, app: Laurel, actor: Actor, token_id: str) -> Context:

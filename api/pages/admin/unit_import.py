@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import App
 from api.imports import import_rows
@@ -85,4 +86,6 @@ async def import_units(
         failures = [RuleFailure(f.rule, f.message_en, f.message_zh, "file") for f in exc.failures]
         again = ("admin_units_import.html", with_sections(actor, context))
         return await refused(request, form, again, RuleViolationError(failures), stale=False)
-    return page(request, "admin_units_import.html", actor, {**context, "report": report})
+    return await run_in_threadpool(
+        page, request, "admin_units_import.html", actor, {**context, "report": report}
+    )

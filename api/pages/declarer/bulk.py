@@ -87,7 +87,7 @@ async def bulk_declare(request: Request, campaign_id: str, app: App, form: Actio
     body = await upload.read() if isinstance(upload, UploadFile) else b""
     if not body:
         failure = RuleFailure("file_chosen", "choose a file to upload", "请选择要上传的文件", "file")
-        return bulk_refused(request, context, [failure])
+        return await run_in_threadpool(bulk_refused, request, context, [failure])
 
     def one(row: dict[str, Any], key: str | None) -> dict[str, Any]:
         return app.execute(declaration_of_row(campaign_id, row), actor, idempotency_key=key)
@@ -104,9 +104,10 @@ async def bulk_declare(request: Request, campaign_id: str, app: App, form: Actio
             check=lambda rows: run_in_threadpool(refuse_foreign_declaring_units, app, actor, rows),
         )
     except RuleViolationError as exc:  # the file as a whole (unreadable, too many rows)
-        return bulk_refused(request, context, list(exc.failures))
+        return await run_in_threadpool(bulk_refused, request, context, list(exc.failures))
     labels = field_labels(context["campaign"], Translator(language_of(request)))
-    return render(request, "declare_import.html", {**context, "report": report, "field_labels": labels})
+    shown = {**context, "report": report, "field_labels": labels}
+    return await run_in_threadpool(render, request, "declare_import.html", shown)
 
 
 def field_labels(campaign: Campaign, t: Translator) -> dict[str, str]:

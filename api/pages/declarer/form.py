@@ -173,7 +173,7 @@ async def declare(
     actor, values = form.actor, form.values
     context = await run_in_threadpool(form_context, request, app, actor, campaign_id, category, values)
     campaign, cat = context["campaign"], context["category"]
-    name = nominee_name(app, cat, values)
+    name = await run_in_threadpool(nominee_name, app, cat, values)
 
     def flash(result: dict[str, Any]) -> str:
         """Declared; with the first of the command's activity-day warnings, if it gave any."""
@@ -188,7 +188,11 @@ async def declare(
         form,
         lambda: declaration_from(app, actor, campaign, cat, values),
         done=f"/ui/declare/{campaign.id}",
-        again=("declare_form.html", context),
+        # A stale form is shown again with the campaign as it is now.
+        again=lambda: (
+            "declare_form.html",
+            form_context(request, app, actor, campaign_id, category, values),
+        ),
         flash=flash,
     )
 
