@@ -45,7 +45,7 @@ from bench.fixtures import ADMIN, SYSTEM
 from bench.stores import store_url, write_results
 from domain.actors import Actor
 from domain.application import Laurel
-from domain.campaigns import Campaign, nominee_key
+from domain.campaigns import Campaign
 from domain.commands import CreateCampaign
 from domain.nominations import Nomination
 from domain.units import Unit
@@ -362,15 +362,6 @@ class Builder:
             actor,
             at,
             forwarded_from=forwarded_from,
-        )
-        campaign.register_nomination(
-            str(nom.id),
-            category,
-            nominee_key(category, nominee.unit_id, nominee.person_id, nominee.name),
-            declaring,
-            nominee.unit_id,
-            actor,
-            at,
         )
         self.out.nominations += 1
         self.stage(nom, campaign)

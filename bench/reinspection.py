@@ -34,7 +34,7 @@ from temporalio.testing import WorkflowEnvironment
 from bench.fixtures import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer
 from bench.stores import store_url, write_results
 from domain.application import Laurel
-from domain.campaigns import Campaign, nominee_key
+from domain.campaigns import Campaign
 from domain.commands import CreateCampaign, RegisterUnit, Reinspect
 from domain.nominations import Nomination
 from domain.values import Nominee
@@ -63,7 +63,7 @@ class PerTitle:
 
 
 class BulkLaurel(Laurel):
-    """Snapshots a big campaign rarely while loading (each snapshot holds the roster)."""
+    """Snapshots a big campaign rarely while loading."""
 
     name = "Laurel"  # the same tables as the application (a subclass would get its own)
     snapshotting_intervals = {Campaign: 50_000}  # noqa: RUF012
@@ -122,15 +122,6 @@ def build_titles(app: Laurel, n: int, start: datetime) -> tuple[str, datetime]:
                     who,
                     {},
                     MATERIAL,
-                    DECLARER,
-                    start + timedelta(hours=1),
-                )
-                campaign.register_nomination(
-                    str(nom.id),
-                    "five_good_site",
-                    nominee_key("five_good_site", "vil-1", None, who.name),
-                    "town-1",
-                    "vil-1",
                     DECLARER,
                     start + timedelta(hours=1),
                 )

@@ -16,7 +16,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.utils import get_topic
 
 from domain.access_reads import AccessReads
 from domain.activity import ActivityRegister, MemberRoll
@@ -25,13 +26,14 @@ from domain.campaigns import Campaign
 from domain.commands import Command
 from domain.directory import CampaignDirectory
 from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure
-from domain.execution import Loader, check_text, command_fields, fingerprint
+from domain.execution import Loader, StaleReadError, check_text, command_fields, fingerprint
 from domain.handlers import CHECKS, HANDLERS
 from domain.handlers.context import Collaborators, Context, FollowUp, UrlGuard, no_guard
 from domain.history import jsonable
 from domain.idempotency import CommandReceipt
 from domain.nominations import Nomination
 from domain.queries import Queries
+from domain.roster import ROSTER_KWARG, Roster, RosterEntry, RosterKeeping
 from domain.rules.tokens import TokenPolicy
 from domain.transcodings import all_transcodings
 from domain.units import Unit
@@ -39,6 +41,12 @@ from domain.webhook_reads import WebhookReads
 from domain.webhooks import SecretVault
 
 MAX_ATTEMPTS = 8
+BACKFILL_BATCH = 500
+
+
+class RosterMissingError(RuntimeError):
+    """The event store's recorder keeps no roster: PERSISTENCE_MODULE names a library factory
+    instead of one of ``infra.event_store``'s."""
 
 
 def utc_now() -> datetime:
@@ -77,6 +85,13 @@ class Laurel(Application[UUID]):
         composition root keeps them beside the event store; without one, creating a webhook
         fails); ``token_policy``: how long access tokens live."""
         super().__init__({**self.DEFAULT_ENV, **(env or {})})
+        if not isinstance(self.recorder, RosterKeeping):
+            raise RosterMissingError(
+                f"the event store's recorder {type(self.recorder).__name__} keeps no roster: "
+                "set PERSISTENCE_MODULE to infra.event_store:SQLiteFactory, PostgresFactory or "
+                "POPOFactory"
+            )
+        self.roster: Roster = self.recorder.roster
         self.clock = clock
         self.load = Loader(self)
         self.collaborators = Collaborators(
@@ -84,7 +99,9 @@ class Laurel(Application[UUID]):
             secret_vault=secret_vault(self) if secret_vault is not None else None,
             token_policy=token_policy or TokenPolicy(),
         )
-        self.queries = Queries(self.load, clock)
+        self.queries = Queries(self.load, self.roster, clock)
+        if not self.roster.complete():
+            self._backfill_roster()
         self.access = AccessReads(self.load, clock, self.collaborators.token_policy)
         self.webhooks = WebhookReads(self.load, clock, self.collaborators.vault)
 
@@ -92,6 +109,22 @@ class Laurel(Application[UUID]):
         super().register_transcodings(transcoder)
         for transcoding in all_transcodings():
             transcoder.register(transcoding)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Saves as the library does, handing the recorder the roster entry of every
+        nomination saved: it writes them in the same transaction as the events."""
+        entries = [RosterEntry.of(o) for o in objs if isinstance(o, Nomination)]
+        return super().save(*objs, **{ROSTER_KWARG: entries}, **kwargs)
+
+    def _backfill_roster(self) -> None:
+        """Entries for the nominations of a store written before the roster existed, in
+        declaration order (safe beside live commands: an entry never replaces a newer one)."""
+        topics, start = [get_topic(Nomination.Declared)], 1
+        while batch := self.recorder.select_notifications(start, BACKFILL_BATCH, topics=topics):
+            ids = [str(n.originator_id) for n in batch]
+            self.roster.backfill([RosterEntry.of(n) for n in self.load.rebuilt_nominations(ids)])
+            start = batch[-1].id + 1
+        self.roster.backfill([], done=True)
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -137,10 +170,17 @@ class Laurel(Application[UUID]):
         fp = fingerprint(name, fields)
         if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
             return first
-        ctx = Context(actor, at, expected_version, self.load, self.queries, self.collaborators)
+        ctx = Context(
+            actor, at, expected_version, self.load, self.queries, self.roster, self.collaborators
+        )
         for attempt in range(MAX_ATTEMPTS):
             try:
                 decision = handler(command, ctx)
+            except StaleReadError:
+                if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
+                    raise self._conflict(name) from None
+                self._back_off(attempt)
+                continue
             except DomainError:
                 # A repeat that raced the first run re-decides on the state the first one made
                 # (e.g. "already declared"): it must answer with the first result.
@@ -157,18 +197,26 @@ class Laurel(Application[UUID]):
                 if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
                     return first
                 if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
-                    raise ConcurrencyConflictError(
-                        "another command changed this record first; reload and retry",
-                        "该记录已被其他操作修改，请刷新后重试",
-                        command=name,
-                    ) from None
-                time.sleep(random.uniform(0, 0.005 * (2**attempt)))
+                    raise self._conflict(name) from None
+                self._back_off(attempt)
                 continue
             answer: dict[str, Any] = dict(result, replayed=False, **decision.shown_once)
             if decision.then is not None:
                 answer.update(jsonable(dict(decision.then(self._follow_up(actor, at)))))
             return answer
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _conflict(command: str) -> ConcurrencyConflictError:
+        return ConcurrencyConflictError(
+            "another command changed this record first; reload and retry",
+            "该记录已被其他操作修改，请刷新后重试",
+            command=command,
+        )
+
+    @staticmethod
+    def _back_off(attempt: int) -> None:
+        time.sleep(random.uniform(0, 0.005 * (2**attempt)))
 
     def _follow_up(self, actor: Actor, at: datetime) -> FollowUp:
         def follow(command: Command, *, idempotency_key: str | None = None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The Campaign aggregate (评选活动): organiser, categories with quotas, phases and deadlines,
-the roster of its nominations and the commendations awarded so far.
+and the commendations awarded so far. Its nominations are in the roster (``domain/roster.py``):
+declaring does not change the campaign.
 
 Commendations are recorded here as well as on each nomination, in one transaction, so two
 commendations racing on the same campaign conflict on its version: the quota can never be
@@ -8,7 +9,7 @@ exceeded, whoever wins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -31,18 +32,19 @@ from domain.values import Category, Phase
 from domain.vocabulary import PhaseStatus, Step
 
 
-def nominee_key(category: str, unit_id: str, person_id: str | None, name: str) -> str:
-    """Identity of a nominee within one category of one campaign (no double declarations)."""
-    who = (person_id or "").strip() or (name or "").strip()
-    return f"{category}|{unit_id}|{who}"
-
-
 class Campaign(Aggregate):
-    class_version = 2  # a version-1 snapshot kept ``created_by`` as a dict
+    # A version-1 snapshot kept ``created_by`` as a dict; a version-2 snapshot the nominations
+    # (now in the roster, ``domain/roster.py``).
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         upcast_actor(state, "created_by")
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.pop("roster", None)
+        state.pop("nominees", None)
 
     class Event(Aggregate.Event):
         """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
@@ -106,13 +108,8 @@ class Campaign(Aggregate):
         actor: Actor
 
         def apply(self, aggregate: Campaign) -> None:
-            aggregate.roster[self.nomination_id] = {
-                "category": self.category,
-                "nominee_key": self.nominee_key,
-                "declaring_unit_id": self.declaring_unit_id,
-                "nominee_unit_id": self.nominee_unit_id,
-            }
-            aggregate.nominees[self.nominee_key] = self.nomination_id
+            """Recorded by declarations before the roster (``domain/roster.py``) held them;
+            kept so those logs load. A campaign no longer lists its nominations."""
 
     class DeadlineApproaching(Event):
         phase: str
@@ -167,8 +164,6 @@ class Campaign(Aggregate):
         self.phases = list(phases)
         self.steps = dict(steps)
         self.created_by = actor
-        self.roster: dict[str, dict[str, str]] = {}
-        self.nominees: dict[str, str] = {}
         self.commended: dict[str, list[str]] = {}
         self.reminders: list[str] = []
         self.silent_units: list[str] | None = None
@@ -257,9 +252,6 @@ class Campaign(Aggregate):
     def current_phase(self, at: datetime) -> Phase | None:
         return next((p for p in self.phases if p.is_open_at(at)), None)
 
-    def nominations_in(self, category: str) -> list[str]:
-        return [nid for nid, entry in self.roster.items() if entry["category"] == category]
-
     def commended_count(self, category: str) -> int:
         return len(self.commended.get(category, []))
 
@@ -299,27 +291,6 @@ class Campaign(Aggregate):
             previous_closes_at=self.phases[index].closes_at,
             closes_at=closes_at,
             reason=reason.strip(),
-            actor=actor,
-        )
-
-    def register_nomination(
-        self,
-        nomination_id: str,
-        category: str,
-        key: str,
-        declaring_unit_id: str,
-        nominee_unit_id: str,
-        actor: Actor,
-        at: datetime,
-    ) -> None:
-        self.trigger_event(
-            self.NominationRegistered,
-            timestamp=at,
-            nomination_id=nomination_id,
-            category=category,
-            nominee_key=key,
-            declaring_unit_id=declaring_unit_id,
-            nominee_unit_id=nominee_unit_id,
             actor=actor,
         )
 
@@ -378,7 +349,21 @@ class Campaign(Aggregate):
             actor=actor,
         )
 
-    def summary(self) -> dict[str, Any]:
+    def phase_summaries(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": p.code,
+                "name_zh": p.name_zh,
+                "name_en": p.name_en,
+                "opens_at": p.opens_at,
+                "closes_at": p.closes_at,
+                "status": p.status,
+            }
+            for p in self.phases
+        ]
+
+    def summary(self, nominations: Mapping[str, int]) -> dict[str, Any]:
+        """``nominations``: how many per category (from the roster)."""
         return {
             "id": str(self.id),
             "version": self.version,
@@ -391,17 +376,7 @@ class Campaign(Aggregate):
             "parent_campaign_id": str(self.parent_campaign_id) if self.parent_campaign_id else None,
             "steps": dict(self.steps),
             "silent_units": self.silent_units,
-            "phases": [
-                {
-                    "code": p.code,
-                    "name_zh": p.name_zh,
-                    "name_en": p.name_en,
-                    "opens_at": p.opens_at,
-                    "closes_at": p.closes_at,
-                    "status": p.status,
-                }
-                for p in self.phases
-            ],
+            "phases": self.phase_summaries(),
             "categories": [
                 {
                     "code": c.code,
@@ -410,7 +385,7 @@ class Campaign(Aggregate):
                     "nominee_kind": c.nominee_kind,
                     "quota": c.quota,
                     "commended": self.commended_count(c.code),
-                    "nominations": len(self.nominations_in(c.code)),
+                    "nominations": nominations.get(c.code, 0),
                 }
                 for c in self.categories
             ],

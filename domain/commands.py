@@ -86,23 +86,26 @@ class OpenPhase(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class ClosePhase(Command):
-    """Close a phase and lapse every nomination still waiting on one of its steps."""
+    """Close a phase and (``lapse_waiting``) lapse every nomination still waiting on one of its
+    steps, in batches of ``LapseWaiting`` (the campaign workflow runs those batches itself)."""
 
     command: ClassVar[str] = "close_phase"
     campaign_id: Id
     phase: str
     reason: str = "deadline reached / 截止时间已到"
+    lapse_waiting: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
-class Lapse(Command):
-    """One nomination still waiting on ``step`` when ``phase`` closed (a step of ``ClosePhase``)."""
+class LapseWaiting(Command):
+    """One batch (up to ``limit``) of the nominations still waiting on a step of ``phase``,
+    which has closed, lapsed in one transaction. Repeating it takes the next batch: a lapsed
+    nomination no longer waits."""
 
-    command: ClassVar[str] = "lapse"
-    nomination_id: Id
+    command: ClassVar[str] = "lapse_waiting"
+    campaign_id: Id
     phase: str
-    step: str
-    reason: str
+    limit: int = 500
 
 
 # --- nominations -------------------------------------------------------------------------------

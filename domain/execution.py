@@ -45,6 +45,11 @@ from domain.webhooks import (
 A = TypeVar("A", bound=Aggregate)
 
 
+class StaleReadError(Exception):
+    """An aggregate a handler loaded has moved past what it read of it elsewhere (its roster
+    entry): the command decides again, as after a conflict on save."""
+
+
 class MalformedIdError(AggregateNotFoundError):
     """An id that is not a UUID names nothing: answered as not found."""
 

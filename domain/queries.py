@@ -9,17 +9,17 @@ aggregate (or a walk over a few) that must be current."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from domain.activity import ActivityRegister, Member
-from domain.campaigns import Campaign
 from domain.errors import NominationNotFoundError, RuleFailure
 from domain.execution import Loader
 from domain.history import event_actor, event_data, event_type
 from domain.nominations import Nomination
+from domain.roster import Roster, RosterEntry
 from domain.rules.activity_day import Compliance, compliance, eligibility_failures
 from domain.rules.commendation import candidate
 from domain.rules.quotas import TIE_BREAK, rank
@@ -28,8 +28,9 @@ from domain.vocabulary import Level
 
 
 class Queries:
-    def __init__(self, load: Loader, clock: Callable[[], datetime]) -> None:
+    def __init__(self, load: Loader, roster: Roster, clock: Callable[[], datetime]) -> None:
         self.load = load
+        self.roster = roster
         self.clock = clock
 
     # --- units -----------------------------------------------------------------------------------
@@ -87,38 +88,32 @@ class Queries:
         campaign_id: UUID | str,
         *,
         category: str | None = None,
-        state: str | None = None,
+        states: Sequence[str] | None = None,
         unit: str | None = None,
         declared_within: str | None = None,
         start: int = 0,
         limit: int | None = None,
     ) -> tuple[list[Nomination], int | None]:
-        """Up to ``limit`` of the campaign's nominations from roster position ``start``, in
+        """Up to ``limit`` of the campaign's nominations after roster position ``start``, in
         declaration order, filtered: ``unit`` matches the declaring or nominee unit or any unit
         above them; ``declared_within`` keeps those declared in that unit's subtree. Returns the
         page and the position to continue from (None at the end)."""
         campaign = self.load.get_campaign(campaign_id)
-        ids = list(campaign.roster)
-        found: list[Nomination] = []
-        position = start
-        while position < len(ids) and (limit is None or len(found) < limit):
-            entry = campaign.roster[ids[position]]
-            position += 1
-            if category and entry["category"] != category:
-                continue
-            declaring = entry["declaring_unit_id"]
-            if declared_within and not self.load.get_unit(declaring).is_within(declared_within):
-                continue
-            if unit and not (
-                self.load.get_unit(entry["nominee_unit_id"]).is_within(unit)
-                or self.load.get_unit(declaring).is_within(unit)
-            ):
-                continue
-            nomination = self.load.get_nomination(ids[position - 1])
-            if state and nomination.state != state:
-                continue
-            found.append(nomination)
-        return found, (position if position < len(ids) else None)
+        by_unit = unit is not None or declared_within is not None
+        found = self.roster.entries(
+            str(campaign.id),
+            category=category,
+            states=states,
+            after=start,
+            limit=None if by_unit else limit,
+        )
+        entries, following = found.entries, found.following
+        if by_unit:
+            kept = [e for e in entries if self._within(e, unit, declared_within)]
+            if limit is not None and len(kept) > limit:
+                kept, following = kept[:limit], kept[limit - 1].position
+            entries = kept
+        return [self.load.get_nomination(e.nomination_id) for e in entries], following
 
     def campaign_nominations(
         self,
@@ -129,12 +124,21 @@ class Queries:
         unit: str | None = None,
     ) -> list[Nomination]:
         """Every nomination of the campaign, filtered as ``nomination_page``."""
-        return self.nomination_page(campaign_id, category=category, state=state, unit=unit)[0]
+        states = [state] if state else None
+        return self.nomination_page(campaign_id, category=category, states=states, unit=unit)[0]
 
-    def nominations_by_category(self, campaign: Campaign) -> dict[str, list[Nomination]]:
-        grouped: dict[str, list[Nomination]] = {}
-        for nomination_id, entry in campaign.roster.items():
-            grouped.setdefault(entry["category"], []).append(self.load.get_nomination(nomination_id))
+    def _within(self, entry: RosterEntry, unit: str | None, declared_within: str | None) -> bool:
+        declaring = self.load.get_unit(entry.declaring_unit_id)
+        if declared_within and not declaring.is_within(declared_within):
+            return False
+        return not unit or (
+            declaring.is_within(unit) or self.load.get_unit(entry.nominee_unit_id).is_within(unit)
+        )
+
+    def entries_by_category(self, campaign_id: UUID | str) -> dict[str, list[RosterEntry]]:
+        grouped: dict[str, list[RosterEntry]] = {}
+        for entry in self.roster.entries(str(campaign_id)).entries:
+            grouped.setdefault(entry.category, []).append(entry)
         return grouped
 
     def ranking(self, campaign_id: UUID | str, category: str) -> dict[str, Any]:
@@ -142,10 +146,10 @@ class Queries:
         campaign = self.load.get_campaign(campaign_id)
         cat = campaign.category(category)
         inspected = [
-            n for n in self.campaign_nominations(campaign_id, category=cat.code) if n.inspections
+            e for e in self.roster.entries(str(campaign.id), category=cat.code).entries if e.inspected
         ]
-        by_id = {str(n.id): n for n in inspected}
-        ranked = rank([candidate(n) for n in inspected])
+        by_id = {e.nomination_id: e for e in inspected}
+        ranked = rank([candidate(e) for e in inspected])
         return {
             "campaign_id": str(campaign.id),
             "category": cat.code,
@@ -159,7 +163,7 @@ class Queries:
                     "lowest_score": c.lowest_score,
                     "passed": by_id[c.nomination_id].passed,
                     "state": by_id[c.nomination_id].state,
-                    "nominee": by_id[c.nomination_id].nominee.name,
+                    "nominee": by_id[c.nomination_id].nominee_name,
                 }
                 for i, c in enumerate(ranked, start=1)
             ],
@@ -168,11 +172,7 @@ class Queries:
     def silent_townships(self, campaign_id: UUID | str) -> list[str]:
         """Townships in the organiser's jurisdiction from which nothing was declared."""
         campaign = self.load.get_campaign(campaign_id)
-        declared = {
-            entry[key]
-            for entry in campaign.roster.values()
-            for key in ("declaring_unit_id", "nominee_unit_id")
-        }
+        declared = self.roster.units(str(campaign.id))
         heard_from = {
             code for unit in map(self.load.get_unit, declared) for code in (*unit.path, unit.code)
         }

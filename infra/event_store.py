@@ -1,4 +1,7 @@
-"""The SQLite event store, with the snapshots table as an ordinary (rowid) table.
+"""The event stores Laurel runs on: eventsourcing's, with the roster kept by the application
+recorder (``infra/roster_store.py``) and, on SQLite, the snapshots table as an ordinary (rowid)
+table. ``PERSISTENCE_MODULE`` names one of the factories below (``infra.settings`` sets it):
+``infra.event_store:SQLiteFactory``, ``…:PostgresFactory`` or ``…:POPOFactory`` (in memory).
 
 eventsourcing creates ``stored_snapshots`` ``WITHOUT ROWID``: the whole row, snapshot blob
 included, then lives in the primary-key b-tree, and SQLite compares a key whose cell spills
@@ -8,15 +11,18 @@ campaign snapshots, which hold the roster and grow with it. As a rowid table the
 in a small separate index, as in ``stored_events`` (which eventsourcing already keeps rowid);
 the figures are in docs/benchmarks.md.
 
-``PERSISTENCE_MODULE=infra.event_store:SQLiteFactory`` (set by ``infra.settings``). An
-existing ``WITHOUT ROWID`` snapshots table is converted once, in one transaction, when the
+An existing ``WITHOUT ROWID`` snapshots table is converted once, in one transaction, when the
 recorder is created (snapshots are derived data: copying them keeps the rebuild shortcut)."""
 
 from __future__ import annotations
 
-from eventsourcing.persistence import AggregateRecorder, OperationalError
+from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, OperationalError
+from eventsourcing.popo import POPOFactory as LibraryPOPOFactory
+from eventsourcing.postgres import PostgresFactory as LibraryPostgresFactory
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteCursor
 from eventsourcing.sqlite import SQLiteFactory as LibrarySQLiteFactory
+
+from infra.roster_store import POPORosterRecorder, PostgresRosterRecorder, SQLiteRosterRecorder
 
 
 class RowidSnapshotRecorder(SQLiteAggregateRecorder):
@@ -54,6 +60,8 @@ class RowidSnapshotRecorder(SQLiteAggregateRecorder):
 
 
 class SQLiteFactory(LibrarySQLiteFactory):
+    application_recorder_class = SQLiteRosterRecorder
+
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose != "snapshots":
             return super().aggregate_recorder(purpose)
@@ -61,3 +69,12 @@ class SQLiteFactory(LibrarySQLiteFactory):
         if self.env_create_table():
             recorder.create_table()
         return recorder
+
+
+class PostgresFactory(LibraryPostgresFactory):
+    application_recorder_class = PostgresRosterRecorder
+
+
+class POPOFactory(LibraryPOPOFactory):
+    def application_recorder(self) -> ApplicationRecorder:
+        return POPORosterRecorder()

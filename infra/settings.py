@@ -186,7 +186,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         parts = urlparse(url)
         query = parse_qs(parts.query)
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "infra.event_store:PostgresFactory",
             "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "laurel",
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),

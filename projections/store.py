@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from projections.schema import Table
 
 
@@ -72,7 +74,7 @@ class ViewStore:
     def __init__(self, recorder: Any) -> None:
         self.recorder = recorder
         self.datastore = recorder.datastore
-        self.postgres = type(recorder).__module__.startswith("eventsourcing.postgres")
+        self.postgres = isinstance(recorder, PostgresApplicationRecorder)
         self.dialect = "postgres" if self.postgres else "sqlite"
         schema = getattr(self.datastore, "schema", "")
         self.ns = f'"{schema}".' if self.postgres and schema else ""

@@ -19,6 +19,7 @@ from domain.campaigns import Campaign
 from domain.commands import (
     ClosePhase,
     ForwardCommended,
+    LapseWaiting,
     MarkReinspectionsDue,
     OpenPhase,
     RecordSilentUnits,
@@ -30,6 +31,8 @@ from workflows.contracts import (
     BatchOutcome,
     CampaignRef,
     CampaignStep,
+    LapseBatch,
+    LapseOutcome,
     PhaseStep,
     PhaseWindow,
     Reminder,
@@ -82,8 +85,25 @@ class CampaignActivities:
     @activity.defn
     @refusals_are_final
     def close_phase(self, step: PhaseStep) -> list[str]:
+        """Closes and lapses every waiting nomination in one activity (histories recorded before
+        the patch ``LAPSE_IN_BATCHES`` schedule it; new runs close, then lapse in batches)."""
         command = ClosePhase(campaign_id=step.campaign_id, phase=step.phase)
         return list(self.app.execute(command, SYSTEM, at=step.at)["lapsed"])
+
+    @activity.defn
+    @refusals_are_final
+    def close_phase_window(self, step: PhaseStep) -> bool:
+        command = ClosePhase(campaign_id=step.campaign_id, phase=step.phase, lapse_waiting=False)
+        return bool(self.app.execute(command, SYSTEM, at=step.at)["closed"])
+
+    @activity.defn
+    @refusals_are_final
+    def lapse_waiting(self, batch: LapseBatch) -> LapseOutcome:
+        """One bounded batch in one transaction; a retried batch takes the next waiting ones
+        (a lapsed nomination no longer waits), so nothing lapses twice."""
+        command = LapseWaiting(campaign_id=batch.campaign_id, phase=batch.phase, limit=batch.limit)
+        done = self.app.execute(command, SYSTEM, at=batch.at)
+        return LapseOutcome(lapsed=len(done["lapsed"]), more=bool(done["more"] and done["lapsed"]))
 
     @activity.defn
     @refusals_are_final
@@ -144,6 +164,8 @@ class CampaignActivities:
             self.read_phase_windows,
             self.open_phase,
             self.close_phase,
+            self.close_phase_window,
+            self.lapse_waiting,
             self.remind,
             self.record_silent_units,
             self.forward_commended,

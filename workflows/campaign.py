@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         CampaignStep,
         ExtensionRequest,
         ExtensionUpdate,
+        LapseBatch,
+        LapseOutcome,
         PhaseStep,
         PhaseWindow,
         ReinspectionCycle,
@@ -42,6 +44,8 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_TIMEOUT = timedelta(minutes=10)
 READ_RECORDED_DEADLINES = "read-recorded-deadlines"  # patch id: read the windows when a timer fires
+LAPSE_IN_BATCHES = "lapse-in-batches"  # patch id: close, then lapse the waiting a batch per activity
+LAPSE_BATCH = 500
 
 
 @workflow.defn
@@ -169,6 +173,22 @@ class CampaignWorkflow:
             method, arg, schedule_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
         )
 
+    async def _close(self, run: CampaignRun, code: str) -> None:
+        """Closes the phase; since ``LAPSE_IN_BATCHES`` the nominations still waiting on it
+        lapse in bounded batches, each its own activity and transaction (the old single
+        activity could run past its timeout, and its result listed every lapsed id)."""
+        step = PhaseStep(campaign_id=run.campaign_id, phase=code, at=workflow.now())
+        if not workflow.patched(LAPSE_IN_BATCHES):
+            await self._call(CampaignActivities.close_phase, step)
+            return
+        await self._call(CampaignActivities.close_phase_window, step)
+        batch = LapseBatch(campaign_id=run.campaign_id, phase=code, limit=LAPSE_BATCH, at=step.at)
+        while True:
+            outcome = await self._call(CampaignActivities.lapse_waiting, batch)
+            assert isinstance(outcome, LapseOutcome)
+            if not outcome.more:
+                return
+
     async def _run_phase(self, run: CampaignRun, code: str) -> None:
         while not await self._wait_until(lambda: self._phase(code).opens_at):
             pass
@@ -209,10 +229,7 @@ class CampaignWorkflow:
                             at=workflow.now(),
                         ),
                     )
-        await self._call(
-            CampaignActivities.close_phase,
-            PhaseStep(campaign_id=run.campaign_id, phase=code, at=workflow.now()),
-        )
+        await self._close(run, code)
         self._set_status(code, "closed")
         self.current = None
         if run.steps.get("declaration") == code:

@@ -97,6 +97,18 @@ class TitleBatch(BaseModel):
     key: str
 
 
+class LapseBatch(BaseModel):
+    campaign_id: str
+    phase: str
+    limit: int
+    at: datetime
+
+
+class LapseOutcome(BaseModel):
+    lapsed: int
+    more: bool
+
+
 class BatchOutcome(BaseModel):
     changed: int
     next_offset: int | None

@@ -95,24 +95,20 @@ def queue_rows(
 ) -> tuple[list[Row], bool]:
     """The nominations of the chosen desks in ``states`` (any state for ``""``), filtered, each
     campaign's in declaration order; and whether more than ``QUEUE_LIMIT`` matched."""
+    wanted = list(states)
     rows: list[Row] = []
     for desk in chosen:
         campaign = desk.campaign
         categories = {c.code: c for c in campaign.categories}
         if filters.category and filters.category not in categories:
             continue
-        found: list[Nomination] = []
-        for state in states:
-            page, _ = app.queries.nomination_page(
-                campaign.id,
-                category=filters.category or None,
-                state=state or None,
-                unit=filters.unit or None,
-                limit=QUEUE_LIMIT + 1 - len(rows) - len(found),
-            )
-            found.extend(page)
-        position = {nomination_id: i for i, nomination_id in enumerate(campaign.roster)}
-        found.sort(key=lambda n: position.get(str(n.id), 0))
+        found, _ = app.queries.nomination_page(
+            campaign.id,
+            category=filters.category or None,
+            states=None if "" in wanted else wanted,
+            unit=filters.unit or None,
+            limit=QUEUE_LIMIT + 1 - len(rows),
+        )
         rows.extend(Row(n, campaign, categories[n.category]) for n in found)
         if len(rows) > QUEUE_LIMIT:
             return rows[:QUEUE_LIMIT], True
@@ -124,8 +120,8 @@ def unit_choices(app: Laurel, actor: Actor, chosen: Iterable[Desk]) -> list[str]
     between them and the actor's own (not every village of the tree)."""
     codes: set[str] = set()
     for desk in chosen:
-        for declaring in {e["declaring_unit_id"] for e in desk.campaign.roster.values()}:
-            unit = app.get_unit(declaring)
+        for declared in app.roster.units(str(desk.campaign.id)):
+            unit = app.get_unit(declared)
             path = [*unit.path, unit.code]
             codes.update(path[path.index(actor.unit_id) if actor.unit_id in path else 0 :])
     units = sorted((app.get_unit(code) for code in codes), key=lambda u: (len(u.path), u.code))

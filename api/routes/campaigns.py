@@ -84,7 +84,8 @@ def list_campaigns(app: App, actor: CurrentActor) -> Any:
 
 @router.get("/{campaign_id}", response_model=CampaignPublic, summary="Read a campaign / 查看评选活动")
 def read_campaign(campaign_id: str, app: App, actor: CurrentActor) -> Any:
-    return campaign_public(app.access.readable_campaign(campaign_id, actor).summary(), app.clock())
+    campaign = app.access.readable_campaign(campaign_id, actor)
+    return campaign_public(campaign.summary(app.roster.counts(str(campaign.id))), app.clock())
 
 
 @router.post(

@@ -144,7 +144,7 @@ def list_nominations(
     page, position = app.queries.nomination_page(
         campaign_id,
         category=category,
-        state=state,
+        states=[state] if state else None,
         unit=unit,
         declared_within=own_unit,
         start=_decode_cursor(cursor),

@@ -8,13 +8,22 @@ from datetime import UTC
 from typing import Any
 
 from domain.campaigns import Campaign
-from domain.commands import ClosePhase, Command, CreateCampaign, ExtendDeadline, Lapse, OpenPhase
+from domain.commands import (
+    ClosePhase,
+    Command,
+    CreateCampaign,
+    ExtendDeadline,
+    LapseWaiting,
+    OpenPhase,
+)
 from domain.errors import InvalidCampaignError
 from domain.execution import check_version
 from domain.handlers.context import Context, Decision, FollowUp, Handler
+from domain.nominations import LAPSABLE
 from domain.rules.jurisdiction import authorize
 from domain.rules.organisers import organiser_level_failures
 from domain.templates import apply_quotas, get_template, instantiate
+from domain.vocabulary import PhaseStatus
 
 
 def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
@@ -45,7 +54,7 @@ def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
     )
     directory = ctx.load.campaign_directory(ctx.at)
     directory.list_campaign(campaign.id, organiser.code, template.code, campaign.year, ctx.at)
-    return Decision([campaign, directory], campaign.summary())
+    return Decision([campaign, directory], campaign.summary({}))
 
 
 def extend_deadline(command: ExtendDeadline, ctx: Context) -> Decision:
@@ -54,7 +63,7 @@ def extend_deadline(command: ExtendDeadline, ctx: Context) -> Decision:
     authorize(ctx.actor, "extend_deadline", [ctx.load.organiser(campaign)])
     closes_at = command.closes_at.astimezone(UTC)
     campaign.extend_deadline(command.phase, closes_at, command.reason, ctx.actor, ctx.at)
-    return Decision([campaign], campaign.summary())
+    return Decision([campaign], campaign.summary(ctx.roster.counts(str(campaign.id))))
 
 
 def open_phase(command: OpenPhase, ctx: Context) -> Decision:
@@ -65,35 +74,49 @@ def open_phase(command: OpenPhase, ctx: Context) -> Decision:
 
 
 def close_phase(command: ClosePhase, ctx: Context) -> Decision:
-    """Closes the phase, then lapses each nomination still waiting on one of its steps, one
-    transaction each. Safe to repeat: a closed phase stays closed and a lapsed nomination is
-    not lapsed again."""
+    """Closes the phase, then (``lapse_waiting``) lapses the nominations still waiting on one
+    of its steps, a bounded batch per transaction. Safe to repeat: a closed phase stays closed
+    and a lapsed nomination is not lapsed again."""
     campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
     authorize(ctx.actor, "manage_phases", [ctx.load.organiser(campaign)])
     closed = campaign.close_phase(command.phase, command.reason, ctx.actor, ctx.at)
-    phase = command.phase
-    name_zh = campaign.phase(phase).name_zh
+    batch = LapseWaiting(campaign_id=command.campaign_id, phase=command.phase)
 
     def lapse_the_waiting(follow: FollowUp) -> Mapping[str, Any]:
         lapsed: list[str] = []
-        for step in campaign.steps_of(phase):
-            reason = (
-                f"phase '{phase}' closed before {step.replace('_', '-')} / "
-                f"阶段「{name_zh}」截止时仍未办理"
-            )
-            for nomination_id in list(campaign.roster):
-                lapse = Lapse(nomination_id=nomination_id, phase=phase, step=step, reason=reason)
-                if follow(lapse)["lapsed"]:
-                    lapsed.append(nomination_id)
-        return {"lapsed": lapsed}
+        while True:
+            done = follow(batch)
+            lapsed += done["lapsed"]
+            if not (done["more"] and done["lapsed"]):
+                return {"lapsed": lapsed}
 
-    return Decision([campaign], {"phase": phase, "closed": closed}, then=lapse_the_waiting)
+    result = {"phase": command.phase, "closed": closed}
+    return Decision([campaign], result, then=lapse_the_waiting if command.lapse_waiting else None)
 
 
-def lapse(command: Lapse, ctx: Context) -> Decision:
-    nomination = ctx.load.get_nomination(command.nomination_id)
-    did = nomination.lapse(command.step, command.phase, command.reason, ctx.actor, ctx.at)
-    return Decision([nomination], {"id": str(command.nomination_id), "lapsed": did})
+def lapse_waiting(command: LapseWaiting, ctx: Context) -> Decision:
+    """Up to ``limit`` nominations waiting on a step of a closed phase lapse, found through the
+    roster (not by loading the campaign's every nomination), saved in one transaction."""
+    campaign = ctx.load.get_campaign(command.campaign_id)
+    authorize(ctx.actor, "manage_phases", [ctx.load.organiser(campaign)])
+    phase = campaign.phase(command.phase)
+    if phase.status != PhaseStatus.CLOSED:
+        return Decision([], {"lapsed": [], "more": False})
+    waiting_on = {
+        state: step for step in campaign.steps_of(phase.code) for state in LAPSABLE.get(step, ())
+    }
+    page = ctx.roster.entries(str(campaign.id), states=list(waiting_on), limit=command.limit)
+    lapsed = []
+    for nomination in ctx.load.rebuilt_nominations([e.nomination_id for e in page.entries]):
+        step = waiting_on.get(nomination.state)
+        reason = (
+            f"phase '{phase.code}' closed before {str(step).replace('_', '-')} / "
+            f"阶段「{phase.name_zh}」截止时仍未办理"
+        )
+        if step is not None and nomination.lapse(step, phase.code, reason, ctx.actor, ctx.at):
+            lapsed.append(nomination)
+    result = {"lapsed": [str(n.id) for n in lapsed], "more": page.following is not None}
+    return Decision(lapsed, result)
 
 
 HANDLERS: dict[type[Command], Handler] = {
@@ -101,5 +124,5 @@ HANDLERS: dict[type[Command], Handler] = {
     ExtendDeadline: extend_deadline,
     OpenPhase: open_phase,
     ClosePhase: close_phase,
-    Lapse: lapse,
+    LapseWaiting: lapse_waiting,
 }

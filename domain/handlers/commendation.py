@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.campaigns import nominee_key
 from domain.commands import Command, Commend, Forward
 from domain.errors import CommendationRefusedError, RuleFailure
-from domain.execution import check_version
+from domain.execution import StaleReadError, check_version
 from domain.handlers.context import Context, Decision, Handler
 from domain.handlers.nominations import refuse_duplicate
 from domain.nominations import Nomination
+from domain.roster import nominee_key
 from domain.rules.commendation import (
     candidate,
     cross_entity_eligibility_failures,
@@ -32,24 +32,25 @@ def commend(command: Commend, ctx: Context) -> Decision:
     authorize(ctx.actor, "commend", [ctx.load.organiser(campaign)])
     campaign.require_step_open("commendation", ctx.at)
     category = campaign.category(command.category)
-    nominations = {nid: ctx.load.get_nomination(nid) for nid in campaign.nominations_in(category.code)}
-    failures = prerequisite_failures(category.quota, nominations, requested)
+    # The category's roster entries, not its nominations: only the chosen are loaded.
+    entries = {
+        e.nomination_id: e for e in ctx.roster.entries(str(campaign.id), category=category.code).entries
+    }
+    failures = prerequisite_failures(category.quota, entries, requested)
     if failures:
         raise CommendationRefusedError(failures)
-    by_category = ctx.queries.nominations_by_category(campaign) if category.cross_entity else {}
+    by_category = ctx.queries.entries_by_category(campaign.id) if category.cross_entity else {}
     not_selected: list[dict[str, Any]] = []
     eligible: list[Candidate] = []
-    for nid, nomination in nominations.items():
-        if not passed_inspection(nomination):
+    for nid, entry in entries.items():
+        if not passed_inspection(entry):
             continue
-        subtree = (
-            ctx.queries.units_in_subtree(nomination.nominee.unit_id) if category.cross_entity else []
-        )
+        subtree = ctx.queries.units_in_subtree(entry.nominee_unit_id) if category.cross_entity else []
         cross = cross_entity_eligibility_failures(category, subtree, by_category)
         if cross:
             not_selected.append({"id": nid, "failures": [f.as_dict() for f in cross]})
         else:
-            eligible.append(candidate(nomination))
+            eligible.append(candidate(entry))
     ranked = rank(eligible)
     if requested is not None:
         failures = [
@@ -64,8 +65,13 @@ def commend(command: Commend, ctx: Context) -> Decision:
     start = campaign.commended_count(category.code)
     chosen = select_for_commendation(ranked, category.quota, start, requested)
     anniversary = campaign.title_anniversary()
+    commended = []
     for place, chosen_one in enumerate(chosen, start=start + 1):
-        nominations[chosen_one.nomination_id].commend(place, category, ctx.actor, ctx.at, anniversary)
+        nomination = ctx.load.get_nomination(chosen_one.nomination_id)
+        if nomination.version != entries[chosen_one.nomination_id].version:
+            raise StaleReadError(f"nomination {nomination.id} moved on since the roster was read")
+        nomination.commend(place, category, ctx.actor, ctx.at, anniversary)
+        commended.append(nomination)
     if chosen:
         campaign.award(category.code, [c.nomination_id for c in chosen], ctx.actor, ctx.at)
     result = {
@@ -79,7 +85,7 @@ def commend(command: Commend, ctx: Context) -> Decision:
         "commended_total": start + len(chosen),
         "not_selected": not_selected,
     }
-    return Decision([campaign, *(nominations[c.nomination_id] for c in chosen)], result)
+    return Decision([campaign, *commended], result)
 
 
 def forward(command: Forward, ctx: Context) -> Decision:
@@ -100,12 +106,12 @@ def forward(command: Forward, ctx: Context) -> Decision:
                 )
             ]
         )
-    parent = ctx.load.get_campaign(campaign.parent_campaign_id, for_update=True)
+    parent = ctx.load.get_campaign(campaign.parent_campaign_id)
     parent.require_step_open("declaration", ctx.at)
     category = parent.category(command.target_category or source.category)
     nominee = source.nominee
     key = nominee_key(category.code, nominee.unit_id, nominee.person_id, nominee.name)
-    refuse_duplicate(ctx, parent, key)
+    refuse_duplicate(ctx, parent.id, key)
     if not organiser.is_within(parent.organiser_unit_id):
         raise CommendationRefusedError(
             [
@@ -134,9 +140,6 @@ def forward(command: Forward, ctx: Context) -> Decision:
         ctx.at,
         forwarded_from=provenance,
     )
-    parent.register_nomination(
-        str(target.id), category.code, key, organiser.code, nominee.unit_id, ctx.actor, ctx.at
-    )
     source.forward(parent.id, target.id, ctx.actor, ctx.at)
     result = {
         "id": source.id,
@@ -144,7 +147,7 @@ def forward(command: Forward, ctx: Context) -> Decision:
         "version": source.version,
         "forwarded_to": {"campaign_id": parent.id, "nomination_id": target.id},
     }
-    return Decision([source, target, parent], result)
+    return Decision([source, target], result)
 
 
 HANDLERS: dict[type[Command], Handler] = {Commend: commend, Forward: forward}

@@ -18,6 +18,7 @@ from domain.actors import Actor
 from domain.commands import Command
 from domain.execution import Loader
 from domain.queries import Queries
+from domain.roster import Roster
 from domain.rules.tokens import TokenPolicy
 from domain.webhooks import SecretVault
 
@@ -77,6 +78,7 @@ class Context:
     expected_version: int | None  # of the aggregate the command is about, when the sender names one
     load: Loader
     queries: Queries  # reads across aggregates (a unit's subtree, activity-day eligibility)
+    roster: Roster  # the campaigns' nominations, as of this transaction's start
     collaborators: Collaborators
 
 

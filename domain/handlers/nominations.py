@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
-from domain.campaigns import Campaign, nominee_key
+from domain.campaigns import Campaign
 from domain.commands import (
     Command,
     Declare,
@@ -23,17 +23,19 @@ from domain.errors import DeclarationInvalidError, DuplicateNominationError
 from domain.execution import check_version
 from domain.handlers.context import Context, Decision, Handler
 from domain.nominations import Nomination
+from domain.roster import nominee_key
 from domain.rules.declaration import declaration_failures
 from domain.rules.jurisdiction import authorize
 from domain.values import Nominee
-from domain.vocabulary import REDECLARABLE_STATES, PreReviewDecision
+from domain.vocabulary import PreReviewDecision
 
 
-def refuse_duplicate(ctx: Context, campaign: Campaign, key: str) -> None:
+def refuse_duplicate(ctx: Context, campaign_id: Id, key: str) -> None:
     """A nominee is declared once per category, unless that nomination has ended in a state
-    that allows declaring again."""
-    existing = campaign.nominees.get(key)
-    if existing and ctx.load.get_nomination(existing).state not in REDECLARABLE_STATES:
+    that allows declaring again (then it no longer claims the nominee). The store's unique
+    claim settles a race between two declarations this check let through."""
+    existing = ctx.roster.claimant(str(campaign_id), key)
+    if existing is not None:
         raise DuplicateNominationError(
             "this nominee is already declared in this category",
             "该对象已在本类别中申报",
@@ -53,9 +55,12 @@ def declare(command: Declare, ctx: Context) -> Decision:
         name=str(sent.get("name", "")),
         person_id=sent.get("person_id"),
     )
-    campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
+    # Read, not changed: declarers into one campaign never write (or copy) the campaign.
+    campaign = ctx.load.get_campaign(command.campaign_id)
     declaring_unit = ctx.load.get_unit(command.declaring_unit_id)
-    nominee_unit = ctx.load.get_unit(who.unit_id)
+    nominee_unit = (
+        declaring_unit if who.unit_id == declaring_unit.code else ctx.load.get_unit(who.unit_id)
+    )
     authorize(ctx.actor, "declare", [declaring_unit, nominee_unit])
     campaign.require_step_open("declaration", ctx.at)
     category = campaign.category(command.category)
@@ -71,7 +76,7 @@ def declare(command: Declare, ctx: Context) -> Decision:
     if failures:
         raise DeclarationInvalidError(failures)
     key = nominee_key(category.code, who.unit_id, who.person_id, who.name)
-    refuse_duplicate(ctx, campaign, key)
+    refuse_duplicate(ctx, campaign.id, key)
     nomination = Nomination.declare(
         campaign.id,
         category.code,
@@ -82,18 +87,9 @@ def declare(command: Declare, ctx: Context) -> Decision:
         ctx.actor,
         ctx.at,
     )
-    campaign.register_nomination(
-        str(nomination.id),
-        category.code,
-        key,
-        declaring_unit.code,
-        nominee_unit.code,
-        ctx.actor,
-        ctx.at,
-    )
     warnings = ctx.queries.activity_day_failures(nomination, category.collective, campaign.year, ctx.at)
     result = dict(state_of(nomination), warnings=[f.as_dict() for f in warnings])
-    return Decision([nomination, campaign], result)
+    return Decision([nomination], result)
 
 
 def _decide_on(

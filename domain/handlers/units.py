@@ -72,19 +72,15 @@ def _open_nominations_touched(ctx: Context, moved: Mapping[str, Unit]) -> list[O
     def unit(code: str) -> Unit:
         return moved.get(code) or ctx.load.get_unit(code)
 
-    touched = []
-    for entry in ctx.load.list_campaigns():
-        campaign = ctx.load.get_campaign(entry["campaign_id"])
-        for nomination_id, row in campaign.roster.items():
-            declaring, nominee = row["declaring_unit_id"], row["nominee_unit_id"]
-            if declaring not in moved and nominee not in moved:
-                continue
-            if ctx.load.get_nomination(nomination_id).state not in OPEN_STATES:
-                continue
-            touched.append(
-                OpenNomination(nomination_id, unit(declaring), unit(nominee), campaign.organiser_unit_id)
-            )
-    return touched
+    return [
+        OpenNomination(
+            e.nomination_id,
+            unit(e.declaring_unit_id),
+            unit(e.nominee_unit_id),
+            ctx.load.get_campaign(e.campaign_id).organiser_unit_id,
+        )
+        for e in ctx.roster.touching(list(moved), OPEN_STATES)
+    ]
 
 
 HANDLERS: dict[type[Command], Handler] = {

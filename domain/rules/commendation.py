@@ -10,30 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
-from uuid import UUID
+from typing import Protocol
 
 from domain.errors import RuleFailure
 from domain.rules.cross_entity import cross_entity_failures
 from domain.rules.quotas import Candidate, competitive_inspection_failures
 from domain.units import Unit
-from domain.values import Category, Nominee
-from domain.vocabulary import NominationState, PreReviewDecision
+from domain.values import Category
+from domain.vocabulary import NominationState
 
 
 class Contender(Protocol):
-    """What these rules read of a nomination (``domain.nominations.Nomination``)."""
+    """What these rules read of a nomination (a roster entry, ``domain.roster.RosterEntry``)."""
 
     @property
-    def id(self) -> UUID: ...
+    def nomination_id(self) -> str: ...
     @property
     def state(self) -> str: ...
     @property
-    def nominee(self) -> Nominee: ...
+    def nominee_unit_id(self) -> str: ...
     @property
-    def pre_review_result(self) -> Mapping[str, Any] | None: ...
+    def admitted(self) -> bool: ...
     @property
-    def inspections(self) -> Sequence[object]: ...
+    def inspected(self) -> bool: ...
     @property
     def score(self) -> float | None: ...
     @property
@@ -59,7 +58,7 @@ def meets_standard(nomination: Contender) -> bool:
 def candidate(nomination: Contender) -> Candidate:
     """The nomination as the ranking sees it (no score yet counts as zero)."""
     return Candidate(
-        str(nomination.id),
+        nomination.nomination_id,
         nomination.score or 0.0,
         nomination.lowest_score or 0.0,
         nomination.declared_at,
@@ -73,12 +72,8 @@ def prerequisite_failures(
 ) -> list[RuleFailure]:
     """Inspection was competitive, and every requested nomination passed inspection.
     ``nominations``: every nomination of the category, by id."""
-    admitted = sum(
-        1
-        for n in nominations.values()
-        if n.pre_review_result and n.pre_review_result["decision"] == PreReviewDecision.ADMIT
-    )
-    inspected = sum(1 for n in nominations.values() if n.inspections)
+    admitted = sum(1 for n in nominations.values() if n.admitted)
+    inspected = sum(1 for n in nominations.values() if n.inspected)
     failures = competitive_inspection_failures(quota, admitted, inspected)
     for nid in requested or ():
         nomination = nominations.get(nid)
@@ -100,7 +95,7 @@ def qualified_units(nominations: Iterable[Contender]) -> dict[str, bool]:
     """Nominee unit -> whether it meets the standard (any one qualifying nomination is enough)."""
     qualified: dict[str, bool] = {}
     for n in nominations:
-        unit = n.nominee.unit_id
+        unit = n.nominee_unit_id
         qualified[unit] = qualified.get(unit, False) or meets_standard(n)
     return qualified
 

@@ -46,7 +46,7 @@ class World:
     def in_memory(cls, now: datetime = FIVE_GOOD_2022.declaration) -> World:
         """Laurel on the in-memory event store, its clock at ``now``, the named tree registered."""
         clock = Clock(now)
-        app = Laurel(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+        app = Laurel(env={"PERSISTENCE_MODULE": "infra.event_store:POPOFactory"}, clock=clock)
         world = cls(app, clock)
         world.register(UNIT_TREE)
         return world

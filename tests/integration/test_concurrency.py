@@ -169,7 +169,7 @@ def test_idempotent_repeats_under_concurrency_append_once(database_url):
         )
         ids = set(results)
         assert len(ids) == 1 and isinstance(results[0], str), results
-        assert len(app.get_campaign(campaign_id).roster) == 1
+        assert len(app.roster.entries(campaign_id).entries) == 1
 
 
 @BACKENDS

@@ -16,7 +16,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.campaigns import nominee_key
 from domain.commands import ClosePhase, Commend, Inspect, OpenPhase, PreReview, RegisterUnit
 from domain.nominations import Nomination
 from domain.values import Nominee
@@ -38,7 +37,7 @@ NUL_NAME = "前双村\x00站点"
 
 def smuggled_declaration(app: Any, campaign_id: str, town: str, village: str, name: str) -> str:
     """A declaration saved straight through the application, as ``declare`` would save it."""
-    campaign = app.get_campaign(campaign_id, for_update=True)
+    campaign = app.get_campaign(campaign_id)
     nominee = Nominee(kind="site", unit_id=village, name=name, level=app.get_unit(village).level)
     actor = declarer_of(town)
     nomination = Nomination.declare(
@@ -51,16 +50,7 @@ def smuggled_declaration(app: Any, campaign_id: str, town: str, village: str, na
         actor,
         FIVE_GOOD_2022.declaration,
     )
-    campaign.register_nomination(
-        str(nomination.id),
-        "five_good_site",
-        nominee_key("five_good_site", village, None, name),
-        town,
-        village,
-        actor,
-        FIVE_GOOD_2022.declaration,
-    )
-    app.save(nomination, campaign)
+    app.save(nomination)
     return str(nomination.id)
 
 

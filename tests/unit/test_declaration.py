@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.campaigns import nominee_key
 from domain.commands import Declare, Withdraw
 from domain.errors import CategoryUnknownError, DeclarationInvalidError, DuplicateNominationError
+from domain.roster import nominee_key
 from domain.rules.form import form_failures
 from tests.builders.actors import COUNTY_DECLARER, TOWNSHIP_DECLARER, declarer_of
 from tests.builders.forms import PLATFORM_FORM, category

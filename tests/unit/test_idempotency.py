@@ -44,7 +44,7 @@ def test_declaration_repeated_with_the_same_key_returns_the_first_result(
         k: v for k, v in first.items() if k != "replayed"
     }
     assert world.events_recorded() == recorded
-    assert len(world.app.get_campaign(five_good.id).roster) == 1
+    assert len(world.app.roster.entries(five_good.id).entries) == 1
 
 
 def test_replay_answers_even_after_the_state_moved_on(world: World, five_good: CampaignRef) -> None:

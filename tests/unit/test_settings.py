@@ -25,7 +25,7 @@ def test_postgres_url_selects_the_postgres_recorder_with_its_schema():
     env = eventsourcing_env(
         Settings(database_url="postgresql://laurel:pw@db.example:5433/laurel?schema=s1")
     )
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "infra.event_store:PostgresFactory"
     assert (
         env["POSTGRES_HOST"],
         env["POSTGRES_PORT"],

@@ -200,7 +200,7 @@ def test_a_title_is_a_value_each_event_replaces() -> None:
 
 
 def test_aggregates_hold_terms_after_a_round_trip_through_the_store() -> None:
-    store = Store(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    store = Store(env={"PERSISTENCE_MODULE": "infra.event_store:POPOFactory"})
     nomination = commended()
     city = Unit.register("city-1", "City", "市", "city", None, DECLARER, AT)
     campaign = Campaign._create(

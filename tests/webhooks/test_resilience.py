@@ -168,14 +168,15 @@ def body(store: Any, message_id: int) -> str:
 
 
 def test_an_application_without_a_secret_vault_refuses_to_keep_secrets() -> None:
-    app = Laurel(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = Laurel(env={"PERSISTENCE_MODULE": "infra.event_store:POPOFactory"})
     with pytest.raises(RuntimeError, match="no webhook secret vault is wired"):
         app.execute(
             CreateWebhook(url="http://127.0.0.1:9/hook", event_types=["*"], description=""), ADMIN
         )
     assert app.webhooks.webhook_ids() == []  # nothing recorded
     app = Laurel(  # a vault comes in through the constructor (unit tests: one in memory)
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, secret_vault=lambda _app: MemoryVault()
+        env={"PERSISTENCE_MODULE": "infra.event_store:POPOFactory"},
+        secret_vault=lambda _app: MemoryVault(),
     )
     created = app.execute(
         CreateWebhook(url="http://127.0.0.1:9/hook", event_types=["*"], description=""), ADMIN

@@ -3,12 +3,15 @@ workflow code. A non-deterministic change fails here; such a change needs workfl
 
 histories/*.json were recorded before the patch ``read-recorded-deadlines`` (an extension
 went through the workflow's Update) and replay down the unpatched path;
-histories/read-recorded-deadlines/*.json were recorded after it (re-recorded with
-LAUREL_RECORD_HISTORIES=1) and replay down the patched one."""
+histories/read-recorded-deadlines/*.json were recorded after it and replay down the patched
+one; histories/lapse-in-batches/*.json after the patch ``lapse-in-batches`` as well (phase
+close, then a batch of lapses per activity). New ones are recorded with
+LAUREL_RECORD_HISTORIES=1 into the newest patch's directory."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from pathlib import Path
 
@@ -18,8 +21,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from infra.temporal import WORKFLOWS
-from tests.workflows.harness import HISTORIES, RECORDING
-from workflows.campaign import READ_RECORDED_DEADLINES
+from tests.workflows.harness import HISTORIES
+from workflows.campaign import LAPSE_IN_BATCHES, READ_RECORDED_DEADLINES
 
 RECORDED = sorted(HISTORIES.rglob("*.json"))
 
@@ -40,16 +43,31 @@ def test_recorded_histories_exist():
         f"{READ_RECORDED_DEADLINES}/campaign_year",
         f"{READ_RECORDED_DEADLINES}/extension",
         f"{READ_RECORDED_DEADLINES}/restart",
+        f"{LAPSE_IN_BATCHES}/campaign_year",
+        f"{LAPSE_IN_BATCHES}/extension",
+        f"{LAPSE_IN_BATCHES}/restart",
     }
 
 
-def markers(path: Path) -> list[str]:
-    return [e["eventType"] for e in json.loads(path.read_text())["events"] if "MARKER" in e["eventType"]]
+def patches(path: Path) -> set[str]:
+    """The patch ids the history's markers name."""
+    return {
+        json.loads(base64.b64decode(payload["data"]))["id"]
+        for e in json.loads(path.read_text())["events"]
+        if "MARKER" in e["eventType"]
+        for payload in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
+    }
 
 
-def test_only_the_histories_recorded_after_the_patch_carry_its_marker():
+PATCHES = (READ_RECORDED_DEADLINES, LAPSE_IN_BATCHES)  # oldest first
+
+
+def test_each_history_carries_the_marker_of_its_patch_and_none_newer():
     for path in RECORDED:
-        assert bool(markers(path)) == (path.parent == RECORDING), name(path)
+        recorded_after = PATCHES.index(path.parent.name) + 1 if path.parent != HISTORIES else 0
+        found = patches(path)
+        assert found <= set(PATCHES[:recorded_after]), name(path)
+        assert recorded_after == 0 or PATCHES[recorded_after - 1] in found, name(path)
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=[name(h) for h in RECORDED])

@@ -42,7 +42,7 @@ def campaign_context(
     nominations, more = app.queries.nomination_page(
         campaign.id,
         category=category or None,
-        state=state if NominationState.parse(state) else None,
+        states=[state] if NominationState.parse(state) else None,
         limit=NOMINATIONS_SHOWN,
     )
     return {

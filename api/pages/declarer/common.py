@@ -58,7 +58,7 @@ class Desk:
 def desk(campaign: Campaign, now: datetime) -> Desk:
     phases = [
         dict(p, seconds_left=max(0.0, (p["closes_at"] - now).total_seconds()))
-        for p in campaign.summary()["phases"]
+        for p in campaign.phase_summaries()
     ]
     closed = refusal(lambda: campaign.require_step_open(Step.DECLARATION, now))
     return Desk(campaign, phase_countdowns({"as_of": now, "phases": phases}), closed)

@@ -1,0 +1,399 @@
+"""The roster (``domain/roster.py``) in each event store, written inside the transaction that
+records the nominations' events.
+
+Each recorder here is the library's application recorder with one more step in its insert:
+the entries ``Laurel.save`` passes (keyword ``roster``) are upserted before the events, on the
+same connection and transaction, so an entry and its events commit or fail together. The
+unique partial index on claimed nominees makes a second declaration of one nominee fail that
+transaction: the library raises its ``IntegrityError`` and the command re-decides (and then
+finds the claimant). An upsert never replaces a newer entry (``version``), which lets the
+backfill of a store written before the roster existed race live commands safely."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg.sql import SQL
+
+from domain.roster import ROSTER_KWARG, RosterEntry, RosterPage
+from domain.vocabulary import NominationState
+
+TABLE = "nomination_roster"
+COLUMNS = (
+    "nomination_id",
+    "campaign_id",
+    "category",
+    "nominee_key",
+    "claims_nominee",
+    "state",
+    "declaring_unit_id",
+    "nominee_unit_id",
+    "nominee_name",
+    "admitted",
+    "inspected",
+    "passed",
+    "score",
+    "lowest_score",
+    "title_active",
+    "declared_at",
+    "version",
+)
+IN_CHUNK = 500  # units per IN (...) list
+
+
+def storable(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL; the log can (written before text was checked), and a
+    roster entry is derived data, so it keeps a replacement character instead."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def row_of(entry: RosterEntry) -> tuple[Any, ...]:
+    return tuple(map(storable, _row(entry)))
+
+
+def _row(entry: RosterEntry) -> tuple[Any, ...]:
+    return (
+        entry.nomination_id,
+        entry.campaign_id,
+        entry.category,
+        entry.nominee_key,
+        entry.claims_nominee,
+        str(entry.state),
+        entry.declaring_unit_id,
+        entry.nominee_unit_id,
+        entry.nominee_name,
+        entry.admitted,
+        entry.inspected,
+        entry.passed,
+        entry.score,
+        entry.lowest_score,
+        entry.title_active,
+        entry.declared_at.isoformat(),
+        entry.version,
+    )
+
+
+def entry_of(row: Any) -> RosterEntry:
+    """An entry from a row read by name (``sqlite3.Row`` or psycopg's dict row)."""
+    passed = row["passed"]
+    return RosterEntry(
+        nomination_id=row["nomination_id"],
+        campaign_id=row["campaign_id"],
+        category=row["category"],
+        nominee_key=row["nominee_key"],
+        claims_nominee=bool(row["claims_nominee"]),
+        state=NominationState(row["state"]),
+        declaring_unit_id=row["declaring_unit_id"],
+        nominee_unit_id=row["nominee_unit_id"],
+        nominee_name=row["nominee_name"],
+        admitted=bool(row["admitted"]),
+        inspected=bool(row["inspected"]),
+        passed=None if passed is None else bool(passed),
+        score=row["score"],
+        lowest_score=row["lowest_score"],
+        title_active=bool(row["title_active"]),
+        declared_at=datetime.fromisoformat(row["declared_at"]),
+        version=row["version"],
+        position=row["position"],
+    )
+
+
+def chunks(values: Collection[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
+    it = iter(values)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class SqlRoster:
+    """The roster's statements, in the dialect of one store (``p``: its placeholder)."""
+
+    def __init__(
+        self,
+        table: str,
+        p: str,
+        position_column: str,
+        reading: Callable[[], AbstractContextManager[Any]],
+        writing: Callable[[], AbstractContextManager[Any]],
+    ) -> None:
+        self.table, self.p = table, p
+        self.reading, self.writing = reading, writing
+        names = ", ".join(COLUMNS)
+        values = ", ".join([p] * len(COLUMNS))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+        self.upsert = (
+            f"INSERT INTO {table} AS r ({names}) VALUES ({values}) "
+            f"ON CONFLICT (nomination_id) DO UPDATE SET {updates} WHERE r.version < excluded.version"
+        )
+        bare = table.rsplit(".", 1)[-1]
+        self.create_statements = [
+            f"CREATE TABLE IF NOT EXISTS {table} ({position_column}, "
+            "nomination_id TEXT NOT NULL UNIQUE, campaign_id TEXT NOT NULL, category TEXT NOT NULL, "
+            "nominee_key TEXT NOT NULL, claims_nominee BOOLEAN NOT NULL, state TEXT NOT NULL, "
+            "declaring_unit_id TEXT NOT NULL, nominee_unit_id TEXT NOT NULL, "
+            "nominee_name TEXT NOT NULL, admitted BOOLEAN NOT NULL, inspected BOOLEAN NOT NULL, "
+            "passed BOOLEAN, score DOUBLE PRECISION, lowest_score DOUBLE PRECISION, "
+            "title_active BOOLEAN NOT NULL, declared_at TEXT NOT NULL, version INTEGER NOT NULL)",
+            # One claim per nominee and category at a time: the set-based uniqueness.
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {bare}_claims ON {table} (campaign_id, nominee_key) "
+            "WHERE claims_nominee",
+            f"CREATE INDEX IF NOT EXISTS {bare}_campaign ON {table} (campaign_id, position)",
+            f"CREATE INDEX IF NOT EXISTS {bare}_declaring ON {table} (declaring_unit_id)",
+            f"CREATE INDEX IF NOT EXISTS {bare}_nominee ON {table} (nominee_unit_id)",
+            f"CREATE TABLE IF NOT EXISTS {table}_backfill (done BOOLEAN NOT NULL)",
+        ]
+
+    # --- writing, inside the recorder's transaction ----------------------------------------------
+
+    def write(self, cursor: Any, entries: Sequence[RosterEntry]) -> None:
+        if entries:
+            cursor.executemany(self.upsert, [row_of(e) for e in entries])
+
+    # --- Roster ----------------------------------------------------------------------------------
+
+    def _select(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self.reading() as cursor:
+            cursor.execute(sql, tuple(params))
+            return list(cursor.fetchall())
+
+    def _in(self, values: Sequence[Any]) -> str:
+        return "(" + ", ".join([self.p] * len(values)) + ")"
+
+    def entries(
+        self,
+        campaign_id: str,
+        *,
+        category: str | None = None,
+        states: Sequence[str] | None = None,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> RosterPage:
+        p = self.p
+        sql = f"SELECT * FROM {self.table} WHERE campaign_id = {p} AND position > {p}"
+        params: list[Any] = [campaign_id, after]
+        if category is not None:
+            sql += f" AND category = {p}"
+            params.append(category)
+        if states is not None:
+            if not states:
+                return RosterPage([], None)
+            sql += f" AND state IN {self._in(states)}"
+            params += [str(s) for s in states]
+        sql += " ORDER BY position"
+        if limit is not None:
+            sql += f" LIMIT {p}"
+            params.append(limit + 1)
+        rows = self._select(sql, params)
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit] if limit is not None else rows
+        return RosterPage([entry_of(r) for r in rows], rows[-1]["position"] if more else None)
+
+    def claimant(self, campaign_id: str, key: str) -> str | None:
+        p = self.p
+        rows = self._select(
+            f"SELECT nomination_id FROM {self.table} "
+            f"WHERE campaign_id = {p} AND nominee_key = {p} AND claims_nominee",
+            [campaign_id, key],
+        )
+        return str(rows[0]["nomination_id"]) if rows else None
+
+    def counts(self, campaign_id: str) -> dict[str, int]:
+        rows = self._select(
+            f"SELECT category, COUNT(*) AS n FROM {self.table} WHERE campaign_id = {self.p} "
+            "GROUP BY category",
+            [campaign_id],
+        )
+        return {r["category"]: int(r["n"]) for r in rows}
+
+    def units(self, campaign_id: str) -> set[str]:
+        rows = self._select(
+            f"SELECT DISTINCT declaring_unit_id, nominee_unit_id FROM {self.table} "
+            f"WHERE campaign_id = {self.p}",
+            [campaign_id],
+        )
+        return {u for r in rows for u in (r["declaring_unit_id"], r["nominee_unit_id"])}
+
+    def touching(self, units: Collection[str], states: Sequence[str]) -> list[RosterEntry]:
+        found: dict[str, RosterEntry] = {}
+        for chunk in chunks(units):
+            where = self._in(chunk)
+            rows = self._select(
+                f"SELECT * FROM {self.table} WHERE state IN {self._in(states)} "
+                f"AND (declaring_unit_id IN {where} OR nominee_unit_id IN {where}) ORDER BY position",
+                [*map(str, states), *chunk, *chunk],
+            )
+            found.update((r["nomination_id"], entry_of(r)) for r in rows)
+        return list(found.values())
+
+    def complete(self) -> bool:
+        return bool(self._select(f"SELECT done FROM {self.table}_backfill", []))
+
+    def backfill(self, entries: Sequence[RosterEntry], *, done: bool = False) -> None:
+        with self.writing() as cursor:
+            self.write(cursor, entries)
+            if done:
+                cursor.execute(f"DELETE FROM {self.table}_backfill")
+                cursor.execute(f"INSERT INTO {self.table}_backfill (done) VALUES (TRUE)")
+
+
+def entries_in(kwargs: dict[str, Any]) -> Sequence[RosterEntry]:
+    entries: Sequence[RosterEntry] = kwargs.get(ROSTER_KWARG) or ()
+    return entries
+
+
+class SQLiteRosterRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
+        # Before the library's constructor, which asks for the create statements.
+        self.roster = SqlRoster(
+            TABLE,
+            "?",
+            "position INTEGER PRIMARY KEY",
+            lambda: datastore.transaction(commit=False),
+            lambda: datastore.transaction(commit=True),
+        )
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.roster.create_statements]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self.roster.write(c, entries_in(kwargs))
+        return super()._insert_events(c, stored_events, **kwargs)
+
+
+class PostgresRosterRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.roster = SqlRoster(
+            f'"{datastore.schema}".{TABLE}',
+            "%s",
+            "position BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            lambda: datastore.transaction(commit=False),
+            lambda: datastore.transaction(commit=True),
+        )
+        self.sql_create_statements.extend(SQL(s).format() for s in self.roster.create_statements)
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # Pipelined with the events' insert; a violated claim surfaces at the recorder's sync.
+        self.roster.write(curs, entries_in(kwargs))
+        super()._insert_events(curs, stored_events, **kwargs)
+
+
+class MemoryRoster:
+    """The roster of the in-memory store (tests), kept under the recorder's lock."""
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self.lock = lock
+        self.rows: dict[str, tuple[int, RosterEntry]] = {}
+        self.claims: dict[tuple[str, str], str] = {}
+        self.last = 0
+        self.done = False
+
+    def check(self, entries: Sequence[RosterEntry]) -> None:
+        for e in entries:
+            holder = self.claims.get((e.campaign_id, e.nominee_key))
+            if e.claims_nominee and holder not in (None, e.nomination_id):
+                raise IntegrityError(f"nominee {e.nominee_key} already claimed by {holder}")
+
+    def write(self, entries: Sequence[RosterEntry]) -> None:
+        for e in entries:
+            position, old = self.rows.get(e.nomination_id, (0, None))
+            if old is not None and old.version >= e.version:
+                continue
+            if not position:
+                self.last += 1
+                position = self.last
+            self.rows[e.nomination_id] = (position, e)
+            key = (e.campaign_id, e.nominee_key)
+            if e.claims_nominee:
+                self.claims[key] = e.nomination_id
+            elif self.claims.get(key) == e.nomination_id:
+                del self.claims[key]
+
+    def _all(self) -> list[tuple[int, RosterEntry]]:
+        with self.lock:
+            rows = sorted(self.rows.values(), key=lambda row: row[0])
+        return [(position, replace(e, position=position)) for position, e in rows]
+
+    def entries(
+        self,
+        campaign_id: str,
+        *,
+        category: str | None = None,
+        states: Sequence[str] | None = None,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> RosterPage:
+        wanted = None if states is None else {str(s) for s in states}
+        rows = [
+            (position, e)
+            for position, e in self._all()
+            if e.campaign_id == campaign_id
+            and position > after
+            and (category is None or e.category == category)
+            and (wanted is None or e.state in wanted)
+        ]
+        if limit is not None and len(rows) > limit:
+            return RosterPage([e for _, e in rows[:limit]], rows[limit - 1][0])
+        return RosterPage([e for _, e in rows], None)
+
+    def claimant(self, campaign_id: str, key: str) -> str | None:
+        with self.lock:
+            return self.claims.get((campaign_id, key))
+
+    def counts(self, campaign_id: str) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for _, e in self._all():
+            if e.campaign_id == campaign_id:
+                counted[e.category] = counted.get(e.category, 0) + 1
+        return counted
+
+    def units(self, campaign_id: str) -> set[str]:
+        return {
+            u
+            for _, e in self._all()
+            if e.campaign_id == campaign_id
+            for u in (e.declaring_unit_id, e.nominee_unit_id)
+        }
+
+    def touching(self, units: Collection[str], states: Sequence[str]) -> list[RosterEntry]:
+        wanted, moved = {str(s) for s in states}, set(units)
+        return [
+            e
+            for _, e in self._all()
+            if e.state in wanted and (e.declaring_unit_id in moved or e.nominee_unit_id in moved)
+        ]
+
+    def complete(self) -> bool:
+        return True  # nothing is stored before an in-memory store exists
+
+    def backfill(self, entries: Sequence[RosterEntry], *, done: bool = False) -> None:
+        with self.lock:
+            self.write(entries)
+
+
+class POPORosterRecorder(POPOApplicationRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.roster = MemoryRoster(self._database_lock)
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        entries = entries_in(kwargs)
+        with self._database_lock:
+            self.roster.check(entries)
+            notification_ids = super()._insert_events(stored_events, **kwargs)
+            self.roster.write(entries)
+            return notification_ids
