@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import get_topic
 
@@ -26,7 +27,7 @@ from domain.campaigns import Campaign
 from domain.commands import Command
 from domain.directory import CampaignDirectory
 from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure
-from domain.execution import Loader, StaleReadError, check_text, command_fields, fingerprint
+from domain.execution import Absences, Loader, StaleReadError, check_text, command_fields, fingerprint
 from domain.handlers import CHECKS, HANDLERS
 from domain.handlers.context import Collaborators, Context, FollowUp, UrlGuard, no_guard
 from domain.history import jsonable
@@ -69,6 +70,8 @@ class Laurel(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "2000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+        # Seconds an absence found is remembered for aggregates that usually do not exist.
+        "ABSENCE_CACHE_SECONDS": "5",
     }
 
     def __init__(
@@ -93,7 +96,7 @@ class Laurel(Application[UUID]):
             )
         self.roster: Roster = self.recorder.roster
         self.clock = clock
-        self.load = Loader(self)
+        self.load = Loader(self, Absences(float(self.env.get("ABSENCE_CACHE_SECONDS") or 0)))
         self.collaborators = Collaborators(
             url_guard=url_guard or no_guard,
             secret_vault=secret_vault(self) if secret_vault is not None else None,
@@ -114,6 +117,7 @@ class Laurel(Application[UUID]):
         """Saves as the library does, handing the recorder the roster entry of every
         nomination saved: it writes them in the same transaction as the events."""
         entries = [RosterEntry.of(o) for o in objs if isinstance(o, Nomination)]
+        self.load.absences.forget(o.id for o in objs if isinstance(o, Aggregate))
         return super().save(*objs, **{ROSTER_KWARG: entries}, **kwargs)
 
     def _backfill_roster(self) -> None:

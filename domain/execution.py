@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -91,19 +93,57 @@ def check_version(aggregate: Aggregate, expected_version: int | None) -> None:
         )
 
 
+class Absences:
+    """Ids found absent, remembered for ``seconds``: the library caches aggregates that exist,
+    not the absence of those that usually do not (a unit's activity register or member roll,
+    read by every declaration and admission), which cost two reads each time. Forgotten when
+    this process saves one of them; another process's creation is seen within ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.seen: dict[UUID, float] = {}
+        self.lock = threading.Lock()
+
+    def known(self, aggregate_id: UUID) -> bool:
+        with self.lock:
+            seen = self.seen.get(aggregate_id)
+            if seen is not None and time.monotonic() - seen >= self.seconds:
+                del self.seen[aggregate_id]
+                return False
+            return seen is not None
+
+    def record(self, aggregate_id: UUID) -> None:
+        if self.seconds > 0:
+            with self.lock:
+                self.seen[aggregate_id] = time.monotonic()
+
+    def forget(self, ids: Iterable[UUID]) -> None:
+        with self.lock:
+            for aggregate_id in ids:
+                self.seen.pop(aggregate_id, None)
+
+
 class Loader:
     """Aggregates from the application's repository, each by its kind. ``for_update`` gives a
     private copy to change; otherwise the shared cached object, to read only."""
 
-    def __init__(self, app: Application[UUID]) -> None:
+    def __init__(self, app: Application[UUID], absences: Absences) -> None:
         self.app = app
+        self.absences = absences
 
-    def find(self, aggregate_id: UUID, kind: type[A], *, for_update: bool = True) -> A | None:
-        """The aggregate of this kind with this id, or None (absent, or another kind)."""
+    def find(
+        self, aggregate_id: UUID, kind: type[A], *, for_update: bool = True, rarely: bool = False
+    ) -> A | None:
+        """The aggregate of this kind with this id, or None (absent, or another kind).
+        ``rarely``: it usually does not exist, so its absence is remembered (``Absences``)."""
+        if rarely and self.absences.known(aggregate_id):
+            return None
         found: Aggregate | None
         try:
             found = self.app.repository.get(aggregate_id, deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
+            if rarely:
+                self.absences.record(aggregate_id)
             return None
         return found if isinstance(found, kind) else None
 
@@ -179,12 +219,14 @@ class Loader:
     # --- activity days -------------------------------------------------------------------------
 
     def member_roll(self, unit_id: str, *, for_update: bool = False) -> MemberRoll | None:
-        return self.find(roll_uuid(unit_id), MemberRoll, for_update=for_update)
+        return self.find(roll_uuid(unit_id), MemberRoll, for_update=for_update, rarely=True)
 
     def activity_register(
         self, unit_id: str, year: int, *, for_update: bool = False
     ) -> ActivityRegister | None:
-        return self.find(register_uuid(unit_id, year), ActivityRegister, for_update=for_update)
+        return self.find(
+            register_uuid(unit_id, year), ActivityRegister, for_update=for_update, rarely=True
+        )
 
     # --- access tokens ---------------------------------------------------------------------------
 

@@ -217,6 +217,9 @@ class Queries:
         """The unit's compliance in ``year`` judged on complete months before ``through``
         (default: today); None when the unit keeps no register for that year."""
         self.load.get_unit(unit_id)
+        return self._compliance(unit_id, year, through or self.clock().date())
+
+    def _compliance(self, unit_id: str, year: int, through: date) -> Compliance | None:
         register = self.activity_register(unit_id, year)
         if register is None:
             return None
@@ -225,7 +228,7 @@ class Queries:
             year,
             self.member_roll(unit_id),
             register.sessions.values(),
-            through or self.clock().date(),
+            through,
         )
 
     def activity_day_failures(
@@ -236,7 +239,9 @@ class Queries:
         if year is None:
             return []
         unit_id = nomination.nominee.unit_id
-        result = self.compliance_of(unit_id, year, through=at.date())
+        result = self._compliance(unit_id, year, at.date())  # the unit is known: no re-read
+        if result is None:  # no register for the year: not assessed, no roll to read
+            return []
         return eligibility_failures(
             collective, nomination.nominee.person_id, self.member_roll(unit_id), result
         )

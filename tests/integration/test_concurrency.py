@@ -173,6 +173,46 @@ def test_idempotent_repeats_under_concurrency_append_once(database_url):
 
 
 @BACKENDS
+def test_thirty_two_declarers_into_one_campaign_never_collide(database_url):
+    """The deadline rush: each declarer's own nominee, all at once. The campaign is not
+    written by declaring, so nobody's declaration conflicts with anyone else's."""
+    with running_services(database_url) as services:
+        world = World(services.app)
+        city = world.city(townships=1, villages=4)
+        campaign = world.campaign()
+        villages = city.villages[TOWNSHIP]
+        before = services.app.get_campaign(campaign.id).version
+        results = race(
+            32,
+            lambda i: world.declare(
+                campaign, declaring_unit=TOWNSHIP, unit=villages[i % 4], name=f"站点{i}"
+            ),
+        )
+        assert outcome(results) == Counter(str=32), results  # each a new nomination id
+        assert len(services.app.roster.entries(campaign.id).entries) == 32
+        assert services.app.get_campaign(campaign.id).version == before
+
+
+@BACKENDS
+def test_racing_declarations_of_one_nominee_leave_exactly_one(database_url):
+    """Twenty declarers of the same nominee, each without a key: the roster's unique claim
+    lets one through; every other one is told who holds the nominee (409), none is lost."""
+    with running_services(database_url) as services:
+        world = World(services.app)
+        city = world.city(townships=1, villages=1)
+        campaign = world.campaign()
+        village = city.villages[TOWNSHIP][0]
+        results = race(
+            20, lambda i: world.declare(campaign, declaring_unit=TOWNSHIP, unit=village, name="站点")
+        )
+        assert outcome(results) == Counter(str=1, DuplicateNominationError=19), outcome(results)
+        winner = next(r for r in results if isinstance(r, str))
+        assert all(r.details["nomination"] == winner for r in results if r is not winner)
+        (entry,) = services.app.roster.entries(campaign.id).entries
+        assert entry.nomination_id == winner and entry.claims_nominee
+
+
+@BACKENDS
 def test_two_racing_commendations_never_exceed_the_quota(database_url):
     with running_services(database_url) as services:
         app = services.app
