@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from domain.activity import FIVE_HAVES, ActivityRecordInvalidError, Member, Session
+from domain.activity import FIVE_HAVES, ActivityRecordInvalidError, Member, Session, register_uuid
 from domain.commands import RecordActivity, RegisterMember
 from domain.rules.activity_day import compliance, eligibility_failures
 from tests.builders.actors import TOWNSHIP_DECLARER
@@ -179,3 +179,31 @@ def test_activity_register_correction_needs_a_reason_and_keeps_both_records():
     types = [type(e).__name__ for e in app.events.get(register.id)]
     assert types == ["Opened", "SessionRecorded", "SessionCorrected"]
     assert register.sessions["2022-02"].attendees == ("m1",)
+
+
+def test_an_absent_register_is_remembered_until_this_process_creates_it():
+    """Every declaration asks for the nominee's register and roll, which usually do not
+    exist: the absence is remembered (no store read), and forgotten when one is created."""
+    world = World.in_memory()
+    app, at = world.app, utc(2022, 3, 1)
+    assert app.queries.activity_register(TOWNSHIP, 2022) is None
+    assert app.load.absences.known(register_uuid(TOWNSHIP, 2022))
+    app.execute(
+        RegisterMember(unit_id=TOWNSHIP, member_id="m1", name="张三", status="member", leader=True),
+        TOWNSHIP_DECLARER,
+        at=at,
+    )
+    session = {
+        "session_id": "2022-02",
+        "date": "2022-02-10",
+        "kind": "all_member",
+        "hours": 4,
+        "topic": "party_building",
+        "expected": ["m1"],
+        "attendees": ["m1"],
+        "five_haves": ALL_HAVES,
+    }
+    app.execute(RecordActivity(unit_id=TOWNSHIP, session=session), TOWNSHIP_DECLARER, at=at)
+    assert not app.load.absences.known(register_uuid(TOWNSHIP, 2022))
+    register = app.queries.activity_register(TOWNSHIP, 2022)
+    assert register is not None and "2022-02" in register.sessions

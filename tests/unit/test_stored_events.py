@@ -39,15 +39,19 @@ from domain.vocabulary import (
     TitleStatus,
 )
 from domain.webhooks import WebhookSubscription
+from infra.settings import Settings, eventsourcing_env
 from projections.audit import LOG, AuditLog
 from projections.rows import MemoryRows
+from tests.builders.backends import BACKENDS
 
 SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "stored_events_v1.json").read_text())
 
 
 class Store(Application[UUID]):
-    """The event store as Laurel configures its transcoder, nothing else."""
+    """The event store as Laurel configures its transcoder, nothing else (on PostgreSQL, in
+    Laurel's tables)."""
 
+    name = "Laurel"
     is_snapshotting_enabled = True
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -62,12 +66,10 @@ def stored(row: dict[str, Any]) -> StoredEvent:
     )
 
 
-def open_store(tmp_path: Path, *, snapshots: bool) -> Store:
-    env = {
-        "PERSISTENCE_MODULE": "infra.event_store:SQLiteFactory",
-        "SQLITE_DBNAME": str(tmp_path / "v1.db"),
-    }
-    store = Store(env=env)
+def open_store(tmp_path: Path, *, snapshots: bool, database_url: str | None = None) -> Store:
+    """The sample in a new store (a SQLite file, or ``database_url``)."""
+    url = database_url or f"sqlite:///{tmp_path / 'v1.db'}"
+    store = Store(env=eventsourcing_env(Settings(database_url=url, home_dir=tmp_path)))
     store.recorder.insert_events([stored(r) for r in SAMPLE["events"]])
     if snapshots:
         assert store.snapshots is not None
@@ -190,10 +192,11 @@ def test_campaigns_load_with_phase_statuses_and_their_creator(store: Store) -> N
     assert all(type(level) is Level for c in county.categories for level in c.nominee_levels)
 
 
+@BACKENDS
 def test_laurel_on_a_store_from_before_the_roster_fills_it_in_declaration_order(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str
 ) -> None:
-    store = open_store(tmp_path, snapshots=True)
+    store = open_store(tmp_path, snapshots=True, database_url=database_url)
     app = Laurel(env=dict(store.env))
     assert app.roster.complete()
     county = next(c for c in aggregates(store, Campaign) if c.organiser_unit_id == "yijun-xian")
