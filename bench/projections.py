@@ -14,14 +14,26 @@ the yearly re-inspection of last year's titles (kept or revoked).
 
 ``--db PATH`` (SQLite) keeps the generated store in PATH, or reuses it when it already holds
 events (``bench.reads`` can then read the same store). Prints a table and writes
-bench/results/projections.json."""
+bench/results/projections.json.
+
+    .venv/bin/python -m bench.projections --visible [--backend postgres] [--saves 600] [--rate 20]
+
+measures save → visible instead: a runner following the log in a process of its own, waking
+by a 0.2 s poll (the only way on SQLite, and PostgreSQL's before LISTEN/NOTIFY) or, on
+PostgreSQL, on the events' NOTIFY, in alternating rounds of the same run; one client saves a
+city through ``Laurel.execute`` at Poisson-spaced instants (open loop, ``--rate`` per second).
+A save's latency runs from its ``execute`` returning to the runner's commit of the batch that
+reaches its position (both read CLOCK_MONOTONIC, one clock for the machine). Writes
+bench/results/save_to_visible.json."""
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import resource
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,14 +58,16 @@ from bench.stores import store_url, write_results
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.campaigns import Campaign
-from domain.commands import CreateCampaign
+from domain.commands import CreateCampaign, RegisterUnit
 from domain.nominations import Nomination
 from domain.units import Unit
 from domain.values import Category, Nominee
 from domain.vocabulary import Role
 from infra.bootstrap import Services, bootstrap
 from infra.settings import Settings, eventsourcing_env
+from projections.runner import Runner
 from projections.views import REBUILD_BATCH
+from projections.wakeup import Listener, Poll, Wakeup
 
 BATCH = REBUILD_BATCH  # the rebuild's batch size (Views.rebuild's default), also used by the baselines
 SAVE_EVERY = 2000  # aggregates per app.save while generating
@@ -669,14 +683,165 @@ def view_counts(services: Services) -> dict[str, int]:
     }
 
 
+# --- save → visible ---------------------------------------------------------------------
+
+POLL_SECONDS = 0.2  # the runner's poll (``laurel projections run --poll``)
+
+
+class StampedRunner(Runner):
+    """The runner, noting when each batch committed and the position it reached."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stamps: list[tuple[float, int]] = []
+
+    def run_batch(self, *, stop: int | None = None, limit: int | None = None) -> int:
+        read = super().run_batch(stop=stop, limit=limit)
+        if read:
+            self.stamps.append((time.monotonic(), self.position()))
+        return read
+
+
+def follow_and_stamp(url: str, wake_by: str, pipe: Any) -> None:
+    """A follower process: says "ready" once it waits on its wake-up with nothing pending,
+    follows until told to stop, then sends back its stamps."""
+    services = bootstrap(Settings(database_url=url, log_level="WARNING"), configure_logs=True)
+    views = services.views
+    runner = StampedRunner(views.store, views.mapper, views.runner.projections)
+    wake: Wakeup = Listener(views.store) if wake_by == "notify" else Poll(POLL_SECONDS)
+    stopping, idle = threading.Event(), threading.Semaphore(0)
+
+    def on_batch(done: int) -> None:
+        if not done:
+            idle.release()
+
+    thread = threading.Thread(
+        target=runner.follow, args=(stopping,), kwargs={"wake": wake, "on_batch": on_batch}
+    )
+    thread.start()
+    try:
+        for _ in range(2):  # the second empty catch-up began after the LISTEN
+            idle.acquire()
+        pipe.send("ready")
+        pipe.recv()
+    finally:
+        stopping.set()
+        thread.join()
+        wake.close()
+        services.close()
+    pipe.send(runner.stamps)
+
+
+def visible_round(
+    services: Services, url: str, wake_by: str, saves: int, rate: float, rng: random.Random, first: int
+) -> list[float]:
+    """One round of ``saves`` saves against a fresh follower; their latencies in ms."""
+    context = multiprocessing.get_context("spawn")
+    pipe, child_pipe = context.Pipe()
+    follower = context.Process(target=follow_and_stamp, args=(url, wake_by, child_pipe))
+    follower.start()
+    if pipe.recv() != "ready":
+        raise RuntimeError("the follower did not start")
+    saved: list[tuple[float, int]] = []
+    due = time.monotonic()
+    for n in range(first, first + saves):
+        due += rng.expovariate(rate)
+        time.sleep(max(0.0, due - time.monotonic()))
+        services.app.execute(
+            RegisterUnit(
+                code=f"visible-{n}-shi", name=f"Visible {n}", name_zh=f"可见{n}市", level="city"
+            ),
+            ADMIN,
+        )
+        returned = time.monotonic()
+        saved.append((returned, services.views.store.max_notification_id()))
+    deadline = time.monotonic() + 60
+    while min(services.views.runner.committed_positions().values()) < saved[-1][1]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the follower fell a minute behind")
+        time.sleep(0.05)
+    pipe.send("stop")
+    stamps: list[tuple[float, int]] = pipe.recv()
+    follower.join()
+    latencies = []
+    for returned, position in saved:
+        committed = next(at for at, reached in stamps if reached >= position)
+        latencies.append(max(0.0, committed - returned) * 1000)
+    return latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def save_to_visible(backend: str, saves: int, rate: float, rounds: int, console: Console) -> None:
+    wakes = ("poll", "notify") if backend == "postgres" else ("poll",)
+    latencies: dict[str, list[float]] = {w: [] for w in wakes}
+    rng, first = random.Random(20), 0
+    with database(backend, None) as url:
+        services = open_services(url)
+        try:
+            for r in range(rounds):
+                for wake_by in wakes:  # alternating, so that a noisy spell falls on both
+                    got = visible_round(services, url, wake_by, saves, rate, rng, first)
+                    first += saves
+                    latencies[wake_by] += got
+                    console.print(
+                        f"round {r + 1} {wake_by}: p50 {percentile(got, 0.5):.1f} ms,"
+                        f" p99 {percentile(got, 0.99):.1f} ms"
+                    )
+        finally:
+            services.close()
+    figures: dict[str, Any] = {
+        "backend": backend,
+        "saves_per_round": saves,
+        "rate_per_s": rate,
+        "rounds": rounds,
+    }
+    table = Table(
+        "wakes by",
+        "saves",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        title=f"save → visible on {backend} / 保存到可见",
+    )
+    for wake_by, got in latencies.items():
+        row = {
+            "saves": len(got),
+            "p50_ms": round(percentile(got, 0.5), 1),
+            "p90_ms": round(percentile(got, 0.9), 1),
+            "p99_ms": round(percentile(got, 0.99), 1),
+            "max_ms": round(max(got), 1),
+        }
+        figures[wake_by] = row
+        table.add_row(wake_by, *(f"{v:,}" for v in row.values()))
+    if "notify" in figures:
+        figures["p99_notify_over_poll"] = round(
+            figures["notify"]["p99_ms"] / figures["poll"]["p99_ms"], 3
+        )
+        figures["target_met_p99_under_100ms"] = figures["notify"]["p99_ms"] < 100
+    console.print(table)
+    write_results("save_to_visible", figures, per_backend=backend)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--db", help="SQLite file to keep (or reuse) the generated store in")
     parser.add_argument("--profile", help="write a cProfile of the rebuild to this file")
+    parser.add_argument("--visible", action="store_true", help="measure save → visible instead")
+    parser.add_argument("--saves", type=int, default=600, help="--visible: saves per round and wake-up")
+    parser.add_argument("--rate", type=float, default=20.0, help="--visible: saves per second")
+    parser.add_argument("--rounds", type=int, default=2, help="--visible: rounds of each wake-up")
     args = parser.parse_args()
     console = Console()
+    if args.visible:
+        save_to_visible(args.backend, args.saves, args.rate, args.rounds, console)
+        return
     with database(args.backend, args.db) as url:
         generated = prepare(url, args.events, console)
         services = open_services(url)

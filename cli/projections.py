@@ -48,7 +48,10 @@ console = Console(stderr=True, soft_wrap=True)  # whole lines: positions and has
 
 @projections_cli.command("run")
 def projections_run(
-    poll: float = typer.Option(0.2, help="seconds between polls when nothing is pending"),
+    poll: float = typer.Option(
+        0.2,
+        help="SQLite: seconds between polls when nothing is pending (PostgreSQL wakes on NOTIFY)",
+    ),
     batch_size: int = typer.Option(1000, help="events per transaction"),
 ) -> None:
     """Follow the event log live and keep every read model current (Ctrl-C stops)."""

@@ -30,6 +30,7 @@ from projections.projection import Projection, ProjectionHaltedError
 from projections.rows import BatchRows, RowCache
 from projections.schema import TRACKING
 from projections.store import Sql, ViewStore
+from projections.wakeup import Wakeup, for_store
 
 # At most this many events projected inside a write transaction (SQLite's lock is held meanwhile).
 LOCKED_BATCH = 5000
@@ -305,15 +306,23 @@ class Runner:
         stopping: threading.Event,
         *,
         poll_seconds: float = 0.2,
+        wake: Wakeup | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
-        """Follows the log live until ``stopping`` is set."""
-        while not stopping.is_set():
-            done = self.catch_up(max_events=self.batch_size * 10)
-            if on_batch is not None:
-                on_batch(done)
-            if not done:
-                stopping.wait(poll_seconds)
+        """Follows the log live until ``stopping`` is set: projects in batches until nothing is
+        pending, then waits on ``wake`` (by default the store's own, ``wakeup.for_store``;
+        one passed in stays open)."""
+        waiter = wake or for_store(self.store, poll_seconds=poll_seconds)
+        try:
+            while not stopping.is_set():
+                done = self.catch_up(max_events=self.batch_size * 10)
+                if on_batch is not None:
+                    on_batch(done)
+                if not done:
+                    waiter.wait(stopping)
+        finally:
+            if wake is None:
+                waiter.close()
 
     def reset(self) -> None:
         """Empties this runner's tables and puts its tracking back to zero, in one transaction."""
