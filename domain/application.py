@@ -198,6 +198,8 @@ class Laurel(Application[UUID]):
             try:
                 self.save(*aggregates)
             except IntegrityError:
+                # Whatever this save tried to create may exist now: look again next time.
+                self.load.absences.forget(a.id for a in aggregates)
                 if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
                     return first
                 if expected_version is not None or attempt == MAX_ATTEMPTS - 1:

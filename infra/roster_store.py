@@ -274,6 +274,8 @@ class SQLiteRosterRecorder(SQLiteApplicationRecorder):
 
 class PostgresRosterRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events") -> None:
+        if datastore.enable_db_functions:  # its insert bypasses ``_insert_events``: no roster
+            raise ValueError("the roster needs POSTGRES_ENABLE_DB_FUNCTIONS unset")
         super().__init__(datastore, events_table_name=events_table_name)
         # Reads on the pool's autocommit connection, as the library reads events: a read
         # transaction would end in ROLLBACK, which makes psycopg drop every prepared statement.

@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 
 from domain.activity import FIVE_HAVES, ActivityRecordInvalidError, Member, Session, register_uuid
+from domain.application import Laurel
 from domain.commands import RecordActivity, RegisterMember
 from domain.rules.activity_day import compliance, eligibility_failures
+from infra.settings import Settings, eventsourcing_env
 from tests.builders.actors import TOWNSHIP_DECLARER
 from tests.builders.clock import utc
-from tests.builders.tree import TOWNSHIP
+from tests.builders.tree import TOWNSHIP, UNIT_TREE
 from tests.builders.world import World
 
 ALL_HAVES = dict.fromkeys(FIVE_HAVES, True)
@@ -207,3 +209,34 @@ def test_an_absent_register_is_remembered_until_this_process_creates_it():
     assert not app.load.absences.known(register_uuid(TOWNSHIP, 2022))
     register = app.queries.activity_register(TOWNSHIP, 2022)
     assert register is not None and "2022-02" in register.sessions
+
+
+def test_a_register_created_by_another_process_is_found_after_the_conflict(tmp_path):
+    """This process remembers the register as absent; another creates it; recording here
+    conflicts on the creation, looks again and appends to the register that now exists."""
+    env = eventsourcing_env(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}", home_dir=tmp_path))
+    here, there = World(Laurel(env=env)), World(Laurel(env=env))
+    here.register(UNIT_TREE)
+    at = utc(2022, 3, 1)
+    assert here.app.queries.activity_register(TOWNSHIP, 2022) is None  # remembered as absent
+
+    def record(world: World, month: int) -> str:
+        session = {
+            "session_id": f"2022-{month:02d}",
+            "date": f"2022-{month:02d}-10",
+            "kind": "all_member",
+            "hours": 4,
+            "topic": "party_building",
+            "expected": ["m1"],
+            "attendees": ["m1"],
+            "five_haves": ALL_HAVES,
+        }
+        command = RecordActivity(unit_id=TOWNSHIP, session=session)
+        return str(world.app.execute(command, TOWNSHIP_DECLARER, at=at)["outcome"])
+
+    member = RegisterMember(unit_id=TOWNSHIP, member_id="m1", name="张三", status="member")
+    there.app.execute(member, TOWNSHIP_DECLARER, at=at)
+    assert record(there, 1) == "recorded"
+    assert record(here, 2) == "recorded"
+    register = here.app.queries.activity_register(TOWNSHIP, 2022)
+    assert register is not None and set(register.sessions) == {"2022-01", "2022-02"}
