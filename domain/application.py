@@ -117,6 +117,7 @@ class Laurel(Application[UUID]):
         """Saves as the library does, handing the recorder the roster entry of every
         nomination saved: it writes them in the same transaction as the events."""
         entries = [RosterEntry.of(o) for o in objs if isinstance(o, Nomination)]
+        # Created here, or found to exist if this save conflicts: either way, look again.
         self.load.absences.forget(o.id for o in objs if isinstance(o, Aggregate))
         return super().save(*objs, **{ROSTER_KWARG: entries}, **kwargs)
 
@@ -198,8 +199,6 @@ class Laurel(Application[UUID]):
             try:
                 self.save(*aggregates)
             except IntegrityError:
-                # Whatever this save tried to create may exist now: look again next time.
-                self.load.absences.forget(a.id for a in aggregates)
                 if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
                     return first
                 if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
