@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -180,7 +181,7 @@ class Laurel(Application[UUID]):
         )
         for attempt in range(MAX_ATTEMPTS):
             try:
-                decision = handler(command, ctx)
+                decision = handler(command, replace(ctx, attempt=attempt))
             except StaleReadError:
                 if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
                     raise self._conflict(name) from None

@@ -80,6 +80,7 @@ class Context:
     queries: Queries  # reads across aggregates (a unit's subtree, activity-day eligibility)
     roster: Roster  # the campaigns' nominations, as of this transaction's start
     collaborators: Collaborators
+    attempt: int = 0  # 0 the first time; more when the command decides again after a conflict
 
 
 Handler = Callable[[Any, Context], Decision]

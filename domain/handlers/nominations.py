@@ -76,7 +76,11 @@ def declare(command: Declare, ctx: Context) -> Decision:
     if failures:
         raise DeclarationInvalidError(failures)
     key = nominee_key(category.code, who.unit_id, who.person_id, who.name)
-    refuse_duplicate(ctx, campaign.id, key)
+    if ctx.attempt:
+        # The first attempt leaves uniqueness to the roster's unique claim, which fails the
+        # save of a second claim (one read fewer for every declaration); deciding again after
+        # any conflict asks who holds the nominee, to say so.
+        refuse_duplicate(ctx, campaign.id, key)
     nomination = Nomination.declare(
         campaign.id,
         category.code,

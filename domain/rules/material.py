@@ -14,7 +14,7 @@ def count_characters(text: str) -> int:
     encoding; spaces and line breaks are layout, not content, and do not count.
     """
     normalised = unicodedata.normalize("NFC", text or "")
-    return sum(1 for ch in normalised if not ch.isspace())
+    return len("".join(normalised.split()))  # split() drops exactly what isspace() names
 
 
 def material_failures(material: str | None, minimum: int) -> list[RuleFailure]:

@@ -1,7 +1,7 @@
 """Round trips to PostgreSQL per command, counted from libpq's protocol trace, so that what
 issue 20 took out of the write path cannot creep back: declaring reads the campaign and the
-two units (each fast-forwarded once), asks the roster for the nominee's claimant and writes in
-one pipelined transaction; commending reads the roster, not every nomination, so its cost does
+two units (each fast-forwarded once) and writes in one pipelined transaction (the roster's
+unique claim decides uniqueness); commending reads the roster, not every nomination, so its cost does
 not grow with the category."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.builders.world import CampaignRef, World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_available")]
 
-DECLARE = 9  # 4 reads (campaign, declaring unit, nominee unit, claimant) + the pipelined write
+DECLARE = 8  # 3 reads (campaign, declaring unit, nominee unit) + the pipelined write
 PRE_REVIEW = 9
 INSPECT = 9
 COMMEND_AT_ANY_SIZE = 9  # campaign, organiser, roster, the chosen nomination, the write
