@@ -118,9 +118,14 @@ class Laurel(Application[UUID]):
         """Saves as the library does, handing the recorder the roster entry of every
         nomination saved: it writes them in the same transaction as the events."""
         entries = [RosterEntry.of(o) for o in objs if isinstance(o, Nomination)]
-        # Created here, or found to exist if this save conflicts: either way, look again.
-        self.load.absences.forget(o.id for o in objs if isinstance(o, Aggregate))
-        return super().save(*objs, **{ROSTER_KWARG: entries}, **kwargs)
+        # Created here, or found to exist if this save conflicts: either way, look again, and
+        # a lookup running meanwhile must not remember an absence (``Absences``).
+        ids = [o.id for o in objs if isinstance(o, Aggregate)]
+        self.load.absences.forget(ids)
+        try:
+            return super().save(*objs, **{ROSTER_KWARG: entries}, **kwargs)
+        finally:
+            self.load.absences.forget(ids)
 
     def _backfill_roster(self) -> None:
         """Entries for the nominations of a store written before the roster existed, in

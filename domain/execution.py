@@ -95,13 +95,16 @@ def check_version(aggregate: Aggregate, expected_version: int | None) -> None:
 
 class Absences:
     """Ids found absent, remembered for ``seconds``: the library caches aggregates that exist,
-    not the absence of those that usually do not (a unit's activity register or member roll,
-    read by every declaration and admission), which cost two reads each time. Forgotten when
-    this process saves one of them; another process's creation is seen within ``seconds``."""
+    not the absence of those that usually do not (a unit's activity register, read by every
+    declaration for its warnings), which costs two reads each time. Only reads whose answer is
+    a warning use it. An id is forgotten when this process saves it (before and after the
+    save), and a lookup that began before such a save records nothing; another process's
+    creation is seen within ``seconds``."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.seen: dict[UUID, float] = {}
+        self.forgotten: dict[UUID, float] = {}
         self.lock = threading.Lock()
 
     def known(self, aggregate_id: UUID) -> bool:
@@ -112,15 +115,20 @@ class Absences:
                 return False
             return seen is not None
 
-    def record(self, aggregate_id: UUID) -> None:
-        if self.seconds > 0:
-            with self.lock:
+    def record(self, aggregate_id: UUID, looked_at: float) -> None:
+        """``looked_at``: when the lookup that found nothing began."""
+        with self.lock:
+            if self.seconds > 0 and self.forgotten.get(aggregate_id, -1.0) < looked_at:
                 self.seen[aggregate_id] = time.monotonic()
 
     def forget(self, ids: Iterable[UUID]) -> None:
+        now = time.monotonic()
         with self.lock:
             for aggregate_id in ids:
                 self.seen.pop(aggregate_id, None)
+                self.forgotten[aggregate_id] = now
+            if len(self.forgotten) > 10_000:  # only a lookup still running needs the older
+                self.forgotten = {k: t for k, t in self.forgotten.items() if now - t < self.seconds}
 
 
 class Loader:
@@ -138,12 +146,13 @@ class Loader:
         ``rarely``: it usually does not exist, so its absence is remembered (``Absences``)."""
         if rarely and self.absences.known(aggregate_id):
             return None
+        looked_at = time.monotonic()
         found: Aggregate | None
         try:
             found = self.app.repository.get(aggregate_id, deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
             if rarely:
-                self.absences.record(aggregate_id)
+                self.absences.record(aggregate_id, looked_at)
             return None
         return found if isinstance(found, kind) else None
 
@@ -219,13 +228,14 @@ class Loader:
     # --- activity days -------------------------------------------------------------------------
 
     def member_roll(self, unit_id: str, *, for_update: bool = False) -> MemberRoll | None:
-        return self.find(roll_uuid(unit_id), MemberRoll, for_update=for_update, rarely=True)
+        return self.find(roll_uuid(unit_id), MemberRoll, for_update=for_update)
 
     def activity_register(
-        self, unit_id: str, year: int, *, for_update: bool = False
+        self, unit_id: str, year: int, *, for_update: bool = False, for_warning: bool = False
     ) -> ActivityRegister | None:
+        """``for_warning``: the answer only warns, so a remembered absence will do."""
         return self.find(
-            register_uuid(unit_id, year), ActivityRegister, for_update=for_update, rarely=True
+            register_uuid(unit_id, year), ActivityRegister, for_update=for_update, rarely=for_warning
         )
 
     # --- access tokens ---------------------------------------------------------------------------

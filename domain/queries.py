@@ -219,8 +219,10 @@ class Queries:
         self.load.get_unit(unit_id)
         return self._compliance(unit_id, year, through or self.clock().date())
 
-    def _compliance(self, unit_id: str, year: int, through: date) -> Compliance | None:
-        register = self.activity_register(unit_id, year)
+    def _compliance(
+        self, unit_id: str, year: int, through: date, *, for_warning: bool = False
+    ) -> Compliance | None:
+        register = self.load.activity_register(unit_id, year, for_warning=for_warning)
         if register is None:
             return None
         return compliance(
@@ -232,14 +234,22 @@ class Queries:
         )
 
     def activity_day_failures(
-        self, nomination: Nomination, collective: bool, year: int | None, at: datetime
+        self,
+        nomination: Nomination,
+        collective: bool,
+        year: int | None,
+        at: datetime,
+        *,
+        as_warnings: bool = False,
     ) -> list[RuleFailure]:
-        """Seed 004: the nominee's activity days in the campaign's year (warnings at
-        declaration, refusals at admission)."""
+        """Seed 004: the nominee's activity days in the campaign's year (``as_warnings`` at
+        declaration, which may rely on a remembered absence of the register; refusals at
+        admission, which read it afresh)."""
         if year is None:
             return []
         unit_id = nomination.nominee.unit_id
-        result = self._compliance(unit_id, year, at.date())  # the unit is known: no re-read
+        # The unit is known: not read again.
+        result = self._compliance(unit_id, year, at.date(), for_warning=as_warnings)
         if result is None:  # no register for the year: not assessed, no roll to read
             return []
         return eligibility_failures(

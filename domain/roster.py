@@ -104,7 +104,8 @@ class Roster(Protocol):
         after: int = 0,
         limit: int | None = None,
     ) -> RosterPage:
-        """The campaign's entries after ``after`` in declaration order, filtered."""
+        """The campaign's entries after ``after`` in declaration order, filtered; ``limit``, if
+        given, is at least 1."""
         ...
 
     def claimant(self, campaign_id: str, key: str) -> str | None:
@@ -115,8 +116,9 @@ class Roster(Protocol):
         """Nominations per category."""
         ...
 
-    def units(self, campaign_id: str) -> set[str]:
-        """Every declaring and nominee unit of the campaign's nominations."""
+    def units(self, campaign_id: str, *, nominees: bool = True) -> set[str]:
+        """Every declaring unit of the campaign's nominations, and (``nominees``) every
+        nominee's unit."""
         ...
 
     def touching(self, units: Collection[str], states: Sequence[str]) -> list[RosterEntry]:

@@ -6,8 +6,9 @@ table. ``PERSISTENCE_MODULE`` names one of the factories below (``infra.settings
 eventsourcing creates ``stored_snapshots`` ``WITHOUT ROWID``: the whole row, snapshot blob
 included, then lives in the primary-key b-tree, and SQLite compares a key whose cell spills
 onto overflow pages by reading the *whole* cell. Every snapshot lookup (one per aggregate
-rebuilt, a nomination included, though nominations have no snapshots) walks past the
-campaign snapshots, which hold the roster and grow with it. As a rowid table the key lives
+rebuilt, a nomination included, though nominations have no snapshots) walks past the big
+snapshots (campaigns held their nominations until the roster took them over). As a rowid
+table the key lives
 in a small separate index, as in ``stored_events`` (which eventsourcing already keeps rowid);
 the figures are in docs/benchmarks.md.
 

@@ -21,7 +21,11 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg.sql import SQL
 
@@ -108,6 +112,11 @@ def entry_of(row: Any) -> RosterEntry:
     )
 
 
+def require_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise ValueError(f"a page holds at least one entry (limit {limit})")
+
+
 def chunks(values: Collection[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
     it = iter(values)
     while chunk := list(islice(it, size)):
@@ -162,7 +171,7 @@ class SqlRoster:
 
     def _select(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self.reading() as cursor:
-            cursor.execute(sql, tuple(params))
+            cursor.execute(sql, tuple(map(storable, params)))  # looked up as it was stored
             return list(cursor.fetchall())
 
     def _in(self, values: Sequence[Any]) -> str:
@@ -177,6 +186,7 @@ class SqlRoster:
         after: int = 0,
         limit: int | None = None,
     ) -> RosterPage:
+        require_limit(limit)
         p = self.p
         sql = f"SELECT * FROM {self.table} WHERE campaign_id = {p} AND position > {p}"
         params: list[Any] = [campaign_id, after]
@@ -214,13 +224,14 @@ class SqlRoster:
         )
         return {r["category"]: int(r["n"]) for r in rows}
 
-    def units(self, campaign_id: str) -> set[str]:
+    def units(self, campaign_id: str, *, nominees: bool = True) -> set[str]:
         rows = self._select(
             f"SELECT DISTINCT declaring_unit_id, nominee_unit_id FROM {self.table} "
             f"WHERE campaign_id = {self.p}",
             [campaign_id],
         )
-        return {u for r in rows for u in (r["declaring_unit_id"], r["nominee_unit_id"])}
+        columns = ("declaring_unit_id", "nominee_unit_id") if nominees else ("declaring_unit_id",)
+        return {r[c] for r in rows for c in columns}
 
     def touching(self, units: Collection[str], states: Sequence[str]) -> list[RosterEntry]:
         found: dict[str, RosterEntry] = {}
@@ -288,10 +299,18 @@ class PostgresRosterRecorder(PostgresApplicationRecorder):
         )
         self.sql_create_statements.extend(SQL(s).format() for s in self.roster.create_statements)
 
-    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        # Pipelined with the events' insert; a violated claim surfaces at the recorder's sync.
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """The library's insert (lock the events table, notify, insert), with the roster
+        written once the lock is held: positions are then handed out in commit order (a
+        reader paging by position never passes over one committed later), and no writer
+        holds the lock while it waits on another's uncommitted claim. Pipelined: a violated
+        claim surfaces at the recorder's sync."""
+        self._lock_table(curs)
         self.roster.write(curs, entries_in(kwargs))
-        super()._insert_events(curs, stored_events, **kwargs)
+        self._notify_channel(curs)
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
 
 
 class MemoryRoster:
@@ -339,6 +358,7 @@ class MemoryRoster:
         after: int = 0,
         limit: int | None = None,
     ) -> RosterPage:
+        require_limit(limit)
         wanted = None if states is None else {str(s) for s in states}
         rows = [
             (position, e)
@@ -363,12 +383,12 @@ class MemoryRoster:
                 counted[e.category] = counted.get(e.category, 0) + 1
         return counted
 
-    def units(self, campaign_id: str) -> set[str]:
+    def units(self, campaign_id: str, *, nominees: bool = True) -> set[str]:
         return {
             u
             for _, e in self._all()
             if e.campaign_id == campaign_id
-            for u in (e.declaring_unit_id, e.nominee_unit_id)
+            for u in (e.declaring_unit_id, *([e.nominee_unit_id] if nominees else []))
         }
 
     def touching(self, units: Collection[str], states: Sequence[str]) -> list[RosterEntry]:

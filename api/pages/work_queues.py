@@ -120,8 +120,8 @@ def unit_choices(app: Laurel, actor: Actor, chosen: Iterable[Desk]) -> list[str]
     between them and the actor's own (not every village of the tree)."""
     codes: set[str] = set()
     for desk in chosen:
-        for declared in app.roster.units(str(desk.campaign.id)):
-            unit = app.get_unit(declared)
+        for declaring in app.roster.units(str(desk.campaign.id), nominees=False):
+            unit = app.get_unit(declaring)
             path = [*unit.path, unit.code]
             codes.update(path[path.index(actor.unit_id) if actor.unit_id in path else 0 :])
     units = sorted((app.get_unit(code) for code in codes), key=lambda u: (len(u.path), u.code))

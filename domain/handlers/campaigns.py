@@ -105,7 +105,8 @@ def lapse_waiting(command: LapseWaiting, ctx: Context) -> Decision:
     waiting_on = {
         state: step for step in campaign.steps_of(phase.code) for state in LAPSABLE.get(step, ())
     }
-    page = ctx.roster.entries(str(campaign.id), states=list(waiting_on), limit=command.limit)
+    limit = max(command.limit, 1)  # an internal command: a batch holds at least one
+    page = ctx.roster.entries(str(campaign.id), states=list(waiting_on), limit=limit)
     lapsed = []
     for nomination in ctx.load.rebuilt_nominations([e.nomination_id for e in page.entries]):
         step = waiting_on.get(nomination.state)

@@ -78,7 +78,7 @@ class Context:
     expected_version: int | None  # of the aggregate the command is about, when the sender names one
     load: Loader
     queries: Queries  # reads across aggregates (a unit's subtree, activity-day eligibility)
-    roster: Roster  # the campaigns' nominations, as of this transaction's start
+    roster: Roster  # the campaigns' nominations, as committed when each read runs
     collaborators: Collaborators
     attempt: int = 0  # 0 the first time; more when the command decides again after a conflict
 

@@ -91,7 +91,9 @@ def declare(command: Declare, ctx: Context) -> Decision:
         ctx.actor,
         ctx.at,
     )
-    warnings = ctx.queries.activity_day_failures(nomination, category.collective, campaign.year, ctx.at)
+    warnings = ctx.queries.activity_day_failures(
+        nomination, category.collective, campaign.year, ctx.at, as_warnings=True
+    )
     result = dict(state_of(nomination), warnings=[f.as_dict() for f in warnings])
     return Decision([nomination], result)
 

@@ -71,7 +71,7 @@ def prerequisite_failures(
     requested: Sequence[str] | None,
 ) -> list[RuleFailure]:
     """Inspection was competitive, and every requested nomination passed inspection.
-    ``nominations``: every nomination of the category, by id."""
+    ``nominations``: the roster entry of every nomination of the category, by id."""
     admitted = sum(1 for n in nominations.values() if n.admitted)
     inspected = sum(1 for n in nominations.values() if n.inspected)
     failures = competitive_inspection_failures(quota, admitted, inspected)

@@ -360,7 +360,7 @@ def test_racing_repeats_of_one_key_append_once(world: World) -> None:
     replays of it, one nomination."""
     campaign = world.campaign("declaration")
     url = f"/v1/campaigns/{campaign.id}/nominations"
-    # what one keyed declaration appends (the nomination, the campaign's roster, the receipt)
+    # what one keyed declaration appends (the nomination and the receipt)
     position = world.position()
     single = world.clients["declarer"].post(
         url, json=world.declaration(), headers={"Idempotency-Key": "single-key"}

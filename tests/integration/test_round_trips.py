@@ -19,7 +19,7 @@ from tests.builders.world import CampaignRef, World
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_available")]
 
 DECLARE = 8  # 3 reads (campaign, declaring unit, nominee unit) + the pipelined write
-PRE_REVIEW = 9
+PRE_REVIEW = 11  # admission reads the activity register afresh (it may refuse on it): 2 reads
 INSPECT = 9
 COMMEND_AT_ANY_SIZE = 9  # campaign, organiser, roster, the chosen nomination, the write
 

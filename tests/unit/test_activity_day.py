@@ -183,21 +183,28 @@ def test_activity_register_correction_needs_a_reason_and_keeps_both_records():
     assert register.sessions["2022-02"].attendees == ("m1",)
 
 
-def test_an_absent_register_is_remembered_until_this_process_creates_it():
-    """Every declaration asks for the nominee's register and roll, which usually do not
-    exist: the absence is remembered (no store read), and forgotten when one is created."""
+def test_an_absent_register_is_remembered_for_warnings_until_this_process_creates_it():
+    """Every declaration asks for the nominee's register for its warnings, and it usually does
+    not exist: the absence is remembered (no store read), forgotten when one is created."""
     world = World.in_memory()
     app, at = world.app, utc(2022, 3, 1)
-    assert app.queries.activity_register(TOWNSHIP, 2022) is None
+    assert app.load.activity_register(TOWNSHIP, 2022, for_warning=True) is None
     assert app.load.absences.known(register_uuid(TOWNSHIP, 2022))
     app.execute(
         RegisterMember(unit_id=TOWNSHIP, member_id="m1", name="张三", status="member", leader=True),
         TOWNSHIP_DECLARER,
         at=at,
     )
-    session = {
-        "session_id": "2022-02",
-        "date": "2022-02-10",
+    app.execute(RecordActivity(unit_id=TOWNSHIP, session=february()), TOWNSHIP_DECLARER, at=at)
+    assert not app.load.absences.known(register_uuid(TOWNSHIP, 2022))
+    register = app.load.activity_register(TOWNSHIP, 2022, for_warning=True)
+    assert register is not None and "2022-02" in register.sessions
+
+
+def february(month: int = 2) -> dict[str, object]:
+    return {
+        "session_id": f"2022-{month:02d}",
+        "date": f"2022-{month:02d}-10",
         "kind": "all_member",
         "hours": 4,
         "topic": "party_building",
@@ -205,38 +212,25 @@ def test_an_absent_register_is_remembered_until_this_process_creates_it():
         "attendees": ["m1"],
         "five_haves": ALL_HAVES,
     }
-    app.execute(RecordActivity(unit_id=TOWNSHIP, session=session), TOWNSHIP_DECLARER, at=at)
-    assert not app.load.absences.known(register_uuid(TOWNSHIP, 2022))
-    register = app.queries.activity_register(TOWNSHIP, 2022)
-    assert register is not None and "2022-02" in register.sessions
 
 
-def test_a_register_created_by_another_process_is_found_after_the_conflict(tmp_path):
-    """This process remembers the register as absent; another creates it; recording here
-    conflicts on the creation, looks again and appends to the register that now exists."""
-    env = eventsourcing_env(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}", home_dir=tmp_path))
+def test_only_warnings_rely_on_an_absence_another_process_has_since_ended(tmp_path):
+    """This process remembers the register as absent for a declaration's warnings; another
+    creates it. Decisions that refuse (recording, admission) read afresh and find it."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    env = eventsourcing_env(Settings(database_url=url, home_dir=tmp_path))
     here, there = World(Laurel(env=env)), World(Laurel(env=env))
     here.register(UNIT_TREE)
     at = utc(2022, 3, 1)
-    assert here.app.queries.activity_register(TOWNSHIP, 2022) is None  # remembered as absent
-
-    def record(world: World, month: int) -> str:
-        session = {
-            "session_id": f"2022-{month:02d}",
-            "date": f"2022-{month:02d}-10",
-            "kind": "all_member",
-            "hours": 4,
-            "topic": "party_building",
-            "expected": ["m1"],
-            "attendees": ["m1"],
-            "five_haves": ALL_HAVES,
-        }
-        command = RecordActivity(unit_id=TOWNSHIP, session=session)
-        return str(world.app.execute(command, TOWNSHIP_DECLARER, at=at)["outcome"])
-
+    assert here.app.load.activity_register(TOWNSHIP, 2022, for_warning=True) is None
     member = RegisterMember(unit_id=TOWNSHIP, member_id="m1", name="张三", status="member")
     there.app.execute(member, TOWNSHIP_DECLARER, at=at)
-    assert record(there, 1) == "recorded"
-    assert record(here, 2) == "recorded"
+    there.app.execute(RecordActivity(unit_id=TOWNSHIP, session=february(1)), TOWNSHIP_DECLARER, at=at)
+    assert here.app.load.activity_register(TOWNSHIP, 2022, for_warning=True) is None  # remembered
+    assert here.app.queries.activity_register(TOWNSHIP, 2022) is not None  # read afresh
+    recorded = here.app.execute(
+        RecordActivity(unit_id=TOWNSHIP, session=february(2)), TOWNSHIP_DECLARER, at=at
+    )
+    assert recorded["outcome"] == "recorded"
     register = here.app.queries.activity_register(TOWNSHIP, 2022)
     assert register is not None and set(register.sessions) == {"2022-01", "2022-02"}

@@ -127,7 +127,9 @@ def warnings_of(
         actor,
         now,
     )
-    return app.queries.activity_day_failures(draft, category.collective, campaign.year, now)
+    return app.queries.activity_day_failures(
+        draft, category.collective, campaign.year, now, as_warnings=True
+    )
 
 
 def form_context(
