@@ -71,6 +71,8 @@ class HttpMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        # per (method, route, status): the two series observe() adds to
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
         self.auth_failures = Counter(
             "laurel_auth_failures",
@@ -85,8 +87,17 @@ class HttpMetrics:
         )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        # The labelled children are kept (``labels()`` checks and looks them up under a lock on
+        # every call); the same children, so the same series, as labels() would return.
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
@@ -46,14 +45,17 @@ from domain.rules.jurisdiction import require_role
 router = APIRouter(prefix="/v1", tags=["nominations"])
 
 
-def command_response(result: dict[str, Any], status: int = 200) -> JSONResponse:
+def command_response(result: dict[str, Any], status: int = 200) -> Response:
+    # Encoded by pydantic in one step (the same compact UTF-8 JSON as JSONResponse), not dumped
+    # to a dict for json.dumps to encode again.
     body = CommandResult(
         **{k: (str(v) if k == "id" else v) for k, v in result.items() if k in CommandResult.model_fields}
-    ).model_dump(mode="json", exclude_none=True)
-    return JSONResponse(
+    ).model_dump_json(exclude_none=True)
+    return Response(
         body,
         status_code=200 if result.get("replayed") else status,
         headers={"ETag": f'"{result["version"]}"'},
+        media_type="application/json",
     )
 
 
