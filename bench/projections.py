@@ -546,7 +546,7 @@ class Builder:
             )
             self.stage(nom)
             if nom.title_active:
-                keep.append((nom, category, nom.title["anniversary"]))  # type: ignore[index]
+                keep.append((nom, category, nom.held_title().anniversary))
         self.titles = [t for t in self.titles if t[2].year > year] + keep
 
     def build(self) -> Generated:

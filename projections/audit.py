@@ -37,7 +37,7 @@ from domain.ids import unit_uuid
 from domain.nominations import Nomination
 from projections.campaigns import path_text
 from projections.checkpoints import Anchoring, CheckpointContradictedError
-from projections.projection import Handler, Projection, instant
+from projections.projection import STORED_TIMESTAMP, Handler, Projection, instant
 from projections.rows import Rows
 from projections.schema import Table
 from projections.store import uuid_text
@@ -122,8 +122,7 @@ def chain(previous: str, position: int, notification: Any, subject: str | None =
     return hashlib.sha256((previous + canonical(position, notification, subject)).encode()).hexdigest()
 
 
-# How the JSON transcoder stores every event's first field.
-_STORED_TIMESTAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_STORED_TIMESTAMP = STORED_TIMESTAMP
 
 
 def stored_instant(state: bytes) -> str | None:

@@ -72,4 +72,11 @@ def instant(moment: datetime) -> str:
 
 
 def from_instant(text: str | None) -> datetime | None:
-    return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The UTC datetime an ``instant`` text names (``fromisoformat`` reads its ``Z`` since 3.11,
+    at a tenth of ``strptime``'s cost: a title's row is read back at every event of it)."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+# How the JSON transcoder stores every event's first field: a state that starts so is plain
+# JSON (neither encrypted nor compressed), whose stored fields a read model may read undecoded.
+STORED_TIMESTAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'

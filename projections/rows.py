@@ -15,6 +15,9 @@ from projections.store import Sql
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 _UNCACHED = object()  # a before-image: the slot was not in the cache
+# Rows of one table in one flush from which PostgreSQL gets them by COPY: a statement per row
+# costs the client ~35 µs in psycopg and the server a bind and execute; fewer stay statements.
+COPY_FROM = 64
 
 
 class Rows(Protocol):
@@ -159,24 +162,43 @@ class BatchRows:
         self.appended.setdefault(table.name, (table, []))[1].append(row)
 
     def flush(self, sql: Sql) -> int:
-        """Writes every changed row (one executemany per table and kind); returns the row count."""
+        """Writes every changed row (one executemany per table and kind, or on PostgreSQL a
+        COPY for many rows); returns the row count."""
         upserts: dict[str, tuple[Table, list[Row]]] = {}
+        fresh: dict[str, tuple[Table, list[Row]]] = {}  # rows known not to be stored yet
         deletes: dict[str, tuple[Table, list[Key]]] = {}
-        for (name, key), (table, row) in self.dirty.items():
+        complete = self.cache.complete
+        for slot, (table, row) in self.dirty.items():
             if row is None:
-                deletes.setdefault(name, (table, []))[1].append(key)
-            else:
-                upserts.setdefault(name, (table, []))[1].append(row)
+                deletes.setdefault(slot[0], (table, []))[1].append(slot[1])
+                continue
+            before = self.before.get(slot, _UNCACHED)
+            absent = before is None or (before is _UNCACHED and complete)
+            (fresh if absent else upserts).setdefault(slot[0], (table, []))[1].append(row)
+        # Appended rows are new unless the cache lacks rows the tables hold (then upserted, as ever).
+        for name, (table, appended) in self.appended.items():
+            (fresh if complete else upserts).setdefault(name, (table, []))[1].extend(appended)
         written = 0
         for table, keys in deletes.values():
             sql.executemany(table.delete_statement(self.suffix, self.ns), keys)
             written += len(keys)
-        for table, rows in [*upserts.values(), *self.appended.values()]:
-            names = table.column_names
-            sql.executemany(
-                table.upsert_statement(self.suffix, self.ns), [tuple(map(r.get, names)) for r in rows]
-            )
-            written += len(rows)
+        for tables, new in ((upserts, False), (fresh, True)):
+            for table, rows in tables.values():
+                self._write(sql, table, rows, new)
+                written += len(rows)
         self.dirty.clear()
         self.appended.clear()
         return written
+
+    def _write(self, sql: Sql, table: Table, rows: list[Row], new: bool) -> None:
+        names = table.column_names
+        values = [tuple(map(r.get, names)) for r in rows]
+        if not sql.postgres or len(values) < COPY_FROM:
+            sql.executemany(table.upsert_statement(self.suffix, self.ns), values)
+        elif new:  # the cache proves no stored row has these keys: straight in
+            sql.copy(table.physical(self.suffix, self.ns), names, values)
+        else:
+            sql.execute(table.stage_statement(self.suffix))
+            sql.copy(table.stage(self.suffix), names, values)
+            sql.execute(table.upsert_from_stage_statement(self.suffix, self.ns))
+            sql.execute(f"TRUNCATE {table.stage(self.suffix)}")  # a second flush in this transaction

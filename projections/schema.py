@@ -53,14 +53,32 @@ class Table:
 
     def upsert_statement(self, suffix: str = "", ns: str = "") -> str:
         """INSERT … ON CONFLICT DO UPDATE: the same text on SQLite (≥ 3.24) and PostgreSQL."""
-        names = self.column_names
-        updates = [c for c in names if c not in self.key]
-        conflict = f"ON CONFLICT ({', '.join(self.key)}) " + (
+        return f"{self._insert(suffix, ns)} {self._on_conflict()}"
+
+    def _on_conflict(self) -> str:
+        updates = [c for c in self.column_names if c not in self.key]
+        return f"ON CONFLICT ({', '.join(self.key)}) " + (
             f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}"
             if updates
             else "DO NOTHING"
         )
-        return f"{self._insert(suffix, ns)} {conflict}"
+
+    def stage(self, suffix: str = "") -> str:
+        """A session's temporary twin of the table (PostgreSQL): a batch's rows are copied
+        into it and upserted from it in one statement; emptied at every commit."""
+        return f"pg_temp.laurel_stage_{self.physical(suffix)}"
+
+    def stage_statement(self, suffix: str = "") -> str:
+        cols = ", ".join(f"{c} {TYPES['postgres'][t]}" for c, t in self.columns)
+        return f"CREATE TEMP TABLE IF NOT EXISTS {self.stage(suffix)} ({cols}) ON COMMIT DELETE ROWS"
+
+    def upsert_from_stage_statement(self, suffix: str = "", ns: str = "") -> str:
+        """The upsert of ``upsert_statement``, every staged row at once."""
+        names = ", ".join(self.column_names)
+        return (
+            f"INSERT INTO {self.physical(suffix, ns)} ({names}) SELECT {names} FROM {self.stage(suffix)}"
+            f" {self._on_conflict()}"
+        )
 
     def insert_missing_statement(self, suffix: str = "", ns: str = "") -> str:
         return f"{self._insert(suffix, ns)} ON CONFLICT ({', '.join(self.key)}) DO NOTHING"
