@@ -20,6 +20,7 @@ from api.routes import (
     audit,
     boards,
     campaigns,
+    duties,
     health,
     nominations,
     templates,
@@ -53,6 +54,7 @@ TAGS = [
     "tokens",
     "campaigns",
     "nominations",
+    "duties",
     "activity days",
     "read models",
     "audit",
@@ -64,6 +66,7 @@ TAGS = [
 AUTHENTICATED_ROUTERS = (
     nominations,
     campaigns,
+    duties,
     templates,
     units,
     tokens,

@@ -36,6 +36,7 @@ from domain.errors import InvalidCampaignError
 from domain.rules.text import describe, forbidden_character
 from domain.templates import MAX_QUOTA, parse_duration
 from domain.vocabulary import (
+    BaseKind,
     FiveHave,
     InspectionMethod,
     InspectionVerdict,
@@ -257,6 +258,11 @@ class CampaignCreate(Model):
         examples=[{"five_good_site": 50}],
     )
     parent_campaign_id: Id | None = None
+    create_parent: bool = Field(
+        False,
+        description="also create the upper level's campaign from the template's parent template "
+        "(run by the organiser's superior at that level; the caller must administer it)",
+    )
 
     @field_validator("starts_at")
     @classmethod
@@ -306,6 +312,12 @@ class CategorySummary(BaseModel):
     nominations: int
 
 
+class ForwardedCount(BaseModel):
+    from_unit_id: str
+    category: str
+    count: int
+
+
 class CampaignPublic(BaseModel):
     id: str
     version: int
@@ -320,6 +332,74 @@ class CampaignPublic(BaseModel):
     phases: list[PhasePublic]
     categories: list[CategorySummary]
     current_phase: str | None = None
+    previous_campaign_id: str | None = None
+    forwarded_inspection: str = "reinspect"
+    local_inspection: dict[str, list[str]] = {}
+    forwarding_quotas: dict[str, dict[str, int]] = {}
+    forwarded: list[ForwardedCount] = []
+    parent_campaign: CampaignPublic | None = None
+
+
+class NextYearCampaignCreate(Model):
+    quotas: dict[Code, Annotated[StrictInt, Field(ge=0, le=MAX_QUOTA)] | None] | None = Field(
+        None, max_length=50, description="per category, overriding last year's"
+    )
+    parent_campaign_id: Id | None = None
+
+
+class ForwardingQuotas(Model):
+    quotas: dict[
+        Code, Annotated[dict[Code, Annotated[StrictInt, Field(ge=0, le=10_000)]], Field(max_length=50)]
+    ] = Field(
+        max_length=1000,
+        description="child organiser unit -> category -> how many it may forward",
+        examples=[{"yijun-xian": {"model_village": 3, "model_township": 1}}],
+    )
+    reason: Text = Field("", max_length=2000)
+
+
+class ForwardSelectedCreate(Model):
+    category: Code = Field(examples=["model_village"])
+    nomination_ids: list[Id] | None = Field(
+        None,
+        max_length=500,
+        description="these (within the forwarding quota); none: the best that passed",
+    )
+
+
+class ForwardedEntry(BaseModel):
+    id: str
+    forwarded_to: str
+    score: float | None
+
+
+class ForwardSelectedResult(BaseModel):
+    campaign_id: str
+    category: str
+    parent_campaign_id: str
+    forwarding_quota_left: int | None
+    forwarded: list[ForwardedEntry]
+    replayed: bool = False
+
+
+class HeldTitlePublic(BaseModel):
+    nomination_id: str
+    campaign_id: str
+    campaign_name_zh: str
+    campaign_name_en: str
+    campaign_year: int | None
+    level: str
+    category: str
+    category_name_zh: str
+    category_name_en: str
+    holder_unit_id: str
+    holder_name: str
+    holder_person_id: str | None
+    in_force: bool
+    granted_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    next_reinspection_by: datetime | None
 
 
 class CampaignListItem(BaseModel):
@@ -346,10 +426,13 @@ class DeadlineExtension(Model):
 
 
 class NomineeIn(Model):
-    kind: Literal["site", "person", "unit"]
+    kind: Literal["site", "person", "unit", "base"]
     unit_id: Code = Field(examples=["vil-3-07"])
     name: Text = Field(min_length=1, max_length=200, examples=["前双村远程教育站点"])
     person_id: Code | None = None
+    base_kind: BaseKind | None = Field(
+        None, description="a model base's kind (示范基地类型): cooperative, enterprise or other"
+    )
 
 
 class NominationCreate(Model):
@@ -394,6 +477,16 @@ class PreReviewCreate(Model):
     )
 
 
+class ChecklistMarkIn(Model):
+    """One checklist item found met or not, with an optional note / 检查项是否符合及备注."""
+
+    met: StrictBool
+    note: Text = Field("", max_length=500, examples=["灭火器过期 / extinguisher out of date"])
+
+
+ChecklistItems = Annotated[dict[Code, ChecklistMarkIn | StrictBool], Field(max_length=50)]
+
+
 class InspectionCreate(Model):
     methods: list[InspectionMethod] = Field(
         min_length=1, max_length=4, examples=[["document_review", "site_visit"]]
@@ -413,6 +506,36 @@ class InspectionCreate(Model):
     )
     verdict: InspectionVerdict
     notes: Text = Field("", max_length=5000, examples=["三簿一册记录规范 / registers kept to standard"])
+    checklist: dict[Code, ChecklistItems] | None = Field(
+        None,
+        max_length=20,
+        description="every item of every checklist the category asks of the nominee (持证上岗, "
+        "三簿一册, 五防, 八有四防), met or not: true/false or {met, note}; a missing item is "
+        "refused, and a required checklist's unmet item refuses a pass / 检查清单逐项记录",
+        examples=[
+            {
+                "five_protections": {
+                    "fire": True,
+                    "theft": True,
+                    "damp": {"met": False, "note": "机房返潮 / damp in the room"},
+                    "lightning": True,
+                    "dust": True,
+                }
+            }
+        ],
+    )
+
+    def checklist_marks(self) -> dict[str, dict[str, Any]] | None:
+        """As the command takes it: each item ``true``/``false`` or ``{met, note}``."""
+        if self.checklist is None:
+            return None
+        return {
+            code: {
+                item: mark.model_dump() if isinstance(mark, ChecklistMarkIn) else mark
+                for item, mark in items.items()
+            }
+            for code, items in self.checklist.items()
+        }
 
 
 class CommendationCreate(Model):
@@ -532,8 +655,18 @@ class ImportReport(BaseModel):
 class MemberCreate(Model):
     id: Code = Field(examples=["m-0012"])
     name: Text = Field(min_length=1, max_length=100, examples=["王建国"])
-    status: MemberStatus = Field(MemberStatus.MEMBER, description="党员 member · 预备党员 probationary")
-    leader: StrictBool = Field(False, description="leads the unit's party organisation / 党组织负责人")
+    status: MemberStatus = Field(
+        MemberStatus.MEMBER,
+        description=(
+            "党员 member · 预备党员 probationary (expected at sessions); taking part, never "
+            "expected: 流动党员 floating_member · 入党积极分子 activist · 后备干部 reserve_cadre · "
+            "种养殖大户 major_grower · 群众 resident"
+        ),
+    )
+    leader: StrictBool = Field(
+        False,
+        description="on the organisation's leading group / 党组织负责人、领导班子成员 (attends first)",
+    )
 
 
 class MemberPublic(BaseModel):
@@ -571,6 +704,14 @@ class ActivityDayCreate(Model):
         ]
     )
     makeup_for: Code | None = None
+    mandatory: StrictBool = Field(
+        False, description="必学必看 / 规定动作: every member attends it or a make-up of it"
+    )
+    off_day_reason: Text = Field(
+        "",
+        max_length=2000,
+        description="why an all-member session is off the township's fixed day / 非统一活动日的原因",
+    )
     reason: Text = Field(
         "", max_length=2000, description="required when correcting a recorded session / 更正理由"
     )
@@ -582,6 +723,55 @@ class ActivityDayRecorded(BaseModel):
     session_id: str
     outcome: Literal["recorded", "corrected", "unchanged"]
     version: int
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="recorded late, off the township's fixed day, members left out: never refusing",
+    )
+    replayed: bool = False
+
+
+class ExemptionCreate(Model):
+    start: StrictStr = Field(examples=["2022-03-01"], pattern=r"^\d{4}-\d{2}-\d{2}$")
+    end: StrictStr = Field(examples=["2022-08-31"], pattern=r"^\d{4}-\d{2}-\d{2}$")
+    reason: Text = Field(
+        min_length=1,
+        max_length=2000,
+        description="按规定可暂不参加组织生活的依据 / the rule that exempts the member",
+    )
+
+
+class ExemptionPublic(BaseModel):
+    start: str
+    end: str
+    reason: str
+
+
+class MemberExemptions(BaseModel):
+    unit_id: str
+    member_id: str
+    name: str
+    exemptions: list[ExemptionPublic]
+    changed: bool
+    version: int
+    replayed: bool = False
+
+
+class ActivityDaySettings(Model):
+    fixed_day: int | None = Field(
+        None, ge=1, le=31, description="day of the month (31: the month's last day); null: none"
+    )
+    late_after_days: int = Field(
+        30, ge=1, le=366, description="a session recorded more days after its date is flagged"
+    )
+    reason: Text = Field("", max_length=2000)
+
+
+class ActivityDaySettingsPublic(BaseModel):
+    unit_id: str
+    fixed_day: int | None
+    late_after_days: int
+    changed: bool = False
+    version: int | None = None
     replayed: bool = False
 
 
@@ -594,3 +784,114 @@ class CompliancePublic(BaseModel):
     assessed: bool
     shortfalls: list[dict[str, Any]]
     stats: dict[str, Any]
+    flags: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="sessions recorded late (杜绝突击造假) or off the township's fixed day",
+    )
+
+
+# --- duties (issue 21, item 5) -------------------------------------------------------------
+# Lengths as the domain's rules (domain/rules/duties.py) state them.
+
+
+class DutySubmission(Model):
+    title: Text = Field(max_length=200, examples=["彭镇“双强双创双争”活动实施细则"])
+    body: Text = Field(
+        max_length=100_000,
+        description="the document's text (no files) / 正文",
+        examples=["一、目标任务……二、步骤安排……三、保障措施……"],
+    )
+
+
+class DutyAcceptance(Model):
+    note: Text = Field("", max_length=2000, examples=["同意 / Accepted"])
+
+
+class DutyReturn(Model):
+    reason: Text = Field(max_length=2000, examples=["缺少保障措施 / The safeguards are missing"])
+    resubmit_by: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = Field(
+        None, description="a new deadline for the resubmission / 重新提交期限"
+    )
+
+
+class SpotCheckCreate(Model):
+    unit_id: Code = Field(examples=["qianshuang-cun"])
+    method: Literal["on_site", "phone", "random"] = Field(
+        description="on_site 实地察看, phone 电话抽查, random 随机抽查"
+    )
+    checked_on: Annotated[str, StringConstraints(max_length=10)] = Field(examples=["2011-11-04"])
+    checker: Text = Field(max_length=100, examples=["王明"])
+    findings: Text = Field(max_length=20_000, examples=["设备完好，签到簿记录齐全。"])
+
+
+class CircularCreate(Model):
+    kind: Literal["notice", "criticism"] = Field(
+        "notice", description="notice 通报, criticism 通报批评 (names a unit and a 限期整改 deadline)"
+    )
+    title: Text = Field(max_length=200, examples=["关于棋盘镇活动开展不积极的通报"])
+    body: Text = Field(max_length=100_000)
+    unit_id: Code | None = Field(None, description="the unit criticised / 被通报批评的单位")
+    rectify_by: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = Field(
+        None, description="the rectification deadline (限期整改) / 整改期限"
+    )
+
+
+class DutyPublic(BaseModel):
+    duty: str
+    kind: str
+    kind_zh: str
+    phase: str
+    name_zh: str
+    name_en: str
+    unit_id: str
+    unit_name_zh: str | None = None
+    due_at: str
+    state: str
+    state_zh: str
+    late: bool
+    min_count: int
+    title: str
+    submitted_at: str | None
+    note: str
+    records: int
+    origin: dict[str, Any] | None = None
+    version: int
+    body: str | None = None
+    entries: list[dict[str, Any]] | None = None
+    history: list[dict[str, Any]] | None = None
+    check: dict[str, Any] | None = None
+    circular: dict[str, Any] | None = None
+    changed: bool | None = None
+    replayed: bool = False
+
+
+class DutyUnitSummary(BaseModel):
+    unit_id: str
+    unit_name_zh: str | None
+    states: dict[str, int]
+    late: int
+    owed: int
+
+
+class DutyBoard(BaseModel):
+    campaign_id: str
+    duties: list[DutyPublic]
+    units: list[DutyUnitSummary]
+
+
+class DutyBoardEntry(BaseModel):
+    duty: str
+    kind: str
+    state: str
+    late: bool
+    due_at: str | None
+    updated_at: str | None = None
+
+
+class DutyBoardUnit(DutyUnitSummary):
+    duties: list[DutyBoardEntry]
+
+
+class DutyBoardPublic(BaseModel):
+    campaign_id: str
+    units: list[DutyBoardUnit]

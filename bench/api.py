@@ -64,6 +64,7 @@ from bench.fixtures import (
     ADMIN,
     CITY_INSPECTOR,
     CITY_REVIEWER,
+    SITE_CHECKLIST,
     SITE_CHECKS,
     build_city,
     declarer,
@@ -258,7 +259,13 @@ def prepare(services: Services, clients: int, rounds: int) -> list[Targets]:
                 )
             if len(opens) > 3:
                 app.execute(
-                    Inspect(nomination_id=nid, methods=METHODS, scores=site_scores(85), verdict="pass"),
+                    Inspect(
+                        nomination_id=nid,
+                        methods=METHODS,
+                        scores=site_scores(85),
+                        checklist=SITE_CHECKLIST,
+                        verdict="pass",
+                    ),
                     CITY_INSPECTOR,
                     at=opens[2] + step,
                 )
@@ -411,6 +418,7 @@ def run_direct(services: Services, targets: list[Targets], rounds: int) -> Run:
                         nomination_id=t.inspecting[k],
                         methods=METHODS,
                         scores=site_scores(85),
+                        checklist=SITE_CHECKLIST,
                         verdict="pass",
                     ),
                     CITY_INSPECTOR,
@@ -492,7 +500,12 @@ def requests_for(t: Targets, k: int, tokens: Tokens) -> list[tuple[str, str, dic
         (
             "inspect",
             f"/v1/nominations/{t.inspecting[k]}/inspections",
-            {"methods": METHODS, "scores": site_scores(85), "verdict": "pass"},
+            {
+                "methods": METHODS,
+                "scores": site_scores(85),
+                "checklist": SITE_CHECKLIST,
+                "verdict": "pass",
+            },
             tokens.inspector,
             200,
         ),

@@ -24,6 +24,7 @@ from bench.fixtures import (
     DECLARING,
     INSPECTING,
     PRE_REVIEWING,
+    SITE_CHECKLIST,
     SITE_CHECKS,
     build_city,
     declarer,
@@ -88,7 +89,11 @@ def main() -> None:
             )
             app.execute(
                 Inspect(
-                    nomination_id=nid, methods=["site_visit"], scores=site_scores(80), verdict="pass"
+                    nomination_id=nid,
+                    methods=["site_visit"],
+                    scores=site_scores(80),
+                    checklist=SITE_CHECKLIST,
+                    verdict="pass",
                 ),
                 CITY_INSPECTOR,
                 at=INSPECTING,

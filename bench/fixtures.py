@@ -23,6 +23,7 @@ __all__ = [
     "ADMIN",
     "CITY_INSPECTOR",
     "CITY_REVIEWER",
+    "SITE_CHECKLIST",
     "SYSTEM",
     "build_city",
     "declarer",
@@ -50,6 +51,13 @@ SITE_CRITERIA = (
     "equipment_running",
     "effect",
 )
+SITE_CHECKLIST = {  # a sound five-good site's checklists at inspection: every item met
+    "certified_administrator": dict.fromkeys(("certificate_held", "operates_equipment"), True),
+    "three_registers_one_book": dict.fromkeys(
+        ("three_registers_kept", "one_book_kept", "truthful", "to_standard"), True
+    ),
+    "five_protections": dict.fromkeys(("fire", "theft", "damp", "lightning", "dust"), True),
+}
 PARAGRAPH = (
     "前双村党支部把远程教育站点建在党员活动室，管理员持证上岗，每月十日固定为集中学习日，"
     "组织党员群众收看种植养殖技术课件，三簿一册记录真实规范，设备五防措施落实到位。"

@@ -31,7 +31,7 @@ from temporalio import workflow
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from bench.fixtures import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer
+from bench.fixtures import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, SITE_CHECKLIST, declarer
 from bench.stores import store_url, write_results
 from domain.application import Laurel
 from domain.campaigns import Campaign
@@ -211,7 +211,13 @@ async def cohort_cycle(app: Laurel, cid: str, anniversary: datetime, passing: in
             started = time.perf_counter()
             for nid in titles[:passing]:  # one command each, as inspectors would record them
                 app.execute(
-                    Reinspect(nomination_id=nid, methods=["site_visit"], scores=SCORES, verdict="pass"),
+                    Reinspect(
+                        nomination_id=nid,
+                        methods=["site_visit"],
+                        scores=SCORES,
+                        verdict="pass",
+                        checklist=SITE_CHECKLIST,
+                    ),
                     CITY_INSPECTOR,
                     at=reinspect_at,
                 )

@@ -72,6 +72,7 @@ from bench.fixtures import (
     ADMIN,
     CITY_INSPECTOR,
     CITY_REVIEWER,
+    SITE_CHECKLIST,
     SITE_CHECKS,
     SYSTEM,
     build_city,
@@ -705,7 +706,11 @@ def passed_nominations(app: Laurel, passed: int, threads: int) -> tuple[str, Pla
         stubborn(lambda: app.execute(admit, CITY_REVIEWER, at=plan.pre_reviewing(k)))
         score = 61 + (k * 7919) % 39
         inspect = Inspect(
-            nomination_id=nid, methods=["site_visit"], scores=site_scores(score), verdict="pass"
+            nomination_id=nid,
+            methods=["site_visit"],
+            scores=site_scores(score),
+            checklist=SITE_CHECKLIST,
+            verdict="pass",
         )
         stubborn(lambda: app.execute(inspect, CITY_INSPECTOR, at=plan.inspecting(k)))
 

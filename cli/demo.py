@@ -26,6 +26,14 @@ SEED_002 = (
     "“远教+产业”模式让群众在家门口学到了技术、找到了门路。"
 )
 CHECKS = {"equipment_runs_normally": True, "hardware_damaged_by_missing_protections": False}
+# The checklists an inspection records item by item (seed 000's 持证上岗, 三簿一册, 五防).
+CHECKLISTS = {
+    "five_good_site": {
+        "certified_administrator": ["certificate_held", "operates_equipment"],
+        "three_registers_one_book": ["three_registers_kept", "one_book_kept", "truthful", "to_standard"],
+        "five_protections": ["fire", "theft", "damp", "lightning", "dust"],
+    }
+}
 CRITERIA = {
     "five_good_site": [
         "party_attention",
@@ -246,6 +254,7 @@ class Demo:
                 "scores": dict.fromkeys(CRITERIA[categories[nid]], score),
                 "verdict": "pass" if score >= 60 else "fail",
                 "notes": "实地查看设备运行和学用记录",
+                "checklist": checklist(categories[nid], passed=score >= 60),
             }
             self.call("POST", f"/v1/nominations/{nid}/inspections", client=self.inspector, json=body)
             outcome.inspected.append(nid)
@@ -304,3 +313,13 @@ class Demo:
             if c["quota"] is not None and c["commended"] > c["quota"]:
                 raise RuntimeError(f"quota exceeded in {c['code']}")
         self.console.print(f"dashboard / 看板: {self.url}/ui/campaigns/{board['campaign_id']}")
+
+
+def checklist(category: str, *, passed: bool) -> dict[str, dict[str, Any]]:
+    """Every checklist item met; a site that fails lacks its lightning protection (防雷)."""
+    marks: dict[str, dict[str, Any]] = {
+        code: dict.fromkeys(items, True) for code, items in CHECKLISTS.get(category, {}).items()
+    }
+    if not passed and "five_protections" in marks:
+        marks["five_protections"]["lightning"] = {"met": False, "note": "未安装避雷设施"}
+    return marks

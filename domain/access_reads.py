@@ -14,9 +14,11 @@ from domain.campaigns import Campaign
 from domain.execution import Loader
 from domain.nominations import Nomination
 from domain.rules.jurisdiction import (
+    assesses_locally,
     can_read_campaign,
     can_read_nomination,
     can_read_unit,
+    local_assessor,
     require_read,
     require_role,
     sees_all,
@@ -76,21 +78,28 @@ class AccessReads:
 
     def readable_campaign(self, campaign_id: UUID | str, actor: Actor) -> Campaign:
         campaign = self.load.get_campaign(campaign_id)
-        require_read(
-            actor,
-            can_read_campaign(actor, self.load.organiser(campaign), self._actor_unit(actor)),
-            f"campaign {campaign.id}",
+        organiser, actor_unit = self.load.organiser(campaign), self._actor_unit(actor)
+        allowed = can_read_campaign(actor, organiser, actor_unit) or local_assessor(
+            actor, actor_unit, organiser, campaign.local_inspection
         )
+        require_read(actor, allowed, f"campaign {campaign.id}")
         return campaign
 
     def readable_nomination(self, nomination_id: UUID | str, actor: Actor) -> Nomination:
         nomination = self.load.get_nomination(nomination_id)
         campaign = self.load.get_campaign(nomination.campaign_id)
+        organiser, actor_unit = self.load.organiser(campaign), self._actor_unit(actor)
         allowed = can_read_nomination(
-            actor,
-            self.load.organiser(campaign),
-            self.load.get_unit(nomination.declaring_unit_id),
-            self._actor_unit(actor),
+            actor, organiser, self.load.get_unit(nomination.declaring_unit_id), actor_unit
+        ) or (
+            actor_unit is not None
+            and assesses_locally(
+                actor,
+                actor_unit,
+                self.load.get_unit(nomination.nominee.unit_id),
+                organiser,
+                campaign.local_inspection,
+            )
         )
         require_read(actor, allowed, f"nomination {nomination.id}")
         return nomination

@@ -37,6 +37,7 @@ from domain.nominations import Nomination
 from domain.queries import Queries
 from domain.roster import ROSTER_KWARG, Roster, RosterEntry, RosterKeeping
 from domain.rules.tokens import TokenPolicy
+from domain.title_register import TitleRegister
 from domain.transcodings import all_transcodings
 from domain.units import Unit
 from domain.webhook_reads import WebhookReads
@@ -104,6 +105,7 @@ class Laurel(Application[UUID]):
             token_policy=token_policy or TokenPolicy(),
         )
         self.queries = Queries(self.load, self.roster, clock)
+        self.titles = TitleRegister(self.load, self.roster)
         if not self.roster.complete():
             self._backfill_roster()
         self.access = AccessReads(self.load, clock, self.collaborators.token_policy)

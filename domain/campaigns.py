@@ -10,7 +10,7 @@ exceeded, whoever wins.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +21,8 @@ from domain.actors import Actor, upcast_actor
 from domain.errors import (
     CategoryUnknownError,
     DeadlineExtensionRefusedError,
+    ForwardingRefusedError,
+    InvalidCampaignError,
     PhaseUnknownError,
     QuotaExceededError,
     RuleFailure,
@@ -29,13 +31,68 @@ from domain.nominations import one_year_later
 from domain.rules.phases import extension_failures, move_close, require_open
 from domain.templates import Template
 from domain.values import Category, Phase
-from domain.vocabulary import PhaseStatus, Step
+from domain.vocabulary import ForwardedInspection, PhaseStatus, Step
+
+# What a campaign created before levels were modelled does: takes a forwarded nomination's
+# inspection afresh, no local inspection, no previous campaign.
+ACROSS_LEVELS_BEFORE: dict[str, Any] = {
+    "forwarded_inspection": ForwardedInspection.REINSPECT.value,
+    "local_inspection": {},
+    "previous_campaign_id": None,
+}
+MAX_FORWARDING_QUOTA = 10_000
+
+
+def forwarding_key(from_unit_id: str, category: str) -> str:
+    return f"{from_unit_id}|{category}"
+
+
+def forwarding_quota_failures(
+    quotas: Mapping[str, Mapping[str, Any]], categories: Sequence[str]
+) -> list[RuleFailure]:
+    failures = []
+    for unit, per_category in quotas.items():
+        if not isinstance(per_category, Mapping):
+            failures.append(
+                RuleFailure(
+                    "forwarding_quota_shape",
+                    "each unit's forwarding quotas map a category to a whole number",
+                    "每个单位的上报名额须为“类别 → 整数”",
+                    f"quotas.{unit}",
+                )
+            )
+            continue
+        for category, n in per_category.items():
+            field = f"quotas.{unit}.{category}"
+            if category not in categories:
+                failures.append(
+                    RuleFailure(
+                        "category_known",
+                        f"'{category}' is not a category of this campaign",
+                        f"「{category}」不是本次评选的类别",
+                        field,
+                        list(categories),
+                        category,
+                    )
+                )
+            elif isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_FORWARDING_QUOTA:
+                failures.append(
+                    RuleFailure(
+                        "forwarding_quota_whole_number",
+                        f"a forwarding quota is a whole number from 0 to {MAX_FORWARDING_QUOTA}",
+                        f"上报名额须为 0 至 {MAX_FORWARDING_QUOTA} 的整数",
+                        field,
+                        MAX_FORWARDING_QUOTA,
+                        n,
+                    )
+                )
+    return failures
 
 
 class Campaign(Aggregate):
     # A version-1 snapshot kept ``created_by`` as a dict; a version-2 snapshot the nominations
-    # (now in the roster, ``domain/roster.py``).
-    class_version = 3
+    # (now in the roster, ``domain/roster.py``); a version-3 snapshot nothing across levels.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -45,6 +102,11 @@ class Campaign(Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         state.pop("roster", None)
         state.pop("nominees", None)
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state.update(ACROSS_LEVELS_BEFORE)
+        state.update(forwarding_quotas={}, forwarded={})
 
     class Event(Aggregate.Event):
         """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
@@ -67,6 +129,38 @@ class Campaign(Aggregate):
         phases: list[Phase]
         steps: dict[str, str]
         actor: Actor
+        # Version 3 (a version-2 event is upcast to what a campaign created before levels were
+        # modelled did; the defaults say the same).
+        forwarded_inspection: ForwardedInspection = ForwardedInspection.REINSPECT
+        local_inspection: dict[str, list[str]] = field(default_factory=dict)
+        previous_campaign_id: UUID | None = None
+
+        class_version = 3
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.update(ACROSS_LEVELS_BEFORE)
+
+    class ForwardingQuotasSet(Event):
+        quotas: dict[str, dict[str, int]]  # child organiser unit -> category -> at most
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.forwarding_quotas = {k: dict(v) for k, v in self.quotas.items()}
+
+    class ForwardingReceived(Event):
+        """Nominations forwarded to this campaign by a child organiser (择优上报)."""
+
+        from_unit_id: str
+        category: str
+        nomination_ids: list[str]  # here
+        source_ids: list[str]  # in the child's campaign
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            key = forwarding_key(self.from_unit_id, self.category)
+            aggregate.forwarded[key] = aggregate.forwarded.get(key, 0) + len(self.nomination_ids)
 
     class PhaseOpened(Event):
         phase: str
@@ -152,6 +246,9 @@ class Campaign(Aggregate):
         phases: Sequence[Phase],
         steps: dict[str, str],
         actor: Actor,
+        forwarded_inspection: ForwardedInspection = ForwardedInspection.REINSPECT,
+        local_inspection: dict[str, list[str]] | None = None,
+        previous_campaign_id: UUID | None = None,
     ) -> None:
         self.template_code = template_code
         self.name_zh = name_zh
@@ -167,6 +264,11 @@ class Campaign(Aggregate):
         self.commended: dict[str, list[str]] = {}
         self.reminders: list[str] = []
         self.silent_units: list[str] | None = None
+        self.forwarded_inspection = ForwardedInspection(forwarded_inspection)
+        self.local_inspection = {k: list(v) for k, v in (local_inspection or {}).items()}
+        self.previous_campaign_id = previous_campaign_id
+        self.forwarding_quotas: dict[str, dict[str, int]] = {}
+        self.forwarded: dict[str, int] = {}  # forwarding_key -> how many received
 
     @classmethod
     def create(
@@ -180,6 +282,7 @@ class Campaign(Aggregate):
         phases: Sequence[Phase],
         actor: Actor,
         at: datetime,
+        previous_campaign_id: UUID | None = None,
     ) -> Campaign:
         """A campaign of ``template`` run by the organiser, with its phases and categories as
         instantiated (quotas overridden at creation); without a ``year``, the year its first
@@ -199,6 +302,11 @@ class Campaign(Aggregate):
             phases=list(phases),
             steps=dict(template.steps),
             actor=actor,
+            forwarded_inspection=template.forwarded_inspection,
+            local_inspection={
+                str(k): [str(v) for v in vs] for k, vs in template.local_inspection.items()
+            },
+            previous_campaign_id=previous_campaign_id,
         )
 
     # --- reads -------------------------------------------------------------------------
@@ -254,6 +362,18 @@ class Campaign(Aggregate):
 
     def commended_count(self, category: str) -> int:
         return len(self.commended.get(category, []))
+
+    def forwarding_left(self, from_unit_id: str, category: str) -> int | None:
+        """How many more ``from_unit_id`` may forward into ``category`` (None: no limit)."""
+        quota = self.forwarding_quotas.get(from_unit_id, {}).get(category)
+        if quota is None:
+            return None
+        return max(quota - self.forwarded.get(forwarding_key(from_unit_id, category), 0), 0)
+
+    def inspected_locally(self, inspector_level: str, nominee_level: str) -> bool:
+        """Whether an inspector of ``inspector_level`` (below the organiser) assesses nominees
+        of ``nominee_level`` in its own subtree (seed 001: townships assess their villages)."""
+        return nominee_level in self.local_inspection.get(inspector_level, ())
 
     # --- commands (guards here, state changes in the events' apply) ---------------------
 
@@ -349,6 +469,59 @@ class Campaign(Aggregate):
             actor=actor,
         )
 
+    def set_forwarding_quotas(
+        self, quotas: Mapping[str, Mapping[str, int]], reason: str, actor: Actor, at: datetime
+    ) -> None:
+        failures = forwarding_quota_failures(quotas, [c.code for c in self.categories])
+        if failures:
+            raise InvalidCampaignError(failures)
+        self.trigger_event(
+            self.ForwardingQuotasSet,
+            timestamp=at,
+            quotas={str(u): {str(c): int(n) for c, n in q.items()} for u, q in quotas.items()},
+            reason=reason.strip(),
+            actor=actor,
+        )
+
+    def receive_forwarded(
+        self,
+        from_unit_id: str,
+        category: str,
+        nomination_ids: Sequence[str],
+        source_ids: Sequence[str],
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """Records nominations forwarded by a child organiser, within its forwarding quota
+        (racing forwardings conflict on this campaign's version)."""
+        self.category(category)
+        left = self.forwarding_left(from_unit_id, category)
+        if left is not None and len(nomination_ids) > left:
+            quota = self.forwarding_quotas[from_unit_id][category]
+            raise ForwardingRefusedError(
+                [
+                    RuleFailure(
+                        "forwarding_quota",
+                        f"forwarding {len(nomination_ids)} more would exceed the forwarding quota "
+                        f"of {quota} for {from_unit_id} in '{category}' ({quota - left} already)",
+                        f"再上报 {len(nomination_ids)} 个将超过上级为「{from_unit_id}」在「{category}」"
+                        f"设定的上报名额 {quota}（已上报 {quota - left} 个）",
+                        "nomination_ids",
+                        quota,
+                        quota - left + len(nomination_ids),
+                    )
+                ]
+            )
+        self.trigger_event(
+            self.ForwardingReceived,
+            timestamp=at,
+            from_unit_id=from_unit_id,
+            category=category,
+            nomination_ids=list(nomination_ids),
+            source_ids=list(source_ids),
+            actor=actor,
+        )
+
     def phase_summaries(self) -> list[dict[str, Any]]:
         return [
             {
@@ -376,6 +549,16 @@ class Campaign(Aggregate):
             "parent_campaign_id": str(self.parent_campaign_id) if self.parent_campaign_id else None,
             "steps": dict(self.steps),
             "silent_units": self.silent_units,
+            "previous_campaign_id": (
+                str(self.previous_campaign_id) if self.previous_campaign_id else None
+            ),
+            "forwarded_inspection": self.forwarded_inspection,
+            "local_inspection": dict(self.local_inspection),
+            "forwarding_quotas": dict(self.forwarding_quotas),
+            "forwarded": [
+                {"from_unit_id": key.split("|", 1)[0], "category": key.split("|", 1)[1], "count": n}
+                for key, n in sorted(self.forwarded.items())
+            ],
             "phases": self.phase_summaries(),
             "categories": [
                 {

@@ -66,6 +66,20 @@ class CreateCampaign(Command):
     deadlines: Mapping[str, datetime] | None = None
     quotas: Mapping[str, Any] | None = None
     parent_campaign_id: Id | None = None
+    create_parent: bool = False  # also create the parent campaign of the template's upper level
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateNextYearCampaign(Command):
+    """Next year's campaign from this year's (``previous_campaign_id``): the same template,
+    organiser, categories and quotas (``quotas`` overrides some), every date a year later; the
+    titles of last year that the seed re-inspects every year (每年一评) fall due for
+    re-inspection by the new campaign's inspection deadline."""
+
+    command: ClassVar[str] = "create_next_year_campaign"
+    previous_campaign_id: Id
+    quotas: Mapping[str, Any] | None = None
+    parent_campaign_id: Id | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +153,8 @@ class Inspect(Command):
     scores: Mapping[str, Any]
     verdict: InspectionVerdict | str
     notes: str = ""
+    # {checklist: {item: met, or {"met": bool, "note": str}}}: every item the category asks
+    checklist: Mapping[str, Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +187,8 @@ class Reinspect(Command):
     scores: Mapping[str, Any]
     verdict: InspectionVerdict | str
     notes: str = ""
+    # {checklist: {item: met, or {"met": bool, "note": str}}}: every item the category asks
+    checklist: Mapping[str, Mapping[str, Any]] | None = None
 
 
 # --- commendation and forwarding ---------------------------------------------------------------
@@ -188,9 +206,35 @@ class Commend(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Forward(Command):
+    """Forward one nomination that passed inspection (commended or not) to the parent
+    campaign (择优上报), within the parent's forwarding quota for this organiser and category."""
+
     command: ClassVar[str] = "forward"
     nomination_id: Id
     target_category: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForwardSelected(Command):
+    """Select and forward (择优上报) a category's best: ``nomination_ids`` a chosen list (which
+    must be within the quota), ``None`` every one that passed inspection, best first, up to
+    what the parent's forwarding quota leaves."""
+
+    command: ClassVar[str] = "forward_selected"
+    campaign_id: Id
+    category: str
+    nomination_ids: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetForwardingQuotas(Command):
+    """The parent campaign's forwarding quotas: child organiser unit -> category -> how many
+    it may forward (a category left out: no limit)."""
+
+    command: ClassVar[str] = "set_forwarding_quotas"
+    campaign_id: Id
+    quotas: Mapping[str, Mapping[str, int]]
+    reason: str = ""
 
 
 # --- what the campaign workflow does on schedule -----------------------------------------------
@@ -279,6 +323,30 @@ class RecordActivity(Command):
     reason: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExemptMember(Command):
+    """按规定可暂不参加组织生活: the member is not expected from ``start`` to ``end``."""
+
+    command: ClassVar[str] = "exempt_member"
+    unit_id: str
+    member_id: str
+    start: str  # a date, YYYY-MM-DD
+    end: str  # a date, YYYY-MM-DD (inclusive)
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetActivityDay(Command):
+    """A township's fixed activity day (day of the month, None: none) and after how many days
+    a session of the township or its villages counts as recorded late."""
+
+    command: ClassVar[str] = "set_activity_day"
+    unit_id: str
+    fixed_day: int | None = None
+    late_after_days: int = 30
+    reason: str = ""
+
+
 # --- webhook subscriptions ---------------------------------------------------------------------
 
 
@@ -307,3 +375,74 @@ class DisableWebhook(Command):
 class DeleteWebhook(Command):
     command: ClassVar[str] = "delete_webhook"
     webhook_id: Id
+
+
+# --- duties ------------------------------------------------------------------------------------
+# Issue 21, item 5: deliverables per phase and unit (domain/duties.py). ``duty`` is a template
+# duty's code, or a rectification's (``<circular duty>.<n>``, made by a 通报批评).
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitDuty(Command):
+    command: ClassVar[str] = "submit_duty"
+    campaign_id: Id
+    duty: str
+    unit_id: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptDuty(Command):
+    command: ClassVar[str] = "accept_duty"
+    campaign_id: Id
+    duty: str
+    unit_id: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnDuty(Command):
+    command: ClassVar[str] = "return_duty"
+    campaign_id: Id
+    duty: str
+    unit_id: str
+    reason: str
+    resubmit_by: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordSpotCheck(Command):
+    command: ClassVar[str] = "record_spot_check"
+    campaign_id: Id
+    duty: str
+    unit_id: str  # the unit checked
+    method: str
+    checked_on: str  # a date, YYYY-MM-DD
+    checker: str
+    findings: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueCircular(Command):
+    """A circular (通报); a 通报批评 names a unit and a 限期整改 deadline, which makes that
+    unit owe a rectification report by then."""
+
+    command: ClassVar[str] = "issue_circular"
+    campaign_id: Id
+    duty: str
+    title: str
+    body: str
+    kind: str = "notice"
+    unit_id: str | None = None
+    rectify_by: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordOverdueDuties(Command):
+    """One batch (up to ``limit``) of the duties whose deadline has passed undone, each
+    recorded overdue; repeating it takes the next batch (an overdue duty is not due again)."""
+
+    command: ClassVar[str] = "record_overdue_duties"
+    campaign_id: Id
+    limit: int = 500

@@ -151,6 +151,12 @@ class CommendationRefusedError(RuleViolationError):
     code = "commendation-refused"
 
 
+class ForwardingRefusedError(RuleViolationError):
+    """A forwarding (择优上报) the rules refuse: not passed, no parent, over the parent's quota."""
+
+    code = "forwarding-refused"
+
+
 class DeadlineExtensionRefusedError(RuleViolationError):
     code = "deadline-extension-refused"
 
@@ -194,3 +200,22 @@ class CategoryUnknownError(RuleViolationError):
 
 class PhaseUnknownError(RuleViolationError):
     code = "phase-unknown"
+
+
+# --- duties (issue 21, item 5) ------------------------------------------------------------
+
+
+class DutyNotFoundError(NotFoundError):
+    code = "duty-not-found"
+
+
+class DutyInvalidError(RuleViolationError):
+    """A submission, review, spot check or circular that breaks a named rule."""
+
+    code = "duty-invalid"
+
+
+class DutyTransitionError(InvalidTransitionError):
+    """The duty is not in a state that allows this (accepting what was never submitted)."""
+
+    code = "duty-transition-refused"

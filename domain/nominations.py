@@ -27,7 +27,7 @@ from domain.errors import (
     RuleFailure,
 )
 from domain.rules.eligibility import disqualifier_failures
-from domain.rules.inspection import inspection_failures, weighted_score
+from domain.rules.inspection import checklist_marks, inspection_failures, weighted_score
 from domain.rules.thresholds import threshold_failures
 from domain.values import Category, Inspection, Nominee, Title
 from domain.vocabulary import (
@@ -124,6 +124,9 @@ class Nomination(Aggregate):
             }
 
     class Inspected(Event):
+        """Version 3: the inspection carries its checklist marks (version 2 recorded none)."""
+
+        class_version = 3
         zh, en = "考核验收", "Inspected"
         moves_to = NominationState.INSPECTED
 
@@ -136,6 +139,10 @@ class Nomination(Aggregate):
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["inspection"] = upcast_inspector(state["inspection"])
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["inspection"] = upcast_checklist(state["inspection"])
 
     class Commended(Event):
         zh, en = "表彰", "Commended"
@@ -198,6 +205,7 @@ class Nomination(Aggregate):
     class Reinspected(Event):
         """A failing re-inspection is followed by ``Revoked`` (cause: reinspection_failed)."""
 
+        class_version = 3  # version 3: the inspection carries its checklist marks
         zh, en = "年度复查", "Re-inspected"
 
         inspection: Inspection
@@ -213,6 +221,10 @@ class Nomination(Aggregate):
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["inspection"] = upcast_inspector(state["inspection"])
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["inspection"] = upcast_checklist(state["inspection"])
 
     class Revoked(Event):
         zh, en = "撤销荣誉", "Title revoked"
@@ -242,6 +254,26 @@ class Nomination(Aggregate):
                 "campaign_id": self.target_campaign_id,
                 "nomination_id": self.target_nomination_id,
             }
+
+    class LowerInspectionAccepted(Event):
+        """The upper level takes the lower level's inspection of a forwarded nomination as
+        its own (the template says so): admitted and inspected as it was below."""
+
+        zh, en = "采信下级考核", "Lower level's inspection accepted"
+        moves_to = NominationState.INSPECTED
+
+        inspections: list[Inspection]
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Nomination) -> None:
+            super().apply(aggregate)
+            aggregate.pre_review_result = {
+                "decision": PreReviewDecision.ADMIT,
+                "reasons": [self.reason],
+                "checks": {},
+            }
+            aggregate.inspections = list(self.inspections)
 
     def __init__(
         self,
@@ -421,8 +453,10 @@ class Nomination(Aggregate):
         actor: Actor,
         at: datetime,
         kind: str,
+        checklist: Mapping[str, Any] | None = None,
     ) -> Inspection:
-        failures = inspection_failures(category, methods, scores, verdict)
+        level = self.nominee.level
+        failures = inspection_failures(category, methods, scores, verdict, checklist, level)
         if failures:
             raise InspectionInvalidError(failures)
         return Inspection(
@@ -434,6 +468,7 @@ class Nomination(Aggregate):
             inspector=actor,
             at=at,
             kind=kind,
+            checklist=checklist_marks(category, checklist, level),
         )
 
     def inspect(
@@ -445,9 +480,14 @@ class Nomination(Aggregate):
         notes: str,
         actor: Actor,
         at: datetime,
+        checklist: Mapping[str, Any] | None = None,
     ) -> None:
+        """``checklist``: {checklist: {item: met (bool) or {"met": bool, "note": str}}}, every
+        item of every checklist the category asks of this nominee."""
         self._require_state("inspect", (NominationState.ADMITTED, NominationState.INSPECTED))
-        inspection = self._inspection(category, methods, scores, verdict, notes, actor, at, "inspection")
+        inspection = self._inspection(
+            category, methods, scores, verdict, notes, actor, at, "inspection", checklist
+        )
         self.trigger_event(self.Inspected, timestamp=at, inspection=inspection)
 
     def commend(
@@ -514,11 +554,12 @@ class Nomination(Aggregate):
         notes: str,
         actor: Actor,
         at: datetime,
+        checklist: Mapping[str, Any] | None = None,
     ) -> None:
         """A passing re-inspection keeps the title another year; a failing one revokes it."""
         title = self._require_title("re-inspect")
         inspection = self._inspection(
-            category, methods, scores, verdict, notes, actor, at, "re-inspection"
+            category, methods, scores, verdict, notes, actor, at, "re-inspection", checklist
         )
         next_anniversary = one_year_later(title.anniversary) if inspection.passed else None
         self.trigger_event(
@@ -554,7 +595,14 @@ class Nomination(Aggregate):
     def forward(
         self, target_campaign_id: UUID, target_nomination_id: UUID, actor: Actor, at: datetime
     ) -> None:
-        self._require_state("forward", (NominationState.COMMENDED,))
+        if not (self.state == NominationState.COMMENDED or self.passed_inspection):
+            raise InvalidTransitionError(
+                f"cannot forward a nomination in state '{self.state}': it must have passed "
+                "inspection or been commended",
+                f"状态为「{self.state.zh}」的申报不能上报：须已通过考核或已表彰",
+                action="forward",
+                state=self.state,
+            )
         self.trigger_event(
             self.Forwarded,
             timestamp=at,
@@ -562,6 +610,22 @@ class Nomination(Aggregate):
             target_nomination_id=target_nomination_id,
             actor=actor,
         )
+
+    def accept_lower_inspection(self, source: Nomination, actor: Actor, at: datetime) -> None:
+        """Arrived by forwarding from ``source``: its inspections become this one's."""
+        self._require_state("accept the lower level's inspection", (NominationState.DECLARED,))
+        self.trigger_event(
+            self.LowerInspectionAccepted,
+            timestamp=at,
+            inspections=list(source.inspections),
+            reason="forwarded with the lower level's inspection / 采信下级考核结果",
+            actor=actor,
+        )
+
+    @property
+    def passed_inspection(self) -> bool:
+        """Inspected, every inspection passed, not yet commended or closed."""
+        return self.state == NominationState.INSPECTED and bool(self.passed)
 
     # --- views ------------------------------------------------------------------------------
 
@@ -577,6 +641,8 @@ class Nomination(Aggregate):
                 "unit_id": self.nominee.unit_id,
                 "name": self.nominee.name,
                 "person_id": self.nominee.person_id,
+                # a model base's kind (base_kind); nothing for any other nominee
+                **({"extra": dict(self.nominee.extra)} if self.nominee.extra else {}),
             },
             "form": dict(self.form),
             "material_chars": len(self.material),
@@ -594,6 +660,7 @@ class Nomination(Aggregate):
                     "notes": i.notes,
                     "inspector": i.inspector.as_dict(),
                     "at": i.at,
+                    "checklist": [dict(vars(m)) for m in i.checklist],
                 }
                 for i in self.inspections
             ],
@@ -606,6 +673,7 @@ class Nomination(Aggregate):
                     "weighted_score": i.weighted_score,
                     "at": i.at,
                     "inspector": i.inspector.as_dict(),
+                    "checklist": [dict(vars(m)) for m in i.checklist],
                 }
                 for i in self.reinspections
             ],
@@ -615,6 +683,11 @@ class Nomination(Aggregate):
             else None,
             "closing_reason": self.closing_reason,
         }
+
+
+def upcast_checklist(inspection: Inspection) -> Inspection:
+    """A version-2 inspection recorded no checklist: it holds none (an empty tuple)."""
+    return replace(inspection, checklist=tuple(getattr(inspection, "checklist", ()) or ()))
 
 
 def upcast_inspector(inspection: Inspection) -> Inspection:

@@ -125,6 +125,14 @@ class Roster(Protocol):
         """Entries of any campaign in ``states`` whose declaring or nominee unit is in ``units``."""
         ...
 
+    def holders(
+        self, units: Collection[str], category: str | None = None, *, in_force: bool = True
+    ) -> list[RosterEntry]:
+        """Entries of any campaign (in ``category``, if given) whose nominee unit is in
+        ``units`` and whose title is in force (``in_force=False``: or was revoked): the titles
+        those units hold, read by ``domain.title_register``."""
+        ...
+
     def complete(self) -> bool:
         """Whether every nomination stored before the roster existed has its entry."""
         ...

@@ -43,19 +43,39 @@ class FormField:
 
 
 @dataclass(frozen=True)
-class Threshold:
-    """A measurable standard on a declaration-form field, checked at pre-review."""
+class Alternative:
+    """One way of meeting an any-of threshold (seed 003: a technique mastered, or a market's
+    supply-and-demand information): a form field, an operator and a value, named."""
 
-    code: str
     field: str
     op: str  # >= > <= < == is_true
     value: Any
     name_zh: str
     name_en: str
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A measurable standard on a declaration-form field, checked at pre-review. With
+    ``any_of`` the standard holds when any one alternative holds (``field``/``op``/``value``
+    then repeat the first alternative, ``op`` is ``any_of``)."""
+
+    code: str
+    field: str
+    op: str  # >= > <= < == is_true any_of
+    value: Any
+    name_zh: str
+    name_en: str
     levels: tuple[Level, ...] = ()  # applies only to nominees at these unit levels (empty: all)
+    any_of: tuple[Alternative, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", tuple(Level(v) for v in self.levels))
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every form field the standard reads."""
+        return tuple(a.field for a in self.any_of) if self.any_of else (self.field,)
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,45 @@ class CrossEntityRule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit_level", Level(self.unit_level))
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One item of a checklist (e.g. 防火 of the 五防)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A checklist recorded item by item at inspection, not folded into the score (持证上岗,
+    三簿一册, 五防, 八有四防). ``required``: a pass verdict needs every item met.
+    ``levels``: asked only of nominees at these unit levels (empty: all)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    items: tuple[ChecklistItem, ...]
+    required: bool = False
+    levels: tuple[Level, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(Level(v) for v in self.levels))
+
+    def applies_to(self, level: str) -> bool:
+        return not self.levels or level in self.levels
+
+
+@dataclass(frozen=True)
+class ChecklistMark:
+    """An inspection's finding on one checklist item: met or not, with an optional note."""
+
+    checklist: str
+    item: str
+    met: bool
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,10 +150,18 @@ class Category:
     disqualifiers: tuple[str, ...] = ()
     cross_entity: tuple[CrossEntityRule, ...] = ()
     yearly_reinspection: bool = False
-    collective: bool = True  # a collective (site/unit) or an individual (person)
+    collective: bool = True  # a party organisation's own unit (site/unit); not a person or a base
+    checklists: tuple[Checklist, ...] = ()
+    # "by proportion" (seed 001's model departments): with no quota given at creation, the
+    # quota is ceil(proportion x the units at ``nominee_levels`` in the organiser's subtree).
+    quota_proportion: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nominee_levels", tuple(Level(v) for v in self.nominee_levels))
+
+    def checklists_for(self, level: str) -> tuple[Checklist, ...]:
+        """The checklists an inspection of a nominee at ``level`` records."""
+        return tuple(c for c in self.checklists if c.applies_to(level))
 
 
 @dataclass(frozen=True)
@@ -127,10 +194,16 @@ class Inspection:
     inspector: Actor
     at: datetime
     kind: str = "inspection"  # inspection | re-inspection
+    checklist: tuple[ChecklistMark, ...] = ()  # item by item, not in the score
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", tuple(InspectionMethod(m) for m in self.methods))
         object.__setattr__(self, "verdict", InspectionVerdict(self.verdict))
+        object.__setattr__(self, "checklist", tuple(self.checklist))
+
+    def marks_of(self, checklist: str) -> dict[str, ChecklistMark]:
+        """This inspection's marks on one checklist, by item."""
+        return {m.item: m for m in self.checklist if m.checklist == checklist}
 
     @property
     def passed(self) -> bool:
@@ -240,7 +313,11 @@ class Title:
 VALUE_TYPES: tuple[type, ...] = (
     Criterion,
     FormField,
+    Alternative,
     Threshold,
+    ChecklistItem,
+    Checklist,
+    ChecklistMark,
     CrossEntityRule,
     Category,
     Phase,

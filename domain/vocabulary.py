@@ -66,6 +66,13 @@ CLOSED_STATES = (
 REDECLARABLE_STATES = (NominationState.WITHDRAWN, NominationState.REJECTED, NominationState.LAPSED)
 
 
+class ForwardedInspection(Term):
+    """How an upper level takes the inspection of a nomination forwarded to it (择优上报)."""
+
+    ACCEPT = "accept", "采信下级考核", "Accept the lower level's inspection"
+    REINSPECT = "reinspect", "重新考核", "Inspect again"
+
+
 class Step(Term):
     """What a campaign does in its phases; a template maps each step to one of its phases."""
 
@@ -163,5 +170,67 @@ class FiveHave(Term):
 
 
 class MemberStatus(Term):
+    """Who is on a unit's activity roll. Party and probationary members are expected at its
+    sessions; the others (seed 004: 注重吸纳流动党员、入党积极分子、后备干部、种养殖大户和有学习
+    愿望的村民居民参加活动) may attend and are recorded, but are never expected and do not count
+    in the members' attendance (``PARTY_MEMBER_STATUSES``)."""
+
     MEMBER = "member", "党员", "Party member"
     PROBATIONARY = "probationary", "预备党员", "Probationary member"
+    FLOATING_MEMBER = "floating_member", "流动党员", "Floating party member (from elsewhere)"
+    ACTIVIST = "activist", "入党积极分子", "Activist applying to join"
+    RESERVE_CADRE = "reserve_cadre", "后备干部", "Reserve cadre"
+    MAJOR_GROWER = "major_grower", "种养殖大户", "Major grower or breeder"
+    RESIDENT = "resident", "群众（村民居民）", "Resident (not a party member)"
+
+
+PARTY_MEMBER_STATUSES = frozenset({MemberStatus.MEMBER, MemberStatus.PROBATIONARY})
+
+
+# --- duties (issue 21, item 5): deliverables per phase and unit besides nominations ----------
+
+
+class DutyKind(Term):
+    DOCUMENT = "document", "提交材料", "Document to submit"
+    SPOT_CHECK = "spot_check", "督查抽查", "Spot checks"
+    CIRCULAR = "circular", "通报", "Circular"
+    RECTIFICATION = "rectification", "限期整改", "Rectification by a deadline"
+
+
+class DutyState(Term):
+    DUE = "due", "待提交", "Due"
+    OVERDUE = "overdue", "逾期未交", "Overdue"
+    SUBMITTED = "submitted", "已提交", "Submitted"
+    LATE = "late", "逾期提交", "Submitted late"
+    RETURNED = "returned", "已退回", "Returned"
+    ACCEPTED = "accepted", "已通过", "Accepted"
+
+
+class SpotCheckMethod(Term):
+    ON_SITE = "on_site", "实地察看", "On-site visit"
+    PHONE = "phone", "电话抽查", "Telephone check"
+    RANDOM = "random", "随机抽查", "Random check"
+
+
+class CircularKind(Term):
+    NOTICE = "notice", "通报", "Circular"
+    CRITICISM = "criticism", "通报批评", "Circular of criticism"
+
+
+# --- checklists at inspection, model bases (issue 21, item 6) --------------------------------
+
+
+class ChecklistOutcome(Term):
+    """An inspection's finding on one checklist item (持证上岗, 三簿一册, 五防, 八有四防)."""
+
+    MET = "met", "符合", "Met"
+    UNMET = "unmet", "不符合", "Not met"
+
+
+class BaseKind(Term):
+    """What a model base (示范基地, seed 003) is: the seed prefers cooperatives, leading
+    enterprises and industrial bases with a project that shows the way."""
+
+    COOPERATIVE = "cooperative", "合作社", "Cooperative"
+    ENTERPRISE = "enterprise", "企业（龙头企业）", "Enterprise (leading enterprise)"
+    OTHER = "other", "其他（产业基地、致富项目等）", "Other (industrial base, project)"

@@ -245,6 +245,25 @@ class SqlRoster:
             found.update((r["nomination_id"], entry_of(r)) for r in rows)
         return list(found.values())
 
+    def holders(
+        self, units: Collection[str], category: str | None = None, *, in_force: bool = True
+    ) -> list[RosterEntry]:
+        held = "title_active" if in_force else f"(title_active OR state = {self.p})"
+        found: list[RosterEntry] = []
+        for chunk in chunks(units):
+            params: list[Any] = [*chunk] + ([] if in_force else [NominationState.REVOKED.value])
+            of_category = ""
+            if category is not None:
+                of_category = f" AND category = {self.p}"
+                params.append(category)
+            rows = self._select(
+                f"SELECT * FROM {self.table} WHERE nominee_unit_id IN {self._in(chunk)} "
+                f"AND {held}{of_category} ORDER BY position",
+                params,
+            )
+            found += map(entry_of, rows)
+        return found
+
     def complete(self) -> bool:
         return bool(self._select(f"SELECT done FROM {self.table}_backfill", []))
 
@@ -397,6 +416,18 @@ class MemoryRoster:
             e
             for _, e in self._all()
             if e.state in wanted and (e.declaring_unit_id in moved or e.nominee_unit_id in moved)
+        ]
+
+    def holders(
+        self, units: Collection[str], category: str | None = None, *, in_force: bool = True
+    ) -> list[RosterEntry]:
+        wanted = set(units)
+        return [
+            e
+            for _, e in self._all()
+            if category in (None, e.category)
+            and e.nominee_unit_id in wanted
+            and (e.title_active or (not in_force and e.state == NominationState.REVOKED))
         ]
 
     def complete(self) -> bool:

@@ -83,8 +83,8 @@ SUBJECT = Table(
     ("subject",),
 )
 UNIT_SCOPED = frozenset(
-    {"unit", "activity", "members"}
-)  # scoped by the unit itself (activity registers, member rolls: their unit)
+    {"unit", "activity", "members", "duty"}
+)  # scoped by the unit itself (activity registers, member rolls, duties: their unit)
 
 
 def event_id(originator_id: Any, version: int) -> str:

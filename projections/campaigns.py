@@ -123,6 +123,7 @@ class CampaignBoard(Projection):
             **dict.fromkeys(Nomination.events(), self.moved),
             Nomination.Declared: self.declared,
             Nomination.Inspected: self.inspected,
+            Nomination.LowerInspectionAccepted: self.lower_inspection_accepted,
         }
 
     def decodes(self, notification: Any) -> bool:
@@ -315,9 +316,20 @@ class CampaignBoard(Projection):
 
     def inspected(self, rows: Rows, event: Any, n: Any) -> None:
         row = self._nomination(rows, event)
-        score = event.inspection.weighted_score
+        self._count_inspection(row, event.inspection)
+        self.moved(rows, event, n, row)
+
+    def lower_inspection_accepted(self, rows: Rows, event: Any, n: Any) -> None:
+        """Forwarded into a campaign that takes the lower level's inspections: they count."""
+        row = self._nomination(rows, event)
+        for inspection in event.inspections:
+            self._count_inspection(row, inspection)
+        self.moved(rows, event, n, row)
+
+    @staticmethod
+    def _count_inspection(row: Row, inspection: Any) -> None:
+        score = inspection.weighted_score
         row["inspections"] += 1
         row["score_sum"] += score
         row["lowest_score"] = score if row["lowest_score"] is None else min(row["lowest_score"], score)
-        row["failed"] += 0 if event.inspection.passed else 1
-        self.moved(rows, event, n, row)
+        row["failed"] += 0 if inspection.passed else 1

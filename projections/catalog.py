@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from projections.audit import AuditLog
 from projections.campaigns import CampaignBoard
 from projections.checkpoints import CheckpointBook
+from projections.duties import DutyBoard
 from projections.projection import Projection
 from projections.titles import TitleRegister
 
-PROJECTIONS: tuple[type[Projection], ...] = (AuditLog, CampaignBoard, TitleRegister)
+PROJECTIONS: tuple[type[Projection], ...] = (AuditLog, CampaignBoard, TitleRegister, DutyBoard)
 NAMES = tuple(p.name for p in PROJECTIONS)
 
 

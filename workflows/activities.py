@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -22,10 +24,12 @@ from domain.commands import (
     LapseWaiting,
     MarkReinspectionsDue,
     OpenPhase,
+    RecordOverdueDuties,
     RecordSilentUnits,
     RemindDeadline,
     RevokeUnreinspected,
 )
+from domain.duties import PENDING, DutyBook
 from domain.errors import DomainError
 from workflows.contracts import (
     BatchOutcome,
@@ -40,6 +44,19 @@ from workflows.contracts import (
 )
 
 T = TypeVar("T")
+
+
+class DutyBatch(BaseModel):
+    """One batch of overdue duties to record (patch ``duties-overdue``)."""
+
+    campaign_id: str
+    limit: int
+    at: datetime
+
+
+class OverdueOutcome(BaseModel):
+    recorded: int
+    more: bool
 
 
 def refusals_are_final(fn: Callable[..., T]) -> Callable[..., T]:
@@ -156,6 +173,25 @@ class CampaignActivities:
 
     @activity.defn
     @refusals_are_final
+    def duty_deadlines(self, ref: CampaignRef) -> list[datetime]:
+        """The deadlines of the campaign's duties still undone and not yet recorded overdue
+        (patch ``duties-overdue``), earliest first."""
+        book = DutyBook(self.app.load, self.app.queries, self.app.get_campaign(ref.campaign_id))
+        return sorted({o.due_at for o in book.all(with_units=False) if o.state in PENDING})
+
+    @activity.defn
+    @refusals_are_final
+    def record_overdue_duties(self, batch: DutyBatch) -> OverdueOutcome:
+        """One bounded batch in one transaction; a retried batch takes the next (an overdue
+        duty is no longer pending), so nothing is recorded twice."""
+        command = RecordOverdueDuties(campaign_id=batch.campaign_id, limit=batch.limit)
+        done = self.app.execute(command, SYSTEM, at=batch.at)
+        return OverdueOutcome(
+            recorded=len(done["recorded"]), more=bool(done["more"] and done["recorded"])
+        )
+
+    @activity.defn
+    @refusals_are_final
     def count_active_titles(self, step: TitleBatch) -> int:
         return int(self.app.queries.active_titles(step.campaign_id, step.category))
 
@@ -172,4 +208,6 @@ class CampaignActivities:
             self.mark_reinspections_due,
             self.revoke_unreinspected,
             self.count_active_titles,
+            self.duty_deadlines,
+            self.record_overdue_duties,
         ]

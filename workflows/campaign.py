@@ -16,14 +16,14 @@ hold the retired Update ``extend_deadline`` and replay through it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.nominations import one_year_later
-    from workflows.activities import CampaignActivities
+    from workflows.activities import CampaignActivities, DutyBatch, OverdueOutcome
     from workflows.contracts import (
         RETRY,
         CampaignRef,
@@ -46,6 +46,7 @@ ACTIVITY_TIMEOUT = timedelta(minutes=10)
 READ_RECORDED_DEADLINES = "read-recorded-deadlines"  # patch id: read the windows when a timer fires
 LAPSE_IN_BATCHES = "lapse-in-batches"  # patch id: close, then lapse the waiting a batch per activity
 LAPSE_BATCH = 500
+DUTIES_OVERDUE = "duties-overdue"  # patch id: record duties overdue at their deadlines (issue 21)
 
 
 @workflow.defn
@@ -189,6 +190,32 @@ class CampaignWorkflow:
             if not outcome.more:
                 return
 
+    async def _duties_due(self, run: CampaignRun, before: datetime) -> list[datetime]:
+        """Since ``DUTIES_OVERDUE``: records the duties overdue by now, and returns the
+        deadlines of the others that fall before ``before`` (the timers to set for them).
+        Deadlines set later (a 限期整改, a return's new deadline) come with the signal."""
+        if not workflow.patched(DUTIES_OVERDUE):
+            return []
+        ref = CampaignRef(campaign_id=run.campaign_id)
+        deadlines = await workflow.execute_activity_method(
+            CampaignActivities.duty_deadlines,
+            ref,
+            schedule_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        now = workflow.now()
+        if any(d <= now for d in deadlines):
+            await self._record_overdue(run)
+        return [d for d in deadlines if now < d < before]
+
+    async def _record_overdue(self, run: CampaignRun) -> None:
+        batch = DutyBatch(campaign_id=run.campaign_id, limit=LAPSE_BATCH, at=workflow.now())
+        while True:
+            outcome = await self._call(CampaignActivities.record_overdue_duties, batch)
+            assert isinstance(outcome, OverdueOutcome)
+            if not outcome.more:
+                return
+
     async def _run_phase(self, run: CampaignRun, code: str) -> None:
         while not await self._wait_until(lambda: self._phase(code).opens_at):
             pass
@@ -203,10 +230,16 @@ class CampaignWorkflow:
             now = workflow.now()
             if now >= closes_at:
                 break
+            duties = await self._duties_due(run, closes_at)
             upcoming = sorted(
-                closes_at - timedelta(seconds=o)
-                for o in run.reminder_offsets_seconds
-                if closes_at - timedelta(seconds=o) > now
+                [
+                    *duties,
+                    *(
+                        closes_at - timedelta(seconds=o)
+                        for o in run.reminder_offsets_seconds
+                        if closes_at - timedelta(seconds=o) > now
+                    ),
+                ]
             )
             target = upcoming[0] if upcoming else closes_at
 
@@ -230,6 +263,8 @@ class CampaignWorkflow:
                         ),
                     )
         await self._close(run, code)
+        if workflow.patched(DUTIES_OVERDUE):
+            await self._record_overdue(run)
         self._set_status(code, "closed")
         self.current = None
         if run.steps.get("declaration") == code:
@@ -262,6 +297,21 @@ class CampaignWorkflow:
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )
 
+    async def _last_duties(self, run: CampaignRun) -> None:
+        """Since ``DUTIES_OVERDUE``: the deadlines after the last phase (a 限期整改 set late)
+        are waited for and recorded too."""
+        end = datetime.max.replace(tzinfo=UTC)
+        while True:
+            self.stale = False  # a signal from now on wakes the sleep below: deadlines read again
+            pending = await self._duties_due(run, end)
+            if not pending:
+                return
+
+            def first(at: datetime = pending[0]) -> datetime:
+                return at
+
+            await self._sleep_until(first)
+
     @workflow.run
     async def run(self, run: CampaignRun) -> CampaignStatus:
         self.campaign_id = run.campaign_id
@@ -270,5 +320,6 @@ class CampaignWorkflow:
             if self._phase(code).status == "closed":
                 continue
             await self._run_phase(run, code)
+        await self._last_duties(run)
         self.finished = True
         return self.current_phase()

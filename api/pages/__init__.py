@@ -5,10 +5,23 @@ one module per area of the work UI. What they share: ``rendering`` (route class,
 
 from fastapi import APIRouter
 
-from api.pages import admin, audit, declarer, home, inspection, organiser, review, routes, session
+from api.pages import (
+    admin,
+    audit,
+    declarer,
+    duties,
+    home,
+    inspection,
+    organiser,
+    review,
+    routes,
+    session,
+    titles_register,
+)
 
 router = APIRouter()
-for area in (session, home, routes, declarer, review, inspection, organiser, audit, admin):
+for area in (session, home, routes, declarer, review, inspection, organiser, audit, admin, duties):
     router.include_router(area.router)
+router.include_router(titles_register.router)  # /ui/units/{unit}/titles
 
 __all__ = ["router"]

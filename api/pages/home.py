@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import App
 from api.pages.admin.common import top_units, unit_options
+from api.pages.common import campaign_label
 from api.pages.forms import ActionForm, submit
 from api.pages.i18n import Translator, language_of
 from api.pages.rendering import PageActor, PageRoute, render, unit_names
 from domain.actors import Actor
-from domain.commands import CreateCampaign
+from domain.commands import CreateCampaign, CreateNextYearCampaign
 from domain.errors import RuleFailure, RuleViolationError
 from domain.rules.jurisdiction import can_read_campaign, require_role
 from domain.templates import get_template, load_templates
@@ -92,7 +94,24 @@ def campaign_form(request: Request, app: Any, actor: Actor) -> tuple[str, dict[s
         "template_options": templates,
         "unit_options": unit_options(app, actor, t),
         "year": app.clock().year,
+        "parent_pairs": parent_pairs(t),
     }
+
+
+def parent_pairs(t: Translator) -> str:
+    """The templates that name an upper-level template, each with it and its level (the
+    create-parent checkbox's hint)."""
+    found = load_templates()
+    return ("；" if t.lang == "zh" else "; ").join(
+        t(
+            "levels.parent_pair",
+            template=t.name(template),
+            parent=t.name(upper),
+            level=upper.organiser_level.label(t.lang),
+        )
+        for template in found.values()
+        if template.parent_template and (upper := found.get(template.parent_template)) is not None
+    )
 
 
 @router.get("/campaigns/new", response_class=HTMLResponse)
@@ -111,6 +130,7 @@ async def create_campaign(
     organiser_unit_id: Annotated[str, Form(max_length=100)],
     year: Annotated[str, Form(max_length=10)] = "",
     starts_at: Annotated[str, Form(max_length=40)] = "",
+    create_parent: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """The command decides (the template, the organiser's level, year or start); the page only
     reads the typed year and the start, a local time in the template's time zone."""
@@ -121,6 +141,7 @@ async def create_campaign(
             organiser_unit_id=organiser_unit_id,
             year=typed_year(year),
             starts_at=local_start(starts_at, template),
+            create_parent=create_parent == "1",
         )
 
     t = Translator(language_of(request))
@@ -130,7 +151,11 @@ async def create_campaign(
         command,
         done=lambda result: f"/ui/campaigns/{result['id']}",
         again=lambda: campaign_form(request, app, actor),
-        flash=t("campaign.created_flash"),
+        flash=lambda result: (
+            t("levels.parent_created", name=t.name(result["parent_campaign"]))
+            if result.get("parent_campaign")
+            else t("campaign.created_flash")
+        ),
     )
 
 
@@ -157,3 +182,65 @@ def local_start(value: str, template: str) -> datetime | None:
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=ZoneInfo(get_template(template).timezone))
+
+
+# --- next year's campaign from this one (下一年度评选) ---------------------------------------------
+
+
+def next_year_form(
+    request: Request, app: Any, actor: Actor, campaign_id: str
+) -> tuple[str, dict[str, Any]]:
+    """The form: the campaign it copies, next year's campaigns already made from it, and the
+    upper-level campaigns (run by a unit above the organiser) it may name as its parent."""
+    require_role(actor, "manage_campaigns")
+    campaign = app.access.readable_campaign(campaign_id, actor)
+    t = Translator(language_of(request))
+    names = unit_names(app, t)
+    organiser = app.get_unit(campaign.organiser_unit_id)
+    above = set(organiser.path) - {organiser.code}
+    parents, following = [], []
+    for entry in app.list_campaigns():
+        if entry["organiser_unit_id"] in above:
+            other = app.get_campaign(entry["campaign_id"])
+            parents.append((str(other.id), campaign_label(other, t, names)))
+        elif entry["organiser_unit_id"] == organiser.code:
+            other = app.get_campaign(entry["campaign_id"])
+            if str(other.previous_campaign_id) == str(campaign.id):
+                following.append(other)
+    return "campaigns.html", {
+        "creating": True,
+        "next_year_of": campaign,
+        "next_year_label": campaign_label(campaign, t, names),
+        "next_year_following": [(str(c.id), campaign_label(c, t, names)) for c in following],
+        "parent_options": parents,
+    }
+
+
+@router.get("/campaigns/{campaign_id}/next-year", response_class=HTMLResponse)
+def next_year(request: Request, campaign_id: str, app: App, actor: PageActor) -> Response:
+    template, context = next_year_form(request, app, actor, campaign_id)
+    return render(request, template, context)
+
+
+@router.post("/campaigns/{campaign_id}/next-year", response_class=HTMLResponse)
+async def create_next_year(
+    request: Request,
+    campaign_id: str,
+    app: App,
+    form: ActionForm,
+    parent_campaign_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Next year's campaign: the command copies this one a year later (``CreateNextYearCampaign``)."""
+    _, context = await run_in_threadpool(next_year_form, request, app, form.actor, campaign_id)
+    previous = context["next_year_of"]
+    t = Translator(language_of(request))
+    return await submit(
+        request,
+        form,
+        CreateNextYearCampaign(
+            previous_campaign_id=str(previous.id), parent_campaign_id=parent_campaign_id or None
+        ),
+        done=lambda result: f"/ui/campaigns/{result['id']}",
+        again=lambda: next_year_form(request, app, form.actor, campaign_id),
+        flash=t("levels.next_year_done"),
+    )

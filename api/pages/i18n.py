@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
-from api.pages.messages import admin, audit, declarer, organiser, review
+from api.pages.messages import admin, audit, declarer, duties, levels, organiser, review
 from domain.history import event_class_type
 from domain.nominations import Nomination
 from domain.vocabulary import (
@@ -287,6 +287,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **admin.MESSAGES,
     **audit.MESSAGES,
     **declarer.MESSAGES,
+    **duties.MESSAGES,
+    **levels.MESSAGES,
     **organiser.MESSAGES,
     **review.MESSAGES,
 }

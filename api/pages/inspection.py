@@ -1,7 +1,7 @@
 """The inspector's (考核) pages under /ui/inspect: the admitted nominations of the campaigns in
 their inspection phase, and a scoring form per criterion (weight, range, rubric from the
-template), methods, verdict and notes (``Inspect``); what other inspectors said shows only once
-one's own inspection is in.
+template), the category's checklists item by item (met / not met, a note), methods, verdict and
+notes (``Inspect``); what other inspectors said shows only once one's own inspection is in.
 
 Whether scoring is offered is asked of the domain (``authorize``, the step's phase, the
 nomination's state); the command decides anyway, and its refusal comes back by field."""
@@ -27,7 +27,13 @@ from domain.nominations import Nomination
 from domain.rules.inspection import SCORE_RANGE
 from domain.rules.jurisdiction import require_role
 from domain.values import Inspection
-from domain.vocabulary import InspectionMethod, InspectionVerdict, NominationState, Step
+from domain.vocabulary import (
+    ChecklistOutcome,
+    InspectionMethod,
+    InspectionVerdict,
+    NominationState,
+    Step,
+)
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 
@@ -86,6 +92,8 @@ def inspect_context(
             "score_range": SCORE_RANGE,
             "method_options": [(m.value, t.method(m)) for m in InspectionMethod],
             "verdict_options": [(v.value, t.verdict(v)) for v in InspectionVerdict],
+            "checklists": category.checklists_for(nomination.nominee.level),
+            "outcome_options": [(o.value, o.label(t.lang)) for o in ChecklistOutcome],
             "mine": mine,
             "others": [i for i in nomination.inspections if i not in mine] if mine else [],
             "others_hidden": not mine,
@@ -126,6 +134,25 @@ def posted_scores(values: Mapping[str, Any]) -> dict[str, Any]:
     return scores
 
 
+def posted_checklist(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``checklist.<list>.<item>`` (met | unmet) with its ``….note``, as the command takes it:
+    an item left unanswered is left out (the rule names it), one answered otherwise is sent as
+    typed (the rule says it is met or not met)."""
+    checklist: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        parts = name.split(".")
+        if len(parts) != 3 or parts[0] != "checklist":
+            continue
+        text = str(value[0] if isinstance(value, list) and value else value).strip()
+        if not text:
+            continue
+        outcomes: dict[str, bool] = {ChecklistOutcome.MET: True, ChecklistOutcome.UNMET: False}
+        met: Any = outcomes.get(text, text)
+        note = str(values.get(f"{name}.note") or "").strip()
+        checklist.setdefault(parts[1], {})[parts[2]] = {"met": met, "note": note} if note else met
+    return checklist
+
+
 @router.post("/inspect/nominations/{nomination_id}/inspection")
 async def inspect(request: Request, nomination_id: str, app: App, form: ActionForm) -> Response:
     t = Translator(language_of(request))
@@ -135,6 +162,7 @@ async def inspect(request: Request, nomination_id: str, app: App, form: ActionFo
         scores=posted_scores(form.values),
         verdict=str(form.values.get("verdict", "")),
         notes=str(form.values.get("notes", "")).strip(),
+        checklist=posted_checklist(form.values),
     )
 
     def again() -> tuple[str, dict[str, Any]]:

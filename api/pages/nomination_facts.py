@@ -5,7 +5,7 @@ and the labels of the checks its category asks for."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Request
@@ -40,6 +40,25 @@ class FormValue:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
+def shown_thresholds(threshold: Threshold) -> list[Threshold]:
+    """A threshold as the form table shows it beside each field it reads: an any-of one as
+    each alternative on its own field, named as one of the ways to meet the standard."""
+    if not threshold.any_of:
+        return [threshold]
+    return [
+        replace(
+            threshold,
+            field=a.field,
+            op=a.op,
+            value=a.value,
+            name_zh=f"{threshold.name_zh}（{a.name_zh}，满足其一即可）",
+            name_en=f"{threshold.name_en} ({a.name_en}; any one will do)",
+            any_of=(),
+        )
+        for a in threshold.any_of
+    ]
+
+
 def form_values(category: Category, nomination: Nomination) -> tuple[list[FormValue], list[RuleFailure]]:
     """The declared form with what the category's thresholds say of it now; and every
     threshold failure (the domain's, as admitting would find them)."""
@@ -52,12 +71,17 @@ def form_values(category: Category, nomination: Nomination) -> tuple[list[FormVa
     for key, value in nomination.form.items():
         rows.setdefault(key, FormValue(f"form.{key}", None, value))
     for threshold in category.thresholds:
-        if threshold.field in rows and (not threshold.levels or level in threshold.levels):
-            rows[threshold.field].thresholds.append(threshold)
+        if threshold.levels and level not in threshold.levels:
+            continue
+        for shown in shown_thresholds(threshold):
+            if shown.field in rows:
+                rows[shown.field].thresholds.append(shown)
+    read_by = {t.code: t.fields for t in category.thresholds}  # an any-of one reads several
     for failure in failing:
-        row = rows.get((failure.field or "").removeprefix("form."))
-        if row is not None:
-            row.failures.append(failure)
+        first = (failure.field or "").removeprefix("form.")
+        for name in read_by.get(failure.rule, (first,)):
+            if name in rows:
+                rows[name].failures.append(failure)
     return list(rows.values()), failing
 
 

@@ -16,6 +16,7 @@ from api.instants import checked_as_of
 from api.pages.charts import pipeline_chart
 from api.pages.formatting import local_date, phase_countdowns
 from api.pages.i18n import Translator, language_of
+from api.pages.provenance import provenance
 from api.pages.rendering import PageActor, PageRoute, render, unit_names
 from api.pages.timeline import timeline
 from domain.actors import Role
@@ -153,6 +154,7 @@ def nomination_page(request: Request, nomination_id: str, app: App, actor: PageA
             "entries": entries,
             "unit_name": names,
             "material_chars": count_characters(nomination.material),
+            "provenance": provenance(app, nomination, t, names, sees_scores=sees_scores),
         },
     )
 

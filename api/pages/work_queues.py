@@ -19,7 +19,7 @@ from domain.application import Laurel
 from domain.campaigns import Campaign
 from domain.errors import DomainError
 from domain.nominations import Nomination
-from domain.rules.jurisdiction import authorize, require_role
+from domain.rules.jurisdiction import authorize, local_assessor, require_role
 from domain.rules.material import count_characters
 from domain.values import Category, Phase
 from domain.vocabulary import Step
@@ -39,6 +39,10 @@ class Desk:
     phase: Phase
     status: str
     closed: DomainError | None
+    # Assessment by the level below: an inspector of this unit inspects here only the nominees
+    # of ``local_levels`` in its own subtree (None: the organiser's desk, everything).
+    local_unit: str | None = None
+    local_levels: tuple[str, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -52,11 +56,22 @@ def organiser_refusal(app: Laurel, actor: Actor, campaign: Campaign, action: str
 
 def desk_of(app: Laurel, actor: Actor, campaign: Campaign, action: str, step: Step) -> Desk | None:
     """The campaign as a desk of ``action`` for ``actor``; None outside its jurisdiction."""
+    local_unit: str | None = None
+    local_levels: tuple[str, ...] = ()
     if organiser_refusal(app, actor, campaign, action) is not None:
-        return None
+        actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
+        organiser = app.get_unit(campaign.organiser_unit_id)
+        if not (
+            action == "inspect"
+            and actor_unit is not None
+            and local_assessor(actor, actor_unit, organiser, campaign.local_inspection)
+        ):
+            return None
+        local_unit = actor_unit.code
+        local_levels = tuple(campaign.local_inspection[str(actor_unit.level)])
     now, phase = app.clock(), campaign.phase_for(step)
     closed = refusal(lambda: campaign.require_step_open(step, now))
-    return Desk(campaign, phase, shown_status(asdict(phase), now), closed)
+    return Desk(campaign, phase, shown_status(asdict(phase), now), closed, local_unit, local_levels)
 
 
 def desks(app: Laurel, actor: Actor, action: str, step: Step) -> list[Desk]:
@@ -106,9 +121,16 @@ def queue_rows(
             campaign.id,
             category=filters.category or None,
             states=None if "" in wanted else wanted,
-            unit=filters.unit or None,
+            unit=filters.unit or desk.local_unit,
             limit=QUEUE_LIMIT + 1 - len(rows),
         )
+        if desk.local_unit is not None:  # only the nominees it assesses, in its subtree
+            found = [
+                n
+                for n in found
+                if (nominee := app.get_unit(n.nominee.unit_id)).is_within(desk.local_unit)
+                and str(nominee.level) in desk.local_levels
+            ]
         rows.extend(Row(n, campaign, categories[n.category]) for n in found)
         if len(rows) > QUEUE_LIMIT:
             return rows[:QUEUE_LIMIT], True

@@ -16,12 +16,17 @@ from api.responses import created, replayed
 from api.schemas import (
     ActivityDayCreate,
     ActivityDayRecorded,
+    ActivityDaySettings,
+    ActivityDaySettingsPublic,
     CompliancePublic,
+    ExemptionCreate,
     ImportReport,
     MemberCreate,
+    MemberExemptions,
     MemberPublic,
 )
-from domain.commands import RecordActivity, RegisterMember
+from domain.activity import LATE_AFTER_DAYS
+from domain.commands import ExemptMember, RecordActivity, RegisterMember, SetActivityDay
 from domain.rules.jurisdiction import authorize, can_read_unit_records, require_read, require_role
 
 router = APIRouter(prefix="/v1/units", tags=["activity days"])
@@ -39,6 +44,8 @@ SESSION_COLUMNS = (
     "discussion_record",
     "feedback",
     "makeup_for",
+    "mandatory",
+    "off_day_reason",
     "reason",
 )
 
@@ -58,6 +65,75 @@ def register_member(
     )
     result = app.execute(member, actor, idempotency_key=key)
     return created(MemberPublic(**result), result["replayed"])
+
+
+@router.post(
+    "/{unit_id}/members/{member_id}/exemptions",
+    status_code=201,
+    responses={**problems.COMMAND, **replayed(MemberExemptions)},
+    response_model=MemberExemptions,
+    summary="Exempt a member for a period / 登记按规定暂不参加组织生活",
+    description=(
+        "Seed 004: 除按规定可暂不参加组织生活的外，所有党员、预备党员都应参加. The member is not "
+        "expected from start to end (inclusive): not in the attendance rates, not named for the "
+        "sessions missed, the yearly minimum prorated. 201 when recorded, 200 when already so."
+    ),
+)
+def exempt_member(
+    unit_id: str,
+    member_id: str,
+    body: ExemptionCreate,
+    app: App,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+) -> Any:
+    exempt = ExemptMember(
+        unit_id=unit_id, member_id=member_id, start=body.start, end=body.end, reason=body.reason
+    )
+    result = app.execute(exempt, actor, idempotency_key=key)
+    status = 201 if result["changed"] and not result["replayed"] else 200
+    return JSONResponse(MemberExemptions(**result).model_dump(), status_code=status)
+
+
+@router.put(
+    "/{unit_id}/activity-day",
+    responses={**problems.COMMAND, **replayed(ActivityDaySettingsPublic)},
+    response_model=ActivityDaySettingsPublic,
+    summary="Set a township's fixed activity day / 设定全镇统一活动日",
+    description=(
+        "Seed 004: 活动日要相对固定，以镇为单位尽可能实行统一的活动日. A township only. An "
+        "all-member session of the township or its villages off that day, without an "
+        "off_day_reason, is recorded with a warning and flagged in compliance (never refused). "
+        "late_after_days (default 30): a session recorded or corrected more days after its date "
+        "is flagged (杜绝突击造假)."
+    ),
+)
+def set_activity_day(
+    unit_id: str, body: ActivityDaySettings, app: App, actor: CurrentActor, key: IdempotencyKey
+) -> Any:
+    command = SetActivityDay(
+        unit_id=unit_id,
+        fixed_day=body.fixed_day,
+        late_after_days=body.late_after_days,
+        reason=body.reason,
+    )
+    return ActivityDaySettingsPublic(**app.execute(command, actor, idempotency_key=key))
+
+
+@router.get(
+    "/{unit_id}/activity-day",
+    response_model=ActivityDaySettingsPublic,
+    summary="A township's fixed activity day / 全镇统一活动日",
+)
+def activity_day_settings(unit_id: str, app: App, actor: CurrentActor) -> Any:
+    require_read(actor, can_read_unit_records(actor, app.get_unit(unit_id)), f"unit {unit_id}")
+    roll = app.load.member_roll(unit_id)
+    return {
+        "unit_id": unit_id,
+        "fixed_day": roll.fixed_day if roll else None,
+        "late_after_days": roll.late_after_days if roll else LATE_AFTER_DAYS,
+        "version": roll.version if roll else None,
+    }
 
 
 @router.post(
@@ -105,9 +181,10 @@ async def import_activity_days(
     unit_id: str, request: Request, app: App, actor: CurrentActor, key: IdempotencyKey
 ) -> Any:
     def members_of_the_unit() -> list[str]:
-        """The unit's members, once an unknown unit is 404 and a foreign one 403, before any row."""
+        """The unit's party members (whom "all" expects), once an unknown unit is 404 and a
+        foreign one 403, before any row."""
         authorize(actor, "record_activity", [app.get_unit(unit_id)])
-        return list(app.queries.member_roll(unit_id))
+        return [m for m, member in app.queries.member_roll(unit_id).items() if member.party_member]
 
     require_role(actor, "record_activity")
     members = await run_in_threadpool(members_of_the_unit)
@@ -132,6 +209,8 @@ async def import_activity_days(
                 for h in ("notice", "sign_in", "playback_log", "discussion_record", "feedback")
             },
             "makeup_for": str(row.get("makeup_for") or "") or None,
+            "mandatory": _flag(row.get("mandatory")),
+            "off_day_reason": str(row.get("off_day_reason") or ""),
         }
         record = RecordActivity(unit_id=unit_id, session=session, reason=str(row.get("reason") or ""))
         result = app.execute(record, actor, idempotency_key=row_key)
@@ -167,6 +246,7 @@ def unit_compliance(
             "assessed": False,
             "shortfalls": [],
             "stats": {},
+            "flags": [],
         }
     return {
         "unit_id": unit_id,
@@ -177,4 +257,5 @@ def unit_compliance(
         "assessed": True,
         "shortfalls": [f.as_dict() for f in result.shortfalls],
         "stats": result.stats,
+        "flags": [f.as_dict() for f in result.flags],
     }

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import App, CurrentActor, ServicesDep
 from api.instants import checked_as_of
-from api.schemas import TitlePage
+from api.schemas import HeldTitlePublic, TitlePage
 from domain.errors import CampaignNotFoundError
 from domain.rules.jurisdiction import can_read_unit_records, require_read, require_whole_log_reader
 from projections.rollup import empty_rollup
@@ -88,6 +88,39 @@ async def rollup(
         campaign_id = str((await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)).id)
     found = await run_in_threadpool(services.views.rollup, unit.code, campaign_id)
     return found or empty_rollup(unit.code, unit.name, unit.name_zh, unit.level, campaign_id)
+
+
+@router.get(
+    "/v1/units/{unit_id}/titles",
+    response_model=list[HeldTitlePublic],
+    summary="Titles held in a unit's subtree, across campaigns / 单位所持荣誉称号",
+    description=(
+        "The title register across campaigns and levels (read from the event store's roster, "
+        "not a projection: what the cross-entity rules consult): every title held by the unit "
+        "or a unit below it, with the granting campaign, its level, granted, revoked and the "
+        "next re-inspection. `category` narrows to one title, `person_id` to one person, "
+        "`in_force=false` adds revoked titles. At most 1,000 units are searched."
+    ),
+)
+async def unit_titles(
+    unit_id: str,
+    app: App,
+    actor: CurrentActor,
+    category: str | None = Query(None, max_length=64),
+    person_id: str | None = Query(None, max_length=64),
+    in_force: bool = Query(True),
+) -> Any:
+    unit = await run_in_threadpool(app.get_unit, unit_id)
+    require_read(actor, can_read_unit_records(actor, unit), f"unit {unit_id}")
+    subtree = await run_in_threadpool(app.queries.units_in_subtree, unit.code)
+    codes = [u.code for u in subtree][:MAX_UNITS_SEARCHED]
+    held = await run_in_threadpool(
+        lambda: app.titles.held(codes, category, in_force=in_force, person_id=person_id)
+    )
+    return [t.as_dict() for t in held]
+
+
+MAX_UNITS_SEARCHED = 1000
 
 
 @router.get(

@@ -19,9 +19,20 @@ from api.schemas import (
     CommendationCreate,
     CommendationResult,
     DeadlineExtension,
+    ForwardingQuotas,
+    ForwardSelectedCreate,
+    ForwardSelectedResult,
+    NextYearCampaignCreate,
 )
 from api.tabular import XLSX, workbook_bytes
-from domain.commands import Commend, CreateCampaign, ExtendDeadline
+from domain.commands import (
+    Commend,
+    CreateCampaign,
+    CreateNextYearCampaign,
+    ExtendDeadline,
+    ForwardSelected,
+    SetForwardingQuotas,
+)
 from domain.rules.jurisdiction import can_read_campaign, require_role
 from domain.values import Phase
 
@@ -57,11 +68,75 @@ async def create_campaign(body: CampaignCreate, cmd: Command, services: Services
         deadlines=body.deadlines,
         quotas=body.quotas,
         parent_campaign_id=body.parent_campaign_id,
+        create_parent=body.create_parent,
     )
     result = await cmd.execute(command)
     # Idempotent, bounded wait, never raises: what fails here the reconciler starts.
+    if result.get("parent_campaign"):
+        await services.scheduler.campaign_created(str(result["parent_campaign"]["id"]))
     await services.scheduler.campaign_created(str(result["id"]))
     return created(campaign_public(result, cmd.app.clock()), result["replayed"])
+
+
+@router.post(
+    "/{campaign_id}/next-year",
+    status_code=201,
+    response_model=CampaignPublic,
+    responses={**problems.COMMAND, **replayed(CampaignPublic)},
+    summary="Next year's campaign from this one / 按本年度评选创建下一年度评选",
+    description=(
+        "The same template, organiser and categories (quotas kept unless overridden), every phase "
+        "a year later than this campaign ran it. This campaign's titles that are re-inspected "
+        "every year (每年一评) fall due for re-inspection by the new campaign's inspection "
+        "deadline. Starts the new campaign's workflow like creating one."
+    ),
+)
+async def next_year(
+    campaign_id: str, body: NextYearCampaignCreate, cmd: Command, services: ServicesDep
+) -> Any:
+    command = CreateNextYearCampaign(
+        previous_campaign_id=campaign_id,
+        quotas=body.quotas,
+        parent_campaign_id=body.parent_campaign_id,
+    )
+    result = await cmd.execute(command)
+    await services.scheduler.campaign_created(str(result["id"]))
+    return created(campaign_public(result, cmd.app.clock()), result["replayed"])
+
+
+@router.put(
+    "/{campaign_id}/forwarding-quotas",
+    response_model=CampaignPublic,
+    responses=problems.VERSIONED_COMMAND,
+    summary="Set the forwarding quotas of the levels below / 设定下级上报名额",
+    description=(
+        "How many nominations each child organiser may forward into this campaign, per "
+        "category (择优上报); a category left out has no limit. Replaces the quotas set before."
+    ),
+)
+async def forwarding_quotas(campaign_id: str, body: ForwardingQuotas, cmd: VersionedCommand) -> Any:
+    command = SetForwardingQuotas(campaign_id=campaign_id, quotas=body.quotas, reason=body.reason)
+    return campaign_public(await cmd.execute(command), cmd.app.clock())
+
+
+@router.post(
+    "/{campaign_id}/forwardings",
+    response_model=ForwardSelectedResult,
+    responses=problems.COMMAND,
+    summary="Select and forward the best to the parent campaign / 择优上报",
+    description=(
+        "Forwards a category's nominations that passed inspection (commended or not): the "
+        "chosen `nomination_ids`, or the best first up to what the parent's forwarding quota "
+        "leaves. All or none, in one transaction. Each arrives in the parent campaign with its "
+        "provenance and inspection record; where the parent's template accepts the lower "
+        "level's inspection it arrives inspected, otherwise declared."
+    ),
+)
+async def forward_selected(campaign_id: str, body: ForwardSelectedCreate, cmd: Command) -> Any:
+    command = ForwardSelected(
+        campaign_id=campaign_id, category=body.category, nomination_ids=body.nomination_ids
+    )
+    return await cmd.execute(command)
 
 
 @router.get(

@@ -222,6 +222,7 @@ async def inspect(nomination_id: str, body: InspectionCreate, cmd: VersionedComm
         scores=body.scores,
         verdict=body.verdict,
         notes=body.notes,
+        checklist=body.checklist_marks(),
     )
     return command_response(await cmd.execute(inspection))
 
@@ -259,6 +260,7 @@ async def reinspect(nomination_id: str, body: InspectionCreate, cmd: VersionedCo
         scores=body.scores,
         verdict=body.verdict,
         notes=body.notes,
+        checklist=body.checklist_marks(),
     )
     return command_response(await cmd.execute(reinspection))
 

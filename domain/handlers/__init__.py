@@ -9,6 +9,7 @@ from domain.handlers import (
     activity,
     campaigns,
     commendation,
+    duties,
     nominations,
     schedule,
     units,
@@ -16,7 +17,7 @@ from domain.handlers import (
 )
 from domain.handlers.context import Check, Handler
 
-SLICES = (units, campaigns, nominations, commendation, schedule, access, activity, webhooks)
+SLICES = (units, campaigns, nominations, commendation, schedule, access, activity, webhooks, duties)
 HANDLERS: dict[type[Command], Handler] = {
     command: handler for slice_ in SLICES for command, handler in slice_.HANDLERS.items()
 }

@@ -4,6 +4,7 @@ a phase (closing lapses every nomination still waiting on one of its steps)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -12,29 +13,34 @@ from domain.commands import (
     ClosePhase,
     Command,
     CreateCampaign,
+    CreateNextYearCampaign,
     ExtendDeadline,
     LapseWaiting,
+    MarkReinspectionsDue,
     OpenPhase,
 )
-from domain.errors import InvalidCampaignError
+from domain.errors import InvalidCampaignError, RuleFailure
 from domain.execution import check_version
 from domain.handlers.context import Context, Decision, FollowUp, Handler
-from domain.nominations import LAPSABLE
+from domain.nominations import LAPSABLE, one_year_later
 from domain.rules.jurisdiction import authorize
 from domain.rules.organisers import organiser_level_failures
-from domain.templates import apply_quotas, get_template, instantiate
-from domain.vocabulary import PhaseStatus
+from domain.rules.quotas import proportional_quota
+from domain.templates import Template, apply_quotas, get_template, instantiate
+from domain.units import Unit
+from domain.values import Category, Phase
+from domain.vocabulary import PhaseStatus, Step
 
 
 def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
+    """A campaign from a template; its parent named (a campaign of a superior organiser) or,
+    with ``create_parent``, created with it from the template's upper-level template."""
     template = get_template(command.template)
     organiser = ctx.load.get_unit(command.organiser_unit_id)
     authorize(ctx.actor, "manage_campaigns", [organiser])
     failures = organiser_level_failures(organiser.level)
     if failures:
         raise InvalidCampaignError(failures)
-    parent_id = command.parent_campaign_id
-    parent = ctx.load.get_campaign(parent_id) if parent_id else None
     phases = instantiate(
         template,
         year=command.year,
@@ -42,19 +48,209 @@ def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
         durations=command.durations,
         deadlines=command.deadlines,
     )
+    categories = by_proportion(
+        ctx, organiser, apply_quotas(template.categories, command.quotas), command.quotas
+    )
+    parent: Campaign | None = None
+    created_parent = False
+    if command.create_parent:
+        if command.parent_campaign_id:
+            raise InvalidCampaignError([_one_parent_failure()])
+        parent = _new_parent(ctx, template, organiser, command, phases)
+        created_parent = True
+    elif command.parent_campaign_id:
+        parent = ctx.load.get_campaign(command.parent_campaign_id)
+        if organiser.code == parent.organiser_unit_id or not organiser.is_within(
+            parent.organiser_unit_id
+        ):
+            raise InvalidCampaignError([_superior_failure()])
     campaign = Campaign.create(
         template,
         organiser_unit_id=organiser.code,
         year=command.year,
         parent_campaign_id=parent.id if parent else None,
-        categories=apply_quotas(template.categories, command.quotas),
+        categories=categories,
         phases=phases,
         actor=ctx.actor,
         at=ctx.at,
     )
     directory = ctx.load.campaign_directory(ctx.at)
+    if created_parent:
+        assert parent is not None
+        directory.list_campaign(
+            parent.id, parent.organiser_unit_id, parent.template_code, parent.year, ctx.at
+        )
     directory.list_campaign(campaign.id, organiser.code, template.code, campaign.year, ctx.at)
-    return Decision([campaign, directory], campaign.summary({}))
+    result = campaign.summary({})
+    if created_parent:
+        assert parent is not None
+        result["parent_campaign"] = parent.summary({})
+    return Decision([*([parent] if created_parent and parent else []), campaign, directory], result)
+
+
+def _new_parent(
+    ctx: Context,
+    template: Template,
+    organiser: Unit,
+    command: CreateCampaign,
+    phases: list[Phase],
+) -> Campaign:
+    """The upper level's campaign for ``template``'s campaign: the template's parent template,
+    run by the organiser's superior at that template's level, for the same year (its own
+    seed dates) or, without a year, opening to receive forwardings when the child's
+    inspection opens."""
+    if template.parent_template is None:
+        raise InvalidCampaignError(
+            [
+                RuleFailure(
+                    "parent_template_known",
+                    f"template {template.code} names no upper-level template to create",
+                    f"模板「{template.code}」未指定上级评选模板，无法一并创建上级评选",
+                    "create_parent",
+                )
+            ]
+        )
+    upper = get_template(template.parent_template)
+    superior = next(
+        (
+            unit
+            for code in reversed(organiser.path)
+            if (unit := ctx.load.get_unit(code)).level == upper.organiser_level
+        ),
+        None,
+    )
+    if superior is None:
+        raise InvalidCampaignError(
+            [
+                RuleFailure(
+                    "parent_organiser_found",
+                    f"no unit of level '{upper.organiser_level}' above {organiser.code} to run "
+                    f"{upper.code}",
+                    f"「{organiser.name_zh or organiser.code}」之上没有"
+                    f"{upper.organiser_level.zh}级单位来组织上级评选",
+                    "create_parent",
+                    str(upper.organiser_level),
+                )
+            ]
+        )
+    authorize(ctx.actor, "manage_campaigns", [superior])
+    if command.year is not None:
+        parent_phases = instantiate(upper, year=command.year)
+    else:
+        inspection = phases[[p.code for p in phases].index(template.steps["inspection"])]
+        parent_phases = instantiate(upper, starts_at=inspection.opens_at)
+    return Campaign.create(
+        upper,
+        organiser_unit_id=superior.code,
+        year=command.year,
+        parent_campaign_id=None,
+        categories=by_proportion(ctx, superior, list(upper.categories), None),
+        phases=parent_phases,
+        actor=ctx.actor,
+        at=ctx.at,
+    )
+
+
+def by_proportion(
+    ctx: Context, organiser: Unit, categories: list[Category], explicit: Mapping[str, Any] | None
+) -> list[Category]:
+    """A category commended "by proportion" (``quota_proportion``; seed 001's model
+    departments, 县直机关工委按照一定比例) and given no quota at creation gets
+    ``ceil(proportion × units)``, counting the organiser's units at its nominee levels."""
+    proportional = [
+        c for c in categories if c.quota_proportion is not None and c.code not in (explicit or {})
+    ]
+    if not proportional:
+        return categories
+    subtree = ctx.queries.units_in_subtree(organiser.code)
+    quotas = {
+        c.code: proportional_quota(
+            c.quota_proportion or 0, sum(1 for u in subtree if u.level in c.nominee_levels)
+        )
+        for c in proportional
+    }
+    return [replace(c, quota=quotas[c.code]) if c.code in quotas else c for c in categories]
+
+
+def create_next_year_campaign(command: CreateNextYearCampaign, ctx: Context) -> Decision:
+    """Next year's campaign from this year's: the same template, organiser and categories
+    (quotas overridable), every phase a year later than this year's ran; then this year's
+    titles that are re-inspected yearly (每年一评) fall due by the new inspection deadline."""
+    previous = ctx.load.get_campaign(command.previous_campaign_id)
+    template = get_template(previous.template_code)
+    organiser = ctx.load.organiser(previous)
+    authorize(ctx.actor, "manage_campaigns", [organiser])
+    parent = ctx.load.get_campaign(command.parent_campaign_id) if command.parent_campaign_id else None
+    if parent is not None and (
+        organiser.code == parent.organiser_unit_id or not organiser.is_within(parent.organiser_unit_id)
+    ):
+        raise InvalidCampaignError([_superior_failure()])
+    phases = [
+        replace(
+            p,
+            opens_at=one_year_later(p.opens_at),
+            closes_at=one_year_later(p.closes_at),
+            status=PhaseStatus.SCHEDULED,
+        )
+        for p in previous.phases
+    ]
+    campaign = Campaign.create(
+        template,
+        organiser_unit_id=organiser.code,
+        year=(previous.year + 1) if previous.year is not None else None,
+        parent_campaign_id=parent.id if parent else None,
+        categories=apply_quotas(tuple(previous.categories), command.quotas),
+        phases=phases,
+        actor=ctx.actor,
+        at=ctx.at,
+        previous_campaign_id=previous.id,
+    )
+    directory = ctx.load.campaign_directory(ctx.at)
+    directory.list_campaign(campaign.id, organiser.code, template.code, campaign.year, ctx.at)
+    due_by = campaign.phase_for(Step.INSPECTION).closes_at
+    yearly = [c.code for c in previous.categories if c.yearly_reinspection]
+
+    def reinspections_fall_due(follow: FollowUp) -> Mapping[str, Any]:
+        marked: dict[str, int] = {}
+        for category in yearly:
+            offset: int | None = 0
+            while offset is not None:
+                batch = MarkReinspectionsDue(
+                    campaign_id=previous.id,
+                    category=category,
+                    due_by=due_by,
+                    offset=offset,
+                    limit=REINSPECTION_BATCH,
+                )
+                done = follow(batch, idempotency_key=f"{campaign.id}:due:{category}:{offset}")
+                marked[category] = marked.get(category, 0) + int(done["marked"])
+                offset = done["next_offset"]
+        return {"reinspections_due": {"due_by": due_by.isoformat(), "marked": marked}}
+
+    return Decision(
+        [campaign, directory], campaign.summary({}), then=reinspections_fall_due if yearly else None
+    )
+
+
+REINSPECTION_BATCH = 500
+
+
+def _superior_failure() -> RuleFailure:
+    return RuleFailure(
+        "parent_campaign_superior",
+        "the parent campaign must be run by a unit above this campaign's organiser",
+        "上级评选须由本评选组织单位的上级单位组织",
+        "parent_campaign_id",
+    )
+
+
+def _one_parent_failure() -> RuleFailure:
+    return RuleFailure(
+        "parent_named_or_created",
+        "name a parent campaign or ask for one to be created, not both",
+        "上级评选只能指定或新建其一",
+        "create_parent",
+    )
 
 
 def extend_deadline(command: ExtendDeadline, ctx: Context) -> Decision:
@@ -122,6 +318,7 @@ def lapse_waiting(command: LapseWaiting, ctx: Context) -> Decision:
 
 HANDLERS: dict[type[Command], Handler] = {
     CreateCampaign: create_campaign,
+    CreateNextYearCampaign: create_next_year_campaign,
     ExtendDeadline: extend_deadline,
     OpenPhase: open_phase,
     ClosePhase: close_phase,

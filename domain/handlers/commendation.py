@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.commands import Command, Commend, Forward
-from domain.errors import CommendationRefusedError, RuleFailure
+from domain.campaigns import Campaign
+from domain.commands import Command, Commend, Forward, ForwardSelected, SetForwardingQuotas
+from domain.errors import (
+    CommendationRefusedError,
+    ForwardingRefusedError,
+    InvalidCampaignError,
+    RuleFailure,
+)
 from domain.execution import StaleReadError, check_version
 from domain.handlers.context import Context, Decision, Handler
 from domain.handlers.nominations import refuse_duplicate
@@ -21,6 +27,9 @@ from domain.rules.commendation import (
 )
 from domain.rules.jurisdiction import authorize
 from domain.rules.quotas import Candidate, best_first_failures, rank, select_for_commendation
+from domain.title_register import TitleRegister
+from domain.units import Unit
+from domain.vocabulary import ForwardedInspection, NominationState
 
 
 def commend(command: Commend, ctx: Context) -> Decision:
@@ -40,13 +49,14 @@ def commend(command: Commend, ctx: Context) -> Decision:
     if failures:
         raise CommendationRefusedError(failures)
     by_category = ctx.queries.entries_by_category(campaign.id) if category.cross_entity else {}
+    titles = TitleRegister(ctx.load, ctx.roster)
     not_selected: list[dict[str, Any]] = []
     eligible: list[Candidate] = []
     for nid, entry in entries.items():
         if not passed_inspection(entry):
             continue
         subtree = ctx.queries.units_in_subtree(entry.nominee_unit_id) if category.cross_entity else []
-        cross = cross_entity_eligibility_failures(category, subtree, by_category)
+        cross = cross_entity_eligibility_failures(category, subtree, by_category, titles.holding_units)
         if cross:
             not_selected.append({"id": nid, "failures": [f.as_dict() for f in cross]})
         else:
@@ -88,15 +98,132 @@ def commend(command: Commend, ctx: Context) -> Decision:
     return Decision([campaign, *commended], result)
 
 
+MAX_FORWARDED_AT_ONCE = 500  # one transaction; "all that passed" takes the best this many
+
+
 def forward(command: Forward, ctx: Context) -> Decision:
-    """A commended nomination becomes a declaration of the parent campaign, with provenance."""
+    """A nomination that passed inspection (commended or not) becomes a nomination of the
+    parent campaign, with provenance and its inspection record."""
     source = ctx.load.get_nomination(command.nomination_id)
     check_version(source, ctx.expected_version)
     campaign = ctx.load.get_campaign(source.campaign_id)
     organiser = ctx.load.organiser(campaign)
     authorize(ctx.actor, "forward", [organiser])
+    parent = _parent_open_for_forwarding(ctx, campaign, organiser)
+    target = _forward_one(ctx, source, campaign, organiser, parent, command.target_category)
+    parent.receive_forwarded(
+        organiser.code, target.category, [str(target.id)], [str(source.id)], ctx.actor, ctx.at
+    )
+    result = {
+        "id": source.id,
+        "state": source.state,
+        "version": source.version,
+        "forwarded_to": {"campaign_id": parent.id, "nomination_id": target.id},
+    }
+    return Decision([source, target, parent], result)
+
+
+def forward_selected(command: ForwardSelected, ctx: Context) -> Decision:
+    """Select and forward (择优上报) a category's best, within the parent's forwarding quota
+    for this organiser: the chosen list, or every one that passed inspection best first. One
+    transaction: all of them go up, or none."""
+    campaign = ctx.load.get_campaign(command.campaign_id)
+    organiser = ctx.load.organiser(campaign)
+    authorize(ctx.actor, "forward", [organiser])
+    category = campaign.category(command.category)
+    parent = _parent_open_for_forwarding(ctx, campaign, organiser)
+    entries = {
+        e.nomination_id: e
+        for e in ctx.roster.entries(str(campaign.id), category=category.code).entries
+        if e.state == NominationState.COMMENDED or passed_inspection(e)
+    }
+    ranked = rank([candidate(e) for e in entries.values()])
+    left = parent.forwarding_left(organiser.code, category.code)
+    if command.nomination_ids is None:
+        size = MAX_FORWARDED_AT_ONCE if left is None else min(left, MAX_FORWARDED_AT_ONCE)
+        chosen = [c.nomination_id for c in ranked[:size]]
+    else:
+        chosen = list(dict.fromkeys(str(n) for n in command.nomination_ids))
+        failures = [
+            RuleFailure(
+                "forwarding_passed_inspection",
+                f"nomination {nid} has not passed inspection in this category (or has gone up)",
+                f"申报 {nid} 未在本类别通过考核（或已上报）",
+                "nomination_ids",
+                "passed inspection or commended",
+                nid,
+            )
+            for nid in chosen
+            if nid not in entries
+        ]
+        if len(chosen) > MAX_FORWARDED_AT_ONCE:
+            failures.append(
+                RuleFailure(
+                    "forwarding_at_most",
+                    f"forward at most {MAX_FORWARDED_AT_ONCE} at once",
+                    f"一次最多上报 {MAX_FORWARDED_AT_ONCE} 个",
+                    "nomination_ids",
+                    MAX_FORWARDED_AT_ONCE,
+                    len(chosen),
+                )
+            )
+        if failures:
+            raise ForwardingRefusedError(failures)
+    sources, targets = [], []
+    for nid in chosen:
+        source = ctx.load.get_nomination(nid)
+        if source.version != entries[nid].version:
+            raise StaleReadError(f"nomination {nid} moved on since the roster was read")
+        sources.append(source)
+        targets.append(_forward_one(ctx, source, campaign, organiser, parent, None))
+    if chosen:
+        parent.receive_forwarded(
+            organiser.code,
+            category.code,
+            [str(t.id) for t in targets],
+            [str(s.id) for s in sources],
+            ctx.actor,
+            ctx.at,
+        )
+    result = {
+        "campaign_id": campaign.id,
+        "category": category.code,
+        "parent_campaign_id": parent.id,
+        "forwarding_quota_left": parent.forwarding_left(organiser.code, category.code),
+        "forwarded": [
+            {"id": s.id, "forwarded_to": t.id, "score": s.score}
+            for s, t in zip(sources, targets, strict=True)
+        ],
+    }
+    return Decision([*sources, *targets, parent] if chosen else [], result)
+
+
+def set_forwarding_quotas(command: SetForwardingQuotas, ctx: Context) -> Decision:
+    """The upper level's forwarding quotas, per child organiser unit and category."""
+    campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
+    check_version(campaign, ctx.expected_version)
+    organiser = ctx.load.organiser(campaign)
+    authorize(ctx.actor, "forward", [organiser])
+    for unit_id in command.quotas:
+        unit = ctx.load.get_unit(str(unit_id))
+        if unit.code == organiser.code or not unit.is_within(organiser.code):
+            raise InvalidCampaignError(
+                [
+                    RuleFailure(
+                        "forwarding_from_below",
+                        f"'{unit.code}' is not a unit below the organiser '{organiser.code}'",
+                        f"「{unit.name_zh or unit.code}」不是组织单位的下级单位",
+                        f"quotas.{unit_id}",
+                    )
+                ]
+            )
+    campaign.set_forwarding_quotas(command.quotas, command.reason, ctx.actor, ctx.at)
+    return Decision([campaign], campaign.summary(ctx.roster.counts(str(campaign.id))))
+
+
+def _parent_open_for_forwarding(ctx: Context, campaign: Campaign, organiser: Unit) -> Campaign:
     if campaign.parent_campaign_id is None:
-        raise CommendationRefusedError(
+        raise ForwardingRefusedError(
             [
                 RuleFailure(
                     "parent_campaign_required",
@@ -106,14 +233,9 @@ def forward(command: Forward, ctx: Context) -> Decision:
                 )
             ]
         )
-    parent = ctx.load.get_campaign(campaign.parent_campaign_id)
-    parent.require_step_open("declaration", ctx.at)
-    category = parent.category(command.target_category or source.category)
-    nominee = source.nominee
-    key = nominee_key(category.code, nominee.unit_id, nominee.person_id, nominee.name)
-    refuse_duplicate(ctx, parent.id, key)
-    if not organiser.is_within(parent.organiser_unit_id):
-        raise CommendationRefusedError(
+    parent = ctx.load.get_campaign(campaign.parent_campaign_id, for_update=True)
+    if organiser.code == parent.organiser_unit_id or not organiser.is_within(parent.organiser_unit_id):
+        raise ForwardingRefusedError(
             [
                 RuleFailure(
                     "forward_to_superior",
@@ -123,11 +245,46 @@ def forward(command: Forward, ctx: Context) -> Decision:
                 )
             ]
         )
+    parent.require_step_open("declaration", ctx.at)
+    return parent
+
+
+def _forward_one(
+    ctx: Context,
+    source: Nomination,
+    campaign: Campaign,
+    organiser: Unit,
+    parent: Campaign,
+    target_category: str | None,
+) -> Nomination:
+    """The parent's nomination for ``source`` (declared by this organiser, with provenance and
+    the inspection record; inspected already where the parent accepts the lower level's)."""
+    category = parent.category(target_category or source.category)
+    nominee = source.nominee
+    key = nominee_key(category.code, nominee.unit_id, nominee.person_id, nominee.name)
+    refuse_duplicate(ctx, parent.id, key)
     provenance = {
         "campaign_id": str(campaign.id),
+        "campaign_name_zh": campaign.name_zh,
+        "campaign_name_en": campaign.name_en,
         "nomination_id": str(source.id),
+        "category": source.category,
         "score": source.score,
+        "passed": source.passed,
+        "commended": source.title is not None,
         "organiser_unit_id": organiser.code,
+        "inspections": [
+            {
+                "at": i.at.isoformat(),
+                "inspector_unit_id": i.inspector.unit_id,
+                "methods": [str(m) for m in i.methods],
+                "scores": dict(i.scores),
+                "weighted_score": i.weighted_score,
+                "verdict": str(i.verdict),
+                "notes": i.notes,
+            }
+            for i in source.inspections
+        ],
     }
     target = Nomination.declare(
         parent.id,
@@ -140,14 +297,15 @@ def forward(command: Forward, ctx: Context) -> Decision:
         ctx.at,
         forwarded_from=provenance,
     )
+    if parent.forwarded_inspection == ForwardedInspection.ACCEPT:
+        target.accept_lower_inspection(source, ctx.actor, ctx.at)
     source.forward(parent.id, target.id, ctx.actor, ctx.at)
-    result = {
-        "id": source.id,
-        "state": source.state,
-        "version": source.version,
-        "forwarded_to": {"campaign_id": parent.id, "nomination_id": target.id},
-    }
-    return Decision([source, target], result)
+    return target
 
 
-HANDLERS: dict[type[Command], Handler] = {Commend: commend, Forward: forward}
+HANDLERS: dict[type[Command], Handler] = {
+    Commend: commend,
+    Forward: forward,
+    ForwardSelected: forward_selected,
+    SetForwardingQuotas: set_forwarding_quotas,
+}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -25,7 +25,7 @@ from domain.handlers.context import Context, Decision, Handler
 from domain.nominations import Nomination
 from domain.roster import nominee_key
 from domain.rules.declaration import declaration_failures
-from domain.rules.jurisdiction import authorize
+from domain.rules.jurisdiction import assesses_locally, authorize
 from domain.values import Nominee
 from domain.vocabulary import PreReviewDecision
 
@@ -43,6 +43,16 @@ def refuse_duplicate(ctx: Context, campaign_id: Id, key: str) -> None:
         )
 
 
+def nominee_extra(sent: Mapping[str, Any]) -> dict[str, Any]:
+    """What a nominee carries beyond kind, unit, name and person: a model base's ``base_kind``
+    (sent in ``extra`` or beside the name); the nominee rules check it."""
+    extra = sent.get("extra")
+    found: dict[str, Any] = dict(extra) if isinstance(extra, Mapping) else {}
+    if sent.get("base_kind") is not None:
+        found["base_kind"] = sent["base_kind"]
+    return found
+
+
 def state_of(nomination: Nomination) -> dict[str, Any]:
     return {"id": nomination.id, "state": nomination.state, "version": nomination.version}
 
@@ -54,6 +64,7 @@ def declare(command: Declare, ctx: Context) -> Decision:
         unit_id=str(sent.get("unit_id", "")),
         name=str(sent.get("name", "")),
         person_id=sent.get("person_id"),
+        extra=nominee_extra(sent),
     )
     # Read, not changed: declarers into one campaign never write (or copy) the campaign.
     campaign = ctx.load.get_campaign(command.campaign_id)
@@ -117,6 +128,11 @@ def _decide_on(
         if action == "withdraw"
         else ctx.load.organiser(campaign)
     )
+    if action == "inspect" and campaign.local_inspection and ctx.actor.unit_id:
+        nominee_unit = ctx.load.get_unit(nomination.nominee.unit_id)
+        actor_unit = ctx.load.get_unit(ctx.actor.unit_id)
+        if assesses_locally(ctx.actor, actor_unit, nominee_unit, at_unit, campaign.local_inspection):
+            at_unit = nominee_unit
     authorize(ctx.actor, action, [at_unit])
     if step:
         campaign.require_step_open(step, ctx.at)
@@ -155,6 +171,7 @@ def inspect(command: Inspect, ctx: Context) -> Decision:
             command.notes,
             ctx.actor,
             ctx.at,
+            dict(command.checklist) if command.checklist is not None else None,
         )
 
     return _decide_on(ctx, command.nomination_id, "inspect", apply, step="inspection")
@@ -191,6 +208,7 @@ def reinspect(command: Reinspect, ctx: Context) -> Decision:
             command.notes,
             ctx.actor,
             ctx.at,
+            dict(command.checklist) if command.checklist is not None else None,
         )
 
     return _decide_on(ctx, command.nomination_id, "reinspect", apply)

@@ -17,6 +17,7 @@ from domain.commands import (
     RemindDeadline,
     RevokeUnreinspected,
 )
+from domain.errors import DomainError
 from domain.handlers.context import Context, Decision, FollowUp, Handler
 from domain.nominations import Nomination
 from domain.rules.jurisdiction import authorize
@@ -88,17 +89,32 @@ def revoke_unreinspected(command: RevokeUnreinspected, ctx: Context) -> Decision
 
 def forward_commended(command: ForwardCommended, ctx: Context) -> Decision:
     """Every commended nomination of a campaign with a parent goes up as a declaration there,
-    each in its own transaction (its key makes a repeat answer with the first forwarding)."""
+    each in its own transaction (its key makes a repeat answer with the first forwarding); one
+    the rules refuse (over the parent's forwarding quota, the parent no longer receiving) is
+    answered under ``not_forwarded`` and the rest still go up."""
     campaign = ctx.load.get_campaign(command.campaign_id)
 
     def forward_each(follow: FollowUp) -> Mapping[str, Any]:
-        forwarded = []
+        forwarded, refused = [], []
         for ids in campaign.commended.values():
             for nid in ids:
                 if ctx.load.get_nomination(nid).state == NominationState.COMMENDED:
-                    follow(Forward(nomination_id=nid), idempotency_key=f"{nid}:forwarded")
+                    try:
+                        follow(Forward(nomination_id=nid), idempotency_key=f"{nid}:forwarded")
+                    except DomainError as refusal:
+                        # Over the parent's quota, or the parent no longer receives: the
+                        # others still go up; what did not is answered, with why.
+                        refused.append(
+                            {
+                                "id": nid,
+                                "problem": refusal.code,
+                                "message_en": refusal.message_en,
+                                "message_zh": refusal.message_zh,
+                            }
+                        )
+                        continue
                     forwarded.append(nid)
-        return {"forwarded": forwarded}
+        return {"forwarded": forwarded, "not_forwarded": refused}
 
     return Decision([], {}, then=forward_each)
 

@@ -5,13 +5,28 @@
   still running, the share of 8 for the complete months so far (rounded down);
 - attendance ≥ 85 % at all-member sessions and ≥ 75 % at group sessions (attended / expected
   over the year, compared exactly in integers);
-- each session with all "five haves": notice, sign-in, playback log, discussion record, feedback.
+- each session with all "five haves": notice, sign-in, playback log, discussion record, feedback;
+- every member attends every all-member session and every mandatory one (必学必看 / 规定动作),
+  or a make-up of it (全体党员集中学习活动和上级规定的必学必看活动必须参加 … 事后应及时补课):
+  the shortfall names the member and the sessions missed;
+- the leaders (领导班子成员要带头参加) attend those sessions themselves: a make-up does not
+  stand in for a leader's absence.
+
+Who is expected: the party and probationary members a session lists, less those exempt on its
+date (按规定可暂不参加组织生活). Non-members on the roll (流动党员, 入党积极分子, 群众 …) may
+attend and are counted apart (``participant_sessions``), never in the members' rates. An exempt
+member's yearly minimum is prorated over the checked months without an exemption.
+
+Flags, not shortfalls (``Compliance.flags``): a session recorded or corrected long after its
+date (杜绝突击造假), an all-member session off the township's fixed activity day without a
+reason.
 
 Only complete months are judged: a check on 15 October looks at January-September.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +49,7 @@ class Compliance:
     months_checked: tuple[int, ...]
     shortfalls: tuple[RuleFailure, ...]
     stats: dict[str, Any] = field(default_factory=dict)
+    flags: tuple[RuleFailure, ...] = ()  # shown for a reviewer to look at, never refusing
 
     @property
     def compliant(self) -> bool:
@@ -80,32 +96,118 @@ def _monthly_failures(
     return failures, longest
 
 
+def expected_at(session: Session, members: Mapping[str, Member]) -> set[str]:
+    """Who a session expects: the ids it lists, less the non-members and those exempt on its
+    date (an id the roll does not know is counted: the register refuses such ids)."""
+    return {
+        m
+        for m in session.expected
+        if m not in members or (members[m].party_member and not members[m].exempt_on(session.on))
+    }
+
+
+def required_for(member: Member, year: int, months: tuple[int, ...]) -> int:
+    """The member's yearly minimum over the checked months in which no day is exempt."""
+    free = [
+        month
+        for month in months
+        if not any(
+            e.overlaps(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+            for e in member.exemptions
+        )
+    ]
+    return MIN_SESSIONS_PER_MEMBER if len(free) == 12 else MIN_SESSIONS_PER_MEMBER * len(free) // 12
+
+
 def _member_failures(
-    sessions: list[Session], members: Mapping[str, Member], required: int
-) -> tuple[list[RuleFailure], dict[str, int]]:
-    counts = {m: sum(1 for s in sessions if m in s.attendees) for m in members}
+    sessions: list[Session], members: Mapping[str, Member], year: int, months: tuple[int, ...]
+) -> tuple[list[RuleFailure], dict[str, int], dict[str, int]]:
+    party = {m: member for m, member in members.items() if member.party_member}
+    present = [set(s.attendees) for s in sessions]
+    counts = {m: sum(1 for p in present if m in p) for m in party}
+    required = {m: required_for(member, year, months) for m, member in party.items()}
     failures = [
         RuleFailure(
             "member_sessions_per_year",
-            f"{members[m].name} ({m}) attended {n} sessions; {required} required",
-            f"党员{members[m].name}（{m}）参加 {n} 次，应不少于 {required} 次",
+            f"{party[m].name} ({m}) attended {n} sessions; {required[m]} required",
+            f"党员{party[m].name}（{m}）参加 {n} 次，应不少于 {required[m]} 次",
             f"member.{m}",
-            required,
+            required[m],
             n,
         )
         for m, n in sorted(counts.items())
-        if n < required
+        if n < required[m]
     ]
-    return failures, counts
+    return failures, counts, required
 
 
-def _attendance_failures(sessions: list[Session]) -> tuple[list[RuleFailure], dict[str, float | None]]:
+def _dated(sessions: list[Session], shown: int = 20) -> str:
+    """The sessions by id and date, the first ``shown`` of them (all are in ``actual``)."""
+    text = ", ".join(f"{s.session_id} ({s.on.isoformat()})" for s in sessions[:shown])
+    return text + (f", … (+{len(sessions) - shown})" if len(sessions) > shown else "")
+
+
+def _required_attendance_failures(
+    sessions: list[Session], members: Mapping[str, Member]
+) -> list[RuleFailure]:
+    """Each member at every all-member and mandatory session or a make-up of it; each leader
+    at every one of them in person."""
+    required = sorted(
+        (s for s in sessions if s.required_of_every_member), key=lambda s: (s.on, s.session_id)
+    )
+    made_up = {
+        (s.makeup_for, m)
+        for s in sessions
+        if s.kind == SessionKind.MAKEUP and s.makeup_for
+        for m in s.attendees
+    }
+    expected = [(s, expected_at(s, members), set(s.attendees)) for s in required]
+    failures: list[RuleFailure] = []
+    leaders: list[RuleFailure] = []
+    for m, member in sorted(members.items()):
+        if not member.party_member:
+            continue
+        absent = [s for s, e, present in expected if m in e and m not in present]
+        missed = [s for s in absent if (s.session_id, m) not in made_up]
+        if missed:
+            failures.append(
+                RuleFailure(
+                    "member_required_sessions",
+                    f"{member.name} ({m}) missed {len(missed)} all-member or mandatory sessions "
+                    f"without a make-up: {_dated(missed)}",
+                    f"党员{member.name}（{m}）缺席全体党员集中学习或必学必看活动 {len(missed)} 次"
+                    f"且未补课：{_dated(missed)}",
+                    f"member.{m}",
+                    [],
+                    [s.session_id for s in missed],
+                )
+            )
+        if member.leader and absent:
+            leaders.append(
+                RuleFailure(
+                    "leader_attends_first",
+                    f"leader {member.name} ({m}) was absent from {len(absent)} all-member or "
+                    f"mandatory sessions (leaders attend first, a make-up does not stand in): "
+                    f"{_dated(absent)}",
+                    f"领导班子成员{member.name}（{m}）缺席全体党员集中学习或必学必看活动 "
+                    f"{len(absent)} 次（班子成员要带头参加，补课不能代替）：{_dated(absent)}",
+                    f"member.{m}",
+                    [],
+                    [s.session_id for s in absent],
+                )
+            )
+    return [*failures, *leaders]
+
+
+def _attendance_failures(
+    sessions: list[Session], members: Mapping[str, Member]
+) -> tuple[list[RuleFailure], dict[str, float | None]]:
     failures: list[RuleFailure] = []
     rates: dict[str, float | None] = {}
     for kind, percent in ATTENDANCE_PERCENT.items():
-        of_kind = [s for s in sessions if s.kind == kind]
-        expected = sum(len(s.expected) for s in of_kind)
-        attended = sum(len(set(s.attendees) & set(s.expected)) for s in of_kind)
+        of_kind = [(s, expected_at(s, members)) for s in sessions if s.kind == kind]
+        expected = sum(len(e) for _, e in of_kind)
+        attended = sum(len(set(s.attendees) & e) for s, e in of_kind)
         rate = rates[str(kind)] = round(100 * attended / expected, 2) if expected else None
         if expected and attended * 100 < percent * expected:
             failures.append(
@@ -140,6 +242,46 @@ def _five_haves_failures(sessions: list[Session]) -> list[RuleFailure]:
     return failures
 
 
+def session_flags(sessions: Iterable[Session]) -> list[RuleFailure]:
+    """What the register noted when each session was recorded: late (杜绝突击造假) or off the
+    township's fixed activity day without a reason. For a reviewer to look at; never refusing."""
+    flags = []
+    for s in sorted(sessions, key=lambda s: (s.on, s.session_id)):
+        if s.late_after is not None:
+            last = s.corrected_on or s.recorded_on
+            days = (last - s.on).days if last else None
+            when = f"recorded on {s.recorded_on}" + (
+                f", corrected on {s.corrected_on}" if s.corrected_on else ""
+            )
+            when_zh = f"{s.recorded_on} 登记" + (f"、{s.corrected_on} 更正" if s.corrected_on else "")
+            flags.append(
+                RuleFailure(
+                    "recorded_late",
+                    f"session {s.session_id} of {s.on.isoformat()} was {when}: more than "
+                    f"{s.late_after} days after it took place",
+                    f"{s.on.isoformat()} 的活动（{s.session_id}）于{when_zh}，"
+                    f"晚于活动日期 {s.late_after} 天以上，请核实是否补记",
+                    f"session.{s.session_id}",
+                    s.late_after,
+                    days,
+                )
+            )
+        if s.off_day is not None:
+            flags.append(
+                RuleFailure(
+                    "off_fixed_day",
+                    f"session {s.session_id} on {s.on.isoformat()} is off the township's fixed "
+                    f"activity day (day {s.off_day}) and gives no reason",
+                    f"{s.on.isoformat()} 的活动（{s.session_id}）不在全镇统一活动日（每月 "
+                    f"{s.off_day} 日），且未说明原因",
+                    f"session.{s.session_id}",
+                    s.off_day,
+                    s.on.day,
+                )
+            )
+    return flags
+
+
 def compliance(
     unit_id: str, year: int, members: Mapping[str, Member], sessions: Iterable[Session], through: date
 ) -> Compliance:
@@ -149,17 +291,37 @@ def compliance(
         MIN_SESSIONS_PER_MEMBER if len(months) == 12 else MIN_SESSIONS_PER_MEMBER * len(months) // 12
     )
     monthly, longest = _monthly_failures(in_scope, months)
-    per_member, counts = _member_failures(in_scope, members, required)
-    attendance, rates = _attendance_failures(in_scope)
-    shortfalls = [*monthly, *per_member, *attendance, *_five_haves_failures(in_scope)]
+    per_member, counts, required_of = _member_failures(in_scope, members, year, months)
+    attendance, rates = _attendance_failures(in_scope, members)
+    shortfalls = [
+        *monthly,
+        *per_member,
+        *_required_attendance_failures(in_scope, members),
+        *attendance,
+        *_five_haves_failures(in_scope),
+    ]
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    attended = [set(s.attendees) for s in in_scope]
     stats = {
         "sessions": len(in_scope),
         "required_sessions_per_member": required,
         "member_sessions": counts,
+        "participant_sessions": {
+            m: sum(1 for present in attended if m in present)
+            for m, member in sorted(members.items())
+            if not member.party_member
+        },
+        "exempt_members": {
+            m: [[e.start.isoformat(), e.end.isoformat(), e.reason] for e in member.exemptions]
+            for m, member in sorted(members.items())
+            if any(e.overlaps(first, last) for e in member.exemptions)
+        },
+        "required_sessions_by_member": {m: n for m, n in required_of.items() if n != required},
         "attendance_percent": rates,
         "longest_activity_day_hours": longest,
     }
-    return Compliance(unit_id, year, through, months, tuple(shortfalls), stats)
+    flags = session_flags(in_scope)
+    return Compliance(unit_id, year, through, months, tuple(shortfalls), stats, tuple(flags))
 
 
 def eligibility_failures(

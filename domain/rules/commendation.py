@@ -1,14 +1,15 @@
 """Who may be commended, in which order: the rules a commendation decides with.
 
 A nomination is eligible when it is inspected and passed every inspection, and (seed 003) each
-cross-entity standard of its category holds across the nominee's subtree. Eligible nominations
+cross-entity standard of its category holds across the nominee's subtree (titles held from
+any campaign count, ``domain.title_register``). Eligible nominations
 rank best score first with the tie-break of ``domain.rules.quotas``. Before anyone is chosen,
 inspection must have been competitive (差额考核) and a requested list may name only eligible
 nominations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -91,26 +92,28 @@ def prerequisite_failures(
     return failures
 
 
-def qualified_units(nominations: Iterable[Contender]) -> dict[str, bool]:
-    """Nominee unit -> whether it meets the standard (any one qualifying nomination is enough)."""
-    qualified: dict[str, bool] = {}
-    for n in nominations:
-        unit = n.nominee_unit_id
-        qualified[unit] = qualified.get(unit, False) or meets_standard(n)
-    return qualified
+def qualified_units(nominations: Iterable[Contender]) -> set[str]:
+    """The nominee units that meet the standard in this campaign (any one qualifying
+    nomination is enough)."""
+    return {n.nominee_unit_id for n in nominations if meets_standard(n)}
 
 
 def cross_entity_eligibility_failures(
     category: Category,
     nominee_subtree: Sequence[Unit],
     by_category: Mapping[str, Sequence[Contender]],
+    titles_held: Callable[[Collection[str], str], Collection[str]],
 ) -> list[RuleFailure]:
     """Every cross-entity standard of ``category`` across the nominee's subtree (the nominee's
-    unit and every unit below it); ``by_category``: the campaign's nominations, by category."""
+    unit and every unit below it); ``by_category``: the campaign's nominations, by category;
+    ``titles_held(codes, category)``: which of those units hold that title in force from any
+    campaign (``TitleRegister.holding_units``)."""
     failures: list[RuleFailure] = []
     for rule in category.cross_entity:
-        codes = [u.code for u in nominee_subtree if u.level == rule.unit_level]
-        failures += cross_entity_failures(
-            rule, codes, qualified_units(by_category.get(rule.category, ()))
+        units = [u for u in nominee_subtree if u.level == rule.unit_level]
+        codes = [u.code for u in units]
+        qualified = qualified_units(by_category.get(rule.category, ())) | set(
+            titles_held(codes, rule.category)
         )
+        failures += cross_entity_failures(rule, units, qualified)
     return failures

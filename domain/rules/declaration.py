@@ -12,6 +12,9 @@ from domain.rules.form import form_failures
 from domain.rules.material import material_failures
 from domain.units import Unit
 from domain.values import Category, Nominee
+from domain.vocabulary import BaseKind
+
+BASE = "base"  # the nominee kind of a model base (示范基地): named, inside a township or village
 
 
 def nominee_failures(
@@ -58,6 +61,36 @@ def nominee_failures(
                 "the nominee needs a name",
                 "须填写被推荐对象名称",
                 "nominee.name",
+            )
+        )
+    return failures + nominee_extra_failures(nominee)
+
+
+def nominee_extra_failures(nominee: Nominee) -> list[RuleFailure]:
+    """A model base (kind ``base``, seed 003) says what it is (``base_kind``: cooperative,
+    enterprise or other); no other nominee carries anything beyond its name and unit."""
+    extra = dict(nominee.extra or {})
+    allowed = {"base_kind"} if nominee.kind == BASE else set()
+    failures = [
+        RuleFailure(
+            "nominee_extra_known",
+            f"a {nominee.kind or 'nominee'} carries no '{key}'",
+            f"该类被推荐对象没有「{key}」一项",
+            f"nominee.{key}",
+            sorted(allowed),
+            key,
+        )
+        for key in sorted(set(extra) - allowed)
+    ]
+    if nominee.kind == BASE and BaseKind.parse(str(extra.get("base_kind") or "")) is None:
+        failures.append(
+            RuleFailure(
+                "base_kind_known",
+                "a model base is a cooperative, an enterprise or other (base_kind)",
+                "示范基地须注明类型：合作社、企业或其他",
+                "nominee.base_kind",
+                BaseKind.codes(),
+                extra.get("base_kind"),
             )
         )
     return failures

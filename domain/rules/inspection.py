@@ -1,4 +1,7 @@
-"""Inspection (考核验收): methods, a score for every criterion, a verdict consistent with them."""
+"""Inspection (考核验收): methods, a score for every criterion, a verdict consistent with them,
+and the category's checklists (持证上岗, 三簿一册, 五防, 八有四防) recorded item by item, met or
+not, beside the score and never in it. A checklist marked ``required`` blocks a pass verdict
+while any of its items is unmet."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from typing import Any, Final
 
 from domain.actors import Actor
 from domain.errors import RuleFailure
-from domain.values import Category, Inspection
+from domain.values import Category, ChecklistMark, Inspection
 from domain.vocabulary import InspectionMethod, InspectionVerdict, Role
 
 SCORE_RANGE: Final = (0, 100)  # the lowest and the highest score a criterion may be given
+MAX_CHECKLIST_NOTE: Final = 500  # characters of a note on one checklist item
 
 
 def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
@@ -20,11 +24,131 @@ def weighted_score(category: Category, scores: Mapping[str, float]) -> float:
     return round(sum(float(scores[c.code]) * c.weight for c in category.criteria) / total_weight, 4)
 
 
+def _mark_parts(value: Any) -> tuple[Any, Any]:
+    """``met`` and ``note`` of a posted item: ``true``/``false``, or ``{"met": …, "note": …}``."""
+    if isinstance(value, Mapping):
+        return value.get("met"), value.get("note", "")
+    return value, ""
+
+
+def checklist_failures(
+    category: Category,
+    checklist: Mapping[str, Any] | None,
+    verdict: InspectionVerdict | str,
+    level: str = "",
+) -> list[RuleFailure]:
+    """Every item of every checklist the category asks of a nominee at ``level`` recorded met
+    or not (a missing one named); no unknown checklist or item; a note within its limit; and a
+    pass verdict only with every item of a required checklist met."""
+    failures: list[RuleFailure] = []
+    given: Mapping[str, Any] = checklist or {}
+    asked = {c.code: c for c in category.checklists_for(level)}
+    for code in sorted(set(given) - set(asked)):
+        failures.append(
+            RuleFailure(
+                "checklist_known",
+                f"'{code}' is not a checklist of {category.code} for this nominee",
+                f"「{code}」不是该类别对该对象的检查清单",
+                f"checklist.{code}",
+                sorted(asked),
+                code,
+            )
+        )
+    for spec in asked.values():
+        raw = given.get(spec.code)
+        items: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        known = {i.code for i in spec.items}
+        for extra in sorted(set(items) - known):
+            failures.append(
+                RuleFailure(
+                    "checklist_item_known",
+                    f"'{extra}' is not an item of the checklist '{spec.name_en}'",
+                    f"「{extra}」不是「{spec.name_zh}」的检查项",
+                    f"checklist.{spec.code}.{extra}",
+                    sorted(known),
+                    extra,
+                )
+            )
+        for item in spec.items:
+            field = f"checklist.{spec.code}.{item.code}"
+            if item.code not in items:
+                failures.append(
+                    RuleFailure(
+                        "checklist_item_recorded",
+                        f"{spec.name_en}: item '{item.name_en}' ({item.code}) is not recorded "
+                        "as met or not met",
+                        f"「{spec.name_zh}」之「{item.name_zh}」未记录是否符合",
+                        field,
+                    )
+                )
+                continue
+            met, note = _mark_parts(items[item.code])
+            if not isinstance(met, bool):
+                failures.append(
+                    RuleFailure(
+                        "checklist_item_value",
+                        f"{spec.name_en}: item '{item.name_en}' is met (true) or not met (false)",
+                        f"「{spec.name_zh}」之「{item.name_zh}」须记录为符合（true）或不符合（false）",
+                        field,
+                        "true | false",
+                        met,
+                    )
+                )
+            elif not isinstance(note, str) or len(note) > MAX_CHECKLIST_NOTE:
+                failures.append(
+                    RuleFailure(
+                        "checklist_note_length",
+                        f"{spec.name_en}: the note on '{item.name_en}' is text of at most "
+                        f"{MAX_CHECKLIST_NOTE} characters",
+                        f"「{spec.name_zh}」之「{item.name_zh}」的备注须为不超过 "
+                        f"{MAX_CHECKLIST_NOTE} 字的文字",
+                        f"{field}.note",
+                        MAX_CHECKLIST_NOTE,
+                        len(note) if isinstance(note, str) else note,
+                    )
+                )
+            elif not met and spec.required and verdict == InspectionVerdict.PASS:
+                failures.append(
+                    RuleFailure(
+                        "checklist_required_met",
+                        f"a pass verdict needs every item of '{spec.name_en}' met; "
+                        f"'{item.name_en}' is not",
+                        f"「{spec.name_zh}」须逐项符合方可判定为合格，「{item.name_zh}」不符合",
+                        field,
+                        True,
+                        False,
+                    )
+                )
+    return failures
+
+
+def checklist_marks(
+    category: Category, checklist: Mapping[str, Any] | None, level: str = ""
+) -> tuple[ChecklistMark, ...]:
+    """The marks to record (after ``checklist_failures`` found none), in the template's order."""
+    given: Mapping[str, Any] = checklist or {}
+    marks = []
+    for spec in category.checklists_for(level):
+        items = given.get(spec.code) or {}
+        for item in spec.items:
+            met, note = _mark_parts(items[item.code])
+            marks.append(ChecklistMark(spec.code, item.code, bool(met), (note or "").strip()))
+    return tuple(marks)
+
+
+def all_met(category: Category, level: str = "") -> dict[str, dict[str, bool]]:
+    """Every item of every checklist asked of a nominee at ``level``, met: what a sound
+    nominee's inspection records (for callers that inspect on a seed's standard)."""
+    return {c.code: {i.code: True for i in c.items} for c in category.checklists_for(level)}
+
+
 def inspection_failures(
     category: Category,
     methods: Sequence[InspectionMethod | str],
     scores: Mapping[str, Any],
     verdict: InspectionVerdict | str,
+    checklist: Mapping[str, Any] | None = None,
+    level: str = "",
 ) -> list[RuleFailure]:
     failures: list[RuleFailure] = []
     if not methods:
@@ -92,6 +216,7 @@ def inspection_failures(
                 verdict,
             )
         )
+    failures += checklist_failures(category, checklist, verdict, level)
     if not failures and verdict == InspectionVerdict.PASS:
         score = weighted_score(category, scores)
         if score < category.pass_mark:

@@ -6,7 +6,9 @@
 - reviewer: pre-reviews, commends, revokes, forwards and extends deadlines for campaigns
   whose organiser is its unit or lies in its subtree (a superior department may act for the
   campaigns of the departments below it);
-- inspector: inspections and re-inspections for those campaigns;
+- inspector: inspections and re-inspections for those campaigns; where the campaign's
+  template says so, an inspector of a unit below the organiser inspects the nominees of the
+  named levels in its own subtree (assessment by the level below, seed 001);
 - auditor: reads what lies in its subtree and changes nothing; system: the workflows.
 
 An admin or auditor without a unit is "of the root": it reads the whole tree, the whole audit
@@ -15,7 +17,7 @@ log and its export; with a unit, it reads that unit's subtree like every other r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from domain.actors import Actor
 from domain.errors import OutsideJurisdictionError, RoleNotAllowedError
@@ -153,6 +155,37 @@ def require_read(actor: Actor, allowed: bool, what: str) -> None:
 def authorize(actor: Actor, action: str, units: Iterable[Unit] = ()) -> None:
     require_role(actor, action)
     require_within(actor, units, action)
+
+
+def local_assessor(
+    actor: Actor, actor_unit: Unit | None, organiser: Unit, local_inspection: Mapping[str, Sequence[str]]
+) -> bool:
+    """An inspector of a unit below the organiser at a level the campaign's local inspection
+    names (it reads the campaign, and the nominations it assesses, to inspect them)."""
+    return (
+        actor.role == Role.INSPECTOR
+        and actor_unit is not None
+        and actor_unit.code != organiser.code
+        and actor_unit.is_within(organiser.code)
+        and str(actor_unit.level) in local_inspection
+    )
+
+
+def assesses_locally(
+    actor: Actor,
+    actor_unit: Unit,
+    nominee_unit: Unit,
+    organiser: Unit,
+    local_inspection: Mapping[str, Sequence[str]],
+) -> bool:
+    """Assessment by the level below (seed 001: each township assesses its own village
+    sites): an inspector of a unit below the organiser, at a level the campaign names,
+    inspects the nominees of the levels named for it within its own subtree."""
+    return (
+        local_assessor(actor, actor_unit, organiser, local_inspection)
+        and nominee_unit.is_within(actor_unit.code)
+        and str(nominee_unit.level) in local_inspection.get(str(actor_unit.level), ())
+    )
 
 
 def require_unscoped(actor: Actor, action: str) -> None:

@@ -7,6 +7,7 @@ nomination id. The order is total, so the same facts always give the same list.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,3 +98,16 @@ def competitive_inspection_failures(
             inspected,
         )
     ]
+
+
+def proportional_quota(proportion: float, unit_count: int) -> int:
+    """A quota "by proportion" (seed 001: 县直机关工委按照一定比例对县直机关单位进行表彰):
+    ``ceil(proportion x unit_count)``, e.g. 0.3 of 7 agencies -> 3. The product is rounded to
+    nine places first, so 0.3 x 10 is 3, not 4 (binary fractions)."""
+    if isinstance(proportion, bool) or not isinstance(proportion, int | float):
+        raise ValueError(f"a quota proportion is a number, not {proportion!r}")
+    if not 0 < proportion <= 1:
+        raise ValueError(f"a quota proportion lies in (0, 1], not {proportion}")
+    if isinstance(unit_count, bool) or not isinstance(unit_count, int) or unit_count < 0:
+        raise ValueError(f"a unit count is a whole number of at least 0, not {unit_count!r}")
+    return math.ceil(round(proportion * unit_count, 9))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -17,8 +17,18 @@ import yaml
 
 from domain.errors import InvalidCampaignError, RuleFailure, TemplateNotFoundError
 from domain.rules.phases import move_close, phase_order_failures
-from domain.values import Category, Criterion, CrossEntityRule, FormField, Phase, Threshold
-from domain.vocabulary import Level
+from domain.values import (
+    Alternative,
+    Category,
+    Checklist,
+    ChecklistItem,
+    Criterion,
+    CrossEntityRule,
+    FormField,
+    Phase,
+    Threshold,
+)
+from domain.vocabulary import ForwardedInspection, Level
 
 _DATE = re.compile(r"^Y(?:\+(\d+))?-(\d{2})-(\d{2})$")
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
@@ -35,6 +45,24 @@ class PhaseSpec:
 
 
 @dataclass(frozen=True)
+class DutySpec:
+    """A duty the template declares in a phase (issue 21, item 5): a document the owing units
+    submit (实施细则, 自查报告, 总结), spot checks the organiser records (实地察看, 电话抽查) or
+    circulars it issues (通报, 通报批评 with 限期整改). ``owed_by``: unit levels within the
+    organiser's subtree, or ``organiser``; ``due``: a date like the phases' ("Y-07-20"), or
+    none: the phase's close; ``min_count``: spot checks or circulars that fulfil it."""
+
+    code: str
+    kind: str  # document | spot_check | circular
+    phase: str
+    name_zh: str
+    name_en: str
+    owed_by: tuple[str, ...]
+    due: str | None = None
+    min_count: int = 1
+
+
+@dataclass(frozen=True)
 class Template:
     code: str
     name_zh: str
@@ -45,6 +73,13 @@ class Template:
     phases: tuple[PhaseSpec, ...]
     steps: Mapping[str, str]
     categories: tuple[Category, ...]
+    duties: tuple[DutySpec, ...] = ()  # issue 21 item 5: deliverables per phase and unit
+    # Across levels: the upper level's template this campaign forwards to (择优上报); how this
+    # template, as the upper level, takes a forwarded nomination's inspection; which nominee
+    # levels the inspectors of a level below the organiser assess in their own subtree.
+    parent_template: str | None = None
+    forwarded_inspection: ForwardedInspection = ForwardedInspection.REINSPECT
+    local_inspection: Mapping[Level, tuple[Level, ...]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +92,10 @@ class Template:
             "steps": dict(self.steps),
             "phases": [dict(vars(p)) for p in self.phases],
             "categories": [category_as_dict(c) for c in self.categories],
+            "duties": [dict(vars(d), owed_by=list(d.owed_by)) for d in self.duties],
+            "parent_template": self.parent_template,
+            "forwarded_inspection": self.forwarded_inspection,
+            "local_inspection": {k: list(v) for k, v in self.local_inspection.items()},
         }
 
 
@@ -74,9 +113,60 @@ def category_as_dict(c: Category) -> dict[str, Any]:
         "disqualifiers": list(c.disqualifiers),
         "criteria": [dict(vars(x)) for x in c.criteria],
         "form_fields": [dict(vars(x)) for x in c.form_fields],
-        "thresholds": [dict(vars(x)) for x in c.thresholds],
+        "thresholds": [{**vars(x), "any_of": [dict(vars(a)) for a in x.any_of]} for x in c.thresholds],
         "cross_entity": [dict(vars(x)) for x in c.cross_entity],
+        "checklists": [
+            {**vars(x), "items": [dict(vars(i)) for i in x.items], "levels": list(x.levels)}
+            for x in c.checklists
+        ],
+        "quota_proportion": c.quota_proportion,
     }
+
+
+def _threshold(raw: dict[str, Any]) -> Threshold:
+    """A threshold; an any-of one (``any_of: [{field, op, value, name_zh, name_en}, ...]``)
+    repeats its first alternative as its own field, with the operator ``any_of``."""
+    levels = tuple(raw.get("levels", ()))
+    if "any_of" not in raw:
+        return Threshold(**{**raw, "levels": levels})
+    alternatives = tuple(Alternative(**a) for a in raw["any_of"])
+    if len(alternatives) < 2:
+        raise ValueError(f"threshold {raw['code']!r}: any_of needs at least two alternatives")
+    first = alternatives[0]
+    return Threshold(
+        code=raw["code"],
+        field=first.field,
+        op="any_of",
+        value=None,
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        levels=levels,
+        any_of=alternatives,
+    )
+
+
+def _proportion(raw: dict[str, Any]) -> float | None:
+    """A category's ``quota_proportion``: a share in (0, 1] of the units at its nominee levels."""
+    value = raw.get("quota_proportion")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError(f"category {raw['code']!r}: quota_proportion lies in (0, 1], not {value!r}")
+    return float(value)
+
+
+def _checklist(raw: dict[str, Any]) -> Checklist:
+    items = tuple(ChecklistItem(**i) for i in raw["items"])
+    if not items or len({i.code for i in items}) != len(items):
+        raise ValueError(f"checklist {raw['code']!r} needs items with distinct codes")
+    return Checklist(
+        code=raw["code"],
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        items=items,
+        required=bool(raw.get("required", False)),
+        levels=tuple(raw.get("levels", ())),
+    )
 
 
 def _category(raw: dict[str, Any]) -> Category:
@@ -92,13 +182,16 @@ def _category(raw: dict[str, Any]) -> Category:
         min_material_chars=int(raw.get("min_material_chars", 800)),
         nominee_levels=tuple(raw.get("nominee_levels", ())),
         form_fields=tuple(FormField(**f) for f in raw.get("form_fields", ())),
-        thresholds=tuple(
-            Threshold(**{**t, "levels": tuple(t.get("levels", ()))}) for t in raw.get("thresholds", ())
-        ),
+        thresholds=tuple(_threshold(t) for t in raw.get("thresholds", ())),
         disqualifiers=tuple(raw.get("disqualifiers", ())),
         cross_entity=tuple(CrossEntityRule(**x) for x in raw.get("cross_entity", ())),
         yearly_reinspection=bool(raw.get("yearly_reinspection", False)),
-        collective=kind != "person",
+        # Seed 004's activity-day rule bars the party organisation's own unit (a site, a unit);
+        # a person, or a model base (a cooperative or enterprise, not that organisation), is no
+        # such collective.
+        collective=kind not in ("person", "base"),
+        checklists=tuple(_checklist(x) for x in raw.get("checklists", ())),
+        quota_proportion=_proportion(raw),
     )
 
 
@@ -113,17 +206,43 @@ def parse_template(raw: dict[str, Any]) -> Template:
         phases=tuple(PhaseSpec(**p) for p in raw["phases"]),
         steps=dict(raw["steps"]),
         categories=tuple(_category(c) for c in raw["categories"]),
+        duties=tuple(
+            DutySpec(**{**d, "owed_by": tuple(d.get("owed_by", ()))}) for d in raw.get("duties", ())
+        ),
+        parent_template=raw.get("parent_template"),
+        forwarded_inspection=ForwardedInspection(raw.get("forwarded_inspection", "reinspect")),
+        local_inspection={
+            Level(by): tuple(Level(v) for v in levels)
+            for by, levels in (raw.get("local_inspection") or {}).items()
+        },
     )
 
 
 @cache
 def load_templates() -> dict[str, Template]:
-    templates = {}
+    raws = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            template = parse_template(yaml.safe_load(entry.read_text(encoding="utf-8")))
-            templates[template.code] = template
+            raw = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            raws[raw["code"]] = raw
+    templates = {}
+    for code, raw in raws.items():
+        template = parse_template(with_borrowed_categories(raw, raws))
+        templates[code] = template
     return templates
+
+
+def with_borrowed_categories(raw: dict[str, Any], raws: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """An upper level's template takes the categories of the template below
+    (``categories_from: {template, only}``): the same titles, so a title is one title
+    whichever level grants it."""
+    borrowed = raw.get("categories_from")
+    if not borrowed:
+        return raw
+    source = raws[borrowed["template"]]["categories"]
+    only = borrowed.get("only")
+    categories = [c for c in source if only is None or c["code"] in only]
+    return {**raw, "categories": [*categories, *raw.get("categories", [])]}
 
 
 def get_template(code: str) -> Template:

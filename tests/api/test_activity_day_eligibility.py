@@ -73,7 +73,19 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
             compliance["compliant"] is False
             and compliance["stats"]["attendance_percent"]["all_member"] == 80.0
         )
-        assert [f["rule"] for f in compliance["shortfalls"]] == ["all_member_attendance"]
+        # Each member missed an all-member session without a make-up (必须参加): each is named
+        # with the sessions missed; the leader, who attends first, is named again.
+        rules = [f["rule"] for f in compliance["shortfalls"]]
+        assert rules == [
+            *["member_required_sessions"] * 10,
+            "leader_attends_first",
+            "all_member_attendance",
+        ]
+        first = compliance["shortfalls"][0]
+        assert first["field"] == "member.m00" and first["actual"] == ["2022-05"]
+        assert "党员0（m00）" in first["message_zh"] and "2022-05 (2022-05-10)" in first["message_en"]
+        assert compliance["shortfalls"][2]["actual"] == ["2022-01", "2022-06"]  # m02
+        assert compliance["shortfalls"][10]["field"] == "member.m00"
 
         cid = admin.post(
             "/v1/campaigns",
@@ -100,11 +112,8 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
             422,
             "pre-review-refused",
         )
-        assert [f["rule"] for f in refused["failures"]] == [
-            "activity_day_leader",
-            "all_member_attendance",
-        ]
-        assert refused["failures"][1]["actual"] == 80.0 and refused["failures"][1]["expected"] == 85
+        assert [f["rule"] for f in refused["failures"]] == ["activity_day_leader", *rules]
+        assert refused["failures"][-1]["actual"] == 80.0 and refused["failures"][-1]["expected"] == 85
 
         # The township finds the missing sign-in sheets: corrections, each with a reason.
         for month in range(1, 10):
@@ -121,9 +130,10 @@ def test_township_leader_refused_at_80_percent_attendance_then_admitted_after_co
             }
             corrected = declarer.post("/v1/units/town-3/activity-days", json=fixed)
             assert corrected.status_code == 200 and corrected.json()["outcome"] == "corrected"
-        assert (
-            auditor.get("/v1/units/town-3/compliance", params={"year": 2022}).json()["compliant"] is True
-        )
+        fixed_up = auditor.get("/v1/units/town-3/compliance", params={"year": 2022}).json()
+        assert fixed_up["compliant"] is True
+        # Sign-in sheets of January-September corrected in October: flagged, not refused.
+        assert [f["rule"] for f in fixed_up["flags"]] == ["recorded_late"] * 9
         admitted = reviewer.post(f"/v1/nominations/{nid}/pre-review", json={"decision": "admit"})
         assert admitted.status_code == 200 and admitted.json()["state"] == "admitted"
 

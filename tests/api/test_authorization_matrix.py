@@ -58,7 +58,7 @@ from domain.commands import (
 )
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.backends import BACKENDS, backend_url
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import ADMIN_TOKEN, Server, serve_in_process
 from tests.builders.http_world import register_units
 from tests.builders.material import material_of
@@ -286,7 +286,13 @@ class Matrix:
             )
         if upto in ("inspected", "commended"):
             self.app.execute(
-                Inspect(nomination_id=nid, methods=METHODS, scores=site_scores(85), verdict="pass"),
+                Inspect(
+                    nomination_id=nid,
+                    methods=METHODS,
+                    scores=site_scores(85),
+                    checklist=SITE_CHECKLIST,
+                    verdict="pass",
+                ),
                 CITY_INSPECTOR,
                 at=c.opens[2] + step,
             )
@@ -438,6 +444,7 @@ def _inspection() -> dict[str, Any]:
     return {
         "methods": METHODS,
         "scores": site_scores(88),
+        "checklist": SITE_CHECKLIST,
         "verdict": "pass",
         "notes": "三簿一册记录规范 / registers kept",
     }
@@ -708,6 +715,40 @@ def forward(m: Matrix) -> Call:
     return Call("POST", f"/v1/nominations/{nid}/forwarding", json={}, check=check)
 
 
+def forward_selected(m: Matrix) -> Call:
+    nid = m.nomination("forwarding", "inspected")
+    return Call(
+        "POST",
+        f"/v1/campaigns/{m.campaigns['forwarding'].id}/forwardings",
+        json={"category": CATEGORY, "nomination_ids": [nid]},
+        check=lambda r: [f["id"] for f in r.json()["forwarded"]] == [nid],
+    )
+
+
+def forwarding_quotas(m: Matrix) -> Call:
+    quotas = {"yijun-xian": {CATEGORY: 10_000}}
+    return Call(
+        "PUT",
+        f"/v1/campaigns/{m.campaigns['declaring'].id}/forwarding-quotas",
+        json={"quotas": quotas, "reason": "matrix"},
+        check=lambda r: r.json()["forwarding_quotas"] == quotas,
+    )
+
+
+def next_year(m: Matrix) -> Call:
+    previous = m.fresh_campaign("declaration")
+    return Call(
+        "POST",
+        f"/v1/campaigns/{previous.id}/next-year",
+        json={},
+        check=lambda r: r.json()["previous_campaign_id"] == previous.id,
+    )
+
+
+def unit_titles(m: Matrix) -> Call:
+    return Call("GET", "/v1/units/peng-zhen/titles", check=lambda r: isinstance(r.json(), list))
+
+
 def commend(m: Matrix) -> Call:
     campaign = m.fresh_campaign("commendation")
     nid = m.nomination(campaign, "inspected")
@@ -825,6 +866,12 @@ ENDPOINTS = (
     Endpoint("POST /v1/nominations/{id}/re-inspections", reinspect, frozenset({"inspector-inside"})),
     Endpoint("POST /v1/nominations/{id}/forwarding", forward, frozenset({"reviewer-inside"})),
     Endpoint("POST /v1/campaigns/{id}/commendations", commend, frozenset({"reviewer-inside"})),
+    Endpoint("POST /v1/campaigns/{id}/forwardings", forward_selected, frozenset({"reviewer-inside"})),
+    Endpoint(
+        "PUT /v1/campaigns/{id}/forwarding-quotas", forwarding_quotas, frozenset({"reviewer-inside"})
+    ),
+    Endpoint("POST /v1/campaigns/{id}/next-year", next_year, ADMINS_INSIDE, 201),
+    Endpoint("GET /v1/units/{id}/titles", unit_titles, TOWN_1_RECORD_READERS),
     Endpoint("GET /v1/campaigns/{id}/commendations.xlsx", commendations_xlsx, CAMPAIGN_READERS),
     Endpoint("GET /v1/campaigns/{id}/dashboard", dashboard, CAMPAIGN_READERS),
     Endpoint("GET /v1/campaigns/{id}/ranking", ranking, CAMPAIGN_READERS),
@@ -852,7 +899,7 @@ CASES = [
 
 
 def test_matrix_covers_every_endpoint_and_principal() -> None:
-    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 39
+    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 43
     assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
     for endpoint in ENDPOINTS:
         assert (

@@ -22,7 +22,7 @@ from domain.vocabulary import NominationState, Role
 from tests.api.page_session import login, own_origin
 from tests.builders.actors import ADMIN, CITY_REVIEWER
 from tests.builders.clock import FIVE_GOOD_2022, Clock
-from tests.builders.forms import ALL_METHODS, site_scores
+from tests.builders.forms import ALL_METHODS, SITE_CHECKLIST, site_scores
 from tests.builders.http import Server, serve_in_process
 from tests.builders.tree import CITY, OTHER_TOWNSHIP, TOWNSHIP
 from tests.builders.world import FIVE_GOOD_SITE, CampaignRef, World
@@ -79,6 +79,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 nomination_id=ids["qianshuang-cun"],
                 methods=list(ALL_METHODS),
                 scores=site_scores(85),
+                checklist=SITE_CHECKLIST,
                 verdict="pass",
             ),
             SECOND_INSPECTOR,

@@ -23,7 +23,7 @@ from domain.vocabulary import NominationState
 from tests.api.page_session import login, own_origin
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER
 from tests.builders.clock import DOUBLE_STRENGTHEN_2011, FIVE_GOOD_2022, Clock
-from tests.builders.forms import FIVE_PROTECTIONS_OK, PLATFORM_FORM
+from tests.builders.forms import FIVE_PROTECTIONS_OK, PLATFORM_FORM, SITE_CHECKLIST
 from tests.builders.http import Server, serve_in_process
 from tests.builders.tree import CITY, COUNTY, OTHER_TOWNSHIP, OTHER_TOWNSHIP_VILLAGE, TOWNSHIP, UNIT_TREE
 from tests.builders.world import CampaignRef, World
@@ -372,13 +372,18 @@ def test_the_deadline_extension_moves_the_deadline_and_tells_the_campaign_workfl
 # --- the inspector -----------------------------------------------------------------------------
 
 
+CHECKLIST_MET = {
+    f"checklist.{code}.{item}": "met" for code, items in SITE_CHECKLIST.items() for item in items
+}  # every item of 持证上岗, 三簿一册, 五防 answered "met"
+
+
 def inspect(client: httpx.Client, nomination_id: str, **data: str | list[str]) -> httpx.Response:
     page = client.get(f"/ui/inspect/nominations/{nomination_id}")
     assert page.status_code == 200, page.text
     return post(
         client,
         f"/ui/inspect/nominations/{nomination_id}/inspection",
-        {**form_fields(page.text, "inspection-form"), **data},
+        {**form_fields(page.text, "inspection-form"), **CHECKLIST_MET, **data},
     )
 
 

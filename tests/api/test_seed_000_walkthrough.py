@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from tests.builders.backends import BACKENDS
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import serve_in_process
 from tests.builders.material import material_of
 
@@ -187,6 +187,7 @@ def test_seed_000_campaign_runs_end_to_end_over_http(database_url, clock):
                 json={
                     "methods": ["document_review", "site_visit", "live_operation"],
                     "scores": site_scores(score),
+                    "checklist": SITE_CHECKLIST,
                     "verdict": "pass",
                     "notes": "现场操作熟练",
                 },

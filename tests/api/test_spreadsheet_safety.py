@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from api.tabular import workbook_bytes
 from tests.builders.backends import BACKENDS
 from tests.builders.clock import FIVE_GOOD_2022, Clock
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import serve_in_process
 from tests.builders.material import material_of
 
@@ -131,6 +131,7 @@ def test_commendation_list_holds_formula_names_as_text(database_url: str) -> Non
                 json={
                     "methods": ["document_review", "site_visit"],
                     "scores": site_scores(90),
+                    "checklist": SITE_CHECKLIST,
                     "verdict": "pass",
                 },
             )

@@ -63,13 +63,35 @@ FOUR_CREATIONS_2017 = Timeline(
     commendation=utc(2017, 11, 25, 2),
     after_commendation=utc(2017, 12, 1, 2),
 )
+# The upper levels: the city's receiving, acceptance and decision after seed 003's county
+# acceptance; the prefecture's declaration and selection after seed 001's commendation.
+CITY_FOUR_CREATIONS_2017 = Timeline(
+    before_declaration=utc(2017, 11, 10, 2),
+    declaration=utc(2017, 11, 15, 2),
+    pre_review=utc(2017, 11, 16, 2),
+    inspection=utc(2017, 12, 1, 2),
+    commendation=utc(2017, 12, 15, 2),
+    after_commendation=utc(2017, 12, 26, 2),
+)
+PREFECTURE_DOUBLE_STRENGTHEN_2011 = Timeline(
+    before_declaration=utc(2012, 9, 20, 2),
+    declaration=utc(2012, 10, 20, 2),
+    pre_review=utc(2012, 10, 21, 2),
+    inspection=utc(2012, 11, 20, 2),
+    commendation=utc(2012, 11, 21, 2),
+    after_commendation=utc(2013, 1, 2, 2),
+)
 TIMELINES = {
     "five-good-sites": FIVE_GOOD_2022,
     "double-strengthen": DOUBLE_STRENGTHEN_2011,
     "four-creations-three-selections": FOUR_CREATIONS_2017,
+    "city-four-creations": CITY_FOUR_CREATIONS_2017,
+    "prefecture-double-strengthen": PREFECTURE_DOUBLE_STRENGTHEN_2011,
 }
 SEED_YEARS = {
     "five-good-sites": 2022,
     "double-strengthen": 2011,
     "four-creations-three-selections": 2017,
+    "city-four-creations": 2017,
+    "prefecture-double-strengthen": 2011,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.rules.inspection import all_met
 from domain.templates import get_template
 from domain.values import Category
 from domain.vocabulary import InspectionMethod
@@ -47,3 +48,7 @@ def uniform_scores(cat: Category, score: float) -> dict[str, float]:
 def site_scores(score: float) -> dict[str, Any]:
     """``score`` on every criterion of a five-good site (seed 000)."""
     return uniform_scores(category("five-good-sites", "five_good_site"), score)
+
+
+SITE_CHECKLIST = all_met(category("five-good-sites", "five_good_site"))
+"""A sound five-good site's checklists at inspection: every item of 持证上岗, 三簿一册 and 五防 met."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.builders.forms import site_scores
+from tests.builders.forms import SITE_CHECKLIST, site_scores
 from tests.builders.material import material_of
 from tests.builders.tree import CITY, TOWNSHIP, UNIT_TREE, VILLAGE, UnitRow
 
@@ -120,6 +120,7 @@ def inspection(score: float = 85, notes: str = "三簿一册记录规范 / regis
     return {
         "methods": ["document_review", "site_visit"],
         "scores": site_scores(score),
+        "checklist": SITE_CHECKLIST,
         "verdict": "pass",
         "notes": notes,
     }

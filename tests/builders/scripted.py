@@ -11,7 +11,7 @@ from domain.commands import ClosePhase, Commend, Inspect, OpenPhase, PreReview, 
 from infra.bootstrap import Services
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.tree import OTHER_TOWNSHIP
 from tests.builders.world import World
 
@@ -56,13 +56,20 @@ def scripted_campaign(services: Services) -> dict[str, Any]:
                 nomination_id=nid,
                 methods=["document_review", "site_visit"],
                 scores=site_scores(95 - i * 3),
+                checklist=SITE_CHECKLIST,
                 verdict="pass" if i < 5 else "fail",
             ),
             CITY_INSPECTOR,
             at=FIVE_GOOD_2022.inspection,
         )
     app.execute(
-        Inspect(nomination_id=ids[1], methods=["site_visit"], scores=site_scores(99), verdict="pass"),
+        Inspect(
+            nomination_id=ids[1],
+            methods=["site_visit"],
+            scores=site_scores(99),
+            checklist=SITE_CHECKLIST,
+            verdict="pass",
+        ),
         CITY_INSPECTOR,
         at=FIVE_GOOD_2022.inspection + timedelta(hours=1),
     )

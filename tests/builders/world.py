@@ -12,6 +12,7 @@ from typing import Any
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.commands import Commend, CreateCampaign, Declare, Inspect, PreReview, RegisterUnit
+from domain.rules.inspection import all_met
 from domain.values import Category
 from domain.vocabulary import InspectionVerdict, PreReviewDecision
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
@@ -173,15 +174,20 @@ class World:
         methods: Sequence[str] = ALL_METHODS,
         actor: Actor = CITY_INSPECTOR,
         at: datetime | None = None,
+        checklist: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """``score`` on every criterion; the verdict follows the pass mark unless given."""
+        """``score`` on every criterion; the verdict follows the pass mark unless given; the
+        category's checklists all met unless ``checklist`` says otherwise."""
         cat = campaign.category(category)
         passed = score >= cat.pass_mark
+        if checklist is None:
+            checklist = all_met(cat, self.app.get_nomination(nomination_id).nominee.level)
         command = Inspect(
             nomination_id=nomination_id,
             methods=list(methods),
             scores=uniform_scores(cat, score),
             verdict=verdict or (InspectionVerdict.PASS if passed else InspectionVerdict.FAIL),
+            checklist=checklist,
         )
         return self.app.execute(command, actor, at=at or campaign.when.inspection)
 

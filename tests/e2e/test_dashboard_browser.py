@@ -37,7 +37,7 @@ from domain.commands import (
 )
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import serve_on_port
 from tests.builders.tree import CITY, OTHER_TOWNSHIP
 from tests.builders.world import World
@@ -120,6 +120,7 @@ def scripted_year(app: Laurel) -> Script:
                 nomination_id=nid,
                 methods=["document_review", "site_visit", "live_operation"],
                 scores=site_scores(96 - i * 3),
+                checklist=SITE_CHECKLIST,
                 verdict="pass",
                 notes="现场操作熟练",
             ),

@@ -25,7 +25,7 @@ from domain.commands import Inspect, IssueToken
 from domain.vocabulary import Role
 from tests.builders.actors import ADMIN
 from tests.builders.clock import FIVE_GOOD_2022, Clock
-from tests.builders.forms import ALL_METHODS, site_scores
+from tests.builders.forms import ALL_METHODS, SITE_CHECKLIST, site_scores
 from tests.builders.http import Server, serve_on_port
 from tests.builders.tree import CITY, OTHER_TOWNSHIP, TOWNSHIP
 from tests.builders.world import FIVE_GOOD_SITE, World
@@ -88,6 +88,7 @@ def scripted_commendation(app: Laurel) -> Script:
             nomination_id=ids["qianshuang-cun"],
             methods=list(ALL_METHODS),
             scores=site_scores(85),
+            checklist=SITE_CHECKLIST,
             verdict="pass",
         ),
         SECOND_INSPECTOR,

@@ -83,14 +83,20 @@ def queue_ids(page: Any) -> list[str]:
 
 
 def score_by_keyboard(page: Any, scores: dict[str, str], methods: int, notes: str) -> None:
-    """Fills the scoring form with the keyboard alone: Tab from field to field, Space to tick a
-    method and choose the verdict (合格, the first), Enter on the submit button."""
+    """Fills the scoring form with the keyboard alone: Tab from field to field, Space to answer
+    each checklist item (符合, the first), tick a method and choose the verdict (合格, the
+    first), Enter on the submit button."""
     tab_to(page, f"#f-scores-{next(iter(scores))}")
     for i, value in enumerate(scores.values()):
         if i:
             page.keyboard.press("Tab")
         page.keyboard.type(value)
-    page.keyboard.press("Tab")  # the first method
+    for name in page.locator('[data-testid="checklists"] input[value="met"]').evaluate_all(
+        "radios => radios.map(r => r.name)"
+    ):
+        tab_to(page, f'input[name="{name}"][value="met"]')
+        page.keyboard.press("Space")
+    tab_to(page, '[data-testid="methods"] input[type=checkbox]')  # the first method
     for i in range(methods):
         if i:
             page.keyboard.press("Tab")

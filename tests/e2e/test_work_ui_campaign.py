@@ -257,6 +257,8 @@ def test_a_five_good_sites_campaign_runs_end_to_end_through_the_pages(
         scoring = inspector.page.locator('[data-testid="inspection-form"]')
         for score in scoring.locator("input[data-criterion]").all():
             score.fill("92")
+        for item in scoring.locator('[data-testid="checklists"] input[value="met"]').all():
+            item.check()
         for method in scoring.locator('[data-testid="methods"] input[type=checkbox]').all():
             method.check()
         scoring.locator('[data-testid="verdict"] input[value="pass"]').check()

@@ -34,9 +34,15 @@ def test_health_and_readiness_answer(client):
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
 
-def test_templates_list_the_three_seed_campaigns(client):
+def test_templates_list_the_seed_campaigns_and_their_upper_levels(client):
     codes = [t["code"] for t in client.get("/v1/templates").json()]
-    assert codes == ["double-strengthen", "five-good-sites", "four-creations-three-selections"]
+    assert codes == [
+        "city-four-creations",
+        "double-strengthen",
+        "five-good-sites",
+        "four-creations-three-selections",
+        "prefecture-double-strengthen",
+    ]
     five_good = client.get("/v1/templates/five-good-sites").json()
     assert {c["code"]: c["quota"] for c in five_good["categories"]} == {
         "five_good_site": 50,

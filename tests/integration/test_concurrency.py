@@ -20,7 +20,7 @@ from domain.errors import (
 from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
 from tests.builders.backends import BACKENDS
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.services import running_services
 from tests.builders.tree import TOWNSHIP
 from tests.builders.world import World
@@ -89,6 +89,7 @@ def test_fifty_conflicting_writers_on_one_nomination_one_wins_each_round(databas
                         nomination_id=nid,
                         methods=["site_visit"],
                         scores=site_scores(60 + i % 40),
+                        checklist=SITE_CHECKLIST,
                         verdict="pass",
                     ),
                     CITY_INSPECTOR,
@@ -130,6 +131,7 @@ def test_fifty_concurrent_inspections_without_if_match_are_all_kept_once(databas
                     nomination_id=nid,
                     methods=["site_visit"],
                     scores=site_scores(60 + i % 40),
+                    checklist=SITE_CHECKLIST,
                     verdict="pass",
                     notes=f"inspector {i}",
                 ),
@@ -230,7 +232,11 @@ def test_two_racing_commendations_never_exceed_the_quota(database_url):
             )
             app.execute(
                 Inspect(
-                    nomination_id=nid, methods=["site_visit"], scores=site_scores(70 + i), verdict="pass"
+                    nomination_id=nid,
+                    methods=["site_visit"],
+                    scores=site_scores(70 + i),
+                    checklist=SITE_CHECKLIST,
+                    verdict="pass",
                 ),
                 CITY_INSPECTOR,
                 at=FIVE_GOOD_2022.inspection,

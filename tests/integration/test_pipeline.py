@@ -11,7 +11,7 @@ from domain.errors import NominationNotFoundError, PhaseNotOpenError
 from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.backends import BACKENDS
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.material import material_of
 from tests.builders.services import running_services
 from tests.builders.tree import TOWNSHIP
@@ -56,6 +56,7 @@ def test_seed_000_pipeline_commends_exactly_the_quota_best_scores_first(database
                     nomination_id=nid,
                     methods=["document_review", "site_visit"],
                     scores=site_scores(score),
+                    checklist=SITE_CHECKLIST,
                     verdict="pass" if i < 70 else "fail",
                 ),
                 CITY_INSPECTOR,
@@ -135,7 +136,13 @@ def test_as_of_reads_return_the_state_at_a_past_instant(database_url):
             at=FIVE_GOOD_2022.pre_review,
         )
         app.execute(
-            Inspect(nomination_id=nid, methods=["site_visit"], scores=site_scores(88), verdict="pass"),
+            Inspect(
+                nomination_id=nid,
+                methods=["site_visit"],
+                scores=site_scores(88),
+                checklist=SITE_CHECKLIST,
+                verdict="pass",
+            ),
             CITY_INSPECTOR,
             at=FIVE_GOOD_2022.inspection,
         )

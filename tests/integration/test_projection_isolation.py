@@ -24,7 +24,7 @@ from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer
 from tests.builders.backends import BACKENDS
 from tests.builders.cli import laurel
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import serve_in_process
 from tests.builders.material import material_of
 from tests.builders.tree import COUNTY, TOWNSHIP, VILLAGE
@@ -110,6 +110,7 @@ def commended_campaign(app: Any, smuggle: Any) -> dict[str, Any]:
             nomination_id=after,
             methods=["document_review", "site_visit"],
             scores=site_scores(92),
+            checklist=SITE_CHECKLIST,
             verdict="pass",
         ),
         CITY_INSPECTOR,
@@ -223,8 +224,8 @@ def test_an_event_a_handler_cannot_apply_is_quarantined_and_the_views_move_past_
             failure["topic"].endswith("Nomination.PreReviewed")
             and "was not declared" in failure["message"]
         )
-        assert views.failure_counts() == {"audit": 0, "campaigns": 1, "titles": 0}
-        assert views.lag() == {"audit": 0, "campaigns": 0, "titles": 0}
+        assert views.failure_counts() == {"audit": 0, "campaigns": 1, "titles": 0, "duties": 0}
+        assert views.lag() == {"audit": 0, "campaigns": 0, "titles": 0, "duties": 0}
 
         # A rebuild meets it again, records it again and equals the live views.
         assert views.rebuild_and_compare() == []

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+from eventsourcing.persistence import JSONTranscoder
 
-from domain.activity import FIVE_HAVES, ActivityRecordInvalidError, Member, Session, register_uuid
+from domain.activity import (
+    FIVE_HAVES,
+    ActivityRecordInvalidError,
+    Exemption,
+    Member,
+    MemberRoll,
+    Session,
+    register_uuid,
+)
 from domain.application import Laurel
-from domain.commands import RecordActivity, RegisterMember
-from domain.rules.activity_day import compliance, eligibility_failures
+from domain.commands import ExemptMember, RecordActivity, RegisterMember, SetActivityDay
+from domain.rules.activity_day import compliance, eligibility_failures, required_for
+from domain.transcodings import all_transcodings
 from infra.settings import Settings, eventsourcing_env
 from tests.builders.actors import TOWNSHIP_DECLARER
 from tests.builders.clock import utc
-from tests.builders.tree import TOWNSHIP, UNIT_TREE
+from tests.builders.tree import TOWNSHIP, UNIT_TREE, VILLAGE
 from tests.builders.world import World
 
 ALL_HAVES = dict.fromkeys(FIVE_HAVES, True)
@@ -234,3 +245,453 @@ def test_only_warnings_rely_on_an_absence_another_process_has_since_ended(tmp_pa
     assert recorded["outcome"] == "recorded"
     register = here.app.queries.activity_register(TOWNSHIP, 2022)
     assert register is not None and set(register.sessions) == {"2022-01", "2022-02"}
+
+
+# --- issue 21, item 6: seed 004's per-member rules ---------------------------------------------
+# 全体党员集中学习活动和上级规定的必学必看活动必须参加 … 因特殊原因请假的党员，事后应及时补课;
+# 除按规定可暂不参加组织生活的外; 注重吸纳流动党员、入党积极分子…; 领导班子成员要带头参加;
+# 以镇为单位尽可能实行统一的活动日; 坚决杜绝检查前突击造假.
+
+ZHANG, LI, WANG = (
+    Member("m1", "张三", "member", leader=True),
+    Member("m2", "李四", "probationary"),
+    Member("m3", "王五", "member"),
+)
+ROLL = {m.member_id: m for m in (ZHANG, LI, WANG)}
+
+
+def year_of_days(absent: dict[int, set[str]] | None = None, roll=ROLL, **kw) -> list[Session]:
+    """A monthly all-member day for the roll, ``absent[month]`` missing it."""
+    absent = absent or {}
+    return [
+        session(m, [x for x in roll if x not in absent.get(m, set())], list(roll), **kw)
+        for m in range(1, 13)
+    ]
+
+
+def makeup(for_session: str, attendees, on=date(2022, 12, 20), sid="makeup-1") -> Session:
+    return Session(sid, on, "makeup", 2.0, "party_building", (), tuple(attendees), {}, for_session)
+
+
+def named(result, rule: str) -> dict[str, list[str]]:
+    return {f.field: f.actual for f in result.shortfalls if f.rule == rule}
+
+
+def test_a_member_absent_from_an_all_member_session_is_named_with_the_session():
+    result = compliance("vil-1", 2022, ROLL, year_of_days({3: {"m3"}}), FULL_YEAR)
+    assert named(result, "member_required_sessions") == {"member.m3": ["all_member-3-10"]}
+    shortfall = next(f for f in result.shortfalls if f.rule == "member_required_sessions")
+    assert (
+        "王五（m3）" in shortfall.message_zh and "all_member-3-10 (2022-03-10)" in shortfall.message_en
+    )
+
+
+def test_a_make_up_of_that_session_covers_the_absence_and_one_of_another_does_not():
+    sessions = year_of_days({3: {"m3"}, 4: {"m2"}})
+    covered = compliance("vil-1", 2022, ROLL, [*sessions, makeup("all_member-3-10", ["m3"])], FULL_YEAR)
+    assert named(covered, "member_required_sessions") == {"member.m2": ["all_member-4-10"]}
+    wrong = compliance("vil-1", 2022, ROLL, [*sessions, makeup("all_member-4-10", ["m3"])], FULL_YEAR)
+    assert set(named(wrong, "member_required_sessions")) == {"member.m2", "member.m3"}
+
+
+@pytest.mark.parametrize(("mandatory", "named_m3"), [(False, False), (True, True)])
+def test_a_group_session_is_required_of_every_member_only_when_mandatory(mandatory, named_m3):
+    group = Session(
+        "bixue-1",
+        date(2022, 6, 15),
+        "group",
+        2.0,
+        "political_theory",
+        ("m1", "m2", "m3"),
+        ("m1", "m2"),
+        dict(ALL_HAVES),
+        mandatory=mandatory,
+    )
+    result = compliance("vil-1", 2022, ROLL, [*year_of_days(), group], FULL_YEAR)
+    assert ("member.m3" in named(result, "member_required_sessions")) is named_m3
+
+
+def test_an_exempt_member_is_not_expected_on_the_exemptions_last_day_but_is_the_day_after():
+    exempt_until_10_march = Member(
+        "m3", "王五", "member", exemptions=(Exemption(date(2022, 2, 1), date(2022, 3, 10), "外出务工"),)
+    )
+    roll = dict(ROLL, m3=exempt_until_10_march)
+    on_last_day = compliance("vil-1", 2022, roll, year_of_days({3: {"m3"}}), FULL_YEAR)
+    assert "member_required_sessions" not in rules(on_last_day)
+    day_after = year_of_days({3: {"m3"}}, day=11)
+    assert named(compliance("vil-1", 2022, roll, day_after, FULL_YEAR), "member_required_sessions") == {
+        "member.m3": ["all_member-3-11"]
+    }
+
+
+def test_an_exempt_member_leaves_the_attendance_rate_and_has_a_prorated_minimum():
+    # 20 members, each all-member day expects all: 17 of 20 attend (85 %) in every month; the
+    # three absent are exempt all year, so the rate is 17 / 17.
+    roll = {f"p{i:02d}": Member(f"p{i:02d}", f"党员{i}", "member") for i in range(20)}
+    away = Exemption(date(2022, 1, 1), date(2022, 12, 31), "长期外出，按规定暂不参加")
+    for i in range(3):
+        roll[f"p{i:02d}"] = Member(f"p{i:02d}", f"党员{i}", "member", exemptions=(away,))
+    sessions = [session(m, list(roll)[3:], list(roll)) for m in range(1, 13)]
+    result = compliance("vil-1", 2022, roll, sessions, FULL_YEAR)
+    assert result.compliant and result.stats["attendance_percent"]["all_member"] == 100.0
+    assert result.stats["required_sessions_by_member"] == {"p00": 0, "p01": 0, "p02": 0}
+    # Exempt for March and April only (any day of a month exempts the month): 8 × 10 // 12 = 6.
+    spring = Member(
+        "p00", "党员0", "member", exemptions=(Exemption(date(2022, 3, 31), date(2022, 4, 1), "病假"),)
+    )
+    assert required_for(spring, 2022, tuple(range(1, 13))) == 6
+    attended_6 = [session(m, ["p00"], ["p00"]) for m in (1, 2, 5, 6, 7, 8)]
+    assert "member_sessions_per_year" not in rules(
+        compliance("vil-1", 2022, {"p00": spring}, attended_6, FULL_YEAR)
+    )
+    attended_5 = attended_6[:5]
+    assert named(
+        compliance("vil-1", 2022, {"p00": spring}, attended_5, FULL_YEAR), "member_sessions_per_year"
+    ) == {"member.p00": 5}
+
+
+@pytest.mark.parametrize(("attended", "compliant"), [(16, False), (17, True)])
+def test_non_members_attend_and_are_recorded_but_never_count_in_the_rate(attended, compliant):
+    # 20 party members expected; 10 non-members listed and present do not lift the rate.
+    roll = {f"p{i:02d}": Member(f"p{i:02d}", f"党员{i}", "member") for i in range(20)}
+    others = {
+        f"q{i}": Member(f"q{i}", f"群众{i}", status)
+        for i, status in enumerate(
+            ["floating_member", "activist", "reserve_cadre", "major_grower", "resident"] * 2
+        )
+    }
+    everyone = {**roll, **others}
+    measured = session(1, [*list(roll)[:attended], *others], list(everyone), day=20, sid="measured")
+    days = [session(m, [], [], sid=f"day-{m}") for m in range(1, 13)]
+    result = compliance("vil-1", 2022, everyone, [measured, *days], FULL_YEAR)
+    assert ("all_member_attendance" not in rules(result)) is compliant
+    assert result.stats["attendance_percent"]["all_member"] == attended * 5
+    assert result.stats["participant_sessions"] == dict.fromkeys(others, 1)
+    assert set(result.stats["member_sessions"]) == set(roll)
+    assert not any(f.field.startswith("member.q") for f in result.shortfalls)
+
+
+def test_a_leader_attends_first_a_make_up_does_not_stand_in():
+    made_up = [*year_of_days({5: {"m1"}}), makeup("all_member-5-10", ["m1"])]
+    result = compliance("vil-1", 2022, ROLL, made_up, FULL_YEAR)
+    assert named(result, "member_required_sessions") == {}
+    assert named(result, "leader_attends_first") == {"member.m1": ["all_member-5-10"]}
+    assert "张三（m1）" in result.shortfalls[0].message_zh and "带头" in result.shortfalls[0].message_zh
+    # A plain member who made it up is not named; a present leader is not named either.
+    plain = [*year_of_days({5: {"m2"}}), makeup("all_member-5-10", ["m2"])]
+    assert compliance("vil-1", 2022, ROLL, plain, FULL_YEAR).compliant
+    # A leader absent without a make-up is named by both rules.
+    both = compliance("vil-1", 2022, ROLL, year_of_days({5: {"m1"}}), FULL_YEAR)
+    assert rules(both)[:2] == ["member_required_sessions", "leader_attends_first"]
+
+
+def test_a_leader_exempt_on_the_day_is_not_named():
+    away = Member(
+        "m1",
+        "张三",
+        "member",
+        leader=True,
+        exemptions=(Exemption(date(2022, 5, 1), date(2022, 5, 31), "住院"),),
+    )
+    result = compliance("vil-1", 2022, dict(ROLL, m1=away), year_of_days({5: {"m1"}}), FULL_YEAR)
+    assert "leader_attends_first" not in rules(result)
+
+
+# --- recorded through the application ------------------------------------------------------------
+
+
+def day_of(on: str, **extra) -> dict[str, object]:
+    return {
+        "session_id": extra.pop("session_id", on),
+        "date": on,
+        "kind": "all_member",
+        "hours": 4,
+        "topic": "party_building",
+        "expected": ["m1", "m2"],
+        "attendees": ["m1", "m2"],
+        "five_haves": ALL_HAVES,
+        **extra,
+    }
+
+
+@pytest.fixture
+def village():
+    """前双村 of 彭镇 with two members and a resident who takes part."""
+    world = World.in_memory()
+    for member_id, name, status in [
+        ("m1", "张三", "member"),
+        ("m2", "李四", "member"),
+        ("r1", "赵六", "resident"),
+    ]:
+        world.app.execute(
+            RegisterMember(
+                unit_id=VILLAGE, member_id=member_id, name=name, status=status, leader=member_id == "m1"
+            ),
+            TOWNSHIP_DECLARER,
+            at=utc(2022, 1, 1),
+        )
+    return world.app
+
+
+def warnings_of(result) -> list[str]:
+    return [w["rule"] for w in result["warnings"]]
+
+
+def test_an_exemption_is_an_event_with_its_period_and_reason_and_survives_re_registration(village):
+    app = village
+    exempted = app.execute(
+        ExemptMember(
+            unit_id=VILLAGE,
+            member_id="m2",
+            start="2022-03-01",
+            end="2022-03-31",
+            reason="外出务工（按规定）",
+        ),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 2, 20),
+    )
+    assert exempted["changed"] and exempted["exemptions"] == [
+        {"start": "2022-03-01", "end": "2022-03-31", "reason": "外出务工（按规定）"}
+    ]
+    app.execute(
+        RegisterMember(unit_id=VILLAGE, member_id="m2", name="李四", status="probationary"),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 2, 21),
+    )
+    roll = app.load.member_roll(VILLAGE)
+    assert roll.members["m2"].status == "probationary" and len(roll.members["m2"].exemptions) == 1
+    assert [type(e).__name__ for e in app.events.get(roll.id)][-2:] == [
+        "MemberExempted",
+        "MemberRegistered",
+    ]
+    app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-10", attendees=["m1"])),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 11),
+    )
+    result = app.queries.compliance_of(VILLAGE, 2022, through=date(2022, 4, 1))
+    assert "member_required_sessions" not in rules(result)
+    assert result.stats["exempt_members"] == {"m2": [["2022-03-01", "2022-03-31", "外出务工（按规定）"]]}
+
+
+@pytest.mark.parametrize(
+    ("member_id", "start", "end", "reason", "rule"),
+    [
+        ("m9", "2022-03-01", "2022-03-31", "外出", "members_registered"),
+        ("r1", "2022-03-01", "2022-03-31", "外出", "exemption_for_party_members"),
+        ("m2", "2022-03-31", "2022-03-30", "外出", "exemption_period"),
+        ("m2", "2022-03-01", "2022-03-31", "  ", "exemption_reason_required"),
+        ("m2", "2022-03-01", "31/03/2022", "外出", "date_readable"),
+    ],
+)
+def test_an_exemption_refused_names_its_rule(village, member_id, start, end, reason, rule):
+    with pytest.raises(ActivityRecordInvalidError) as refused:
+        village.execute(
+            ExemptMember(unit_id=VILLAGE, member_id=member_id, start=start, end=end, reason=reason),
+            TOWNSHIP_DECLARER,
+            at=utc(2022, 2, 20),
+        )
+    assert [f.rule for f in refused.value.failures] == [rule]
+
+
+@pytest.mark.parametrize(
+    ("on", "extra", "warned"),
+    [
+        ("2022-03-10", {}, False),  # the township's day
+        ("2022-03-12", {}, True),
+        ("2022-03-12", {"off_day_reason": "10 日全镇停电，顺延"}, False),
+        ("2022-03-12", {"mandatory": True}, False),  # 上级规定的必学必看: added when told
+        ("2022-03-12", {"kind": "group"}, False),  # 自选动作: any day
+    ],
+)
+def test_a_session_off_the_townships_fixed_day_is_warned_not_refused(village, on, extra, warned):
+    app = village
+    app.execute(
+        SetActivityDay(unit_id=TOWNSHIP, fixed_day=10, reason="全镇统一活动日"),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 1, 5),
+    )
+    recorded = app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of(on, **extra)),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 13),
+    )
+    assert recorded["outcome"] == "recorded"
+    assert ("off_fixed_day" in warnings_of(recorded)) is warned
+    result = app.queries.compliance_of(VILLAGE, 2022, through=date(2022, 4, 1))
+    assert [f.rule for f in result.flags] == (["off_fixed_day"] if warned else [])
+    assert "off_fixed_day" not in rules(result)
+
+
+def test_a_fixed_day_past_the_months_end_is_its_last_day(village):
+    app = village
+    app.execute(SetActivityDay(unit_id=TOWNSHIP, fixed_day=31), TOWNSHIP_DECLARER, at=utc(2022, 1, 5))
+    april_30 = app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-04-30")),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 5, 1),
+    )
+    april_29 = app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-04-29")),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 5, 1),
+    )
+    assert warnings_of(april_30) == [] and warnings_of(april_29) == ["off_fixed_day"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "fixed_day", "late_after_days", "rule"),
+    [
+        (VILLAGE, 10, 30, "activity_day_by_township"),
+        (TOWNSHIP, 0, 30, "fixed_day_range"),
+        (TOWNSHIP, 32, 30, "fixed_day_range"),
+        (TOWNSHIP, 10, 0, "late_after_days_range"),
+        (TOWNSHIP, 10, 367, "late_after_days_range"),
+    ],
+)
+def test_the_fixed_day_is_set_by_a_township_within_range(
+    village, unit, fixed_day, late_after_days, rule
+):
+    with pytest.raises(ActivityRecordInvalidError) as refused:
+        village.execute(
+            SetActivityDay(unit_id=unit, fixed_day=fixed_day, late_after_days=late_after_days),
+            TOWNSHIP_DECLARER,
+            at=utc(2022, 1, 5),
+        )
+    assert [f.rule for f in refused.value.failures] == [rule]
+
+
+@pytest.mark.parametrize(("recorded_on", "late"), [(utc(2022, 4, 9), False), (utc(2022, 4, 10), True)])
+def test_a_session_recorded_more_than_30_days_after_its_date_is_flagged_not_refused(
+    village, recorded_on, late
+):
+    recorded = village.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-10")), TOWNSHIP_DECLARER, at=recorded_on
+    )
+    assert recorded["outcome"] == "recorded" and ("recorded_late" in warnings_of(recorded)) is late
+    result = village.queries.compliance_of(VILLAGE, 2022, through=date(2022, 4, 1))
+    flags = [f for f in result.flags if f.rule == "recorded_late"]
+    assert bool(flags) is late
+    if flags:
+        assert (
+            flags[0].expected == 30 and flags[0].actual == 31 and flags[0].field == "session.2022-03-10"
+        )
+    kept = village.queries.activity_register(VILLAGE, 2022).sessions["2022-03-10"]
+    assert kept.recorded_on == recorded_on.date()
+
+
+@pytest.mark.parametrize(("days_after", "late"), [(10, False), (11, True)])
+def test_the_late_threshold_is_the_townships_setting(village, days_after, late):
+    village.execute(
+        SetActivityDay(unit_id=TOWNSHIP, late_after_days=10), TOWNSHIP_DECLARER, at=utc(2022, 1, 5)
+    )
+    recorded = village.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-10")),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 10 + days_after),
+    )
+    assert ("recorded_late" in warnings_of(recorded)) is late
+
+
+def test_a_correction_long_after_is_flagged_and_stays_flagged_and_a_resend_changes_nothing(village):
+    app = village
+    app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-10", attendees=["m1"])),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 11),
+    )
+    fixed = day_of("2022-03-10")
+    corrected = app.execute(
+        RecordActivity(unit_id=VILLAGE, session=fixed, reason="检查前补签"),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 6, 1),
+    )
+    assert corrected["outcome"] == "corrected" and warnings_of(corrected) == ["recorded_late"]
+    again = app.execute(
+        RecordActivity(unit_id=VILLAGE, session=fixed), TOWNSHIP_DECLARER, at=utc(2022, 6, 2)
+    )
+    assert again["outcome"] == "unchanged" and again["warnings"] == []
+    kept = app.queries.activity_register(VILLAGE, 2022).sessions["2022-03-10"]
+    assert (kept.recorded_on, kept.corrected_on, kept.late_after) == (
+        date(2022, 3, 11),
+        date(2022, 6, 1),
+        30,
+    )
+    flag = app.queries.compliance_of(VILLAGE, 2022, through=date(2022, 4, 1)).flags[0]
+    assert "2022-06-01 更正" in flag.message_zh
+
+
+def test_non_members_attend_a_recorded_session_and_all_member_sessions_warn_of_members_left_out(village):
+    recorded = village.execute(
+        RecordActivity(
+            unit_id=VILLAGE, session=day_of("2022-03-10", expected=["m1"], attendees=["m1", "r1"])
+        ),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 11),
+    )
+    assert warnings_of(recorded) == ["expected_every_member"] and recorded["warnings"][0]["actual"] == [
+        "m2"
+    ]
+    result = village.queries.compliance_of(VILLAGE, 2022, through=date(2022, 4, 1))
+    assert result.stats["participant_sessions"] == {"r1": 1}
+    assert result.stats["attendance_percent"]["all_member"] == 100.0
+
+
+def test_a_make_up_names_an_earlier_session_of_the_register(village):
+    app = village
+    app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-10", attendees=["m1"])),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 11),
+    )
+    bad = {
+        "session_id": "bk",
+        "date": "2022-03-20",
+        "kind": "makeup",
+        "hours": 2,
+        "topic": "party_building",
+        "attendees": ["m2"],
+        "five_haves": ALL_HAVES,
+    }
+    for makeup_for, on, rule in [
+        ("nope", "2022-03-20", "makeup_for_known"),
+        ("2022-03-10", "2022-03-09", "makeup_after_session"),
+    ]:
+        with pytest.raises(ActivityRecordInvalidError) as refused:
+            app.execute(
+                RecordActivity(unit_id=VILLAGE, session=dict(bad, makeup_for=makeup_for, date=on)),
+                TOWNSHIP_DECLARER,
+                at=utc(2022, 3, 21),
+            )
+        assert [f.rule for f in refused.value.failures] == [rule]
+    app.execute(
+        RecordActivity(unit_id=VILLAGE, session=dict(bad, makeup_for="2022-03-10")),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 3, 21),
+    )
+    result = app.queries.compliance_of(VILLAGE, 2022, through=date(2022, 4, 1))
+    assert "member_required_sessions" not in rules(result)
+
+
+def test_sessions_and_members_stored_before_these_fields_existed_still_load():
+    """A stored Session / Member (and a MemberRoll snapshot) from before item 6 lacks the new
+    fields: they load with their defaults (not expected to be late, no exemptions, no day)."""
+    transcoder = JSONTranscoder()
+    for transcoding in all_transcodings():
+        transcoder.register(transcoding)
+    old_session = session(3, ["m1"], ["m1"])
+    stored = json.loads(transcoder.encode(old_session))
+    for new in ("mandatory", "off_day_reason", "recorded_on", "corrected_on", "late_after", "off_day"):
+        stored["_data_"].pop(new)
+    loaded = transcoder.decode(json.dumps(stored).encode())
+    assert loaded == old_session and loaded.recorded_on is None and not loaded.mandatory
+    stored_member = json.loads(transcoder.encode(ZHANG))
+    stored_member["_data_"].pop("exemptions")
+    assert transcoder.decode(json.dumps(stored_member).encode()) == ZHANG
+    exempt = Member(
+        "m2", "李四", "member", exemptions=(Exemption(date(2022, 1, 1), date(2022, 2, 1), "病"),)
+    )
+    assert transcoder.decode(transcoder.encode(exempt)) == exempt  # stored as lists, read back
+    roll = MemberRoll.open("vil-1", utc(2022, 1, 1))
+    del roll.__dict__["fixed_day"], roll.__dict__["late_after_days"]  # a snapshot from before
+    assert (roll.fixed_day, roll.late_after_days) == (None, 30)

@@ -5,6 +5,7 @@ plus the typical-case thresholds (≥ 3 for a township, ≥ 2 for a county)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -87,18 +88,31 @@ RULE = CrossEntityRule(
 )
 
 
+@dataclass(frozen=True)
+class Site:
+    code: str
+    name: str = ""
+    name_zh: str = ""
+
+
+def sites(*codes: str) -> list[Site]:
+    return [Site(c, f"Site {c}", f"站点{c}") for c in codes]
+
+
 def test_cross_entity_rule_holds_when_every_unit_qualified() -> None:
-    assert cross_entity_failures(RULE, ["a", "b"], {"a": True, "b": True, "other": False}) == []
+    assert cross_entity_failures(RULE, sites("a", "b"), {"a", "b", "other"}) == []
 
 
 def test_cross_entity_rule_holds_vacuously_for_a_township_without_villages() -> None:
-    assert cross_entity_failures(RULE, [], {}) == []
+    assert cross_entity_failures(RULE, [], set()) == []
 
 
-def test_cross_entity_rule_names_every_unqualified_or_missing_unit() -> None:
-    (failure,) = cross_entity_failures(RULE, ["c", "a", "b", "d"], {"a": True, "b": False})
+def test_cross_entity_rule_names_every_unqualified_or_missing_unit_in_both_languages() -> None:
+    (failure,) = cross_entity_failures(RULE, sites("c", "a", "b", "d"), {"a"})
     assert (failure.rule, failure.expected, failure.actual) == (EVERY_VILLAGE, "all", ["b", "c", "d"])
     assert "3 of 4" in failure.message_en
+    assert "Site b (b), Site c (c), Site d (d)" in failure.message_en
+    assert "站点b（b）、站点c（c）、站点d（d）" in failure.message_zh
 
 
 # --- through the application ----------------------------------------------------------------------

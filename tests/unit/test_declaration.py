@@ -226,3 +226,110 @@ def test_nominee_key_blank_person_id_falls_back_to_the_name(
     )
     world.declare(five_good, VILLAGE, category="advanced_worker", name="王建军", person_id="")
     world.declare(five_good, VILLAGE, category="advanced_worker", name="李秀兰", person_id="")
+
+
+# --- seed 003: a model base (示范基地) is a cooperative or enterprise inside a township or village
+
+
+def declare_base(world: World, campaign: CampaignRef, unit: str = VILLAGE, **nominee: object) -> str:
+    command = Declare(
+        campaign_id=campaign.id,
+        category="model_base",
+        declaring_unit_id=TOWNSHIP,
+        nominee={"kind": "base", "unit_id": unit, "name": "前双村核桃专业合作社", **nominee},
+        material=TYPICAL_MATERIAL,
+    )
+    return world.app.execute(command, TOWNSHIP_DECLARER, at=campaign.when.declaration)["id"]
+
+
+def test_model_base_nominates_a_base_inside_a_township_or_village() -> None:
+    base = category("four-creations-three-selections", "model_base")
+    assert (base.nominee_kind, base.nominee_levels, base.collective) == (
+        "base",
+        ("township", "village"),
+        False,  # not the party organisation: seed 004's activity-day bar is not its to carry
+    )
+
+
+@pytest.mark.parametrize("kind", ["cooperative", "enterprise", "other"])
+def test_model_base_declared_with_its_kind_in_the_nominees_extra(world: World, kind: str) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    nomination_id = declare_base(world, campaign, base_kind=kind)
+    nominee = world.app.get_nomination(nomination_id).nominee
+    assert (nominee.kind, nominee.unit_id, nominee.extra, nominee.level) == (
+        "base",
+        VILLAGE,
+        {"base_kind": kind},
+        "village",
+    )
+    shown = world.app.get_nomination(nomination_id).as_dict()["nominee"]
+    assert shown["extra"] == {"base_kind": kind}
+
+
+def test_model_base_kind_may_come_in_extra(world: World) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    nomination_id = declare_base(world, campaign, TOWNSHIP, extra={"base_kind": "enterprise"})
+    assert world.app.get_nomination(nomination_id).nominee.extra == {"base_kind": "enterprise"}
+
+
+@pytest.mark.parametrize("sent", [{}, {"base_kind": "farm"}, {"base_kind": ""}])
+def test_model_base_without_a_known_kind_refused(world: World, sent: dict[str, object]) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    with pytest.raises(DeclarationInvalidError) as refused:
+        declare_base(world, campaign, **sent)
+    (failure,) = refused.value.failures
+    assert (failure.rule, failure.field) == ("base_kind_known", "nominee.base_kind")
+    assert "合作社" in failure.message_zh and "cooperative" in failure.message_en
+
+
+def test_model_base_must_be_named_and_of_the_kind_base(world: World) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    with pytest.raises(DeclarationInvalidError) as refused:
+        declare_base(world, campaign, name=" ", base_kind="cooperative")
+    assert [f.rule for f in refused.value.failures] == ["nominee_name_required"]
+    with pytest.raises(DeclarationInvalidError) as refused:
+        declare_base(world, campaign, kind="unit", base_kind="cooperative")
+    assert [f.rule for f in refused.value.failures] == ["nominee_kind", "nominee_extra_known"]
+
+
+def test_model_base_outside_a_township_or_village_refused(world: World) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    command = Declare(
+        campaign_id=campaign.id,
+        category="model_base",
+        declaring_unit_id=COUNTY,
+        nominee={"kind": "base", "unit_id": COUNTY, "name": "县龙头企业", "base_kind": "enterprise"},
+        material=TYPICAL_MATERIAL,
+    )
+    with pytest.raises(DeclarationInvalidError) as refused:
+        world.app.execute(command, COUNTY_DECLARER, at=campaign.when.declaration)
+    assert [(f.rule, f.actual) for f in refused.value.failures] == [("nominee_level", "county")]
+
+
+def test_two_bases_of_one_village_are_two_nominees(world: World) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    first = declare_base(world, campaign, base_kind="cooperative")
+    second = declare_base(world, campaign, name="前双村养殖基地", base_kind="other")
+    assert first != second
+    with pytest.raises(DuplicateNominationError):
+        declare_base(world, campaign, base_kind="cooperative")
+
+
+def test_a_site_carries_no_base_kind(world: World, five_good: CampaignRef) -> None:
+    command = Declare(
+        campaign_id=five_good.id,
+        category="five_good_site",
+        declaring_unit_id=TOWNSHIP,
+        nominee={
+            "kind": "site",
+            "unit_id": VILLAGE,
+            "name": "前双村远教站点",
+            "base_kind": "cooperative",
+        },
+        material=TYPICAL_MATERIAL,
+    )
+    with pytest.raises(DeclarationInvalidError) as refused:
+        world.app.execute(command, TOWNSHIP_DECLARER, at=five_good.when.declaration)
+    assert [(f.rule, f.field) for f in refused.value.failures] == [
+        ("nominee_extra_known", "nominee.base_kind")
+    ]

@@ -7,7 +7,7 @@ import pytest
 
 from domain.commands import Commend, Inspect
 from domain.errors import InspectionInvalidError
-from domain.rules.inspection import inspection_failures, weighted_score
+from domain.rules.inspection import all_met, inspection_failures, weighted_score
 from domain.vocabulary import InspectionMethod
 from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
 from tests.builders.aggregates import declared_nomination
@@ -24,7 +24,25 @@ ALL_METHODS = ["document_review", "site_visit", "live_operation", "questionnaire
 def rules(
     scores: dict[str, object], verdict: str = "pass", methods: list[str] = ALL_METHODS, cat=SITE
 ) -> list[str]:
-    return [f.rule for f in inspection_failures(cat, methods, scores, verdict)]
+    """The rules an inspection breaks, its checklists (if the category has any) all met."""
+    return [f.rule for f in inspection_failures(cat, methods, scores, verdict, all_met(cat))]
+
+
+def inspect(
+    world: World, campaign: CampaignRef, nomination_id: str, score: float, verdict: str = ""
+) -> None:
+    """``score`` on every criterion, every checklist item met; the verdict by the pass mark."""
+    world.app.execute(
+        Inspect(
+            nomination_id=nomination_id,
+            methods=ALL_METHODS,
+            scores=uniform_scores(SITE, score),
+            verdict=verdict or ("pass" if score >= SITE.pass_mark else "fail"),
+            checklist=all_met(SITE),
+        ),
+        CITY_INSPECTOR,
+        at=FIVE_GOOD_2022.inspection,
+    )
 
 
 def test_inspection_methods_are_the_four_of_seed_000() -> None:
@@ -43,7 +61,7 @@ def test_inspection_valid_when_every_criterion_scored_and_verdict_consistent() -
 def test_inspection_every_criterion_must_be_scored() -> None:
     scores = uniform_scores(SITE, 80)
     del scores["programmes_watched"], scores["effect"]
-    failures = inspection_failures(SITE, ALL_METHODS, scores, "pass")
+    failures = inspection_failures(SITE, ALL_METHODS, scores, "pass", all_met(SITE))
     assert [(f.rule, f.field) for f in failures] == [
         ("criterion_scored", "scores.programmes_watched"),
         ("criterion_scored", "scores.effect"),
@@ -70,7 +88,7 @@ def test_inspection_needs_at_least_one_method() -> None:
 
 def test_inspection_unknown_methods_refused_and_named() -> None:
     (failure,) = inspection_failures(
-        SITE, ["site_visit", "phone_call", "guesswork"], uniform_scores(SITE, 80), "pass"
+        SITE, ["site_visit", "phone_call", "guesswork"], uniform_scores(SITE, 80), "pass", all_met(SITE)
     )
     assert (failure.rule, failure.actual) == ("inspection_method_known", ["guesswork", "phone_call"])
 
@@ -82,7 +100,9 @@ def test_inspection_verdict_must_be_pass_or_fail() -> None:
 def test_inspection_pass_verdict_needs_weighted_score_at_least_the_pass_mark() -> None:
     assert SITE.pass_mark == 60
     assert rules(uniform_scores(SITE, 60)) == []
-    (failure,) = inspection_failures(SITE, ALL_METHODS, uniform_scores(SITE, 59.9), "pass")
+    (failure,) = inspection_failures(
+        SITE, ALL_METHODS, uniform_scores(SITE, 59.9), "pass", all_met(SITE)
+    )
     assert (failure.rule, failure.expected, failure.actual) == (
         "verdict_consistent_with_scores",
         60,
@@ -125,7 +145,8 @@ def test_inspection_refused_leaves_the_nomination_unchanged() -> None:
     nomination.pre_review(SITE, "admit", [], FIVE_PROTECTIONS_OK, {}, FIVE_GOOD_2022.pre_review)
     with pytest.raises(InspectionInvalidError) as refused:
         nomination.inspect(SITE, ALL_METHODS, {}, "pass", "", {}, FIVE_GOOD_2022.inspection)
-    assert len(refused.value.failures) == len(SITE.criteria)
+    scored = [f for f in refused.value.failures if f.rule == "criterion_scored"]
+    assert len(scored) == len(SITE.criteria)
     assert (nomination.state, nomination.inspections) == ("admitted", [])
 
 
@@ -134,8 +155,8 @@ def test_several_inspections_aggregate_as_the_mean_and_pass_when_all_pass(
 ) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
-    world.inspect(five_good, nomination_id, 80)
-    world.inspect(five_good, nomination_id, 71, actor=CITY_INSPECTOR)
+    inspect(world, five_good, nomination_id, 80)
+    inspect(world, five_good, nomination_id, 71)
     nomination = world.app.get_nomination(nomination_id)
     assert (nomination.score, nomination.lowest_score, nomination.passed) == (75.5, 71.0, True)
     assert [i.weighted_score for i in nomination.inspections] == [80.0, 71.0]
@@ -144,8 +165,8 @@ def test_several_inspections_aggregate_as_the_mean_and_pass_when_all_pass(
 def test_several_inspections_fail_when_any_one_fails(world: World, five_good: CampaignRef) -> None:
     nomination_id = world.declare(five_good, VILLAGE)
     world.admit(five_good, nomination_id)
-    world.inspect(five_good, nomination_id, 95)
-    world.inspect(five_good, nomination_id, 90, verdict="fail")
+    inspect(world, five_good, nomination_id, 95)
+    inspect(world, five_good, nomination_id, 90, verdict="fail")
     nomination = world.app.get_nomination(nomination_id)
     assert (nomination.score, nomination.passed) == (92.5, False)
     result = world.app.execute(
@@ -168,6 +189,7 @@ def test_inspection_records_methods_scores_inspector_and_time(
             scores=uniform_scores(SITE, 88),
             verdict="pass",
             notes="五防落实到位",
+            checklist=all_met(SITE),
         ),
         CITY_INSPECTOR,
         at=FIVE_GOOD_2022.inspection,

@@ -32,7 +32,7 @@ from tests.builders.actors import (
     UNSCOPED_DECLARER,
 )
 from tests.builders.clock import FIVE_GOOD_2022, utc
-from tests.builders.forms import uniform_scores
+from tests.builders.forms import SITE_CHECKLIST, uniform_scores
 from tests.builders.tree import (
     CITY,
     COUNTY,
@@ -200,6 +200,7 @@ def test_auditor_cannot_write_anything(world: World, five_good: CampaignRef) -> 
                 nomination_id=nomination_id,
                 methods=["site_visit"],
                 scores=uniform_scores(five_good.category("five_good_site"), 90),
+                checklist=SITE_CHECKLIST,
                 verdict="pass",
             ),
             CITY_AUDITOR,

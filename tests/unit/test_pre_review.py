@@ -70,7 +70,7 @@ def test_is_true_threshold_needs_literally_true() -> None:
         return [
             f.rule
             for f in threshold_failures(
-                demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95}
+                demo_site, {"county_acceptance_passed": accepted, "satisfaction_rate": 95}, "village"
             )
         ]
 
@@ -284,3 +284,92 @@ def test_five_good_demo_site_of_an_agency_refused_below_the_seed_001_study_figur
         "form.yearly_hours",
         "form.monthly_tutoring",
     }
+
+
+def test_county_acceptance_is_asked_of_village_demonstration_sites_not_agency_ones() -> None:
+    demo_site = category("double-strengthen", "five_good_demo_site")
+    agency_form = {
+        "satisfaction_rate": 95,
+        "monthly_sessions": 2,
+        "yearly_hours": 48,
+        "monthly_tutoring": 1,
+    }
+    assert threshold_failures(demo_site, agency_form, "agency") == []
+    assert [f.rule for f in threshold_failures(demo_site, agency_form, "village")] == [
+        "county_acceptance_passed"
+    ]
+
+
+# --- seed 003: a study-and-apply model masters a technique OR a market's information -----------
+
+STUDY_MODEL = category("four-creations-three-selections", "study_and_apply_model")
+EITHER = "mastered_a_technique_or_market_information"
+
+
+def study_model_failures(**form: object) -> list[str]:
+    return [
+        f.rule
+        for f in threshold_failures(STUDY_MODEL, {"business_started_or_grown": True, **form}, "village")
+    ]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"techniques_mastered": 1},
+        {"market_information": 1},
+        {"techniques_mastered": 1, "market_information": 0},
+        {"techniques_mastered": 0, "market_information": 1},
+        {"techniques_mastered": 3, "market_information": 2},
+    ],
+)
+def test_study_model_meets_the_standard_with_either_alternative(form: dict[str, object]) -> None:
+    assert study_model_failures(**form) == []
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"techniques_mastered": 0},
+        {"techniques_mastered": 0, "market_information": 0},
+        {"market_information": True},
+    ],
+)
+def test_study_model_below_both_alternatives_refused(form: dict[str, object]) -> None:
+    assert study_model_failures(**form) == [EITHER]
+
+
+def test_any_of_failure_names_both_alternatives_in_both_languages() -> None:
+    (failure,) = threshold_failures(
+        STUDY_MODEL,
+        {"techniques_mastered": 0, "market_information": 0, "business_started_or_grown": True},
+        "village",
+    )
+    assert failure.field == "form.techniques_mastered"
+    assert "实用技术" in failure.message_zh and "市场供求信息" in failure.message_zh
+    assert "technique" in failure.message_en and "supply-and-demand" in failure.message_en
+    assert failure.actual == {"techniques_mastered": 0, "market_information": 0}
+    assert failure.expected == "techniques_mastered >= 1 or market_information >= 1"
+
+
+def test_study_model_admitted_at_pre_review_on_market_information_alone(world: World) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    form = {"techniques_mastered": 0, "market_information": 1, "business_started_or_grown": True}
+    nomination_id = world.declare(
+        campaign, VILLAGE, category="study_and_apply_model", kind="person", name="王建国", form=form
+    )
+    assert world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)["state"] == "admitted"
+
+
+def test_study_model_refused_at_pre_review_naming_both_alternatives(world: World) -> None:
+    campaign = world.campaign("four-creations-three-selections", COUNTY)
+    form = {"techniques_mastered": 0, "business_started_or_grown": True}
+    nomination_id = world.declare(
+        campaign, VILLAGE, category="study_and_apply_model", kind="person", name="李秀英", form=form
+    )
+    with pytest.raises(PreReviewRefusedError) as refused:
+        world.admit(campaign, nomination_id, actor=COUNTY_REVIEWER)
+    (failure,) = refused.value.failures
+    assert (failure.rule, failure.field) == (EITHER, "form.techniques_mastered")
+    assert world.state(nomination_id) == "declared"

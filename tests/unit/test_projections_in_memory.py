@@ -118,5 +118,6 @@ def test_rebuild_groups_keep_the_audit_chain_apart() -> None:
     assert [[p.name for p in g] for g in groups_of(list(PROJECTIONS))] == [
         ["audit"],
         ["campaigns", "titles"],
+        ["duties"],  # on its own: it shares nothing with the others
     ]
     assert [[p.name for p in g] for g in groups_of([TitleRegister])] == [["titles"]]

@@ -9,7 +9,7 @@ from domain.commands import Commend, MarkReinspectionDue, Reinspect, Revoke
 from domain.errors import InspectionInvalidError, InvalidTransitionError, RoleNotAllowedError
 from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
 from tests.builders.clock import FIVE_GOOD_2022, utc
-from tests.builders.forms import uniform_scores
+from tests.builders.forms import SITE_CHECKLIST, uniform_scores
 from tests.builders.tree import VILLAGE
 from tests.builders.world import CampaignRef, World
 
@@ -41,6 +41,7 @@ def reinspect(
         nomination_id=nomination_id,
         methods=METHODS,
         scores=uniform_scores(campaign.category("five_good_site"), score),
+        checklist=SITE_CHECKLIST,
         verdict=verdict,
         notes=notes,
     )
@@ -118,6 +119,7 @@ def test_reinspection_refused_for_a_reviewer(world: World, five_good: CampaignRe
                 nomination_id=titled,
                 methods=METHODS,
                 scores=uniform_scores(five_good.category("five_good_site"), 90),
+                checklist=SITE_CHECKLIST,
                 verdict="pass",
             ),
             CITY_REVIEWER,

@@ -96,9 +96,13 @@ def nominations(store: Store) -> dict[str, Nomination]:
     return {n.nominee.name: n for n in aggregates(store, Nomination) if n.forwarded_from is None}
 
 
+# Nomination events introduced after the release the sample was captured from.
+NEWER_THAN_THE_SAMPLE = {"LowerInspectionAccepted"}
+
+
 def test_the_sample_holds_every_event_type_of_the_release() -> None:
     topics = {r["topic"].rpartition(".")[2] for r in SAMPLE["events"]}
-    assert {e.__name__ for e in Nomination.events()} <= topics
+    assert {e.__name__ for e in Nomination.events()} - NEWER_THAN_THE_SAMPLE <= topics
     assert len(SAMPLE["events"]) == 101 and len(SAMPLE["snapshots"]) == 5
 
 

@@ -27,11 +27,13 @@ def failure_rules(error: pytest.ExceptionInfo) -> list[str]:
     return [f.rule for f in error.value.failures]
 
 
-def test_templates_all_three_seed_campaigns_load() -> None:
+def test_templates_every_seed_campaign_and_its_upper_levels_load() -> None:
     assert sorted(load_templates()) == [
+        "city-four-creations",  # seed 003's upper level
         "double-strengthen",
         "five-good-sites",
         "four-creations-three-selections",
+        "prefecture-double-strengthen",  # seed 001's upper level
     ]
 
 
@@ -109,6 +111,7 @@ def test_double_strengthen_quotas_follow_seed_001() -> None:
         "five_good_demo_site": 20,
         "outstanding_site_administrator": 20,
         "study_and_apply_model": 20,
+        "agency_study_and_apply_model": None,
         "model_department": None,
     }
 

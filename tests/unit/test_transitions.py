@@ -15,7 +15,7 @@ from domain.values import Category
 from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER
 from tests.builders.aggregates import declared_nomination
 from tests.builders.clock import FIVE_GOOD_2022, utc
-from tests.builders.forms import FIVE_PROTECTIONS_OK, category, uniform_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, category, uniform_scores
 
 SITE: Category = category("five-good-sites", "five_good_site")
 METHODS = ["document_review", "site_visit"]
@@ -39,6 +39,7 @@ def inspected(score: float = 80, verdict: str = "pass") -> Nomination:
         "",
         CITY_INSPECTOR,
         FIVE_GOOD_2022.inspection,
+        checklist=SITE_CHECKLIST,
     )
     return nomination
 
@@ -88,6 +89,7 @@ def test_inspection_refused_before_admission() -> None:
             "",
             CITY_INSPECTOR,
             FIVE_GOOD_2022.inspection,
+            checklist=SITE_CHECKLIST,
         )
     assert refused.value.details["state"] == "declared"
     assert nomination.inspections == []
@@ -105,6 +107,7 @@ def test_inspection_refused_for_a_rejected_nomination() -> None:
             "",
             CITY_INSPECTOR,
             FIVE_GOOD_2022.inspection,
+            checklist=SITE_CHECKLIST,
         )
 
 
@@ -119,6 +122,7 @@ def test_inspection_refused_after_commendation() -> None:
             "",
             CITY_INSPECTOR,
             FIVE_GOOD_2022.inspection,
+            checklist=SITE_CHECKLIST,
         )
 
 
@@ -231,10 +235,21 @@ def test_lapse_of_a_withdrawn_nomination_appends_nothing() -> None:
     assert nomination.version == version
 
 
-@pytest.mark.parametrize("build", [declared_nomination, admitted, inspected])
-def test_forwarding_refused_before_commendation(build) -> None:
+@pytest.mark.parametrize(
+    "build",
+    [declared_nomination, admitted, lambda: inspected(40, "fail")],
+    ids=["declared", "admitted", "failed"],
+)
+def test_forwarding_refused_before_passing_inspection(build) -> None:
     with pytest.raises(InvalidTransitionError):
         build().forward(uuid4(), uuid4(), CITY_REVIEWER, FIVE_GOOD_2022.commendation)
+
+
+def test_a_nomination_that_passed_inspection_may_be_forwarded_without_a_title() -> None:
+    """择优上报: the lower level need not grant its own title first."""
+    nomination = inspected()
+    nomination.forward(uuid4(), uuid4(), CITY_REVIEWER, FIVE_GOOD_2022.commendation)
+    assert nomination.state == "forwarded" and nomination.title is None
 
 
 def test_one_year_later_keeps_the_day_or_falls_back_to_28_february() -> None:

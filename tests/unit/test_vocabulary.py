@@ -19,6 +19,7 @@ from domain.actors import Actor, upcast_actor
 from domain.campaigns import Campaign
 from domain.history import event_actor, event_class_type, event_data
 from domain.nominations import Nomination
+from domain.rules.inspection import all_met
 from domain.templates import get_template, instantiate
 from domain.transcodings import all_transcodings
 from domain.units import Unit
@@ -59,7 +60,7 @@ def commended() -> Nomination:
     nomination = declared()
     nomination.pre_review(SITE, "admit", [], CHECKS, REVIEWER, AT)
     scores = dict.fromkeys((c.code for c in SITE.criteria), 90)
-    nomination.inspect(SITE, ["site_visit"], scores, "pass", "", INSPECTOR, AT)
+    nomination.inspect(SITE, ["site_visit"], scores, "pass", "", INSPECTOR, AT, checklist=all_met(SITE))
     nomination.commend(1, SITE, REVIEWER, AT + timedelta(days=20))
     return nomination
 
@@ -122,6 +123,7 @@ def test_every_nomination_event_is_catalogued_with_its_names() -> None:
         "Reinspected",
         "Revoked",
         "Forwarded",
+        "LowerInspectionAccepted",
     ]
     assert all(e.zh and e.en and e.zh != e.en for e in events)
     zh = Translator("zh")
@@ -134,7 +136,16 @@ def test_the_state_after_each_event_is_the_state_the_aggregate_reaches() -> None
     paths = [commended(), declared(), declared()]
     paths[0].mark_reinspection_due(AT + timedelta(days=300), REVIEWER, AT + timedelta(days=290))
     scores = dict.fromkeys((c.code for c in SITE.criteria), 30)
-    paths[0].reinspect(SITE, ["site_visit"], scores, "fail", "", INSPECTOR, AT + timedelta(days=299))
+    paths[0].reinspect(
+        SITE,
+        ["site_visit"],
+        scores,
+        "fail",
+        "",
+        INSPECTOR,
+        AT + timedelta(days=299),
+        checklist=all_met(SITE),
+    )
     paths[1].pre_review(SITE, PreReviewDecision.REJECT, ["材料不实"], {}, REVIEWER, AT)
     paths[2].lapse("pre_review", "pre_review", "截止", REVIEWER, AT)
     for nomination in paths:

@@ -23,7 +23,7 @@ from infra.settings import Settings
 from infra.webhooks import build_dispatcher
 from tests.builders.actors import CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.clock import FIVE_GOOD_2022
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import ADMIN_TOKEN, free_port
 from tests.builders.world import World
 
@@ -147,6 +147,7 @@ def nomination_events(app: Any, nominations: int) -> list[str]:
                 nomination_id=nid,
                 methods=["document_review", "site_visit"],
                 scores=site_scores(90),
+                checklist=SITE_CHECKLIST,
                 verdict="pass",
             ),
             CITY_INSPECTOR,

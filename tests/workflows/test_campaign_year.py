@@ -29,7 +29,7 @@ from tests.builders.actors import (
     COUNTY_REVIEWER,
     TOWNSHIP_DECLARER,
 )
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.material import TYPICAL_MATERIAL
 from tests.builders.tree import CITY, OTHER_TOWNSHIP, TOWNSHIP
 from tests.workflows.harness import DAY, city, dev_stage, save_history, stage, until
@@ -122,6 +122,7 @@ async def seed_000_year(tmp_path):
                         nomination_id=nid,
                         methods=["document_review", "site_visit"],
                         scores=site_scores(score),
+                        checklist=SITE_CHECKLIST,
                         verdict=verdict,
                     ),
                     CITY_INSPECTOR,
@@ -150,7 +151,11 @@ async def seed_000_year(tmp_path):
             now = await s.now()
             app.execute(
                 Reinspect(
-                    nomination_id=ids[0], methods=["site_visit"], scores=site_scores(88), verdict="pass"
+                    nomination_id=ids[0],
+                    methods=["site_visit"],
+                    scores=site_scores(88),
+                    checklist=SITE_CHECKLIST,
+                    verdict="pass",
                 ),
                 CITY_INSPECTOR,
                 at=now,
@@ -160,6 +165,7 @@ async def seed_000_year(tmp_path):
                     nomination_id=ids[1],
                     methods=["site_visit", "live_operation"],
                     scores=site_scores(40),
+                    checklist=SITE_CHECKLIST,
                     verdict="fail",
                     notes="设备长期停用",
                 ),

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from domain.commands import Commend, CreateCampaign, Declare, Inspect, PreReview
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, TOWNSHIP_DECLARER
-from tests.builders.forms import FIVE_PROTECTIONS_OK, site_scores
+from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.material import TYPICAL_MATERIAL
 from tests.builders.tree import CITY, COUNTY, TOWNSHIP
 from tests.workflows.harness import DAY, city, stage
@@ -82,14 +82,22 @@ async def scenario(tmp_path):
             await s.env.sleep(2 * DAY)
             app.execute(
                 Inspect(
-                    nomination_id=ids[0], methods=["site_visit"], scores=site_scores(90), verdict="pass"
+                    nomination_id=ids[0],
+                    methods=["site_visit"],
+                    scores=site_scores(90),
+                    checklist=SITE_CHECKLIST,
+                    verdict="pass",
                 ),
                 CITY_INSPECTOR,
                 at=await s.now(),
             )
             app.execute(
                 Inspect(
-                    nomination_id=ids[1], methods=["site_visit"], scores=site_scores(40), verdict="fail"
+                    nomination_id=ids[1],
+                    methods=["site_visit"],
+                    scores=site_scores(40),
+                    checklist=SITE_CHECKLIST,
+                    verdict="fail",
                 ),
                 CITY_INSPECTOR,
                 at=await s.now(),

@@ -22,7 +22,7 @@ from temporalio.worker import Replayer
 
 from infra.temporal import WORKFLOWS
 from tests.workflows.harness import HISTORIES
-from workflows.campaign import LAPSE_IN_BATCHES, READ_RECORDED_DEADLINES
+from workflows.campaign import DUTIES_OVERDUE, LAPSE_IN_BATCHES, READ_RECORDED_DEADLINES
 
 RECORDED = sorted(HISTORIES.rglob("*.json"))
 
@@ -46,6 +46,7 @@ def test_recorded_histories_exist():
         f"{LAPSE_IN_BATCHES}/campaign_year",
         f"{LAPSE_IN_BATCHES}/extension",
         f"{LAPSE_IN_BATCHES}/restart",
+        f"{DUTIES_OVERDUE}/duties_year",
     }
 
 
@@ -59,7 +60,7 @@ def patches(path: Path) -> set[str]:
     }
 
 
-PATCHES = (READ_RECORDED_DEADLINES, LAPSE_IN_BATCHES)  # oldest first
+PATCHES = (READ_RECORDED_DEADLINES, LAPSE_IN_BATCHES, DUTIES_OVERDUE)  # oldest first
 
 
 def test_each_history_carries_the_marker_of_its_patch_and_none_newer():

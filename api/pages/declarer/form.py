@@ -25,9 +25,11 @@ from domain.campaigns import Campaign
 from domain.commands import Declare
 from domain.errors import RuleFailure, RuleViolationError
 from domain.nominations import Nomination
+from domain.rules.declaration import BASE
 from domain.rules.jurisdiction import can_read_unit_records, require_read
 from domain.rules.material import count_characters, material_failures
 from domain.values import Category, FormField, Nominee
+from domain.vocabulary import BaseKind
 
 router = APIRouter(prefix="/ui/declare", route_class=PageRoute, include_in_schema=False)
 
@@ -59,11 +61,23 @@ def typed(kind: str, text: str) -> Any:
     return text
 
 
+NAMED_KINDS = ("person", "base")  # nominees named by the declarer, never after their unit
+
+BASE_KIND_LABEL = {
+    "zh": ("示范基地类型", "合作社、龙头企业、产业基地等"),
+    "en": (
+        "Kind of base",
+        "A cooperative, a leading enterprise, an industrial base…",
+    ),
+}
+
+
 def nominee_name(app: Laurel, category: Category, values: Mapping[str, Any]) -> str:
     """The name typed; for a site or unit left blank, the chosen unit's name."""
     name = text_of(values, "nominee.name")
     unit_id = text_of(values, "nominee.unit_id")
-    if name or category.nominee_kind == "person" or not unit_id or not app.unit_exists(unit_id):
+    named = category.nominee_kind in NAMED_KINDS
+    if name or named or not unit_id or not app.unit_exists(unit_id):
         return name
     return app.get_unit(unit_id).name_zh or app.get_unit(unit_id).name
 
@@ -85,16 +99,19 @@ def declaration_from(
         for spec in category.form_fields
         if (text := text_of(values, f"form.{spec.code}"))
     }
+    nominee: dict[str, Any] = {
+        "kind": category.nominee_kind,
+        "unit_id": unit_id,
+        "name": nominee_name(app, category, values),
+        "person_id": text_of(values, "nominee.person_id") or None,
+    }
+    if category.nominee_kind == BASE:
+        nominee["base_kind"] = text_of(values, "nominee.base_kind")
     return Declare(
         campaign_id=str(campaign.id),
         category=category.code,
         declaring_unit_id=actor.unit_id or "",
-        nominee={
-            "kind": category.nominee_kind,
-            "unit_id": unit_id,
-            "name": nominee_name(app, category, values),
-            "person_id": text_of(values, "nominee.person_id") or None,
-        },
+        nominee=nominee,
         form=form,
         material=str(values.get("material") or ""),
     )
@@ -156,6 +173,8 @@ def form_context(
         "warnings": warnings,
         "may_declare": may_declare(actor),
         "base": f"/ui/declare/{found.campaign.id}/{category.code}",
+        "base_kinds": [(k.value, k.label(t.lang)) for k in BaseKind],
+        "base_kind_label": BASE_KIND_LABEL[t.lang],
     }
 
 

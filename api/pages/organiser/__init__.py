@@ -10,10 +10,10 @@ next to the field it concerns."""
 
 from fastapi import APIRouter
 
-from api.pages.organiser import ranking, titles
+from api.pages.organiser import forwarding, quotas, ranking, titles
 
 router = APIRouter()
-for area in (ranking, titles):
+for area in (ranking, titles, forwarding, quotas):
     router.include_router(area.router)
 
 __all__ = ["router"]
