@@ -263,6 +263,13 @@ class CampaignCreate(Model):
         description="also create the upper level's campaign from the template's parent template "
         "(run by the organiser's superior at that level; the caller must administer it)",
     )
+    delegates: dict[Code, Code] | None = Field(
+        None,
+        max_length=10,
+        description="nominee level -> the unit below the organiser that reviews, inspects and "
+        "commends the nominees of that level (levels the template's delegable_levels allow)",
+        examples=[{"agency": "yijun-jiguan-gongwei"}],
+    )
 
     @field_validator("starts_at")
     @classmethod
@@ -335,6 +342,8 @@ class CampaignPublic(BaseModel):
     previous_campaign_id: str | None = None
     forwarded_inspection: str = "reinspect"
     local_inspection: dict[str, list[str]] = {}
+    delegates: dict[str, str] = {}
+    next_campaign_id: str | None = None
     forwarding_quotas: dict[str, dict[str, int]] = {}
     forwarded: list[ForwardedCount] = []
     parent_campaign: CampaignPublic | None = None

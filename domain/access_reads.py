@@ -14,11 +14,11 @@ from domain.campaigns import Campaign
 from domain.execution import Loader
 from domain.nominations import Nomination
 from domain.rules.jurisdiction import (
+    acting_units,
     assesses_locally,
     can_read_campaign,
     can_read_nomination,
     can_read_unit,
-    local_assessor,
     require_read,
     require_role,
     sees_all,
@@ -78,10 +78,9 @@ class AccessReads:
 
     def readable_campaign(self, campaign_id: UUID | str, actor: Actor) -> Campaign:
         campaign = self.load.get_campaign(campaign_id)
-        organiser, actor_unit = self.load.organiser(campaign), self._actor_unit(actor)
-        allowed = can_read_campaign(actor, organiser, actor_unit) or local_assessor(
-            actor, actor_unit, organiser, campaign.local_inspection
-        )
+        # A local assessor (a township inspector of a county campaign) does not read the whole
+        # campaign: only the nominations it assesses (``readable_nomination``) and its queue.
+        allowed = can_read_campaign(actor, self.load.organiser(campaign), self._actor_unit(actor))
         require_read(actor, allowed, f"campaign {campaign.id}")
         return campaign
 
@@ -89,16 +88,35 @@ class AccessReads:
         nomination = self.load.get_nomination(nomination_id)
         campaign = self.load.get_campaign(nomination.campaign_id)
         organiser, actor_unit = self.load.organiser(campaign), self._actor_unit(actor)
-        allowed = can_read_nomination(
-            actor, organiser, self.load.get_unit(nomination.declaring_unit_id), actor_unit
-        ) or (
-            actor_unit is not None
-            and assesses_locally(
-                actor,
-                actor_unit,
-                self.load.get_unit(nomination.nominee.unit_id),
-                organiser,
-                campaign.local_inspection,
+        allowed = (
+            can_read_nomination(
+                actor, organiser, self.load.get_unit(nomination.declaring_unit_id), actor_unit
+            )
+            or (
+                actor_unit is not None
+                and actor.role != Role.DECLARER
+                and any(
+                    actor_unit.is_within(u.code)
+                    for u in acting_units(
+                        organiser,
+                        campaign.delegates,
+                        [
+                            nomination.nominee.level
+                            or self.load.get_unit(nomination.nominee.unit_id).level
+                        ],
+                        self.load.get_unit,
+                    )[1:]
+                )
+            )
+            or (
+                actor_unit is not None
+                and assesses_locally(
+                    actor,
+                    actor_unit,
+                    self.load.get_unit(nomination.nominee.unit_id),
+                    organiser,
+                    campaign.local_inspection,
+                )
             )
         )
         require_read(actor, allowed, f"nomination {nomination.id}")

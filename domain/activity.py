@@ -3,8 +3,9 @@
 A unit's members (party members and probationary members, leaders marked) are kept on its
 ``MemberRoll``, with the non-members who take part (流动党员, 入党积极分子, 群众 …: recorded,
 never expected) and each member's exemptions (按规定可暂不参加组织生活: a period and a
-reason). A township's roll also keeps its fixed activity day (以镇为单位尽可能实行统一的活动日)
-and after how many days a session counts as recorded late (杜绝突击造假, default 30).
+reason). A township's roll also keeps its fixed activity day (以镇为单位尽可能实行统一的活动日,
+set by the township) and after how many days a session counts as recorded late (杜绝突击造假,
+default 30; changed only from above the township, by its county or higher).
 
 Each year's sessions are on an ``ActivityRegister`` (per unit and year). A session records
 its date, kind (all-member, group or make-up), whether it is a mandatory one (必学必看 /
@@ -16,6 +17,7 @@ by a new event; the history keeps both."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -24,7 +26,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor, upcast_actor
-from domain.errors import RuleFailure, RuleViolationError
+from domain.errors import AuthorizationError, RuleFailure, RuleViolationError
 from domain.ids import LAUREL_NAMESPACE
 from domain.vocabulary import (
     PARTY_MEMBER_STATUSES,
@@ -44,6 +46,21 @@ MAX_REASON_CHARS = 2000
 
 class ActivityRecordInvalidError(RuleViolationError):
     code = "activity-record-invalid"
+
+
+class LateThresholdNotAllowedError(AuthorizationError):
+    """403: the late-recording threshold (杜绝突击造假) changed by someone other than a reviewer
+    or an admin of a unit above the township it checks; ``failures`` names the field and rule."""
+
+    code = "late-threshold-not-allowed"
+
+    def __init__(self, failures: Sequence[RuleFailure], **details: Any) -> None:
+        self.failures = tuple(failures)
+        super().__init__(
+            "; ".join(f.message_en for f in self.failures),
+            "；".join(f.message_zh for f in self.failures),
+            **details,
+        )
 
 
 def roll_uuid(unit_id: str) -> UUID:

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor, upcast_actor
 from domain.errors import (
+    CampaignExistsError,
     CategoryUnknownError,
     DeadlineExtensionRefusedError,
     ForwardingRefusedError,
@@ -29,7 +30,7 @@ from domain.errors import (
 )
 from domain.nominations import one_year_later
 from domain.rules.phases import extension_failures, move_close, require_open
-from domain.templates import Template
+from domain.templates import DutySpec, Template
 from domain.values import Category, Phase
 from domain.vocabulary import ForwardedInspection, PhaseStatus, Step
 
@@ -39,6 +40,9 @@ ACROSS_LEVELS_BEFORE: dict[str, Any] = {
     "forwarded_inspection": ForwardedInspection.REINSPECT.value,
     "local_inspection": {},
     "previous_campaign_id": None,
+    "delegates": {},
+    "duties": [],
+    "forwards_commended": True,
 }
 MAX_FORWARDING_QUOTA = 10_000
 
@@ -106,7 +110,7 @@ class Campaign(Aggregate):
     @staticmethod
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         state.update(ACROSS_LEVELS_BEFORE)
-        state.update(forwarding_quotas={}, forwarded={})
+        state.update(forwarding_quotas={}, forwarded={}, next_campaign_id=None)
 
     class Event(Aggregate.Event):
         """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
@@ -134,6 +138,9 @@ class Campaign(Aggregate):
         forwarded_inspection: ForwardedInspection = ForwardedInspection.REINSPECT
         local_inspection: dict[str, list[str]] = field(default_factory=dict)
         previous_campaign_id: UUID | None = None
+        delegates: dict[str, str] = field(default_factory=dict)
+        duties: list[DutySpec] = field(default_factory=list)  # as the template declared them
+        forwards_commended: bool = True
 
         class_version = 3
 
@@ -161,6 +168,15 @@ class Campaign(Aggregate):
         def apply(self, aggregate: Campaign) -> None:
             key = forwarding_key(self.from_unit_id, self.category)
             aggregate.forwarded[key] = aggregate.forwarded.get(key, 0) + len(self.nomination_ids)
+
+    class NextYearCreated(Event):
+        """Next year's campaign was made from this one (once: a second is refused)."""
+
+        campaign_id: UUID
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.next_campaign_id = self.campaign_id
 
     class PhaseOpened(Event):
         phase: str
@@ -249,6 +265,9 @@ class Campaign(Aggregate):
         forwarded_inspection: ForwardedInspection = ForwardedInspection.REINSPECT,
         local_inspection: dict[str, list[str]] | None = None,
         previous_campaign_id: UUID | None = None,
+        delegates: dict[str, str] | None = None,
+        duties: Sequence[DutySpec] = (),
+        forwards_commended: bool = True,
     ) -> None:
         self.template_code = template_code
         self.name_zh = name_zh
@@ -267,6 +286,10 @@ class Campaign(Aggregate):
         self.forwarded_inspection = ForwardedInspection(forwarded_inspection)
         self.local_inspection = {k: list(v) for k, v in (local_inspection or {}).items()}
         self.previous_campaign_id = previous_campaign_id
+        self.delegates = dict(delegates or {})  # nominee level -> the unit that acts for them
+        self.duties = list(duties)  # the template's duties when the campaign was created
+        self.forwards_commended = forwards_commended
+        self.next_campaign_id: UUID | None = None
         self.forwarding_quotas: dict[str, dict[str, int]] = {}
         self.forwarded: dict[str, int] = {}  # forwarding_key -> how many received
 
@@ -283,6 +306,7 @@ class Campaign(Aggregate):
         actor: Actor,
         at: datetime,
         previous_campaign_id: UUID | None = None,
+        delegates: Mapping[str, str] | None = None,
     ) -> Campaign:
         """A campaign of ``template`` run by the organiser, with its phases and categories as
         instantiated (quotas overridden at creation); without a ``year``, the year its first
@@ -307,6 +331,9 @@ class Campaign(Aggregate):
                 str(k): [str(v) for v in vs] for k, vs in template.local_inspection.items()
             },
             previous_campaign_id=previous_campaign_id,
+            delegates=dict(delegates or {}),
+            duties=list(template.duties),
+            forwards_commended=template.forwards_commended,
         )
 
     # --- reads -------------------------------------------------------------------------
@@ -522,6 +549,15 @@ class Campaign(Aggregate):
             actor=actor,
         )
 
+    def made_next_year(self, campaign_id: UUID, actor: Actor, at: datetime) -> None:
+        if self.next_campaign_id is not None:
+            raise CampaignExistsError(
+                f"next year's campaign was already made from this one: {self.next_campaign_id}",
+                f"已由本次评选创建过下一年度评选：{self.next_campaign_id}",
+                campaign=str(self.next_campaign_id),
+            )
+        self.trigger_event(self.NextYearCreated, timestamp=at, campaign_id=campaign_id, actor=actor)
+
     def phase_summaries(self) -> list[dict[str, Any]]:
         return [
             {
@@ -552,8 +588,10 @@ class Campaign(Aggregate):
             "previous_campaign_id": (
                 str(self.previous_campaign_id) if self.previous_campaign_id else None
             ),
+            "next_campaign_id": str(self.next_campaign_id) if self.next_campaign_id else None,
             "forwarded_inspection": self.forwarded_inspection,
             "local_inspection": dict(self.local_inspection),
+            "delegates": dict(self.delegates),
             "forwarding_quotas": dict(self.forwarding_quotas),
             "forwarded": [
                 {"from_unit_id": key.split("|", 1)[0], "category": key.split("|", 1)[1], "count": n}

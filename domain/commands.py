@@ -67,6 +67,10 @@ class CreateCampaign(Command):
     quotas: Mapping[str, Any] | None = None
     parent_campaign_id: Id | None = None
     create_parent: bool = False  # also create the parent campaign of the template's upper level
+    # Nominee level -> the unit below the organiser that reviews, inspects and commends the
+    # nominees of that level (seed 001: 县直机关工委 the agencies); the template's
+    # ``delegable_levels`` say which levels may be delegated.
+    delegates: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

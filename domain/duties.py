@@ -8,8 +8,13 @@ and a 限期整改 deadline, and that unit then owes a rectification report by t
 One ``Duty`` aggregate per (campaign, duty, owing unit), its id derived from the three
 (``duty_uuid``), so a retried submission never makes two; it is opened by the first thing that
 happens to it. A duty nothing has happened to yet is due (or, past its deadline, about to be
-recorded overdue by the campaign workflow): ``owed_duties`` lists every duty of a campaign,
-touched or not, from the template and the organiser's subtree.
+recorded overdue by the campaign workflow): ``DutyBook.all`` lists every duty of a campaign,
+touched or not, from the campaign's duties and the organiser's subtree.
+
+A campaign's duties are the template's as they stood when the campaign was created
+(``Campaign.duties``, stored in its Created event), never the template as it reads now: a
+later edit of the template does not change a running campaign, and a campaign created before
+duties existed owes none.
 
 States: due → submitted (on time) or late (after the deadline) → accepted, or returned →
 submitted/late again; due or returned past the deadline → overdue (recorded by the workflow)
@@ -28,11 +33,11 @@ from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor
 from domain.campaigns import Campaign
-from domain.errors import DutyNotFoundError, DutyTransitionError, TemplateNotFoundError
+from domain.errors import DutyNotFoundError, DutyTransitionError
 from domain.execution import Loader
 from domain.ids import LAUREL_NAMESPACE
 from domain.queries import Queries
-from domain.templates import DutySpec, Template, get_template, seed_date
+from domain.templates import DutySpec, seed_date
 from domain.units import Unit
 from domain.vocabulary import CircularKind, DutyKind, DutyState
 
@@ -67,7 +72,7 @@ class Duty(Aggregate):
         phase: str
         name_zh: str
         name_en: str
-        due_at: datetime | None  # a rectification's deadline; None: the template's
+        due_at: datetime | None  # a rectification's deadline; None: the campaign's
         min_count: int
         origin: dict[str, Any] | None  # a rectification: the circular that asked for it
 
@@ -298,7 +303,7 @@ class Duty(Aggregate):
 
 @dataclass(frozen=True)
 class OwedItem:
-    """One duty of one unit, as the template (or a circular of criticism) makes it owed."""
+    """One duty of one unit, as the campaign's duties (or a circular of criticism) make it owed."""
 
     code: str
     kind: DutyKind
@@ -362,13 +367,6 @@ class Owed:
         return out
 
 
-def template_of(campaign: Campaign) -> Template | None:
-    try:
-        return get_template(campaign.template_code)
-    except TemplateNotFoundError:
-        return None
-
-
 def spec_due(spec: DutySpec, campaign: Campaign) -> datetime:
     """The spec's date in the campaign's year, kept inside its phase's window; without one (or
     when the campaign's phases were compressed away from the seed's dates), the phase's close."""
@@ -418,8 +416,8 @@ class DutyBook:
 
     def __init__(self, load: Loader, queries: Queries, campaign: Campaign) -> None:
         self.load, self.queries, self.campaign = load, queries, campaign
-        template = template_of(campaign)
-        self.specs: dict[str, DutySpec] = {d.code: d for d in (template.duties if template else ())}
+        # The duties stored with the campaign at its creation, not the template's of today.
+        self.specs: dict[str, DutySpec] = {d.code: d for d in campaign.duties}
         self.campaign_id = str(campaign.id)
 
     def find(self, code: str, unit_id: str, *, for_update: bool = False) -> Duty | None:
@@ -461,7 +459,7 @@ class DutyBook:
         )
 
     def expected(self) -> list[tuple[OwedItem, Unit]]:
-        """What the template makes each unit owe, by phase then unit, without reading any
+        """What the campaign's duties make each unit owe, by phase then unit, without reading any
         duty (the duty board lays its rows over this); rectifications are not in it."""
         units = self.queries.units_in_subtree(self.campaign.organiser_unit_id)
         return [
@@ -488,8 +486,13 @@ class DutyBook:
             for unit in units:
                 if not owes(spec, unit, self.campaign):
                     continue
+                shown = unit_id is None or unit.code == unit_id
+                # A circular's duty is read for the rectifications it asks of any unit; any
+                # other duty only when its unit is shown (filter first, then load).
+                if not (shown or spec.kind == DutyKind.CIRCULAR):
+                    continue
                 duty = self.find(spec.code, unit.code)
-                if unit_id is None or unit.code == unit_id:
+                if shown:
                     found.append(
                         Owed(_item(spec, unit.code, self.campaign), duty, unit if with_units else None)
                     )

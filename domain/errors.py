@@ -81,6 +81,12 @@ class InvalidTransitionError(ConflictError):
     code = "invalid-transition"
 
 
+class CampaignExistsError(ConflictError):
+    """Next year's campaign was already made from this one."""
+
+    code = "campaign-exists"
+
+
 class DuplicateUnitError(ConflictError):
     code = "duplicate-unit"
 

@@ -15,6 +15,7 @@ from eventsourcing.persistence import Transcoding
 
 from domain.activity import Member, Session
 from domain.actors import Actor
+from domain.templates import DutySpec
 from domain.values import VALUE_TYPES
 
 
@@ -44,4 +45,5 @@ class DateAsISO(Transcoding):
 
 
 def all_transcodings() -> list[Transcoding]:
-    return [DateAsISO(), *(DataclassAsDict(cls) for cls in (*VALUE_TYPES, Actor, Member, Session))]
+    kinds = (*VALUE_TYPES, DutySpec, Actor, Member, Session)
+    return [DateAsISO(), *(DataclassAsDict(cls) for cls in kinds)]

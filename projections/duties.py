@@ -3,8 +3,9 @@ campaign and owing unit, with its state, whether it was late, its deadline when 
 one (a rectification's 限期整改, a return's new deadline) and when it last changed.
 
 A duty nothing has happened to has no row: the board's reader lays these rows over what the
-template makes each unit owe (``domain.duties.DutyBook.expected``), so a page of a campaign's
-duties reads one table and the unit tree, never each duty's events."""
+campaign's duties (stored at its creation) make each unit owe
+(``domain.duties.DutyBook.expected``), so a page of a campaign's duties reads one table and the
+unit tree, never each duty's events."""
 
 from __future__ import annotations
 

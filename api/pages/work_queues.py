@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import partial as partial_call
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
@@ -39,8 +40,9 @@ class Desk:
     phase: Phase
     status: str
     closed: DomainError | None
-    # Assessment by the level below: an inspector of this unit inspects here only the nominees
-    # of ``local_levels`` in its own subtree (None: the organiser's desk, everything).
+    # Only the nominees of ``local_levels`` (empty: all): those delegated to the actor's unit
+    # (seed 001: 县直机关工委 the agencies), or (with ``local_unit``) those an inspector of the
+    # level below assesses in its own subtree.
     local_unit: str | None = None
     local_levels: tuple[str, ...] = ()
 
@@ -61,14 +63,22 @@ def desk_of(app: Laurel, actor: Actor, campaign: Campaign, action: str, step: St
     if organiser_refusal(app, actor, campaign, action) is not None:
         actor_unit = app.get_unit(actor.unit_id) if actor.unit_id else None
         organiser = app.get_unit(campaign.organiser_unit_id)
-        if not (
+        delegated = tuple(
+            level
+            for level, code in campaign.delegates.items()
+            if refusal(partial_call(authorize, actor, action, [app.get_unit(code)])) is None
+        )
+        if delegated:
+            local_levels = delegated
+        elif (
             action == "inspect"
             and actor_unit is not None
             and local_assessor(actor, actor_unit, organiser, campaign.local_inspection)
         ):
+            local_unit = actor_unit.code
+            local_levels = tuple(campaign.local_inspection[str(actor_unit.level)])
+        else:
             return None
-        local_unit = actor_unit.code
-        local_levels = tuple(campaign.local_inspection[str(actor_unit.level)])
     now, phase = app.clock(), campaign.phase_for(step)
     closed = refusal(lambda: campaign.require_step_open(step, now))
     return Desk(campaign, phase, shown_status(asdict(phase), now), closed, local_unit, local_levels)
@@ -124,12 +134,12 @@ def queue_rows(
             unit=filters.unit or desk.local_unit,
             limit=QUEUE_LIMIT + 1 - len(rows),
         )
-        if desk.local_unit is not None:  # only the nominees it assesses, in its subtree
+        if desk.local_levels:  # only the nominees delegated to it, or it assesses
             found = [
                 n
                 for n in found
-                if (nominee := app.get_unit(n.nominee.unit_id)).is_within(desk.local_unit)
-                and str(nominee.level) in desk.local_levels
+                if str((nominee := app.get_unit(n.nominee.unit_id)).level) in desk.local_levels
+                and (desk.local_unit is None or nominee.is_within(desk.local_unit))
             ]
         rows.extend(Row(n, campaign, categories[n.category]) for n in found)
         if len(rows) > QUEUE_LIMIT:

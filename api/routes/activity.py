@@ -101,21 +101,29 @@ def exempt_member(
     response_model=ActivityDaySettingsPublic,
     summary="Set a township's fixed activity day / 设定全镇统一活动日",
     description=(
-        "Seed 004: 活动日要相对固定，以镇为单位尽可能实行统一的活动日. A township only. An "
-        "all-member session of the township or its villages off that day, without an "
-        "off_day_reason, is recorded with a warning and flagged in compliance (never refused). "
-        "late_after_days (default 30): a session recorded or corrected more days after its date "
-        "is flagged (杜绝突击造假)."
+        "Seed 004: 活动日要相对固定，以镇为单位尽可能实行统一的活动日. A township only; its "
+        "declarer (or a unit above it) sets the day. An all-member session of the township or "
+        "its villages off that day, without an off_day_reason, is recorded with a warning and "
+        "flagged in compliance (never refused). late_after_days (default 30): a session recorded "
+        "or corrected more days after its date is flagged (杜绝突击造假); it is changed only by "
+        "a reviewer or an admin of a unit above the township (its county or higher), anyone else "
+        "is refused 403 late-threshold-not-allowed naming late_after_days. A field left out stays "
+        "as it is (fixed_day: null clears the day)."
     ),
 )
 def set_activity_day(
     unit_id: str, body: ActivityDaySettings, app: App, actor: CurrentActor, key: IdempotencyKey
 ) -> Any:
+    fixed_day, late_after_days = body.fixed_day, body.late_after_days
+    sent = body.model_fields_set
+    if not {"fixed_day", "late_after_days"} <= sent:  # a field left out is kept, not reset
+        roll = app.load.member_roll(unit_id)
+        if "fixed_day" not in sent:
+            fixed_day = roll.fixed_day if roll else None
+        if "late_after_days" not in sent:
+            late_after_days = roll.late_after_days if roll else LATE_AFTER_DAYS
     command = SetActivityDay(
-        unit_id=unit_id,
-        fixed_day=body.fixed_day,
-        late_after_days=body.late_after_days,
-        reason=body.reason,
+        unit_id=unit_id, fixed_day=fixed_day, late_after_days=late_after_days, reason=body.reason
     )
     return ActivityDaySettingsPublic(**app.execute(command, actor, idempotency_key=key))
 

@@ -69,6 +69,7 @@ async def create_campaign(body: CampaignCreate, cmd: Command, services: Services
         quotas=body.quotas,
         parent_campaign_id=body.parent_campaign_id,
         create_parent=body.create_parent,
+        delegates=body.delegates,
     )
     result = await cmd.execute(command)
     # Idempotent, bounded wait, never raises: what fails here the reconciler starts.

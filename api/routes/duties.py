@@ -90,7 +90,8 @@ def board(
     response_model=DutyBoard,
     summary="The duties of a campaign, per unit / 工作任务（按单位）",
     description=(
-        "Every duty the campaign's template declares, for each unit that owes it (touched or not), "
+        "Every duty the campaign declares (its template's duties as they stood when it was "
+        "created), for each unit that owes it (touched or not), "
         "with its deadline and state (due, overdue, submitted, late, returned, accepted), and per "
         "unit the count in each state. Declarers see their own unit's (and subtree's)."
     ),
@@ -107,7 +108,8 @@ async def list_duties(
 
 def duty_board(services: Services, actor: Actor, campaign_id: str) -> dict[str, Any]:
     """The duty board from the projection: per unit, each duty's state laid over what the
-    template makes it owe (untouched duties are due), and the rectifications circulars made."""
+    campaign's duties make it owe (untouched duties are due), and the rectifications circulars
+    made."""
     app = services.app
     book = _readable(app, actor, campaign_id)
     services.views.catch_up()
@@ -123,7 +125,7 @@ def duty_board(services: Services, actor: Actor, campaign_id: str) -> dict[str, 
             continue
         row = rows.pop((item.code, unit.code), None)
         entries.append((unit.code, _board_entry(item.code, item.kind, item.due_at.isoformat(), row)))
-    for (code, unit_id), row in rows.items():  # rectifications: made by circulars, not the template
+    for (code, unit_id), row in rows.items():  # rectifications: made by circulars, not declared
         if row["kind"] != "rectification":
             continue
         if actor.role == Role.DECLARER and not (

@@ -12,6 +12,7 @@ from domain.activity import (
     LATE_AFTER_DAYS,
     ActivityRecordInvalidError,
     ActivityRegister,
+    LateThresholdNotAllowedError,
     Member,
     MemberRoll,
     Session,
@@ -19,8 +20,13 @@ from domain.activity import (
 from domain.commands import Command, ExemptMember, RecordActivity, RegisterMember, SetActivityDay
 from domain.errors import RuleFailure
 from domain.handlers.context import Context, Decision, Handler
-from domain.rules.activity_day import expected_at, session_flags
-from domain.rules.jurisdiction import authorize
+from domain.rules.activity_day import (
+    expected_at,
+    late_threshold_failures,
+    session_flags,
+    sets_late_threshold,
+)
+from domain.rules.jurisdiction import authorize, require_within
 from domain.units import Unit
 from domain.vocabulary import Level
 
@@ -196,9 +202,20 @@ def exempt_member(command: ExemptMember, ctx: Context) -> Decision:
 
 def set_activity_day(command: SetActivityDay, ctx: Context) -> Decision:
     """A township's fixed activity day (以镇为单位尽可能实行统一的活动日) and its late-recording
-    threshold, kept on the township's roll."""
+    threshold, kept on the township's roll. The township's declarer (or one above it) sets the
+    day; the threshold, which checks the township itself (杜绝突击造假), is changed only from
+    above: a reviewer or an admin of its county or higher. A command that changes both is
+    held to the stricter check; nothing is written when it is refused."""
     unit = ctx.load.get_unit(command.unit_id)
-    authorize(ctx.actor, "record_activity", [unit])
+    require_within(ctx.actor, [unit], "set_activity_day")
+    stored = ctx.load.member_roll(command.unit_id, for_update=True)
+    current = stored.late_after_days if stored else LATE_AFTER_DAYS
+    if failures := late_threshold_failures(ctx.actor, unit, current, command.late_after_days):
+        raise LateThresholdNotAllowedError(
+            failures, action="set_late_threshold", role=ctx.actor.role, unit=unit.code
+        )
+    if not sets_late_threshold(ctx.actor, unit):
+        authorize(ctx.actor, "record_activity", [unit])
     if unit.level != Level.TOWNSHIP:
         raise ActivityRecordInvalidError(
             [
@@ -212,9 +229,7 @@ def set_activity_day(command: SetActivityDay, ctx: Context) -> Decision:
                 )
             ]
         )
-    roll = ctx.load.member_roll(command.unit_id, for_update=True) or MemberRoll.open(
-        command.unit_id, ctx.at
-    )
+    roll = stored or MemberRoll.open(command.unit_id, ctx.at)
     changed = roll.set_activity_day(
         command.fixed_day, command.late_after_days, command.reason, ctx.actor, ctx.at
     )

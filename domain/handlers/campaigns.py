@@ -16,7 +16,6 @@ from domain.commands import (
     CreateNextYearCampaign,
     ExtendDeadline,
     LapseWaiting,
-    MarkReinspectionsDue,
     OpenPhase,
 )
 from domain.errors import InvalidCampaignError, RuleFailure
@@ -73,6 +72,7 @@ def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
         phases=phases,
         actor=ctx.actor,
         at=ctx.at,
+        delegates=_delegates(ctx, template, organiser, command.delegates or {}),
     )
     directory = ctx.load.campaign_directory(ctx.at)
     if created_parent:
@@ -86,6 +86,43 @@ def create_campaign(command: CreateCampaign, ctx: Context) -> Decision:
         assert parent is not None
         result["parent_campaign"] = parent.summary({})
     return Decision([*([parent] if created_parent and parent else []), campaign, directory], result)
+
+
+def _delegates(
+    ctx: Context, template: Template, organiser: Unit, delegates: Mapping[str, str]
+) -> dict[str, str]:
+    """The levels the organiser delegates (seed 001: the agencies, to 县直机关工委): only those
+    the template allows, each to a unit below the organiser."""
+    failures = []
+    for level, code in delegates.items():
+        field = f"delegates.{level}"
+        if level not in template.delegable_levels:
+            failures.append(
+                RuleFailure(
+                    "delegable_level",
+                    f"template {template.code} does not delegate the nominees of level '{level}'",
+                    f"模板「{template.code}」不允许委托「{level}」级对象的评审",
+                    field,
+                    [str(v) for v in template.delegable_levels],
+                    level,
+                )
+            )
+            continue
+        unit = ctx.load.get_unit(str(code))
+        if unit.code == organiser.code or not unit.is_within(organiser.code):
+            failures.append(
+                RuleFailure(
+                    "delegate_below_organiser",
+                    f"'{unit.code}' is not a unit below the organiser '{organiser.code}'",
+                    f"「{unit.name_zh or unit.code}」不是组织单位的下级单位",
+                    field,
+                    None,
+                    unit.code,
+                )
+            )
+    if failures:
+        raise InvalidCampaignError(failures)
+    return {str(level): str(code) for level, code in delegates.items()}
 
 
 def _new_parent(
@@ -174,9 +211,11 @@ def by_proportion(
 
 def create_next_year_campaign(command: CreateNextYearCampaign, ctx: Context) -> Decision:
     """Next year's campaign from this year's: the same template, organiser and categories
-    (quotas overridable), every phase a year later than this year's ran; then this year's
-    titles that are re-inspected yearly (每年一评) fall due by the new inspection deadline."""
-    previous = ctx.load.get_campaign(command.previous_campaign_id)
+    (quotas overridable), every phase a year later than this year's ran; this year's titles
+    that are re-inspected yearly (每年一评) fall due by the new inspection deadline. One
+    transaction: the new campaign, this one's record of it (a second is refused, 409) and
+    every title falling due."""
+    previous = ctx.load.get_campaign(command.previous_campaign_id, for_update=True)
     template = get_template(previous.template_code)
     organiser = ctx.load.organiser(previous)
     authorize(ctx.actor, "manage_campaigns", [organiser])
@@ -204,35 +243,24 @@ def create_next_year_campaign(command: CreateNextYearCampaign, ctx: Context) -> 
         actor=ctx.actor,
         at=ctx.at,
         previous_campaign_id=previous.id,
+        delegates=previous.delegates,
     )
+    previous.made_next_year(campaign.id, ctx.actor, ctx.at)
     directory = ctx.load.campaign_directory(ctx.at)
     directory.list_campaign(campaign.id, organiser.code, template.code, campaign.year, ctx.at)
     due_by = campaign.phase_for(Step.INSPECTION).closes_at
-    yearly = [c.code for c in previous.categories if c.yearly_reinspection]
-
-    def reinspections_fall_due(follow: FollowUp) -> Mapping[str, Any]:
-        marked: dict[str, int] = {}
-        for category in yearly:
-            offset: int | None = 0
-            while offset is not None:
-                batch = MarkReinspectionsDue(
-                    campaign_id=previous.id,
-                    category=category,
-                    due_by=due_by,
-                    offset=offset,
-                    limit=REINSPECTION_BATCH,
-                )
-                done = follow(batch, idempotency_key=f"{campaign.id}:due:{category}:{offset}")
-                marked[category] = marked.get(category, 0) + int(done["marked"])
-                offset = done["next_offset"]
-        return {"reinspections_due": {"due_by": due_by.isoformat(), "marked": marked}}
-
-    return Decision(
-        [campaign, directory], campaign.summary({}), then=reinspections_fall_due if yearly else None
-    )
-
-
-REINSPECTION_BATCH = 500
+    marked: dict[str, int] = {}
+    titles = []
+    for category in (c for c in previous.categories if c.yearly_reinspection):
+        ids = ctx.queries.titles(previous.id, category.code)
+        held = [n for n in ctx.load.rebuilt_nominations(ids) if n.title_active]
+        titles += [n for n in held if n.mark_reinspection_due(due_by, ctx.actor, ctx.at)]
+        marked[category.code] = len(held)
+    result = {
+        **campaign.summary({}),
+        "reinspections_due": {"due_by": due_by.isoformat(), "marked": marked},
+    }
+    return Decision([campaign, previous, directory, *titles], result)
 
 
 def _superior_failure() -> RuleFailure:

@@ -25,7 +25,7 @@ from domain.rules.commendation import (
     passed_inspection,
     prerequisite_failures,
 )
-from domain.rules.jurisdiction import authorize
+from domain.rules.jurisdiction import acting_units, authorize, authorize_any
 from domain.rules.quotas import Candidate, best_first_failures, rank, select_for_commendation
 from domain.title_register import TitleRegister
 from domain.units import Unit
@@ -38,9 +38,14 @@ def commend(command: Commend, ctx: Context) -> Decision:
     conflict on the campaign's version and the loser re-decides."""
     requested = None if command.nomination_ids is None else [str(n) for n in command.nomination_ids]
     campaign = ctx.load.get_campaign(command.campaign_id, for_update=True)
-    authorize(ctx.actor, "commend", [ctx.load.organiser(campaign)])
-    campaign.require_step_open("commendation", ctx.at)
     category = campaign.category(command.category)
+    organiser = ctx.load.organiser(campaign)
+    authorize_any(
+        ctx.actor,
+        "commend",
+        acting_units(organiser, campaign.delegates, category.nominee_levels, ctx.load.get_unit),
+    )
+    campaign.require_step_open("commendation", ctx.at)
     # The category's roster entries, not its nominations: only the chosen are loaded.
     entries = {
         e.nomination_id: e for e in ctx.roster.entries(str(campaign.id), category=category.code).entries
@@ -140,8 +145,15 @@ def forward_selected(command: ForwardSelected, ctx: Context) -> Decision:
     ranked = rank([candidate(e) for e in entries.values()])
     left = parent.forwarding_left(organiser.code, category.code)
     if command.nomination_ids is None:
+        # The best first, passing over a nominee the parent holds already (declared there, or
+        # gone up before): one of them would refuse the whole forwarding every time.
         size = MAX_FORWARDED_AT_ONCE if left is None else min(left, MAX_FORWARDED_AT_ONCE)
-        chosen = [c.nomination_id for c in ranked[:size]]
+        chosen: list[str] = []
+        for c in ranked:
+            if len(chosen) == size:
+                break
+            if ctx.roster.claimant(str(parent.id), entries[c.nomination_id].nominee_key) is None:
+                chosen.append(c.nomination_id)
     else:
         chosen = list(dict.fromkeys(str(n) for n in command.nomination_ids))
         failures = [

@@ -110,10 +110,10 @@ def record_spot_check(command: RecordSpotCheck, ctx: Context) -> Decision:
     organiser = ctx.load.organiser(book.campaign)
     require_organiser(ctx.actor, organiser, "record_spot_check")
     failures, on = spot_check_failures(
-        command.method, command.checked_on, command.checker, command.findings, ctx.at
+        command.unit_id, command.method, command.checked_on, command.checker, command.findings, ctx.at
     )
     _refuse(failures)
-    checked = ctx.load.get_unit(command.unit_id)
+    checked = ctx.load.get_unit(command.unit_id.strip())
     require_within(ctx.actor, [checked], "record_spot_check")
     if not checked.is_within(organiser.code):
         _refuse(

@@ -25,7 +25,7 @@ from domain.handlers.context import Context, Decision, Handler
 from domain.nominations import Nomination
 from domain.roster import nominee_key
 from domain.rules.declaration import declaration_failures
-from domain.rules.jurisdiction import assesses_locally, authorize
+from domain.rules.jurisdiction import acting_units, assesses_locally, authorize, authorize_any
 from domain.values import Nominee
 from domain.vocabulary import PreReviewDecision
 
@@ -118,22 +118,26 @@ def _decide_on(
     step: str | None = None,
 ) -> Decision:
     """The common shape of a decision on one nomination: load it (at the expected version),
-    authorize ``action`` (withdrawing at the declaring unit, the rest at the organiser),
-    require ``step`` open, apply."""
+    authorize ``action`` (withdrawing at the declaring unit, the rest at the organiser or the
+    unit the campaign delegated the nominee's level to; an inspection also by the level below
+    where the campaign says so), require ``step`` open, apply."""
     nomination = ctx.load.get_nomination(nomination_id)
     check_version(nomination, ctx.expected_version)
     campaign = ctx.load.get_campaign(nomination.campaign_id)
-    at_unit = (
-        ctx.load.get_unit(nomination.declaring_unit_id)
-        if action == "withdraw"
-        else ctx.load.organiser(campaign)
-    )
-    if action == "inspect" and campaign.local_inspection and ctx.actor.unit_id:
-        nominee_unit = ctx.load.get_unit(nomination.nominee.unit_id)
-        actor_unit = ctx.load.get_unit(ctx.actor.unit_id)
-        if assesses_locally(ctx.actor, actor_unit, nominee_unit, at_unit, campaign.local_inspection):
-            at_unit = nominee_unit
-    authorize(ctx.actor, action, [at_unit])
+    if action == "withdraw":
+        candidates = [ctx.load.get_unit(nomination.declaring_unit_id)]
+    else:
+        organiser = ctx.load.organiser(campaign)
+        level = nomination.nominee.level or ctx.load.get_unit(nomination.nominee.unit_id).level
+        candidates = acting_units(organiser, campaign.delegates, [level], ctx.load.get_unit)
+        if action == "inspect" and campaign.local_inspection and ctx.actor.unit_id:
+            nominee_unit = ctx.load.get_unit(nomination.nominee.unit_id)
+            actor_unit = ctx.load.get_unit(ctx.actor.unit_id)
+            if assesses_locally(
+                ctx.actor, actor_unit, nominee_unit, organiser, campaign.local_inspection
+            ):
+                candidates.append(nominee_unit)
+    authorize_any(ctx.actor, action, candidates)
     if step:
         campaign.require_step_open(step, ctx.at)
     apply(nomination, campaign)

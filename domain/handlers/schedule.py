@@ -93,6 +93,8 @@ def forward_commended(command: ForwardCommended, ctx: Context) -> Decision:
     the rules refuse (over the parent's forwarding quota, the parent no longer receiving) is
     answered under ``not_forwarded`` and the rest still go up."""
     campaign = ctx.load.get_campaign(command.campaign_id)
+    if not campaign.forwards_commended:  # its level selects what goes up (择优上报)
+        return Decision([], {"forwarded": [], "not_forwarded": []})
 
     def forward_each(follow: FollowUp) -> Mapping[str, Any]:
         forwarded, refused = [], []

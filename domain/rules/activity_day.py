@@ -19,7 +19,8 @@ member's yearly minimum is prorated over the checked months without an exemption
 
 Flags, not shortfalls (``Compliance.flags``): a session recorded or corrected long after its
 date (杜绝突击造假), an all-member session off the township's fixed activity day without a
-reason.
+reason. The township sets its fixed day; the late threshold checks the township itself, so it
+is changed only by a reviewer or an admin above it (``sets_late_threshold``).
 
 Only complete months are judged: a check on 15 October looks at January-September.
 """
@@ -33,8 +34,10 @@ from datetime import date
 from typing import Any
 
 from domain.activity import Member, Session
+from domain.actors import Actor
 from domain.errors import RuleFailure
-from domain.vocabulary import FiveHave, SessionKind
+from domain.units import Unit
+from domain.vocabulary import FiveHave, Role, SessionKind
 
 HALF_DAY_HOURS = 4.0
 MIN_SESSIONS_PER_MEMBER = 8
@@ -280,6 +283,44 @@ def session_flags(sessions: Iterable[Session]) -> list[RuleFailure]:
                 )
             )
     return flags
+
+
+def sets_late_threshold(actor: Actor, township: Unit) -> bool:
+    """Who may change a township's late-recording threshold (杜绝突击造假): the township and its
+    villages are what the flag checks, so not they but a reviewer or an admin of a unit strictly
+    above the township (its county or higher), an admin without a unit, or the system."""
+    if actor.role == Role.SYSTEM or (actor.role == Role.ADMIN and actor.unit_id is None):
+        return True
+    return (
+        actor.role in (Role.REVIEWER, Role.ADMIN)
+        and actor.unit_id is not None
+        and actor.unit_id != township.code
+        and township.is_within(actor.unit_id)
+    )
+
+
+def late_threshold_failures(
+    actor: Actor, township: Unit, current: int, wanted: int
+) -> list[RuleFailure]:
+    """A change of the threshold by anyone ``sets_late_threshold`` does not name; keeping it as
+    it is (the same number sent again) is no change and needs no one."""
+    if wanted == current or sets_late_threshold(actor, township):
+        return []
+    name = township.name_zh or township.code
+    return [
+        RuleFailure(
+            "late_threshold_set_from_above",
+            f"the late-recording threshold of {township.code} (against backfilling before a check) "
+            f"is changed only by a reviewer or an admin of a unit above the township (its county "
+            f"or higher), not by a {actor.role} of {actor.unit_id or 'no unit'}; the township "
+            f"still sets its fixed day",
+            f"「{name}」的补录期限（杜绝突击造假）只能由乡镇以上单位（县级及以上）的初审人或管理员"
+            f"修改，{actor.role.zh}（{actor.unit_id or '无单位'}）无权修改；统一活动日仍由乡镇设定",
+            "late_after_days",
+            current,
+            wanted,
+        )
+    ]
 
 
 def compliance(

@@ -52,8 +52,10 @@ def passed_inspection(nomination: Contender) -> bool:
 
 
 def meets_standard(nomination: Contender) -> bool:
-    """Holds a title, or passed inspection: what a cross-entity standard counts."""
-    return nomination.title_active or passed_inspection(nomination)
+    """Holds a title, or passed inspection (and may since have gone up, 择优上报): what a
+    cross-entity standard counts."""
+    forwarded_passed = nomination.state == NominationState.FORWARDED and bool(nomination.passed)
+    return nomination.title_active or passed_inspection(nomination) or forwarded_passed
 
 
 def candidate(nomination: Contender) -> Candidate:

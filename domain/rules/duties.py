@@ -139,11 +139,15 @@ def return_failures(reason: str, resubmit_by: datetime | None, at: datetime) -> 
     return failures
 
 
+UNIT_ID_MAX = 64  # a unit's code, as the API's paths take it
+
+
 def spot_check_failures(
-    method: str, checked_on: str, checker: str, findings: str, at: datetime
+    unit_id: str, method: str, checked_on: str, checker: str, findings: str, at: datetime
 ) -> tuple[list[RuleFailure], date | None]:
-    """The failures, and the date checked when it reads as one."""
-    failures: list[RuleFailure] = []
+    """The failures, and the date checked when it reads as one. The unit checked is named (an
+    empty one is refused here, before any unit is looked up)."""
+    failures = _text(unit_id, "unit_id", "the unit checked", "被检查单位", UNIT_ID_MAX)
     if SpotCheckMethod.parse(method) is None:
         failures.append(
             RuleFailure(

@@ -17,10 +17,10 @@ log and its export; with a unit, it reads that unit's subtree like every other r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from domain.actors import Actor
-from domain.errors import OutsideJurisdictionError, RoleNotAllowedError
+from domain.errors import DomainError, OutsideJurisdictionError, RoleNotAllowedError
 from domain.units import Unit
 from domain.vocabulary import Role
 
@@ -155,6 +155,36 @@ def require_read(actor: Actor, allowed: bool, what: str) -> None:
 def authorize(actor: Actor, action: str, units: Iterable[Unit] = ()) -> None:
     require_role(actor, action)
     require_within(actor, units, action)
+
+
+def acting_units(
+    organiser: Unit,
+    delegates: Mapping[str, str],
+    levels: Sequence[str],
+    load_unit: Callable[[str], Unit],
+) -> list[Unit]:
+    """Where an action on nominees of ``levels`` may be authorised: the organiser, and the unit
+    the campaign delegated them all to (seed 001: 县直机关工委 reviews, inspects and commends
+    the agencies), if one."""
+    delegated = {delegates.get(str(level)) for level in levels}
+    if len(delegated) == 1 and None not in delegated and levels:
+        (code,) = delegated
+        assert code is not None
+        return [organiser, load_unit(code)]
+    return [organiser]
+
+
+def authorize_any(actor: Actor, action: str, candidates: Sequence[Unit]) -> None:
+    """Authorised at the first of ``candidates`` that allows it; otherwise the first's refusal."""
+    refusal: DomainError | None = None
+    for unit in candidates:
+        try:
+            authorize(actor, action, [unit])
+            return
+        except DomainError as refused:
+            refusal = refusal or refused
+    if refusal is not None:
+        raise refusal
 
 
 def local_assessor(

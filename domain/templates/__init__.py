@@ -80,6 +80,12 @@ class Template:
     parent_template: str | None = None
     forwarded_inspection: ForwardedInspection = ForwardedInspection.REINSPECT
     local_inspection: Mapping[Level, tuple[Level, ...]] = field(default_factory=dict)
+    # Nominee levels whose review, inspection and commendation the organiser may delegate to
+    # a unit below it at creation (seed 001: the agencies, to 县直机关工委).
+    delegable_levels: tuple[Level, ...] = ()
+    # Whether the workflow forwards what is commended when commendation closes (a campaign
+    # whose level selects and forwards, 择优上报, says no: only what it selects goes up).
+    forwards_commended: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +102,8 @@ class Template:
             "parent_template": self.parent_template,
             "forwarded_inspection": self.forwarded_inspection,
             "local_inspection": {k: list(v) for k, v in self.local_inspection.items()},
+            "delegable_levels": list(self.delegable_levels),
+            "forwards_commended": self.forwards_commended,
         }
 
 
@@ -210,6 +218,8 @@ def parse_template(raw: dict[str, Any]) -> Template:
             DutySpec(**{**d, "owed_by": tuple(d.get("owed_by", ()))}) for d in raw.get("duties", ())
         ),
         parent_template=raw.get("parent_template"),
+        delegable_levels=tuple(Level(v) for v in raw.get("delegable_levels", ())),
+        forwards_commended=bool(raw.get("forwards_commended", True)),
         forwarded_inspection=ForwardedInspection(raw.get("forwarded_inspection", "reinspect")),
         local_inspection={
             Level(by): tuple(Level(v) for v in levels)

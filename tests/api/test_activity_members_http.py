@@ -222,3 +222,51 @@ def test_exemptions_and_the_fixed_day_are_the_units_own_declarers_to_set(scene) 
                 client.put("/v1/units/town-3/activity-day", json={"fixed_day": 5}).status_code
                 == expected
             )
+
+
+def test_the_late_threshold_is_set_from_above_the_township_not_by_it(scene) -> None:
+    """The review's case over HTTP: 彭镇's declarer fixes its day but may not raise the
+    threshold that checks it (杜绝突击造假), nor may 彭镇's own reviewer; the county's reviewer
+    may. A field left out of the PUT stays as it is."""
+    server, clock, tokens = scene
+    with server.client() as admin:
+        more = {
+            name: admin.post("/v1/tokens", json={"role": "reviewer", "unit_id": unit}).json()["token"]
+            for name, unit in [("county", "county-1"), ("town_reviewer", "town-3")]
+        }
+    settings = "/v1/units/town-3/activity-day"
+    with (
+        server.client(tokens["town"]) as town,
+        server.client(more["town_reviewer"]) as town_reviewer,
+        server.client(more["county"]) as county,
+    ):
+        assert town.put(settings, json={"fixed_day": 10}).json()["fixed_day"] == 10
+        for client, body in [
+            (town, {"late_after_days": 366}),
+            (town, {"fixed_day": 12, "late_after_days": 366}),  # both: the stricter check
+            (town_reviewer, {"late_after_days": 366}),  # the township's own: not above it
+        ]:
+            refused = problem(client.put(settings, json=body), 403, "late-threshold-not-allowed")
+            (failure,) = refused["failures"]
+            assert (failure["field"], failure["rule"]) == (
+                "late_after_days",
+                "late_threshold_set_from_above",
+            )
+            assert "杜绝突击造假" in refused["detail_zh"] and "county or higher" in refused["detail"]
+        assert town.get(settings).json()["fixed_day"] == 10  # nothing written
+        assert town.get(settings).json()["late_after_days"] == 30
+
+        raised = county.put(settings, json={"late_after_days": 14, "reason": "县委组织部要求"})
+        assert raised.status_code == 200, raised.text
+        assert (raised.json()["fixed_day"], raised.json()["late_after_days"]) == (10, 14)
+        moved = town.put(settings, json={"fixed_day": 15})  # the day again: the threshold kept
+        assert (moved.json()["fixed_day"], moved.json()["late_after_days"]) == (15, 14)
+
+        town.post("/v1/units/vil-1/members", json={"id": "m1", "name": "张三"})
+        clock.now = at(3, 2)  # 15 days after: over the county's 14
+        late = town.post(
+            "/v1/units/vil-1/activity-days", json=day("2022-02-15", ["m1"], expected=["m1"])
+        )
+        assert late.status_code == 201, late.text
+        (flag,) = late.json()["warnings"]
+        assert (flag["rule"], flag["expected"], flag["actual"]) == ("recorded_late", 14, 15)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from domain.commands import IssueToken
+from domain.commands import IssueToken, SubmitDuty
 from domain.duties import DutyBook
 from tests.api.page_session import login, own_origin
-from tests.builders.actors import ADMIN
+from tests.builders.actors import ADMIN, declarer_of
 from tests.builders.backends import BACKENDS
 from tests.builders.clock import Clock
 from tests.builders.http import problem, serve_in_process
@@ -227,10 +227,16 @@ def _post(client: httpx.Client, path: str, data: dict[str, object]) -> httpx.Res
     return client.post(path, data=data, headers={"Origin": own_origin(client)})
 
 
-def test_the_duty_pages_submit_return_accept_and_criticise(tmp_path):
+def test_the_duty_pages_submit_return_accept_and_criticise(tmp_path, monkeypatch):
     clock = Clock(datetime(2011, 7, 10, 2, tzinfo=UTC))
     with serve_in_process(f"sqlite:///{tmp_path / 'laurel.sqlite3'}", clock) as server:
         app = server.services.app
+        told: list[str] = []  # the campaigns whose workflow was told of a new duty deadline
+
+        async def deadline_extended(campaign_id: str) -> None:
+            told.append(campaign_id)
+
+        monkeypatch.setattr(server.services.scheduler, "deadline_extended", deadline_extended)
         world = World(app)
         world.register(UNIT_TREE)
         campaign = world.campaign("double-strengthen", COUNTY, at=clock.now)
@@ -270,6 +276,7 @@ def test_the_duty_pages_submit_return_accept_and_criticise(tmp_path):
                 {**_form_inputs(page, "return-form"), "reason": "请补充保障措施"},
             )
             assert returned.status_code == 303
+            assert told == []  # no new deadline: nothing to tell the workflow
         with _signed_in(server, township) as browser:
             fields = _form_inputs(browser.get(item).text, "submit-form")
             assert (
@@ -296,6 +303,7 @@ def test_the_duty_pages_submit_return_accept_and_criticise(tmp_path):
                 browser, circular, {**fields, "kind": "criticism", "title": "通报", "body": "走过场"}
             )
             assert refused.status_code == 422 and 'data-field="rectify_by"' in refused.text
+            assert told == []  # refused: nothing recorded, nothing told
             issued = _post(
                 browser,
                 circular,
@@ -309,13 +317,57 @@ def test_the_duty_pages_submit_return_accept_and_criticise(tmp_path):
                 },
             )
             assert issued.status_code == 303, issued.text
+            assert told == [campaign.id]  # the 限期整改 deadline reaches the workflow
             listing = browser.get(f"/ui/duties/{campaign.id}").text
             assert 'data-duty="supervision_circular.1"' in listing
+            # a return with a new deadline (重新提交期限) is told the workflow too
+            rectification = f"/ui/duties/{campaign.id}/supervision_circular.1/{OTHER_TOWNSHIP}"
+            app.execute(
+                SubmitDuty(
+                    campaign_id=campaign.id,
+                    duty="supervision_circular.1",
+                    unit_id=OTHER_TOWNSHIP,
+                    title="整改报告",
+                    body="已整改。",
+                ),
+                declarer_of(OTHER_TOWNSHIP),
+                at=clock.now,
+            )
+            page = browser.get(rectification).text
+            returned = _post(
+                browser,
+                f"{rectification}/return",
+                {
+                    **_form_inputs(page, "return-form"),
+                    "reason": "整改不到位",
+                    "resubmit_by": "2011-11-10T18:00",
+                },
+            )
+            assert returned.status_code == 303, returned.text
+            assert told == [campaign.id, campaign.id]
+            # a spot check naming no unit: a 422 naming the field, not a 404
+            checks = f"/ui/duties/{campaign.id}/supervision_checks/spot-check"
+            unnamed = _post(
+                browser,
+                checks,
+                {
+                    **_form_inputs(listing, "spot-check-form"),
+                    "unit_id": "",
+                    "method": "phone",
+                    "checked_on": "2011-10-01",
+                    "checker": "王明",
+                    "findings": "电话无人接听。",
+                },
+            )
+            assert unnamed.status_code == 422 and 'data-field="unit_id"' in unnamed.text
         owed = {
             (o.item.code, o.item.unit_id): o
             for o in DutyBook(app.load, app.queries, app.get_campaign(campaign.id)).all()
         }
         assert owed[(RULES, TOWNSHIP)].state == "accepted"
-        assert owed[("supervision_circular.1", OTHER_TOWNSHIP)].due_at == datetime(
-            2011, 10, 30, 10, tzinfo=UTC
-        )
+        rectification_owed = owed[("supervision_circular.1", OTHER_TOWNSHIP)]
+        assert rectification_owed.duty is not None
+        assert rectification_owed.duty.origin["rectify_by"] == "2011-10-30T10:00:00+00:00"
+        # returned with a new deadline: the rectification is due then
+        assert rectification_owed.state == "returned"
+        assert rectification_owed.due_at == datetime(2011, 11, 10, 10, tzinfo=UTC)

@@ -12,12 +12,13 @@ import httpx
 
 from domain.commands import IssueToken
 from tests.api.page_session import login
-from tests.builders.actors import ADMIN, COUNTY_REVIEWER
+from tests.builders.actors import ADMIN, COUNTY_DECLARER, COUNTY_REVIEWER
 from tests.builders.clock import DOUBLE_STRENGTHEN_2011, FOUR_CREATIONS_2017, Clock, utc
 from tests.builders.forms import MODEL_VILLAGE_FORM
 from tests.builders.http import problem, serve_in_process
 from tests.builders.material import material_of
 from tests.builders.tree import (
+    AGENCY,
     COUNTY,
     OTHER_TOWNSHIP,
     OTHER_TOWNSHIP_VILLAGE,
@@ -25,7 +26,7 @@ from tests.builders.tree import (
     UNIT_TREE,
     VILLAGE,
 )
-from tests.builders.world import World
+from tests.builders.world import CampaignRef, World
 
 VILLAGES = ["vil-3-01", "vil-3-02", "vil-3-03"]
 
@@ -198,3 +199,79 @@ def test_a_township_inspector_finds_its_own_village_sites_in_the_county_campaign
         api = server.client(secret)
         assert api.get(f"/v1/nominations/{mine}").status_code == 200
         assert problem(api.get(f"/v1/nominations/{theirs}"), 403)
+        # the campaign as a whole stays the county's: its lists, ranking and board
+        for path in ("nominations", "ranking?category=five_good_demo_site", "dashboard"):
+            assert problem(api.get(f"/v1/campaigns/{county.id}/{path}"), 403)
+
+
+def test_the_agencies_working_committee_finds_only_the_agencies_on_its_desk(tmp_path: Path) -> None:
+    """Seed 001: 县直机关工委 reviews the agencies of a county campaign that delegates them."""
+    clock = Clock(DOUBLE_STRENGTHEN_2011.declaration)
+    with serve_in_process(f"sqlite:///{tmp_path / 'committee.sqlite3'}", clock) as server:
+        app = server.services.app
+        world = World(app)
+        world.register(UNIT_TREE)
+        committee = "yijun-jiguan-gongwei"
+        admin = server.client()
+        assert (
+            admin.post(
+                "/v1/units",
+                json={
+                    "id": committee,
+                    "name_zh": "县直机关工委",
+                    "level": "agency",
+                    "parent_id": COUNTY,
+                },
+            ).status_code
+            == 201
+        )
+        created = admin.post(
+            "/v1/campaigns",
+            json={
+                "template": "double-strengthen",
+                "organiser_unit_id": COUNTY,
+                "year": 2011,
+                "delegates": {"agency": committee},
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["delegates"] == {"agency": committee}
+        county = CampaignRef(created.json()["id"], "double-strengthen", DOUBLE_STRENGTHEN_2011)
+        site_form = {
+            "satisfaction_rate": 95,
+            "monthly_sessions": 2,
+            "yearly_hours": 48,
+            "monthly_tutoring": 1,
+        }
+        agency_site = world.declare(
+            county,
+            AGENCY,
+            category="five_good_demo_site",
+            form=site_form,
+            declaring_unit=COUNTY,
+            actor=COUNTY_DECLARER,
+            name="农业局远教站点",
+        )
+        village_site = world.declare(
+            county,
+            VILLAGE,
+            category="five_good_demo_site",
+            form={"county_acceptance_passed": True, "satisfaction_rate": 95},
+        )
+        clock.now = DOUBLE_STRENGTHEN_2011.pre_review
+        secret = app.execute(IssueToken(role="reviewer", unit_id=committee, label="机关工委"), ADMIN)[
+            "token"
+        ]
+        with server.client(None) as browser:
+            assert login(browser, secret).status_code == 303
+            queue = browser.get("/ui/review")
+            assert queue.status_code == 200, queue.text
+            assert re.findall(r'<tr data-nomination-id="([^"]+)"', queue.text) == [agency_site]
+        api = server.client(secret)
+        assert api.get(f"/v1/nominations/{agency_site}").status_code == 200
+        assert problem(api.get(f"/v1/nominations/{village_site}"), 403)
+        admitted = api.post(f"/v1/nominations/{agency_site}/pre-review", json={"decision": "admit"})
+        assert admitted.status_code == 200, admitted.text
+        assert problem(
+            api.post(f"/v1/nominations/{village_site}/pre-review", json={"decision": "admit"}), 403
+        )

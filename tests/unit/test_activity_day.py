@@ -12,17 +12,31 @@ from domain.activity import (
     FIVE_HAVES,
     ActivityRecordInvalidError,
     Exemption,
+    LateThresholdNotAllowedError,
     Member,
     MemberRoll,
     Session,
     register_uuid,
 )
+from domain.actors import Actor
 from domain.application import Laurel
 from domain.commands import ExemptMember, RecordActivity, RegisterMember, SetActivityDay
+from domain.errors import OutsideJurisdictionError, RoleNotAllowedError
 from domain.rules.activity_day import compliance, eligibility_failures, required_for
 from domain.transcodings import all_transcodings
+from domain.vocabulary import Role
 from infra.settings import Settings, eventsourcing_env
-from tests.builders.actors import TOWNSHIP_DECLARER
+from tests.builders.actors import (
+    ADMIN,
+    CITY_REVIEWER,
+    COUNTY_ADMIN,
+    COUNTY_AUDITOR,
+    COUNTY_DECLARER,
+    COUNTY_INSPECTOR,
+    COUNTY_REVIEWER,
+    OTHER_COUNTY_REVIEWER,
+    TOWNSHIP_DECLARER,
+)
 from tests.builders.clock import utc
 from tests.builders.tree import TOWNSHIP, UNIT_TREE, VILLAGE
 from tests.builders.world import World
@@ -540,25 +554,125 @@ def test_a_fixed_day_past_the_months_end_is_its_last_day(village):
 
 
 @pytest.mark.parametrize(
-    ("unit", "fixed_day", "late_after_days", "rule"),
+    ("actor", "unit", "fixed_day", "late_after_days", "rule"),
     [
-        (VILLAGE, 10, 30, "activity_day_by_township"),
-        (TOWNSHIP, 0, 30, "fixed_day_range"),
-        (TOWNSHIP, 32, 30, "fixed_day_range"),
-        (TOWNSHIP, 10, 0, "late_after_days_range"),
-        (TOWNSHIP, 10, 367, "late_after_days_range"),
+        (TOWNSHIP_DECLARER, VILLAGE, 10, 30, "activity_day_by_township"),
+        (TOWNSHIP_DECLARER, TOWNSHIP, 0, 30, "fixed_day_range"),
+        (TOWNSHIP_DECLARER, TOWNSHIP, 32, 30, "fixed_day_range"),
+        (COUNTY_REVIEWER, VILLAGE, 10, 14, "activity_day_by_township"),
+        (COUNTY_REVIEWER, TOWNSHIP, 10, 0, "late_after_days_range"),
+        (COUNTY_REVIEWER, TOWNSHIP, 10, 367, "late_after_days_range"),
     ],
 )
 def test_the_fixed_day_is_set_by_a_township_within_range(
-    village, unit, fixed_day, late_after_days, rule
+    village, actor, unit, fixed_day, late_after_days, rule
 ):
     with pytest.raises(ActivityRecordInvalidError) as refused:
         village.execute(
             SetActivityDay(unit_id=unit, fixed_day=fixed_day, late_after_days=late_after_days),
-            TOWNSHIP_DECLARER,
+            actor,
             at=utc(2022, 1, 5),
         )
     assert [f.rule for f in refused.value.failures] == [rule]
+
+
+TOWNSHIP_REVIEWER = Actor("tok-peng-reviewer", Role.REVIEWER, TOWNSHIP)
+TOWNSHIP_ADMIN = Actor("tok-peng-admin", Role.ADMIN, TOWNSHIP)
+
+
+def settings_of(app) -> tuple[int | None, int, int | None]:
+    roll = app.load.member_roll(TOWNSHIP)
+    return (roll.fixed_day, roll.late_after_days, roll.version) if roll else (None, 30, None)
+
+
+def test_the_township_sets_its_day_but_not_the_threshold_that_checks_it(village):
+    """The review's case: 彭镇's declarer fixes its day, but cannot raise the late threshold
+    (杜绝突击造假) to 366 for itself and its villages, alone or with the day; nothing is
+    written, and a session backfilled long after is still flagged."""
+    app = village
+    day_set = app.execute(
+        SetActivityDay(unit_id=TOWNSHIP, fixed_day=10, reason="全镇统一活动日"),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 1, 5),
+    )
+    assert (day_set["fixed_day"], day_set["late_after_days"], day_set["changed"]) == (10, 30, True)
+    before = settings_of(app)
+    for fixed_day in (10, 12):  # the threshold alone, and with a new day: the stricter check
+        with pytest.raises(LateThresholdNotAllowedError) as refused:
+            app.execute(
+                SetActivityDay(unit_id=TOWNSHIP, fixed_day=fixed_day, late_after_days=366),
+                TOWNSHIP_DECLARER,
+                at=utc(2022, 1, 6),
+            )
+        (failure,) = refused.value.failures
+        assert (failure.rule, failure.field, failure.expected, failure.actual) == (
+            "late_threshold_set_from_above",
+            "late_after_days",
+            30,
+            366,
+        )
+        assert "县级及以上" in failure.message_zh and "杜绝突击造假" in failure.message_zh
+        assert "county or higher" in failure.message_en
+        assert refused.value.code == "late-threshold-not-allowed"
+        assert settings_of(app) == before
+    # The same threshold sent again is no change: the declarer may send it with its day.
+    kept = app.execute(
+        SetActivityDay(unit_id=TOWNSHIP, fixed_day=15, late_after_days=30),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 1, 7),
+    )
+    assert (kept["fixed_day"], kept["late_after_days"]) == (15, 30)
+    backfilled = app.execute(
+        RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-15")),
+        TOWNSHIP_DECLARER,
+        at=utc(2022, 9, 1),
+    )
+    assert warnings_of(backfilled) == ["recorded_late"]
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [
+        (COUNTY_REVIEWER, True),  # the township's county: strictly above it
+        (CITY_REVIEWER, True),
+        (COUNTY_ADMIN, True),
+        (ADMIN, True),  # of the root
+        (TOWNSHIP_REVIEWER, False),  # the township's own reviewer: not above it
+        (TOWNSHIP_ADMIN, False),
+        (TOWNSHIP_DECLARER, False),
+        (COUNTY_DECLARER, False),  # above, but the declarer's role
+        (COUNTY_INSPECTOR, False),
+        (COUNTY_AUDITOR, False),
+    ],
+    ids=lambda v: v.token_id if isinstance(v, Actor) else str(v),
+)
+def test_the_late_threshold_is_changed_only_from_above_the_township(village, actor, allowed):
+    command = SetActivityDay(unit_id=TOWNSHIP, fixed_day=10, late_after_days=14)
+    if allowed:
+        result = village.execute(command, actor, at=utc(2022, 1, 5))
+        assert (result["fixed_day"], result["late_after_days"]) == (10, 14)
+        assert settings_of(village)[:2] == (10, 14)
+        return
+    with pytest.raises(LateThresholdNotAllowedError) as refused:
+        village.execute(command, actor, at=utc(2022, 1, 5))
+    assert [(f.rule, f.field) for f in refused.value.failures] == [
+        ("late_threshold_set_from_above", "late_after_days")
+    ]
+    assert settings_of(village) == (None, 30, None)
+
+
+def test_outside_the_jurisdiction_the_threshold_is_refused_as_any_change():
+    world = World.in_memory()
+    with pytest.raises(OutsideJurisdictionError):
+        world.app.execute(SetActivityDay(unit_id=TOWNSHIP, late_after_days=14), OTHER_COUNTY_REVIEWER)
+
+
+def test_the_fixed_day_alone_is_the_townships_declarers_or_set_from_above(village):
+    village.execute(SetActivityDay(unit_id=TOWNSHIP, fixed_day=8), COUNTY_REVIEWER)
+    assert settings_of(village)[:2] == (8, 30)
+    with pytest.raises(RoleNotAllowedError):  # the township's reviewer: as before, not its role
+        village.execute(SetActivityDay(unit_id=TOWNSHIP, fixed_day=9), TOWNSHIP_REVIEWER)
+    assert settings_of(village)[:2] == (8, 30)
 
 
 @pytest.mark.parametrize(("recorded_on", "late"), [(utc(2022, 4, 9), False), (utc(2022, 4, 10), True)])
@@ -583,7 +697,7 @@ def test_a_session_recorded_more_than_30_days_after_its_date_is_flagged_not_refu
 @pytest.mark.parametrize(("days_after", "late"), [(10, False), (11, True)])
 def test_the_late_threshold_is_the_townships_setting(village, days_after, late):
     village.execute(
-        SetActivityDay(unit_id=TOWNSHIP, late_after_days=10), TOWNSHIP_DECLARER, at=utc(2022, 1, 5)
+        SetActivityDay(unit_id=TOWNSHIP, late_after_days=10), COUNTY_REVIEWER, at=utc(2022, 1, 5)
     )
     recorded = village.execute(
         RecordActivity(unit_id=VILLAGE, session=day_of("2022-03-10")),

@@ -3,12 +3,17 @@ county office's spot checks and its circulars of criticism with a rectification 
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from domain.actors import SYSTEM, Actor
+from domain.campaigns import Campaign
 from domain.commands import (
     AcceptDuty,
     IssueCircular,
@@ -26,9 +31,10 @@ from domain.errors import (
     RoleNotAllowedError,
 )
 from domain.rules.duties import BODY_MAX
-from domain.templates import get_template, load_templates, seed_date
+from domain.templates import DutySpec, get_template, instantiate, load_templates, seed_date
 from domain.vocabulary import DutyKind, DutyState, Level, Role
 from tests.builders.actors import (
+    ADMIN,
     COUNTY_ADMIN,
     COUNTY_REVIEWER,
     OTHER_COUNTY_REVIEWER,
@@ -36,7 +42,7 @@ from tests.builders.actors import (
     TOWNSHIP_DECLARER,
     declarer_of,
 )
-from tests.builders.clock import utc
+from tests.builders.clock import TIMELINES, utc
 from tests.builders.tree import AGENCY, COUNTY, OTHER_TOWNSHIP, TOWNSHIP, VILLAGE
 from tests.builders.world import CampaignRef, World
 
@@ -364,3 +370,108 @@ def test_compressed_phases_move_a_dated_duty_to_its_phases_close(world):
     c = world.campaign("double-strengthen", COUNTY, starts_at=start)
     rules = next(o for o in book(world, c).all() if o.item.code == RULES)
     assert rules.due_at == world.app.get_campaign(c.id).phase("mobilisation").closes_at
+
+
+# --- a campaign's duties are its own, as stored when it was created ----------------------------
+
+
+def _without_duties_in_its_created_event(world: World, campaign_id: str) -> Campaign:
+    """The campaign as a store written before duties existed holds it: its Created event, as
+    stored, has no ``duties`` (decoded through the application's own mapper)."""
+    mapper = world.app.mapper
+    [stored] = world.app.recorder.select_events(UUID(campaign_id), limit=1)
+    state = json.loads(stored.state)
+    assert state.pop("duties")  # the seed-001 template declares duties: they were stored
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+    created = mapper.to_domain_event(old)
+    assert isinstance(created, Campaign.Created)
+    campaign = created.mutate(None)
+    assert isinstance(campaign, Campaign)
+    return campaign
+
+
+def test_a_campaign_created_before_duties_existed_owes_none(world, seed001):
+    stored = world.app.get_campaign(seed001.id)
+    assert {d.code for d in stored.duties} == {d.code for d in get_template("double-strengthen").duties}
+    campaign = _without_duties_in_its_created_event(world, seed001.id)
+    old = DutyBook(world.app.load, world.app.queries, campaign)
+    assert old.specs == {} and old.all() == [] and old.expected() == []
+    with pytest.raises(DutyNotFoundError):
+        old.owed(RULES, TOWNSHIP)
+
+
+def test_a_campaign_keeps_the_duties_it_was_created_with(world):
+    """The template as it reads today does not matter: the campaign's stored list does."""
+    template = get_template("double-strengthen")
+    rules = next(d for d in template.duties if d.code == RULES)
+    edited = replace(
+        template, duties=(replace(rules, due="Y-07-25", owed_by=("township",)),)
+    )  # the template as it was then: one duty, another date, townships only
+    campaign = Campaign.create(
+        edited,
+        organiser_unit_id=COUNTY,
+        year=2011,
+        parent_campaign_id=None,
+        categories=template.categories,
+        phases=instantiate(template, year=2011),
+        actor=ADMIN,
+        at=utc(2011, 6, 1),
+    )
+    world.app.save(campaign)
+    stored = world.app.get_campaign(campaign.id)
+    assert [d.code for d in stored.duties] == [RULES]
+    assert isinstance(stored.duties[0], DutySpec) and stored.duties[0].owed_by == ("township",)
+    owed = DutyBook(world.app.load, world.app.queries, stored).all()
+    assert {(o.item.code, o.item.unit_id) for o in owed} == {(RULES, TOWNSHIP), (RULES, OTHER_TOWNSHIP)}
+    assert {o.due_at for o in owed} == {utc(2011, 7, 25, 16)}  # its own date, not 20 July
+    ref = CampaignRef(str(campaign.id), "double-strengthen", TIMELINES["double-strengthen"])
+    with pytest.raises(DutyNotFoundError):  # the template's self-check is not this campaign's
+        submit(world, ref, duty="self_check_report")
+    with pytest.raises(DutyNotFoundError):  # nor does the agency owe it here
+        submit(world, ref, unit=AGENCY)
+    assert submit(world, ref, at=utc(2011, 7, 22, 2))["state"] == "submitted"  # by 25 July
+
+
+def test_one_units_duties_are_the_same_read_alone(world, seed001):
+    rectify_by = utc(2011, 11, 30, 16)
+    criticism = IssueCircular(
+        campaign_id=seed001.id,
+        duty="supervision_circular",
+        kind="criticism",
+        title="关于棋盘镇的通报",
+        body="走过场。",
+        unit_id=OTHER_TOWNSHIP,
+        rectify_by=rectify_by,
+    )
+    run(world, criticism, COUNTY_REVIEWER, utc(2011, 11, 1, 2))
+    every = book(world, seed001).all()
+    for unit in (TOWNSHIP, OTHER_TOWNSHIP, COUNTY):
+        alone = book(world, seed001).all(unit_id=unit)
+        assert [(o.item, o.state) for o in alone] == [
+            (o.item, o.state) for o in every if o.item.unit_id == unit
+        ]
+    assert "supervision_circular.1" in {
+        o.item.code for o in book(world, seed001).all(unit_id=OTHER_TOWNSHIP)
+    }
+
+
+def test_a_spot_check_naming_no_unit_is_refused_naming_the_field(world, seed001):
+    command = RecordSpotCheck(
+        campaign_id=seed001.id,
+        duty="supervision_checks",
+        unit_id=" ",
+        method="phone",
+        checked_on="2011-11-04",
+        checker="王明",
+        findings="电话无人接听。",
+    )
+    with pytest.raises(DutyInvalidError) as refused:
+        run(world, command, COUNTY_REVIEWER, utc(2011, 11, 5, 2))
+    [failure] = refused.value.failures
+    assert (failure.rule, failure.field) == ("unit_id_required", "unit_id")
+    assert "被检查单位" in failure.message_zh

@@ -9,18 +9,21 @@ from typing import Any
 
 import pytest
 
-from domain.actors import Actor
+from domain.actors import SYSTEM, Actor
 from domain.commands import (
     Commend,
     CreateCampaign,
     CreateNextYearCampaign,
+    Declare,
     Forward,
+    ForwardCommended,
     ForwardSelected,
     Inspect,
     PreReview,
     SetForwardingQuotas,
 )
 from domain.errors import (
+    CampaignExistsError,
     ForwardingRefusedError,
     InvalidCampaignError,
     InvalidTransitionError,
@@ -32,6 +35,7 @@ from tests.builders.actors import (
     CITY_INSPECTOR,
     CITY_REVIEWER,
     COUNTY_ADMIN,
+    COUNTY_DECLARER,
     COUNTY_INSPECTOR,
     COUNTY_REVIEWER,
 )
@@ -44,6 +48,7 @@ from tests.builders.forms import (
     uniform_scores,
 )
 from tests.builders.tree import (
+    AGENCY,
     CITY,
     COUNTY,
     OTHER_TOWNSHIP,
@@ -506,3 +511,180 @@ def test_model_departments_are_commended_by_proportion_of_the_agencies(world: Wo
         world.campaign("double-strengthen", COUNTY, quotas={"model_department": 3}).id
     )
     assert chosen.category("model_department").quota == 3
+
+
+def test_next_years_campaign_is_made_once(world: World) -> None:
+    this_year = world.campaign("five-good-sites", CITY)
+    command = CreateNextYearCampaign(previous_campaign_id=this_year.id)
+    made = world.app.execute(command, ADMIN, at=FIVE_GOOD_2022.after_commendation)
+    with pytest.raises(CampaignExistsError):
+        world.app.execute(command, ADMIN, at=FIVE_GOOD_2022.after_commendation)
+    assert str(world.app.get_campaign(this_year.id).next_campaign_id) == made["id"]
+
+
+def test_the_best_within_quota_passes_over_a_nominee_the_parent_holds(
+    world: World, county_and_city: tuple[CampaignRef, str]
+) -> None:
+    county, city_id = county_and_city
+    best = model_village(world, county, VILLAGES[0], score=95)
+    second = model_village(world, county, VILLAGES[1], score=80)
+    # 前双村 was declared to the city directly (by the county's own declaration, say)
+    world.app.execute(
+        Declare(
+            campaign_id=city_id,
+            category="model_village",
+            declaring_unit_id=COUNTY,
+            nominee=dict(world.app.get_nomination(best).as_dict()["nominee"]),
+            form=MODEL_VILLAGE_FORM,
+            material=world.app.get_nomination(best).material,
+        ),
+        COUNTY_DECLARER,
+        at=FORWARDED_AT,
+    )
+    (up,) = forward_selected(world, county, "model_village")["forwarded"]
+    assert up["id"] == second
+
+
+def test_a_village_forwarded_after_passing_still_counts_for_its_township_below(
+    world: World, county_and_city: tuple[CampaignRef, str]
+) -> None:
+    county, _ = county_and_city
+    for unit in VILLAGES:
+        model_village(world, county, unit)
+    township = world.inspected(
+        county,
+        TOWNSHIP,
+        88,
+        category="model_township",
+        form=MODEL_TOWNSHIP_FORM,
+        name="彭镇",
+        reviewer=COUNTY_REVIEWER,
+        inspector=COUNTY_INSPECTOR,
+    )
+    forward_selected(world, county, "model_village")  # every village goes up, none titled here
+    result = world.app.execute(
+        Commend(campaign_id=county.id, category="model_township"), COUNTY_REVIEWER, at=COUNTY_TITLES_AT
+    )
+    assert [c["id"] for c in result["commended"]] == [township]
+
+
+def test_a_selecting_level_does_not_forward_what_it_commended_when_commendation_closes(
+    world: World, county_and_city: tuple[CampaignRef, str]
+) -> None:
+    county, _ = county_and_city
+    nid = model_village(world, county, VILLAGE)
+    world.app.execute(
+        Commend(campaign_id=county.id, category="model_village"), COUNTY_REVIEWER, at=COUNTY_TITLES_AT
+    )
+    result = world.app.execute(
+        ForwardCommended(campaign_id=county.id), SYSTEM, at=FOUR_CREATIONS_2017.after_commendation
+    )
+    assert result["forwarded"] == [] and world.state(nid) == "commended"
+
+
+# --- seed 001: 县直机关工委 reviews the agencies ------------------------------------------------------
+
+COMMITTEE = "yijun-jiguan-gongwei"  # 县直机关工委, under the county
+COMMITTEE_REVIEWER = Actor("tok-gongwei-reviewer", Role.REVIEWER, COMMITTEE)
+COMMITTEE_INSPECTOR = Actor("tok-gongwei-inspector", Role.INSPECTOR, COMMITTEE)
+AGENCY_SITE_FORM = {
+    "satisfaction_rate": 95,
+    "monthly_sessions": 2,
+    "yearly_hours": 48,
+    "monthly_tutoring": 1,
+}
+
+
+@pytest.fixture
+def delegated(world: World) -> CampaignRef:
+    from domain.commands import RegisterUnit
+
+    world.app.execute(
+        RegisterUnit(
+            code=COMMITTEE,
+            name="Agencies' working committee",
+            name_zh="县直机关工委",
+            level="agency",
+            parent_id=COUNTY,
+        ),
+        ADMIN,
+    )
+    return world.campaign("double-strengthen", COUNTY, delegates={"agency": COMMITTEE})
+
+
+def agency_checklist(world: World, campaign: CampaignRef) -> dict:
+    category = world.app.get_campaign(campaign.id).category("five_good_demo_site")
+    return {c.code: {i.code: True for i in c.items} for c in category.checklists_for("agency")}
+
+
+def test_the_agencies_working_committee_reviews_inspects_and_commends_the_agencies(
+    world: World, delegated: CampaignRef
+) -> None:
+    when = delegated.when
+    site = world.declare(
+        delegated,
+        AGENCY,
+        category="five_good_demo_site",
+        form=AGENCY_SITE_FORM,
+        declaring_unit=COUNTY,
+        actor=COUNTY_DECLARER,
+        name="农业局远教站点",
+    )
+    department = world.declare(
+        delegated,
+        AGENCY,
+        category="model_department",
+        form={"demo_site_share": 40},
+        declaring_unit=COUNTY,
+        actor=COUNTY_DECLARER,
+        name="宜君县农业局",
+    )
+    for nid in (site, department):
+        world.admit(delegated, nid, actor=COMMITTEE_REVIEWER)
+    category = world.app.get_campaign(delegated.id).category("five_good_demo_site")
+    world.app.execute(
+        Inspect(
+            nomination_id=site,
+            methods=["site_visit"],
+            scores=uniform_scores(category, 85),
+            verdict="pass",
+            checklist=agency_checklist(world, delegated),
+        ),
+        COMMITTEE_INSPECTOR,
+        at=when.inspection,
+    )
+    world.inspect(delegated, department, 85, category="model_department", actor=COMMITTEE_INSPECTOR)
+    result = world.app.execute(
+        Commend(campaign_id=delegated.id, category="model_department"),
+        COMMITTEE_REVIEWER,
+        at=when.commendation,
+    )
+    assert [c["id"] for c in result["commended"]] == [department]
+    # five-good demonstration sites are villages' too: the county commends them
+    with pytest.raises(OutsideJurisdictionError):
+        world.app.execute(
+            Commend(campaign_id=delegated.id, category="five_good_demo_site"),
+            COMMITTEE_REVIEWER,
+            at=when.commendation,
+        )
+
+
+def test_the_committee_does_not_act_on_village_sites(world: World, delegated: CampaignRef) -> None:
+    village = world.declare(
+        delegated,
+        VILLAGE,
+        category="five_good_demo_site",
+        form={"county_acceptance_passed": True, "satisfaction_rate": 95},
+    )
+    with pytest.raises(OutsideJurisdictionError):
+        world.admit(delegated, village, actor=COMMITTEE_REVIEWER)
+    assert world.admit(delegated, village, actor=COUNTY_REVIEWER)["state"] == "admitted"
+
+
+def test_only_the_levels_the_template_allows_are_delegated_to_a_unit_below(world: World) -> None:
+    with pytest.raises(InvalidCampaignError) as refused:
+        world.campaign("double-strengthen", COUNTY, delegates={"village": TOWNSHIP, "agency": CITY})
+    assert sorted((f.rule, f.field) for f in refused.value.failures) == [
+        ("delegable_level", "delegates.village"),
+        ("delegate_below_organiser", "delegates.agency"),
+    ]

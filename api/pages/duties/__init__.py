@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import App
+from api.deps import App, ServicesDep
 from api.pages.common import campaign_label, refusal
 from api.pages.forms import ActionForm, PostedForm, submit
 from api.pages.i18n import Translator, language_of
@@ -154,6 +154,11 @@ def _local_instant(form: PostedForm, name: str, timezone: str) -> datetime | Non
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
+def _done(response: Response) -> bool:
+    """The command was carried out (a redirect; a refusal renders the form again)."""
+    return response.status_code in (204, 303)
+
+
 def _item_page(campaign_id: str, duty: str, unit_id: str) -> str:
     return f"/ui/duties/{campaign_id}/{duty}/{unit_id}"
 
@@ -208,8 +213,16 @@ async def accept_duty(
 
 @router.post("/{campaign_id}/{duty}/{unit_id}/return", response_class=HTMLResponse)
 async def return_duty(
-    request: Request, campaign_id: str, duty: str, unit_id: str, app: App, form: ActionForm
+    request: Request,
+    campaign_id: str,
+    duty: str,
+    unit_id: str,
+    app: App,
+    services: ServicesDep,
+    form: ActionForm,
 ) -> Response:
+    """A return, perhaps with a new deadline: then the campaign's workflow is told, as the API
+    does (bounded, never raises), so it sets a timer for it."""
     t = Translator(language_of(request))
     timezone = app.get_campaign(campaign_id).timezone
 
@@ -222,7 +235,12 @@ async def return_duty(
             resubmit_by=_local_instant(form, "resubmit_by", timezone),
         )
 
-    return await _on_item(request, app, form, campaign_id, duty, unit_id, build, t("duties.returned"))
+    response = await _on_item(
+        request, app, form, campaign_id, duty, unit_id, build, t("duties.returned")
+    )
+    if _done(response) and _text(form, "resubmit_by").strip():
+        await services.scheduler.deadline_extended(campaign_id)
+    return response
 
 
 async def _on_campaign(
@@ -258,8 +276,10 @@ async def record_spot_check(
 
 @router.post("/{campaign_id}/{duty}/circular", response_class=HTMLResponse)
 async def issue_circular(
-    request: Request, campaign_id: str, duty: str, app: App, form: ActionForm
+    request: Request, campaign_id: str, duty: str, app: App, services: ServicesDep, form: ActionForm
 ) -> Response:
+    """A circular; one of criticism sets a 限期整改 deadline, and the campaign's workflow is told
+    of it, as the API does (bounded, never raises)."""
     t = Translator(language_of(request))
     timezone = app.get_campaign(campaign_id).timezone
 
@@ -274,4 +294,7 @@ async def issue_circular(
             rectify_by=_local_instant(form, "rectify_by", timezone),
         )
 
-    return await _on_campaign(request, app, form, campaign_id, build, t("duties.issued"))
+    response = await _on_campaign(request, app, form, campaign_id, build, t("duties.issued"))
+    if _done(response) and _text(form, "rectify_by").strip():
+        await services.scheduler.deadline_extended(campaign_id)
+    return response

@@ -135,7 +135,10 @@ async def set_quotas(request: Request, campaign_id: str, app: App, form: ActionF
     campaign = context["campaign"]
 
     def command() -> SetForwardingQuotas:
-        quotas = typed_quotas(form.values, context["below"], list(context["categories"]))
+        shown = {b.unit_id for b in context["below"]}
+        # The table shows at most UNITS_SHOWN units: the quotas of those it did not show stay.
+        kept = {u: dict(q) for u, q in campaign.forwarding_quotas.items() if u not in shown}
+        quotas = kept | typed_quotas(form.values, context["below"], list(context["categories"]))
         reason = str(form.values.get("reason") or "")
         if len(reason) > MAX_REASON:
             raise RuleViolationError(
