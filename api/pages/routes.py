@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import App, ServicesDep
+from api.duty_board import duty_board
 from api.instants import checked_as_of
 from api.pages.charts import pipeline_chart
 from api.pages.formatting import local_date, phase_countdowns
@@ -26,6 +27,7 @@ from domain.nominations import Nomination
 from domain.rules.inspection import sees_other_inspections
 from domain.rules.jurisdiction import can_read_unit_records, require_read
 from domain.rules.material import count_characters
+from domain.vocabulary import BaseKind, DutyState
 
 NOMINATIONS_SHOWN = 100
 
@@ -62,6 +64,8 @@ def dashboard(
     else:
         nominations, more = nominations_as_of(app, campaign, None, instant, NOMINATIONS_SHOWN)
     charts = {c["code"]: pipeline_chart(c["code"], c["states"], t) for c in board["categories"]}
+    # The duties per unit, now (the duty board is not kept as of an instant).
+    duties = duty_board(services, actor, str(campaign.id)) if campaign.duties and not instant else None
     names = unit_names(app, t)
     return render(
         request,
@@ -77,6 +81,8 @@ def dashboard(
             "unit_name": names,
             "as_of": as_of,
             "own_unit": own_unit,
+            "duty_board": duties,
+            "duty_state": DutyState,
             "hidden_scores": {
                 n.id for n in nominations if not sees_other_inspections(actor, n.inspections)
             },
@@ -155,6 +161,7 @@ def nomination_page(request: Request, nomination_id: str, app: App, actor: PageA
             "unit_name": names,
             "material_chars": count_characters(nomination.material),
             "provenance": provenance(app, nomination, t, names, sees_scores=sees_scores),
+            "base_kind_label": lambda code: t.term(BaseKind, code),
         },
     )
 

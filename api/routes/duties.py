@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.deps import App, Command, CurrentActor, ServicesDep
+from api.duty_board import duty_board
 from api.responses import created, replayed
 from api.schemas import (
     CircularCreate,
@@ -31,8 +32,6 @@ from domain.commands import AcceptDuty, IssueCircular, RecordSpotCheck, ReturnDu
 from domain.duties import DutyBook, Owed
 from domain.rules.jurisdiction import can_read_campaign, require_read
 from domain.vocabulary import DutyState, Role
-from infra.bootstrap import Services
-from projections.duties import DutyBoardReader
 
 router = APIRouter(prefix="/v1/campaigns", tags=["duties"])
 DutyCode = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -104,64 +103,6 @@ async def list_duties(
     state: Annotated[DutyState | None, Query()] = None,
 ) -> Any:
     return await run_in_threadpool(board, app, actor, campaign_id, unit_id, state)
-
-
-def duty_board(services: Services, actor: Actor, campaign_id: str) -> dict[str, Any]:
-    """The duty board from the projection: per unit, each duty's state laid over what the
-    campaign's duties make it owe (untouched duties are due), and the rectifications circulars
-    made."""
-    app = services.app
-    book = _readable(app, actor, campaign_id)
-    services.views.catch_up()
-    rows = {
-        (r["duty"], r["unit_id"]): r
-        for r in DutyBoardReader(services.views.store).rows(book.campaign_id)
-    }
-    names: dict[str, str | None] = {}
-    entries: list[tuple[str, dict[str, Any]]] = []
-    for item, unit in book.expected():
-        names[unit.code] = unit.name_zh
-        if actor.role == Role.DECLARER and not (actor.unit_id and unit.is_within(actor.unit_id)):
-            continue
-        row = rows.pop((item.code, unit.code), None)
-        entries.append((unit.code, _board_entry(item.code, item.kind, item.due_at.isoformat(), row)))
-    for (code, unit_id), row in rows.items():  # rectifications: made by circulars, not declared
-        if row["kind"] != "rectification":
-            continue
-        if actor.role == Role.DECLARER and not (
-            actor.unit_id and app.get_unit(unit_id).is_within(actor.unit_id)
-        ):
-            continue
-        entries.append((unit_id, _board_entry(code, row["kind"], row["due_at"], row)))
-    units: dict[str, dict[str, Any]] = {}
-    for unit_id, entry in entries:
-        summary = units.setdefault(
-            unit_id,
-            {
-                "unit_id": unit_id,
-                "unit_name_zh": names.get(unit_id),
-                "states": dict.fromkeys(DutyState.codes(), 0),
-                "late": 0,
-                "owed": 0,
-                "duties": [],
-            },
-        )
-        summary["states"][entry["state"]] += 1
-        summary["owed"] += 1
-        summary["late"] += int(entry["late"])
-        summary["duties"].append(entry)
-    return {"campaign_id": book.campaign_id, "units": list(units.values())}
-
-
-def _board_entry(code: str, kind: str, due_at: str | None, row: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "duty": code,
-        "kind": str(kind),
-        "state": row["state"] if row else str(DutyState.DUE),
-        "late": bool(row and row["late"]),
-        "due_at": (row and row["due_at"]) or due_at,
-        "updated_at": row["updated_at"] if row else None,
-    }
 
 
 @router.get(

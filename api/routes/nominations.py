@@ -40,6 +40,7 @@ from api.schemas import (
 from domain.actors import Role
 from domain.commands import Declare, Forward, Inspect, PreReview, Reinspect, Revoke, Withdraw
 from domain.errors import RuleFailure, RuleViolationError
+from domain.rules.inspection import blind_history, blind_view
 from domain.rules.jurisdiction import require_role
 
 router = APIRouter(prefix="/v1", tags=["nominations"])
@@ -152,7 +153,7 @@ def list_nominations(
         start=_decode_cursor(cursor),
         limit=limit,
     )
-    items = [n.as_dict() for n in page]
+    items = [blind_view(n.as_dict(), actor, n.inspections) for n in page]
     next_cursor = (
         base64.urlsafe_b64encode(str(position).encode()).decode() if position is not None else None
     )
@@ -175,7 +176,7 @@ def read_nomination(
     if as_of is not None:
         nomination = app.queries.nomination_as_of(nomination_id, checked_as_of(as_of))
     response.headers["ETag"] = f'"{nomination.version}"'
-    return nomination.as_dict()
+    return blind_view(nomination.as_dict(), actor, nomination.inspections)
 
 
 @router.get(
@@ -192,7 +193,7 @@ def history(nomination_id: str, app: App, actor: CurrentActor, services: Service
             position=logged.get(e["version"], (None, None))[0],
             hash=logged.get(e["version"], (None, None))[1],
         )
-        for e in app.queries.history(nomination_id)
+        for e in blind_history(app.queries.history(nomination_id), actor, nomination.inspections)
     ]
 
 

@@ -240,3 +240,44 @@ def sees_other_inspections(actor: Actor, inspections: Sequence[Inspection]) -> b
     return actor.role != Role.INSPECTOR or any(
         i.inspector.token_id == actor.token_id for i in inspections
     )
+
+
+def blind_view(view: dict[str, Any], actor: Actor, inspections: Sequence[Inspection]) -> dict[str, Any]:
+    """A nomination as an inspector who has not inspected it yet may read it (judging on its
+    own): its own inspections only, no aggregate score, and no lower level's scores in the
+    provenance of a nomination forwarded from below."""
+    if sees_other_inspections(actor, inspections):
+        return view
+    own = [i for i in view.get("inspections", []) if i["inspector"]["token_id"] == actor.token_id]
+    provenance = view.get("forwarded_from")
+    if provenance:
+        provenance = {k: v for k, v in provenance.items() if k not in ("score", "inspections")}
+    return {**view, "inspections": own, "score": None, "passed": None, "forwarded_from": provenance}
+
+
+BLIND_EVENTS = frozenset({"nomination.inspected", "nomination.lower_inspection_accepted"})
+
+
+def blind_history(
+    events: Sequence[dict[str, Any]], actor: Actor, inspections: Sequence[Inspection]
+) -> list[dict[str, Any]]:
+    """A nomination's history as ``blind_view`` reads it: others' inspections left out, and
+    the lower level's scores out of the declaration's provenance."""
+    if sees_other_inspections(actor, inspections):
+        return list(events)
+    shown = []
+    for event in events:
+        if (
+            event["type"] in BLIND_EVENTS
+            and (event.get("actor") or {}).get("token_id") != actor.token_id
+        ):
+            continue
+        provenance = (event.get("data") or {}).get("forwarded_from")
+        if provenance:
+            data = dict(event["data"])
+            data["forwarded_from"] = {
+                k: v for k, v in provenance.items() if k not in ("score", "inspections")
+            }
+            event = {**event, "data": data}
+        shown.append(event)
+    return shown

@@ -266,7 +266,7 @@ def test_a_model_base_is_declared_from_the_form_with_its_kind(tmp_path: Path) ->
             assert done.status_code == 303, done.text
             (nomination,) = app.queries.campaign_nominations(campaign.id, category="model_base")
             shown = declarer.get(f"/ui/nominations/{nomination.id}").text
-            assert 'data-testid="base-kind">cooperative<' in shown and "示范基地类型" in shown
+            assert 'data-testid="base-kind">合作社<' in shown and "示范基地类型" in shown
         assert (nomination.nominee.kind, nomination.nominee.name, nomination.nominee.extra) == (
             "base",
             "前双村核桃专业合作社",

@@ -267,6 +267,10 @@ def test_the_duty_pages_submit_return_accept_and_criticise(tmp_path, monkeypatch
                 == 303
             )
             assert browser.get(f"{item}/accept").status_code in (404, 405)
+            # the campaign's dashboard shows the duties per unit (its own unit's, to a declarer)
+            board = browser.get(f"/ui/campaigns/{campaign.id}").text
+            assert 'data-testid="dashboard-duties"' in board and f'data-unit="{TOWNSHIP}"' in board
+            assert f'<tr data-unit="{OTHER_TOWNSHIP}">' not in board
         with _signed_in(server, organiser) as browser:
             assert f'href="/ui/duties/{campaign.id}"' in browser.get("/ui/organise").text
             page = browser.get(item).text

@@ -12,13 +12,14 @@ import httpx
 
 from domain.commands import IssueToken
 from tests.api.page_session import login
-from tests.builders.actors import ADMIN, COUNTY_DECLARER, COUNTY_REVIEWER
-from tests.builders.clock import DOUBLE_STRENGTHEN_2011, FOUR_CREATIONS_2017, Clock, utc
+from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, COUNTY_DECLARER, COUNTY_REVIEWER
+from tests.builders.clock import DOUBLE_STRENGTHEN_2011, FIVE_GOOD_2022, FOUR_CREATIONS_2017, Clock, utc
 from tests.builders.forms import MODEL_VILLAGE_FORM
 from tests.builders.http import problem, serve_in_process
 from tests.builders.material import material_of
 from tests.builders.tree import (
     AGENCY,
+    CITY,
     COUNTY,
     OTHER_TOWNSHIP,
     OTHER_TOWNSHIP_VILLAGE,
@@ -275,3 +276,33 @@ def test_the_agencies_working_committee_finds_only_the_agencies_on_its_desk(tmp_
         assert problem(
             api.post(f"/v1/nominations/{village_site}/pre-review", json={"decision": "admit"}), 403
         )
+
+
+def test_an_inspector_reads_no_other_score_before_its_own_inspection(tmp_path: Path) -> None:
+    """Judging on its own (as the pages already did): over the API too, an inspector who has
+    not inspected a nomination sees no other inspection, no score, and no lower level's
+    scores in its provenance."""
+    clock = Clock(FOUR_CREATIONS_2017.declaration)
+    with serve_in_process(f"sqlite:///{tmp_path / 'blind.sqlite3'}", clock) as server:
+        app = server.services.app
+        world = World(app)
+        world.register(UNIT_TREE)
+        nid = world.inspected(
+            world.campaign("five-good-sites"),
+            VILLAGE,
+            85,
+            reviewer=CITY_REVIEWER,
+            inspector=CITY_INSPECTOR,
+        )
+        clock.now = FIVE_GOOD_2022.inspection
+        second = app.execute(IssueToken(role="inspector", unit_id=CITY, label="第二考核组"), ADMIN)[
+            "token"
+        ]
+        api = server.client(second)
+        read = api.get(f"/v1/nominations/{nid}").json()
+        assert (read["inspections"], read["score"], read["passed"]) == ([], None, None)
+        history = api.get(f"/v1/nominations/{nid}/history").json()
+        assert "nomination.inspected" not in [e["type"] for e in history]
+        listed = api.get(f"/v1/campaigns/{read['campaign_id']}/nominations").json()["items"]
+        assert [(n["score"], n["inspections"]) for n in listed] == [(None, [])]
+        assert server.client().get(f"/v1/nominations/{nid}").json()["score"] == 85
