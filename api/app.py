@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import docs, metrics, pages, problems
 from api.auth import Authenticator
+from api.evidence_files import EVIDENCE_BODY_OVERHEAD
 from api.guard import RequestGuard
 from api.metrics import HttpMetrics
 from api.request_context import RequestContext
@@ -20,9 +21,14 @@ from api.routes import (
     audit,
     boards,
     campaigns,
+    corrections,
+    documents,
     duties,
+    evidence,
     health,
     nominations,
+    publicity,
+    teams,
     templates,
     tokens,
     units,
@@ -54,6 +60,11 @@ TAGS = [
     "tokens",
     "campaigns",
     "nominations",
+    "evidence",
+    "documents",
+    "teams",
+    "publicity",
+    "corrections",
     "duties",
     "activity days",
     "read models",
@@ -66,6 +77,11 @@ TAGS = [
 AUTHENTICATED_ROUTERS = (
     nominations,
     campaigns,
+    evidence,
+    documents,  # the printed documents (issue 22, item 5)
+    teams,  # inspection teams, recusal, normalisation (issue 22, items 1-3)
+    publicity,  # 公示 and objections (issue 23, items 1-2)
+    corrections,  # corrections and appeals (issue 23, items 3-4)
     duties,
     templates,
     units,
@@ -123,11 +139,14 @@ def create_app(services: Services, *, on_shutdown: Callable[[], None] | None = N
         auth=app.state.auth,
         max_body=settings.max_body_bytes,
         max_import=settings.max_import_bytes,
+        max_upload=settings.max_evidence_bytes + EVIDENCE_BODY_OVERHEAD,
     )
     app.add_middleware(SecurityHeaders)  # around every response, the 500 problems included
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # the outermost
 
     app.include_router(health.router)  # first: a liveness probe matches at once
+    app.include_router(documents.public_router)  # a certificate's code, checked without a token
+    app.include_router(publicity.public_router)  # the 公示 and its objections, without a token
     for module in AUTHENTICATED_ROUTERS:
         app.include_router(module.router, responses=problems.AUTHENTICATED)
     app.include_router(metrics.router)

@@ -109,6 +109,7 @@ RESERVED = frozenset(
 
 # Most specific first.
 STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.PdfFontMissingError, 503),  # the deployment cannot print until the font is there
     (errors.StaleVersionError, 412),
     (errors.NotFoundError, 404),
     (errors.ConflictError, 409),

@@ -904,3 +904,58 @@ class DutyBoardUnit(DutyUnitSummary):
 class DutyBoardPublic(BaseModel):
     campaign_id: str
     units: list[DutyBoardUnit]
+
+
+# --- evidence files (issue 22, item 4) ----------------------------------------------------------
+
+
+class EvidencePublic(BaseModel):
+    kind: str = Field(description="declaration | inspection / 申报材料 | 考核材料")
+    sha256: str = Field(description="the SHA-256 of the bytes (the file's name in the blob store)")
+    size: int
+    media_type: str = Field(description="sniffed from the bytes / 由文件内容识别")
+    name: str = Field(description="the original file name, cleaned / 原文件名")
+    thumbnail_sha256: str | None = None
+    inspection: int | None = Field(None, description="which inspection (1-based), if named")
+    uploaded_by: dict[str, Any]
+    uploaded_at: datetime
+    download: str
+    thumbnail: str | None = None
+
+
+class EvidenceAttachResult(BaseModel):
+    id: str
+    version: int
+    attached: bool = Field(description="false: the same file was already attached this way")
+    replayed: bool = False
+    evidence: EvidencePublic | None = None
+
+
+class EvidenceList(BaseModel):
+    nomination_id: str
+    items: list[EvidencePublic]
+
+
+# --- printed documents and verification codes (issue 22, item 5) -------------------------------
+
+
+class Bilingual(BaseModel):
+    zh: str
+    en: str
+
+
+class TitleVerification(BaseModel):
+    """What a public check of a certificate's code answers: what the certificate shows, and
+    whether the title is in force."""
+
+    code: str = Field(description="the code as printed: LRL-XXXX-XXXX-XXXX")
+    status: Literal["active", "revoked"] = Field(description="active: in force / 有效；revoked: 已撤销")
+    status_zh: str
+    holder_name: str
+    category: Bilingual = Field(description="the title / 荣誉称号")
+    campaign: Bilingual
+    organiser: Bilingual
+    granted_on: str = Field(description="the date granted, in the campaign's time zone")
+    revoked_on: str | None = None
+    revocation: Bilingual | None = Field(None, description="why it was revoked (the cause)")
+    verify_path: str

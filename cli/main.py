@@ -8,8 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.documents import print_cli, titles_cli
+from cli.evidence import evidence_cli
 from cli.projections import audit_cli, projections_cli
+from cli.publicity import publicity_cli
 from cli.signals import exit_on_sigterm
+from cli.teams import teams_cli
 from cli.tokens import token_cli
 from domain.templates import get_template, load_templates
 from infra.bootstrap import bootstrap
@@ -27,6 +31,11 @@ cli.add_typer(webhooks_cli, name="webhooks")
 console = Console()
 cli.add_typer(projections_cli, name="projections")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(evidence_cli, name="evidence")
+cli.add_typer(print_cli, name="print")  # the printed documents (issue 22, item 5)
+cli.add_typer(titles_cli, name="titles")
+cli.add_typer(teams_cli, name="teams")  # inspection teams (issue 22, items 1-3)
+cli.add_typer(publicity_cli, name="publicity")  # 公示: run the workflow's step (issue 23)
 
 
 @templates_cli.command("list")

@@ -240,17 +240,43 @@ def audit_verify(
         list[Path] | None,
         typer.Option("--public-key", help="a public key (PEM) to trust besides this instance's"),
     ] = None,
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files", help="also hold every evidence file the log names to its stored bytes (SHA-256)"
+        ),
+    ] = False,
 ) -> None:
     """Recompute the hash chain from the stored events and hold it to every signed checkpoint
-    (the stored ones and --checkpoints); exit 1 naming the first bad position or checkpoint."""
+    (the stored ones and --checkpoints); exit 1 naming the first bad position or checkpoint.
+    --files: every evidence file in the log is read back from the blob store and hashed; exit 1
+    naming each one missing or altered."""
     kept = _read(checkpoints, read_checkpoints, "checkpoints") if checkpoints else []
     keys = [_read(k, read_public_key, "public key") for k in public_key or []]
     services = bootstrap()
     try:
         result = services.views.verify(kept, keys)
+        file_problems: list[str] = []
+        if files:
+            from infra.blob_store import verify_logged_files
+
+            checked, file_problems = verify_logged_files(services.views.export(), services.blobs)
+            for problem in file_problems:
+                console.print(f"[red]evidence file broken[/red]: {problem}")
+            if not file_problems:
+                console.print(
+                    f"[green]evidence files intact[/green]: {checked:,} file(s) match their hashes "
+                    f"/ 佐证材料完整：{checked:,} 个文件与哈希一致"
+                )
     finally:
         services.close()
     _report(result)
+    if file_problems:
+        console.print(
+            f"[red]{len(file_problems)} evidence file(s) missing or altered[/red] "
+            f"/ {len(file_problems)} 个佐证材料缺失或被改动"
+        )
+        raise typer.Exit(1)
 
 
 @audit_cli.command("verify-export")

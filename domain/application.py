@@ -42,6 +42,7 @@ from domain.transcodings import all_transcodings
 from domain.units import Unit
 from domain.webhook_reads import WebhookReads
 from domain.webhooks import SecretVault
+from domain.working_days import HolidayCalendar
 
 MAX_ATTEMPTS = 8
 BACKFILL_BATCH = 500
@@ -84,6 +85,7 @@ class Laurel(Application[UUID]):
         url_guard: UrlGuard | None = None,
         secret_vault: Callable[[Laurel], SecretVault] | None = None,
         token_policy: TokenPolicy | None = None,
+        holiday_calendar: HolidayCalendar | None = None,
     ) -> None:
         """``url_guard`` refuses webhook URLs by their addresses (none by default);
         ``secret_vault`` makes the vault of webhook signing secrets from the application (the
@@ -103,6 +105,7 @@ class Laurel(Application[UUID]):
             url_guard=url_guard or no_guard,
             secret_vault=secret_vault(self) if secret_vault is not None else None,
             token_policy=token_policy or TokenPolicy(),
+            holiday_calendar=holiday_calendar,
         )
         self.queries = Queries(self.load, self.roster, clock)
         self.titles = TitleRegister(self.load, self.roster)
@@ -209,7 +212,8 @@ class Laurel(Application[UUID]):
             except IntegrityError:
                 if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
                     return first
-                if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
+                versioned = expected_version is not None and not decision.rechecks_version
+                if versioned or attempt == MAX_ATTEMPTS - 1:
                     raise self._conflict(name) from None
                 self._back_off(attempt)
                 continue
@@ -218,6 +222,34 @@ class Laurel(Application[UUID]):
                 answer.update(jsonable(dict(decision.then(self._follow_up(actor, at)))))
             return answer
         raise AssertionError("unreachable")
+
+    def decide(
+        self,
+        command: Command,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """What ``execute`` would answer now, or its refusal, saving nothing: for a use case
+        with work outside the store (an evidence file's bytes) that should be done only once
+        the command would be accepted. ``execute`` still decides again when it runs; an
+        ``idempotency_key`` already used for this kind of command answers with the first run's
+        result (``execute`` then holds the repeat to the first run's fields)."""
+        at = (at or self.clock()).astimezone(UTC)
+        if (check := CHECKS.get(type(command))) is not None:
+            check(command, actor)
+        check_text(command_fields(command), idempotency_key)
+        receipt = self.load.receipt(idempotency_key) if idempotency_key else None
+        if receipt is not None and receipt.command == command.command:
+            return dict(receipt.result, replayed=True)
+        ctx = Context(
+            actor, at, expected_version, self.load, self.queries, self.roster, self.collaborators
+        )
+        decision = HANDLERS[type(command)](command, ctx)
+        answer: dict[str, Any] = jsonable(dict(decision.result))
+        return answer
 
     @staticmethod
     def _conflict(command: str) -> ConcurrencyConflictError:

@@ -311,7 +311,7 @@ class Campaign(Aggregate):
         """A campaign of ``template`` run by the organiser, with its phases and categories as
         instantiated (quotas overridden at creation); without a ``year``, the year its first
         phase opens."""
-        return cls._create(
+        campaign = cls._create(
             cls.Created,
             id=uuid4(),
             timestamp=at,
@@ -335,6 +335,16 @@ class Campaign(Aggregate):
             duties=list(template.duties),
             forwards_commended=template.forwards_commended,
         )
+        if template.publicity:  # 公示 before the titles (issue 23; domain/publicity.py)
+            campaign.trigger_event(
+                cls.PublicityConfigured,
+                timestamp=at,
+                working_days=int(template.publicity["working_days"]),
+                public_page=bool(template.publicity.get("public_page", True)),
+                reason="template",
+                actor=actor,
+            )
+        return campaign
 
     # --- reads -------------------------------------------------------------------------
 
@@ -381,8 +391,21 @@ class Campaign(Aggregate):
     def steps_of(self, phase_code: str) -> list[Step]:
         return [step for step in Step if self.steps.get(step) == phase_code]
 
-    def require_step_open(self, step: Step | str, at: datetime) -> None:
-        require_open(self.phase_for(step), step, at)
+    def require_step_open(
+        self,
+        step: Step | str,
+        at: datetime,
+        *,
+        units: Sequence[str] = (),
+        nomination_id: str | None = None,
+    ) -> None:
+        """The step's phase open at ``at``, or reopened for one of ``units`` or for the
+        nomination (issue 23); nothing is open in a cancelled campaign."""
+        self.require_not_cancelled()
+        phase = self.phase_for(step)
+        if not phase.is_open_at(at) and self.reopened_for(phase.code, at, units, nomination_id):
+            return
+        require_open(phase, step, at)
 
     def current_phase(self, at: datetime) -> Phase | None:
         return next((p for p in self.phases if p.is_open_at(at)), None)
@@ -598,6 +621,7 @@ class Campaign(Aggregate):
                 for key, n in sorted(self.forwarded.items())
             ],
             "phases": self.phase_summaries(),
+            **self.corrections_summary(),  # issue 23: cancelled, reopenings
             "categories": [
                 {
                     "code": c.code,
@@ -610,4 +634,481 @@ class Campaign(Aggregate):
                 }
                 for c in self.categories
             ],
+        }
+
+    # --- inspection teams and score normalisation (issue 22, items 1-3; domain/teams.py) -----
+
+    teams: tuple[dict[str, Any], ...] = ()  # the teams in forming order (TeamFormed, ...)
+    teams_formed: int = 0  # how many were ever formed (a new team's default id counts on)
+    score_normalisation: str = "none"  # ScoreNormalisation: how the ranking compares teams
+
+    class TeamFormed(Event):
+        team: dict[str, Any]  # id, name, leader, members (domain/teams.py)
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.teams = (*aggregate.teams, dict(self.team))
+            aggregate.teams_formed = aggregate.teams_formed + 1
+
+    class TeamChanged(Event):
+        team_id: str
+        team: dict[str, Any]  # the team as it now stands
+        added: list[str]  # member keys
+        removed: list[str]
+        renamed: bool
+        leader_changed: bool
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.teams = tuple(
+                dict(self.team) if t["id"] == self.team_id else t for t in aggregate.teams
+            )
+
+    class TeamDisbanded(Event):
+        team_id: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.teams = tuple(t for t in aggregate.teams if t["id"] != self.team_id)
+
+    class ScoreNormalisationSet(Event):
+        method: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.score_normalisation = self.method
+
+    def form_team(self, team: Mapping[str, Any], reason: str, actor: Actor, at: datetime) -> None:
+        from domain.errors import TeamInvalidError
+        from domain.teams import team_failures
+
+        failures = team_failures(team, self.teams)
+        if any(t["id"] == team.get("id") for t in self.teams):
+            failures.append(
+                RuleFailure(
+                    "team_id_unique",
+                    f"this campaign already has a team '{team.get('id')}'",
+                    f"本次评选已有考核组「{team.get('id')}」",
+                    "team_id",
+                    None,
+                    team.get("id"),
+                )
+            )
+        if failures:
+            raise TeamInvalidError(failures)
+        self.trigger_event(
+            self.TeamFormed, timestamp=at, team=dict(team), reason=reason.strip(), actor=actor
+        )
+
+    def change_team(
+        self,
+        team: Mapping[str, Any],
+        reason: str,
+        actor: Actor,
+        at: datetime,
+    ) -> bool:
+        """Records the team as it now stands (False: nothing changed)."""
+        from domain.errors import TeamInvalidError
+        from domain.teams import find_team, team_failures
+
+        before = find_team(self.teams, str(team["id"]))
+        failures = team_failures(team, self.teams)
+        if not reason.strip():
+            failures.append(
+                RuleFailure(
+                    "team_change_reason_required",
+                    "a change to a team needs a reason",
+                    "变更考核组须说明理由",
+                    "reason",
+                )
+            )
+        if failures:
+            raise TeamInvalidError(failures)
+        old = {m["key"] for m in before["members"]}
+        new = {m["key"] for m in team["members"]}
+        changed = (
+            old != new
+            or before["name"] != team["name"]
+            or before["leader"] != team["leader"]
+            or before["members"] != team["members"]
+        )
+        if not changed:
+            return False
+        self.trigger_event(
+            self.TeamChanged,
+            timestamp=at,
+            team_id=str(team["id"]),
+            team=dict(team),
+            added=sorted(new - old),
+            removed=sorted(old - new),
+            renamed=before["name"] != team["name"],
+            leader_changed=before["leader"] != team["leader"],
+            reason=reason.strip(),
+            actor=actor,
+        )
+        return True
+
+    def disband_team(self, team_id: str, reason: str, actor: Actor, at: datetime) -> None:
+        from domain.teams import find_team
+
+        find_team(self.teams, team_id)
+        self.trigger_event(
+            self.TeamDisbanded, timestamp=at, team_id=team_id, reason=reason.strip(), actor=actor
+        )
+
+    def set_score_normalisation(self, method: str, reason: str, actor: Actor, at: datetime) -> bool:
+        from domain.vocabulary import ScoreNormalisation
+
+        term = ScoreNormalisation.parse(method)
+        if term is None:
+            raise InvalidCampaignError(
+                [
+                    RuleFailure(
+                        "score_normalisation_known",
+                        f"unknown score normalisation '{method}'",
+                        f"未知的得分标准化方式「{method}」",
+                        "method",
+                        ScoreNormalisation.codes(),
+                        method,
+                    )
+                ]
+            )
+        if term == self.score_normalisation:
+            return False
+        self.trigger_event(
+            self.ScoreNormalisationSet,
+            timestamp=at,
+            method=str(term),
+            reason=reason.strip(),
+            actor=actor,
+        )
+        return True
+
+    # --- 公示: the proposed list, its period and objections (issue 23, items 1-2;
+    # domain/publicity.py). Defaults here: campaigns recorded before it have none.
+
+    publicity: dict[str, Any] | None = None  # {"working_days", "public_page"}; None: no 公示
+    publicity_periods: tuple[dict[str, Any], ...] = ()  # each publication, closed or not
+    objections: tuple[dict[str, Any], ...] = ()  # {receipt, nomination_id, status, digest}
+    objections_reminded_at: datetime | None = None
+
+    class PublicityConfigured(Event):
+        zh, en = "设置公示", "Publicity configured"
+
+        working_days: int
+        public_page: bool
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.publicity = (
+                {"working_days": self.working_days, "public_page": self.public_page}
+                if self.working_days
+                else None
+            )
+
+    class PublicityStarted(Event):
+        zh, en = "发布拟表彰名单（公示开始）", "Publicity started"
+
+        categories: list[str]
+        nomination_ids: list[str]
+        published_at: datetime
+        closes_at: datetime
+        working_days: int
+        calendar: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.publicity_periods = (
+                *aggregate.publicity_periods,
+                {
+                    "index": len(aggregate.publicity_periods),
+                    "categories": list(self.categories),
+                    "nomination_ids": list(self.nomination_ids),
+                    "published_at": self.published_at,
+                    "closes_at": self.closes_at,
+                    "working_days": self.working_days,
+                    "closed": False,
+                },
+            )
+
+    class PublicityClosed(Event):
+        zh, en = "公示期满", "Publicity closed"
+
+        period: int
+        closes_at: datetime
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.publicity_periods = tuple(
+                {**p, "closed": True} if p["index"] == self.period else p
+                for p in aggregate.publicity_periods
+            )
+
+    class ObjectionReceived(Event):
+        """An objection lodged (its text and the objector are on the Objection only)."""
+
+        zh, en = "收到异议", "Objection received"
+
+        receipt: str
+        nomination_id: str
+        digest: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.objections = (
+                *aggregate.objections,
+                {
+                    "receipt": self.receipt,
+                    "nomination_id": self.nomination_id,
+                    "status": "open",
+                    "digest": self.digest,
+                },
+            )
+
+    class ObjectionSettled(Event):
+        zh, en = "异议处理完毕", "Objection decided"
+
+        receipt: str
+        outcome: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            status = "upheld" if self.outcome == "uphold" else "dismissed"
+            aggregate.objections = tuple(
+                {**o, "status": status} if o["receipt"] == self.receipt else o
+                for o in aggregate.objections
+            )
+
+    class ProposalWithdrawn(Event):
+        """Taken off the list: its place in the quota is free (the next best is not promoted)."""
+
+        zh, en = "撤出拟表彰名单（名额空出）", "Withdrawn from the proposed list"
+
+        category: str
+        nomination_id: str
+        objection: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            kept = [n for n in aggregate.commended.get(self.category, []) if n != self.nomination_id]
+            aggregate.commended = {**aggregate.commended, self.category: kept}
+            before = aggregate.withdrawn_from_list or {}
+            withdrawn = {**before, self.category: before.get(self.category, 0) + 1}
+            aggregate.withdrawn_from_list = withdrawn
+
+    withdrawn_from_list: dict[str, int] | None = None  # per category: proposals withdrawn
+
+    def withdrawn_count(self, category: str) -> int:
+        return (self.withdrawn_from_list or {}).get(category, 0)
+
+    def ranks_proposed(self, category: str) -> int:
+        """The last rank given in the category, withdrawn proposals included (the next is
+        numbered after it: ranks never repeat)."""
+        return self.commended_count(category) + self.withdrawn_count(category)
+
+    class ObjectionsAwaitingDecision(Event):
+        zh, en = "异议待处理提醒", "Objections awaiting a decision"
+
+        nomination_ids: list[str]
+        receipts: list[str]
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.objections_reminded_at = self.timestamp
+
+    # --- corrections (issue 23, item 3; domain/corrections.py) ---------------------------------
+
+    reopenings: tuple[dict[str, Any], ...] = ()  # each PhaseReopened, closed once its window ends
+    cancelled: dict[str, Any] | None = None  # Cancelled: reason, at, by
+
+    class PhaseReopened(Event):
+        """A closed phase reopened for one unit or one nomination until ``until``."""
+
+        phase: str
+        scope: str  # ReopenScope
+        target: str  # the unit's code or the nomination's id
+        until: datetime
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.reopenings = (
+                *aggregate.reopenings,
+                {
+                    "number": len(aggregate.reopenings) + 1,
+                    "phase": self.phase,
+                    "scope": self.scope,
+                    "target": self.target,
+                    "opens_at": self.timestamp,
+                    "until": self.until,
+                    "reason": self.reason,
+                    "by": self.actor.as_dict(),
+                    "closed": False,
+                },
+            )
+
+    class ReopeningClosed(Event):
+        """A reopened window's deadline came (the workflow): what it let in and nobody acted
+        on lapsed (``lapsed``: those nominations)."""
+
+        number: int
+        lapsed: list[str]
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.reopenings = tuple(
+                dict(r, closed=True) if r["number"] == self.number else r for r in aggregate.reopenings
+            )
+
+    class Cancelled(Event):
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.cancelled = {
+                "reason": self.reason,
+                "at": self.timestamp,
+                "by": self.actor.as_dict(),
+            }
+
+    @property
+    def ends_at(self) -> datetime:
+        """The campaign's end: its last phase's close."""
+        return max(p.closes_at for p in self.phases)
+
+    def reopened_for(
+        self, phase_code: str, at: datetime, units: Sequence[str] = (), nomination_id: str | None = None
+    ) -> bool:
+        """Whether a reopening of ``phase_code`` lets this unit or nomination act at ``at``."""
+        for r in self.reopenings:
+            if r["closed"] or r["phase"] != phase_code or not r["opens_at"] <= at < r["until"]:
+                continue
+            if r["scope"] == "unit" and r["target"] in units:
+                return True
+            if r["scope"] == "nomination" and nomination_id and r["target"] == nomination_id:
+                return True
+        return False
+
+    def require_not_cancelled(self) -> None:
+        from domain.corrections import refused
+
+        if self.cancelled is not None:
+            raise refused(
+                "campaign_cancelled",
+                f"the campaign was cancelled: {self.cancelled['reason']}",
+                f"评选活动已取消：{self.cancelled['reason']}",
+                "campaign_id",
+            )
+
+    def reopen(
+        self,
+        phase_code: str,
+        scope: str,
+        target: str,
+        until: datetime,
+        reason: str,
+        actor: Actor,
+        at: datetime,
+    ) -> int:
+        """Reopens a closed phase for one unit or nomination; the reopening's number."""
+        from domain.corrections import invalid, refused
+        from domain.vocabulary import ReopenScope
+
+        self.require_not_cancelled()
+        phase = self.phase(phase_code)
+        term = ReopenScope.parse(scope)
+        if term is None:
+            raise invalid(
+                "reopen_scope_known",
+                "a phase is reopened for a unit or for a nomination",
+                "重新开放的范围须为单位（unit）或申报（nomination）",
+                "scope",
+                ReopenScope.codes(),
+                scope,
+            )
+        if not (reason or "").strip():
+            raise invalid(
+                "reopen_reason_required", "a reopening needs a reason", "重新开放须说明理由", "reason"
+            )
+        if at >= self.ends_at or until > self.ends_at:
+            raise refused(
+                "reopen_after_campaign_end",
+                f"a phase can be reopened only until the campaign's end ({self.ends_at.isoformat()})",
+                f"重新开放的截止时间不能晚于评选活动结束（{self.ends_at.isoformat()}）",
+                "until",
+                f"<= {self.ends_at.isoformat()}",
+                until.isoformat(),
+            )
+        if phase.status != PhaseStatus.CLOSED and phase.closes_at > at:
+            raise refused(
+                "reopen_phase_not_closed",
+                f"phase '{phase_code}' has not closed: extend its deadline instead",
+                f"阶段「{phase.name_zh}」尚未截止，可延长截止时间",
+                "phase",
+                None,
+                str(phase.status),
+            )
+        if until <= at:
+            raise invalid(
+                "reopen_until_in_future",
+                "the reopened window must end in the future",
+                "重新开放的截止时间须晚于当前时间",
+                "until",
+                f"> {at.isoformat()}",
+                until.isoformat(),
+            )
+        self.trigger_event(
+            self.PhaseReopened,
+            timestamp=at,
+            phase=phase_code,
+            scope=str(term),
+            target=str(target),
+            until=until,
+            reason=reason.strip(),
+            actor=actor,
+        )
+        return len(self.reopenings)
+
+    def due_reopenings(self, at: datetime) -> list[dict[str, Any]]:
+        return [r for r in self.reopenings if not r["closed"] and r["until"] <= at]
+
+    def close_reopening(self, number: int, lapsed: Sequence[str], actor: Actor, at: datetime) -> None:
+        self.trigger_event(
+            self.ReopeningClosed, timestamp=at, number=number, lapsed=list(lapsed), actor=actor
+        )
+
+    def cancel(self, reason: str, actor: Actor, at: datetime, granted: int | None = None) -> None:
+        """``granted``: the titles granted (the caller counts the nominations commended or
+        holding a title; ``commended`` also lists the proposed, 拟表彰, never granted)."""
+        from domain.corrections import invalid, refused
+
+        self.require_not_cancelled()
+        if granted is None:
+            granted = sum(len(ids) for ids in self.commended.values())
+        if granted:
+            raise refused(
+                "cancel_with_titles_granted",
+                f"{granted} title(s) have been granted in this campaign: it cannot be cancelled "
+                "(revoke titles one by one instead)",
+                f"本次评选已授予 {granted} 个荣誉称号，不能取消（可逐个撤销荣誉）",
+                "campaign_id",
+                0,
+                granted,
+            )
+        if not (reason or "").strip():
+            raise invalid(
+                "cancel_reason_required", "a cancellation needs a reason", "取消须说明理由", "reason"
+            )
+        self.trigger_event(self.Cancelled, timestamp=at, reason=reason.strip(), actor=actor)
+
+    def corrections_summary(self) -> dict[str, Any]:
+        return {
+            "cancelled": dict(self.cancelled) if self.cancelled else None,
+            "reopenings": [dict(r) for r in self.reopenings],
         }

@@ -450,3 +450,297 @@ class RecordOverdueDuties(Command):
     command: ClassVar[str] = "record_overdue_duties"
     campaign_id: Id
     limit: int = 500
+
+
+# --- evidence files (issue 22, item 4) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachEvidence(Command):
+    """Records a file already checked and stored by its SHA-256 (the route stores the bytes
+    first and removes them again when this is refused): its kind (declaration | inspection),
+    size, sniffed media type, clean original name, the thumbnail's hash for an image and, for an
+    inspection file, which inspection (1-based, in the order recorded) when it is one."""
+
+    command: ClassVar[str] = "attach_evidence"
+    nomination_id: Id
+    kind: str
+    sha256: str
+    size: int
+    media_type: str
+    name: str
+    thumbnail_sha256: str | None = None
+    inspection: int | None = None
+
+
+# --- inspection teams, recusal and score normalisation (issue 22, items 1-3) --------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormTeam(Command):
+    """An inspection team (考核验收组) of a campaign. ``members``: each either an inspector token
+    ``{"token_id": …, "home_unit_id": …?, "name": …?}`` (its home unit defaults to the token's
+    unit) or a named person ``{"name": …, "home_unit_id": …}`` (no token: the leader's token
+    records that person's inspections). ``leader``: the token id of a token member.
+    ``team_id``: a short slug (made from the order of forming when absent)."""
+
+    command: ClassVar[str] = "form_team"
+    campaign_id: Id
+    name: str
+    leader: str
+    members: Sequence[Mapping[str, Any]]
+    team_id: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeTeam(Command):
+    """Adds and removes members (``remove``: member keys — a token id, or ``person:<name>@<unit>``),
+    renames the team or changes its leader; what is not given stays."""
+
+    command: ClassVar[str] = "change_team"
+    campaign_id: Id
+    team_id: str
+    reason: str
+    add: Sequence[Mapping[str, Any]] = ()
+    remove: Sequence[str] = ()
+    name: str | None = None
+    leader: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisbandTeam(Command):
+    command: ClassVar[str] = "disband_team"
+    campaign_id: Id
+    team_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignToTeam(Command):
+    """Assigns nominations to a team by hand (one or many); a reassignment needs a reason."""
+
+    command: ClassVar[str] = "assign_to_team"
+    campaign_id: Id
+    team_id: str
+    nomination_ids: Sequence[Id]
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoAssign(Command):
+    """Assigns the campaign's admitted, not yet inspected, unassigned nominations (of
+    ``category``, if given) to its teams: balanced by count, never to a team with a recused
+    member, deterministic; those no team can take are reported, not assigned."""
+
+    command: ClassVar[str] = "auto_assign"
+    campaign_id: Id
+    category: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclareConflict(Command):
+    """A team member declares a conflict of interest on a nomination (``member``: the member's
+    key; absent, the sender's own token)."""
+
+    command: ClassVar[str] = "declare_conflict"
+    nomination_id: Id
+    reason: str
+    member: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectForMember(Inspect):
+    """An inspection recorded by a team leader's token for a named member of the team (a
+    person without a token): ``member`` is that member's key (``person:<name>@<unit>``)."""
+
+    command: ClassVar[str] = "inspect_for_member"
+    member: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetScoreNormalisation(Command):
+    """How the campaign's ranking compares teams' scores: ``none`` or ``team_z``."""
+
+    command: ClassVar[str] = "set_score_normalisation"
+    campaign_id: Id
+    method: str
+    reason: str = ""
+
+
+# --- 公示 and objections (issue 23, items 1-2; domain/publicity.py, domain/objections.py) ----
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigurePublicity(Command):
+    """The campaign's 公示: ``working_days`` (1..60; 0 turns it off: commend grants at once, as
+    before) and whether the public page shows the list. Refused once a list is proposed."""
+
+    command: ClassVar[str] = "configure_publicity"
+    campaign_id: Id
+    working_days: int
+    public_page: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetPublicPage(Command):
+    """Switches the campaign's public page (and public objections) on or off."""
+
+    command: ClassVar[str] = "set_public_page"
+    campaign_id: Id
+    public_page: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishProposedList(Command):
+    """Publishes the proposed list (拟表彰名单) of ``category`` (None: every category) not yet
+    published: the period closes after the template's working days, in the campaign's zone."""
+
+    command: ClassVar[str] = "publish_proposed_list"
+    campaign_id: Id
+    category: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdvancePublicity(Command):
+    """The workflow's step: closes the periods due, grants the titles of the proposed with no
+    open objection, and reminds (at most daily) of the objections awaiting a decision."""
+
+    command: ClassVar[str] = "advance_publicity"
+    campaign_id: Id
+
+
+@dataclass(frozen=True, kw_only=True)
+class LodgeObjection(Command):
+    """An objection (异议/举报) by anyone, against a nomination on a published list, during its
+    period. ``client``: a digest of the sender's address (never the address itself)."""
+
+    command: ClassVar[str] = "lodge_objection"
+    campaign_id: Id
+    nomination_id: Id
+    text: str
+    contact: str = ""
+    evidence: Mapping[str, Any] | None = None  # domain/evidence.py prepared (sha256, size, ...)
+    client: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvestigateObjection(Command):
+    command: ClassVar[str] = "investigate_objection"
+    receipt: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideObjection(Command):
+    """``outcome``: uphold (the nomination leaves the list; its slot stays free in the quota)
+    or dismiss (the title is granted once the period has closed and no objection is open)."""
+
+    command: ClassVar[str] = "decide_objection"
+    receipt: str
+    outcome: str
+    findings: str
+
+
+# --- corrections and appeals (issue 23, items 3-4; domain/corrections.py) -----------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoidInspection(Command):
+    """Voids one inspection (``inspection``: 1-based in recorded order) with a reason."""
+
+    command: ClassVar[str] = "void_inspection"
+    nomination_id: Id
+    inspection: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnForAmendment(Command):
+    command: ClassVar[str] = "return_for_amendment"
+    nomination_id: Id
+    reasons: Sequence[str]
+    fields: Sequence[str] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Amend(Command):
+    """The declarer's amendment of a returned declaration (form and/or material)."""
+
+    command: ClassVar[str] = "amend"
+    nomination_id: Id
+    form: Mapping[str, Any] | None = None
+    material: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenPhase(Command):
+    """Reopens a closed phase for one unit or nomination (``scope``, ``target``) until ``until``."""
+
+    command: ClassVar[str] = "reopen_phase"
+    campaign_id: Id
+    phase: str
+    scope: str
+    target: str
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseReopenings(Command):
+    """The workflow: closes the reopened windows whose deadline has come, lapsing (up to
+    ``limit`` per run) what each let in and nobody acted on."""
+
+    command: ClassVar[str] = "close_reopenings"
+    campaign_id: Id
+    limit: int = 500
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelCampaign(Command):
+    command: ClassVar[str] = "cancel_campaign"
+    campaign_id: Id
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseCancelled(Command):
+    """One batch of a cancelled campaign's open nominations closed with the reason."""
+
+    command: ClassVar[str] = "close_cancelled"
+    campaign_id: Id
+    limit: int = 500
+
+
+@dataclass(frozen=True, kw_only=True)
+class LodgeAppeal(Command):
+    command: ClassVar[str] = "lodge_appeal"
+    nomination_id: Id
+    grounds: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideAppeal(Command):
+    """``outcome``: upheld or refused; ``until``: the deadline of the implicit reopening of the
+    restored step when its phase has closed (upheld)."""
+
+    command: ClassVar[str] = "decide_appeal"
+    nomination_id: Id
+    outcome: str
+    findings: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectNomineeName(Command):
+    """Corrects the nominee's name on a commended nomination holding its title (issue 23,
+    item 3): the certificate and the lists follow; the old name stays in the history."""
+
+    command: ClassVar[str] = "correct_nominee_name"
+    nomination_id: Id
+    name: str
+    reason: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from domain.nominations import Nomination
 from domain.roster import Roster, RosterEntry
 from domain.rules.activity_day import Compliance, compliance, eligibility_failures
 from domain.rules.commendation import candidate
+from domain.rules.normalisation import RAW, normalised_scores
 from domain.rules.quotas import TIE_BREAK, rank
 from domain.units import Unit
 from domain.vocabulary import Level
@@ -149,17 +151,36 @@ class Queries:
             e for e in self.roster.entries(str(campaign.id), category=cat.code).entries if e.inspected
         ]
         by_id = {e.nomination_id: e for e in inspected}
-        ranked = rank([candidate(e) for e in inspected])
+        # Per-team normalisation (issue 22; domain/rules/normalisation.py), when chosen.
+        teams: dict[str, str | None] = {}
+
+        def team_of(nid: str) -> str | None:
+            teams[nid] = self.load.get_nomination(nid).team_id
+            return teams[nid]
+
+        method = str(campaign.score_normalisation)
+        normalised = normalised_scores(
+            method, {e.nomination_id: e.score or 0.0 for e in inspected}, team_of
+        )
+        candidates = [candidate(e) for e in inspected]
+        if normalised is not None:
+            candidates = [replace(c, score=normalised[c.nomination_id].score) for c in candidates]
+        ranked = rank(candidates)
         return {
             "campaign_id": str(campaign.id),
             "category": cat.code,
             "quota": cat.quota,
             "tie_break": TIE_BREAK,
+            "ranked_by": "raw" if normalised is None else method,
             "entries": [
                 {
                     "rank": i,
                     "id": c.nomination_id,
                     "score": c.score,
+                    "raw_score": by_id[c.nomination_id].score,
+                    "normalised_score": None if normalised is None else c.score,
+                    "team_id": teams.get(c.nomination_id),
+                    "normalisation": RAW if normalised is None else normalised[c.nomination_id].method,
                     "lowest_score": c.lowest_score,
                     "passed": by_id[c.nomination_id].passed,
                     "state": by_id[c.nomination_id].state,

@@ -75,7 +75,7 @@ class RosterEntry:
             nominee_unit_id=nominee.unit_id,
             nominee_name=nominee.name,
             admitted=review is not None and review["decision"] == PreReviewDecision.ADMIT,
-            inspected=bool(nomination.inspections),
+            inspected=bool(nomination.valid_inspections),  # voided ones aside (issue 23)
             passed=nomination.passed,
             score=nomination.score,
             lowest_score=nomination.lowest_score,

@@ -50,17 +50,31 @@ class NominationState(Term):
     LAPSED = "lapsed", "已逾期", "Lapsed"
     REVOKED = "revoked", "已撤销荣誉", "Revoked"
     FORWARDED = "forwarded", "已上报", "Forwarded"
+    # corrections (issue 23, items 3-4; domain/corrections.py)
+    RETURNED = "returned", "已退回修改", "Returned for amendment"
+    CANCELLED = "cancelled", "已随评选取消", "Closed: campaign cancelled"
+    # 公示 (issue 23, items 1-2; domain/publicity.py): on the proposed list; taken off it by an
+    # upheld objection (closed: the next best is not promoted in its place).
+    PROPOSED = "proposed", "拟表彰", "Proposed for commendation"
+    NOT_COMMENDED = "not_commended", "未予表彰", "Not commended"
 
 
 # On the way to a decision, in pipeline order; and the states a nomination ends in.
-OPEN_STATES = (NominationState.DECLARED, NominationState.ADMITTED, NominationState.INSPECTED)
-PIPELINE_STATES = (*OPEN_STATES, NominationState.COMMENDED)
+OPEN_STATES = (
+    NominationState.DECLARED,
+    NominationState.RETURNED,
+    NominationState.ADMITTED,
+    NominationState.INSPECTED,
+)
+PIPELINE_STATES = (*OPEN_STATES, NominationState.PROPOSED, NominationState.COMMENDED)
 CLOSED_STATES = (
     NominationState.REJECTED,
     NominationState.WITHDRAWN,
     NominationState.LAPSED,
     NominationState.REVOKED,
     NominationState.FORWARDED,
+    NominationState.CANCELLED,
+    NominationState.NOT_COMMENDED,
 )
 # A nominee whose nomination ended in one of these may be declared again.
 REDECLARABLE_STATES = (NominationState.WITHDRAWN, NominationState.REJECTED, NominationState.LAPSED)
@@ -129,6 +143,9 @@ class Role(Term):
     INSPECTOR = "inspector", "考核人", "Inspector"
     AUDITOR = "auditor", "审计员", "Auditor"
     SYSTEM = "system", "系统（流程引擎）", "System (workflow)"  # Temporal workflows and other automation
+    # 公示 (issue 23): the sender of a public objection; no action is allowed to it
+    # (domain/rules/jurisdiction.py ACTIONS) and no token is ever issued with it
+    PUBLIC = "public", "公众（未登录）", "The public (no login)"
 
 
 class Level(Term):
@@ -234,3 +251,62 @@ class BaseKind(Term):
     COOPERATIVE = "cooperative", "合作社", "Cooperative"
     ENTERPRISE = "enterprise", "企业（龙头企业）", "Enterprise (leading enterprise)"
     OTHER = "other", "其他（产业基地、致富项目等）", "Other (industrial base, project)"
+
+
+# --- evidence files (issue 22, item 4) -------------------------------------------------------
+
+
+class EvidenceKind(Term):
+    """What a file is evidence of: the declaration (扫描的申报表, photos, sign-in sheets) or an
+    inspection (photos of the visit, questionnaires)."""
+
+    DECLARATION = "declaration", "申报材料", "Declaration evidence"
+    INSPECTION = "inspection", "考核材料", "Inspection evidence"
+
+
+# --- inspection teams and score normalisation (issue 22, items 1-3) --------------------------
+
+
+class ScoreNormalisation(Term):
+    """How a campaign's ranking compares scores given by different inspection teams
+    (domain/rules/normalisation.py)."""
+
+    NONE = "none", "不作标准化（按原始得分排名）", "None (rank by raw scores)"
+    TEAM_Z = "team_z", "按考核组标准化（Z 分数）", "Per team (z-scores)"
+
+
+# --- corrections and appeals (issue 23, items 3-4; domain/corrections.py) --------------------
+
+
+class ReopenScope(Term):
+    """Whom a phase reopened after its close lets act again (until the organiser's deadline)."""
+
+    UNIT = "unit", "单位", "Unit"
+    NOMINATION = "nomination", "申报", "Nomination"
+
+
+class AppealOutcome(Term):
+    UPHELD = "upheld", "申诉成立", "Upheld"
+    REFUSED = "refused", "申诉不成立", "Refused"
+
+
+class AppealAgainst(Term):
+    """What a declarer appeals (申诉): a rejection at pre-review or a lapse."""
+
+    REJECTION = "rejection", "初审未通过", "Rejection at pre-review"
+    LAPSE = "lapse", "逾期", "Lapse"
+
+
+# --- 公示 and objections (issue 23, items 1-2; domain/publicity.py, domain/objections.py) ----
+
+
+class ObjectionStatus(Term):
+    OPEN = "open", "待处理", "Open"
+    INVESTIGATING = "investigating", "调查核实中", "Under investigation"
+    UPHELD = "upheld", "异议成立", "Upheld"
+    DISMISSED = "dismissed", "异议不成立", "Dismissed"
+
+
+class ObjectionOutcome(Term):
+    UPHOLD = "uphold", "异议成立", "Upheld"
+    DISMISS = "dismiss", "异议不成立", "Dismissed"

@@ -14,8 +14,10 @@ import structlog
 
 from domain.application import Laurel, utc_now
 from domain.rules.tokens import TokenPolicy
+from domain.working_days import load_calendar
 from infra.access_store import AccessStore
 from infra.audit_signing import audit_signer
+from infra.blob_store import BlobStore, open_blob_store
 from infra.logging import configure_logging
 from infra.scheduling import CampaignScheduler
 from infra.settings import Settings, eventsourcing_env, lifetime_seconds, reminder_offset_seconds
@@ -32,8 +34,10 @@ class Services:
     views: Views
     webhooks: WebhookStore  # delivery state (infra/webhooks), beside the event store
     access: AccessStore  # page sessions and tokens' last use, beside the event store
+    blobs: BlobStore  # evidence files' bytes by SHA-256 (a directory, or PostgreSQL's table)
 
     def close(self) -> None:
+        self.blobs.close()
         self.access.close()
         self.webhooks.close()
         self.app.close()
@@ -60,6 +64,7 @@ def bootstrap(
             timedelta(seconds=lifetime_seconds(settings.token_lifetime)),
             timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)),
         ),
+        holiday_calendar=load_calendar(settings.holiday_calendar),  # 公示 periods (issue 23)
     )
     webhooks = app.collaborators.secret_vault
     if not isinstance(webhooks, WebhookStore):
@@ -87,4 +92,5 @@ def bootstrap(
         ),
         webhooks=webhooks,
         access=access,
+        blobs=open_blob_store(app, settings),
     )

@@ -159,3 +159,26 @@ class CampaignScheduler:
                 raise
             # Created while Temporal was away, before the reconciler's next round: start it now.
             await self._start(await asyncio.to_thread(self.app.get_campaign, campaign_id))
+
+    # --- corrections (issue 23, item 3) ---------------------------------------------------------
+
+    async def campaign_cancelled(self, campaign_id: str) -> None:
+        """Signals ``campaign-<id>`` that its campaign was cancelled (the run ends). Never
+        raises: the cancellation is recorded, and a run not told notices it at its next wake-up."""
+        if not self.enabled:
+            return
+
+        async def signal() -> None:
+            handle = (await self.client()).get_workflow_handle_for(
+                CampaignWorkflow.run, campaign_workflow_id(campaign_id)
+            )
+            await handle.signal(CampaignWorkflow.campaign_cancelled, rpc_timeout=START_TIMEOUT)
+
+        try:
+            await asyncio.wait_for(signal(), START_TIMEOUT.total_seconds())
+        except Exception as exc:
+            log.warning(
+                "campaign workflow not told of the cancellation; it notices at its next wake-up",
+                campaign_id=campaign_id,
+                error=repr(exc),
+            )

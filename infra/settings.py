@@ -65,6 +65,25 @@ class Settings(BaseSettings):
     webhook_timeout: float = 15.0  # seconds for a whole delivery attempt
     webhook_poll_interval: float = 1.0  # seconds between dispatcher rounds when idle
     webhook_source: str = "urn:laurel"  # CloudEvents "source"
+    # Evidence files (infra/blob_store.py): a directory (default <home_dir>/blobs) beside a
+    # SQLite store; PostgreSQL keeps them in a table of the store's schema ...
+    blob_dir: Path | None = None
+    max_evidence_bytes: int = Field(20 << 20, ge=1024)  # one evidence file
+    # ... or an S3-compatible bucket (boto3, the ``s3`` extra; credentials from boto3's chain)
+    blob_s3_bucket: str | None = None
+    blob_s3_prefix: str = "evidence/"
+    blob_s3_endpoint_url: str | None = None  # e.g. a MinIO or Ceph gateway
+    blob_s3_region: str | None = None
+    # Printed documents (api/documents, issue 22 item 5): the CJK TrueType font embedded in the
+    # PDFs, "path" or "path.ttc#index" (None: fonts-wqy-microhei / -zenhei where Debian puts them).
+    pdf_font: str | None = None
+    # Public checks of a verification code (/v1/titles/verify, /verify) per client address.
+    verify_limit: str = "60/minute"
+    # 公示 (issue 23): the working-day calendar (YAML like domain/calendars/cn.yaml; None: that
+    # one), and the public objections per client address and per campaign ('limits' notation).
+    holiday_calendar: Path | None = None
+    objection_limit: str = "5/hour"
+    objection_campaign_limit: str = "200/hour"
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from domain.evidence import logged_files
 from domain.history import event_actor, event_data
 from domain.ids import unit_uuid
 from projections.audit import GENESIS, HEAD, LOG, SUBJECT, AuditEntry, chain
@@ -301,6 +302,8 @@ class AuditReader:
                         state=bytes(notification.state).decode("utf-8", "replace"),
                         data=self.entry(row, notification).data,
                     )
+                    if files := logged_files(row["type"], record["data"]):
+                        record["files"] = files  # evidence blobs by SHA-256 (audit verify --files)
                 previous = row["hash"]
                 yield record
             after = batch[-1][0]["position"]

@@ -124,6 +124,8 @@ class CampaignBoard(Projection):
             Nomination.Declared: self.declared,
             Nomination.Inspected: self.inspected,
             Nomination.LowerInspectionAccepted: self.lower_inspection_accepted,
+            Nomination.InspectionVoided: self.inspection_voided,  # issue 23, item 3
+            Nomination.NomineeNameCorrected: self.nominee_name_corrected,  # issue 23, item 3
         }
 
     def decodes(self, notification: Any) -> bool:
@@ -324,6 +326,21 @@ class CampaignBoard(Projection):
         row = self._nomination(rows, event)
         for inspection in event.inspections:
             self._count_inspection(row, inspection)
+        self.moved(rows, event, n, row)
+
+    def inspection_voided(self, rows: Rows, event: Any, n: Any) -> None:
+        """A voided inspection no longer counts (the event carries its score and the lowest
+        of those still valid)."""
+        row = self._nomination(rows, event)
+        row["inspections"] -= 1
+        row["score_sum"] -= event.weighted_score
+        row["lowest_score"] = event.lowest_score
+        row["failed"] -= 0 if event.passed else 1
+        self.moved(rows, event, n, row)
+
+    def nominee_name_corrected(self, rows: Rows, event: Any, n: Any) -> None:
+        row = self._nomination(rows, event)
+        row["nominee_name"] = event.name
         self.moved(rows, event, n, row)
 
     @staticmethod

@@ -60,11 +60,16 @@ class RankingReader:
             "category": category,
             "quota": quota,
             "tie_break": TIE_BREAK,
+            "ranked_by": "raw",  # a campaign that normalises is ranked by domain.queries
             "entries": [
                 {
                     "rank": i,
                     "id": c.nomination_id,
                     "score": c.score,
+                    "raw_score": c.score,
+                    "normalised_score": None,
+                    "team_id": None,
+                    "normalisation": "raw",
                     "lowest_score": c.lowest_score,
                     "passed": by_id[c.nomination_id]["failed"] == 0,
                     "state": by_id[c.nomination_id]["state"],

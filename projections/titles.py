@@ -121,6 +121,7 @@ class TitleRegister(Projection):
             Nomination.ReinspectionDue: self.due,
             Nomination.Reinspected: self.reinspected,
             Nomination.Revoked: self.revoked,
+            Nomination.NomineeNameCorrected: self.name_corrected,  # issue 23, item 3
         }
 
     def declared(self, rows: Rows, event: Any, _n: Any) -> None:
@@ -168,6 +169,15 @@ class TitleRegister(Projection):
     def revoked(self, rows: Rows, event: Any, _n: Any) -> None:
         title = self._title(rows, event).revoked(event.timestamp, event.cause, event.reason)
         rows.put(TITLE, row_of(title))
+
+    def name_corrected(self, rows: Rows, event: Any, _n: Any) -> None:
+        """The nominee's name corrected: the title (if granted) and what a later grant reads."""
+        nominee = rows.get(NOMINEE, str(event.originator_id))
+        if nominee is not None:
+            rows.put(NOMINEE, dict(nominee, nominee_name=event.name))
+        title = rows.get(TITLE, str(event.originator_id))
+        if title is not None:
+            rows.put(TITLE, dict(title, nominee_name=event.name))
 
 
 class TitleReader:

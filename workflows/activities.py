@@ -19,6 +19,7 @@ from domain.actors import SYSTEM
 from domain.application import Laurel
 from domain.campaigns import Campaign
 from domain.commands import (
+    AdvancePublicity,
     ClosePhase,
     ForwardCommended,
     LapseWaiting,
@@ -57,6 +58,23 @@ class DutyBatch(BaseModel):
 class OverdueOutcome(BaseModel):
     recorded: int
     more: bool
+
+
+class PublicityOutcome(BaseModel):
+    """What ``advance_publicity`` did and when the workflow next has something to do
+    (patch ``publicity``, issue 23)."""
+
+    granted: int = 0
+    awaiting: int = 0
+    forwarded: int = 0  # the granted that went up to the parent campaign
+    next: list[datetime] = []
+
+
+class CorrectionsOutcome(BaseModel):
+    """Patch ``corrections`` (issue 23): the campaign cancelled? when do reopened windows close?"""
+
+    cancelled: bool = False
+    next: list[datetime] = []
 
 
 def refusals_are_final(fn: Callable[..., T]) -> Callable[..., T]:
@@ -192,8 +210,54 @@ class CampaignActivities:
 
     @activity.defn
     @refusals_are_final
+    def advance_publicity(self, step: CampaignStep) -> PublicityOutcome:
+        """Closes the 公示 periods due, grants the titles nothing holds, reminds of the
+        objections awaiting a decision (patch ``publicity``)."""
+        done = self.app.execute(AdvancePublicity(campaign_id=step.campaign_id), SYSTEM, at=step.at)
+        return PublicityOutcome(
+            granted=len(done["granted"]),
+            awaiting=len(done["awaiting"]),
+            forwarded=len(done.get("forwarded", ())),
+            next=list(done["next"]),
+        )
+
+    @activity.defn
+    @refusals_are_final
     def count_active_titles(self, step: TitleBatch) -> int:
         return int(self.app.queries.active_titles(step.campaign_id, step.category))
+
+    # --- corrections (issue 23, item 3; patch ``corrections``) -------------------------------
+
+    @activity.defn
+    @refusals_are_final
+    def advance_corrections(self, step: CampaignStep) -> CorrectionsOutcome:
+        """Closes the reopened windows due (lapsing what nobody acted on), and says whether
+        the campaign was cancelled and when the open windows close."""
+        from domain.commands import CloseReopenings
+
+        campaign = self.app.get_campaign(step.campaign_id)
+        if campaign.due_reopenings(step.at):
+            while True:  # a batch per transaction; a window closes once none is left in it
+                done = self.app.execute(
+                    CloseReopenings(campaign_id=step.campaign_id), SYSTEM, at=step.at
+                )
+                if not (done.get("more") and (done["closed"] or done["lapsed"])):
+                    break
+            campaign = self.app.get_campaign(step.campaign_id)
+        return CorrectionsOutcome(
+            cancelled=campaign.cancelled is not None,
+            next=sorted({r["until"] for r in campaign.reopenings if not r["closed"]}),
+        )
+
+    @activity.defn
+    @refusals_are_final
+    def close_cancelled(self, batch: DutyBatch) -> OverdueOutcome:
+        """One bounded batch of a cancelled campaign's open nominations closed, one transaction."""
+        from domain.commands import CloseCancelled
+
+        command = CloseCancelled(campaign_id=batch.campaign_id, limit=batch.limit)
+        done = self.app.execute(command, SYSTEM, at=batch.at)
+        return OverdueOutcome(recorded=len(done["closed"]), more=bool(done["more"] and done["closed"]))
 
     def all(self) -> list[Callable[..., Any] | Callable[..., Awaitable[Any]]]:
         return [
@@ -210,4 +274,7 @@ class CampaignActivities:
             self.count_active_titles,
             self.duty_deadlines,
             self.record_overdue_duties,
+            self.advance_corrections,  # issue 23, item 3
+            self.close_cancelled,
+            self.advance_publicity,
         ]

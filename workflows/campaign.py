@@ -15,6 +15,8 @@ hold the retired Update ``extend_deadline`` and replay through it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +25,13 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.nominations import one_year_later
-    from workflows.activities import CampaignActivities, DutyBatch, OverdueOutcome
+    from workflows.activities import (
+        CampaignActivities,
+        CorrectionsOutcome,  # issue 23, item 3
+        DutyBatch,
+        OverdueOutcome,
+        PublicityOutcome,
+    )
     from workflows.contracts import (
         RETRY,
         CampaignRef,
@@ -47,6 +55,8 @@ READ_RECORDED_DEADLINES = "read-recorded-deadlines"  # patch id: read the window
 LAPSE_IN_BATCHES = "lapse-in-batches"  # patch id: close, then lapse the waiting a batch per activity
 LAPSE_BATCH = 500
 DUTIES_OVERDUE = "duties-overdue"  # patch id: record duties overdue at their deadlines (issue 21)
+PUBLICITY = "publicity"  # patch id: close the 公示 periods, grant, remind of objections (issue 23)
+CORRECTIONS = "corrections"  # patch id: reopened windows close on time; a cancellation ends the run
 
 
 @workflow.defn
@@ -69,6 +79,11 @@ class CampaignWorkflow:
             phases=self.phases,
             finished=self.finished,
         )
+
+    @workflow.signal
+    def campaign_cancelled(self) -> None:
+        """The domain recorded the campaign's cancellation: the run ends (patch ``corrections``)."""
+        self.cancelled = True
 
     @workflow.signal
     def refresh_deadlines(self) -> None:
@@ -208,6 +223,20 @@ class CampaignWorkflow:
             await self._record_overdue(run)
         return [d for d in deadlines if now < d < before]
 
+    async def _publicity_due(self, run: CampaignRun, before: datetime) -> list[datetime]:
+        """Since ``PUBLICITY``: closes the 公示 periods due and grants the titles nothing holds
+        (an activity), and returns when it next has something to do before ``before`` (a
+        period's close, the daily reminder of objections awaiting a decision)."""
+        if not workflow.patched(PUBLICITY):
+            return []
+        outcome = await self._call(
+            CampaignActivities.advance_publicity,
+            CampaignStep(campaign_id=run.campaign_id, at=workflow.now()),
+        )
+        assert isinstance(outcome, PublicityOutcome)
+        now = workflow.now()
+        return [t for t in outcome.next if now < t < before]
+
     async def _record_overdue(self, run: CampaignRun) -> None:
         batch = DutyBatch(campaign_id=run.campaign_id, limit=LAPSE_BATCH, at=workflow.now())
         while True:
@@ -231,6 +260,8 @@ class CampaignWorkflow:
             if now >= closes_at:
                 break
             duties = await self._duties_due(run, closes_at)
+            duties += await self._publicity_due(run, closes_at)
+            duties += await self._corrections_due(run, closes_at)
             upcoming = sorted(
                 [
                     *duties,
@@ -304,6 +335,8 @@ class CampaignWorkflow:
         while True:
             self.stale = False  # a signal from now on wakes the sleep below: deadlines read again
             pending = await self._duties_due(run, end)
+            pending = sorted([*pending, *await self._publicity_due(run, end)])
+            pending = sorted([*pending, *await self._corrections_due(run, end)])
             if not pending:
                 return
 
@@ -312,10 +345,54 @@ class CampaignWorkflow:
 
             await self._sleep_until(first)
 
+    # --- corrections (issue 23, item 3) ----------------------------------------------------
+
+    cancelled = False  # the campaign was cancelled (the signal, or read at a wake-up)
+
+    async def _corrections_due(self, run: CampaignRun, before: datetime) -> list[datetime]:
+        """Since ``CORRECTIONS``: closes the reopened windows due (an activity) and returns the
+        closes of the others before ``before``; notices a cancellation."""
+        if not workflow.patched(CORRECTIONS):
+            return []
+        outcome = await self._call(
+            CampaignActivities.advance_corrections,
+            CampaignStep(campaign_id=run.campaign_id, at=workflow.now()),
+        )
+        assert isinstance(outcome, CorrectionsOutcome)
+        self.cancelled = self.cancelled or outcome.cancelled
+        now = workflow.now()
+        return [t for t in outcome.next if now < t < before]
+
+    async def _run_cancellable(self, run: CampaignRun) -> CampaignStatus:
+        """The walk through the phases, ended early by a cancellation: then the campaign's
+        open nominations close in batches (the cancelling command closed them already, unless
+        it was interrupted) and the run ends."""
+        walk = asyncio.ensure_future(self._walk(run))
+        await workflow.wait_condition(lambda: walk.done() or self.cancelled)
+        if walk.done():
+            return walk.result()
+        walk.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await walk
+        batch = DutyBatch(campaign_id=run.campaign_id, limit=LAPSE_BATCH, at=workflow.now())
+        while True:
+            outcome = await self._call(CampaignActivities.close_cancelled, batch)
+            assert isinstance(outcome, OverdueOutcome)
+            if not outcome.more:
+                break
+        self.current = None
+        self.finished = True
+        return self.current_phase()
+
     @workflow.run
     async def run(self, run: CampaignRun) -> CampaignStatus:
         self.campaign_id = run.campaign_id
         self.phases = list(run.phases)
+        if workflow.patched(CORRECTIONS):
+            return await self._run_cancellable(run)
+        return await self._walk(run)
+
+    async def _walk(self, run: CampaignRun) -> CampaignStatus:
         for code in [p.code for p in run.phases]:
             if self._phase(code).status == "closed":
                 continue

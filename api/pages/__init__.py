@@ -8,20 +8,30 @@ from fastapi import APIRouter
 from api.pages import (
     admin,
     audit,
+    corrections,
     declarer,
     duties,
+    evidence,
     home,
     inspection,
     organiser,
+    organiser_publicity,
+    public_notice,
     review,
     routes,
     session,
     titles_register,
+    verify,
 )
 
 router = APIRouter()
 for area in (session, home, routes, declarer, review, inspection, organiser, audit, admin, duties):
     router.include_router(area.router)
+router.include_router(evidence.router)  # /ui/nominations/{id}/evidence (issue 22, item 4)
 router.include_router(titles_register.router)  # /ui/units/{unit}/titles
+router.include_router(verify.router)  # /verify/{code}, public (issue 22, item 5)
+router.include_router(public_notice.router)  # /public/..., the 公示 and objections (issue 23)
+router.include_router(corrections.router)  # /ui/.../corrections (issue 23, items 3-4)
+router.include_router(organiser_publicity.router)  # /ui/organise/.../publicity (issue 23)
 
 __all__ = ["router"]

@@ -22,7 +22,10 @@ COLOURS = {
     State.LAPSED: "#c9b37a",
     State.REVOKED: "#8a3b3b",
     State.FORWARDED: "#7a5aa6",
+    State.RETURNED: "#d9a441",  # corrections (issue 23): returned for amendment
+    State.CANCELLED: "#6b6e73",  # closed with the campaign's cancellation
 }
+OTHER_COLOUR = "#a7aab0"  # a state without a colour of its own
 SCALE = 100  # the bars' viewBox width
 
 
@@ -42,11 +45,12 @@ def pipeline_chart(category_code: str, states: Mapping[str, int], t: Translator)
         for state in group:
             count = int(states.get(state, 0))
             width = round(SCALE * count / scale, 1)
+            colour = COLOURS.get(state, OTHER_COLOUR)
             rows.append(
                 f'<li data-state="{state}"><span class="chart-label">{escape(t.state(state))}</span>'
                 f'<svg class="chart-bar" viewBox="0 0 {SCALE} 10" preserveAspectRatio="none" '
                 f'aria-hidden="true" focusable="false"><rect class="chart-track" width="{SCALE}" '
-                f'height="10"/><rect width="{width}" height="10" fill="{COLOURS[state]}"/></svg>'
+                f'height="10"/><rect width="{width}" height="10" fill="{colour}"/></svg>'
                 f'<span class="chart-count" data-category="{code}" data-state="{state}">{count}</span>'
                 "</li>"
             )

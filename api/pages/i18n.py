@@ -12,9 +12,24 @@ from typing import Any
 
 from fastapi import Request
 
-from api.pages.messages import admin, audit, declarer, duties, levels, organiser, review
+from api.pages.messages import (
+    admin,
+    audit,
+    corrections,
+    declarer,
+    documents,
+    duties,
+    evidence,
+    levels,
+    organiser,
+    publicity,
+    review,
+    teams,
+)
+from domain.campaigns import Campaign
 from domain.history import event_class_type
 from domain.nominations import Nomination
+from domain.objections import Objection
 from domain.vocabulary import (
     CLOSED_STATES,
     PIPELINE_STATES,
@@ -287,14 +302,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **admin.MESSAGES,
     **audit.MESSAGES,
     **declarer.MESSAGES,
+    **documents.MESSAGES,
     **duties.MESSAGES,
+    **evidence.MESSAGES,
     **levels.MESSAGES,
     **organiser.MESSAGES,
     **review.MESSAGES,
+    **teams.MESSAGES,  # inspection teams (issue 22, items 1-3)
+    **publicity.MESSAGES,  # 公示 and objections (issue 23, items 1-2)
+    **corrections.MESSAGES,  # corrections and appeals (issue 23, items 3-4)
 }
 
 # Each nomination event by its type name (``nomination.declared``), for its labels.
 NOMINATION_EVENTS = {event_class_type(cls): cls for cls in Nomination.events()}
+# 公示 (issue 23): the campaign's and an objection's events that carry zh/en names.
+NAMED_EVENTS: dict[str, tuple[str, str]] = {
+    event_class_type(cls): (str(vars(cls)["zh"]), str(vars(cls)["en"]))
+    for owner in (Campaign, Objection)
+    for cls in vars(owner).values()
+    if isinstance(cls, type) and issubclass(cls, owner.Event) and isinstance(vars(cls).get("zh"), str)
+}
 
 
 @dataclass(frozen=True)
@@ -348,6 +375,9 @@ class Translator:
 
     def event(self, type_name: str) -> str:
         """An event's name (``nomination.declared`` -> 申报 / Declared)."""
+        named = NAMED_EVENTS.get(type_name)  # 公示 (issue 23): a campaign's or an objection's
+        if named is not None:
+            return named[0] if self.lang == "zh" else named[1]
         cls = NOMINATION_EVENTS.get(type_name)
         if cls is None:
             return type_name

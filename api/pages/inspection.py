@@ -22,10 +22,11 @@ from api.pages.rendering import PageActor, PageRoute, render
 from api.pages.work_queues import Filters, Text, desks, queue_context, queue_response, why_not
 from domain.actors import Actor
 from domain.application import Laurel
-from domain.commands import Inspect
+from domain.commands import Inspect, InspectForMember
 from domain.nominations import Nomination
 from domain.rules.inspection import SCORE_RANGE
 from domain.rules.jurisdiction import require_role
+from domain.teams import in_team_queue, named_member_options
 from domain.values import Inspection
 from domain.vocabulary import (
     ChecklistOutcome,
@@ -57,7 +58,13 @@ def inspect_queue(
     context = queue_context(request, app, actor, in_phase, filters, INSPECTABLE)
     for row in context["rows"]:
         row.mine = bool(own_inspections(row.nomination, actor))
-    context["rows"] = [r for r in context["rows"] if r.mine == (show == "done")]
+    context["rows"] = [
+        r
+        for r in context["rows"]
+        if r.mine == (show == "done")
+        # inspection teams (issue 22): where the campaign has teams, only my team's nominations
+        and in_team_queue(r.campaign.teams, r.nomination.team_id, actor.token_id)
+    ]
     context["show"] = show
     return queue_response(request, "inspect_queue.html", "inspect_rows.html", context)
 
@@ -99,6 +106,8 @@ def inspect_context(
             "others_hidden": not mine,
             "scorable": refused is None and nomination.state in INSPECTABLE,
             "why_not": refused,
+            # inspection teams (issue 22): the leader records a named member's inspection
+            "member_options": named_member_options(campaign.teams, nomination.team_id, actor.token_id),
         }
     )
     return context
@@ -156,14 +165,17 @@ def posted_checklist(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 @router.post("/inspect/nominations/{nomination_id}/inspection")
 async def inspect(request: Request, nomination_id: str, app: App, form: ActionForm) -> Response:
     t = Translator(language_of(request))
-    command = Inspect(
-        nomination_id=nomination_id,
-        methods=as_list(form.values.get("methods")),
-        scores=posted_scores(form.values),
-        verdict=str(form.values.get("verdict", "")),
-        notes=str(form.values.get("notes", "")).strip(),
-        checklist=posted_checklist(form.values),
-    )
+    fields: dict[str, Any] = {
+        "nomination_id": nomination_id,
+        "methods": as_list(form.values.get("methods")),
+        "scores": posted_scores(form.values),
+        "verdict": str(form.values.get("verdict", "")),
+        "notes": str(form.values.get("notes", "")).strip(),
+        "checklist": posted_checklist(form.values),
+    }
+    # inspection teams (issue 22): a leader recording a named member's inspection
+    member = str(form.values.get("member") or "").strip()
+    command = InspectForMember(member=member, **fields) if member else Inspect(**fields)
 
     def again() -> tuple[str, dict[str, Any]]:
         nomination = app.access.readable_nomination(nomination_id, form.actor)

@@ -24,6 +24,7 @@ from domain.actors import Role
 from domain.campaigns import Campaign
 from domain.errors import CampaignNotFoundError, NominationNotFoundError
 from domain.nominations import Nomination
+from domain.publicity import publicity_summary
 from domain.rules.inspection import sees_other_inspections
 from domain.rules.jurisdiction import can_read_unit_records, require_read
 from domain.rules.material import count_characters
@@ -54,6 +55,8 @@ def dashboard(
             f"评选活动在 {as_of} 时尚不存在",
             campaign=str(campaign.id),
         )
+    if instant is None:  # a cancelled campaign says so (issue 23, item 3)
+        board = {**board, "cancelled": campaign.cancelled}
     t = Translator(language_of(request))
     own_unit = actor.unit_id if actor.role == Role.DECLARER else None
     if own_unit:
@@ -86,6 +89,10 @@ def dashboard(
             "hidden_scores": {
                 n.id for n in nominations if not sees_other_inspections(actor, n.inspections)
             },
+            # 公示 (issue 23): proposed, in publicity, objections open — now, not as of
+            "publicity": publicity_summary(campaign, app.load, app.roster)
+            if campaign.publicity is not None and not instant
+            else None,
         },
     )
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.deps import CurrentActor, ServicesDep
+from domain.objections import redact_objector
 from domain.rules.jurisdiction import AUDIT_LOG, require_audit_reader, require_whole_log_reader
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -49,7 +50,8 @@ async def events(
     require_audit_reader(actor)
     entries = await run_in_threadpool(services.views.audit_entries, after, limit, actor.unit_id)
     return {
-        "items": [e.public() for e in entries],
+        # an objector's contact: auditors only here (issue 23; domain/objections.py)
+        "items": [redact_objector(e.public(), actor.role) for e in entries],
         "next_after": entries[-1].position if entries else after,
     }
 

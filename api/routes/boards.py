@@ -44,6 +44,8 @@ async def dashboard(
             f"评选活动「{campaign_id}」在 {as_of} 时尚不存在",
             campaign=campaign_id,
         )
+    if as_of is None and campaign.cancelled is not None:  # issue 23, item 3
+        board = {**board, "cancelled": campaign.cancelled}
     return board
 
 
@@ -52,7 +54,9 @@ async def dashboard(
     summary="Ranking of a category / 类别排名",
     description=(
         "Every inspected nomination in commendation order: score desc, lowest inspection score desc, "
-        "declared_at asc, id asc."
+        "declared_at asc, id asc. ``ranked_by`` says which score ranked: ``raw``, or ``team_z`` "
+        "where the campaign normalises per inspection team (each entry then shows "
+        "``raw_score`` and ``normalised_score``)."
     ),
 )
 async def ranking(
@@ -64,6 +68,8 @@ async def ranking(
 ) -> Any:
     campaign = await run_in_threadpool(app.access.readable_campaign, campaign_id, actor)
     campaign.category(category)  # an unknown category is a 422 naming the known ones
+    if campaign.score_normalisation != "none":  # per-team normalisation (issue 22): current
+        return await run_in_threadpool(app.queries.ranking, campaign.id, category)
     return await run_in_threadpool(services.views.ranking, str(campaign.id), category)
 
 

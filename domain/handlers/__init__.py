@@ -9,15 +9,33 @@ from domain.handlers import (
     activity,
     campaigns,
     commendation,
+    corrections,
     duties,
+    evidence,
     nominations,
+    publicity,
     schedule,
+    teams,
     units,
     webhooks,
 )
 from domain.handlers.context import Check, Handler
 
-SLICES = (units, campaigns, nominations, commendation, schedule, access, activity, webhooks, duties)
+SLICES = (
+    units,
+    campaigns,
+    nominations,
+    commendation,
+    schedule,
+    access,
+    activity,
+    webhooks,
+    duties,
+    evidence,
+    teams,  # inspection teams, recusal, normalisation (issue 22, items 1-3)
+    corrections,  # corrections and appeals (issue 23, items 3-4)
+    publicity,  # 公示 and objections (issue 23, items 1-2)
+)
 HANDLERS: dict[type[Command], Handler] = {
     command: handler for slice_ in SLICES for command, handler in slice_.HANDLERS.items()
 }

@@ -4,6 +4,7 @@ nomination to the parent campaign. Who is eligible and in which order is decided
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from domain.campaigns import Campaign
@@ -18,6 +19,7 @@ from domain.execution import StaleReadError, check_version
 from domain.handlers.context import Context, Decision, Handler
 from domain.handlers.nominations import refuse_duplicate
 from domain.nominations import Nomination
+from domain.publicity import publicity_holds_commendation
 from domain.roster import nominee_key
 from domain.rules.commendation import (
     candidate,
@@ -26,6 +28,7 @@ from domain.rules.commendation import (
     prerequisite_failures,
 )
 from domain.rules.jurisdiction import acting_units, authorize, authorize_any
+from domain.rules.normalisation import normalised_scores
 from domain.rules.quotas import Candidate, best_first_failures, rank, select_for_commendation
 from domain.title_register import TitleRegister
 from domain.units import Unit
@@ -45,11 +48,16 @@ def commend(command: Commend, ctx: Context) -> Decision:
         "commend",
         acting_units(organiser, campaign.delegates, category.nominee_levels, ctx.load.get_unit),
     )
-    campaign.require_step_open("commendation", ctx.at)
     # The category's roster entries, not its nominations: only the chosen are loaded.
     entries = {
         e.nomination_id: e for e in ctx.roster.entries(str(campaign.id), category=category.code).entries
     }
+    # A 公示 of the category still running (or a slot an upheld objection freed) keeps
+    # commendation open for it: the organiser fills the slot (issue 23; domain/publicity.py).
+    if publicity_holds_commendation(campaign, category.code, set(entries), ctx.at):
+        campaign.require_not_cancelled()
+    else:
+        campaign.require_step_open("commendation", ctx.at)
     failures = prerequisite_failures(category.quota, entries, requested)
     if failures:
         raise CommendationRefusedError(failures)
@@ -66,6 +74,15 @@ def commend(command: Commend, ctx: Context) -> Decision:
             not_selected.append({"id": nid, "failures": [f.as_dict() for f in cross]})
         else:
             eligible.append(candidate(entry))
+    # Per-team normalisation (issue 22; domain/rules/normalisation.py): over every inspected
+    # nomination of the category, when the campaign chose it; the eligible ranked by it.
+    normalised = normalised_scores(
+        str(campaign.score_normalisation),
+        {nid: e.score or 0.0 for nid, e in entries.items() if e.inspected},
+        lambda nid: ctx.load.get_nomination(nid).team_id,
+    )
+    if normalised is not None:
+        eligible = [replace(c, score=normalised[c.nomination_id].score) for c in eligible]
     ranked = rank(eligible)
     if requested is not None:
         failures = [
@@ -81,11 +98,15 @@ def commend(command: Commend, ctx: Context) -> Decision:
     chosen = select_for_commendation(ranked, category.quota, start, requested)
     anniversary = campaign.title_anniversary()
     commended = []
-    for place, chosen_one in enumerate(chosen, start=start + 1):
+    first_rank = campaign.ranks_proposed(category.code) + 1  # after withdrawn proposals too
+    for place, chosen_one in enumerate(chosen, start=first_rank):
         nomination = ctx.load.get_nomination(chosen_one.nomination_id)
         if nomination.version != entries[chosen_one.nomination_id].version:
             raise StaleReadError(f"nomination {nomination.id} moved on since the roster was read")
-        nomination.commend(place, category, ctx.actor, ctx.at, anniversary)
+        if campaign.publicity is not None:  # 公示 first (issue 23; domain/publicity.py)
+            nomination.propose(place, ctx.actor, ctx.at)
+        else:
+            nomination.commend(place, category, ctx.actor, ctx.at, anniversary)
         commended.append(nomination)
     if chosen:
         campaign.award(category.code, [c.nomination_id for c in chosen], ctx.actor, ctx.at)
@@ -95,10 +116,12 @@ def commend(command: Commend, ctx: Context) -> Decision:
         "quota": category.quota,
         "commended": [
             {"id": c.nomination_id, "rank": place, "score": c.score}
-            for place, c in enumerate(chosen, start=start + 1)
+            for place, c in enumerate(chosen, start=first_rank)
         ],
         "commended_total": start + len(chosen),
+        "ranked_by": "raw" if normalised is None else str(campaign.score_normalisation),
         "not_selected": not_selected,
+        "proposed": campaign.publicity is not None,  # on the proposed list, titles after the 公示
     }
     return Decision([campaign, *commended], result)
 

@@ -21,6 +21,7 @@ from domain.queries import Queries
 from domain.roster import Roster
 from domain.rules.tokens import TokenPolicy
 from domain.webhooks import SecretVault
+from domain.working_days import HolidayCalendar
 
 UrlGuard = Callable[[str], None]
 """Raises ``WebhookInvalidError`` for a URL whose addresses are refused (it resolves names,
@@ -45,6 +46,10 @@ class Decision:
     result: Mapping[str, Any]
     shown_once: Mapping[str, Any] = field(default_factory=dict)
     then: Callable[[FollowUp], Mapping[str, Any]] | None = None
+    # 公示 (issue 23): the handler checks ``expected_version`` on a fresh load at every attempt
+    # (``check_version``), so a conflict on another aggregate it saves (the campaign's
+    # objection index) re-decides instead of answering a spurious 409.
+    rechecks_version: bool = False
 
 
 def no_guard(url: str) -> None:
@@ -59,6 +64,8 @@ class Collaborators:
     url_guard: UrlGuard = no_guard
     secret_vault: SecretVault | None = None
     token_policy: TokenPolicy = field(default_factory=TokenPolicy)
+    # 公示 periods count working days in it (LAUREL_HOLIDAY_CALENDAR; None: the shipped one).
+    holiday_calendar: HolidayCalendar | None = None
 
     def vault(self) -> SecretVault:
         """The wired vault; none is a wiring error (a secret kept in memory would be lost with

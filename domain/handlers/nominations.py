@@ -22,10 +22,12 @@ from domain.commands import (
 from domain.errors import DeclarationInvalidError, DuplicateNominationError
 from domain.execution import check_version
 from domain.handlers.context import Context, Decision, Handler
+from domain.handlers.team_checks import inspecting_member
 from domain.nominations import Nomination
 from domain.roster import nominee_key
 from domain.rules.declaration import declaration_failures
 from domain.rules.jurisdiction import acting_units, assesses_locally, authorize, authorize_any
+from domain.units import Unit
 from domain.values import Nominee
 from domain.vocabulary import PreReviewDecision
 
@@ -73,7 +75,8 @@ def declare(command: Declare, ctx: Context) -> Decision:
         declaring_unit if who.unit_id == declaring_unit.code else ctx.load.get_unit(who.unit_id)
     )
     authorize(ctx.actor, "declare", [declaring_unit, nominee_unit])
-    campaign.require_step_open("declaration", ctx.at)
+    # A declaration phase reopened for the declaring unit lets it declare late (issue 23).
+    campaign.require_step_open("declaration", ctx.at, units=[declaring_unit.code])
     category = campaign.category(command.category)
     failures = declaration_failures(
         category,
@@ -109,6 +112,25 @@ def declare(command: Declare, ctx: Context) -> Decision:
     return Decision([nomination], result)
 
 
+def acting_candidates(
+    ctx: Context, nomination: Nomination, campaign: Campaign, action: str
+) -> list[Unit]:
+    """The units at which ``action`` on ``nomination`` may be authorized: withdrawing at the
+    declaring unit; the rest at the organiser or the unit the campaign delegated the nominee's
+    level to; an inspection also at the nominee's unit where the level below assesses it."""
+    if action == "withdraw":
+        return [ctx.load.get_unit(nomination.declaring_unit_id)]
+    organiser = ctx.load.organiser(campaign)
+    level = nomination.nominee.level or ctx.load.get_unit(nomination.nominee.unit_id).level
+    candidates = acting_units(organiser, campaign.delegates, [level], ctx.load.get_unit)
+    if action == "inspect" and campaign.local_inspection and ctx.actor.unit_id:
+        nominee_unit = ctx.load.get_unit(nomination.nominee.unit_id)
+        actor_unit = ctx.load.get_unit(ctx.actor.unit_id)
+        if assesses_locally(ctx.actor, actor_unit, nominee_unit, organiser, campaign.local_inspection):
+            candidates.append(nominee_unit)
+    return candidates
+
+
 def _decide_on(
     ctx: Context,
     nomination_id: Id,
@@ -124,22 +146,14 @@ def _decide_on(
     nomination = ctx.load.get_nomination(nomination_id)
     check_version(nomination, ctx.expected_version)
     campaign = ctx.load.get_campaign(nomination.campaign_id)
-    if action == "withdraw":
-        candidates = [ctx.load.get_unit(nomination.declaring_unit_id)]
-    else:
-        organiser = ctx.load.organiser(campaign)
-        level = nomination.nominee.level or ctx.load.get_unit(nomination.nominee.unit_id).level
-        candidates = acting_units(organiser, campaign.delegates, [level], ctx.load.get_unit)
-        if action == "inspect" and campaign.local_inspection and ctx.actor.unit_id:
-            nominee_unit = ctx.load.get_unit(nomination.nominee.unit_id)
-            actor_unit = ctx.load.get_unit(ctx.actor.unit_id)
-            if assesses_locally(
-                ctx.actor, actor_unit, nominee_unit, organiser, campaign.local_inspection
-            ):
-                candidates.append(nominee_unit)
-    authorize_any(ctx.actor, action, candidates)
-    if step:
-        campaign.require_step_open(step, ctx.at)
+    authorize_any(ctx.actor, action, acting_candidates(ctx, nomination, campaign, action))
+    if step:  # or reopened for its declaring or nominee unit, or for it (issue 23)
+        campaign.require_step_open(
+            step,
+            ctx.at,
+            units=[nomination.declaring_unit_id, nomination.nominee.unit_id],
+            nomination_id=str(nomination.id),
+        )
     apply(nomination, campaign)
     return Decision([nomination], state_of(nomination))
 
@@ -167,6 +181,9 @@ def pre_review(command: PreReview, ctx: Context) -> Decision:
 
 def inspect(command: Inspect, ctx: Context) -> Decision:
     def apply(n: Nomination, c: Campaign) -> None:
+        # Inspection teams (issue 22): where the campaign has teams, only a member of the
+        # assigned team who is not recused inspects (domain/handlers/team_checks.py).
+        by = inspecting_member(ctx, n, c, "inspect", getattr(command, "member", None))
         n.inspect(
             c.category(n.category),
             list(command.methods),
@@ -177,6 +194,8 @@ def inspect(command: Inspect, ctx: Context) -> Decision:
             ctx.at,
             dict(command.checklist) if command.checklist is not None else None,
         )
+        if by is not None:
+            n.attribute_inspection(*by, ctx.actor, ctx.at)
 
     return _decide_on(ctx, command.nomination_id, "inspect", apply, step="inspection")
 
@@ -204,6 +223,7 @@ def mark_reinspection_due(command: MarkReinspectionDue, ctx: Context) -> Decisio
 
 def reinspect(command: Reinspect, ctx: Context) -> Decision:
     def apply(n: Nomination, c: Campaign) -> None:
+        inspecting_member(ctx, n, c, "reinspect")  # a team member's recusals hold
         n.reinspect(
             c.category(n.category),
             list(command.methods),

@@ -40,6 +40,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "reinspect": frozenset({Role.INSPECTOR}),
     "record_activity": frozenset({Role.DECLARER}),
     "read": frozenset({Role.ADMIN, Role.DECLARER, Role.REVIEWER, Role.INSPECTOR, Role.AUDITOR}),
+    # corrections and appeals (issue 23): the organiser's reviewers correct (void, return,
+    # reopen, decide appeals); the declaring unit's declarers amend and appeal
+    "correct": frozenset({Role.REVIEWER}),
+    "amend": frozenset({Role.DECLARER}),
+    "appeal": frozenset({Role.DECLARER}),
 }
 
 
@@ -220,7 +225,7 @@ def assesses_locally(
 
 def require_unscoped(actor: Actor, action: str) -> None:
     """Acts above every unit (a new root unit): only an admin without a unit, or the system."""
-    if actor.role == Role.SYSTEM or actor.unit_id is None:
+    if actor.role == Role.SYSTEM or (actor.unit_id is None and actor.role != Role.PUBLIC):
         return
     raise OutsideJurisdictionError(
         f"only an admin without a unit may {action.replace('_', ' ')} at the root; "

@@ -86,6 +86,10 @@ class Template:
     # Whether the workflow forwards what is commended when commendation closes (a campaign
     # whose level selects and forwards, 择优上报, says no: only what it selects goes up).
     forwards_commended: bool = True
+    # How many days a declarer has to appeal a rejection or a lapse (申诉, issue 23).
+    appeal_days: int = 10
+    # 公示 (issue 23; domain/publicity.py): {working_days, public_page}; None: titles at once.
+    publicity: Mapping[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +108,8 @@ class Template:
             "local_inspection": {k: list(v) for k, v in self.local_inspection.items()},
             "delegable_levels": list(self.delegable_levels),
             "forwards_commended": self.forwards_commended,
+            "publicity": dict(self.publicity) if self.publicity else None,
+            "appeal_days": self.appeal_days,
         }
 
 
@@ -203,6 +209,16 @@ def _category(raw: dict[str, Any]) -> Category:
     )
 
 
+def _publicity(raw: Any) -> dict[str, Any] | None:
+    """``publicity: {working_days: 5, public_page: true}`` (issue 23): a 公示 before the titles."""
+    if not raw:
+        return None
+    days = raw.get("working_days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+        raise ValueError(f"publicity.working_days lies in 1..60, not {days!r}")
+    return {"working_days": days, "public_page": bool(raw.get("public_page", True))}
+
+
 def parse_template(raw: dict[str, Any]) -> Template:
     return Template(
         code=raw["code"],
@@ -220,6 +236,8 @@ def parse_template(raw: dict[str, Any]) -> Template:
         parent_template=raw.get("parent_template"),
         delegable_levels=tuple(Level(v) for v in raw.get("delegable_levels", ())),
         forwards_commended=bool(raw.get("forwards_commended", True)),
+        publicity=_publicity(raw.get("publicity")),
+        appeal_days=int(raw.get("appeal_days", 10)),
         forwarded_inspection=ForwardedInspection(raw.get("forwarded_inspection", "reinspect")),
         local_inspection={
             Level(by): tuple(Level(v) for v in levels)

@@ -46,11 +46,14 @@ from typing import Any
 import httpx
 import pytest
 
+from api.evidence_files import attach
 from api.tabular import XLSX
 from domain.commands import (
+    AssignToTeam,
     Commend,
     CreateCampaign,
     Declare,
+    FormTeam,
     Inspect,
     IssueToken,
     PreReview,
@@ -58,6 +61,7 @@ from domain.commands import (
 )
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.backends import BACKENDS, backend_url
+from tests.builders.calendars import weekends_only
 from tests.builders.forms import FIVE_PROTECTIONS_OK, SITE_CHECKLIST, site_scores
 from tests.builders.http import ADMIN_TOKEN, Server, serve_in_process
 from tests.builders.http_world import register_units
@@ -355,9 +359,11 @@ def database_url(
 
 
 @pytest.fixture(scope="module")
-def matrix(database_url: str) -> Iterator[Matrix]:
-    """The API in process at module scope, with the world built."""
-    with serve_in_process(database_url) as server:
+def matrix(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
+    """The API in process at module scope, with the world built (its 公示 periods counted on a
+    calendar that covers the years around today, whatever today is)."""
+    calendar = weekends_only(tmp_path_factory.mktemp("calendar"))
+    with serve_in_process(database_url, holiday_calendar=calendar) as server:
         world = build_world(server)
         try:
             yield world
@@ -676,6 +682,69 @@ def inspect(m: Matrix) -> Call:
     )
 
 
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _multipart(fields: Mapping[str, str], data: bytes, name: str) -> tuple[bytes, dict[str, str]]:
+    boundary = "matrix-evidence-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    body = b"".join(parts) + head + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def _evidence_upload(m: Matrix, kind: str, nid: str) -> Call:
+    data = EVIDENCE_PDF + f"% {m.unique()}\n".encode()  # a new file each case
+    body, headers = _multipart({"kind": kind}, data, "申报表.pdf")
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/evidence",
+        content=body,
+        headers=headers,
+        check=lambda r: r.json()["attached"] is True,
+    )
+
+
+def evidence_declaration(m: Matrix) -> Call:
+    return _evidence_upload(m, "declaration", m.nomination("declaring", "declared"))
+
+
+def evidence_inspection(m: Matrix) -> Call:
+    return _evidence_upload(m, "inspection", m.nomination("inspecting", "admitted"))
+
+
+def _with_evidence(m: Matrix) -> tuple[str, str]:
+    """A nomination declared now with one file attached by its declarer: (id, sha256)."""
+    nid = m.nomination("declaring", "declared")
+    data = EVIDENCE_PDF + f"% read {m.unique()}\n".encode()
+    result = attach(m.server.services, declarer_of("peng-zhen"), nid, "declaration", data, "a.pdf")
+    return nid, result["evidence"]["sha256"]
+
+
+def evidence_list(m: Matrix) -> Call:
+    nid, sha256 = _with_evidence(m)
+    return Call(
+        "GET",
+        f"/v1/nominations/{nid}/evidence",
+        check=lambda r: [e["sha256"] for e in r.json()["items"]] == [sha256],
+    )
+
+
+def evidence_download(m: Matrix) -> Call:
+    nid, sha256 = _with_evidence(m)
+    return Call(
+        "GET",
+        f"/v1/nominations/{nid}/evidence/{sha256}",
+        check=lambda r: r.content.startswith(b"%PDF"),
+    )
+
+
 def withdraw(m: Matrix) -> Call:
     nid = m.nomination("declaring", "declared")
     return Call(
@@ -819,6 +888,25 @@ def audit_export(m: Matrix) -> Call:
     return Call("GET", "/v1/audit/export", check=lambda r: r.text.startswith('{"position":1,'))
 
 
+# --- printed documents (issue 22, item 5) ----------------------------------------------------
+
+
+def _pdf(r: httpx.Response) -> bool:
+    return r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+
+
+def declaration_pdf(m: Matrix) -> Call:
+    return Call("GET", f"/v1/nominations/{m.shared_nomination}/declaration.pdf", check=_pdf)
+
+
+def certificate_pdf(m: Matrix) -> Call:
+    return Call("GET", f"/v1/nominations/{m.shared_nomination}/certificate.pdf", check=_pdf)
+
+
+def decision_pdf(m: Matrix) -> Call:
+    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/decision.pdf", check=_pdf)
+
+
 ENDPOINTS = (
     Endpoint("GET /v1/templates", templates_list, AUTHENTICATED),
     Endpoint("GET /v1/templates/{code}", template_show, AUTHENTICATED),
@@ -862,6 +950,20 @@ ENDPOINTS = (
     Endpoint("POST /v1/nominations/{id}/pre-review", pre_review, frozenset({"reviewer-inside"})),
     Endpoint("POST /v1/nominations/{id}/inspections", inspect, frozenset({"inspector-inside"})),
     Endpoint("POST /v1/nominations/{id}/withdrawal", withdraw, frozenset({"declarer-inside"})),
+    Endpoint(
+        "POST /v1/nominations/{id}/evidence (declaration)",
+        evidence_declaration,
+        frozenset({"declarer-inside"}),
+        201,
+    ),
+    Endpoint(
+        "POST /v1/nominations/{id}/evidence (inspection)",
+        evidence_inspection,
+        frozenset({"inspector-inside"}),
+        201,
+    ),
+    Endpoint("GET /v1/nominations/{id}/evidence", evidence_list, NOMINATION_READERS),
+    Endpoint("GET /v1/nominations/{id}/evidence/{sha256}", evidence_download, NOMINATION_READERS),
     Endpoint("POST /v1/nominations/{id}/revocation", revoke, frozenset({"reviewer-inside"})),
     Endpoint("POST /v1/nominations/{id}/re-inspections", reinspect, frozenset({"inspector-inside"})),
     Endpoint("POST /v1/nominations/{id}/forwarding", forward, frozenset({"reviewer-inside"})),
@@ -882,7 +984,359 @@ ENDPOINTS = (
     Endpoint("GET /v1/audit/verify", audit_verify, WHOLE_LOG_READERS),
     Endpoint("GET /v1/audit/export", audit_export, WHOLE_LOG_READERS),
     Endpoint("GET /v1/webhooks", webhooks_list, WHOLE_LOG_READERS),
+    # printed documents (issue 22, item 5): read like the nomination / the campaign they print
+    Endpoint("GET /v1/nominations/{id}/declaration.pdf", declaration_pdf, NOMINATION_READERS),
+    Endpoint("GET /v1/nominations/{id}/certificate.pdf", certificate_pdf, NOMINATION_READERS),
+    Endpoint("GET /v1/campaigns/{id}/decision.pdf", decision_pdf, CAMPAIGN_READERS),
 )
+
+# --- inspection teams (issue 22, items 1-3) --------------------------------------------------
+# Managers: the organiser's reviewers and admins (and admins above); readers: the campaign's
+# readers but declarers; a conflict: the member, its leader or a manager; a named member's
+# inspection: the assigned team's leader (the matrix's inspector@shifan-shi).
+
+TEAM_MANAGERS = frozenset({"admin-global", "admin-inside", "reviewer-inside"})
+TEAM_READERS = CAMPAIGN_READERS - {"declarer-inside", "declarer-outside"}
+
+
+def _with_team(m: Matrix, current: str = "pre_review") -> tuple[Campaign, str]:
+    """A fresh campaign with one team "t": led by the matrix's inspector@shifan-shi, with a named
+    member 王五 of 棋盘镇 (a sibling township: recused from nothing peng-zhen declares)."""
+    c = m.fresh_campaign(current)
+    leader = m.matrix_token_ids["inspector-inside"]
+    m.app.execute(
+        FormTeam(
+            campaign_id=c.id,
+            team_id="t",
+            name="考核组",
+            leader=leader,
+            members=[{"token_id": leader}, {"name": "王五", "home_unit_id": OTHER_TOWNSHIP}],
+        ),
+        CITY_REVIEWER,
+    )
+    return c, leader
+
+
+def teams_list(m: Matrix) -> Call:
+    c, _ = _with_team(m)
+    return Call("GET", f"/v1/campaigns/{c.id}/teams", check=lambda r: r.json()["teams"][0]["id"] == "t")
+
+
+def team_form(m: Matrix) -> Call:
+    c = m.fresh_campaign("pre_review")
+    leader = m.matrix_token_ids["inspector-inside"]
+    body = {"name": "第一组", "leader": leader, "members": [{"token_id": leader}]}
+    return Call("POST", f"/v1/campaigns/{c.id}/teams", json=body)
+
+
+def team_change(m: Matrix) -> Call:
+    c, _ = _with_team(m)
+    body = {"name": "第一组（调整）", "reason": "更名 / renamed"}
+    return Call("PATCH", f"/v1/campaigns/{c.id}/teams/t", json=body)
+
+
+def team_disband(m: Matrix) -> Call:
+    c, _ = _with_team(m)
+    return Call("POST", f"/v1/campaigns/{c.id}/teams/t/disbanding", json={"reason": "撤销 / done"})
+
+
+def team_assign(m: Matrix) -> Call:
+    c, _ = _with_team(m, "inspection")
+    nid = m.nomination(c, "admitted")
+    body = {"team_id": "t", "nomination_ids": [nid]}
+    return Call("POST", f"/v1/campaigns/{c.id}/team-assignments", json=body)
+
+
+def team_auto_assign(m: Matrix) -> Call:
+    c, _ = _with_team(m, "inspection")
+    nid = m.nomination(c, "admitted")
+    return Call(
+        "POST",
+        f"/v1/campaigns/{c.id}/team-assignments:auto",
+        json={},
+        check=lambda r: [a["id"] for a in r.json()["assigned"]] == [nid],
+    )
+
+
+def score_normalisation(m: Matrix) -> Call:
+    c = m.fresh_campaign("pre_review")
+    body = {"method": "team_z", "reason": "两组宽严不一"}
+    return Call("PUT", f"/v1/campaigns/{c.id}/score-normalisation", json=body)
+
+
+def _assigned(m: Matrix) -> str:
+    c, _ = _with_team(m, "inspection")
+    nid = m.nomination(c, "admitted")
+    m.app.execute(AssignToTeam(campaign_id=c.id, team_id="t", nomination_ids=[nid]), CITY_REVIEWER)
+    return nid
+
+
+def nomination_team(m: Matrix) -> Call:
+    nid = _assigned(m)
+    return Call("GET", f"/v1/nominations/{nid}/team", check=lambda r: r.json()["team_id"] == "t")
+
+
+def conflict_declare(m: Matrix) -> Call:
+    nid = _assigned(m)
+    body = {"member": f"person:王五@{OTHER_TOWNSHIP}", "reason": "亲属在该村 / a relative there"}
+    return Call("POST", f"/v1/nominations/{nid}/conflicts", json=body)
+
+
+def team_inspection(m: Matrix) -> Call:
+    nid = _assigned(m)
+    body = {
+        "member": f"person:王五@{OTHER_TOWNSHIP}",
+        "methods": METHODS,
+        "scores": site_scores(85),
+        "checklist": SITE_CHECKLIST,
+        "verdict": "pass",
+    }
+    return Call("POST", f"/v1/nominations/{nid}/team-inspections", json=body, check=_state("inspected"))
+
+
+TEAM_ENDPOINTS = (
+    Endpoint("GET /v1/campaigns/{id}/teams", teams_list, TEAM_READERS),
+    Endpoint("POST /v1/campaigns/{id}/teams", team_form, TEAM_MANAGERS, 201),
+    Endpoint("PATCH /v1/campaigns/{id}/teams/{team}", team_change, TEAM_MANAGERS),
+    Endpoint("POST /v1/campaigns/{id}/teams/{team}/disbanding", team_disband, TEAM_MANAGERS),
+    Endpoint("POST /v1/campaigns/{id}/team-assignments", team_assign, TEAM_MANAGERS),
+    Endpoint("POST /v1/campaigns/{id}/team-assignments:auto", team_auto_assign, TEAM_MANAGERS),
+    Endpoint("PUT /v1/campaigns/{id}/score-normalisation", score_normalisation, TEAM_MANAGERS),
+    Endpoint("GET /v1/nominations/{id}/team", nomination_team, TEAM_READERS),
+    Endpoint(
+        "POST /v1/nominations/{id}/conflicts",
+        conflict_declare,
+        TEAM_MANAGERS | {"inspector-inside"},  # the leader declares for its named member
+        201,
+    ),
+    Endpoint(
+        "POST /v1/nominations/{id}/team-inspections", team_inspection, frozenset({"inspector-inside"})
+    ),
+)
+ENDPOINTS = (*ENDPOINTS, *TEAM_ENDPOINTS)
+
+
+# --- 公示 and objections (issue 23, items 1-2; api/routes/publicity.py) -------------------------
+# The public endpoints (/v1/public/...) need no token: tests/api/test_publicity_http.py.
+
+OBJECTION_READERS = frozenset({"reviewer-inside", "auditor-global", "auditor-inside"})
+
+
+def _publicity_campaign(m: Matrix, *, published: bool) -> tuple[Campaign, str]:
+    from domain.commands import ConfigurePublicity, PublishProposedList
+
+    c = m.fresh_campaign("commendation")
+    m.app.execute(ConfigurePublicity(campaign_id=c.id, working_days=5), CITY_REVIEWER)
+    nid = m.nomination(c, "commended")  # proposed: the 公示 comes first
+    if published:
+        m.app.execute(PublishProposedList(campaign_id=c.id), CITY_REVIEWER)
+    return c, nid
+
+
+def _objection(m: Matrix) -> str:
+    return _lodged(m)[1]
+
+
+def _lodged(m: Matrix) -> tuple[str, str]:
+    """A published campaign's id and the receipt of an objection to its proposed nomination."""
+    from domain.commands import LodgeObjection
+    from domain.objections import PUBLIC
+
+    c, nid = _publicity_campaign(m, published=True)
+    lodged = m.app.execute(
+        LodgeObjection(campaign_id=c.id, nomination_id=nid, text=f"异议 {m.unique()}", contact="x"),
+        PUBLIC,
+    )
+    return c.id, str(lodged["receipt"])
+
+
+def publicity_read(m: Matrix) -> Call:
+    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/publicity")
+
+
+def publicity_configure(m: Matrix) -> Call:
+    c = m.fresh_campaign("commendation")
+    return Call("PUT", f"/v1/campaigns/{c.id}/publicity", json={"working_days": 5})
+
+
+def publicity_public_page(m: Matrix) -> Call:
+    c, _ = _publicity_campaign(m, published=False)
+    return Call("PUT", f"/v1/campaigns/{c.id}/publicity/public-page", json={"public_page": False})
+
+
+def publicity_publish(m: Matrix) -> Call:
+    c, _ = _publicity_campaign(m, published=False)
+    return Call("POST", f"/v1/campaigns/{c.id}/publicity/publications", json={})
+
+
+def objections_list(m: Matrix) -> Call:
+    campaign_id, _ = _lodged(m)
+    return Call(
+        "GET", f"/v1/campaigns/{campaign_id}/objections", check=lambda r: r.json()[0]["contact"] == "x"
+    )
+
+
+def objection_evidence(m: Matrix) -> Call:
+    from domain.commands import LodgeObjection
+    from domain.objections import PUBLIC
+
+    c, nid = _publicity_campaign(m, published=True)
+    sha256, _ = m.server.services.blobs.put(EVIDENCE_PDF)
+    evidence = {"sha256": sha256, "size": len(EVIDENCE_PDF), "media_type": "application/pdf"}
+    evidence["name"] = "a.pdf"
+    text = f"附件 {m.unique()}"
+    command = LodgeObjection(campaign_id=c.id, nomination_id=nid, text=text, evidence=evidence)
+    lodged = m.app.execute(command, PUBLIC)
+    url = f"/v1/objections/{lodged['receipt']}/evidence"
+    return Call("GET", url, check=lambda r: r.content == EVIDENCE_PDF)
+
+
+def objection_read(m: Matrix) -> Call:
+    return Call("GET", f"/v1/objections/{_objection(m)}")
+
+
+def objection_investigate(m: Matrix) -> Call:
+    return Call("POST", f"/v1/objections/{_objection(m)}/investigation", json={"note": "核查"})
+
+
+def objection_decide(m: Matrix) -> Call:
+    return Call(
+        "POST",
+        f"/v1/objections/{_objection(m)}/decision",
+        json={"outcome": "dismiss", "findings": "经核实不属实"},
+    )
+
+
+PUBLICITY_MANAGERS = frozenset({"reviewer-inside"})
+PUBLICITY_ENDPOINTS = (
+    Endpoint("GET /v1/campaigns/{id}/publicity", publicity_read, CAMPAIGN_READERS),
+    Endpoint("PUT /v1/campaigns/{id}/publicity", publicity_configure, PUBLICITY_MANAGERS),
+    Endpoint("PUT /v1/campaigns/{id}/publicity/public-page", publicity_public_page, PUBLICITY_MANAGERS),
+    Endpoint(
+        "POST /v1/campaigns/{id}/publicity/publications", publicity_publish, PUBLICITY_MANAGERS, 201
+    ),
+    Endpoint("GET /v1/campaigns/{id}/objections", objections_list, OBJECTION_READERS),
+    Endpoint("GET /v1/objections/{receipt}", objection_read, OBJECTION_READERS),
+    Endpoint("GET /v1/objections/{receipt}/evidence", objection_evidence, OBJECTION_READERS),
+    Endpoint("POST /v1/objections/{receipt}/investigation", objection_investigate, PUBLICITY_MANAGERS),
+    Endpoint("POST /v1/objections/{receipt}/decision", objection_decide, PUBLICITY_MANAGERS),
+)
+ENDPOINTS = (*ENDPOINTS, *PUBLICITY_ENDPOINTS)
+
+
+# --- corrections and appeals (issue 23, items 3-4; api/routes/corrections.py) ----------------
+
+CORRECTORS = frozenset({"reviewer-inside"})
+DECLARER_INSIDE = frozenset({"declarer-inside"})
+
+
+def _rejected(m: Matrix, *, appealed: bool = False) -> str:
+    from domain.commands import LodgeAppeal
+
+    c = m.fresh_campaign("pre_review")
+    nid = m.nomination(c, "declared")
+    m.app.execute(
+        PreReview(nomination_id=nid, decision="reject", reasons=["材料不实"], checks={}),
+        CITY_REVIEWER,
+        at=c.opens[1] + timedelta(minutes=6),
+    )
+    if appealed:
+        m.app.execute(LodgeAppeal(nomination_id=nid, grounds="申诉"), declarer_of("peng-zhen"))
+    return nid
+
+
+def void_inspection(m: Matrix) -> Call:
+    nid = m.nomination(m.fresh_campaign("inspection"), "inspected")
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/inspections/1/voiding",
+        json={"reason": "录错 / wrong site"},
+        check=_state("admitted"),
+    )
+
+
+def return_for_amendment(m: Matrix) -> Call:
+    nid = m.nomination(m.fresh_campaign("pre_review"), "declared")
+    return Call(
+        "POST", f"/v1/nominations/{nid}/return", json={"reasons": ["缺签到表"]}, check=_state("returned")
+    )
+
+
+def amend(m: Matrix) -> Call:
+    from domain.commands import ReturnForAmendment
+
+    nid = m.nomination(m.fresh_campaign("pre_review"), "declared")
+    m.app.execute(ReturnForAmendment(nomination_id=nid, reasons=["缺签到表"]), CITY_REVIEWER)
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/amendment",
+        json={"material": material_of(950)},
+        check=_state("declared"),
+    )
+
+
+def lodge_appeal(m: Matrix) -> Call:
+    return Call("POST", f"/v1/nominations/{_rejected(m)}/appeals", json={"grounds": "材料属实"})
+
+
+def decide_appeal(m: Matrix) -> Call:
+    nid = _rejected(m, appealed=True)
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/appeals/decision",
+        json={"outcome": "refused", "findings": "经核实不属实"},
+        check=_state("rejected"),
+    )
+
+
+def nomination_corrections(m: Matrix) -> Call:
+    return Call("GET", f"/v1/nominations/{m.shared_nomination}/corrections")
+
+
+def reopen_phase(m: Matrix) -> Call:
+    c = m.fresh_campaign("pre_review")
+    body = {
+        "scope": "unit",
+        "target": "peng-zhen",
+        "until": iso(datetime.now(UTC) + HOUR),
+        "reason": "补报 / late",
+    }
+    return Call("POST", f"/v1/campaigns/{c.id}/phases/declaration/reopening", json=body)
+
+
+def cancel_campaign(m: Matrix) -> Call:
+    c = m.fresh_campaign("declaration")
+    return Call("POST", f"/v1/campaigns/{c.id}/cancellation", json={"reason": "停止 / stopped"})
+
+
+def campaign_corrections(m: Matrix) -> Call:
+    return Call("GET", f"/v1/campaigns/{m.campaigns['commending'].id}/corrections")
+
+
+def correct_nominee_name(m: Matrix) -> Call:
+    nid = m.nomination("commending", "commended")
+    return Call(
+        "POST",
+        f"/v1/nominations/{nid}/nominee-name",
+        json={"name": f"更正的站点 {m.unique()}", "reason": "名称录入有误 / typo"},
+        check=_state("commended"),
+    )
+
+
+CORRECTION_ENDPOINTS = (
+    Endpoint("POST /v1/nominations/{id}/nominee-name", correct_nominee_name, CORRECTORS),
+    Endpoint("POST /v1/nominations/{id}/inspections/{n}/voiding", void_inspection, CORRECTORS),
+    Endpoint("POST /v1/nominations/{id}/return", return_for_amendment, CORRECTORS),
+    Endpoint("POST /v1/nominations/{id}/amendment", amend, DECLARER_INSIDE),
+    Endpoint("POST /v1/nominations/{id}/appeals", lodge_appeal, DECLARER_INSIDE, 201),
+    Endpoint("POST /v1/nominations/{id}/appeals/decision", decide_appeal, CORRECTORS),
+    Endpoint("GET /v1/nominations/{id}/corrections", nomination_corrections, NOMINATION_READERS),
+    Endpoint("POST /v1/campaigns/{id}/phases/{phase}/reopening", reopen_phase, CORRECTORS, 201),
+    Endpoint("POST /v1/campaigns/{id}/cancellation", cancel_campaign, ADMINS_INSIDE),
+    Endpoint("GET /v1/campaigns/{id}/corrections", campaign_corrections, CAMPAIGN_READERS),
+)
+ENDPOINTS = (*ENDPOINTS, *CORRECTION_ENDPOINTS)
+
 
 CASES = [
     pytest.param(
@@ -899,7 +1353,8 @@ CASES = [
 
 
 def test_matrix_covers_every_endpoint_and_principal() -> None:
-    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 43
+    added = len(TEAM_ENDPOINTS) + len(PUBLICITY_ENDPOINTS) + len(CORRECTION_ENDPOINTS)
+    assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 50 + added
     assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
     for endpoint in ENDPOINTS:
         assert (

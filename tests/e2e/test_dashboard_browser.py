@@ -218,6 +218,10 @@ def test_dashboard_in_a_browser_shows_the_apis_numbers_in_chinese_and_english(
             "lapsed": 3,
             "revoked": 1,
             "forwarded": 0,
+            "returned": 0,
+            "cancelled": 0,
+            "proposed": 0,
+            "not_commended": 0,
         }
 
         context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")

@@ -97,7 +97,25 @@ def nominations(store: Store) -> dict[str, Nomination]:
 
 
 # Nomination events introduced after the release the sample was captured from.
-NEWER_THAN_THE_SAMPLE = {"LowerInspectionAccepted"}
+NEWER_THAN_THE_SAMPLE = {
+    "LowerInspectionAccepted",
+    "EvidenceAttached",
+    # inspection teams (issue 22, items 1-2)
+    "AssignedToTeam",
+    "ConflictDeclared",
+    "InspectionAttributed",
+    # 公示 (issue 23, items 1-2)
+    "Proposed",
+    "WithdrawnFromList",
+    # corrections and appeals (issue 23, items 3-4)
+    "InspectionVoided",
+    "ReturnedForAmendment",
+    "Amended",
+    "ClosedByCancellation",
+    "AppealLodged",
+    "AppealDecided",
+    "NomineeNameCorrected",
+}
 
 
 def test_the_sample_holds_every_event_type_of_the_release() -> None:

@@ -89,7 +89,7 @@ def test_a_term_is_its_code_in_comparisons_dictionaries_and_json() -> None:
     assert json.dumps({"state": NominationState.DECLARED}) == '{"state": "declared"}'
     assert PreReviewDecision.parse("admit") is PreReviewDecision.ADMIT
     assert PreReviewDecision.parse("maybe") is None
-    assert Role.codes() == ["admin", "declarer", "reviewer", "inspector", "auditor", "system"]
+    assert Role.codes() == ["admin", "declarer", "reviewer", "inspector", "auditor", "system", "public"]
 
 
 def test_the_states_divide_into_pipeline_and_closed() -> None:
@@ -124,6 +124,22 @@ def test_every_nomination_event_is_catalogued_with_its_names() -> None:
         "Revoked",
         "Forwarded",
         "LowerInspectionAccepted",
+        "EvidenceAttached",
+        # inspection teams (issue 22, items 1-2)
+        "AssignedToTeam",
+        "ConflictDeclared",
+        "InspectionAttributed",
+        # 公示 (issue 23, items 1-2)
+        "Proposed",
+        "WithdrawnFromList",
+        # corrections and appeals (issue 23, items 3-4)
+        "InspectionVoided",
+        "ReturnedForAmendment",
+        "Amended",
+        "ClosedByCancellation",
+        "AppealLodged",
+        "AppealDecided",
+        "NomineeNameCorrected",
     ]
     assert all(e.zh and e.en and e.zh != e.en for e in events)
     zh = Translator("zh")

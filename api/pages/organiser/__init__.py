@@ -10,10 +10,10 @@ next to the field it concerns."""
 
 from fastapi import APIRouter
 
-from api.pages.organiser import forwarding, quotas, ranking, titles
+from api.pages.organiser import forwarding, quotas, ranking, teams, titles
 
 router = APIRouter()
-for area in (ranking, titles, forwarding, quotas):
+for area in (ranking, titles, forwarding, quotas, teams):
     router.include_router(area.router)
 
 __all__ = ["router"]

@@ -125,7 +125,10 @@ def ranking_context(
     category = chosen_category(campaign, code)
     t = Translator(language_of(request))
     names = unit_names(app, t)
-    ranking = services.views.ranking(str(campaign.id), category.code) or {"entries": []}
+    if campaign.score_normalisation != "none":  # per-team normalisation (issue 22): current
+        ranking = app.queries.ranking(campaign.id, category.code)
+    else:
+        ranking = services.views.ranking(str(campaign.id), category.code) or {"entries": []}
     ranking = {**ranking, "category": category.code}
     rows = ranked_rows(app, ranking, campaign)
     id_names = {r.entry["id"]: (r.entry["nominee"], r.entry["rank"]) for r in rows}
@@ -147,6 +150,7 @@ def ranking_context(
         "rows": rows,
         "fill": quota_fill(services, campaign, category),
         "tie_break": TIE_BREAK,
+        "ranked_by": ranking.get("ranked_by", "raw"),
         "unit_name": names,
         "campaign_label": campaign_label(campaign, t, names),
         "readable": readable,

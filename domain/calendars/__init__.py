@@ -1,0 +1,1 @@
+"""Public-holiday calendars shipped as data (``cn.yaml``): read by ``domain.working_days``."""
