@@ -28,21 +28,13 @@ from domain.corrections import CANCELLED_REASON, refused, reopened_reason
 from domain.errors import DeclarationInvalidError, NominationNotFoundError
 from domain.execution import check_version
 from domain.handlers.context import Context, Decision, FollowUp, Handler
-from domain.handlers.nominations import state_of
+from domain.handlers.nominations import acting_candidates, state_of
 from domain.nominations import CANCELLABLE, LAPSABLE, Nomination
 from domain.roster import nominee_key
 from domain.rules.declaration import declaration_failures
-from domain.rules.jurisdiction import acting_units, authorize, authorize_any
+from domain.rules.jurisdiction import authorize, authorize_any
 from domain.templates import get_template
-from domain.units import Unit
 from domain.vocabulary import NominationState, PhaseStatus, ReopenScope, Step
-
-
-def _organisers(ctx: Context, campaign: Campaign, nomination: Nomination) -> list[Unit]:
-    """The organiser, or the unit the campaign delegated the nominee's level to."""
-    organiser = ctx.load.organiser(campaign)
-    level = nomination.nominee.level or ctx.load.get_unit(nomination.nominee.unit_id).level
-    return acting_units(organiser, campaign.delegates, [level], ctx.load.get_unit)
 
 
 def _load(ctx: Context, nomination_id: Id) -> tuple[Nomination, Campaign]:
@@ -66,7 +58,7 @@ def void_inspection(command: VoidInspection, ctx: Context) -> Decision:
     """Before commendation, whatever the phase (the organiser reopens inspection for the
     nomination to have it inspected again once its phase has closed)."""
     nomination, campaign = _load(ctx, command.nomination_id)
-    authorize_any(ctx.actor, "correct", _organisers(ctx, campaign, nomination))
+    authorize_any(ctx.actor, "correct", acting_candidates(ctx, nomination, campaign, "correct"))
     campaign.require_not_cancelled()
     nomination.void_inspection(int(command.inspection), command.reason, ctx.actor, ctx.at)
     return Decision([nomination], _result(nomination))
@@ -84,7 +76,7 @@ def _pre_review_open(campaign: Campaign, nomination: Nomination, at: Any) -> boo
 
 def return_for_amendment(command: ReturnForAmendment, ctx: Context) -> Decision:
     nomination, campaign = _load(ctx, command.nomination_id)
-    authorize_any(ctx.actor, "correct", _organisers(ctx, campaign, nomination))
+    authorize_any(ctx.actor, "correct", acting_candidates(ctx, nomination, campaign, "correct"))
     campaign.require_not_cancelled()
     if not _pre_review_open(campaign, nomination, ctx.at):
         phase = campaign.phase_for(Step.PRE_REVIEW)
@@ -311,7 +303,7 @@ def decide_appeal(command: DecideAppeal, ctx: Context) -> Decision:
     nomination = ctx.load.get_nomination(command.nomination_id)
     check_version(nomination, ctx.expected_version)
     campaign = ctx.load.get_campaign(nomination.campaign_id, for_update=True)
-    authorize_any(ctx.actor, "correct", _organisers(ctx, campaign, nomination))
+    authorize_any(ctx.actor, "correct", acting_candidates(ctx, nomination, campaign, "correct"))
     campaign.require_not_cancelled()
     until = command.until.astimezone(UTC) if command.until is not None else None
     restored = nomination.decide_appeal(command.outcome, command.findings, until, ctx.actor, ctx.at)
@@ -345,7 +337,7 @@ def correct_nominee_name(command: CorrectNomineeName, ctx: Context) -> Decision:
     delegate's); the roster's claim follows the name, so a name another nomination of the
     category holds is refused here (the store's unique claim would refuse it at the save)."""
     nomination, campaign = _load(ctx, command.nomination_id)
-    authorize_any(ctx.actor, "correct", _organisers(ctx, campaign, nomination))
+    authorize_any(ctx.actor, "correct", acting_candidates(ctx, nomination, campaign, "correct"))
     nomination.correct_nominee_name(command.name, command.reason, ctx.actor, ctx.at)
     who = nomination.nominee
     key = nominee_key(nomination.category, who.unit_id, who.person_id, who.name)

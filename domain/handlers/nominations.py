@@ -22,11 +22,11 @@ from domain.commands import (
 from domain.errors import DeclarationInvalidError, DuplicateNominationError
 from domain.execution import check_version
 from domain.handlers.context import Context, Decision, Handler
-from domain.handlers.team_checks import inspecting_member
+from domain.handlers.team_checks import acting_for_nominee, inspecting_member
 from domain.nominations import Nomination
 from domain.roster import nominee_key
 from domain.rules.declaration import declaration_failures
-from domain.rules.jurisdiction import acting_units, assesses_locally, authorize, authorize_any
+from domain.rules.jurisdiction import assesses_locally, authorize, authorize_any
 from domain.units import Unit
 from domain.values import Nominee
 from domain.vocabulary import PreReviewDecision
@@ -120,10 +120,9 @@ def acting_candidates(
     level to; an inspection also at the nominee's unit where the level below assesses it."""
     if action == "withdraw":
         return [ctx.load.get_unit(nomination.declaring_unit_id)]
-    organiser = ctx.load.organiser(campaign)
-    level = nomination.nominee.level or ctx.load.get_unit(nomination.nominee.unit_id).level
-    candidates = acting_units(organiser, campaign.delegates, [level], ctx.load.get_unit)
+    candidates = acting_for_nominee(ctx.load, campaign, nomination)
     if action == "inspect" and campaign.local_inspection and ctx.actor.unit_id:
+        organiser = ctx.load.organiser(campaign)
         nominee_unit = ctx.load.get_unit(nomination.nominee.unit_id)
         actor_unit = ctx.load.get_unit(ctx.actor.unit_id)
         if assesses_locally(ctx.actor, actor_unit, nominee_unit, organiser, campaign.local_inspection):

@@ -22,13 +22,19 @@ from domain.vocabulary import Role
 # --- recusal ----------------------------------------------------------------------------------
 
 
+def acting_for_nominee(load: Loader, campaign: Campaign, nomination: Nomination) -> list[Unit]:
+    """The units that act for the nominee's level: the organiser, and the unit the campaign
+    delegated that level to, if any (last)."""
+    organiser = load.organiser(campaign)
+    level = nomination.nominee.level or load.get_unit(nomination.nominee.unit_id).level
+    return acting_units(organiser, campaign.delegates, [str(level)], load.get_unit)
+
+
 def recusal_boundary(load: Loader, campaign: Campaign, nomination: Nomination) -> Unit:
     """The unit at and above which a home unit is no reason to recuse: the unit acting for the
     nominee's level — the organiser, or the unit the campaign delegated that level to (seed
     001's 县直机关工委 for the agencies: its own members inspect the agencies below it)."""
-    organiser = load.organiser(campaign)
-    level = nomination.nominee.level or load.get_unit(nomination.nominee.unit_id).level
-    return acting_units(organiser, campaign.delegates, [str(level)], load.get_unit)[-1]
+    return acting_for_nominee(load, campaign, nomination)[-1]
 
 
 def team_recusals(

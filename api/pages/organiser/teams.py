@@ -11,6 +11,7 @@ another unit), or ``NAME@unit`` (a named person without a token)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -130,7 +131,12 @@ def _value(form: Any, name: str) -> str:
 
 
 async def _submit(
-    request: Request, app: Laurel, form: Any, campaign_id: str, build: Any, flash: str
+    request: Request,
+    app: Laurel,
+    form: Any,
+    campaign_id: str,
+    build: Any,
+    flash: str | Callable[[dict[str, Any]], str],
 ) -> Response:
     return await submit(
         request,
@@ -223,14 +229,7 @@ async def auto_assign(request: Request, campaign_id: str, app: App, form: Action
     def flash(result: dict[str, Any]) -> str:
         return t("teams.auto_done", n=len(result["assigned"]), m=len(result["unassigned"]))
 
-    return await submit(
-        request,
-        form,
-        command,
-        done=f"/ui/organise/campaigns/{campaign_id}/teams",
-        again=lambda: ("organise_teams.html", teams_context(request, app, form.actor, campaign_id)),
-        flash=flash,
-    )
+    return await _submit(request, app, form, campaign_id, command, flash)
 
 
 @router.post("/campaigns/{campaign_id}/teams-assign", response_class=HTMLResponse)
