@@ -12,6 +12,7 @@ from pathlib import Path
 from api.publicity_guard import client_digest, form_secret, issue_form_token
 from domain.commands import Commend, ConfigurePublicity, IssueToken
 from tests.api.page_session import login, own_origin
+from tests.api.test_pages import INLINE_CODE
 from tests.builders.actors import ADMIN, CITY_REVIEWER
 from tests.builders.clock import FIVE_GOOD_2022, Clock
 from tests.builders.http import serve_in_process
@@ -79,6 +80,10 @@ def test_the_public_page_the_objection_form_and_the_organisers_queue(tmp_path: P
         assert "2022-11-23 00:00" in listed.text  # the period's end, in the campaign's zone
         for personal in ("score", "person_id", "peng-zhen"):
             assert personal not in listed.text
+        # the policy applies no inline style: the honeypot is hidden by the stylesheet's .hp
+        assert INLINE_CODE.findall(listed.text) == []
+        assert '<div aria-hidden="true" class="hp">' in listed.text
+        assert ".hp {" in public.get("/static/pages/pages.css").text
 
         action = f"/public/campaigns/{campaign.id}/objections"
         fields = hidden_fields_of(listed.text, action)
