@@ -21,11 +21,13 @@ from api.routes import (
     audit,
     boards,
     campaigns,
+    contacts,
     corrections,
     documents,
     duties,
     evidence,
     health,
+    inbox,
     nominations,
     publicity,
     teams,
@@ -57,6 +59,7 @@ TAGS = [
     "health",
     "templates",
     "units",
+    "contacts",
     "tokens",
     "campaigns",
     "nominations",
@@ -70,6 +73,7 @@ TAGS = [
     "read models",
     "audit",
     "webhooks",
+    "notifications",
 ]
 # The routers behind a token, each stating the errors any of its operations may answer. A
 # request is matched against the routes in order, one regular expression each: the routers
@@ -85,11 +89,13 @@ AUTHENTICATED_ROUTERS = (
     duties,
     templates,
     units,
+    contacts,  # a unit's contacts (issue 24, item 1)
     tokens,
     activity,
     boards,
     audit,
     webhooks,
+    inbox,  # the inbox, preferences, unit feeds, the delivery log (issue 24)
 )
 
 

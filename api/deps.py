@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Authenticator, bearer
+from api.notices import InboxContext, inbox_of
 from domain.actors import Actor
 from domain.application import Laurel
 from domain.commands import Command as DomainCommand
@@ -173,7 +174,14 @@ async def versioned_command_context(
     return CommandContext(request.app.state.services.app, actor, scoped, _version(if_match))
 
 
+async def inbox_context(request: Request, credentials: Credentials) -> InboxContext:
+    """The caller's inbox (issue 24): the notification store and its recipient keys."""
+    actor = await _actor(request, credentials)
+    return await run_in_threadpool(inbox_of, request.app.state.services, actor)
+
+
 App = Annotated[Laurel, Depends(get_app)]
+Inbox = Annotated[InboxContext, Depends(inbox_context)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 Command = Annotated[CommandContext, Depends(command_context)]

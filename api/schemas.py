@@ -205,6 +205,11 @@ class TokenCreate(Model):
         description="with a time zone; default: now + LAUREL_TOKEN_LIFETIME, "
         "at most now + LAUREL_TOKEN_MAX_LIFETIME / 有效期",
     )
+    contact_id: Id | None = Field(
+        None,
+        description="the person the token is issued to: a contact of its unit; its notices then "
+        "reach that contact (issue 24) / 令牌持有人（本单位联系人）",
+    )
 
     @field_validator("expires_at")
     @classmethod
@@ -227,6 +232,7 @@ class TokenPublic(BaseModel):
     revoked_at: datetime | None = None
     revoked_by: str | None = None
     revocation_reason: str | None = None
+    contact_id: str | None = Field(None, description="the contact the token is issued to")
 
 
 class TokenCreated(TokenPublic):
@@ -325,6 +331,28 @@ class ForwardedCount(BaseModel):
     count: int
 
 
+class EscalationStepPublic(BaseModel):
+    """A step of the campaign's escalation ladder (issue 24; docs/notifications.md)."""
+
+    grace_days: int
+    levels_up: int
+    roles: list[str]
+
+
+class EscalationNotified(BaseModel):
+    unit_id: str
+    roles: list[str]
+    units: list[str]
+
+
+class EscalationTaken(BaseModel):
+    step: int
+    at: datetime
+    grace_days: int
+    units: list[str]
+    notified: list[EscalationNotified]
+
+
 class CampaignPublic(BaseModel):
     id: str
     version: int
@@ -346,6 +374,8 @@ class CampaignPublic(BaseModel):
     next_campaign_id: str | None = None
     forwarding_quotas: dict[str, dict[str, int]] = {}
     forwarded: list[ForwardedCount] = []
+    escalation: list[EscalationStepPublic] = []  # the ladder the campaign keeps
+    escalated: list[EscalationTaken] = []  # the steps taken so far
     parent_campaign: CampaignPublic | None = None
 
 

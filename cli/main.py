@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cli.documents import print_cli, titles_cli
 from cli.evidence import evidence_cli
+from cli.notify import notify_cli
 from cli.projections import audit_cli, projections_cli
 from cli.publicity import publicity_cli
 from cli.signals import exit_on_sigterm
@@ -36,6 +37,7 @@ cli.add_typer(print_cli, name="print")  # the printed documents (issue 22, item 
 cli.add_typer(titles_cli, name="titles")
 cli.add_typer(teams_cli, name="teams")  # inspection teams (issue 22, items 1-3)
 cli.add_typer(publicity_cli, name="publicity")  # 公示: run the workflow's step (issue 23)
+cli.add_typer(notify_cli, name="notify")  # inbox and e-mail: the sender, its log (issue 24)
 
 
 @templates_cli.command("list")

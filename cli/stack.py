@@ -1,6 +1,6 @@
 """``laurel up``: the embedded stack as supervised child processes — the Temporal dev server
 (unless ``LAUREL_TEMPORAL_ADDRESS`` names a cluster), the worker, the projection runner, the
-webhook dispatcher and the API with the pages.
+webhook dispatcher, the notification sender and the API with the pages.
 
 One stack per data directory (the home dir): the supervisor holds ``<home>/up.lock`` and a
 second ``laurel up`` there is refused. Its Temporal is its own: the dev server on the
@@ -101,6 +101,7 @@ def children(settings: Settings, port: int, temporal: TemporalTarget) -> list[Ch
         Child("worker", [*laurel, "worker"], env, log_path=logs / "worker.log"),
         Child("projections", [*laurel, "projections", "run"], env, log_path=logs / "projections.log"),
         Child("webhooks", [*laurel, "webhooks", "dispatch"], env, log_path=logs / "webhooks.log"),
+        Child("notifier", [*laurel, "notify", "send"], env, log_path=logs / "notifier.log"),
         Child(
             "api",
             [*laurel, "api", "--port", str(port)],

@@ -1,7 +1,11 @@
 """Bearer tokens (stored hashed): a role, a unit and a lifetime. The secret is shown once, at
 issue; the store keeps only its SHA-256, and the token's aggregate id derives from that hash,
 so a presented secret is looked up without a scan. The token directory maps the public token
-id (``tok_…``) to that aggregate, so a token can be listed and revoked by its id."""
+id (``tok_…``) to that aggregate, so a token can be listed and revoked by its id.
+
+A token may carry the person it was issued to (``contact_id``, a contact of its unit, issue
+24): its notices then reach that person. Once the contact is removed, the token's notices go
+to the token itself again (``ContactReads.recipients_of``)."""
 
 from __future__ import annotations
 
@@ -35,8 +39,10 @@ def token_uuid(hashed: str) -> UUID:
 
 
 class AccessToken(Aggregate):
+    contact_id: str | None = None  # a token loaded from a snapshot taken before contacts
+
     class Issued(Aggregate.Created):
-        class_version = 3
+        class_version = 4
 
         token_id: str
         secret_sha256: str
@@ -45,6 +51,7 @@ class AccessToken(Aggregate):
         label: str
         actor: Actor
         expires_at: datetime | None
+        contact_id: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -53,6 +60,10 @@ class AccessToken(Aggregate):
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             upcast_actor(state)  # version 2 kept the actor as a dict
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["contact_id"] = None  # tokens issued before contacts existed carry no person
 
     class Revoked(Aggregate.Event):
         class_version = 3
@@ -81,6 +92,7 @@ class AccessToken(Aggregate):
         label: str,
         actor: Actor,
         expires_at: datetime | None,
+        contact_id: str | None = None,
     ) -> None:
         self.token_id = token_id
         self.secret_sha256 = secret_sha256
@@ -89,6 +101,7 @@ class AccessToken(Aggregate):
         self.label = label
         self.issued_by = actor
         self.expires_at = expires_at
+        self.contact_id = contact_id
         self.active = True
         self.revocation: dict[str, Any] | None = None
 
@@ -102,6 +115,7 @@ class AccessToken(Aggregate):
         actor: Actor,
         at: datetime,
         expires_at: datetime | None,
+        contact_id: str | None = None,
     ) -> AccessToken:
         hashed = secret_hash(secret)
         token_id = "tok_" + hashed[:16]
@@ -116,6 +130,7 @@ class AccessToken(Aggregate):
             label=label,
             actor=actor,
             expires_at=expires_at,
+            contact_id=contact_id,
         )
 
     def revoke(self, reason: str, actor: Actor, at: datetime) -> bool:
@@ -141,6 +156,7 @@ class AccessToken(Aggregate):
             "created_at": self.created_on,
             "created_by": self.issued_by.token_id,
             "expires_at": self.expires_at,
+            "contact_id": self.contact_id,
             "revoked": not self.active,
             "revoked_at": self.revocation["at"] if self.revocation else None,
             "revoked_by": self.revocation["by"].token_id if self.revocation else None,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -26,6 +26,8 @@ from domain.activity import ActivityRegister, MemberRoll
 from domain.actors import Actor
 from domain.campaigns import Campaign
 from domain.commands import Command
+from domain.contact_reads import ContactReads
+from domain.contacts import ContactVault
 from domain.directory import CampaignDirectory
 from domain.errors import ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError, RuleFailure
 from domain.execution import Absences, Loader, StaleReadError, check_text, command_fields, fingerprint
@@ -33,7 +35,10 @@ from domain.handlers import CHECKS, HANDLERS
 from domain.handlers.context import Collaborators, Context, FollowUp, UrlGuard, no_guard
 from domain.history import jsonable
 from domain.idempotency import CommandReceipt
+from domain.kept_contacts import KeptContacts
 from domain.nominations import Nomination
+from domain.notifications.notices import OUTBOX_KWARG
+from domain.notifications.rules import notices_of_saved
 from domain.queries import Queries
 from domain.roster import ROSTER_KWARG, Roster, RosterEntry, RosterKeeping
 from domain.rules.tokens import TokenPolicy
@@ -86,11 +91,14 @@ class Laurel(Application[UUID]):
         secret_vault: Callable[[Laurel], SecretVault] | None = None,
         token_policy: TokenPolicy | None = None,
         holiday_calendar: HolidayCalendar | None = None,
+        contact_vault: Callable[[Laurel], ContactVault] | ContactVault | None = None,
     ) -> None:
         """``url_guard`` refuses webhook URLs by their addresses (none by default);
         ``secret_vault`` makes the vault of webhook signing secrets from the application (the
         composition root keeps them beside the event store; without one, creating a webhook
-        fails); ``token_policy``: how long access tokens live."""
+        fails); ``token_policy``: how long access tokens live; ``contact_vault``: where
+        contacts' personal data is kept (issue 24), or what makes it from the application
+        (without one, adding a contact fails)."""
         super().__init__({**self.DEFAULT_ENV, **(env or {})})
         if not isinstance(self.recorder, RosterKeeping):
             raise RosterMissingError(
@@ -106,6 +114,7 @@ class Laurel(Application[UUID]):
             secret_vault=secret_vault(self) if secret_vault is not None else None,
             token_policy=token_policy or TokenPolicy(),
             holiday_calendar=holiday_calendar,
+            contact_vault=self._contact_vault(contact_vault),
         )
         self.queries = Queries(self.load, self.roster, clock)
         self.titles = TitleRegister(self.load, self.roster)
@@ -113,6 +122,15 @@ class Laurel(Application[UUID]):
             self._backfill_roster()
         self.access = AccessReads(self.load, clock, self.collaborators.token_policy)
         self.webhooks = WebhookReads(self.load, clock, self.collaborators.vault)
+        self.contacts = ContactReads(self.load, self.collaborators.contacts)
+
+    def _contact_vault(
+        self, given: Callable[[Laurel], ContactVault] | ContactVault | None
+    ) -> ContactVault | None:
+        """A vault as given, or as its factory makes it from this application."""
+        if given is None or hasattr(given, "keep_contact"):
+            return cast("ContactVault | None", given)
+        return given(self)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -121,8 +139,10 @@ class Laurel(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Saves as the library does, handing the recorder the roster entry of every
-        nomination saved: it writes them in the same transaction as the events."""
+        nomination saved and the notices of the events saved (``domain/notifications/rules``):
+        it writes them in the same transaction as the events."""
         entries = [RosterEntry.of(o) for o in objs if isinstance(o, Nomination)]
+        kwargs[OUTBOX_KWARG] = notices_of_saved(objs)
         # Created here, or found to exist if this save conflicts: either way, look again, and
         # a lookup running meanwhile must not remember an absence (``Absences``).
         ids = [o.id for o in objs if isinstance(o, Aggregate)]
@@ -186,18 +206,21 @@ class Laurel(Application[UUID]):
         fp = fingerprint(name, fields)
         if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
             return first
+        kept = KeptContacts(self.collaborators)  # personal data an attempt kept (issue 24)
         ctx = Context(
-            actor, at, expected_version, self.load, self.queries, self.roster, self.collaborators
+            actor, at, expected_version, self.load, self.queries, self.roster, kept.collaborators
         )
         for attempt in range(MAX_ATTEMPTS):
             try:
                 decision = handler(command, replace(ctx, attempt=attempt))
             except StaleReadError:
+                kept.forget()
                 if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
                     raise self._conflict(name) from None
                 self._back_off(attempt)
                 continue
             except DomainError:
+                kept.forget()
                 # A repeat that raced the first run re-decides on the state the first one made
                 # (e.g. "already declared"): it must answer with the first result.
                 if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
@@ -208,7 +231,7 @@ class Laurel(Application[UUID]):
             if idempotency_key:
                 aggregates.append(CommandReceipt.record(idempotency_key, name, fp, result, at))
             try:
-                self.save(*aggregates)
+                self._save_or_forget(kept, aggregates)
             except IntegrityError:
                 if idempotency_key and (first := self._replay(idempotency_key, name, fp)) is not None:
                     return first
@@ -222,6 +245,15 @@ class Laurel(Application[UUID]):
                 answer.update(jsonable(dict(decision.then(self._follow_up(actor, at)))))
             return answer
         raise AssertionError("unreachable")
+
+    def _save_or_forget(self, kept: KeptContacts, aggregates: list[Any]) -> None:
+        """Saves an attempt's decision; a save that fails (a conflict re-decides) takes back
+        the contact details the attempt kept in the vault, which no event would point to."""
+        try:
+            self.save(*aggregates)
+        except BaseException:
+            kept.forget()
+            raise
 
     def decide(
         self,

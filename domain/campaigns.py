@@ -28,6 +28,7 @@ from domain.errors import (
     QuotaExceededError,
     RuleFailure,
 )
+from domain.escalation import DEFAULT_LADDER, EscalationStep, ladder_dicts, ladder_of
 from domain.nominations import one_year_later
 from domain.rules.phases import extension_failures, move_close, require_open
 from domain.templates import DutySpec, Template
@@ -141,12 +142,19 @@ class Campaign(Aggregate):
         delegates: dict[str, str] = field(default_factory=dict)
         duties: list[DutySpec] = field(default_factory=list)  # as the template declared them
         forwards_commended: bool = True
+        # Version 4: the escalation ladder (issue 24; domain/escalation.py), as plain dicts.
+        escalation: list[dict[str, Any]] = field(default_factory=lambda: ladder_dicts(DEFAULT_LADDER))
 
-        class_version = 3
+        class_version = 4
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state.update(ACROSS_LEVELS_BEFORE)
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            # Created before the ladder: what a template without the key gives, the default.
+            state["escalation"] = ladder_dicts(DEFAULT_LADDER)
 
     class ForwardingQuotasSet(Event):
         quotas: dict[str, dict[str, int]]  # child organiser unit -> category -> at most
@@ -268,6 +276,7 @@ class Campaign(Aggregate):
         delegates: dict[str, str] | None = None,
         duties: Sequence[DutySpec] = (),
         forwards_commended: bool = True,
+        escalation: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         self.template_code = template_code
         self.name_zh = name_zh
@@ -289,6 +298,9 @@ class Campaign(Aggregate):
         self.delegates = dict(delegates or {})  # nominee level -> the unit that acts for them
         self.duties = list(duties)  # the template's duties when the campaign was created
         self.forwards_commended = forwards_commended
+        self.escalation = (
+            ladder_dicts(DEFAULT_LADDER) if escalation is None else [dict(s) for s in escalation]
+        )
         self.next_campaign_id: UUID | None = None
         self.forwarding_quotas: dict[str, dict[str, int]] = {}
         self.forwarded: dict[str, int] = {}  # forwarding_key -> how many received
@@ -334,6 +346,7 @@ class Campaign(Aggregate):
             delegates=dict(delegates or {}),
             duties=list(template.duties),
             forwards_commended=template.forwards_commended,
+            escalation=ladder_dicts(template.escalation),
         )
         if template.publicity:  # 公示 before the titles (issue 23; domain/publicity.py)
             campaign.trigger_event(
@@ -621,6 +634,8 @@ class Campaign(Aggregate):
                 for key, n in sorted(self.forwarded.items())
             ],
             "phases": self.phase_summaries(),
+            "escalation": [dict(s) for s in self.escalation],  # the ladder (issue 24)
+            "escalated": [dict(e) for e in self.escalations],
             **self.corrections_summary(),  # issue 23: cancelled, reopenings
             "categories": [
                 {
@@ -1112,3 +1127,66 @@ class Campaign(Aggregate):
             "cancelled": dict(self.cancelled) if self.cancelled else None,
             "reopenings": [dict(r) for r in self.reopenings],
         }
+
+    # --- escalation of silent townships (issue 24, item 4; domain/escalation.py). Defaults
+    # here: a snapshot taken before the ladder has neither (its Created event gave the default).
+
+    escalation: Sequence[dict[str, Any]] = tuple(ladder_dicts(DEFAULT_LADDER))
+    escalations: tuple[dict[str, Any], ...] = ()  # each step taken: {step, at, units, notified}
+
+    class SilentUnitsEscalated(Event):
+        """One step of the ladder: the townships still silent, each reported to the unit
+        ``levels_up`` above it (``notified``: ``[{unit_id, roles, units}]``)."""
+
+        zh, en = "未申报督办", "Silent townships escalated"
+
+        step: int  # 1-based, in the ladder's order
+        grace_days: int
+        units: list[str]
+        notified: list[dict[str, Any]]
+        actor: Actor
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.escalations = (
+                *aggregate.escalations,
+                {
+                    "step": self.step,
+                    "at": self.timestamp,
+                    "grace_days": self.grace_days,
+                    "units": list(self.units),
+                    "notified": [dict(n) for n in self.notified],
+                },
+            )
+
+    @property
+    def ladder(self) -> tuple[EscalationStep, ...]:
+        return ladder_of(self.escalation)
+
+    def escalation_step(self, step: int) -> dict[str, Any] | None:
+        """The step as taken (None: not yet, or nothing was silent then)."""
+        return next((e for e in self.escalations if e["step"] == step), None)
+
+    def escalate(
+        self,
+        step: int,
+        units: Sequence[str],
+        notified: Sequence[Mapping[str, Any]],
+        actor: Actor,
+        at: datetime,
+    ) -> bool:
+        """Records step ``step`` once (a repeat records nothing)."""
+        if self.escalation_step(step) is not None:
+            return False
+        self.trigger_event(
+            self.SilentUnitsEscalated,
+            timestamp=at,
+            step=step,
+            grace_days=self.ladder[step - 1].grace_days,
+            units=list(units),
+            notified=[
+                {"unit_id": str(n["unit_id"]), "roles": list(n["roles"]), "units": list(n["units"])}
+                for n in notified
+            ],
+            actor=actor,
+        )
+        return True

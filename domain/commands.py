@@ -297,6 +297,7 @@ class IssueToken(Command):
     unit_id: str | None
     label: str
     expires_at: datetime | None = None
+    contact_id: str | None = None  # the person it is issued to: a contact of its unit (issue 24)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -744,3 +745,52 @@ class CorrectNomineeName(Command):
     nomination_id: Id
     name: str
     reason: str
+
+
+# --- a unit's contacts (issue 24) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddContact(Command):
+    """``role``: admin, declarer, reviewer or inspector (which of the unit's notices reach it);
+    ``phone`` is kept for later channels."""
+
+    command: ClassVar[str] = "add_contact"
+    unit_id: str
+    name: str
+    role: Role | str
+    email: str
+    phone: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeContact(Command):
+    command: ClassVar[str] = "change_contact"
+    unit_id: str
+    contact_id: str
+    name: str
+    role: Role | str
+    email: str
+    phone: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveContact(Command):
+    """Erases the contact's details; its id stays in the unit's history."""
+
+    command: ClassVar[str] = "remove_contact"
+    unit_id: str
+    contact_id: str
+
+
+# --- escalation of silent townships (issue 24, item 4; domain/escalation.py) ------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EscalateSilentUnits(Command):
+    """Step ``step`` (1-based) of the campaign's escalation ladder, once declaration has
+    closed: the townships still silent, each reported to its unit ``levels_up`` above."""
+
+    command: ClassVar[str] = "escalate_silent_units"
+    campaign_id: Id
+    step: int

@@ -3,23 +3,37 @@ with agencies (机关) under a county. In a county-level city (seed 000) townshi
 under the city; some townships keep a management district (管理区, seed 002) above their
 villages. Each unit knows its ancestors, so "is X within Y's jurisdiction" is answered from X
 alone, and its children, so a subtree can be walked. Units are renamed and moved by events
-with actor and reason; a move rewrites the ancestors of every unit in the moved subtree."""
+with actor and reason; a move rewrites the ancestors of every unit in the moved subtree.
+
+A unit also keeps its contacts (issue 24): the people its notices reach. Its events hold a
+contact's id, role and vault reference only; the name, e-mail and phone are in the contact
+vault (``domain/contacts.py``), so nothing personal is ever in the event store."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor, upcast_actor
-from domain.errors import InvalidUnitError, RuleFailure
+from domain.contacts import Contact, ContactDetails
+from domain.errors import InvalidUnitError, NotFoundError, RuleFailure, RuleViolationError
 from domain.ids import unit_uuid
-from domain.vocabulary import Level
+from domain.vocabulary import Level, Role
 
 __all__ = [  # Level: some callers still import it from here
+    "CONTACT_ROLES",
+    "MAX_CONTACTS",
     "PARENT_LEVELS",
+    "ContactInvalidError",
+    "ContactNotFoundError",
     "Level",
     "Unit",
+    "contact_details_failures",
+    "contact_role_failures",
+    "contacts_limit_failures",
     "parent_level_failures",
     "reason_failures",
     "unit_name_failures",
@@ -99,15 +113,132 @@ def reason_failures(reason: str) -> list[RuleFailure]:
     return []
 
 
+# --- contacts (issue 24) -------------------------------------------------------------------
+
+CONTACT_ROLES = (Role.ADMIN, Role.DECLARER, Role.REVIEWER, Role.INSPECTOR)
+MAX_CONTACTS = 20  # per unit
+NAME_MAX, EMAIL_MAX, PHONE_MAX = 60, 254, 30
+PHONE = re.compile(r"[0-9+\- ]*")
+
+
+class ContactInvalidError(RuleViolationError):
+    code = "contact-invalid"
+
+
+class ContactNotFoundError(NotFoundError):
+    code = "contact-not-found"
+
+
+def contact_role_failures(role: str) -> list[RuleFailure]:
+    if Role.parse(role) in CONTACT_ROLES:
+        return []
+    return [
+        RuleFailure(
+            "contact_role_known",
+            f"a contact's role is one of {', '.join(CONTACT_ROLES)}",
+            f"联系人角色须为{'、'.join(r.zh for r in CONTACT_ROLES)}之一",
+            "role",
+            [str(r) for r in CONTACT_ROLES],
+            role,
+        )
+    ]
+
+
+def _email_reason(refused: EmailNotValidError) -> str:
+    """The library's reason, said plainly for the part sending mail depends on."""
+    text = str(refused)
+    if "SMTPUTF8" in text or "internationalized" in text.lower():
+        return (
+            "the part before the @ must be ASCII (letters, digits, . _ + -): mail to other "
+            "characters needs SMTPUTF8, which relays do not all offer"
+        )
+    return text
+
+
+def contacts_limit_failures(count: int) -> list[RuleFailure]:
+    """A unit holding ``count`` contacts may take one more."""
+    if count < MAX_CONTACTS:
+        return []
+    return [
+        RuleFailure(
+            "contacts_per_unit",
+            f"a unit has at most {MAX_CONTACTS} contacts",
+            f"每个单位最多 {MAX_CONTACTS} 名联系人",
+            None,
+            MAX_CONTACTS,
+            count,
+        )
+    ]
+
+
+def contact_details_failures(
+    name: str, email: str, phone: str
+) -> tuple[list[RuleFailure], ContactDetails]:
+    """Why these details cannot be kept (empty: they can), and the details as kept: trimmed,
+    the e-mail's domain in its normal form (no DNS lookup: an address may be internal)."""
+    failures: list[RuleFailure] = []
+    name, email, phone = (name or "").strip(), (email or "").strip(), (phone or "").strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        failures.append(
+            RuleFailure(
+                "contact_name_length",
+                f"a contact's name is 1-{NAME_MAX} characters",
+                f"联系人姓名须为 1-{NAME_MAX} 个字符",
+                "name",
+                NAME_MAX,
+                len(name),
+            )
+        )
+    if len(email) > EMAIL_MAX:
+        failures.append(
+            RuleFailure(
+                "contact_email_length",
+                f"an e-mail address is at most {EMAIL_MAX} characters",
+                f"电子邮箱地址最多 {EMAIL_MAX} 个字符",
+                "email",
+                EMAIL_MAX,
+                len(email),
+            )
+        )
+    else:
+        try:
+            # No SMTPUTF8: a relay without it cannot deliver to a non-ASCII local part.
+            email = validate_email(email, check_deliverability=False, allow_smtputf8=False).normalized
+        except EmailNotValidError as refused:
+            failures.append(
+                RuleFailure(
+                    "contact_email_valid",
+                    f"not a valid e-mail address: {_email_reason(refused)}",
+                    "电子邮箱地址格式不正确（@ 前须为英文字母、数字或常用符号）",
+                    "email",  # not echoed back: personal data stays out of answers and logs
+                )
+            )
+    if len(phone) > PHONE_MAX or not PHONE.fullmatch(phone):
+        failures.append(
+            RuleFailure(
+                "contact_phone_format",
+                f"a phone number is at most {PHONE_MAX} digits, '+', '-' or spaces",
+                f"电话号码最多 {PHONE_MAX} 个字符，仅限数字、「+」「-」和空格",
+                "phone",
+            )
+        )
+    return failures, ContactDetails(name=name, email=email, phone=phone)
+
+
 class Unit(Aggregate):
     """A unit holds its level as a term behind ``level``: a snapshot gives back the stored code."""
 
-    class_version = 2  # version-1 snapshots: ``registered_by`` a dict, the level as ``level``
+    # version-1 snapshots: ``registered_by`` a dict, the level as ``level``; version 2: no contacts
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         upcast_actor(state, "registered_by")
         state["_level"] = state.pop("level")
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["_contacts"] = {}
 
     class Event(Aggregate.Event):
         """Version 2 events carry the actor as an ``Actor``; version 1 kept a dict."""
@@ -173,6 +304,39 @@ class Unit(Aggregate):
             aggregate.path = list(self.path)
             aggregate.parent_code = self.path[-1] if self.path else None
 
+    class ContactAdded(Event):
+        """A contact's personal data is in the vault under ``details_ref``, never here."""
+
+        zh, en = "新增联系人", "Contact added"
+
+        contact_id: str
+        role: Role
+        details_ref: str
+        actor: Actor
+
+        def apply(self, aggregate: Unit) -> None:
+            aggregate._contacts[self.contact_id] = {
+                "role": str(self.role),
+                "details_ref": self.details_ref,
+            }
+
+    class ContactChanged(ContactAdded):
+        """New details are kept under a new ``details_ref`` (the previous one is erased); the
+        same fields as ``ContactAdded``, applied alike."""
+
+        zh, en = "修改联系人", "Contact changed"
+
+    class ContactRemoved(Event):
+        """Its details are erased from the vault; its id stays in the unit's history."""
+
+        zh, en = "删除联系人", "Contact removed"
+
+        contact_id: str
+        actor: Actor
+
+        def apply(self, aggregate: Unit) -> None:
+            aggregate._contacts.pop(self.contact_id, None)
+
     def __init__(
         self,
         code: str,
@@ -191,6 +355,7 @@ class Unit(Aggregate):
         self.path = list(path)  # ancestor codes, root first
         self.children: dict[str, str] = {}  # child code -> its level's code
         self.registered_by = actor
+        self._contacts: dict[str, dict[str, str]] = {}  # contact id -> its role and details_ref
 
     @property
     def level(self) -> Level:
@@ -296,6 +461,66 @@ class Unit(Aggregate):
         parent.trigger_event(
             Unit.ChildAdded, timestamp=at, child_code=self.code, child_level=self.level, actor=actor
         )
+
+    # --- contacts --------------------------------------------------------------------------
+
+    @property
+    def contacts(self) -> dict[str, Contact]:
+        """The unit's contacts by id (a fresh dict: changing it changes nothing)."""
+        return {
+            contact_id: Contact(contact_id, self.code, Role(c["role"]), c["details_ref"])
+            for contact_id, c in self._contacts.items()
+        }
+
+    def contact(self, contact_id: str) -> Contact:
+        found = self.contacts.get(contact_id)
+        if found is None:
+            raise ContactNotFoundError(
+                f"no contact '{contact_id}' in unit '{self.code}'",
+                f"单位「{self.name_zh or self.code}」没有联系人「{contact_id}」",
+                contact=contact_id,
+                unit=self.code,
+            )
+        return found
+
+    def add_contact(
+        self, contact_id: str, role: Role | str, details_ref: str, actor: Actor, at: Any
+    ) -> None:
+        failures = contact_role_failures(role) + contacts_limit_failures(len(self._contacts))
+        if failures:
+            raise ContactInvalidError(failures)
+        self.trigger_event(
+            self.ContactAdded,
+            timestamp=at,
+            contact_id=contact_id,
+            role=Role(role),
+            details_ref=details_ref,
+            actor=actor,
+        )
+
+    def change_contact(
+        self, contact_id: str, role: Role | str, details_ref: str, actor: Actor, at: Any
+    ) -> Contact:
+        """The contact as it was (its ``details_ref`` is the one to erase)."""
+        previous = self.contact(contact_id)
+        failures = contact_role_failures(role)
+        if failures:
+            raise ContactInvalidError(failures)
+        self.trigger_event(
+            self.ContactChanged,
+            timestamp=at,
+            contact_id=contact_id,
+            role=Role(role),
+            details_ref=details_ref,
+            actor=actor,
+        )
+        return previous
+
+    def remove_contact(self, contact_id: str, actor: Actor, at: Any) -> Contact:
+        """The contact removed (its ``details_ref`` is the one to erase)."""
+        removed = self.contact(contact_id)
+        self.trigger_event(self.ContactRemoved, timestamp=at, contact_id=contact_id, actor=actor)
+        return removed
 
     def is_within(self, ancestor_code: str) -> bool:
         """True when this unit is ``ancestor_code`` or lies in its subtree (its jurisdiction)."""

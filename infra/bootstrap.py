@@ -19,6 +19,7 @@ from infra.access_store import AccessStore
 from infra.audit_signing import audit_signer
 from infra.blob_store import BlobStore, open_blob_store
 from infra.logging import configure_logging
+from infra.notifications import NotificationStore, open_notification_store
 from infra.scheduling import CampaignScheduler
 from infra.settings import Settings, eventsourcing_env, lifetime_seconds, reminder_offset_seconds
 from infra.webhooks import AddressGuard, WebhookStore, open_store
@@ -35,8 +36,11 @@ class Services:
     webhooks: WebhookStore  # delivery state (infra/webhooks), beside the event store
     access: AccessStore  # page sessions and tokens' last use, beside the event store
     blobs: BlobStore  # evidence files' bytes by SHA-256 (a directory, or PostgreSQL's table)
+    # Contacts' personal data, preferences, inbox and e-mail queue (infra/notifications)
+    notifications: NotificationStore
 
     def close(self) -> None:
+        self.notifications.close()
         self.blobs.close()
         self.access.close()
         self.webhooks.close()
@@ -65,7 +69,11 @@ def bootstrap(
             timedelta(seconds=lifetime_seconds(settings.token_max_lifetime)),
         ),
         holiday_calendar=load_calendar(settings.holiday_calendar),  # 公示 periods (issue 23)
+        contact_vault=open_notification_store,  # contacts' personal data, out of the events
     )
+    notifications = app.collaborators.contact_vault
+    if not isinstance(notifications, NotificationStore):
+        raise TypeError("the contact vault is the notification store (open_notification_store)")
     webhooks = app.collaborators.secret_vault
     if not isinstance(webhooks, WebhookStore):
         raise TypeError("the webhook secret vault is the delivery store (infra.webhooks.open_store)")
@@ -93,4 +101,5 @@ def bootstrap(
         webhooks=webhooks,
         access=access,
         blobs=open_blob_store(app, settings),
+        notifications=notifications,
     )

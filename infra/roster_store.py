@@ -7,7 +7,11 @@ same connection and transaction, so an entry and its events commit or fail toget
 unique partial index on claimed nominees makes a second declaration of one nominee fail that
 transaction: the library raises its ``IntegrityError`` and the command re-decides (and then
 finds the claimant). An upsert never replaces a newer entry (``version``), which lets the
-backfill of a store written before the roster existed race live commands safely."""
+backfill of a store written before the roster existed race live commands safely.
+
+The notices of the events saved (keyword ``outbox``, ``domain/notifications/notices.py``) are
+inserted into ``notification_outbox`` the same way, so a notice exists exactly when its event
+does (a conflict leaves neither); the sender pages through it by ``id``."""
 
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
@@ -29,6 +33,7 @@ from eventsourcing.postgres import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg.sql import SQL
 
+from domain.notifications.notices import OUTBOX_KWARG, Notice
 from domain.roster import ROSTER_KWARG, RosterEntry, RosterPage
 from domain.vocabulary import NominationState
 
@@ -280,6 +285,113 @@ def entries_in(kwargs: dict[str, Any]) -> Sequence[RosterEntry]:
     return entries
 
 
+OUTBOX_TABLE = "notification_outbox"
+OUTBOX_COLUMNS = ("notice_key", "kind", "subject_id", "campaign_id", "occurred_at", "body")
+
+
+@runtime_checkable
+class OutboxKeeping(Protocol):
+    """A recorder that keeps the notification outbox (the three recorders here do)."""
+
+    def select_outbox(self, after_id: int, limit: int) -> list[tuple[int, Notice]]: ...
+
+
+def outbox_of(recorder: Any) -> OutboxKeeping:
+    """The recorder as the outbox's reader (the sender's way in); refused for a recorder that
+    keeps none (PERSISTENCE_MODULE naming a library factory)."""
+    if not isinstance(recorder, OutboxKeeping):
+        raise TypeError(f"the event store's recorder {type(recorder).__name__} keeps no outbox")
+    return recorder
+
+
+def outbox_in(kwargs: dict[str, Any]) -> Sequence[Notice]:
+    notices: Sequence[Notice] = kwargs.get(OUTBOX_KWARG) or ()
+    return notices
+
+
+def outbox_row(notice: Notice) -> tuple[Any, ...]:
+    return tuple(
+        map(
+            storable,
+            (
+                notice.key,
+                str(notice.kind),
+                notice.subject_id,
+                notice.campaign_id,
+                notice.occurred_at.timestamp(),
+                notice.body(),
+            ),
+        )
+    )
+
+
+def notice_of(row: Any) -> tuple[int, Notice]:
+    return int(row["id"]), Notice.from_row(
+        row["notice_key"],
+        row["kind"],
+        row["subject_id"],
+        row["campaign_id"],
+        datetime.fromtimestamp(float(row["occurred_at"]), UTC),
+        row["body"],
+    )
+
+
+class SqlOutbox:
+    """The outbox's statements in one store's dialect: rows inserted in the events'
+    transaction, read by the sender in ``id`` order."""
+
+    def __init__(
+        self, table: str, p: str, id_column: str, reading: Callable[[], AbstractContextManager[Any]]
+    ) -> None:
+        self.table, self.p, self.reading = table, p, reading
+        self.insert = (
+            f"INSERT INTO {table} ({', '.join(OUTBOX_COLUMNS)}) "
+            f"VALUES ({', '.join([p] * len(OUTBOX_COLUMNS))})"
+        )
+        self.create_statements = [
+            f"CREATE TABLE IF NOT EXISTS {table} ({id_column}, notice_key TEXT NOT NULL UNIQUE, "
+            "kind TEXT NOT NULL, subject_id TEXT NOT NULL, campaign_id TEXT, "
+            "occurred_at DOUBLE PRECISION NOT NULL, body TEXT NOT NULL)"
+        ]
+
+    def write(self, cursor: Any, notices: Sequence[Notice]) -> None:
+        if notices:
+            cursor.executemany(self.insert, [outbox_row(n) for n in notices])
+
+    def select(self, after_id: int, limit: int) -> list[tuple[int, Notice]]:
+        require_limit(limit)
+        with self.reading() as cursor:
+            cursor.execute(
+                f"SELECT * FROM {self.table} WHERE id > {self.p} ORDER BY id LIMIT {self.p}",
+                (after_id, limit),
+            )
+            return [notice_of(r) for r in cursor.fetchall()]
+
+
+class MemoryOutbox:
+    """The outbox of the in-memory store (tests), kept under the recorder's lock."""
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self.lock = lock
+        self.rows: list[tuple[int, Notice]] = []
+        self.keys: set[str] = set()
+
+    def check(self, notices: Sequence[Notice]) -> None:
+        keys = [n.key for n in notices]
+        if len(set(keys)) < len(keys) or self.keys.intersection(keys):
+            raise IntegrityError(f"notice already in the outbox: {sorted(self.keys & set(keys))}")
+
+    def write(self, notices: Sequence[Notice]) -> None:
+        for n in notices:
+            self.rows.append((len(self.rows) + 1, n))
+            self.keys.add(n.key)
+
+    def select(self, after_id: int, limit: int) -> list[tuple[int, Notice]]:
+        require_limit(limit)
+        with self.lock:
+            return [row for row in self.rows if row[0] > after_id][:limit]
+
+
 class SQLiteRosterRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
         # Before the library's constructor, which asks for the create statements.
@@ -290,16 +402,28 @@ class SQLiteRosterRecorder(SQLiteApplicationRecorder):
             lambda: datastore.transaction(commit=False),
             lambda: datastore.transaction(commit=True),
         )
+        self.outbox = SqlOutbox(
+            OUTBOX_TABLE, "?", "id INTEGER PRIMARY KEY", lambda: datastore.transaction(commit=False)
+        )
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.roster.create_statements]
+        return [
+            *super().construct_create_table_statements(),
+            *self.roster.create_statements,
+            *self.outbox.create_statements,
+        ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         self.roster.write(c, entries_in(kwargs))
+        self.outbox.write(c, outbox_in(kwargs))
         return super()._insert_events(c, stored_events, **kwargs)
+
+    def select_outbox(self, after_id: int, limit: int) -> list[tuple[int, Notice]]:
+        """The outbox's notices after ``after_id``, oldest first, at most ``limit``."""
+        return self.outbox.select(after_id, limit)
 
 
 class PostgresRosterRecorder(PostgresApplicationRecorder):
@@ -317,6 +441,17 @@ class PostgresRosterRecorder(PostgresApplicationRecorder):
             lambda: datastore.transaction(commit=True),
         )
         self.sql_create_statements.extend(SQL(s).format() for s in self.roster.create_statements)
+        self.outbox = SqlOutbox(
+            f'"{datastore.schema}".{OUTBOX_TABLE}',
+            "%s",
+            "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            datastore.cursor,
+        )
+        self.sql_create_statements.extend(SQL(s).format() for s in self.outbox.create_statements)
+
+    def select_outbox(self, after_id: int, limit: int) -> list[tuple[int, Notice]]:
+        """The outbox's notices after ``after_id``, oldest first, at most ``limit``."""
+        return self.outbox.select(after_id, limit)
 
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -325,9 +460,11 @@ class PostgresRosterRecorder(PostgresApplicationRecorder):
         written once the lock is held: positions are then handed out in commit order (a
         reader paging by position never passes over one committed later), and no writer
         holds the lock while it waits on another's uncommitted claim. Pipelined: a violated
-        claim surfaces at the recorder's sync."""
+        claim surfaces at the recorder's sync. The outbox likewise, so its ids too are handed
+        out in commit order (the sender pages by id)."""
         self._lock_table(curs)
         self.roster.write(curs, entries_in(kwargs))
+        self.outbox.write(curs, outbox_in(kwargs))
         self._notify_channel(curs)
         PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
 
@@ -442,13 +579,20 @@ class POPORosterRecorder(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self.roster = MemoryRoster(self._database_lock)
+        self.outbox = MemoryOutbox(self._database_lock)
 
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        entries = entries_in(kwargs)
+        entries, notices = entries_in(kwargs), outbox_in(kwargs)
         with self._database_lock:
             self.roster.check(entries)
+            self.outbox.check(notices)
             notification_ids = super()._insert_events(stored_events, **kwargs)
             self.roster.write(entries)
+            self.outbox.write(notices)
             return notification_ids
+
+    def select_outbox(self, after_id: int, limit: int) -> list[tuple[int, Notice]]:
+        """The outbox's notices after ``after_id``, oldest first, at most ``limit``."""
+        return self.outbox.select(after_id, limit)

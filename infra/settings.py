@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     holiday_calendar: Path | None = None
     objection_limit: str = "5/hour"
     objection_campaign_limit: str = "200/hour"
+    # Notifications (issue 24, infra/notifications): e-mail over SMTP; no host: the inbox only.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "laurel@localhost"
+    smtp_timeout: float = Field(30.0, gt=0)  # seconds per SMTP operation
+    notify_poll_interval: float = Field(2.0, gt=0)  # seconds between sender rounds when idle
+    notify_max_attempts: int = Field(8, ge=1)  # then an e-mail is failed (laurel notify retry)
+    notify_retry_base: float = Field(30.0, gt=0)  # seconds before the first retry, doubling
+    notify_retry_cap: float = Field(21600.0, gt=0)  # the longest wait between two attempts
+    notify_digest_hour: int = Field(8, ge=0, le=23)  # the daily digest's hour, Asia/Shanghai
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

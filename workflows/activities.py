@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -21,6 +21,7 @@ from domain.campaigns import Campaign
 from domain.commands import (
     AdvancePublicity,
     ClosePhase,
+    EscalateSilentUnits,
     ForwardCommended,
     LapseWaiting,
     MarkReinspectionsDue,
@@ -32,10 +33,14 @@ from domain.commands import (
 )
 from domain.duties import PENDING, DutyBook
 from domain.errors import DomainError
+from domain.vocabulary import Step
 from workflows.contracts import (
     BatchOutcome,
     CampaignRef,
     CampaignStep,
+    EscalationOutcome,
+    EscalationPlan,
+    EscalationRun,
     LapseBatch,
     LapseOutcome,
     PhaseStep,
@@ -259,6 +264,28 @@ class CampaignActivities:
         done = self.app.execute(command, SYSTEM, at=batch.at)
         return OverdueOutcome(recorded=len(done["closed"]), more=bool(done["more"] and done["closed"]))
 
+    # --- escalation of silent townships (issue 24, item 4; patch ``escalation``) --------------
+
+    @activity.defn
+    @refusals_are_final
+    def escalation_plan(self, ref: CampaignRef) -> EscalationPlan:
+        """When each step of the ladder the campaign keeps runs, from the declaration's close
+        as recorded (read once it has closed: a later reopening does not move it)."""
+        campaign = self.app.get_campaign(ref.campaign_id)
+        closed = campaign.phase_for(Step.DECLARATION).closes_at
+        return EscalationPlan(steps=[closed + timedelta(days=s.grace_days) for s in campaign.ladder])
+
+    @activity.defn
+    @refusals_are_final
+    def escalate_silent_units(self, run: EscalationRun) -> EscalationOutcome:
+        command = EscalateSilentUnits(campaign_id=run.campaign_id, step=run.step)
+        done = self.app.execute(command, SYSTEM, at=run.at)
+        return EscalationOutcome(
+            recorded=bool(done["recorded"]),
+            units=list(done["units"]),
+            cancelled=bool(done["cancelled"]),
+        )
+
     def all(self) -> list[Callable[..., Any] | Callable[..., Awaitable[Any]]]:
         return [
             self.read_phase_windows,
@@ -277,4 +304,6 @@ class CampaignActivities:
             self.advance_corrections,  # issue 23, item 3
             self.close_cancelled,
             self.advance_publicity,
+            self.escalation_plan,  # issue 24, item 4
+            self.escalate_silent_units,
         ]

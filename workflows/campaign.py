@@ -6,6 +6,11 @@ each deadline. When declaration closes, the townships that declared nothing are 
 When commendation closes, commended nominations go up to the parent campaign, and a cohort
 re-inspection workflow starts for each category whose titles are re-inspected yearly.
 
+Since the patch ``ESCALATION`` (issue 24), the declaration's close starts the child workflow
+``escalation-<campaign>`` (workflows/escalation.py, abandoned by this one): the townships still
+silent are escalated along the campaign's ladder while the phases go on, and this workflow's
+completion does not wait for the ladder's last step.
+
 Deadlines are the domain's: an extension is recorded by the ``ExtendDeadline`` command, then
 the signal ``refresh_deadlines`` tells the workflow, which reads the recorded phase windows
 (an activity) and recomputes every timer. Since the patch ``READ_RECORDED_DEADLINES`` it also
@@ -48,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         Reminder,
         reinspection_workflow_id,
     )
+    from workflows.escalation import EscalationWorkflow, escalation_workflow_id
     from workflows.reinspection import ReinspectionWorkflow
 
 ACTIVITY_TIMEOUT = timedelta(minutes=10)
@@ -57,6 +63,7 @@ LAPSE_BATCH = 500
 DUTIES_OVERDUE = "duties-overdue"  # patch id: record duties overdue at their deadlines (issue 21)
 PUBLICITY = "publicity"  # patch id: close the 公示 periods, grant, remind of objections (issue 23)
 CORRECTIONS = "corrections"  # patch id: reopened windows close on time; a cancellation ends the run
+ESCALATION = "escalation"  # patch id: the silent townships escalated along the ladder (issue 24)
 
 
 @workflow.defn
@@ -68,6 +75,7 @@ class CampaignWorkflow:
         self.finished = False
         self.changed = False  # set by the retired Update (replay only)
         self.stale = False  # the recorded deadlines moved since they were last read
+        self.escalates = False  # decided once, when the run starts (patch ``escalation``)
 
     # --- query, signal and the retired update ------------------------------------------------
 
@@ -303,6 +311,14 @@ class CampaignWorkflow:
                 CampaignActivities.record_silent_units,
                 CampaignStep(campaign_id=run.campaign_id, at=workflow.now()),
             )
+            if self.escalates:
+                await workflow.start_child_workflow(
+                    EscalationWorkflow.run,
+                    CampaignRef(campaign_id=run.campaign_id),
+                    id=escalation_workflow_id(run.campaign_id),
+                    task_queue=workflow.info().task_queue,  # this stack's worker
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                )
         if run.steps.get("commendation") == code:
             await self._after_commendation(run)
 
@@ -388,7 +404,10 @@ class CampaignWorkflow:
     async def run(self, run: CampaignRun) -> CampaignStatus:
         self.campaign_id = run.campaign_id
         self.phases = list(run.phases)
-        if workflow.patched(CORRECTIONS):
+        corrections = workflow.patched(CORRECTIONS)
+        # Decided at the start: a run begun before the patch replays without escalating.
+        self.escalates = workflow.patched(ESCALATION)
+        if corrections:
             return await self._run_cancellable(run)
         return await self._walk(run)
 

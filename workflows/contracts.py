@@ -115,6 +115,25 @@ class BatchOutcome(BaseModel):
     ids: list[str] = Field(default_factory=list)
 
 
+class EscalationPlan(BaseModel):
+    """When each step of the campaign's escalation ladder runs: the declaration's recorded
+    close plus the step's grace days, in the ladder's order (patch ``escalation``, issue 24)."""
+
+    steps: list[datetime] = Field(default_factory=list)
+
+
+class EscalationRun(BaseModel):
+    campaign_id: str
+    step: int  # 1-based
+    at: datetime
+
+
+class EscalationOutcome(BaseModel):
+    recorded: bool
+    units: list[str] = Field(default_factory=list)
+    cancelled: bool = False
+
+
 # --- replay only -------------------------------------------------------------------------------
 # Histories recorded before the domain decided deadline extensions hold the workflow Update
 # ``extend_deadline`` (its input) and the activity it ran (its input); nothing sends them now.

@@ -8,11 +8,13 @@ from fastapi import APIRouter
 from api.pages import (
     admin,
     audit,
+    contacts,
     corrections,
     declarer,
     duties,
     evidence,
     home,
+    inbox,
     inspection,
     organiser,
     organiser_publicity,
@@ -33,5 +35,7 @@ router.include_router(verify.router)  # /verify/{code}, public (issue 22, item 5
 router.include_router(public_notice.router)  # /public/..., the 公示 and objections (issue 23)
 router.include_router(corrections.router)  # /ui/.../corrections (issue 23, items 3-4)
 router.include_router(organiser_publicity.router)  # /ui/organise/.../publicity (issue 23)
+router.include_router(inbox.router)  # /ui/inbox, /ui/units/{unit}/feed (issue 24)
+router.include_router(contacts.router)  # /ui/contacts, /ui/units/{unit}/contacts (issue 24)
 
 __all__ = ["router"]

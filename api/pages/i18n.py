@@ -15,11 +15,13 @@ from fastapi import Request
 from api.pages.messages import (
     admin,
     audit,
+    contacts,
     corrections,
     declarer,
     documents,
     duties,
     evidence,
+    inbox,
     levels,
     organiser,
     publicity,
@@ -30,6 +32,7 @@ from domain.campaigns import Campaign
 from domain.history import event_class_type
 from domain.nominations import Nomination
 from domain.objections import Objection
+from domain.units import Unit
 from domain.vocabulary import (
     CLOSED_STATES,
     PIPELINE_STATES,
@@ -311,14 +314,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **teams.MESSAGES,  # inspection teams (issue 22, items 1-3)
     **publicity.MESSAGES,  # 公示 and objections (issue 23, items 1-2)
     **corrections.MESSAGES,  # corrections and appeals (issue 23, items 3-4)
+    **inbox.MESSAGES,  # the inbox, preferences and unit feeds (issue 24)
+    **contacts.MESSAGES,  # a unit's contacts (issue 24)
 }
 
 # Each nomination event by its type name (``nomination.declared``), for its labels.
 NOMINATION_EVENTS = {event_class_type(cls): cls for cls in Nomination.events()}
-# 公示 (issue 23): the campaign's and an objection's events that carry zh/en names.
+# The campaign's, an objection's and a unit's events that carry zh/en names (a unit's contact
+# events, issue 24).
 NAMED_EVENTS: dict[str, tuple[str, str]] = {
     event_class_type(cls): (str(vars(cls)["zh"]), str(vars(cls)["en"]))
-    for owner in (Campaign, Objection)
+    for owner in (Campaign, Objection, Unit)
     for cls in vars(owner).values()
     if isinstance(cls, type) and issubclass(cls, owner.Event) and isinstance(vars(cls).get("zh"), str)
 }

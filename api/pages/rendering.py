@@ -36,6 +36,7 @@ from starlette.datastructures import URL
 
 from api.auth import SESSION_COOKIE, bearer
 from api.deps import current_actor
+from api.notices import unread_of
 from api.pages import csrf
 from api.pages.formatting import duration, local_time, zone_name
 from api.pages.i18n import (
@@ -170,7 +171,8 @@ def relative(url: URL) -> str:
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     """The template ``name`` with ``context`` and what base.html needs: ``t`` (the translator),
     ``actor``, ``nav`` (the role's links), ``flash`` (the message a form's success left),
-    ``logout_token`` and ``lang_url``."""
+    ``logout_token``, ``lang_url`` and ``unread`` (the navigation's unread notices; None: no
+    badge)."""
     t = Translator(language_of(request))
     actor = getattr(request.state, "actor", None)
     session = request.cookies.get(SESSION_COOKIE)
@@ -191,6 +193,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
             "flash": message,
             "lang_url": lang_url,
             "logout_token": logout_token,
+            "unread": unread_of(request.app.state.services, actor) if actor else None,
             **context,
         },
         status_code=status,

@@ -33,7 +33,11 @@ router = APIRouter(prefix="/v1", tags=["tokens"])
 )
 def create_token(body: TokenCreate, app: App, actor: CurrentActor, key: IdempotencyKey) -> Any:
     issue = IssueToken(
-        role=body.role, unit_id=body.unit_id, label=body.label, expires_at=body.expires_at
+        role=body.role,
+        unit_id=body.unit_id,
+        label=body.label,
+        expires_at=body.expires_at,
+        contact_id=body.contact_id,
     )
     result = app.execute(issue, actor, idempotency_key=key)
     return created(TokenCreated(**result), result["replayed"])

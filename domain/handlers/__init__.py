@@ -9,6 +9,7 @@ from domain.handlers import (
     activity,
     campaigns,
     commendation,
+    contacts,
     corrections,
     duties,
     evidence,
@@ -35,6 +36,7 @@ SLICES = (
     teams,  # inspection teams, recusal, normalisation (issue 22, items 1-3)
     corrections,  # corrections and appeals (issue 23, items 3-4)
     publicity,  # 公示 and objections (issue 23, items 1-2)
+    contacts,  # a unit's contacts (issue 24, item 1)
 )
 HANDLERS: dict[type[Command], Handler] = {
     command: handler for slice_ in SLICES for command, handler in slice_.HANDLERS.items()

@@ -11,6 +11,7 @@ from domain.execution import Loader
 from domain.handlers.context import Context, Decision, Handler
 from domain.rules.jurisdiction import authorize, require_role, require_unscoped, require_within
 from domain.rules.tokens import expiry_failures
+from domain.units import Unit
 from domain.vocabulary import Role
 
 UNIT_ROLES = (Role.DECLARER, Role.REVIEWER, Role.INSPECTOR)  # their tokens belong to a unit
@@ -52,15 +53,57 @@ def issue_token(command: IssueToken, ctx: Context) -> Decision:
     policy = ctx.collaborators.token_policy
     expiry = command.expires_at if command.expires_at is not None else ctx.at + policy.default
     failures = expiry_failures(expiry, ctx.at, policy.maximum)
+    failures += _carried_contact_failures(command.contact_id, str(role), unit)
     if failures:
         raise RuleViolationError(failures)
     secret = new_secret()
     token = AccessToken.issue(
-        secret, Role(role), unit_id, command.label or "", ctx.actor, ctx.at, expiry
+        secret,
+        Role(role),
+        unit_id,
+        command.label or "",
+        ctx.actor,
+        ctx.at,
+        expiry,
+        contact_id=command.contact_id or None,
     )
     directory = ctx.load.token_directory(ctx.at)
     directory.list_token(token, ctx.at)
     return Decision([token, directory], token.public(), shown_once={"token": secret})
+
+
+def _carried_contact_failures(contact_id: str | None, role: str, unit: Unit | None) -> list[RuleFailure]:
+    """A token carries a person of its own unit in the token's own role (issue 24), or none:
+    the person hears what that role is told, and a reviewer's token must not make a declarer
+    hear a reviewer's notices."""
+    if not contact_id:
+        return []
+    contact = unit.contacts.get(contact_id) if unit is not None else None
+    if contact is None:
+        where = f"unit '{unit.code}'" if unit else "a token without a unit"
+        return [
+            RuleFailure(
+                "token_contact_of_unit",
+                f"'{contact_id}' is not a contact of {where}",
+                f"「{contact_id}」不是该令牌所属单位的联系人",
+                "contact_id",
+                sorted(unit.contacts) if unit else [],
+                contact_id,
+            )
+        ]
+    if str(contact.role) != role:
+        return [
+            RuleFailure(
+                "token_contact_role",
+                f"contact '{contact_id}' is a {contact.role}: a {role} token carries a contact "
+                f"in the {role} role only",
+                f"联系人「{contact_id}」的角色为{contact.role.zh}，令牌只能关联角色相同的联系人",
+                "contact_id",
+                role,
+                str(contact.role),
+            )
+        ]
+    return []
 
 
 def revoke_token(command: RevokeToken, ctx: Context) -> Decision:

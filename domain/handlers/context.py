@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor
 from domain.commands import Command
+from domain.contacts import ContactVault
 from domain.execution import Loader
 from domain.queries import Queries
 from domain.roster import Roster
@@ -66,6 +67,8 @@ class Collaborators:
     token_policy: TokenPolicy = field(default_factory=TokenPolicy)
     # 公示 periods count working days in it (LAUREL_HOLIDAY_CALENDAR; None: the shipped one).
     holiday_calendar: HolidayCalendar | None = None
+    # contacts' personal data (issue 24), beside the event store like the webhook secrets
+    contact_vault: ContactVault | None = None
 
     def vault(self) -> SecretVault:
         """The wired vault; none is a wiring error (a secret kept in memory would be lost with
@@ -76,6 +79,16 @@ class Collaborators:
                 "passes one to Laurel(secret_vault=...); unit tests pass domain.webhooks.MemoryVault"
             )
         return self.secret_vault
+
+    def contacts(self) -> ContactVault:
+        """The wired contact vault; none is a wiring error (details kept in memory would be
+        lost with the process while their reference stays in the events)."""
+        if self.contact_vault is None:
+            raise RuntimeError(
+                "no contact vault is wired: the composition root (infra.bootstrap) passes one to "
+                "Laurel(contact_vault=...); unit tests pass domain.contacts.MemoryContactVault"
+            )
+        return self.contact_vault
 
 
 @dataclass(frozen=True)

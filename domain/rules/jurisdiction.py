@@ -11,6 +11,9 @@
   named levels in its own subtree (assessment by the level below, seed 001);
 - auditor: reads what lies in its subtree and changes nothing; system: the workflows.
 
+A unit's contacts (issue 24) are managed by the admins of its subtree's root and above and by
+the unit's own declarers (``require_contact_manager``).
+
 An admin or auditor without a unit is "of the root": it reads the whole tree, the whole audit
 log and its export; with a unit, it reads that unit's subtree like every other role.
 """
@@ -45,6 +48,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "correct": frozenset({Role.REVIEWER}),
     "amend": frozenset({Role.DECLARER}),
     "appeal": frozenset({Role.DECLARER}),
+    # a unit's contacts (issue 24): its admins (or an ancestor's) and its own declarers
+    "manage_contacts": frozenset({Role.ADMIN, Role.DECLARER}),
 }
 
 
@@ -155,6 +160,30 @@ def require_read(actor: Actor, allowed: bool, what: str) -> None:
             f"{what} 不在「{actor.unit_id}」的管辖范围内",
             action="read",
         )
+
+
+def require_contact_manager(actor: Actor, unit: Unit, roles: Iterable[str] = ()) -> None:
+    """An admin of the unit or of a unit above it, any contact; a declarer of that very unit
+    only (a township's declarer does not manage its villages' contacts), and only contacts in
+    the declarer role, before and after (``roles``): who reviews or administers a unit is not
+    for its declarers to say."""
+    require_role(actor, "manage_contacts")
+    if actor.role == Role.DECLARER and actor.unit_id != unit.code:
+        raise OutsideJurisdictionError(
+            f"a declarer manages the contacts of its own unit only, not of '{unit.code}'",
+            f"申报人只能管理本单位的联系人，不能管理「{unit.name_zh or unit.code}」的联系人",
+            action="manage_contacts",
+            unit=unit.code,
+        )
+    if actor.role == Role.DECLARER and any(str(r) != Role.DECLARER for r in roles):
+        raise OutsideJurisdictionError(
+            "a declarer manages contacts in the declarer role only; the unit's admins manage the others",
+            "申报人只能管理角色为申报人的联系人，其他联系人由管理员管理",
+            action="manage_contacts",
+            unit=unit.code,
+            rule="contact_role_for_declarers",
+        )
+    require_within(actor, [unit], "manage_contacts")
 
 
 def authorize(actor: Actor, action: str, units: Iterable[Unit] = ()) -> None:

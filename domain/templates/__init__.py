@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from domain.errors import InvalidCampaignError, RuleFailure, TemplateNotFoundError
+from domain.escalation import DEFAULT_LADDER, EscalationStep, ladder_dicts, parse_ladder
 from domain.rules.phases import move_close, phase_order_failures
 from domain.values import (
     Alternative,
@@ -90,6 +91,8 @@ class Template:
     appeal_days: int = 10
     # 公示 (issue 23; domain/publicity.py): {working_days, public_page}; None: titles at once.
     publicity: Mapping[str, Any] | None = None
+    # The escalation ladder (issue 24; domain/escalation.py): absent, the default; [] none.
+    escalation: tuple[EscalationStep, ...] = DEFAULT_LADDER
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class Template:
             "forwards_commended": self.forwards_commended,
             "publicity": dict(self.publicity) if self.publicity else None,
             "appeal_days": self.appeal_days,
+            "escalation": ladder_dicts(self.escalation),
         }
 
 
@@ -238,6 +242,7 @@ def parse_template(raw: dict[str, Any]) -> Template:
         forwards_commended=bool(raw.get("forwards_commended", True)),
         publicity=_publicity(raw.get("publicity")),
         appeal_days=int(raw.get("appeal_days", 10)),
+        escalation=parse_ladder(raw.get("escalation")),
         forwarded_inspection=ForwardedInspection(raw.get("forwarded_inspection", "reinspect")),
         local_inspection={
             Level(by): tuple(Level(v) for v in levels)

@@ -19,7 +19,12 @@ from typing import Any
 
 from projections.store import Sql  # the same ``?`` dialect the read models speak
 
-LOCK_KEY = zlib.crc32(b"laurel-webhook-dispatcher") & 0x7FFFFFFF
+LOCK_KEY = zlib.crc32(b"laurel-webhook-dispatcher") & 0x7FFFFFFF  # the dispatcher's ("webhooks")
+
+
+def lock_key(name: str) -> int:
+    """The advisory lock key of the process called ``name`` (one active per store)."""
+    return LOCK_KEY if name == "webhooks" else zlib.crc32(f"laurel-{name}".encode()) & 0x7FFFFFFF
 
 
 class Db:
@@ -29,7 +34,11 @@ class Db:
     def transaction(self, write: bool = True) -> contextlib.AbstractContextManager[Sql]:
         raise NotImplementedError
 
-    def exclusive(self, wait: float = 1.0) -> contextlib.AbstractContextManager[None]:
+    def exclusive(
+        self, name: str = "webhooks", wait: float = 1.0
+    ) -> contextlib.AbstractContextManager[None]:
+        """Held by one process called ``name`` per store (the webhook dispatcher's "webhooks",
+        the notification sender's "notifier"); the others wait."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -62,10 +71,10 @@ class SqliteDb(Db):
                 cursor.close()
 
     @contextlib.contextmanager
-    def exclusive(self, wait: float = 1.0) -> Iterator[None]:
+    def exclusive(self, name: str = "webhooks", wait: float = 1.0) -> Iterator[None]:
         import fcntl
 
-        with open(f"{self.path}.webhooks.lock", "a") as handle:
+        with open(f"{self.path}.{name}.lock", "a") as handle:
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -94,16 +103,15 @@ class PostgresDb(Db):
             yield Sql(cursor, postgres=True)
 
     @contextlib.contextmanager
-    def exclusive(self, wait: float = 1.0) -> Iterator[None]:
+    def exclusive(self, name: str = "webhooks", wait: float = 1.0) -> Iterator[None]:
         import psycopg
 
         kwargs = {k: v for k, v in self.datastore.pool.kwargs.items() if k != "row_factory"}
         with psycopg.connect(**kwargs, autocommit=True) as conn:
 
             def locked() -> bool:
-                row = conn.execute(
-                    "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_KEY, self.datastore.schema)
-                ).fetchone()
+                key = (lock_key(name), self.datastore.schema)
+                row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()
                 assert row is not None, "a SELECT without FROM returns one row"
                 return bool(row[0])
 

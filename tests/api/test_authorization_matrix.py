@@ -49,6 +49,7 @@ import pytest
 from api.evidence_files import attach
 from api.tabular import XLSX
 from domain.commands import (
+    AddContact,
     AssignToTeam,
     Commend,
     CreateCampaign,
@@ -58,6 +59,7 @@ from domain.commands import (
     IssueToken,
     PreReview,
     RegisterUnit,
+    RemoveContact,
 )
 from tests.builders.actors import ADMIN, CITY_INSPECTOR, CITY_REVIEWER, declarer_of
 from tests.builders.backends import BACKENDS, backend_url
@@ -1337,6 +1339,101 @@ CORRECTION_ENDPOINTS = (
 )
 ENDPOINTS = (*ENDPOINTS, *CORRECTION_ENDPOINTS)
 
+# --- contacts, the inbox, unit feeds and the delivery log (issue 24) -------------------------
+# A unit's contacts: managed by the admins of it or above and its own declarers, read by the
+# admins of its subtree (and the person, whose token carries the contact: none here). The
+# inbox is every token's own; another's notice (or none) is 404. A unit's feed: its own tokens
+# and the admins above it. The delivery log: admins, each reading its subtree's.
+
+CONTACT_MANAGERS = ADMINS_INSIDE | {"declarer-inside"}
+FEED_READERS = ADMINS_INSIDE | {"declarer-inside"}
+ADMINS = frozenset({"admin-global", "admin-inside", "admin-outside"})
+
+
+def _contact_body(m: Matrix) -> dict[str, Any]:
+    n = m.unique()
+    return {"name": f"联系人{n}", "role": "declarer", "email": f"matrix{n}@example.org"}
+
+
+def _contact(m: Matrix) -> str:
+    """A contact of peng-zhen for one case. A unit holds at most 20: those earlier cases made
+    and left (refused a change or a removal) are removed first."""
+    made = _CONTACTS_MADE.setdefault(id(m), [])
+    present = m.app.get_unit("peng-zhen").contacts
+    for contact_id in (c for c in made if c in present):
+        m.app.execute(RemoveContact(unit_id="peng-zhen", contact_id=contact_id), ADMIN)
+    result = m.app.execute(AddContact(unit_id="peng-zhen", **_contact_body(m)), ADMIN)
+    made[:] = [str(result["contact_id"])]
+    return made[0]
+
+
+_CONTACTS_MADE: dict[int, list[str]] = {}
+
+
+def contacts_list(m: Matrix) -> Call:
+    return Call("GET", "/v1/units/peng-zhen/contacts", check=lambda r: isinstance(r.json(), list))
+
+
+def contact_add(m: Matrix) -> Call:
+    return Call("POST", "/v1/units/peng-zhen/contacts", json=_contact_body(m))
+
+
+def contact_change(m: Matrix) -> Call:
+    return Call("PUT", f"/v1/units/peng-zhen/contacts/{_contact(m)}", json=_contact_body(m))
+
+
+def contact_remove(m: Matrix) -> Call:
+    return Call("DELETE", f"/v1/units/peng-zhen/contacts/{_contact(m)}")
+
+
+def inbox_read(m: Matrix) -> Call:
+    return Call("GET", "/v1/inbox?unread=true", check=lambda r: "items" in r.json())
+
+
+def inbox_unread(m: Matrix) -> Call:
+    return Call("GET", "/v1/inbox/unread-count", check=lambda r: r.json()["unread"] >= 0)
+
+
+def inbox_mark_one(m: Matrix) -> Call:
+    return Call("POST", f"/v1/inbox/{2**40}/read")
+
+
+def inbox_mark_all(m: Matrix) -> Call:
+    return Call("POST", "/v1/inbox/read", check=lambda r: r.json()["unread"] == 0)
+
+
+def preferences_read(m: Matrix) -> Call:
+    return Call("GET", "/v1/inbox/preferences", check=lambda r: len(r.json()) > 3)
+
+
+def preference_set(m: Matrix) -> Call:
+    return Call("PUT", "/v1/inbox/preferences/admitted", json={"mode": "muted"})
+
+
+def unit_feed(m: Matrix) -> Call:
+    return Call("GET", "/v1/units/peng-zhen/feed", check=lambda r: "items" in r.json())
+
+
+def notice_deliveries(m: Matrix) -> Call:
+    return Call("GET", "/v1/notifications/deliveries", check=lambda r: "items" in r.json())
+
+
+NOTIFICATION_ENDPOINTS = (
+    Endpoint("GET /v1/units/{id}/contacts", contacts_list, ADMINS_INSIDE),
+    Endpoint("POST /v1/units/{id}/contacts", contact_add, CONTACT_MANAGERS, 201),
+    Endpoint("PUT /v1/units/{id}/contacts/{contact}", contact_change, CONTACT_MANAGERS),
+    Endpoint("DELETE /v1/units/{id}/contacts/{contact}", contact_remove, CONTACT_MANAGERS, 204),
+    Endpoint("GET /v1/inbox", inbox_read, AUTHENTICATED),
+    Endpoint("GET /v1/inbox/unread-count", inbox_unread, AUTHENTICATED),
+    Endpoint("POST /v1/inbox/{id}/read (not the caller's)", inbox_mark_one, AUTHENTICATED, 404),
+    Endpoint("POST /v1/inbox/read", inbox_mark_all, AUTHENTICATED),
+    Endpoint("GET /v1/inbox/preferences", preferences_read, AUTHENTICATED),
+    Endpoint("PUT /v1/inbox/preferences/{kind}", preference_set, AUTHENTICATED),
+    Endpoint("GET /v1/units/{id}/feed", unit_feed, FEED_READERS),
+    Endpoint("GET /v1/notifications/deliveries", notice_deliveries, ADMINS),
+)
+ENDPOINTS = (*ENDPOINTS, *NOTIFICATION_ENDPOINTS)
+
 
 CASES = [
     pytest.param(
@@ -1353,7 +1450,12 @@ CASES = [
 
 
 def test_matrix_covers_every_endpoint_and_principal() -> None:
-    added = len(TEAM_ENDPOINTS) + len(PUBLICITY_ENDPOINTS) + len(CORRECTION_ENDPOINTS)
+    added = (
+        len(TEAM_ENDPOINTS)
+        + len(PUBLICITY_ENDPOINTS)
+        + len(CORRECTION_ENDPOINTS)
+        + len(NOTIFICATION_ENDPOINTS)
+    )
     assert len({e.name for e in ENDPOINTS}) == len(ENDPOINTS) == 50 + added
     assert len(CASES) == len(ENDPOINTS) * len(PRINCIPALS)
     for endpoint in ENDPOINTS:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from domain.commands import IssueToken, RegisterUnit
+from domain.commands import AddContact, IssueToken, RegisterUnit
 from domain.vocabulary import Role
 from infra.webhooks import build_dispatcher
 from tests.api.page_session import login, own_origin
@@ -31,6 +31,7 @@ from tests.builders.tree import (
     COUNTY,
     OTHER_COUNTY,
     OTHER_COUNTY_TOWNSHIP,
+    OTHER_TOWNSHIP,
     TOWNSHIP,
     UNIT_TREE,
 )
@@ -305,6 +306,105 @@ def test_revoking_a_token_ends_its_sessions(tree: Server) -> None:
         ended = reviewer.get("/ui/")
         assert ended.status_code == 303 and ended.headers["location"].startswith("/ui/login")
     assert tree.services.access.close_sessions_of(issued["id"]) == 0  # none was left
+
+
+def contact_choices(html: str) -> list[tuple[str, str]]:
+    """The issue form's choice of a person: (contact id, label), the blank choice left out."""
+    found = re.search(
+        r'<select id="f-contact_id" name="contact_id"[^>]*>(.*?)</select>', html, re.DOTALL
+    )
+    if not found:
+        return []
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(1))
+    return [(code, html_text.unescape(label)) for code, label in options if code]
+
+
+def add_contact(server: Server, unit_id: str, name: str, role: str) -> str:
+    email = f"{role}.{unit_id}@example.org"
+    added = server.services.app.execute(
+        AddContact(unit_id=unit_id, name=name, role=role, email=email), ADMIN
+    )
+    return str(added.get("contact_id") or added["id"])
+
+
+def test_a_token_is_issued_to_a_contact_of_the_unit_chosen_first(tree: Server) -> None:
+    app = tree.services.app
+    wang = add_contact(tree, TOWNSHIP, "王芳", "declarer")
+    li = add_contact(tree, TOWNSHIP, "李强", "reviewer")
+    with signed_in(tree) as browser:
+        plain = browser.get("/ui/admin/tokens").text
+        assert contact_choices(plain) == [] and 'data-testid="no-contacts"' not in plain
+        chosen = browser.get("/ui/admin/tokens", params={"unit": TOWNSHIP}).text
+        assert contact_choices(chosen) == [(wang, "王芳 · 申报人"), (li, "李强 · 初审人")]
+        assert re.search(rf'<input id="f-unit_id" name="unit_id" type="text" value="{TOWNSHIP}"', chosen)
+        assert "@example.org" not in chosen  # a name and a role, no address
+        data = {
+            **hidden_inputs(chosen, "issue"),
+            "role": "declarer",
+            "unit_id": TOWNSHIP,
+            "contact_id": wang,
+            "label": "王芳",
+            "expires_at": "",
+        }
+        issued = browser.post("/ui/admin/tokens", data=data, headers={"Origin": own_origin(browser)})
+        assert issued.status_code == 200 and secret_on(issued.text)
+        assert f'data-testid="token-person"><code>{wang}</code>' in issued.text
+    [token] = app.access.list_tokens(ADMIN)
+    assert token["contact_id"] == wang
+    person = app.contacts.contact_of(token["id"])
+    assert person is not None and person.contact_id == wang
+
+
+def test_a_contact_of_another_unit_is_refused_next_to_its_field(tree: Server) -> None:
+    wang = add_contact(tree, TOWNSHIP, "王芳", "declarer")
+    with signed_in(tree) as browser:
+        refused = issue(browser, role="declarer", unit_id=OTHER_TOWNSHIP, contact_id=wang)
+        assert refused.status_code == 422
+        assert field_error(refused.text, "contact_id") == f"「{wang}」不是该令牌所属单位的联系人"
+        assert contact_choices(refused.text) == [(wang, wang)]  # the refused one, still chosen
+        unitless = issue(browser, role="admin", unit_id="", contact_id=wang)
+        assert unitless.status_code == 422
+        assert "不是该令牌所属单位的联系人" in field_error(unitless.text, "contact_id")
+        english = browser.get("/ui/admin/tokens?lang=en")
+        assert english.status_code == 200
+        refused_en = issue(browser, role="declarer", unit_id=OTHER_TOWNSHIP, contact_id=wang)
+        assert field_error(refused_en.text, "contact_id") == (
+            f"'{wang}' is not a contact of unit '{OTHER_TOWNSHIP}'"
+        )
+    assert tree.services.app.access.list_tokens(ADMIN) == []
+
+
+def test_a_unit_without_contacts_still_issues_a_token(tree: Server) -> None:
+    with signed_in(tree) as browser:
+        empty = browser.get("/ui/admin/tokens", params={"unit": OTHER_TOWNSHIP})
+        assert empty.status_code == 200 and contact_choices(empty.text) == []
+        assert 'data-testid="no-contacts"' in empty.text and "棋盘镇」尚无联系人" in empty.text
+        assert f'href="/ui/units/{OTHER_TOWNSHIP}/contacts"' in empty.text
+        data = {**hidden_inputs(empty.text, "issue"), "role": "reviewer", "unit_id": OTHER_TOWNSHIP}
+        issued = browser.post("/ui/admin/tokens", data=data, headers={"Origin": own_origin(browser)})
+        assert issued.status_code == 200 and secret_on(issued.text)
+        unknown = browser.get("/ui/admin/tokens", params={"unit": "no-such-unit"})
+        assert unknown.status_code == 404 and "no-such-unit" in field_error(unknown.text, "unit")
+        assert 'id="issue"' in unknown.text  # the page, with the form, still
+    [token] = tree.services.app.access.list_tokens(ADMIN)
+    assert token["contact_id"] is None and token["unit_id"] == OTHER_TOWNSHIP
+
+
+def test_the_person_choice_speaks_english_and_keeps_to_the_admins_subtree(tree: Server) -> None:
+    app = tree.services.app
+    add_contact(tree, TOWNSHIP, "王芳", "declarer")
+    add_contact(tree, OTHER_COUNTY_TOWNSHIP, "赵六", "admin")
+    county = app.execute(IssueToken(role=Role.ADMIN, unit_id=COUNTY, label="宜君县管理员"), ADMIN)
+    with signed_in(tree, county["token"]) as browser:
+        english = browser.get("/ui/admin/tokens", params={"unit": TOWNSHIP, "lang": "en"})
+        assert english.status_code == 200 and "Issued to (a contact)" in english.text
+        assert [label for _, label in contact_choices(english.text)] == ["王芳 · Declarer"]
+        assert "List its contacts" in english.text
+        empty = browser.get("/ui/admin/tokens", params={"unit": OTHER_TOWNSHIP}).text
+        assert "has no contacts yet" in empty
+        outside = browser.get("/ui/admin/tokens", params={"unit": OTHER_COUNTY_TOWNSHIP})
+        assert outside.status_code == 403 and contact_choices(outside.text) == []
+        assert field_error(outside.text, "unit") and "赵六" not in outside.text
 
 
 # --- webhook subscriptions --------------------------------------------------------------------

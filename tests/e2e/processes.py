@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-PARTS = ("worker", "projections", "webhooks", "api")
+PARTS = ("worker", "projections", "webhooks", "notify", "api")
 
 
 def children(parent: int) -> dict[str, int]:

@@ -30,7 +30,7 @@ def test_laurel_up_supervises_restarts_and_stops_cleanly(tmp_path: Path) -> None
             "the stack did not come up\n" + stack_logs(tmp_path)
         )
         parts = _children(up.pid)
-        assert sorted(parts) == ["api", "projections", "temporal", "webhooks", "worker"], parts
+        assert sorted(parts) == ["api", "notify", "projections", "temporal", "webhooks", "worker"], parts
         os.kill(parts["api"], signal.SIGKILL)
         assert _wait(
             lambda: _children(up.pid).get("api") not in (None, parts["api"]) and _ok(client, "/readyz")

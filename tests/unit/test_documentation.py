@@ -16,6 +16,8 @@ import pytest
 import yaml
 
 from domain import vocabulary
+from domain.notifications.kinds import MANDATORY, NoticeKind
+from domain.notifications.rules import rule_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -105,6 +107,20 @@ def nav_pages(entry: Any) -> Iterator[str]:
     elif isinstance(entry, dict):
         for value in entry.values():
             yield from nav_pages(value)
+
+
+def test_the_readme_lists_every_notification_with_who_and_when() -> None:
+    """Issue 24: the README's table names each kind (marked \\* when it cannot be muted), and
+    the guide's table names each rule's kind and event."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Notifications") :].split("\n## ")[0]
+    for kind in NoticeKind:
+        mark = "`\\*" if kind in MANDATORY else "` "
+        assert f"`{kind}{mark}" in table, kind
+    guide = (DOCS / "notifications.md").read_text(encoding="utf-8")
+    for row in rule_rows():
+        event = row["event"] if row["event"] != "(sender)" else "(the sender)"
+        assert f"`{row['kind']}`" in guide and event in guide, row["kind"]
 
 
 def test_readme_is_at_most_12_kb() -> None:

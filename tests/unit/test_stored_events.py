@@ -22,6 +22,7 @@ from domain.actors import Actor
 from domain.application import Laurel
 from domain.audit_checkpoints import AUDIT_ID, Audit
 from domain.campaigns import Campaign
+from domain.escalation import DEFAULT_LADDER
 from domain.ids import unit_uuid
 from domain.nominations import Nomination
 from domain.transcodings import all_transcodings
@@ -210,6 +211,8 @@ def test_campaigns_load_with_phase_statuses_and_their_creator(store: Store) -> N
     assert all(type(p.status) is PhaseStatus for p in county.phases)
     assert county.phases[0].closes_at.isoformat() == "2022-10-21T04:00:00+00:00"  # extended
     assert county.silent_units == ["qipan-zhen"]
+    # created before the escalation ladder (issue 24): the default, no step taken
+    assert county.ladder == DEFAULT_LADDER and list(county.escalations) == []
     assert not hasattr(county, "roster")  # a version-2 snapshot's list of nominations is dropped
     assert all(type(level) is Level for c in county.categories for level in c.nominee_levels)
 
@@ -252,6 +255,7 @@ def test_units_load_with_their_level_as_a_term(store: Store) -> None:
     assert moved.path == ["shifan-shi", "yijun-xian", "peng-zhen"]
     renamed = store.repository.get(unit_uuid("liuwan-cun"))
     assert renamed.name_zh == "柳湾社区"
+    assert peng.contacts == {} and renamed.contacts == {}  # units from before contacts (issue 24)
 
 
 def test_tokens_webhooks_activity_and_checkpoints_load(store: Store) -> None:
@@ -262,6 +266,8 @@ def test_tokens_webhooks_activity_and_checkpoints_load(store: Store) -> None:
         "tok-root-admin", Role.ADMIN
     )
     assert declarer.public()["revoked_by"] == "tok-root-admin"
+    # tokens from before contacts (Issued version 3, issue 24) carry no person
+    assert all(t.contact_id is None and t.public()["contact_id"] is None for t in tokens.values())
     assert tokens["审计"].expires_at is not None
     (hook,) = aggregates(store, WebhookSubscription)
     assert hook.status == "deleted" and isinstance(hook.created_by, Actor)

@@ -17,6 +17,7 @@ import domain.vocabulary as vocabulary
 from api.pages.i18n import Translator
 from domain.actors import Actor, upcast_actor
 from domain.campaigns import Campaign
+from domain.escalation import DEFAULT_LADDER
 from domain.history import event_actor, event_class_type, event_data
 from domain.nominations import Nomination
 from domain.rules.inspection import all_met
@@ -146,6 +147,22 @@ def test_every_nomination_event_is_catalogued_with_its_names() -> None:
     assert [zh.event(event_class_type(e)) for e in events][:3] == ["申报", "初审", "考核验收"]
 
 
+def test_a_units_contact_events_are_named_in_both_languages() -> None:
+    """Issue 24: like a campaign's events, each carries its zh/en name (the history shows it)."""
+    events = (Unit.ContactAdded, Unit.ContactChanged, Unit.ContactRemoved)
+    names = [(vars(e)["zh"], vars(e)["en"]) for e in events]
+    assert names == [
+        ("新增联系人", "Contact added"),
+        ("修改联系人", "Contact changed"),
+        ("删除联系人", "Contact removed"),
+    ]
+    assert [event_class_type(e) for e in events] == [
+        "unit.contact_added",
+        "unit.contact_changed",
+        "unit.contact_removed",
+    ]
+
+
 def test_the_state_after_each_event_is_the_state_the_aggregate_reaches() -> None:
     """Read models take the state from the event class (``state_after``): it must agree with
     the aggregate, event by event, whatever path the nomination takes."""
@@ -246,6 +263,8 @@ def test_aggregates_hold_terms_after_a_round_trip_through_the_store() -> None:
         actor=REVIEWER,
     )
     campaign.open_phase("declaration", REVIEWER, AT)
+    notified = [{"unit_id": "city-1", "roles": ["reviewer"], "units": ["peng-zhen"]}]
+    campaign.escalate(1, ["peng-zhen"], notified, REVIEWER, AT)  # issue 24
     store.save(nomination, city, campaign)
     store.take_snapshot(city.id)
     store.take_snapshot(campaign.id)
@@ -262,3 +281,5 @@ def test_aggregates_hold_terms_after_a_round_trip_through_the_store() -> None:
     assert [p.status for p in organiser.phases][:2] == [PhaseStatus.OPEN, PhaseStatus.SCHEDULED]
     assert all(type(p.status) is PhaseStatus for p in organiser.phases)
     assert organiser.created_by == REVIEWER
+    assert organiser.ladder == DEFAULT_LADDER  # the ladder and the step taken, from the snapshot
+    assert organiser.escalation_step(1)["notified"] == notified

@@ -31,12 +31,12 @@ from infra.settings import Settings
 from infra.temporal import binary, build_worker, start_campaign_workflow
 from tests.builders.tree import City
 from tests.builders.world import World
-from workflows.campaign import CORRECTIONS, CampaignWorkflow
+from workflows.campaign import ESCALATION, CampaignWorkflow
 
 # Histories recorded by today's workflow code go under the id of its latest patch; the older
 # ones stay where they are and keep replaying.
 HISTORIES = Path(__file__).parent / "histories"
-RECORDING = HISTORIES / CORRECTIONS  # where histories of the newest patch are recorded
+RECORDING = HISTORIES / ESCALATION  # where histories of the newest patch are recorded
 # Not the cluster default: a queue taken from anywhere but the settings would strand the work.
 TASK_QUEUE = "laurel-workflow-tests"
 ADMIN_TOKEN = "lrl_admin_workflow_tests"

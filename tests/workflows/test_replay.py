@@ -7,8 +7,9 @@ histories/read-recorded-deadlines/*.json were recorded after it and replay down 
 one; histories/lapse-in-batches/*.json after the patch ``lapse-in-batches`` as well (phase
 close, then a batch of lapses per activity); histories/duties-overdue after ``duties-overdue``;
 histories/corrections after ``publicity`` and ``corrections`` (the 公示 period closed by the
-workflow, a reopened window, a cancelled run). New ones are recorded with
-LAUREL_RECORD_HISTORIES=1 into the newest patch's directory."""
+workflow, a reopened window, a cancelled run); histories/escalation after ``escalation`` (the
+silent townships escalated step by step, a cancelled campaign escalating no more). New ones
+are recorded with LAUREL_RECORD_HISTORIES=1 into the newest patch's directory."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.workflows.harness import HISTORIES
 from workflows.campaign import (
     CORRECTIONS,
     DUTIES_OVERDUE,
+    ESCALATION,
     LAPSE_IN_BATCHES,
     PUBLICITY,
     READ_RECORDED_DEADLINES,
@@ -62,6 +64,15 @@ def test_recorded_histories_exist():
         f"{CORRECTIONS}/reopened",
         f"{CORRECTIONS}/cancelled_signalled",
         f"{CORRECTIONS}/cancelled_noticed",
+        f"{ESCALATION}/campaign_year",
+        f"{ESCALATION}/extension",
+        f"{ESCALATION}/restart",
+        f"{ESCALATION}/publicity",
+        f"{ESCALATION}/reopened",
+        f"{ESCALATION}/cancelled_signalled",
+        f"{ESCALATION}/cancelled_noticed",
+        f"{ESCALATION}/escalated",
+        f"{ESCALATION}/escalation_cancelled",
     }
 
 
@@ -77,7 +88,14 @@ def patches(path: Path) -> set[str]:
 
 # oldest first; ``publicity`` and ``corrections`` landed together: their histories are recorded
 # under the newer one and carry both markers
-PATCHES = (READ_RECORDED_DEADLINES, LAPSE_IN_BATCHES, DUTIES_OVERDUE, PUBLICITY, CORRECTIONS)
+PATCHES = (
+    READ_RECORDED_DEADLINES,
+    LAPSE_IN_BATCHES,
+    DUTIES_OVERDUE,
+    PUBLICITY,
+    CORRECTIONS,
+    ESCALATION,
+)
 
 
 def test_each_history_carries_the_marker_of_its_patch_and_none_newer():

@@ -131,6 +131,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Declarers', reviewers' and inspectors' tokens belong to a unit; blank for an admin or "
         "auditor of every unit.",
     ),
+    "admin.token.person_unit": ("持有人所在单位编号", "The person's unit (code)"),
+    "admin.token.person_intro": (
+        "如令牌发给某位联系人，请先填写其单位并列出联系人，再在下方选择持有人；其消息即发给此人。",
+        "To issue the token to a person, name the unit and list its contacts, then choose the "
+        "person below: the token's notices go to that person.",
+    ),
+    "admin.token.show_contacts": ("列出联系人", "List its contacts"),
+    "admin.token.contact": ("持有人（联系人）", "Issued to (a contact)"),
+    "admin.token.contact_hint": (
+        "「{unit}」的联系人；须与上面的所属单位一致。不指定则消息发给令牌本身。",
+        "A contact of {unit}, the unit above. None: the notices go to the token itself.",
+    ),
+    "admin.token.no_contact": ("不指定联系人", "No one"),
+    "admin.token.no_contacts": ("「{unit}」尚无联系人。", "{unit} has no contacts yet."),
+    "admin.token.add_contacts": ("添加联系人", "Add contacts"),
+    "admin.token.person": ("持有人", "Issued to"),
     "admin.token.label": ("备注名称", "Label"),
     "admin.token.label_hint": ("例如：彭镇党委申报员", "e.g. Peng township declarer"),
     "admin.token.expires": ("有效期至（北京时间）", "Valid until (Beijing time)"),
