@@ -247,13 +247,32 @@ class Laurel(Application[UUID]):
         raise AssertionError("unreachable")
 
     def _save_or_forget(self, kept: KeptContacts, aggregates: list[Any]) -> None:
-        """Saves an attempt's decision; a save that fails (a conflict re-decides) takes back
-        the contact details the attempt kept in the vault, which no event would point to."""
+        """Saves an attempt's decision; a save that did not land (a conflict re-decides) takes
+        back the contact details the attempt kept in the vault, which no event points to. An
+        error raised once the events are in (a snapshot written after the commit) keeps them:
+        the saved events point at them."""
         try:
             self.save(*aggregates)
-        except BaseException:
+        except IntegrityError:  # a conflict: the transaction wrote nothing
             kept.forget()
             raise
+        except BaseException:
+            if not self._landed(aggregates):
+                kept.forget()
+            raise
+
+    def _landed(self, aggregates: list[Any]) -> bool:
+        """Whether the first aggregate's newest version is in the store (a failed save leaves
+        none of its events: they are written in one transaction; a version another writer took
+        meanwhile counts as landed: the details then stay, orphaned, rather than lost)."""
+        first = next((a for a in aggregates if isinstance(a, Aggregate)), None)
+        if first is None:
+            return False
+        try:
+            stored = self.recorder.select_events(first.id, gt=first.version - 1, lte=first.version)
+        except Exception:  # the store unreachable: cannot tell, keep the details (orphan, not loss)
+            return True
+        return bool(stored)
 
     def decide(
         self,

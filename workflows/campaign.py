@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain.nominations import one_year_later
@@ -312,13 +313,15 @@ class CampaignWorkflow:
                 CampaignStep(campaign_id=run.campaign_id, at=workflow.now()),
             )
             if self.escalates:
-                await workflow.start_child_workflow(
-                    EscalationWorkflow.run,
-                    CampaignRef(campaign_id=run.campaign_id),
-                    id=escalation_workflow_id(run.campaign_id),
-                    task_queue=workflow.info().task_queue,  # this stack's worker
-                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                )
+                # A reset run closing declaration again finds the ladder running: it goes on.
+                with contextlib.suppress(WorkflowAlreadyStartedError):
+                    await workflow.start_child_workflow(
+                        EscalationWorkflow.run,
+                        CampaignRef(campaign_id=run.campaign_id),
+                        id=escalation_workflow_id(run.campaign_id),
+                        task_queue=workflow.info().task_queue,  # this stack's worker
+                        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                    )
         if run.steps.get("commendation") == code:
             await self._after_commendation(run)
 

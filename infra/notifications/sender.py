@@ -104,7 +104,12 @@ class Notifier:
                 if delivery is None:
                     break
                 sent += 1
-                address = self.address(delivery)
+                try:
+                    address = self.address(delivery)
+                except Exception as exc:  # the store or the log unreadable: an attempt, retried
+                    log.exception("e-mail address not read", delivery=delivery["id"])
+                    self.settle(delivery, Outcome("transient", None, type(exc).__name__))
+                    continue
                 if address is None:
                     self.settle(delivery, Outcome("cancelled", None, "contact removed"))
                     continue
@@ -130,13 +135,18 @@ class Notifier:
         unit_id, recipient = delivery.get("unit_id"), str(delivery["recipient"])
         if not unit_id or not recipient.startswith(CONTACT_PREFIX):
             return str(delivery["address"]) if delivery.get("address") else None
-        try:
-            unit = self.app.get_unit(unit_id)
-        except (NotFoundError, ValueError):
-            return None
-        contact = unit.contacts.get(recipient.removeprefix(CONTACT_PREFIX))
-        details = self.app.contacts.details_of(contact) if contact is not None else None
-        return details.email if details is not None and details.email else None
+        contact_id = recipient.removeprefix(CONTACT_PREFIX)
+        for _ in range(2):  # a change meanwhile erased the details read: read the unit again
+            try:
+                contact = self.app.get_unit(unit_id).contacts.get(contact_id)
+            except (NotFoundError, ValueError):
+                return None
+            if contact is None:
+                return None
+            details = self.app.contacts.details_of(contact)
+            if details is not None:
+                return details.email or None
+        return None
 
     def settle(
         self, delivery: dict[str, Any], outcome: Outcome, address: str | None = None
@@ -216,5 +226,7 @@ def build_notifier(services: Any, *, clock: Callable[[], datetime] | None = None
         public_url=settings.public_url,
         digest_hour=settings.notify_digest_hour,
         clock=clock or services.app.clock or utc_now,
-        lease=max(settings.smtp_timeout * 4, 10.0),
+        # One send on a fresh connection waits on up to ~8 operations (connect, STARTTLS, EHLO,
+        # AUTH, MAIL, RCPT, DATA, end of data), each up to the timeout: the lease outlasts them.
+        lease=max(settings.smtp_timeout * 10, 10.0),
     )
